@@ -1,0 +1,55 @@
+# Installs what building and testing Atrium needs, when it is missing.
+# Sourced by .ci/serve and .ci/test; every step is idempotent, so running a
+# command twice installs nothing the second time.
+#
+# Versions are the ones known to work offline on these machines (see
+# ../shared/TOOLCHAIN.md in the steering repo): cargo-leptos 0.3.11 needs a
+# newer rustc; the wasm-bindgen CLI must equal the crate pinned in
+# Cargo.toml exactly, or hydration fails its schema check.
+
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' Cargo.toml)
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+# Runs a command as root: directly when we are root, else through sudo.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_rust_toolchain() {
+  command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup first" >&2; return 1; }
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! cargo leptos --version 2>/dev/null | grep -qx "cargo-leptos $CARGO_LEPTOS_VERSION"; then
+    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 12 minutes)"
+    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+  fi
+  if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WASM_BINDGEN_VERSION"; then
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+    # Not --locked: its lockfile pins a webpki-roots the registry here lacks.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+}
+
+# tailwindcss and wasm-opt (binaryen) for cargo-leptos, Playwright for the
+# browser tests; all pinned in package-lock.json.
+ensure_npm_packages() {
+  command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 first" >&2; return 1; }
+  if ! cmp -s package-lock.json node_modules/.atrium-installed-lock 2>/dev/null; then
+    say "installing npm packages"
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+    cp package-lock.json node_modules/.atrium-installed-lock
+  fi
+}
+
+# Playwright cannot download its own browser here: tests drive Debian's.
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    say "installing Debian's chromium"
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+  fi
+}

@@ -1,0 +1,143 @@
+//! The signed-in frame: top bar (organization switcher, user menu) and the
+//! organization's sidebar.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::{
+    api::auth::{Logout, org_path},
+    model::{OrgShell, OrgSummary, SessionUser},
+};
+
+/// The top bar of every signed-in page.
+#[component]
+pub fn TopBar(shell: OrgShell) -> impl IntoView {
+    let OrgShell { user, org, organizations } = shell;
+    view! {
+        <header class="flex h-14 items-center gap-4 border-b border-slate-200 bg-white px-4">
+            <a href=org_path(&org.slug) class="text-lg font-bold tracking-tight text-indigo-700">"Atrium"</a>
+            <OrgSwitcher current=org organizations />
+            <div class="flex-1"></div>
+            <UserMenu user />
+        </header>
+    }
+}
+
+/// A disclosure listing the user's organizations; works without JavaScript.
+#[component]
+fn OrgSwitcher(current: OrgSummary, organizations: Vec<OrgSummary>) -> impl IntoView {
+    view! {
+        <details class="group relative">
+            <summary
+                class="flex cursor-pointer list-none items-center gap-2 rounded-md px-2 py-1 text-sm font-medium \
+                       text-slate-800 hover:bg-slate-100"
+                aria-label=format!("Organization: {}. Switch organization", current.name)
+            >
+                <span>{current.name.clone()}</span>
+                <span aria-hidden="true" class="text-slate-400">"▾"</span>
+            </summary>
+            <nav
+                aria-label="Your organizations"
+                class="absolute left-0 z-20 mt-1 w-64 rounded-md border border-slate-200 bg-white py-1 shadow-lg"
+            >
+                <ul>
+                    {organizations
+                        .into_iter()
+                        .map(|org| {
+                            let is_current = org.id == current.id;
+                            view! {
+                                <li>
+                                    <a
+                                        href=org_path(&org.slug)
+                                        aria-current=is_current.then_some("page")
+                                        class="flex justify-between px-3 py-2 text-sm text-slate-700 hover:bg-slate-50 \
+                                               aria-[current=page]:font-semibold"
+                                    >
+                                        <span>{org.name}</span>
+                                        <span class="text-xs text-slate-400">{org.role.label()}</span>
+                                    </a>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+        </details>
+    }
+}
+
+/// The signed-in person's menu: who they are, and sign out.
+#[component]
+fn UserMenu(user: SessionUser) -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <details class="relative">
+            <summary
+                class="flex cursor-pointer list-none items-center gap-2 rounded-md px-2 py-1 text-sm text-slate-700 \
+                       hover:bg-slate-100"
+                aria-label=format!("Account menu for {}", user.display_name)
+            >
+                <span
+                    aria-hidden="true"
+                    class="flex h-7 w-7 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold \
+                           text-indigo-800"
+                >
+                    {initials(&user.display_name)}
+                </span>
+                <span>{user.display_name.clone()}</span>
+            </summary>
+            <div class="absolute right-0 z-20 mt-1 w-64 rounded-md border border-slate-200 bg-white p-3 shadow-lg">
+                <p class="text-sm font-medium text-slate-900">{user.display_name.clone()}</p>
+                <p class="truncate text-xs text-slate-500">{user.email.clone()}</p>
+                <ActionForm action=logout attr:class="mt-3">
+                    <button
+                        type="submit"
+                        class="w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-50"
+                    >
+                        "Sign out"
+                    </button>
+                </ActionForm>
+            </div>
+        </details>
+    }
+}
+
+/// Up to two initials of a name, for the avatar.
+fn initials(name: &str) -> String {
+    name.split_whitespace().filter_map(|word| word.chars().next()).take(2).flat_map(char::to_uppercase).collect()
+}
+
+/// The organization's sections.
+#[component]
+pub fn Sidebar(slug: String) -> impl IntoView {
+    let base = org_path(&slug);
+    view! {
+        <nav aria-label="Organization" class="w-56 shrink-0 border-r border-slate-200 bg-slate-50 p-3">
+            <ul class="space-y-1">
+                <li>
+                    <A
+                        href=base
+                        exact=true
+                        attr:class="block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100 \
+                                    aria-[current=page]:bg-indigo-50 aria-[current=page]:font-semibold \
+                                    aria-[current=page]:text-indigo-800"
+                    >
+                        "Dashboard"
+                    </A>
+                </li>
+            </ul>
+        </nav>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::initials;
+
+    #[test]
+    fn initials_take_the_first_letters_of_two_words() {
+        assert_eq!(initials("ada lovelace byron"), "AL");
+        assert_eq!(initials("Grace"), "G");
+        assert_eq!(initials(""), "");
+    }
+}

@@ -1,0 +1,89 @@
+//! Atrium's application: everything shared by the server and the browser.
+//!
+//! Built twice: with `ssr` into the server binary (rendering, server
+//! functions, database) and with `hydrate` into the browser's wasm bundle.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    components::errors::NotFound,
+    pages::{
+        auth::{LoginPage, SignupPage},
+        home::HomePage,
+        orgs::{OrgDashboardPage, OrgLayout},
+    },
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::csp::provide_nonce_and_policy();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="bg-white text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The app: routes and their pages.
+///
+/// Pages that load data on the server render with `SsrMode::Async`, so
+/// their HTTP status (404) and redirects (to sign-in) are decided before
+/// the first byte is sent.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/atrium.css" />
+        <Title text="Atrium" />
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                <Route path=path!("/signup") view=SignupPage />
+                <Route path=path!("/login") view=LoginPage />
+                <ParentRoute path=path!("/o/:org") view=OrgLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=OrgDashboardPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<body>` once the browser app has taken over, so
+/// end-to-end tests (and styles) can tell a live page from server HTML.
+/// Effects never run on the server.
+fn mark_hydrated() {
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}

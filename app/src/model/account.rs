@@ -1,0 +1,215 @@
+//! Account input: email, display name, password; and the signed-in user.
+
+use email_address::{EmailAddress, Options};
+use serde::{Deserialize, Serialize};
+
+use super::UserId;
+
+/// A syntactically valid email address, trimmed and lowercased.
+///
+/// Rules: an RFC 5322 `addr-spec` with a dotted domain (no display text, no
+/// `[ip]` literals), at most 254 characters (RFC 5321 §4.5.3.1.3 path limit).
+/// Lowercasing the whole address makes comparison and the unique constraint
+/// case-insensitive on both backends alike; every mainstream provider treats
+/// the local part case-insensitively too.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+/// Why an email was rejected (shown next to the field).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    #[error("Enter your email address.")]
+    Empty,
+    #[error("An email address has at most {max} characters.", max = Email::MAX_LEN)]
+    TooLong,
+    #[error("Enter a valid email address, like name@example.com.")]
+    Invalid,
+}
+
+impl Email {
+    /// RFC 5321 limit on a forward path.
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(input: &str) -> Result<Self, EmailError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(EmailError::Empty);
+        }
+        if trimmed.chars().count() > Self::MAX_LEN {
+            return Err(EmailError::TooLong);
+        }
+        let options = Options::default().with_required_tld().without_display_text().without_domain_literal();
+        EmailAddress::parse_with_options(trimmed, options).map_err(|_| EmailError::Invalid)?;
+        Ok(Self(trimmed.to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The name other members see: 1–100 characters after trimming, no control
+/// characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DisplayName(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DisplayNameError {
+    #[error("Enter your name.")]
+    Empty,
+    #[error("A name has at most {max} characters.", max = DisplayName::MAX_LEN)]
+    TooLong,
+    #[error("A name cannot contain control characters.")]
+    ControlCharacters,
+}
+
+impl DisplayName {
+    pub const MAX_LEN: usize = 100;
+
+    pub fn parse(input: &str) -> Result<Self, DisplayNameError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(DisplayNameError::Empty);
+        }
+        if trimmed.chars().count() > Self::MAX_LEN {
+            return Err(DisplayNameError::TooLong);
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err(DisplayNameError::ControlCharacters);
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password that meets the length rules of OWASP ASVS 4.0 §2.1:
+/// at least 12 characters (2.1.1), at most 128 (2.1.2), counted as Unicode
+/// scalar values, any printable character allowed (2.1.4), never trimmed or
+/// truncated (2.1.3), no composition rules (2.1.9).
+///
+/// Strength (ASVS 2.1.7/2.1.8) is judged on the server, which has the
+/// zxcvbn dictionaries; this type only carries the length rules, so the
+/// browser can mirror them. `Debug` never prints the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    #[error("Use at least {min} characters.", min = Password::MIN_LEN)]
+    TooShort,
+    #[error("Use at most {max} characters.", max = Password::MAX_LEN)]
+    TooLong,
+}
+
+impl Password {
+    pub const MIN_LEN: usize = 12;
+    pub const MAX_LEN: usize = 128;
+
+    pub fn parse(input: String) -> Result<Self, PasswordError> {
+        let len = input.chars().count();
+        if len < Self::MIN_LEN {
+            Err(PasswordError::TooShort)
+        } else if len > Self::MAX_LEN {
+            Err(PasswordError::TooLong)
+        } else {
+            Ok(Self(input))
+        }
+    }
+
+    /// The secret itself, for hashing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password([redacted])")
+    }
+}
+
+/// The signed-in person, as the browser sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    /// Operator of this Atrium instance (manages all organizations).
+    pub is_platform_admin: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_trimmed_and_lowercased() {
+        let email = Email::parse("  Ada.Lovelace@Example.COM ").unwrap();
+        assert_eq!(email.as_str(), "ada.lovelace@example.com");
+    }
+
+    #[test]
+    fn malformed_emails_are_rejected() {
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "Ada <ada@example.com>",
+            "ada@[127.0.0.1]",
+            "a b@example.com",
+        ] {
+            assert_eq!(Email::parse(bad), Err(EmailError::Invalid), "{bad}");
+        }
+        assert_eq!(Email::parse("   "), Err(EmailError::Empty));
+    }
+
+    #[test]
+    fn email_length_limit_is_254() {
+        let local = "a".repeat(64);
+        let domain_label = "b".repeat(63);
+        // 64 + 1 + 63*3 + 2 dots + ".com"(4) = 260 > 254
+        let long = format!("{local}@{domain_label}.{domain_label}.{domain_label}.com");
+        assert_eq!(Email::parse(&long), Err(EmailError::TooLong));
+    }
+
+    #[test]
+    fn display_name_is_trimmed_and_bounded() {
+        assert_eq!(DisplayName::parse("  Ada ").unwrap().as_str(), "Ada");
+        assert_eq!(DisplayName::parse(" \t "), Err(DisplayNameError::Empty));
+        assert!(DisplayName::parse(&"x".repeat(100)).is_ok());
+        assert_eq!(DisplayName::parse(&"x".repeat(101)), Err(DisplayNameError::TooLong));
+        assert_eq!(DisplayName::parse("Ada\u{0}"), Err(DisplayNameError::ControlCharacters));
+    }
+
+    #[test]
+    fn password_length_is_12_to_128_characters_counted_as_unicode() {
+        assert_eq!(Password::parse("x".repeat(11)), Err(PasswordError::TooShort));
+        assert!(Password::parse("x".repeat(12)).is_ok());
+        assert!(Password::parse("é".repeat(128)).is_ok());
+        assert_eq!(Password::parse("x".repeat(129)), Err(PasswordError::TooLong));
+    }
+
+    #[test]
+    fn password_is_not_trimmed() {
+        let password = Password::parse("  twelve chars  ".to_owned()).unwrap();
+        assert_eq!(password.expose(), "  twelve chars  ");
+    }
+
+    #[test]
+    fn password_debug_is_redacted() {
+        let password = Password::parse("correct horse battery".to_owned()).unwrap();
+        assert_eq!(format!("{password:?}"), "Password([redacted])");
+    }
+}

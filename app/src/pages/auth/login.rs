@@ -1,0 +1,48 @@
+//! `/login`: sign in, then return to `?next=` (a local path) if given.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::AuthCard;
+use crate::{
+    api::auth::{Login, safe_next},
+    components::forms::{FormError, PasswordField, SubmitButton, TextField, field_error, form_error},
+    model::Email,
+};
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let login = ServerAction::<Login>::new();
+    let query = use_query_map();
+    let next = move || query.with(|q| q.get("next").filter(|next| safe_next(next).is_some()).unwrap_or_default());
+    view! {
+        <Title text="Sign in · Atrium" />
+        <AuthCard title="Sign in">
+            <ActionForm action=login attr:class="space-y-4" attr:novalidate=true>
+                <FormError message=form_error(login) />
+                <input type="hidden" name="next" prop:value=next />
+                <TextField
+                    label="Email"
+                    name="email"
+                    kind="email"
+                    autocomplete="username"
+                    required=true
+                    maxlength=Email::MAX_LEN
+                    error=field_error(login, "email")
+                />
+                <PasswordField
+                    label="Password"
+                    name="password"
+                    autocomplete="current-password"
+                    error=field_error(login, "password")
+                />
+                <SubmitButton label="Sign in" pending_label="Signing in…" pending=login.pending() />
+            </ActionForm>
+            <p class="mt-6 text-center text-sm text-slate-600">
+                "New to Atrium? "
+                <a href="/signup" class="font-medium text-indigo-700 hover:underline">"Create an account"</a>
+            </p>
+        </AuthCard>
+    }
+}

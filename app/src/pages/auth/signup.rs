@@ -1,0 +1,63 @@
+//! `/signup`: create an account and its organization.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::AuthCard;
+use crate::{
+    api::auth::Signup,
+    components::forms::{FormError, PasswordField, SubmitButton, TextField, field_error, form_error},
+    model::{DisplayName, Email, OrgName, Password},
+};
+
+#[component]
+pub fn SignupPage() -> impl IntoView {
+    let signup = ServerAction::<Signup>::new();
+    view! {
+        <Title text="Sign up · Atrium" />
+        <AuthCard title="Create your organization">
+            <ActionForm action=signup attr:class="space-y-4" attr:novalidate=true>
+                <FormError message=form_error(signup) />
+                <TextField
+                    label="Your name"
+                    name="display_name"
+                    autocomplete="name"
+                    required=true
+                    maxlength=DisplayName::MAX_LEN
+                    error=field_error(signup, "display_name")
+                />
+                <TextField
+                    label="Work email"
+                    name="email"
+                    kind="email"
+                    autocomplete="email"
+                    required=true
+                    maxlength=Email::MAX_LEN
+                    error=field_error(signup, "email")
+                />
+                <PasswordField
+                    label="Password"
+                    name="password"
+                    autocomplete="new-password"
+                    minlength=Password::MIN_LEN
+                    maxlength=Password::MAX_LEN
+                    hint="At least 12 characters. A few unrelated words make a strong one."
+                    error=field_error(signup, "password")
+                />
+                <TextField
+                    label="Organization name"
+                    name="organization_name"
+                    autocomplete="organization"
+                    required=true
+                    maxlength=OrgName::MAX_LEN
+                    error=field_error(signup, "organization_name")
+                />
+                <SubmitButton label="Create account" pending_label="Creating account…" pending=signup.pending() />
+            </ActionForm>
+            <p class="mt-6 text-center text-sm text-slate-600">
+                "Already have an account? "
+                <a href="/login" class="font-medium text-indigo-700 hover:underline">"Sign in"</a>
+            </p>
+        </AuthCard>
+    }
+}

@@ -1,0 +1,5 @@
+//! Pages, one folder per feature.
+
+pub mod auth;
+pub mod home;
+pub mod orgs;

@@ -1,0 +1,16 @@
+//! `/o/{org}`: the signed-in layout and the organization dashboard.
+
+mod dashboard;
+mod layout;
+
+pub use dashboard::OrgDashboardPage;
+pub use layout::OrgLayout;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+/// The `{org}` slug of the current route, reactively.
+pub fn use_org_slug() -> Memo<String> {
+    let params = use_params_map();
+    Memo::new(move |_| params.with(|p| p.get("org").unwrap_or_default()))
+}

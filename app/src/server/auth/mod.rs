@@ -1,0 +1,7 @@
+//! Authentication: password hashing, the signed-in session, and the limits
+//! on guessing.
+
+pub mod client_ip;
+pub mod password;
+pub mod rate_limit;
+pub mod session;

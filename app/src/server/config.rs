@@ -1,0 +1,154 @@
+//! Runtime configuration: what an operator may set, with safe defaults.
+//!
+//! Loaded by the binary from `atrium.toml` (or the file named by
+//! `ATRIUM_CONFIG`) and then from `ATRIUM_*` environment variables, which
+//! win; `DATABASE_URL` is honoured too. Every key is optional.
+
+use std::{net::SocketAddr, time::Duration};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::db::DEFAULT_DATABASE_URL;
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    #[default]
+    Pretty,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Everything configurable. Field names are the config-file keys; the
+/// environment variable is `ATRIUM_` + the key in upper case.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on. Default: Leptos's `site_addr`
+    /// (`127.0.0.1:3000`, or `LEPTOS_SITE_ADDR`).
+    pub listen: Option<SocketAddr>,
+    /// The URL people use to reach Atrium, such as `https://atrium.example.com`.
+    /// An `https` URL turns on `Secure` cookies with the `__Host-` prefix and
+    /// HSTS. Default: `http://` + the listen address.
+    pub public_url: Option<String>,
+    /// `sqlite://...` (default `sqlite://data/atrium.db?mode=rwc`) or
+    /// `postgres://...`.
+    pub database_url: SecretString,
+    /// Connection pool size.
+    pub database_max_connections: u32,
+    /// A session ends after this many minutes without a request (OWASP ASVS
+    /// 4.0 §3.3.2, level 2: 30 minutes).
+    pub session_idle_timeout_minutes: u64,
+    /// A session ends this many hours after sign-in, however active (ASVS
+    /// §3.3.2, level 2: 12 hours).
+    pub session_absolute_timeout_hours: u64,
+    /// Sign-up and sign-in requests allowed per client IP per minute.
+    pub auth_requests_per_minute_per_ip: u32,
+    /// Sign-in attempts allowed per email address per hour, whether the
+    /// account exists or not (so the limit reveals nothing).
+    pub sign_in_attempts_per_hour_per_email: u32,
+    /// Take the client IP from the last `X-Forwarded-For` hop. Only enable
+    /// behind a reverse proxy that sets that header.
+    pub trust_proxy_headers: bool,
+    pub log_format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: None,
+            public_url: None,
+            database_url: SecretString::from(DEFAULT_DATABASE_URL),
+            database_max_connections: 8,
+            session_idle_timeout_minutes: 30,
+            session_absolute_timeout_hours: 12,
+            auth_requests_per_minute_per_ip: 30,
+            sign_in_attempts_per_hour_per_email: 10,
+            trust_proxy_headers: false,
+            log_format: LogFormat::Pretty,
+        }
+    }
+}
+
+/// The public URL is unusable.
+#[derive(Debug, thiserror::Error)]
+#[error("public_url must be an absolute http(s) URL with no path, like https://atrium.example.com: {0}")]
+pub struct PublicUrlError(String);
+
+/// The origin (`scheme://host[:port]`) people reach Atrium at, as browsers
+/// send it in the `Origin` header (RFC 6454).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicOrigin {
+    origin: String,
+    https: bool,
+}
+
+impl PublicOrigin {
+    pub fn parse(url: &str) -> Result<Self, PublicUrlError> {
+        let uri: http::Uri = url.parse().map_err(|e: http::uri::InvalidUri| PublicUrlError(e.to_string()))?;
+        let scheme = uri.scheme_str().ok_or_else(|| PublicUrlError(url.to_owned()))?;
+        let https = match scheme {
+            "https" => true,
+            "http" => false,
+            _ => return Err(PublicUrlError(url.to_owned())),
+        };
+        let authority = uri.authority().ok_or_else(|| PublicUrlError(url.to_owned()))?;
+        if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+            return Err(PublicUrlError(url.to_owned()));
+        }
+        let origin = format!("{scheme}://{}", authority.as_str().to_ascii_lowercase());
+        Ok(Self { origin, https })
+    }
+
+    /// `scheme://host[:port]`, lowercase, no trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.origin
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+}
+
+impl Config {
+    pub fn session_idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.session_idle_timeout_minutes * 60)
+    }
+
+    pub fn session_absolute_timeout(&self) -> Duration {
+        Duration::from_secs(self.session_absolute_timeout_hours * 3600)
+    }
+
+    /// The public origin: `public_url`, else `http://` + `listen`.
+    pub fn public_origin(&self, listen: SocketAddr) -> Result<PublicOrigin, PublicUrlError> {
+        match &self.public_url {
+            Some(url) => PublicOrigin::parse(url),
+            None => PublicOrigin::parse(&format!("http://{listen}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_origin_is_scheme_and_authority_lowercased() {
+        let origin = PublicOrigin::parse("https://Atrium.Example.com/").unwrap();
+        assert_eq!(origin.as_str(), "https://atrium.example.com");
+        assert!(origin.is_https());
+        let local = PublicOrigin::parse("http://127.0.0.1:3000").unwrap();
+        assert_eq!(local.as_str(), "http://127.0.0.1:3000");
+        assert!(!local.is_https());
+    }
+
+    #[test]
+    fn public_origin_rejects_paths_and_other_schemes() {
+        assert!(PublicOrigin::parse("https://example.com/atrium").is_err());
+        assert!(PublicOrigin::parse("ftp://example.com").is_err());
+        assert!(PublicOrigin::parse("example.com").is_err());
+    }
+}

@@ -1,0 +1,179 @@
+//! The database: one `Db` over SQLite (embedded default) or PostgreSQL
+//! (scale-out), chosen once from the URL scheme, and the repositories.
+//!
+//! Each repository function is written once. [`with_pool!`] expands its body
+//! for both pools, so the same SQL text is type-checked against both drivers;
+//! dialect arms appear only where the SQL really differs.
+
+pub mod orgs;
+pub mod testing;
+pub(crate) mod text_enum;
+mod timestamp;
+pub mod users;
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    PgPool, SqlitePool,
+    migrate::{MigrateError, Migrator},
+    postgres::PgPoolOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+pub use timestamp::Timestamp;
+
+static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// The default database: a file under `data/`, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/atrium.db?mode=rwc";
+
+/// A connection pool to the active backend. Cheap to clone.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Which backend a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool `$db` holds. The body is
+/// compiled once per backend, so one SQL text serves both.
+macro_rules! with_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::server::db::Db::Sqlite($pool) => $body,
+            $crate::server::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// The database URL could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("unsupported database URL scheme (expected sqlite: or postgres:)")]
+    UnsupportedScheme,
+    #[error("could not create the database directory {path}: {source}")]
+    CreateDir { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+}
+
+impl Db {
+    /// Connects to `url`: `sqlite:` (file or `sqlite::memory:`) or
+    /// `postgres:`/`postgresql:`. SQLite runs in WAL mode with foreign keys
+    /// on, `synchronous=NORMAL` and a 5 s busy timeout; the directory of a
+    /// database file is created when missing.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db, ConnectError> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            if !in_memory {
+                create_parent_dir(options.get_filename())?;
+            }
+            // An in-memory database lives in one connection.
+            let max = if in_memory { 1 } else { max_connections };
+            let pool = SqlitePoolOptions::new().max_connections(max).connect_with(options).await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect(url)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(ConnectError::UnsupportedScheme)
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the pending migrations of this backend's folder.
+    pub async fn migrate(&self) -> Result<(), MigrateError> {
+        match self {
+            Db::Sqlite(pool) => SQLITE_MIGRATOR.run(pool).await,
+            Db::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await,
+        }
+    }
+
+    /// Runs a trivial query: the readiness check.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+    }
+
+    /// Closes every connection (graceful shutdown, tests).
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}
+
+fn create_parent_dir(file: &Path) -> Result<(), ConnectError> {
+    match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+            .map_err(|source| ConnectError::CreateDir { path: dir.display().to_string(), source }),
+        _ => Ok(()),
+    }
+}
+
+/// A named unique constraint, as each backend reports it: PostgreSQL by the
+/// constraint's name, SQLite by `table.column` in its message.
+#[derive(Clone, Copy, Debug)]
+pub struct UniqueKey {
+    pub postgres: &'static str,
+    pub sqlite: &'static str,
+}
+
+impl UniqueKey {
+    /// True when `err` is a violation of this unique constraint.
+    pub fn violated_by(&self, err: &sqlx::Error) -> bool {
+        let Some(db_err) = err.as_database_error() else { return false };
+        if !db_err.is_unique_violation() {
+            return false;
+        }
+        match db_err.constraint() {
+            Some(name) => name == self.postgres,
+            // "UNIQUE constraint failed: users.email"
+            None => db_err.message().rsplit(": ").next() == Some(self.sqlite),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{collections::BTreeSet, fs, path::PathBuf};
+
+    fn migration_names(backend: &str) -> BTreeSet<String> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(backend);
+        fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    /// Both backends must evolve in lockstep: a migration added to one
+    /// folder and not the other fails here.
+    #[test]
+    fn sqlite_and_postgres_migration_folders_hold_the_same_file_names() {
+        let sqlite = migration_names("sqlite");
+        let postgres = migration_names("postgres");
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, postgres);
+    }
+}

@@ -1,0 +1,60 @@
+//! Throwaway databases for tests (used by this crate's and the server's
+//! integration tests; nothing in the app calls it).
+
+use sqlx::{Connection, Executor, PgConnection};
+
+use super::{ConnectError, Db};
+
+/// The PostgreSQL server to test against, from `TEST_DATABASE_URL`, when
+/// that is a `postgres:` URL. CI sets it; without it the PostgreSQL half of
+/// the tests is skipped (and says so).
+pub fn postgres_test_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|url| url.starts_with("postgres:") || url.starts_with("postgresql:"))
+}
+
+/// A migrated database of its own on the server at `server_url`, named
+/// `atrium_test_<uuid>`. Drop it with [`drop_postgres`] when done.
+pub async fn fresh_postgres(server_url: &str) -> Result<(Db, String), ConnectError> {
+    let name = format!("atrium_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(server_url).await?;
+    admin.execute(format!(r#"CREATE DATABASE "{name}""#).as_str()).await?;
+    admin.close().await?;
+    let db = Db::connect(&with_database(server_url, &name), 4).await?;
+    db.migrate().await.map_err(|e| ConnectError::Sqlx(e.into()))?;
+    Ok((db, name))
+}
+
+/// Closes `db` and drops the database `name` made by [`fresh_postgres`].
+pub async fn drop_postgres(db: Db, server_url: &str, name: &str) -> Result<(), sqlx::Error> {
+    db.close().await;
+    let mut admin = PgConnection::connect(server_url).await?;
+    admin.execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str()).await?;
+    admin.close().await
+}
+
+/// `url` with its database (the path) replaced by `name`; the query string
+/// is kept.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_database_name_is_replaced_and_the_query_kept() {
+        assert_eq!(with_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
+        assert_eq!(with_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+    }
+}

@@ -1,0 +1,165 @@
+//! `users`: accounts, and sign-up (an account with its first organization).
+
+use crate::model::{DisplayName, Email, OrgName, OrgSummary, Role, SessionUser, UserId};
+
+use super::{Db, Timestamp, UniqueKey, orgs, with_pool};
+
+/// The unique email constraint (`users_email_key`).
+pub const EMAIL_KEY: UniqueKey = UniqueKey { postgres: "users_email_key", sqlite: "users.email" };
+
+/// A row of `users`. `Debug` leaves the password hash out.
+#[derive(Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    pub is_platform_admin: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("display_name", &self.display_name)
+            .field("is_platform_admin", &self.is_platform_admin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserRow {
+    pub fn to_session_user(&self) -> SessionUser {
+        SessionUser {
+            id: self.id,
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            is_platform_admin: self.is_platform_admin,
+        }
+    }
+}
+
+/// What a new account is made of. The password is already hashed.
+#[derive(Debug, Clone, Copy)]
+pub struct NewUser<'a> {
+    pub email: &'a Email,
+    pub display_name: &'a DisplayName,
+    pub password_hash: &'a str,
+    pub is_platform_admin: bool,
+}
+
+impl NewUser<'_> {
+    fn into_row(self) -> UserRow {
+        let now = Timestamp::now();
+        UserRow {
+            id: UserId::new(),
+            email: self.email.as_str().to_owned(),
+            display_name: self.display_name.as_str().to_owned(),
+            password_hash: self.password_hash.to_owned(),
+            is_platform_admin: self.is_platform_admin,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// Creating an account failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    /// Another account has this email (compared case-insensitively).
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl CreateUserError {
+    fn from_insert(err: sqlx::Error) -> Self {
+        if EMAIL_KEY.violated_by(&err) { Self::EmailTaken } else { Self::Db(err) }
+    }
+}
+
+const INSERT_USER: &str = "INSERT INTO users \
+     (id, email, display_name, password_hash, is_platform_admin, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+const SELECT_USER: &str = "SELECT id, email, display_name, password_hash, is_platform_admin, \
+     created_at, updated_at FROM users";
+
+macro_rules! bind_user {
+    ($row:expr) => {
+        sqlx::query(INSERT_USER)
+            .bind($row.id)
+            .bind(&$row.email)
+            .bind(&$row.display_name)
+            .bind(&$row.password_hash)
+            .bind($row.is_platform_admin)
+            .bind($row.created_at)
+            .bind($row.updated_at)
+    };
+}
+
+/// Creates an account that belongs to no organization (the platform-admin
+/// command uses it).
+pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<UserRow, CreateUserError> {
+    let row = new.into_row();
+    with_pool!(db, pool => bind_user!(row).execute(pool).await.map(|_| ())).map_err(CreateUserError::from_insert)?;
+    Ok(row)
+}
+
+/// Sign-up: creates the account, an organization named `org_name` with a
+/// unique slug derived from it, and the account's Owner membership, in one
+/// transaction. Nothing is left behind when any step fails.
+pub async fn insert_with_organization(
+    db: &Db,
+    new: NewUser<'_>,
+    org_name: &OrgName,
+) -> Result<(UserRow, OrgSummary), CreateUserError> {
+    let row = new.into_row();
+    // Two sign-ups may pick the same free slug at once; the loser retries
+    // with the winner's slug now taken.
+    let mut attempts_left = 3;
+    loop {
+        let result = with_pool!(db, pool => async {
+            let mut tx = pool.begin().await?;
+            bind_user!(row).execute(&mut *tx).await.map_err(CreateUserError::from_insert)?;
+            let org = orgs::insert_in_tx!(tx, org_name, row.id, Role::Owner, row.created_at);
+            tx.commit().await?;
+            Ok::<_, CreateUserError>(org)
+        }.await);
+        attempts_left -= 1;
+        match result {
+            Err(CreateUserError::Db(err)) if attempts_left > 0 && orgs::SLUG_KEY.violated_by(&err) => continue,
+            Err(err) => return Err(err),
+            Ok(org) => return Ok((row, org)),
+        }
+    }
+}
+
+/// The account with this email, if any.
+pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("{SELECT_USER} WHERE email = $1");
+    with_pool!(db, pool => {
+        sqlx::query_as::<_, UserRow>(&sql).bind(email.as_str()).fetch_optional(pool).await
+    })
+}
+
+/// The account with this id, if any.
+pub async fn find_by_id(db: &Db, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("{SELECT_USER} WHERE id = $1");
+    with_pool!(db, pool => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(pool).await)
+}
+
+/// Grants or revokes platform-admin rights. Returns false when no account
+/// has this email.
+pub async fn set_platform_admin(db: &Db, email: &Email, is_admin: bool) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE users SET is_platform_admin = $1, updated_at = $2 WHERE email = $3";
+    let done = with_pool!(db, pool => {
+        sqlx::query(sql).bind(is_admin).bind(Timestamp::now()).bind(email.as_str()).execute(pool).await?
+            .rows_affected()
+    });
+    Ok(done == 1)
+}

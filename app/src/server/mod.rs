@@ -1,0 +1,12 @@
+//! Server-only code: never compiled to wasm (`feature = "ssr"`).
+
+pub mod auth;
+pub mod config;
+pub mod csp;
+pub mod ctx;
+pub mod db;
+pub mod session_store;
+pub mod state;
+
+pub use config::Config;
+pub use state::AppState;

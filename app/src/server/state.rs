@@ -1,0 +1,24 @@
+//! `AppState`: what every handler and server function shares.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use super::{
+    auth::rate_limit::AuthLimits,
+    config::{Config, PublicOrigin},
+    db::Db,
+};
+
+/// Shared, cheap-to-clone application state. Server functions reach it
+/// through Leptos context (`ctx::app_state()`); axum handlers through
+/// `State`.
+#[derive(Clone, Debug, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub public_origin: Arc<PublicOrigin>,
+    pub limits: Arc<AuthLimits>,
+}

@@ -1,0 +1,47 @@
+import { expect, type Page } from "@playwright/test";
+
+let counter = 0;
+
+/** A person nobody has used yet in this run. */
+export function newPerson(label = "ada") {
+  const id = `${Date.now().toString(36)}${process.pid.toString(36)}${(counter++).toString(36)}`;
+  return {
+    name: `${label[0].toUpperCase()}${label.slice(1)} Tester`,
+    email: `${label}.${id}@example.com`,
+    password: `quiet otter lamp ${id} harbor`,
+    organization: `${label[0].toUpperCase()}${label.slice(1)} Works ${id}`,
+  };
+}
+
+export type Person = ReturnType<typeof newPerson>;
+
+/** Waits until the browser app has hydrated the server-rendered page. */
+export async function waitForHydration(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** Fills and submits the sign-up form. */
+export async function fillSignup(page: Page, person: Person) {
+  await page.getByLabel("Your name").fill(person.name);
+  await page.getByLabel("Work email").fill(person.email);
+  await page.getByLabel("Password", { exact: true }).fill(person.password);
+  await page.getByLabel("Organization name").fill(person.organization);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
+/** Signs up through the UI and waits for the new organization's dashboard. */
+export async function signUp(page: Page, person: Person) {
+  await page.goto("/signup");
+  await waitForHydration(page);
+  await fillSignup(page, person);
+  await expect(page).toHaveURL(/\/o\/[a-z0-9-]+$/);
+  await expect(page.getByRole("heading", { level: 1, name: person.organization })).toBeVisible();
+  return new URL(page.url()).pathname;
+}
+
+/** Signs out through the account menu. */
+export async function signOut(page: Page, person: Person) {
+  await page.getByLabel(`Account menu for ${person.name}`).click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+}

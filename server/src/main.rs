@@ -1,0 +1,70 @@
+//! `atrium`: serve the app (default), or manage platform admins.
+
+use clap::{Parser, Subcommand};
+use server::{admin, config, startup::Application, telemetry};
+
+/// Atrium: a self-hosted multi-tenant workspace.
+///
+/// Configuration comes from `atrium.toml` (or the file in ATRIUM_CONFIG) and
+/// ATRIUM_* environment variables; see the README.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (the default).
+    Serve,
+    /// Create a platform-admin account. The password is read from standard
+    /// input when it is not a terminal, else prompted for twice.
+    CreateAdmin {
+        /// The admin's email address (their sign-in name).
+        #[arg(long)]
+        email: String,
+        /// The name shown for the admin.
+        #[arg(long, default_value = "Platform admin")]
+        name: String,
+    },
+    /// Make an existing account a platform admin.
+    PromoteAdmin {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let config = match config::load() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("atrium: configuration error: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    telemetry::init(config.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::CreateAdmin { email, name } => admin::create_admin(&config, &email, &name).await.map_err(Into::into),
+        Command::PromoteAdmin { email } => admin::promote_admin(&config, &email).await.map_err(Into::into),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "atrium stopped with an error");
+            eprintln!("atrium: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: app::server::Config) -> Result<(), Box<dyn std::error::Error>> {
+    let leptos_options = leptos::config::get_configuration(None)?.leptos_options;
+    let app = Application::build(config, leptos_options).await?;
+    tracing::info!(address = %app.address(), "listening");
+    app.run_until_stopped().await?;
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Building and running the application.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use app::{
+    App,
+    server::{
+        AppState, Config,
+        auth::{password, rate_limit::AuthLimits},
+        config::PublicUrlError,
+        db::{ConnectError, Db},
+        session_store::SessionDb,
+    },
+    shell,
+};
+use axum::{Router, middleware::from_fn_with_state, routing::get};
+use leptos::config::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer};
+use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer, cookie::SameSite};
+
+use crate::{health, middleware};
+
+/// Longest a request may take before it is answered 408.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often expired sessions are deleted from the store.
+const SESSION_SWEEP_PERIOD: Duration = Duration::from_secs(3600);
+/// How often idle rate-limit buckets are forgotten.
+const LIMITER_SWEEP_PERIOD: Duration = Duration::from_secs(60);
+
+/// Start-up failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database: {0}")]
+    Connect(#[from] ConnectError),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot prepare the session store: {0}")]
+    Sessions(#[source] sqlx::Error),
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    PublicUrl(#[from] PublicUrlError),
+    #[error("cannot prepare password hashing: {0}")]
+    Hashing(app::error::AppError),
+}
+
+/// A built application, bound to its port, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    router: Router,
+    state: AppState,
+    sessions: SessionDb,
+}
+
+impl Application {
+    /// Opens and migrates the database, prepares the session store and binds
+    /// the listener (`config.listen`, else Leptos's `site_addr`; port 0
+    /// picks a free port, see [`Application::port`]).
+    pub async fn build(config: Config, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
+        let db = Db::connect(config.database_url.expose_secret(), config.database_max_connections).await?;
+        db.migrate().await?;
+        let sessions = SessionDb::for_db(&db).await.map_err(StartupError::Sessions)?;
+        password::warm_up().await.map_err(StartupError::Hashing)?;
+
+        let requested = config.listen.unwrap_or(leptos_options.site_addr);
+        let listener =
+            TcpListener::bind(requested).await.map_err(|source| StartupError::Bind { address: requested, source })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind { address: requested, source })?;
+        let public_origin = Arc::new(config.public_origin(address)?);
+
+        let state = AppState {
+            leptos_options,
+            db,
+            limits: Arc::new(AuthLimits::new(&config)),
+            config: Arc::new(config),
+            public_origin,
+        };
+        let router = router(state.clone(), sessions.clone());
+        Ok(Self { listener, address, router, state, sessions })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// The bound address.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The database, for tests that set up data directly.
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Self { listener, router, state, sessions, .. } = self;
+        let sweeper = tokio::spawn(sessions.continuously_delete_expired(SESSION_SWEEP_PERIOD));
+        let limits = state.limits.clone();
+        let limiter_sweeper = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(LIMITER_SWEEP_PERIOD);
+            loop {
+                tick.tick().await;
+                limits.forget_idle();
+            }
+        });
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await;
+        sweeper.abort();
+        limiter_sweeper.abort();
+        state.db.close().await;
+        served
+    }
+}
+
+/// The whole HTTP surface: probes, the Leptos app and its server functions,
+/// static files, wrapped in sessions, the cross-site check, security
+/// headers, compression, a timeout, request ids and request logs.
+pub fn router(state: AppState, sessions: SessionDb) -> Router {
+    let https = state.public_origin.is_https();
+    let idle = time::Duration::try_from(state.config.session_idle_timeout()).unwrap_or(time::Duration::MINUTE * 30);
+    let session_layer = SessionManagerLayer::new(sessions)
+        // The __Host- prefix pins the cookie to this host, path / and
+        // Secure (RFC 6265bis §4.1.3.2); it only works over HTTPS.
+        .with_name(if https { "__Host-atrium_session" } else { "atrium_session" })
+        .with_secure(https)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle));
+
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+    let app = Router::new()
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(middleware::server_fn_status::malformed_calls_are_bad_requests))
+        .layer(session_layer)
+        .layer(from_fn_with_state(state.public_origin.clone(), middleware::origin::refuse_cross_site))
+        .with_state(state);
+    let app = middleware::security_headers::apply(app, https)
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+    middleware::request_id::apply(app)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,74 @@
+//! The `atrium create-admin` / `promote-admin` commands, run as a process.
+
+use std::{
+    io::Write,
+    process::{Command, Stdio},
+};
+
+use app::{
+    model::Email,
+    server::db::{Db, users},
+};
+
+fn run(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_atrium"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("ATRIUM_CONFIG", "/nonexistent/atrium.toml")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the atrium binary runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn create_admin_makes_a_platform_admin_with_the_piped_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/atrium.db?mode=rwc", dir.path().display());
+
+    let output = run(&url, &["create-admin", "--email", "Root@Example.com"], "quiet otter lamp harbor 97\n");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    let db = Db::connect(&url, 1).await.unwrap();
+    let admin = users::find_by_email(&db, &Email::parse("root@example.com").unwrap()).await.unwrap().unwrap();
+    assert!(admin.is_platform_admin);
+    assert!(
+        app::server::auth::password::verify("quiet otter lamp harbor 97".into(), Some(admin.password_hash))
+            .await
+            .unwrap()
+    );
+
+    // Running it again for the same email refuses and points to promote-admin.
+    let again = run(&url, &["create-admin", "--email", "root@example.com"], "quiet otter lamp harbor 97\n");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("promote-admin"));
+}
+
+#[tokio::test]
+async fn create_admin_refuses_weak_or_missing_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/atrium.db?mode=rwc", dir.path().display());
+    for password in ["", "short", "password1234"] {
+        let output = run(&url, &["create-admin", "--email", "root@example.com"], &format!("{password}\n"));
+        assert!(!output.status.success(), "{password:?} was accepted");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("password"));
+    }
+}
+
+#[tokio::test]
+async fn promote_admin_flags_an_existing_account_and_rejects_unknown_emails() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/atrium.db?mode=rwc", dir.path().display());
+    let unknown = run(&url, &["promote-admin", "--email", "ghost@example.com"], "");
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no account"));
+
+    let created = run(&url, &["create-admin", "--email", "ops@example.com"], "quiet otter lamp harbor 97\n");
+    assert!(created.status.success());
+    let promoted = run(&url, &["promote-admin", "--email", "ops@example.com"], "");
+    assert!(promoted.status.success(), "{}", String::from_utf8_lossy(&promoted.stderr));
+}

@@ -1,0 +1,173 @@
+//! Spawning the app and talking to it.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use app::server::{Config, db::Db};
+use reqwest::{Response, header};
+use secrecy::SecretString;
+use serde_json::Value;
+use server::startup::Application;
+
+/// A running app with its own SQLite database. It derefs to a first
+/// [`Visitor`]; [`TestApp::visitor`] makes more (other browsers).
+pub struct TestApp {
+    visitor: Visitor,
+    pub db: Db,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Visitor;
+    fn deref(&self) -> &Visitor {
+        &self.visitor
+    }
+}
+
+/// One browser: a client with its own cookie jar that does not follow
+/// redirects.
+pub struct Visitor {
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+/// A person with fresh, valid sign-up details.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    pub organization: String,
+}
+
+impl Person {
+    pub fn new(label: &str) -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        Self {
+            name: format!("{label} Tester"),
+            email: format!("{label}.{n}@example.com"),
+            password: "quiet otter lamp harbor 97".to_owned(),
+            organization: format!("{label} Works"),
+        }
+    }
+}
+
+/// The Leptos options of the workspace metadata (`name = "atrium"`). The
+/// built site is not needed: the tests read HTML and JSON, not assets.
+pub fn leptos_options() -> leptos::config::LeptosOptions {
+    leptos::config::LeptosOptions::builder().output_name("atrium").site_root("target/site").build()
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Spawns the app with the default configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Spawns the app after `configure` has adjusted the configuration.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    server::telemetry::init(app::server::config::LogFormat::Pretty);
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config {
+        listen: Some("127.0.0.1:0".parse().unwrap()),
+        database_url: SecretString::from(format!("sqlite://{}/atrium.db?mode=rwc", dir.path().display())),
+        ..Config::default()
+    };
+    configure(&mut config);
+    let app = Application::build(config, leptos_options()).await.expect("the app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp { visitor: Visitor { address, client: client() }, db, _dir: dir }
+}
+
+impl TestApp {
+    /// Another browser, with no cookies yet.
+    pub fn visitor(&self) -> Visitor {
+        Visitor { address: self.visitor.address.clone(), client: client() }
+    }
+}
+
+impl Visitor {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Calls the server function at `/api/{name}` the way the hydrated app
+    /// does: a URL-encoded form, JSON back.
+    pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(&format!("/api/{name}")))
+            .header(header::ACCEPT, "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn signup(&self, person: &Person) -> Response {
+        self.call(
+            "signup",
+            &[
+                ("email", &person.email),
+                ("display_name", &person.name),
+                ("password", &person.password),
+                ("organization_name", &person.organization),
+            ],
+        )
+        .await
+    }
+
+    /// Signs `person` up and returns their organization's path.
+    pub async fn signed_up(&self, person: &Person) -> String {
+        let response = self.signup(person).await;
+        assert_eq!(response.status(), 200, "sign-up failed: {:?}", response.text().await);
+        location(&response)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.call("login", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn current_user(&self) -> Value {
+        self.call("get_current_user", &[]).await.json().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).header(header::ACCEPT, "text/html").send().await.unwrap()
+    }
+}
+
+/// The `Location` header of a response.
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get(header::LOCATION)
+        .unwrap_or_else(|| panic!("no Location header in {response:?}"))
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The message of `field` in a validation error body.
+pub async fn field_error(response: Response, field: &str) -> String {
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["kind"], "validation", "{body}");
+    body["detail"]["fields"][field].as_str().unwrap_or_else(|| panic!("no error for {field} in {body}")).to_owned()
+}
+
+/// The session cookie's `name=value` pair from a `Set-Cookie` header.
+pub fn session_cookie(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.contains("atrium_session="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+}

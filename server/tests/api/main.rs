@@ -1,0 +1,11 @@
+//! HTTP tests: the real application on port 0, driven like a browser
+//! would drive it (server functions, pages, probes). One binary, many
+//! modules, a fresh database per test.
+
+mod helpers;
+
+mod admin_cli;
+mod auth;
+mod pages;
+mod probes;
+mod security;
