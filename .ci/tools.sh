@@ -40,7 +40,12 @@ ensure_npm_packages() {
   command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 first" >&2; return 1; }
   if ! cmp -s package-lock.json node_modules/.atrium-installed-lock 2>/dev/null; then
     say "installing npm packages"
-    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+    # `npm install`, not `npm ci`: the registry mirror here holds tailwind's
+    # native binary for this platform only, so the lockfile cannot list the
+    # other platforms' optional packages and `npm ci` refuses it. With the
+    # lockfile present, `npm install` installs exactly its versions and
+    # leaves it unchanged.
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund
     cp package-lock.json node_modules/.atrium-installed-lock
   fi
 }
