@@ -69,7 +69,10 @@ pub async fn spawn_app() -> TestApp {
 
 /// Spawns the app after `configure` has adjusted the configuration.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
-    server::telemetry::init(app::server::config::LogFormat::Pretty);
+    // Quiet by default; `TEST_LOG=1 cargo test` shows the app's logs.
+    if std::env::var_os("TEST_LOG").is_some() {
+        server::telemetry::init(app::server::config::LogFormat::Pretty);
+    }
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config {
         listen: Some("127.0.0.1:0".parse().unwrap()),
