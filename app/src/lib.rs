@@ -3,7 +3,7 @@
 //! Built twice: with `ssr` into the server binary (rendering, server
 //! functions, database) and with `hydrate` into the browser's wasm bundle.
 
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod api;
 pub mod components;
@@ -27,6 +27,7 @@ use crate::{
         auth::{LoginPage, SignupPage},
         home::HomePage,
         orgs::{OrgDashboardPage, OrgLayout},
+        projects::{ProjectPage, ProjectsPage},
     },
 };
 
@@ -71,6 +72,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("/o/:org") view=OrgLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=OrgDashboardPage />
+                    <Route path=path!("projects") view=ProjectsPage />
+                    <Route path=path!("projects/:project") view=ProjectPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -90,8 +90,8 @@ test("sign-up errors appear next to their fields and keep what was typed", async
 
   const email = page.getByLabel("Work email");
   await expect(email).toHaveAttribute("aria-invalid", "true");
-  await expect(page.locator("#email-error")).toHaveText(/already exists/);
-  await expect(page.locator("#password-error")).not.toBeEmpty();
+  await expect(page.locator("#field-email-error")).toHaveText(/already exists/);
+  await expect(page.locator("#field-password-error")).not.toBeEmpty();
   await expect(page.getByLabel("Your name")).toHaveValue(second.name);
   await expect(page.getByLabel("Organization name")).toHaveValue(second.organization);
   await expect(page).toHaveURL(/\/signup$/);
@@ -104,7 +104,7 @@ test.describe("without JavaScript", () => {
     const person = newPerson("nojs");
     await page.goto("/signup");
     await fillSignup(page, { ...person, email: "not-an-email" });
-    await expect(page.locator("#email-error")).toHaveText(/valid email/);
+    await expect(page.locator("#field-email-error")).toHaveText(/valid email/);
 
     await fillSignup(page, person);
     await expect(page).toHaveURL(/\/o\/nojs-works-[a-z0-9]+$/);

@@ -45,3 +45,28 @@ export async function signOut(page: Page, person: Person) {
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
 }
+
+/** Creates a project from the projects page and opens it. */
+export async function createProject(page: Page, orgPath: string, name: string, description = "") {
+  await page.goto(`${orgPath}/projects`);
+  await waitForHydration(page);
+  await page.getByLabel("Project name").fill(name);
+  await page.getByLabel("Description").fill(description);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await page.getByRole("link", { name }).click();
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+  await waitForHydration(page);
+  return new URL(page.url()).pathname;
+}
+
+/** Adds a task with the quick-add line and waits for its row. */
+export async function addTask(page: Page, title: string) {
+  await page.getByLabel("New task title").fill(title);
+  await page.getByRole("button", { name: "Add task" }).click();
+  await expect(page.getByRole("link", { name: title, exact: true })).toBeVisible();
+}
+
+/** The titles of the task rows, in order. */
+export async function taskTitles(page: Page) {
+  return page.locator("table[aria-label=Tasks] tbody tr td:nth-child(3) a").allTextContents();
+}

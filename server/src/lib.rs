@@ -4,8 +4,13 @@
 //! `main.rs` is a thin command line over this library, so integration tests
 //! start the real application with [`startup::Application`].
 
+// Leptos view types nest deeply once component erasure is off (release
+// and test builds).
+#![recursion_limit = "512"]
+
 pub mod admin;
 pub mod config;
+pub mod export;
 pub mod health;
 pub mod middleware;
 pub mod startup;

@@ -8,7 +8,7 @@ use app::{
         AppState, Config,
         auth::{password, rate_limit::AuthLimits},
         config::PublicUrlError,
-        db::{ConnectError, Db},
+        db::{ConnectError, Db, Timestamp, projects},
         session_store::SessionDb,
     },
     shell,
@@ -29,6 +29,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const SESSION_SWEEP_PERIOD: Duration = Duration::from_secs(3600);
 /// How often idle rate-limit buckets are forgotten.
 const LIMITER_SWEEP_PERIOD: Duration = Duration::from_secs(60);
+/// How often projects trashed over 30 days ago are deleted for good.
+const TRASH_PURGE_PERIOD: Duration = Duration::from_secs(3600);
 
 /// Start-up failed.
 #[derive(Debug, thiserror::Error)]
@@ -110,11 +112,13 @@ impl Application {
                 limits.forget_idle();
             }
         });
+        let purger = tokio::spawn(purge_trash_periodically(state.db.clone()));
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await;
         sweeper.abort();
         limiter_sweeper.abort();
+        purger.abort();
         state.db.close().await;
         served
     }
@@ -141,6 +145,7 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
     let app = Router::new()
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .route("/o/{org}/projects/{project}/tasks.csv", get(crate::export::tasks_csv))
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(middleware::server_fn_status::malformed_calls_are_bad_requests))
@@ -151,6 +156,24 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
     middleware::request_id::apply(app)
+}
+
+/// Deletes for good the projects that have been in the trash longer than
+/// `TRASH_RETENTION_DAYS`, once an hour. Failures are logged and retried at
+/// the next tick.
+async fn purge_trash_periodically(db: Db) {
+    let mut tick = tokio::time::interval(TRASH_PURGE_PERIOD);
+    loop {
+        tick.tick().await;
+        let cutoff = Timestamp::from(
+            time::OffsetDateTime::now_utc() - time::Duration::days(app::model::project::TRASH_RETENTION_DAYS),
+        );
+        match projects::purge_trashed_before(&db, cutoff).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged projects trashed over 30 days ago"),
+            Err(err) => tracing::error!(error = %err, "purging the trash failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -6,8 +6,13 @@
 //! `ActionForm` without JavaScript posts the same form and is redirected
 //! back (errors travel in the query string and show next to the fields).
 
+pub mod args;
 pub mod auth;
+pub mod cycles;
+pub mod labels;
 pub mod orgs;
+pub mod projects;
+pub mod tasks;
 
 /// Sets the response status (and `Retry-After`) from the error of a server
 /// function. Plain HTML form posts are left alone: Leptos answers those

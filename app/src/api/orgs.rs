@@ -4,15 +4,22 @@ use leptos::prelude::*;
 
 use crate::{
     error::AppError,
-    model::{OrgDashboard, OrgShell},
+    model::{Member, OrgDashboard, OrgShell},
 };
 
 #[cfg(feature = "ssr")]
 use crate::{
     api::reply,
-    model::{OrgSlug, Role},
-    server::{auth::session, ctx, db::orgs},
+    model::{OrgSlug, Role, org::week_starts},
+    server::{
+        auth::session,
+        ctx,
+        db::{dashboard, orgs, projects},
+    },
 };
+
+/// Weeks in the dashboard's completion chart.
+pub const CHART_WEEKS: u8 = 12;
 
 /// The signed-in layout of organization `org` (its slug): the user, the
 /// organization with their role, and all their organizations for the
@@ -34,15 +41,39 @@ pub async fn get_org_shell(org: String) -> Result<OrgShell, AppError> {
     )
 }
 
-/// The dashboard numbers of organization `org` (its slug). Errors as
-/// [`get_org_shell`].
+/// The dashboard of organization `org` (its slug): member, project, open
+/// and overdue task counts, the signed-in member's open tasks, and tasks
+/// completed per week over the last 12 weeks. Errors as [`get_org_shell`].
 #[server(endpoint = "get_org_dashboard")]
 pub async fn get_org_dashboard(org: String) -> Result<OrgDashboard, AppError> {
     reply(
         async move {
+            let (state, _session, user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
+            let today = time::OffsetDateTime::now_utc().date();
+            Ok(OrgDashboard {
+                org: ctx.org().clone(),
+                member_count: orgs::member_count(&state.db, &ctx).await?,
+                project_count: projects::count_active(&state.db, &ctx).await?,
+                open_task_count: dashboard::open_task_count(&state.db, &ctx).await?,
+                overdue_count: dashboard::overdue_count(&state.db, &ctx, today).await?,
+                assigned_to_me: dashboard::open_assigned_to(&state.db, &ctx, user.id, 10).await?,
+                completed_per_week: dashboard::completed_per_week(&state.db, &ctx, &week_starts(today, CHART_WEEKS))
+                    .await?,
+                today,
+            })
+        }
+        .await,
+    )
+}
+
+/// The organization's members, by name (for assignee choices). Any member
+/// may read.
+#[server(endpoint = "list_members")]
+pub async fn list_members(org: String) -> Result<Vec<Member>, AppError> {
+    reply(
+        async move {
             let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
-            let member_count = orgs::member_count(&state.db, &ctx).await?;
-            Ok(OrgDashboard { org: ctx.org().clone(), member_count })
+            Ok(orgs::list_members(&state.db, &ctx).await?)
         }
         .await,
     )

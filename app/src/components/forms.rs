@@ -56,21 +56,24 @@ const INPUT_CLASS: &str = "block w-full rounded-md border border-slate-300 bg-wh
      shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 \
      aria-[invalid=true]:border-red-500";
 
-/// The error line under an input (`{name}-error`).
+/// The error line under an input (`{id}-error`).
 #[component]
-fn FieldMessage(name: &'static str, error: Signal<Option<String>>) -> impl IntoView {
+fn FieldMessage(id: String, error: Signal<Option<String>>) -> impl IntoView {
     view! {
-        <p id=format!("{name}-error") class="min-h-5 text-sm text-red-700">
+        <p id=format!("{id}-error") class="min-h-5 text-sm text-red-700">
             {move || error.get()}
         </p>
     }
 }
 
-/// A labelled text input. `name` is the server-function argument it fills.
+/// A labelled text input. `name` is the server-function argument it fills;
+/// `id` (default `field-{name}`) must be unique on the page, so give one
+/// when two forms on a page share a field name.
 #[component]
 pub fn TextField(
     label: &'static str,
     name: &'static str,
+    #[prop(optional)] id: Option<&'static str>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] required: bool,
@@ -78,23 +81,23 @@ pub fn TextField(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = id.map_or_else(|| format!("field-{name}"), str::to_owned);
     view! {
         <div class="space-y-1">
             <label for=id.clone() class="block text-sm font-medium text-slate-700">{label}</label>
             <input
-                id=id
+                id=id.clone()
                 name=name
                 type=kind
                 autocomplete=autocomplete
                 required=required
                 maxlength=maxlength
                 aria-invalid=move || error.with(Option::is_some).to_string()
-                aria-describedby=format!("{name}-error")
+                aria-describedby=format!("{id}-error")
                 class=INPUT_CLASS
             />
             {hint.map(|hint| view! { <p class="text-xs text-slate-500">{hint}</p> })}
-            <FieldMessage name error />
+            <FieldMessage id error />
         </div>
     }
 }
@@ -128,7 +131,7 @@ pub fn PasswordField(
                 </button>
             </div>
             <input
-                id=id
+                id=id.clone()
                 name=name
                 type=move || if visible.get() { "text" } else { "password" }
                 autocomplete=autocomplete
@@ -136,11 +139,11 @@ pub fn PasswordField(
                 minlength=minlength
                 maxlength=maxlength
                 aria-invalid=move || error.with(Option::is_some).to_string()
-                aria-describedby=format!("{name}-error")
+                aria-describedby=format!("{id}-error")
                 class=INPUT_CLASS
             />
             {hint.map(|hint| view! { <p class="text-xs text-slate-500">{hint}</p> })}
-            <FieldMessage name error />
+            <FieldMessage id error />
         </div>
     }
 }

@@ -110,22 +110,28 @@ fn initials(name: &str) -> String {
 /// The organization's sections.
 #[component]
 pub fn Sidebar(slug: String) -> impl IntoView {
-    let base = org_path(&slug);
+    let link = "block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 \
+                aria-[current=page]:font-semibold aria-[current=page]:text-indigo-800";
     view! {
         <nav aria-label="Organization" class="w-56 shrink-0 border-r border-slate-200 bg-slate-50 p-3">
             <ul class="space-y-1">
                 <li>
-                    <A
-                        href=base
-                        exact=true
-                        attr:class="block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100 \
-                                    aria-[current=page]:bg-indigo-50 aria-[current=page]:font-semibold \
-                                    aria-[current=page]:text-indigo-800"
-                    >
+                    <A href=org_path(&slug) exact=true attr:class=link>
                         "Dashboard"
                     </A>
                 </li>
+                <li>
+                    <A href=format!("{}/projects", org_path(&slug)) attr:class=link>
+                        "Projects"
+                    </A>
+                </li>
             </ul>
+            <p class="mt-6 px-3 text-xs text-slate-500">
+                <kbd class="rounded border border-slate-300 bg-white px-1">"Ctrl"</kbd>
+                " + "
+                <kbd class="rounded border border-slate-300 bg-white px-1">"K"</kbd>
+                " to jump to a project"
+            </p>
         </nav>
     }
 }

@@ -49,3 +49,19 @@ id_type!(
     /// An organization (tenant).
     OrgId
 );
+id_type!(
+    /// A project of an organization.
+    ProjectId
+);
+id_type!(
+    /// A task in a project.
+    TaskId
+);
+id_type!(
+    /// A label of an organization.
+    LabelId
+);
+id_type!(
+    /// A cycle (iteration) of a project.
+    CycleId
+);

@@ -5,11 +5,26 @@
 //! input met the rule, and the rule lives in exactly one `parse`.
 
 pub mod account;
+pub mod cycle;
 pub mod ids;
+pub mod label;
+pub mod listing;
+pub mod member;
 pub mod org;
+pub mod project;
 pub mod role;
+pub mod task;
+pub mod task_query;
+pub mod text;
 
 pub use account::{DisplayName, Email, Password, SessionUser};
-pub use ids::{OrgId, UserId};
-pub use org::{OrgDashboard, OrgName, OrgShell, OrgSlug, OrgSummary};
+pub use cycle::{Cycle, CycleName};
+pub use ids::{CycleId, LabelId, OrgId, ProjectId, TaskId, UserId};
+pub use label::{Label, LabelColor, LabelName};
+pub use listing::Page;
+pub use member::Member;
+pub use org::{AssignedTask, OrgDashboard, OrgName, OrgShell, OrgSlug, OrgSummary, WeekCount};
+pub use project::{Project, ProjectDescription, ProjectName, ProjectSummary, ProjectView};
 pub use role::Role;
+pub use task::{Assignee, Priority, Task, TaskDescription, TaskFields, TaskLabel, TaskPatch, TaskTitle};
+pub use task_query::{AssigneeFilter, SortDir, StatusFilter, TaskQuery, TaskSort};

@@ -2,45 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{OrgId, Role, SessionUser};
+use time::Date;
 
-/// An organization's name: 1–100 characters after trimming, no control
-/// characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct OrgName(String);
+use super::{OrgId, Priority, ProjectId, Role, SessionUser, TaskId, text::one_line_text};
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum OrgNameError {
-    #[error("Enter a name for your organization.")]
-    Empty,
-    #[error("An organization name has at most {max} characters.", max = OrgName::MAX_LEN)]
-    TooLong,
-    #[error("An organization name cannot contain control characters.")]
-    ControlCharacters,
-}
-
-impl OrgName {
-    pub const MAX_LEN: usize = 100;
-
-    pub fn parse(input: &str) -> Result<Self, OrgNameError> {
-        let trimmed = input.trim();
-        if trimmed.is_empty() {
-            return Err(OrgNameError::Empty);
-        }
-        if trimmed.chars().count() > Self::MAX_LEN {
-            return Err(OrgNameError::TooLong);
-        }
-        if trimmed.chars().any(char::is_control) {
-            return Err(OrgNameError::ControlCharacters);
-        }
-        Ok(Self(trimmed.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+one_line_text!(
+    /// An organization's name: 1–100 characters after trimming, no control
+    /// characters.
+    OrgName,
+    max = 100,
+    noun = "An organization name",
+    empty = "Enter a name for your organization."
+);
 
 /// The organization's URL segment in `/o/{slug}`: 1–48 characters of
 /// `a-z`, `0-9` and single inner hyphens.
@@ -97,11 +70,52 @@ pub struct OrgShell {
     pub organizations: Vec<OrgSummary>,
 }
 
-/// The organization dashboard's numbers.
+/// The organization dashboard: counts, my open tasks, and completions per
+/// week.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgDashboard {
     pub org: OrgSummary,
     pub member_count: i64,
+    /// Active projects (neither archived nor in the trash).
+    pub project_count: i64,
+    /// Open tasks in active projects.
+    pub open_task_count: i64,
+    /// Open tasks in active projects due before today (UTC).
+    pub overdue_count: i64,
+    /// The signed-in member's open tasks, soonest due first (at most 10).
+    pub assigned_to_me: Vec<AssignedTask>,
+    /// Tasks completed per week, oldest first: the last 12 weeks (Monday
+    /// to Sunday, UTC), the current one last.
+    pub completed_per_week: Vec<WeekCount>,
+    /// The server's date (UTC) the numbers were taken on: what "overdue"
+    /// means here.
+    pub today: Date,
+}
+
+/// An open task as the dashboard lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignedTask {
+    pub id: TaskId,
+    pub title: String,
+    pub project_id: ProjectId,
+    pub project_name: String,
+    pub priority: Priority,
+    pub due_on: Option<Date>,
+}
+
+/// How many tasks were completed in the week starting `week_start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekCount {
+    /// A Monday.
+    pub week_start: Date,
+    pub count: i64,
+}
+
+/// The Mondays starting the `weeks` weeks up to and including the one of
+/// `today`, oldest first.
+pub fn week_starts(today: Date, weeks: u8) -> Vec<Date> {
+    let monday = today - time::Duration::days(i64::from(today.weekday().number_days_from_monday()));
+    (0..i64::from(weeks)).rev().map(|back| monday - time::Duration::weeks(back)).collect()
 }
 
 #[cfg(test)]
@@ -109,11 +123,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn org_name_is_trimmed_and_bounded() {
+    fn org_name_is_1_to_100_characters() {
         assert_eq!(OrgName::parse("  Acme  ").unwrap().as_str(), "Acme");
-        assert_eq!(OrgName::parse(""), Err(OrgNameError::Empty));
+        assert!(OrgName::parse("").is_err());
         assert!(OrgName::parse(&"n".repeat(100)).is_ok());
-        assert_eq!(OrgName::parse(&"n".repeat(101)), Err(OrgNameError::TooLong));
+        assert!(OrgName::parse(&"n".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn week_starts_are_the_mondays_of_the_last_weeks_oldest_first() {
+        use time::macros::date;
+        // 2026-11-21 is a Saturday.
+        let weeks = week_starts(date!(2026 - 11 - 21), 3);
+        assert_eq!(weeks, vec![date!(2026 - 11 - 02), date!(2026 - 11 - 09), date!(2026 - 11 - 16)]);
+        assert_eq!(week_starts(date!(2026 - 11 - 16), 1), vec![date!(2026 - 11 - 16)], "a Monday starts its own week");
     }
 
     #[test]

@@ -3,3 +3,5 @@
 pub mod auth;
 pub mod home;
 pub mod orgs;
+pub mod palette;
+pub mod projects;

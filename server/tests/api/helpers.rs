@@ -139,9 +139,82 @@ impl Visitor {
         self.call("get_current_user", &[]).await.json().await.unwrap()
     }
 
+    /// Calls a server function and decodes its JSON answer, asserting
+    /// success.
+    pub async fn ok(&self, name: &str, form: &[(&str, &str)]) -> Value {
+        let response = self.call(name, form).await;
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert!(status.is_success(), "{name} answered {status}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// Creates a project in `org` (a slug) and returns its id.
+    pub async fn project(&self, org: &str, name: &str) -> String {
+        let project = self.ok("create_project", &[("org", org), ("name", name)]).await;
+        project["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a task from `fields` (on top of org and project) and returns
+    /// it.
+    pub async fn task(&self, org: &str, project: &str, fields: &[(&str, &str)]) -> Value {
+        let mut form = vec![("org", org), ("project", project)];
+        form.extend_from_slice(fields);
+        self.ok("create_task", &form).await
+    }
+
+    /// `list_tasks` with URL-style list parameters (`("status", "done")`),
+    /// sent as the `query[...]` fields of the server function.
+    pub async fn list_tasks(&self, org: &str, project: &str, params: &[(&str, &str)]) -> Response {
+        let keys: Vec<String> = params.iter().map(|(k, _)| format!("query[{k}]")).collect();
+        let mut form: Vec<(&str, &str)> = vec![("org", org), ("project", project)];
+        form.extend(keys.iter().map(String::as_str).zip(params.iter().map(|(_, v)| *v)));
+        self.call("list_tasks", &form).await
+    }
+
+    /// The titles `list_tasks` answers, in order.
+    pub async fn titles(&self, org: &str, project: &str, params: &[(&str, &str)]) -> Vec<String> {
+        let response = self.list_tasks(org, project, params).await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert!(status.is_success(), "{params:?}: {status} {body}");
+        body["items"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_owned()).collect()
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.client.get(self.url(path)).header(header::ACCEPT, "text/html").send().await.unwrap()
     }
+}
+
+/// Makes `member` (signed up already) a member of `owner`'s organization
+/// `org` (a slug) with `role`, as invitations will.
+pub async fn join(app: &TestApp, org: &str, owner: &Person, member: &Person, role: app::model::Role) {
+    use app::{
+        model::Email,
+        server::{
+            ctx::OrgCtx,
+            db::{orgs, users},
+        },
+    };
+    let find = |email: &str| {
+        let email = Email::parse(email).unwrap();
+        let db = app.db.clone();
+        async move { users::find_by_email(&db, &email).await.unwrap().unwrap() }
+    };
+    let owner = find(&owner.email).await;
+    let member = find(&member.email).await;
+    let ctx = OrgCtx::load(&app.db, owner.id, org, app::model::Role::Owner).await.unwrap();
+    orgs::add_member(&app.db, &ctx, member.id, role).await.unwrap();
+}
+
+/// The slug of an organization path (`/o/{slug}`).
+pub fn slug(org_path: &str) -> &str {
+    org_path.trim_start_matches("/o/")
+}
+
+/// The message of `field` in a validation error body (decoded already).
+pub fn field_message(body: &Value, field: &str) -> Option<String> {
+    body["detail"]["fields"][field].as_str().map(str::to_owned)
 }
 
 /// The `Location` header of a response.

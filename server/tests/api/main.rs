@@ -6,6 +6,9 @@ mod helpers;
 
 mod admin_cli;
 mod auth;
+mod export;
 mod pages;
 mod probes;
+mod projects;
 mod security;
+mod tasks;

@@ -10,13 +10,16 @@ use crate::{
     components::{
         errors::PageError,
         layout::{Sidebar, TopBar},
+        org::OrgContext,
     },
+    pages::palette::ProjectPalette,
 };
 
 #[component]
 pub fn OrgLayout() -> impl IntoView {
     let slug = use_org_slug();
     let shell = Resource::new_blocking(move || slug.get(), get_org_shell);
+    provide_context(OrgContext { slug, shell });
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -28,11 +31,12 @@ pub fn OrgLayout() -> impl IntoView {
                                 <TopBar shell />
                                 <div class="flex flex-1">
                                     <Sidebar slug />
-                                    <main class="flex-1 p-8">
+                                    <main class="min-w-0 flex-1 p-8">
                                         <Outlet />
                                     </main>
                                 </div>
                             </div>
+                            <ProjectPalette />
                         }
                             .into_any()
                     }

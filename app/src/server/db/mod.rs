@@ -5,7 +5,13 @@
 //! for both pools, so the same SQL text is type-checked against both drivers;
 //! dialect arms appear only where the SQL really differs.
 
+pub mod cycles;
+pub mod dashboard;
+pub mod labels;
 pub mod orgs;
+pub mod projects;
+pub mod sql;
+pub mod tasks;
 pub mod testing;
 pub(crate) mod text_enum;
 mod timestamp;

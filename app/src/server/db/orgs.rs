@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::{
-    model::{OrgId, OrgName, OrgSlug, OrgSummary, Role, UserId},
+    model::{Member, OrgId, OrgName, OrgSlug, OrgSummary, Role, UserId},
     server::ctx::OrgCtx,
 };
 
@@ -116,6 +116,44 @@ pub async fn find_membership(db: &Db, user: UserId, slug: &OrgSlug) -> Result<Op
 pub async fn member_count(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM memberships WHERE org_id = $1";
     with_pool!(db, pool => sqlx::query_scalar::<_, i64>(sql).bind(ctx.org_id()).fetch_one(pool).await)
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct MemberRow {
+    user_id: UserId,
+    display_name: String,
+    email: String,
+    role: Role,
+}
+
+/// The organization's members, by name.
+pub async fn list_members(db: &Db, ctx: &OrgCtx) -> Result<Vec<Member>, sqlx::Error> {
+    let sql = "SELECT m.user_id, u.display_name, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id \
+               WHERE m.org_id = $1 ORDER BY lower(u.display_name), u.id";
+    let rows = with_pool!(db, pool => sqlx::query_as::<_, MemberRow>(sql).bind(ctx.org_id()).fetch_all(pool).await?);
+    Ok(rows
+        .into_iter()
+        .map(|row| Member { user_id: row.user_id, display_name: row.display_name, email: row.email, role: row.role })
+        .collect())
+}
+
+/// True when `user` is a member of the organization.
+pub async fn is_member(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND user_id = $2";
+    let count: i64 =
+        with_pool!(db, pool => sqlx::query_scalar(sql).bind(ctx.org_id()).bind(user).fetch_one(pool).await?);
+    Ok(count > 0)
+}
+
+/// Adds `user` to the organization with `role`. The caller is an Admin of
+/// it (the context proves membership; the role is checked here).
+pub async fn add_member(db: &Db, ctx: &OrgCtx, user: UserId, role: Role) -> Result<(), crate::error::AppError> {
+    ctx.require(Role::Admin)?;
+    let sql = "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)";
+    with_pool!(db, pool => {
+        sqlx::query(sql).bind(ctx.org_id()).bind(user).bind(role).bind(super::Timestamp::now()).execute(pool).await?;
+    });
+    Ok(())
 }
 
 #[cfg(test)]

@@ -41,3 +41,5 @@ macro_rules! text_enum {
 pub(crate) use text_enum;
 
 text_enum!(crate::model::Role);
+text_enum!(crate::model::Priority);
+text_enum!(crate::model::LabelColor);

@@ -1,0 +1,36 @@
+//! Reading server-function arguments that name things: ids and optional
+//! choices from form fields.
+
+use crate::error::AppError;
+
+/// An id from a form field or URL. A malformed id names nothing here, so it
+/// answers 404 like another organization's id would.
+pub fn parse_id<T: std::str::FromStr>(input: &str) -> Result<T, AppError> {
+    input.trim().parse().map_err(|_| AppError::NotFound)
+}
+
+/// An optional id: empty means none.
+pub fn parse_optional_id<T: std::str::FromStr>(input: &str) -> Result<Option<T>, AppError> {
+    let input = input.trim();
+    if input.is_empty() { Ok(None) } else { parse_id(input).map(Some) }
+}
+
+/// A list of ids; any malformed one answers 404.
+pub fn parse_ids<T: std::str::FromStr>(inputs: &[String]) -> Result<Vec<T>, AppError> {
+    inputs.iter().filter(|s| !s.trim().is_empty()).map(|s| parse_id(s)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TaskId;
+
+    #[test]
+    fn malformed_ids_are_not_found() {
+        assert_eq!(parse_id::<TaskId>("nope"), Err(AppError::NotFound));
+        assert_eq!(parse_optional_id::<TaskId>("  "), Ok(None));
+        let id = TaskId::new();
+        assert_eq!(parse_ids::<TaskId>(&[id.to_string(), String::new()]), Ok(vec![id]));
+        assert_eq!(parse_ids::<TaskId>(&["x".into()]), Err(AppError::NotFound));
+    }
+}

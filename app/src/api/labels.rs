@@ -1,0 +1,95 @@
+//! The organization's labels. Any member reads; Members and above manage.
+
+use leptos::prelude::*;
+
+use crate::{error::AppError, model::Label};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    api::{args::parse_id, reply},
+    error::FieldErrors,
+    model::{LabelColor, LabelId, LabelName, Role},
+    server::{
+        ctx,
+        db::labels::{self, LabelError},
+    },
+};
+
+#[cfg(feature = "ssr")]
+fn parse_label(name: &str, color: &str) -> Result<(LabelName, LabelColor), AppError> {
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", LabelName::parse(name));
+    let color =
+        if color.is_empty() { Some(LabelColor::Gray) } else { errors.check("color", color.parse::<LabelColor>()) };
+    match (name, color) {
+        (Some(name), Some(color)) => Ok((name, color)),
+        _ => Err(AppError::Validation(errors)),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn label_error(err: LabelError) -> AppError {
+    match err {
+        LabelError::NameTaken => AppError::field("name", "A label with this name already exists."),
+        LabelError::NotFound => AppError::NotFound,
+        LabelError::Db(err) => err.into(),
+    }
+}
+
+/// The organization's labels, by name.
+#[server(endpoint = "list_labels")]
+pub async fn list_labels(org: String) -> Result<Vec<Label>, AppError> {
+    reply(
+        async move {
+            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
+            Ok(labels::list(&state.db, &ctx).await?)
+        }
+        .await,
+    )
+}
+
+/// Creates a label: `name` 1–50 characters, unique in the organization
+/// (case-insensitively); `color` a palette name (default gray).
+#[server(endpoint = "create_label")]
+pub async fn create_label(org: String, name: String, #[server(default)] color: String) -> Result<Label, AppError> {
+    reply(
+        async move {
+            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
+            let (name, color) = parse_label(&name, &color)?;
+            labels::insert(&state.db, &ctx, &name, color).await.map_err(label_error)
+        }
+        .await,
+    )
+}
+
+/// Renames or recolours a label (rules as [`create_label`]).
+#[server(endpoint = "update_label")]
+pub async fn update_label(
+    org: String,
+    label: String,
+    name: String,
+    #[server(default)] color: String,
+) -> Result<Label, AppError> {
+    reply(
+        async move {
+            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
+            let id: LabelId = parse_id(&label)?;
+            let (name, color) = parse_label(&name, &color)?;
+            labels::update(&state.db, &ctx, id, &name, color).await.map_err(label_error)
+        }
+        .await,
+    )
+}
+
+/// Deletes a label; it disappears from every task.
+#[server(endpoint = "delete_label")]
+pub async fn delete_label(org: String, label: String) -> Result<(), AppError> {
+    reply(
+        async move {
+            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
+            let id: LabelId = parse_id(&label)?;
+            if labels::delete(&state.db, &ctx, id).await? { Ok(()) } else { Err(AppError::NotFound) }
+        }
+        .await,
+    )
+}

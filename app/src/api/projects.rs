@@ -1,0 +1,227 @@
+//! Projects: list, create, edit, archive, trash and restore.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    error::AppError,
+    model::{Label, Member, Page, Project, ProjectSummary},
+};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    api::{args::parse_id, reply},
+    error::FieldErrors,
+    model::{ProjectDescription, ProjectId, ProjectName, ProjectView, Role, listing::check_page_size},
+    server::{
+        AppState,
+        ctx::{self, OrgCtx},
+        db::{
+            labels, orgs,
+            projects::{self, ProjectError},
+        },
+    },
+};
+
+/// What a project page needs besides its tasks and cycles (which change
+/// as people work), in one call: the project and the choices its forms
+/// offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectPage {
+    pub project: Project,
+    pub members: Vec<Member>,
+    pub labels: Vec<Label>,
+    /// Projects not in the trash, for "move to".
+    pub projects: Vec<Project>,
+    /// The server's date (UTC): what "overdue" means.
+    pub today: time::Date,
+}
+
+#[cfg(feature = "ssr")]
+const NAME_TAKEN: &str = "A project with this name already exists.";
+
+#[cfg(feature = "ssr")]
+fn project_error(err: ProjectError) -> AppError {
+    match err {
+        ProjectError::NameTaken => AppError::field("name", NAME_TAKEN),
+        ProjectError::NotFound => AppError::NotFound,
+        ProjectError::Db(err) => err.into(),
+    }
+}
+
+/// The project `id` (text) of the context's organization, in any state;
+/// 404 when malformed or another organization's.
+#[cfg(feature = "ssr")]
+pub(crate) async fn load_project(state: &AppState, ctx: &OrgCtx, id: &str) -> Result<Project, AppError> {
+    let id: ProjectId = parse_id(id)?;
+    projects::find(&state.db, ctx, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Tasks and cycles change only in an active project: a trashed one is
+/// gone (404), an archived one is read-only (409).
+#[cfg(feature = "ssr")]
+pub(crate) fn require_writable(project: &Project) -> Result<(), AppError> {
+    if project.deleted_at.is_some() {
+        Err(AppError::NotFound)
+    } else if project.archived_at.is_some() {
+        Err(AppError::Conflict("This project is archived. Unarchive it to change it.".into()))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn parse_project_fields(name: &str, description: &str) -> Result<(ProjectName, ProjectDescription), AppError> {
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", ProjectName::parse(name));
+    let description = errors.check("description", ProjectDescription::parse(description));
+    match (name, description) {
+        (Some(name), Some(description)) => Ok((name, description)),
+        _ => Err(AppError::Validation(errors)),
+    }
+}
+
+/// A page of the organization's projects: `view` is `active` (default),
+/// `archived` or `trash`; `limit` 25, 50 or 100; `offset` in items. Each
+/// comes with its open and done task counts. Any member may read.
+#[server(endpoint = "list_projects")]
+pub async fn list_projects(
+    org: String,
+    #[server(default)] view: String,
+    #[server(default)] limit: Option<u32>,
+    #[server(default)] offset: Option<u32>,
+) -> Result<Page<ProjectSummary>, AppError> {
+    reply(
+        async move {
+            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
+            let view = if view.is_empty() {
+                ProjectView::Active
+            } else {
+                ProjectView::parse(&view).ok_or_else(|| AppError::field("view", "Show active, archived or trash."))?
+            };
+            let limit = check_page_size(limit.unwrap_or(crate::model::listing::DEFAULT_PAGE_SIZE))
+                .map_err(|message| AppError::field("limit", message))?;
+            Ok(projects::list(&state.db, &ctx, view, limit, offset.unwrap_or(0)).await?)
+        }
+        .await,
+    )
+}
+
+/// Every project not in the trash, by name (for the project switcher).
+#[server(endpoint = "list_live_projects")]
+pub async fn list_live_projects(org: String) -> Result<Vec<Project>, AppError> {
+    reply(
+        async move {
+            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
+            Ok(projects::list_live(&state.db, &ctx).await?)
+        }
+        .await,
+    )
+}
+
+/// The project page's data; see [`ProjectPage`]. A trashed project is
+/// still returned (the page offers to restore it).
+#[server(endpoint = "get_project_page")]
+pub async fn get_project_page(org: String, project: String) -> Result<ProjectPage, AppError> {
+    reply(
+        async move {
+            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
+            let project = load_project(&state, &ctx, &project).await?;
+            Ok(ProjectPage {
+                members: orgs::list_members(&state.db, &ctx).await?,
+                labels: labels::list(&state.db, &ctx).await?,
+                projects: projects::list_live(&state.db, &ctx).await?,
+                project,
+                today: time::OffsetDateTime::now_utc().date(),
+            })
+        }
+        .await,
+    )
+}
+
+/// Creates a project. `name`: 1–100 characters, unique among the
+/// organization's projects outside the trash; `description` up to 2,000.
+/// Members and above.
+#[server(endpoint = "create_project")]
+pub async fn create_project(
+    org: String,
+    name: String,
+    #[server(default)] description: String,
+) -> Result<Project, AppError> {
+    reply(
+        async move {
+            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
+            let (name, description) = parse_project_fields(&name, &description)?;
+            projects::insert(&state.db, &ctx, &name, &description).await.map_err(project_error)
+        }
+        .await,
+    )
+}
+
+/// Renames and re-describes a project (same rules as creating one).
+/// Members and above; not for a project in the trash.
+#[server(endpoint = "update_project")]
+pub async fn update_project(
+    org: String,
+    project: String,
+    name: String,
+    #[server(default)] description: String,
+) -> Result<Project, AppError> {
+    reply(
+        async move {
+            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
+            let id: ProjectId = parse_id(&project)?;
+            let (name, description) = parse_project_fields(&name, &description)?;
+            projects::update(&state.db, &ctx, id, &name, &description).await.map_err(project_error)
+        }
+        .await,
+    )
+}
+
+/// Archives (`archived` true) or unarchives a project. Members and above.
+#[server(endpoint = "set_project_archived")]
+pub async fn set_project_archived(org: String, project: String, archived: bool) -> Result<Project, AppError> {
+    reply(
+        async move {
+            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
+            let id: ProjectId = parse_id(&project)?;
+            projects::set_archived(&state.db, &ctx, id, archived).await.map_err(project_error)
+        }
+        .await,
+    )
+}
+
+/// Moves a project to the trash, where it stays 30 days before it is
+/// deleted for good. Admins and Owners only.
+#[server(endpoint = "delete_project")]
+pub async fn delete_project(org: String, project: String) -> Result<Project, AppError> {
+    reply(
+        async move {
+            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Admin).await?;
+            let id: ProjectId = parse_id(&project)?;
+            let trashed = projects::trash(&state.db, &ctx, id).await.map_err(project_error)?;
+            tracing::info!(org_id = %ctx.org_id(), project_id = %id, "project moved to the trash");
+            Ok(trashed)
+        }
+        .await,
+    )
+}
+
+/// Takes a project out of the trash. Admins and Owners only. A `name`
+/// field error when a live project has taken its name meanwhile.
+#[server(endpoint = "restore_project")]
+pub async fn restore_project(org: String, project: String) -> Result<Project, AppError> {
+    reply(
+        async move {
+            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Admin).await?;
+            let id: ProjectId = parse_id(&project)?;
+            projects::restore(&state.db, &ctx, id).await.map_err(|err| match err {
+                ProjectError::NameTaken => {
+                    AppError::Conflict("Another project has this name now. Rename that one, then restore this.".into())
+                }
+                other => project_error(other),
+            })
+        }
+        .await,
+    )
+}

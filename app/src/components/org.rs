@@ -1,0 +1,51 @@
+//! The organization the current page is in, shared by every page under
+//! `/o/{org}` through context.
+
+use leptos::prelude::*;
+
+use crate::{
+    error::AppError,
+    model::{OrgShell, Role},
+};
+
+/// What the organization layout knows, for the pages inside it.
+#[derive(Clone, Copy)]
+pub struct OrgContext {
+    /// The `{org}` slug of the URL.
+    pub slug: Memo<String>,
+    /// The layout's data (user, organization, role).
+    pub shell: Resource<Result<OrgShell, AppError>>,
+}
+
+impl OrgContext {
+    /// The signed-in member's role here; Guest until known, so nothing
+    /// editable flashes for a reader.
+    pub fn role(&self) -> Role {
+        self.shell.get().and_then(|shell| shell.ok()).map_or(Role::Guest, |shell| shell.org.role)
+    }
+
+    /// [`OrgContext::role`] without subscribing (for code that renders once).
+    pub fn role_untracked(&self) -> Role {
+        self.shell.get_untracked().and_then(|shell| shell.ok()).map_or(Role::Guest, |shell| shell.org.role)
+    }
+
+    /// Whether the member may create and edit projects and tasks.
+    pub fn can_edit(&self) -> bool {
+        self.role().at_least(Role::Member)
+    }
+
+    /// Whether the member may delete and restore projects.
+    pub fn is_admin(&self) -> bool {
+        self.role().at_least(Role::Admin)
+    }
+}
+
+/// The organization context; only valid under the organization layout.
+pub fn use_org() -> OrgContext {
+    expect_context::<OrgContext>()
+}
+
+/// A path inside the current organization: `/o/{slug}{rest}`.
+pub fn org_href(slug: &str, rest: &str) -> String {
+    format!("/o/{slug}{rest}")
+}

@@ -1,0 +1,118 @@
+//! Labels: an organization's tags for tasks.
+
+use serde::{Deserialize, Serialize};
+
+use super::{LabelId, text::one_line_text};
+
+one_line_text!(
+    /// A label's name: 1–50 characters, unique in the organization
+    /// (compared case-insensitively).
+    LabelName,
+    max = 50,
+    noun = "A label name",
+    empty = "Enter a name for the label."
+);
+
+/// A label's colour, from a fixed palette: the stylesheet has a class for
+/// each, so pages need no inline styles (which the CSP forbids).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabelColor {
+    #[default]
+    Gray,
+    Red,
+    Orange,
+    Amber,
+    Green,
+    Teal,
+    Blue,
+    Indigo,
+    Purple,
+    Pink,
+}
+
+impl LabelColor {
+    pub const ALL: [LabelColor; 10] = [
+        LabelColor::Gray,
+        LabelColor::Red,
+        LabelColor::Orange,
+        LabelColor::Amber,
+        LabelColor::Green,
+        LabelColor::Teal,
+        LabelColor::Blue,
+        LabelColor::Indigo,
+        LabelColor::Purple,
+        LabelColor::Pink,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelColor::Gray => "gray",
+            LabelColor::Red => "red",
+            LabelColor::Orange => "orange",
+            LabelColor::Amber => "amber",
+            LabelColor::Green => "green",
+            LabelColor::Teal => "teal",
+            LabelColor::Blue => "blue",
+            LabelColor::Indigo => "indigo",
+            LabelColor::Purple => "purple",
+            LabelColor::Pink => "pink",
+        }
+    }
+
+    /// Tailwind classes for a label chip of this colour. Written out in
+    /// full so tailwind finds them in the source.
+    pub fn chip_class(self) -> &'static str {
+        match self {
+            LabelColor::Gray => "bg-gray-100 text-gray-800 ring-gray-300",
+            LabelColor::Red => "bg-red-100 text-red-800 ring-red-300",
+            LabelColor::Orange => "bg-orange-100 text-orange-800 ring-orange-300",
+            LabelColor::Amber => "bg-amber-100 text-amber-800 ring-amber-300",
+            LabelColor::Green => "bg-green-100 text-green-800 ring-green-300",
+            LabelColor::Teal => "bg-teal-100 text-teal-800 ring-teal-300",
+            LabelColor::Blue => "bg-blue-100 text-blue-800 ring-blue-300",
+            LabelColor::Indigo => "bg-indigo-100 text-indigo-800 ring-indigo-300",
+            LabelColor::Purple => "bg-purple-100 text-purple-800 ring-purple-300",
+            LabelColor::Pink => "bg-pink-100 text-pink-800 ring-pink-300",
+        }
+    }
+}
+
+/// The text was not a palette colour.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Choose one of the palette colours.")]
+pub struct UnknownColor;
+
+impl std::str::FromStr for LabelColor {
+    type Err = UnknownColor;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        LabelColor::ALL.into_iter().find(|c| c.as_str() == s).ok_or(UnknownColor)
+    }
+}
+
+/// A label of the organization.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Label {
+    pub id: LabelId,
+    pub name: String,
+    pub color: LabelColor,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colors_round_trip_through_their_names() {
+        for color in LabelColor::ALL {
+            assert_eq!(color.as_str().parse::<LabelColor>(), Ok(color));
+        }
+        assert!("#ff0000".parse::<LabelColor>().is_err());
+    }
+
+    #[test]
+    fn label_names_are_1_to_50_characters() {
+        assert!(LabelName::parse(&"l".repeat(50)).is_ok());
+        assert!(LabelName::parse(&"l".repeat(51)).is_err());
+    }
+}

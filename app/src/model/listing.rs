@@ -1,0 +1,72 @@
+//! Pages of a list.
+
+use serde::{Deserialize, Serialize};
+
+/// One page of a longer list: the items, how many there are in all, and
+/// where this page sits. `has_more` is true when items follow this page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub limit: u32,
+    pub offset: u32,
+    pub has_more: bool,
+}
+
+impl<T> Page<T> {
+    pub fn new(items: Vec<T>, total: i64, limit: u32, offset: u32) -> Self {
+        let seen = i64::from(offset) + items.len() as i64;
+        Self { has_more: seen < total, items, total, limit, offset }
+    }
+
+    /// The 1-based number of this page.
+    pub fn number(&self) -> u32 {
+        self.offset / self.limit.max(1) + 1
+    }
+
+    /// How many pages the whole list fills (at least 1).
+    pub fn page_count(&self) -> u32 {
+        let limit = i64::from(self.limit.max(1));
+        u32::try_from(((self.total + limit - 1) / limit).max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// Page sizes a list offers.
+pub const PAGE_SIZES: [u32; 3] = [25, 50, 100];
+
+/// The default page size.
+pub const DEFAULT_PAGE_SIZE: u32 = 25;
+
+/// `limit` when it is one of [`PAGE_SIZES`].
+pub fn check_page_size(limit: u32) -> Result<u32, String> {
+    if PAGE_SIZES.contains(&limit) { Ok(limit) } else { Err(format!("Choose 25, 50 or 100 per page, not {limit}.")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_more_is_true_until_the_last_item_is_on_a_page() {
+        assert!(Page::new(vec![1; 25], 60, 25, 0).has_more);
+        assert!(Page::new(vec![1; 25], 60, 25, 25).has_more);
+        assert!(!Page::new(vec![1; 10], 60, 25, 50).has_more);
+        assert!(!Page::new(Vec::<u8>::new(), 0, 25, 0).has_more);
+        assert!(!Page::new(vec![1; 25], 50, 25, 25).has_more, "exactly full");
+    }
+
+    #[test]
+    fn page_numbers_and_counts() {
+        let page = Page::new(vec![1; 10], 60, 25, 50);
+        assert_eq!((page.number(), page.page_count()), (3, 3));
+        assert_eq!(Page::new(Vec::<u8>::new(), 0, 25, 0).page_count(), 1);
+        assert_eq!(Page::new(vec![1; 25], 50, 25, 0).page_count(), 2);
+    }
+
+    #[test]
+    fn only_25_50_and_100_are_page_sizes() {
+        assert_eq!(check_page_size(50), Ok(50));
+        assert!(check_page_size(0).is_err());
+        assert!(check_page_size(101).is_err());
+    }
+}

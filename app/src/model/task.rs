@@ -1,0 +1,211 @@
+//! Tasks: the unit of work.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+use super::{
+    CycleId, LabelColor, LabelId, ProjectId, TaskId, UserId,
+    text::{multi_line_text, one_line_text},
+};
+
+one_line_text!(
+    /// A task's title: 1–255 characters after trimming, not blank.
+    TaskTitle,
+    max = 255,
+    noun = "A title",
+    empty = "Enter a title."
+);
+
+multi_line_text!(
+    /// A task's description: up to 2,000 characters.
+    TaskDescription,
+    max = 2000,
+    noun = "A description"
+);
+
+/// How urgent a task is, lowest first. Stored as lowercase text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    #[default]
+    None,
+    Low,
+    Medium,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    /// Every priority, lowest first.
+    pub const ALL: [Priority; 5] = [Priority::None, Priority::Low, Priority::Medium, Priority::High, Priority::Urgent];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::None => "none",
+            Priority::Low => "low",
+            Priority::Medium => "medium",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Priority::None => "No priority",
+            Priority::Low => "Low",
+            Priority::Medium => "Medium",
+            Priority::High => "High",
+            Priority::Urgent => "Urgent",
+        }
+    }
+
+    /// 0 (none) to 4 (urgent), for sorting.
+    pub fn rank(self) -> u8 {
+        self as u8
+    }
+}
+
+/// The text was not a priority name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Choose a priority: none, low, medium, high or urgent.")]
+pub struct UnknownPriority;
+
+impl std::str::FromStr for Priority {
+    type Err = UnknownPriority;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Priority::ALL.into_iter().find(|p| p.as_str() == s).ok_or(UnknownPriority)
+    }
+}
+
+/// A member as shown on a task.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Assignee {
+    pub id: UserId,
+    pub display_name: String,
+}
+
+/// A label as shown on a task.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TaskLabel {
+    pub id: LabelId,
+    pub name: String,
+    pub color: LabelColor,
+}
+
+/// A task with what a list shows of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: TaskId,
+    pub project_id: ProjectId,
+    pub title: String,
+    pub description: String,
+    pub priority: Priority,
+    /// Due date (a calendar day, no time zone).
+    pub due_on: Option<Date>,
+    pub assignee: Option<Assignee>,
+    pub cycle_id: Option<CycleId>,
+    /// Labels, by name.
+    pub labels: Vec<TaskLabel>,
+    /// When it was completed; `None` while open. Set and cleared by the
+    /// server only.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub completed_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl Task {
+    pub fn is_done(&self) -> bool {
+        self.completed_at.is_some()
+    }
+
+    /// Open and due before `today`.
+    pub fn is_overdue(&self, today: Date) -> bool {
+        !self.is_done() && self.due_on.is_some_and(|due| due < today)
+    }
+}
+
+/// Every field of a task, checked: what a create or a full edit writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskFields {
+    pub title: TaskTitle,
+    pub description: TaskDescription,
+    pub priority: Priority,
+    pub due_on: Option<Date>,
+    pub assignee: Option<UserId>,
+    pub cycle: Option<CycleId>,
+    pub labels: Vec<LabelId>,
+}
+
+/// Some fields of a task, checked: what an inline edit writes. `None`
+/// leaves a field as it is; `Some(None)` clears an optional one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskPatch {
+    pub title: Option<TaskTitle>,
+    pub description: Option<TaskDescription>,
+    pub priority: Option<Priority>,
+    pub due_on: Option<Option<Date>>,
+    pub assignee: Option<Option<UserId>>,
+    pub cycle: Option<Option<CycleId>>,
+    pub labels: Option<Vec<LabelId>>,
+}
+
+impl TaskPatch {
+    pub fn is_empty(&self) -> bool {
+        *self == TaskPatch::default()
+    }
+}
+
+/// A calendar date from a form field: `YYYY-MM-DD`, or empty for none.
+pub fn parse_date_field(input: &str) -> Result<Option<Date>, String> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Ok(None);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(input, &format).map(Some).map_err(|_| "Enter a date as YYYY-MM-DD.".to_owned())
+}
+
+/// A date as a form field shows it: `YYYY-MM-DD`.
+pub fn format_date(date: Date) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    date.format(&format).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn titles_are_trimmed_1_to_255_characters() {
+        assert_eq!(TaskTitle::parse("  Write the spec ").unwrap().as_str(), "Write the spec");
+        assert!(TaskTitle::parse("   ").is_err());
+        assert!(TaskTitle::parse(&"t".repeat(255)).is_ok());
+        assert!(TaskTitle::parse(&"t".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn descriptions_are_up_to_2000_characters() {
+        assert!(TaskDescription::parse(&"d".repeat(2000)).is_ok());
+        assert!(TaskDescription::parse(&"d".repeat(2001)).is_err());
+    }
+
+    #[test]
+    fn priorities_order_from_none_to_urgent() {
+        assert!(Priority::Urgent > Priority::High && Priority::Low > Priority::None);
+        assert_eq!("urgent".parse::<Priority>(), Ok(Priority::Urgent));
+        assert!("Urgent".parse::<Priority>().is_err());
+    }
+
+    #[test]
+    fn date_fields_are_iso_dates_or_empty() {
+        assert_eq!(parse_date_field("2026-11-30"), Ok(Some(date!(2026 - 11 - 30))));
+        assert_eq!(parse_date_field(" "), Ok(None));
+        assert!(parse_date_field("30/11/2026").is_err());
+        assert!(parse_date_field("2026-02-30").is_err());
+        assert_eq!(format_date(date!(2026 - 01 - 05)), "2026-01-05");
+    }
+}

@@ -1,0 +1,112 @@
+//! A project's cycles: progress bars, and creating or deleting one.
+
+use leptos::prelude::*;
+
+use super::detail::use_project;
+use crate::{
+    components::forms::{FormError, field_error, form_error},
+    model::{Cycle, CycleName, task::format_date},
+};
+
+const FIELD: &str = "block rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
+
+#[component]
+pub fn CyclesPanel() -> impl IntoView {
+    let state = use_project();
+    let create = state.create_cycle;
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if create.value().with(|v| matches!(v, Some(Ok(_))))
+            && let Some(form) = form.get()
+        {
+            form.reset();
+        }
+    });
+    view! {
+        <section aria-labelledby="cycles-heading" class="mt-6">
+            <h2 id="cycles-heading" class="text-base font-semibold text-slate-900">"Cycles"</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let cycles = state.cycles.await.unwrap_or_default();
+                    if cycles.is_empty() {
+                        return view! { <p class="mt-1 text-sm text-slate-500">"No cycles yet."</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="mt-2 grid gap-3 sm:grid-cols-2 xl:grid-cols-3">
+                            {cycles.into_iter().map(|cycle| view! { <CycleCard cycle /> }).collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                })}
+            </Transition>
+            <Show when=move || state.writable()>
+                <details class="mt-3">
+                    <summary class="cursor-pointer text-sm font-medium text-indigo-700">"New cycle"</summary>
+                    <ActionForm action=create node_ref=form attr:class="mt-2 flex flex-wrap items-start gap-3">
+                        <input type="hidden" name="org" prop:value=move || state.org.slug.get() />
+                        <input type="hidden" name="project" prop:value=move || state.project_id.get() />
+                        <div>
+                            <label for="cycle-name" class="block text-xs font-medium text-slate-600">"Cycle name"</label>
+                            <input id="cycle-name" name="name" required=true maxlength=CycleName::MAX_LEN class=FIELD />
+                            <p class="text-xs text-red-700">{move || field_error(create, "name").get()}</p>
+                        </div>
+                        <div>
+                            <label for="cycle-start" class="block text-xs font-medium text-slate-600">"Starts on"</label>
+                            <input id="cycle-start" type="date" name="starts_on" required=true class=FIELD />
+                            <p class="text-xs text-red-700">{move || field_error(create, "starts_on").get()}</p>
+                        </div>
+                        <div>
+                            <label for="cycle-end" class="block text-xs font-medium text-slate-600">"Ends on"</label>
+                            <input id="cycle-end" type="date" name="ends_on" required=true class=FIELD />
+                            <p class="text-xs text-red-700">{move || field_error(create, "ends_on").get()}</p>
+                        </div>
+                        <button type="submit" class="mt-5 rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50">
+                            "Add cycle"
+                        </button>
+                    </ActionForm>
+                    <FormError message=form_error(create) />
+                </details>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn CycleCard(cycle: Cycle) -> impl IntoView {
+    let state = use_project();
+    let percent = cycle.percent_done();
+    let label = format!("{}: {} of {} tasks done", cycle.name, cycle.done_tasks, cycle.total_tasks);
+    let delete_label = StoredValue::new(format!("Delete cycle {}", cycle.name));
+    let cycle_id = cycle.id;
+    view! {
+        <li class="rounded-lg border border-slate-200 bg-white p-3" data-cycle=cycle.id.to_string()>
+            <div class="flex items-start justify-between gap-2">
+                <div>
+                    <p class="font-medium text-slate-900">{cycle.name.clone()}</p>
+                    <p class="text-xs text-slate-500">
+                        {format!("{} – {}", format_date(cycle.starts_on), format_date(cycle.ends_on))}
+                    </p>
+                </div>
+                <Show when=move || state.writable()>
+                    <ActionForm action=state.delete_cycle>
+                        <input type="hidden" name="org" value=state.slug() />
+                        <input type="hidden" name="cycle" value=cycle_id.to_string() />
+                        <button type="submit" aria-label=delete_label.get_value() class="text-xs text-slate-400 hover:text-red-700">
+                            "Delete"
+                        </button>
+                    </ActionForm>
+                </Show>
+            </div>
+            <progress
+                value=cycle.done_tasks
+                max=cycle.total_tasks.max(1)
+                aria-label=label
+                class="mt-2 h-2 w-full overflow-hidden rounded-full [&::-moz-progress-bar]:bg-indigo-500 \
+                       [&::-webkit-progress-bar]:bg-slate-100 [&::-webkit-progress-value]:bg-indigo-500"
+            ></progress>
+            <p class="mt-1 text-xs text-slate-600" data-testid="cycle-progress">
+                {format!("{} / {} done ({percent}%)", cycle.done_tasks, cycle.total_tasks)}
+            </p>
+        </li>
+    }
+}

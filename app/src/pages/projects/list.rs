@@ -1,0 +1,316 @@
+//! `/o/{org}/projects`: active, archived and trashed projects.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::labels::LabelsPanel;
+use crate::{
+    api::projects::{CreateProject, DeleteProject, RestoreProject, SetProjectArchived, UpdateProject, list_projects},
+    components::{
+        errors::PageError,
+        forms::{FormError, TextField, field_error, form_error},
+        org::{org_href, use_org},
+        pagination::Pager,
+    },
+    model::{ProjectDescription, ProjectId, ProjectName, ProjectSummary, ProjectView, listing::DEFAULT_PAGE_SIZE},
+};
+
+const BUTTON: &str =
+    "rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50";
+const PRIMARY: &str = "rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500";
+
+#[component]
+pub fn ProjectsPage() -> impl IntoView {
+    let org = use_org();
+    let query = use_query_map();
+    let view_mode =
+        Memo::new(move |_| query.with(|q| q.get("view").and_then(|v| ProjectView::parse(&v)).unwrap_or_default()));
+    let page = Memo::new(move |_| {
+        query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p >= 1).unwrap_or(1))
+    });
+
+    let create = ServerAction::<CreateProject>::new();
+    let update = ServerAction::<UpdateProject>::new();
+    let archive = ServerAction::<SetProjectArchived>::new();
+    let delete = ServerAction::<DeleteProject>::new();
+    let restore = ServerAction::<RestoreProject>::new();
+    let editing = RwSignal::new(None::<ProjectId>);
+
+    let list = Resource::new(
+        move || {
+            let changes = (
+                create.version().get(),
+                update.version().get(),
+                archive.version().get(),
+                delete.version().get(),
+                restore.version().get(),
+            );
+            (org.slug.get(), view_mode.get(), page.get(), changes)
+        },
+        |(slug, view, page, _)| {
+            list_projects(slug, view.as_str().to_owned(), Some(DEFAULT_PAGE_SIZE), Some((page - 1) * DEFAULT_PAGE_SIZE))
+        },
+    );
+
+    // Close the edit form once its save went through.
+    Effect::new(move |_| {
+        if update.value().with(|v| matches!(v, Some(Ok(_)))) {
+            editing.set(None);
+        }
+    });
+
+    let row_error = Signal::derive(move || {
+        [form_error(archive).get(), form_error(delete).get(), form_error(restore).get()].into_iter().flatten().next()
+    });
+
+    view! {
+        <Title text="Projects · Atrium" />
+        <div class="max-w-5xl">
+            <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Projects"</h1>
+            <ViewTabs current=view_mode />
+            <Show when=move || org.can_edit() && view_mode.get() == ProjectView::Active>
+                <NewProjectForm create />
+            </Show>
+            <div class="mt-4">
+                <FormError message=row_error />
+            </div>
+            <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(page) => {
+                            let view = view_mode.get_untracked();
+                            let slug = org.slug.get_untracked();
+                            let href = move |offset: u32| {
+                                let page = offset / DEFAULT_PAGE_SIZE + 1;
+                                org_href(&slug, &format!("/projects?view={}&page={page}", view.as_str()))
+                            };
+                            view! {
+                                <ProjectTable items=page.items.clone() view editing update archive delete restore />
+                                <Pager
+                                    total=page.total
+                                    limit=page.limit
+                                    offset=page.offset
+                                    has_more=page.has_more
+                                    noun="projects"
+                                    href
+                                />
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <PageError error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <LabelsPanel />
+        </div>
+    }
+}
+
+#[component]
+fn ViewTabs(current: Memo<ProjectView>) -> impl IntoView {
+    let org = use_org();
+    let tab = move |view: ProjectView, label: &'static str| {
+        let href = org_href(&org.slug.get_untracked(), &format!("/projects?view={}", view.as_str()));
+        view! {
+            <a
+                href=href
+                aria-current=move || (current.get() == view).then_some("page")
+                class="border-b-2 border-transparent px-3 py-2 text-sm text-slate-600 hover:text-slate-900 \
+                       aria-[current=page]:border-indigo-600 aria-[current=page]:font-semibold aria-[current=page]:text-indigo-700"
+            >
+                {label}
+            </a>
+        }
+    };
+    view! {
+        <nav aria-label="Project views" class="mt-4 flex gap-2 border-b border-slate-200">
+            {tab(ProjectView::Active, "Active")}
+            {tab(ProjectView::Archived, "Archived")}
+            {tab(ProjectView::Trash, "Trash")}
+        </nav>
+    }
+}
+
+#[component]
+fn NewProjectForm(create: ServerAction<CreateProject>) -> impl IntoView {
+    let org = use_org();
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if create.value().with(|v| matches!(v, Some(Ok(_))))
+            && let Some(form) = form.get()
+        {
+            form.reset();
+        }
+    });
+    view! {
+        <section aria-labelledby="new-project" class="mt-6 rounded-lg border border-slate-200 bg-white p-5">
+            <h2 id="new-project" class="text-base font-semibold text-slate-900">"New project"</h2>
+            <ActionForm action=create node_ref=form attr:class="mt-3 grid gap-3 sm:grid-cols-[1fr_2fr_auto] sm:items-start">
+                <input type="hidden" name="org" prop:value=move || org.slug.get() />
+                <TextField
+                    label="Project name"
+                    name="name"
+                    id="new-project-name"
+                    required=true
+                    maxlength=ProjectName::MAX_LEN
+                    error=field_error(create, "name")
+                />
+                <TextField
+                    label="Description"
+                    name="description"
+                    id="new-project-description"
+                    maxlength=ProjectDescription::MAX_LEN
+                    error=field_error(create, "description")
+                />
+                <button type="submit" class=format!("{PRIMARY} sm:mt-6")>"Create project"</button>
+            </ActionForm>
+            <FormError message=form_error(create) />
+        </section>
+    }
+}
+
+#[component]
+fn ProjectTable(
+    items: Vec<ProjectSummary>,
+    view: ProjectView,
+    editing: RwSignal<Option<ProjectId>>,
+    update: ServerAction<UpdateProject>,
+    archive: ServerAction<SetProjectArchived>,
+    delete: ServerAction<DeleteProject>,
+    restore: ServerAction<RestoreProject>,
+) -> impl IntoView {
+    if items.is_empty() {
+        let message = match view {
+            ProjectView::Active => "No projects yet. Create the first one above.",
+            ProjectView::Archived => "No archived projects.",
+            ProjectView::Trash => "The trash is empty. Deleted projects stay here for 30 days.",
+        };
+        return view! { <p class="mt-6 text-sm text-slate-500">{message}</p> }.into_any();
+    }
+    view! {
+        <table class="mt-6 w-full text-left text-sm">
+            <thead class="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
+                <tr>
+                    <th scope="col" class="py-2 pr-4 font-medium">"Name"</th>
+                    <th scope="col" class="py-2 pr-4 font-medium">"Open"</th>
+                    <th scope="col" class="py-2 pr-4 font-medium">"Done"</th>
+                    <th scope="col" class="py-2 font-medium"><span class="sr-only">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody class="divide-y divide-slate-100">
+                {items
+                    .into_iter()
+                    .map(|summary| view! { <ProjectRow summary view editing update archive delete restore /> })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn ProjectRow(
+    summary: ProjectSummary,
+    view: ProjectView,
+    editing: RwSignal<Option<ProjectId>>,
+    update: ServerAction<UpdateProject>,
+    archive: ServerAction<SetProjectArchived>,
+    delete: ServerAction<DeleteProject>,
+    restore: ServerAction<RestoreProject>,
+) -> impl IntoView {
+    let org = use_org();
+    let ProjectSummary { project, open_tasks, done_tasks } = summary;
+    let id = project.id;
+    let href = StoredValue::new(org_href(&org.slug.get_untracked(), &format!("/projects/{id}")));
+    let name = StoredValue::new(project.name.clone());
+    let description = StoredValue::new(project.description.clone());
+    let hidden = move || {
+        view! {
+            <input type="hidden" name="org" prop:value=move || org.slug.get() />
+            <input type="hidden" name="project" value=id.to_string() />
+        }
+    };
+    view! {
+        <tr data-project=id.to_string()>
+            <td class="py-3 pr-4 align-top">
+                <Show
+                    when=move || editing.get() == Some(id)
+                    fallback=move || {
+                        view! {
+                            {if view == ProjectView::Trash {
+                                view! { <span class="font-medium text-slate-900">{name.get_value()}</span> }.into_any()
+                            } else {
+                                view! {
+                                    <a href=href.get_value() class="font-medium text-indigo-700 hover:underline">
+                                        {name.get_value()}
+                                    </a>
+                                }
+                                    .into_any()
+                            }}
+                            <p class="mt-0.5 line-clamp-2 text-xs text-slate-500">{description.get_value()}</p>
+                        }
+                    }
+                >
+                    <ActionForm action=update attr:class="grid gap-2">
+                        {hidden()}
+                        <label class="sr-only" for=format!("rename-{id}")>"Project name"</label>
+                        <input
+                            id=format!("rename-{id}")
+                            name="name"
+                            value=name.get_value()
+                            maxlength=ProjectName::MAX_LEN
+                            aria-label="Project name"
+                            aria-describedby=format!("rename-{id}-error")
+                            class="rounded-md border border-slate-300 px-2 py-1"
+                        />
+                        <p id=format!("rename-{id}-error") class="text-xs text-red-700">
+                            {move || field_error(update, "name").get()}
+                        </p>
+                        <textarea
+                            name="description"
+                            aria-label="Description"
+                            maxlength=ProjectDescription::MAX_LEN
+                            class="rounded-md border border-slate-300 px-2 py-1"
+                        >
+                            {description.get_value()}
+                        </textarea>
+                        <p class="text-xs text-red-700">{move || field_error(update, "description").get()}</p>
+                        <div class="flex gap-2">
+                            <button type="submit" class=BUTTON>"Save"</button>
+                            <button type="button" class=BUTTON on:click=move |_| editing.set(None)>"Cancel"</button>
+                        </div>
+                    </ActionForm>
+                </Show>
+            </td>
+            <td class="py-3 pr-4 align-top tabular-nums" data-testid="open-count">{open_tasks}</td>
+            <td class="py-3 pr-4 align-top tabular-nums" data-testid="done-count">{done_tasks}</td>
+            <td class="py-3 align-top">
+                <div class="flex flex-wrap justify-end gap-2">
+                    <Show when=move || org.can_edit() && view != ProjectView::Trash>
+                        <button type="button" class=BUTTON on:click=move |_| editing.set(Some(id))>"Edit"</button>
+                        <ActionForm action=archive>
+                            {hidden()}
+                            <input type="hidden" name="archived" value=(view == ProjectView::Active).to_string() />
+                            <button type="submit" class=BUTTON>
+                                {if view == ProjectView::Active { "Archive" } else { "Unarchive" }}
+                            </button>
+                        </ActionForm>
+                    </Show>
+                    <Show when=move || org.is_admin() && view != ProjectView::Trash>
+                        <ActionForm action=delete>
+                            {hidden()}
+                            <button type="submit" class=format!("{BUTTON} text-red-700")>"Delete"</button>
+                        </ActionForm>
+                    </Show>
+                    <Show when=move || org.is_admin() && view == ProjectView::Trash>
+                        <ActionForm action=restore>
+                            {hidden()}
+                            <button type="submit" class=BUTTON>"Restore"</button>
+                        </ActionForm>
+                    </Show>
+                </div>
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,13 @@
+//! `/o/{org}/projects` and `/o/{org}/projects/{id}`.
+
+mod board;
+mod cycles;
+mod detail;
+mod labels;
+mod list;
+mod shortcuts;
+mod task_panel;
+mod toolbar;
+
+pub use detail::ProjectPage;
+pub use list::ProjectsPage;

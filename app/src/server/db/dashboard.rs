@@ -1,0 +1,111 @@
+//! The organization dashboard's numbers. Each is one statement served by a
+//! tasks index that starts with org_id.
+
+use time::{Date, OffsetDateTime, Time};
+
+use crate::{
+    model::{AssignedTask, Priority, ProjectId, TaskId, UserId, WeekCount},
+    server::ctx::OrgCtx,
+};
+
+use super::{
+    Db, Timestamp,
+    sql::{Sql, bind_args},
+    with_pool,
+};
+
+/// Tasks count only while their project is active.
+const IN_ACTIVE_PROJECT: &str = "t.project_id IN (SELECT p.id FROM projects p WHERE p.org_id = t.org_id \
+       AND p.archived_at IS NULL AND p.deleted_at IS NULL)";
+
+#[derive(Debug, sqlx::FromRow)]
+struct AssignedRow {
+    id: TaskId,
+    title: String,
+    project_id: ProjectId,
+    project_name: String,
+    priority: Priority,
+    due_on: Option<Date>,
+}
+
+/// Open tasks in active projects.
+pub async fn open_task_count(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
+    let sql =
+        format!("SELECT COUNT(*) FROM tasks t WHERE t.org_id = $1 AND t.completed_at IS NULL AND {IN_ACTIVE_PROJECT}");
+    with_pool!(db, pool => sqlx::query_scalar(&sql).bind(ctx.org_id()).fetch_one(pool).await)
+}
+
+/// Open tasks in active projects due before `today`.
+pub async fn overdue_count(db: &Db, ctx: &OrgCtx, today: Date) -> Result<i64, sqlx::Error> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM tasks t WHERE t.org_id = $1 AND t.completed_at IS NULL AND t.due_on < $2 AND {IN_ACTIVE_PROJECT}"
+    );
+    with_pool!(db, pool => sqlx::query_scalar(&sql).bind(ctx.org_id()).bind(today).fetch_one(pool).await)
+}
+
+/// Up to `limit` open tasks of `user` in active projects: soonest due
+/// first, undated last, then oldest.
+pub async fn open_assigned_to(
+    db: &Db,
+    ctx: &OrgCtx,
+    user: UserId,
+    limit: u32,
+) -> Result<Vec<AssignedTask>, sqlx::Error> {
+    let sql = "SELECT t.id, t.title, t.project_id, p.name AS project_name, t.priority, t.due_on \
+               FROM tasks t JOIN projects p ON p.org_id = t.org_id AND p.id = t.project_id \
+               WHERE t.org_id = $1 AND t.assignee_id = $2 AND t.completed_at IS NULL \
+                 AND p.archived_at IS NULL AND p.deleted_at IS NULL \
+               ORDER BY CASE WHEN t.due_on IS NULL THEN 1 ELSE 0 END, t.due_on, t.created_at, t.id LIMIT $3";
+    let rows = with_pool!(db, pool => {
+        sqlx::query_as::<_, AssignedRow>(sql)
+            .bind(ctx.org_id())
+            .bind(user)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|row| AssignedTask {
+            id: row.id,
+            title: row.title,
+            project_id: row.project_id,
+            project_name: row.project_name,
+            priority: row.priority,
+            due_on: row.due_on,
+        })
+        .collect())
+}
+
+fn midnight(day: Date) -> Timestamp {
+    Timestamp::from(OffsetDateTime::new_utc(day, Time::MIDNIGHT))
+}
+
+/// Tasks completed in each week starting on `week_starts` (Mondays, oldest
+/// first, consecutive): one statement, one bucket sum per week.
+pub async fn completed_per_week(db: &Db, ctx: &OrgCtx, week_starts: &[Date]) -> Result<Vec<WeekCount>, sqlx::Error> {
+    let Some(last) = week_starts.last() else { return Ok(Vec::new()) };
+    let mut bounds: Vec<Timestamp> = week_starts.iter().copied().map(midnight).collect();
+    bounds.push(midnight(*last + time::Duration::weeks(1)));
+
+    let mut sql = Sql::new("SELECT ");
+    for (i, window) in bounds.windows(2).enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("COALESCE(SUM(CASE WHEN completed_at >= ")
+            .arg(window[0])
+            .push(" AND completed_at < ")
+            .arg(window[1])
+            .push(" THEN 1 ELSE 0 END), 0)");
+    }
+    sql.push(" FROM tasks WHERE org_id = ").arg(ctx.org_id());
+    sql.push(" AND completed_at >= ").arg(bounds[0]).push(" AND completed_at < ").arg(bounds[bounds.len() - 1]);
+
+    let counts: Vec<i64> = with_pool!(db, pool => {
+        use sqlx::Row;
+        let row = bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).fetch_one(pool).await?;
+        (0..week_starts.len()).map(|i| row.try_get::<i64, _>(i)).collect::<Result<_, _>>()?
+    });
+    Ok(week_starts.iter().zip(counts).map(|(&week_start, count)| WeekCount { week_start, count }).collect())
+}

@@ -1,0 +1,127 @@
+//! `labels`: an organization's labels for tasks.
+
+use std::collections::HashSet;
+
+use crate::{
+    model::{Label, LabelColor, LabelId, LabelName},
+    server::ctx::OrgCtx,
+};
+
+use super::{
+    Db, Timestamp, UniqueKey,
+    sql::{Sql, bind_args},
+    with_pool,
+};
+
+/// Label names are unique per organization (`labels_org_name_key`).
+pub const NAME_KEY: UniqueKey = UniqueKey { postgres: "labels_org_name_key", sqlite: "labels.org_id, labels.name_key" };
+
+/// A label write failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LabelError {
+    #[error("a label with this name already exists")]
+    NameTaken,
+    #[error("no such label")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl LabelError {
+    fn from_write(err: sqlx::Error) -> Self {
+        if NAME_KEY.violated_by(&err) { Self::NameTaken } else { Self::Db(err) }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct LabelRow {
+    id: LabelId,
+    name: String,
+    color: LabelColor,
+}
+
+impl From<LabelRow> for Label {
+    fn from(row: LabelRow) -> Self {
+        Label { id: row.id, name: row.name, color: row.color }
+    }
+}
+
+/// The organization's labels, by name.
+pub async fn list(db: &Db, ctx: &OrgCtx) -> Result<Vec<Label>, sqlx::Error> {
+    let sql = "SELECT id, name, color FROM labels WHERE org_id = $1 ORDER BY name_key, id";
+    let rows = with_pool!(db, pool => sqlx::query_as::<_, LabelRow>(sql).bind(ctx.org_id()).fetch_all(pool).await?);
+    Ok(rows.into_iter().map(Label::from).collect())
+}
+
+/// Creates a label.
+pub async fn insert(db: &Db, ctx: &OrgCtx, name: &LabelName, color: LabelColor) -> Result<Label, LabelError> {
+    let id = LabelId::new();
+    let now = Timestamp::now();
+    let sql = "INSERT INTO labels (id, org_id, name, name_key, color, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $6)";
+    with_pool!(db, pool => {
+        sqlx::query(sql)
+            .bind(id)
+            .bind(ctx.org_id())
+            .bind(name.as_str())
+            .bind(name.as_str().to_lowercase())
+            .bind(color)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })
+    .map_err(LabelError::from_write)?;
+    Ok(Label { id, name: name.as_str().to_owned(), color })
+}
+
+/// Renames or recolours a label.
+pub async fn update(
+    db: &Db,
+    ctx: &OrgCtx,
+    id: LabelId,
+    name: &LabelName,
+    color: LabelColor,
+) -> Result<Label, LabelError> {
+    let sql = "UPDATE labels SET name = $3, name_key = $4, color = $5, updated_at = $6 WHERE org_id = $1 AND id = $2";
+    let changed = with_pool!(db, pool => {
+        sqlx::query(sql)
+            .bind(ctx.org_id())
+            .bind(id)
+            .bind(name.as_str())
+            .bind(name.as_str().to_lowercase())
+            .bind(color)
+            .bind(Timestamp::now())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+    })
+    .map_err(LabelError::from_write)?;
+    if changed == 0 {
+        return Err(LabelError::NotFound);
+    }
+    Ok(Label { id, name: name.as_str().to_owned(), color })
+}
+
+/// Deletes a label (and takes it off every task). False when there was no
+/// such label.
+pub async fn delete(db: &Db, ctx: &OrgCtx, id: LabelId) -> Result<bool, sqlx::Error> {
+    let sql = "DELETE FROM labels WHERE org_id = $1 AND id = $2";
+    let done =
+        with_pool!(db, pool => sqlx::query(sql).bind(ctx.org_id()).bind(id).execute(pool).await?.rows_affected());
+    Ok(done == 1)
+}
+
+/// True when every id in `ids` is a label of this organization.
+pub async fn all_exist(db: &Db, ctx: &OrgCtx, ids: &[LabelId]) -> Result<bool, sqlx::Error> {
+    let unique: HashSet<LabelId> = ids.iter().copied().collect();
+    if unique.is_empty() {
+        return Ok(true);
+    }
+    let mut sql = Sql::new("SELECT COUNT(*) FROM labels WHERE org_id = ");
+    sql.arg(ctx.org_id()).push(" AND id IN (").arg_list(unique.iter().copied()).push(")");
+    let found: i64 = with_pool!(db, pool => {
+        bind_args!(sqlx::query_scalar(sql.text()), sql.args().iter().cloned()).fetch_one(pool).await?
+    });
+    Ok(usize::try_from(found).is_ok_and(|found| found == unique.len()))
+}

@@ -1,0 +1,269 @@
+//! `projects`: an organization's projects, with archive and trash.
+
+use crate::{
+    model::{Page, Project, ProjectDescription, ProjectId, ProjectName, ProjectSummary, ProjectView},
+    server::ctx::OrgCtx,
+};
+
+use super::{Db, Timestamp, UniqueKey, with_pool};
+
+/// Live project names are unique per organization (`projects_org_name_key`,
+/// a partial unique index on `(org_id, name_key)`).
+pub const NAME_KEY: UniqueKey =
+    UniqueKey { postgres: "projects_org_name_key", sqlite: "projects.org_id, projects.name_key" };
+
+/// A row of `projects`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProjectRow {
+    pub id: ProjectId,
+    pub name: String,
+    pub description: String,
+    pub archived_at: Option<Timestamp>,
+    pub deleted_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<ProjectRow> for Project {
+    fn from(row: ProjectRow) -> Self {
+        Project {
+            id: row.id,
+            name: row.name,
+            description: row.description,
+            archived_at: row.archived_at.map(Timestamp::into_inner),
+            deleted_at: row.deleted_at.map(Timestamp::into_inner),
+            created_at: row.created_at.into_inner(),
+            updated_at: row.updated_at.into_inner(),
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct SummaryRow {
+    #[sqlx(flatten)]
+    project: ProjectRow,
+    open_tasks: i64,
+    done_tasks: i64,
+}
+
+/// A project write failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    /// Another live project of the organization has this name.
+    #[error("a project with this name already exists")]
+    NameTaken,
+    /// No such project in this organization (or not in the state the
+    /// operation needs: live for edits, trashed for restore).
+    #[error("no such project")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl ProjectError {
+    fn from_write(err: sqlx::Error) -> Self {
+        if NAME_KEY.violated_by(&err) { Self::NameTaken } else { Self::Db(err) }
+    }
+}
+
+const COLUMNS: &str = "p.id, p.name, p.description, p.archived_at, p.deleted_at, p.created_at, p.updated_at";
+
+/// The key a name is compared by: Unicode lowercase (the same on both
+/// backends, unlike SQL `lower()`).
+pub fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// Creates a project.
+pub async fn insert(
+    db: &Db,
+    ctx: &OrgCtx,
+    name: &ProjectName,
+    description: &ProjectDescription,
+) -> Result<Project, ProjectError> {
+    let now = Timestamp::now();
+    let row = ProjectRow {
+        id: ProjectId::new(),
+        name: name.as_str().to_owned(),
+        description: description.as_str().to_owned(),
+        archived_at: None,
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let sql = "INSERT INTO projects (id, org_id, name, name_key, description, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $6)";
+    with_pool!(db, pool => {
+        sqlx::query(sql)
+            .bind(row.id)
+            .bind(ctx.org_id())
+            .bind(&row.name)
+            .bind(name_key(&row.name))
+            .bind(&row.description)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })
+    .map_err(ProjectError::from_write)?;
+    Ok(row.into())
+}
+
+/// The project, whatever its state (active, archived or in the trash).
+pub async fn find(db: &Db, ctx: &OrgCtx, id: ProjectId) -> Result<Option<Project>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM projects p WHERE p.org_id = $1 AND p.id = $2");
+    let row = with_pool!(db, pool => {
+        sqlx::query_as::<_, ProjectRow>(&sql).bind(ctx.org_id()).bind(id).fetch_optional(pool).await?
+    });
+    Ok(row.map(Project::from))
+}
+
+/// A page of the organization's projects in `view`, with open and done task
+/// counts: active and archived ones by name, the trash most recent first.
+pub async fn list(
+    db: &Db,
+    ctx: &OrgCtx,
+    view: ProjectView,
+    limit: u32,
+    offset: u32,
+) -> Result<Page<ProjectSummary>, sqlx::Error> {
+    let (filter, order) = match view {
+        ProjectView::Active => ("p.deleted_at IS NULL AND p.archived_at IS NULL", "p.name_key, p.id"),
+        ProjectView::Archived => ("p.deleted_at IS NULL AND p.archived_at IS NOT NULL", "p.name_key, p.id"),
+        ProjectView::Trash => ("p.deleted_at IS NOT NULL", "p.deleted_at DESC, p.id"),
+    };
+    let count_sql = format!("SELECT COUNT(*) FROM projects p WHERE p.org_id = $1 AND {filter}");
+    // The counts are correlated subqueries over tasks_org_project_idx: one
+    // statement for the page, whatever its size.
+    let page_sql = format!(
+        "SELECT {COLUMNS}, \
+           (SELECT COUNT(*) FROM tasks t WHERE t.org_id = p.org_id AND t.project_id = p.id \
+              AND t.completed_at IS NULL) AS open_tasks, \
+           (SELECT COUNT(*) FROM tasks t WHERE t.org_id = p.org_id AND t.project_id = p.id \
+              AND t.completed_at IS NOT NULL) AS done_tasks \
+         FROM projects p WHERE p.org_id = $1 AND {filter} ORDER BY {order} LIMIT $2 OFFSET $3"
+    );
+    let (total, rows) = with_pool!(db, pool => {
+        let total: i64 = sqlx::query_scalar(&count_sql).bind(ctx.org_id()).fetch_one(pool).await?;
+        let rows = sqlx::query_as::<_, SummaryRow>(&page_sql)
+            .bind(ctx.org_id())
+            .bind(i64::from(limit))
+            .bind(i64::from(offset))
+            .fetch_all(pool)
+            .await?;
+        (total, rows)
+    });
+    let items = rows
+        .into_iter()
+        .map(|row| ProjectSummary {
+            project: row.project.into(),
+            open_tasks: row.open_tasks,
+            done_tasks: row.done_tasks,
+        })
+        .collect();
+    Ok(Page::new(items, total, limit, offset))
+}
+
+/// Every project not in the trash, by name: for the project switcher and
+/// move targets.
+pub async fn list_live(db: &Db, ctx: &OrgCtx) -> Result<Vec<Project>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM projects p WHERE p.org_id = $1 AND p.deleted_at IS NULL ORDER BY p.name_key, p.id"
+    );
+    let rows = with_pool!(db, pool => sqlx::query_as::<_, ProjectRow>(&sql).bind(ctx.org_id()).fetch_all(pool).await?);
+    Ok(rows.into_iter().map(Project::from).collect())
+}
+
+/// How many projects are active (neither archived nor trashed).
+pub async fn count_active(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
+    let sql = "SELECT COUNT(*) FROM projects WHERE org_id = $1 AND deleted_at IS NULL AND archived_at IS NULL";
+    with_pool!(db, pool => sqlx::query_scalar(sql).bind(ctx.org_id()).fetch_one(pool).await)
+}
+
+/// Renames and re-describes a project that is not in the trash.
+pub async fn update(
+    db: &Db,
+    ctx: &OrgCtx,
+    id: ProjectId,
+    name: &ProjectName,
+    description: &ProjectDescription,
+) -> Result<Project, ProjectError> {
+    let sql = "UPDATE projects SET name = $3, name_key = $4, description = $5, updated_at = $6 \
+               WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL";
+    let updated = with_pool!(db, pool => {
+        sqlx::query(sql)
+            .bind(ctx.org_id())
+            .bind(id)
+            .bind(name.as_str())
+            .bind(name_key(name.as_str()))
+            .bind(description.as_str())
+            .bind(Timestamp::now())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+    })
+    .map_err(ProjectError::from_write)?;
+    reload_if(db, ctx, id, updated).await
+}
+
+async fn reload_if(db: &Db, ctx: &OrgCtx, id: ProjectId, changed: u64) -> Result<Project, ProjectError> {
+    if changed == 0 {
+        return Err(ProjectError::NotFound);
+    }
+    find(db, ctx, id).await?.ok_or(ProjectError::NotFound)
+}
+
+/// Archives (or unarchives) a project that is not in the trash.
+pub async fn set_archived(db: &Db, ctx: &OrgCtx, id: ProjectId, archived: bool) -> Result<Project, ProjectError> {
+    let now = Timestamp::now();
+    let sql =
+        "UPDATE projects SET archived_at = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL";
+    let changed = with_pool!(db, pool => {
+        sqlx::query(sql)
+            .bind(ctx.org_id())
+            .bind(id)
+            .bind(archived.then_some(now))
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
+    reload_if(db, ctx, id, changed).await
+}
+
+/// Moves a project to the trash (its tasks go with it).
+pub async fn trash(db: &Db, ctx: &OrgCtx, id: ProjectId) -> Result<Project, ProjectError> {
+    let now = Timestamp::now();
+    let sql =
+        "UPDATE projects SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL";
+    let changed = with_pool!(db, pool => {
+        sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(now).execute(pool).await?.rows_affected()
+    });
+    reload_if(db, ctx, id, changed).await
+}
+
+/// Takes a project out of the trash. `NameTaken` when a live project has
+/// taken its name meanwhile.
+pub async fn restore(db: &Db, ctx: &OrgCtx, id: ProjectId) -> Result<Project, ProjectError> {
+    let sql = "UPDATE projects SET deleted_at = NULL, updated_at = $3 \
+               WHERE org_id = $1 AND id = $2 AND deleted_at IS NOT NULL";
+    let changed = with_pool!(db, pool => {
+        sqlx::query(sql)
+            .bind(ctx.org_id())
+            .bind(id)
+            .bind(Timestamp::now())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+    })
+    .map_err(ProjectError::from_write)?;
+    reload_if(db, ctx, id, changed).await
+}
+
+/// Deletes for good every project (of any organization) trashed before
+/// `cutoff`, with its tasks and cycles. Maintenance, not a tenant action:
+/// the server runs it periodically. Returns how many projects went.
+pub async fn purge_trashed_before(db: &Db, cutoff: Timestamp) -> Result<u64, sqlx::Error> {
+    let sql = "DELETE FROM projects WHERE deleted_at IS NOT NULL AND deleted_at < $1";
+    with_pool!(db, pool => Ok(sqlx::query(sql).bind(cutoff).execute(pool).await?.rows_affected()))
+}

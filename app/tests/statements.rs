@@ -1,0 +1,200 @@
+//! What the database is asked, statement by statement (SQLite):
+//!
+//! - a page of tasks with assignees and labels costs the same few
+//!   statements however many tasks it shows (no N+1);
+//! - every statement that reads or changes tenant rows is served by an
+//!   index, and, unless it is a primary-key lookup, by one that starts with
+//!   `org_id` (so a tenant's query never walks other tenants' rows).
+//!
+//! sqlx logs each statement it runs as a `sqlx::query` tracing event; a
+//! subscriber records them. One test function, so nothing else runs while
+//! it counts.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use app::{
+    model::{LabelColor, LabelName, ProjectDescription, ProjectName, StatusFilter, TaskQuery},
+    server::db::{Db, dashboard, labels, projects, tasks},
+};
+use common::{team, with};
+use tracing::{
+    Subscriber,
+    field::{Field, Visit},
+};
+use tracing_subscriber::{Layer, layer::Context, prelude::*};
+
+#[derive(Clone, Default)]
+struct Recorded(Arc<Mutex<Vec<String>>>);
+
+impl Recorded {
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+struct StatementVisitor {
+    summary: String,
+    statement: String,
+}
+
+impl Visit for StatementVisitor {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "summary" => self.summary = value.to_owned(),
+            "db.statement" => self.statement = value.trim().to_owned(),
+            _ => {}
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let text = format!("{value:?}");
+        self.record_str(field, text.trim_matches('"'));
+    }
+}
+
+impl<S: Subscriber> Layer<S> for Recorded {
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+        if event.metadata().target() != "sqlx::query" {
+            return;
+        }
+        let mut visitor = StatementVisitor { summary: String::new(), statement: String::new() };
+        event.record(&mut visitor);
+        let sql = if visitor.statement.is_empty() { visitor.summary } else { visitor.statement };
+        self.0.lock().unwrap().push(sql);
+    }
+}
+
+const TENANT_TABLES: [&str; 6] = ["projects", "tasks", "labels", "task_labels", "cycles", "memberships"];
+
+/// Problems in the query plan of `sql`: full scans of tenant tables, and
+/// index searches whose constraint does not start with `org_id`.
+async fn plan_problems(db: &Db, sql: &str) -> Vec<String> {
+    let Db::Sqlite(pool) = db else { unreachable!("this test runs on SQLite") };
+    let plan: Vec<(i64, i64, i64, String)> =
+        sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(pool).await.unwrap();
+    let mut problems = Vec::new();
+    for (_, _, _, detail) in plan {
+        // "SCAN t", "SCAN t USING INDEX i", "SEARCH t USING INDEX i (org_id=? AND ...)"
+        let mut words = detail.split_whitespace();
+        let (Some(op), Some(_alias)) = (words.next(), words.next()) else { continue };
+        if op != "SCAN" && op != "SEARCH" {
+            continue;
+        }
+        let index = detail.split("INDEX ").nth(1).map(|rest| rest.split_whitespace().next().unwrap_or(""));
+        let table = index.map_or("", |i| i.split('_').next().unwrap_or(""));
+        let on_tenant =
+            TENANT_TABLES.iter().any(|t| detail.contains(&format!(" {t} ")) || detail.ends_with(&format!(" {t}")))
+                || index.is_some_and(|i| {
+                    TENANT_TABLES
+                        .iter()
+                        .any(|t| i.starts_with(&format!("{t}_")) || i.starts_with(&format!("sqlite_autoindex_{t}_")))
+                });
+        if !on_tenant {
+            continue;
+        }
+        let primary_key = index.is_some_and(|i| i.starts_with("sqlite_autoindex_")) && detail.contains("(id=?)");
+        let org_first = detail.contains("(org_id=?");
+        if op == "SCAN" || !(primary_key || org_first) {
+            problems.push(format!("{detail}   [{table}]"));
+        }
+    }
+    problems
+}
+
+#[tokio::test]
+async fn pages_cost_a_fixed_number_of_statements_and_tenant_queries_use_org_indexes() {
+    let recorded = Recorded::default();
+    let subscriber = tracing_subscriber::registry().with(
+        recorded
+            .clone()
+            .with_filter(tracing_subscriber::filter::Targets::new().with_target("sqlx::query", tracing::Level::DEBUG)),
+    );
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+
+    let db = Db::connect("sqlite::memory:", 1).await.unwrap();
+    db.migrate().await.unwrap();
+    let team = team(&db, "Nell", "Plans").await;
+    let ctx = &team.owner;
+    let project =
+        projects::insert(&db, ctx, &ProjectName::parse("P").unwrap(), &ProjectDescription::parse("").unwrap())
+            .await
+            .unwrap();
+    let bug = labels::insert(&db, ctx, &LabelName::parse("bug").unwrap(), LabelColor::Red).await.unwrap();
+    let ux = labels::insert(&db, ctx, &LabelName::parse("ux").unwrap(), LabelColor::Blue).await.unwrap();
+
+    // --- no N+1: 3 tasks or 60, the page costs the same ------------------
+    let everything = TaskQuery { status: StatusFilter::All, limit: 100, ..TaskQuery::default() };
+    let today = time::macros::date!(2026 - 11 - 21);
+    let mut costs = Vec::new();
+    for count in [3, 60] {
+        for i in 0..count {
+            let fields = with(&format!("task {count}-{i}"), |f| {
+                f.assignee = Some(team.member_id);
+                f.labels = vec![bug.id, ux.id];
+            });
+            tasks::insert(&db, ctx, project.id, &fields, team.member_id).await.unwrap();
+        }
+        recorded.take();
+        let page = tasks::list(&db, ctx, project.id, &everything, today).await.unwrap();
+        assert!(page.items.iter().all(|t| t.labels.len() == 2 && t.assignee.is_some()));
+        costs.push(recorded.take().len());
+    }
+    assert_eq!(costs, [3, 3], "count, page, labels: whatever the page size");
+
+    // --- every tenant statement the app runs uses an org_id index --------
+    recorded.take();
+    let ids: Vec<_> =
+        tasks::list(&db, ctx, project.id, &everything, today).await.unwrap().items.iter().map(|t| t.id).collect();
+    for view in [app::model::ProjectView::Active, app::model::ProjectView::Archived, app::model::ProjectView::Trash] {
+        projects::list(&db, ctx, view, 25, 0).await.unwrap();
+    }
+    projects::list_live(&db, ctx).await.unwrap();
+    projects::count_active(&db, ctx).await.unwrap();
+    labels::list(&db, ctx).await.unwrap();
+    labels::all_exist(&db, ctx, &[bug.id]).await.unwrap();
+    app::server::db::cycles::list_for_project(&db, ctx, project.id).await.unwrap();
+    app::server::db::orgs::list_members(&db, ctx).await.unwrap();
+    app::server::db::orgs::member_count(&db, ctx).await.unwrap();
+    dashboard::open_task_count(&db, ctx).await.unwrap();
+    dashboard::overdue_count(&db, ctx, today).await.unwrap();
+    dashboard::open_assigned_to(&db, ctx, team.member_id, 10).await.unwrap();
+    dashboard::completed_per_week(&db, ctx, &app::model::org::week_starts(today, 12)).await.unwrap();
+    tasks::count_found_and_writable(&db, ctx, &ids[..5]).await.unwrap();
+    tasks::set_completed(&db, ctx, &ids[..5], true).await.unwrap();
+    tasks::assign(&db, ctx, &ids[..5], None).await.unwrap();
+    tasks::delete(&db, ctx, &ids[..2]).await.unwrap();
+    tasks::find(&db, ctx, ids[3]).await.unwrap();
+    for (field, query) in [
+        ("assignee", TaskQuery { assignee: Some(app::model::AssigneeFilter::Me), ..everything.clone() }),
+        ("label", TaskQuery { label: Some(bug.id), ..everything.clone() }),
+        ("overdue", TaskQuery { overdue: true, ..everything.clone() }),
+        ("search", TaskQuery { q: "task".into(), ..everything.clone() }),
+    ] {
+        let page = tasks::list(&db, ctx, project.id, &query, today).await;
+        assert!(page.is_ok(), "{field}");
+    }
+
+    let statements = recorded.take();
+    assert!(statements.len() > 20, "the recorder saw the statements");
+    // The checker itself catches a scan and an index not led by org_id.
+    assert!(!plan_problems(&db, "SELECT id FROM tasks WHERE title_key = 'x'").await.is_empty());
+    assert!(!plan_problems(&db, "SELECT id FROM tasks WHERE completed_at IS NOT NULL").await.is_empty());
+    if std::env::var_os("SHOW_PLANS").is_some() {
+        let Db::Sqlite(pool) = &db else { unreachable!() };
+        for sql in &statements {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(pool).await.unwrap();
+            eprintln!("{sql}\n  {}", plan.iter().map(|p| p.3.as_str()).collect::<Vec<_>>().join("\n  "));
+        }
+    }
+    let mut failures = Vec::new();
+    for sql in statements.iter().filter(|sql| !sql.starts_with("INSERT") && !sql.contains("_sqlx_migrations")) {
+        let problems = plan_problems(&db, sql).await;
+        if !problems.is_empty() {
+            failures.push(format!("{sql}\n    {}", problems.join("\n    ")));
+        }
+    }
+    assert!(failures.is_empty(), "statements not served by an org_id index:\n{}", failures.join("\n\n"));
+}

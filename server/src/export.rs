@@ -1,0 +1,208 @@
+//! `GET /o/{org}/projects/{project}/tasks.csv`: the task list a person is
+//! looking at (same URL parameters as the page), as RFC 4180 CSV, streamed
+//! in batches as it is read.
+
+use std::collections::HashMap;
+
+use app::{
+    model::{Cycle, ProjectId, Role, Task, TaskQuery, task::format_date},
+    server::{
+        AppState,
+        ctx::{OrgCtx, signed_in_user},
+        db::{cycles, projects, tasks},
+    },
+};
+use axum::{
+    body::{Body, Bytes},
+    extract::{Path, Query, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use futures_util::{StreamExt, stream};
+use time::format_description::well_known::Rfc3339;
+use tokio::sync::mpsc;
+use tower_sessions::Session;
+
+/// Tasks read (and written out) per batch.
+const BATCH: u32 = 500;
+
+const HEADER: [&str; 11] = [
+    "id",
+    "title",
+    "status",
+    "priority",
+    "due_on",
+    "assignee",
+    "labels",
+    "cycle",
+    "created_at",
+    "completed_at",
+    "description",
+];
+
+/// A cell that a spreadsheet would run as a formula (it starts with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so an
+/// exported title cannot execute when opened (OWASP "CSV Injection").
+pub fn neutralize_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}").into() } else { cell.into() }
+}
+
+fn record(task: &Task, cycle_names: &HashMap<app::model::CycleId, String>) -> [String; 11] {
+    let labels = task.labels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join("; ");
+    [
+        task.id.to_string(),
+        task.title.clone(),
+        if task.is_done() { "done" } else { "open" }.to_owned(),
+        task.priority.as_str().to_owned(),
+        task.due_on.map(format_date).unwrap_or_default(),
+        task.assignee.as_ref().map(|a| a.display_name.clone()).unwrap_or_default(),
+        labels,
+        task.cycle_id.and_then(|id| cycle_names.get(&id).cloned()).unwrap_or_default(),
+        task.created_at.format(&Rfc3339).unwrap_or_default(),
+        task.completed_at.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default(),
+        task.description.clone(),
+    ]
+}
+
+/// Writes `rows` as CSV (RFC 4180: CRLF line ends, quoting as needed).
+fn csv_bytes(rows: impl IntoIterator<Item = [String; 11]>, header: bool) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    if header {
+        writer.write_record(HEADER)?;
+    }
+    for row in rows {
+        writer.write_record(row.iter().map(|cell| neutralize_formula(cell).into_owned()))?;
+    }
+    writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+fn problem(status: StatusCode, detail: &str) -> Response {
+    let body = serde_json::json!({"type": "about:blank", "title": status.canonical_reason(), "status": status.as_u16(), "detail": detail});
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))], body.to_string())
+        .into_response()
+}
+
+/// The handler. 401 signed out; 404 for another organization's (or a
+/// trashed) project; 422 (RFC 7807, with `errors` per parameter) for bad
+/// list parameters.
+pub async fn tasks_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Path((org, project)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let user = match signed_in_user(&state, &session).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return problem(StatusCode::UNAUTHORIZED, "Sign in to export tasks."),
+        Err(err) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
+    };
+    let ctx = match OrgCtx::load(&state.db, user.id, &org, Role::Guest).await {
+        Ok(ctx) => ctx,
+        Err(err) => {
+            return problem(StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::NOT_FOUND), &err.to_string());
+        }
+    };
+    let Ok(project_id) = project.parse::<ProjectId>() else {
+        return problem(StatusCode::NOT_FOUND, "We could not find that.");
+    };
+    let project = match projects::find(&state.db, &ctx, project_id).await {
+        Ok(Some(project)) if project.deleted_at.is_none() => project,
+        Ok(_) => return problem(StatusCode::NOT_FOUND, "We could not find that."),
+        Err(err) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &app::error::AppError::from(err).to_string()),
+    };
+    let (query, errors) = TaskQuery::from_params(|name| params.get(name).cloned());
+    if !errors.is_empty() {
+        let body = serde_json::json!({
+            "type": "about:blank", "title": "Unprocessable Content", "status": 422,
+            "detail": "Some list parameters are invalid.", "errors": errors.fields,
+        });
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body.to_string(),
+        )
+            .into_response();
+    }
+    let cycle_names: HashMap<_, _> = match cycles::list_for_project(&state.db, &ctx, project.id).await {
+        Ok(list) => list.into_iter().map(|c: Cycle| (c.id, c.name)).collect(),
+        Err(err) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &app::error::AppError::from(err).to_string()),
+    };
+
+    let (sender, receiver) = mpsc::channel(2);
+    let db = state.db.clone();
+    let today = time::OffsetDateTime::now_utc().date();
+    tokio::spawn(async move { tasks::export(&db, &ctx, project.id, &query, today, BATCH, sender).await });
+
+    let body = stream::unfold((receiver, true), move |(mut receiver, first)| {
+        let cycle_names = cycle_names.clone();
+        async move {
+            let chunk = match receiver.recv().await {
+                None if first => csv_bytes([], true),
+                None => return None,
+                Some(Ok(batch)) => csv_bytes(batch.iter().map(|task| record(task, &cycle_names)), first),
+                Some(Err(err)) => {
+                    // Headers are sent: all that is left is to cut the body short.
+                    tracing::error!(error = %err, "task export failed");
+                    return Some((Err(std::io::Error::other("export failed")), (receiver, false)));
+                }
+            };
+            Some((chunk.map(Bytes::from).map_err(std::io::Error::other), (receiver, false)))
+        }
+    })
+    // The compression layer polls once more after the end; unfold panics
+    // on that unless fused.
+    .fuse();
+    let filename = format!("attachment; filename=\"{}-tasks.csv\"", slug_for_filename(&project.name));
+    let mut response = Body::from_stream(body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(value) = HeaderValue::from_str(&filename) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A file-name-safe version of a project name: ASCII letters, digits and
+/// hyphens.
+fn slug_for_filename(name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if slug.is_empty() { "project".to_owned() } else { slug }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralized() {
+        assert_eq!(neutralize_formula("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(neutralize_formula("@cmd"), "'@cmd");
+        assert_eq!(neutralize_formula("-1"), "'-1");
+        assert_eq!(neutralize_formula("Plain title"), "Plain title");
+    }
+
+    #[test]
+    fn csv_quotes_commas_quotes_and_line_breaks_with_crlf_records() {
+        let row = ["1", "a, \"b\"", "open", "none", "", "", "", "", "", "", "line1\nline2"].map(String::from);
+        let bytes = csv_bytes([row], true).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with(
+            "id,title,status,priority,due_on,assignee,labels,cycle,created_at,completed_at,description\r\n"
+        ));
+        assert!(text.contains("1,\"a, \"\"b\"\"\",open,none,,,,,,,\"line1\nline2\"\r\n"), "{text}");
+    }
+
+    #[test]
+    fn file_names_are_ascii_slugs() {
+        assert_eq!(slug_for_filename("Café Launch / Q3"), "caf-launch-q3");
+        assert_eq!(slug_for_filename("🚀"), "project");
+    }
+}
