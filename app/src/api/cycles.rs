@@ -49,6 +49,20 @@ pub async fn list_cycles(org: String, project: String) -> Result<Vec<Cycle>, App
     )
 }
 
+/// The cycle `id`, when its project lets it change (see
+/// `require_writable`).
+#[cfg(feature = "ssr")]
+async fn writable_cycle(
+    state: &crate::server::AppState,
+    ctx: &crate::server::ctx::OrgCtx,
+    id: &str,
+) -> Result<Cycle, AppError> {
+    let id: CycleId = parse_id(id)?;
+    let cycle = cycles::find(&state.db, ctx, id).await?.ok_or(AppError::NotFound)?;
+    require_writable(&load_project(state, ctx, &cycle.project_id.to_string()).await?)?;
+    Ok(cycle)
+}
+
 /// Creates a cycle in `project`.
 #[server(endpoint = "create_cycle")]
 pub async fn create_cycle(
@@ -82,11 +96,9 @@ pub async fn update_cycle(
     reply(
         async move {
             let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let id: CycleId = parse_id(&cycle)?;
-            let current = cycles::find(&state.db, &ctx, id).await?.ok_or(AppError::NotFound)?;
-            require_writable(&load_project(&state, &ctx, &current.project_id.to_string()).await?)?;
+            let current = writable_cycle(&state, &ctx, &cycle).await?;
             let (name, starts, ends) = parse_cycle(&name, &starts_on, &ends_on)?;
-            cycles::update(&state.db, &ctx, id, &name, starts, ends).await?.ok_or(AppError::NotFound)
+            cycles::update(&state.db, &ctx, current.id, &name, starts, ends).await?.ok_or(AppError::NotFound)
         }
         .await,
     )
@@ -98,10 +110,8 @@ pub async fn delete_cycle(org: String, cycle: String) -> Result<(), AppError> {
     reply(
         async move {
             let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let id: CycleId = parse_id(&cycle)?;
-            let current = cycles::find(&state.db, &ctx, id).await?.ok_or(AppError::NotFound)?;
-            require_writable(&load_project(&state, &ctx, &current.project_id.to_string()).await?)?;
-            cycles::delete(&state.db, &ctx, id).await?;
+            let current = writable_cycle(&state, &ctx, &cycle).await?;
+            cycles::delete(&state.db, &ctx, current.id).await?;
             Ok(())
         }
         .await,

@@ -57,30 +57,36 @@ fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
 
-/// The task fields of a form, checked. Text rules give field errors;
-/// references to anything outside the organization answer 404; a cycle of
-/// another project of it is a `cycle` field error.
+/// A task form as submitted: every field as text.
+#[cfg(feature = "ssr")]
+struct TaskForm<'a> {
+    title: &'a str,
+    description: &'a str,
+    priority: &'a str,
+    due_on: &'a str,
+    assignee: &'a str,
+    cycle: &'a str,
+    labels: &'a [String],
+}
+
+/// The fields of `form`, checked. Text rules give field errors; references
+/// to anything outside the organization answer 404; a cycle of another
+/// project of it is a `cycle` field error.
 #[cfg(feature = "ssr")]
 async fn task_fields(
     state: &AppState,
     ctx: &OrgCtx,
     project: &Project,
-    title: &str,
-    description: &str,
-    priority: &str,
-    due_on: &str,
-    assignee: &str,
-    cycle: &str,
-    labels: &[String],
+    form: TaskForm<'_>,
 ) -> Result<TaskFields, AppError> {
     let mut errors = FieldErrors::new();
-    let title = errors.check("title", TaskTitle::parse(title));
-    let description = errors.check("description", TaskDescription::parse(description));
-    let priority = match priority.trim() {
+    let title = errors.check("title", TaskTitle::parse(form.title));
+    let description = errors.check("description", TaskDescription::parse(form.description));
+    let priority = match form.priority.trim() {
         "" => Some(Priority::None),
         name => errors.check("priority", name.parse::<Priority>()),
     };
-    let due_on = errors.check("due_on", parse_date_field(due_on));
+    let due_on = errors.check("due_on", parse_date_field(form.due_on));
     let (Some(title), Some(description), Some(priority), Some(due_on)) = (title, description, priority, due_on) else {
         return Err(AppError::Validation(errors));
     };
@@ -89,9 +95,9 @@ async fn task_fields(
         description,
         priority,
         due_on,
-        assignee: parse_optional_id(assignee)?,
-        cycle: parse_optional_id(cycle)?,
-        labels: parse_ids(labels)?,
+        assignee: parse_optional_id(form.assignee)?,
+        cycle: parse_optional_id(form.cycle)?,
+        labels: parse_ids(form.labels)?,
     };
     check_references(state, ctx, project, &fields).await?;
     Ok(fields)
@@ -182,19 +188,16 @@ pub async fn create_task(
             let (state, _session, user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
             let project = load_project(&state, &ctx, &project).await?;
             require_writable(&project)?;
-            let fields = task_fields(
-                &state,
-                &ctx,
-                &project,
-                &title,
-                &description,
-                &priority,
-                &due_on,
-                &assignee,
-                &cycle,
-                &labels,
-            )
-            .await?;
+            let form = TaskForm {
+                title: &title,
+                description: &description,
+                priority: &priority,
+                due_on: &due_on,
+                assignee: &assignee,
+                cycle: &cycle,
+                labels: &labels,
+            };
+            let fields = task_fields(&state, &ctx, &project, form).await?;
             Ok(tasks::insert(&state.db, &ctx, project.id, &fields, user.id).await?)
         }
         .await,
@@ -218,22 +221,17 @@ pub async fn update_task(
     reply(
         async move {
             let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let current = load_task(&state, &ctx, &task).await?;
-            let project = load_project(&state, &ctx, &current.project_id.to_string()).await?;
-            require_writable(&project)?;
-            let fields = task_fields(
-                &state,
-                &ctx,
-                &project,
-                &title,
-                &description,
-                &priority,
-                &due_on,
-                &assignee,
-                &cycle,
-                &labels,
-            )
-            .await?;
+            let (current, project) = writable_task(&state, &ctx, &task).await?;
+            let form = TaskForm {
+                title: &title,
+                description: &description,
+                priority: &priority,
+                due_on: &due_on,
+                assignee: &assignee,
+                cycle: &cycle,
+                labels: &labels,
+            };
+            let fields = task_fields(&state, &ctx, &project, form).await?;
             tasks::update(&state.db, &ctx, current.id, &fields).await?.ok_or(AppError::NotFound)
         }
         .await,
@@ -244,6 +242,16 @@ pub async fn update_task(
 async fn load_task(state: &AppState, ctx: &OrgCtx, id: &str) -> Result<Task, AppError> {
     let id: TaskId = parse_id(id)?;
     tasks::find(&state.db, ctx, id).await?.ok_or(AppError::NotFound)
+}
+
+/// The task `id` and its project, when the project lets it change (see
+/// `require_writable`).
+#[cfg(feature = "ssr")]
+async fn writable_task(state: &AppState, ctx: &OrgCtx, id: &str) -> Result<(Task, Project), AppError> {
+    let task = load_task(state, ctx, id).await?;
+    let project = load_project(state, ctx, &task.project_id.to_string()).await?;
+    require_writable(&project)?;
+    Ok((task, project))
 }
 
 /// A field an inline edit may change.
@@ -272,9 +280,7 @@ pub async fn patch_task(
     reply(
         async move {
             let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let current = load_task(&state, &ctx, &task).await?;
-            let project = load_project(&state, &ctx, &current.project_id.to_string()).await?;
-            require_writable(&project)?;
+            let (current, project) = writable_task(&state, &ctx, &task).await?;
             // The current values as form text, one replaced: the result is
             // checked exactly as a full edit.
             let mut form = [
@@ -288,9 +294,8 @@ pub async fn patch_task(
             form[field as usize] = value;
             let [title, description, priority, due_on, assignee, cycle] = &form;
             let labels: Vec<String> = current.labels.iter().map(|l| l.id.to_string()).collect();
-            let fields =
-                task_fields(&state, &ctx, &project, title, description, priority, due_on, assignee, cycle, &labels)
-                    .await?;
+            let form = TaskForm { title, description, priority, due_on, assignee, cycle, labels: &labels };
+            let fields = task_fields(&state, &ctx, &project, form).await?;
             tasks::update(&state.db, &ctx, current.id, &fields).await?.ok_or(AppError::NotFound)
         }
         .await,
@@ -304,9 +309,7 @@ pub async fn set_task_done(org: String, task: String, done: bool) -> Result<Task
     reply(
         async move {
             let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let current = load_task(&state, &ctx, &task).await?;
-            let project = load_project(&state, &ctx, &current.project_id.to_string()).await?;
-            require_writable(&project)?;
+            let (current, _project) = writable_task(&state, &ctx, &task).await?;
             tasks::set_completed(&state.db, &ctx, &[current.id], done).await?;
             tasks::find(&state.db, &ctx, current.id).await?.ok_or(AppError::NotFound)
         }

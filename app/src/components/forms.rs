@@ -38,6 +38,22 @@ where
     })
 }
 
+/// Clears `form` each time `action` succeeds, so a create form is ready
+/// for the next item (a failed submit keeps what was typed).
+pub fn reset_after_success<S>(action: ServerAction<S>, form: NodeRef<leptos::html::Form>)
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if action.value().with(|value| matches!(value, Some(Ok(_))))
+            && let Some(form) = form.get()
+        {
+            form.reset();
+        }
+    });
+}
+
 /// A form-level error banner (`role="alert"`), empty when there is none.
 #[component]
 pub fn FormError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {

@@ -9,7 +9,7 @@ use super::{
 use crate::{
     api::tasks::{BulkUpdateTasks, CreateTask, PatchTask, TaskField},
     components::{
-        forms::{FormError, field_error, form_error},
+        forms::{FormError, field_error, form_error, reset_after_success},
         labels::LabelChip,
         pagination::Pager,
     },
@@ -67,13 +67,7 @@ fn QuickAdd() -> impl IntoView {
     let state = use_project();
     let create: ServerAction<CreateTask> = state.create;
     let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if create.value().with(|v| matches!(v, Some(Ok(_))))
-            && let Some(form) = form.get()
-        {
-            form.reset();
-        }
-    });
+    reset_after_success(create, form);
     let members = move || state.data.get().and_then(Result::ok).map(|d| d.members).unwrap_or_default();
     view! {
         <ActionForm

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::detail::use_project;
 use crate::{
-    components::forms::{FormError, field_error, form_error},
+    components::forms::{FormError, field_error, form_error, reset_after_success},
     model::{Cycle, CycleName, task::format_date},
 };
 
@@ -15,13 +15,7 @@ pub fn CyclesPanel() -> impl IntoView {
     let state = use_project();
     let create = state.create_cycle;
     let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if create.value().with(|v| matches!(v, Some(Ok(_))))
-            && let Some(form) = form.get()
-        {
-            form.reset();
-        }
-    });
+    reset_after_success(create, form);
     view! {
         <section aria-labelledby="cycles-heading" class="mt-6">
             <h2 id="cycles-heading" class="text-base font-semibold text-slate-900">"Cycles"</h2>

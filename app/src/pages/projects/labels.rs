@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::{
     api::labels::{CreateLabel, DeleteLabel, list_labels},
     components::{
-        forms::{FormError, TextField, field_error, form_error},
+        forms::{FormError, TextField, field_error, form_error, reset_after_success},
         labels::LabelChip,
         org::use_org,
     },
@@ -22,13 +22,7 @@ pub fn LabelsPanel() -> impl IntoView {
         |(slug, _, _)| list_labels(slug),
     );
     let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if create.value().with(|v| matches!(v, Some(Ok(_))))
-            && let Some(form) = form.get()
-        {
-            form.reset();
-        }
-    });
+    reset_after_success(create, form);
     view! {
         <section aria-labelledby="labels-heading" class="mt-12">
             <h2 id="labels-heading" class="text-lg font-semibold text-slate-900">"Labels"</h2>

@@ -9,7 +9,7 @@ use crate::{
     api::projects::{CreateProject, DeleteProject, RestoreProject, SetProjectArchived, UpdateProject, list_projects},
     components::{
         errors::PageError,
-        forms::{FormError, TextField, field_error, form_error},
+        forms::{FormError, TextField, field_error, form_error, reset_after_success},
         org::{org_href, use_org},
         pagination::Pager,
     },
@@ -136,13 +136,7 @@ fn ViewTabs(current: Memo<ProjectView>) -> impl IntoView {
 fn NewProjectForm(create: ServerAction<CreateProject>) -> impl IntoView {
     let org = use_org();
     let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if create.value().with(|v| matches!(v, Some(Ok(_))))
-            && let Some(form) = form.get()
-        {
-            form.reset();
-        }
-    });
+    reset_after_success(create, form);
     view! {
         <section aria-labelledby="new-project" class="mt-6 rounded-lg border border-slate-200 bg-white p-5">
             <h2 id="new-project" class="text-base font-semibold text-slate-900">"New project"</h2>

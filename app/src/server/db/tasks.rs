@@ -320,6 +320,24 @@ macro_rules! replace_labels {
     }};
 }
 
+/// Binds the eight columns a task's fields fill, in this order: `title`,
+/// `title_key`, `description`, `search_text`, `priority`, `due_on`,
+/// `assignee_id`, `cycle_id`.
+macro_rules! bind_fields {
+    ($query:expr, $fields:expr) => {{
+        let fields: &TaskFields = $fields;
+        $query
+            .bind(fields.title.as_str())
+            .bind(fields.title.as_str().to_lowercase())
+            .bind(fields.description.as_str())
+            .bind(search_text(fields))
+            .bind(fields.priority)
+            .bind(fields.due_on)
+            .bind(fields.assignee)
+            .bind(fields.cycle)
+    }};
+}
+
 /// Creates a task in `project` from `fields`, by `author`. The caller has
 /// checked that the project is writable and that the assignee, cycle and
 /// labels belong to it; the composite foreign keys refuse another
@@ -338,18 +356,7 @@ pub async fn insert(
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)";
     with_pool!(db, pool => {
         let mut tx = pool.begin().await?;
-        sqlx::query(sql)
-            .bind(id)
-            .bind(ctx.org_id())
-            .bind(project)
-            .bind(fields.title.as_str())
-            .bind(fields.title.as_str().to_lowercase())
-            .bind(fields.description.as_str())
-            .bind(search_text(fields))
-            .bind(fields.priority)
-            .bind(fields.due_on)
-            .bind(fields.assignee)
-            .bind(fields.cycle)
+        bind_fields!(sqlx::query(sql).bind(id).bind(ctx.org_id()).bind(project), fields)
             .bind(author)
             .bind(now)
             .execute(&mut *tx)
@@ -367,17 +374,7 @@ pub async fn update(db: &Db, ctx: &OrgCtx, id: TaskId, fields: &TaskFields) -> R
                WHERE org_id = $1 AND id = $2";
     let changed = with_pool!(db, pool => {
         let mut tx = pool.begin().await?;
-        let changed = sqlx::query(sql)
-            .bind(ctx.org_id())
-            .bind(id)
-            .bind(fields.title.as_str())
-            .bind(fields.title.as_str().to_lowercase())
-            .bind(fields.description.as_str())
-            .bind(search_text(fields))
-            .bind(fields.priority)
-            .bind(fields.due_on)
-            .bind(fields.assignee)
-            .bind(fields.cycle)
+        let changed = bind_fields!(sqlx::query(sql).bind(ctx.org_id()).bind(id), fields)
             .bind(Timestamp::now())
             .execute(&mut *tx)
             .await?
