@@ -152,8 +152,10 @@ test("inline edits change one field of a task in place", async ({ page }) => {
   await createProject(page, orgPath, "Inline project");
   await addTask(page, "Tune the engine");
   const row = page.locator("tr", { hasText: "Tune the engine" });
-  await row.getByLabel("Priority of Tune the engine").selectOption("urgent");
-  await row.getByLabel("Assignee of Tune the engine").selectOption({ label: "Inline Tester" });
+  // Each change saves on its own; wait for each save before reloading.
+  const saved = () => page.waitForResponse((r) => r.url().endsWith("/api/patch_task") && r.ok());
+  await Promise.all([saved(), row.getByLabel("Priority of Tune the engine").selectOption("urgent")]);
+  await Promise.all([saved(), row.getByLabel("Assignee of Tune the engine").selectOption({ label: "Inline Tester" })]);
   await page.reload();
   await expect(row.getByLabel("Priority of Tune the engine")).toHaveValue("urgent");
   await expect(row.getByLabel("Assignee of Tune the engine")).toHaveText(/Inline Tester/);
