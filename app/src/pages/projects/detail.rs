@@ -88,7 +88,11 @@ impl ProjectState {
 
     /// The tasks on the current page, in order.
     pub fn visible_ids(&self) -> Vec<TaskId> {
-        self.tasks.get().and_then(Result::ok).map(|page| page.items.iter().map(|t| t.id).collect()).unwrap_or_default()
+        self.tasks
+            .get_untracked()
+            .and_then(Result::ok)
+            .map(|page| page.items.iter().map(|t| t.id).collect())
+            .unwrap_or_default()
     }
 }
 
