@@ -202,4 +202,16 @@ mod tests {
         assert_eq!(AppError::Internal("ref".into()).status_code(), 500);
         assert_eq!(AppError::Request("x".into()).status_code(), 400);
     }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn internal_errors_send_a_reference_and_never_the_cause() {
+        let err = AppError::internal("password authentication failed for user atrium at 10.0.0.5");
+        let AppError::Internal(reference) = &err else { panic!("not internal: {err:?}") };
+        assert_eq!(reference.len(), 12);
+        let sent = serde_json::to_string(&err).unwrap();
+        assert_eq!(sent, format!(r#"{{"kind":"internal","detail":"{reference}"}}"#));
+        assert!(err.to_string().contains(reference.as_str()));
+        assert!(!sent.contains("10.0.0.5") && !err.to_string().contains("password"));
+    }
 }
