@@ -29,6 +29,28 @@ impl<T> Page<T> {
         let limit = i64::from(self.limit.max(1));
         u32::try_from(((self.total + limit - 1) / limit).max(1)).unwrap_or(u32::MAX)
     }
+
+    /// Where this page sits among the others, for page links.
+    pub fn position(&self) -> PagePosition {
+        PagePosition {
+            number: self.number(),
+            pages: self.page_count(),
+            total: self.total,
+            previous: (self.offset > 0).then(|| self.offset.saturating_sub(self.limit)),
+            next: self.has_more.then(|| self.offset + self.limit),
+        }
+    }
+}
+
+/// A page's place in its list: its 1-based number of `pages`, the list's
+/// `total`, and the offsets of the previous and next pages if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PagePosition {
+    pub number: u32,
+    pub pages: u32,
+    pub total: i64,
+    pub previous: Option<u32>,
+    pub next: Option<u32>,
 }
 
 /// Page sizes a list offers.
@@ -56,11 +78,12 @@ mod tests {
     }
 
     #[test]
-    fn page_numbers_and_counts() {
-        let page = Page::new(vec![1; 10], 60, 25, 50);
-        assert_eq!((page.number(), page.page_count()), (3, 3));
-        assert_eq!(Page::new(Vec::<u8>::new(), 0, 25, 0).page_count(), 1);
-        assert_eq!(Page::new(vec![1; 25], 50, 25, 0).page_count(), 2);
+    fn page_positions_number_pages_and_link_neighbours() {
+        let last = Page::new(vec![1; 10], 60, 25, 50).position();
+        assert_eq!(last, PagePosition { number: 3, pages: 3, total: 60, previous: Some(25), next: None });
+        let first = Page::new(vec![1; 25], 50, 25, 0).position();
+        assert_eq!(first, PagePosition { number: 1, pages: 2, total: 50, previous: None, next: Some(25) });
+        assert_eq!(Page::new(Vec::<u8>::new(), 0, 25, 0).position().pages, 1, "an empty list is one page");
     }
 
     #[test]

@@ -26,5 +26,5 @@ pub use member::Member;
 pub use org::{AssignedTask, OrgDashboard, OrgName, OrgShell, OrgSlug, OrgSummary, WeekCount};
 pub use project::{Project, ProjectDescription, ProjectName, ProjectSummary, ProjectView};
 pub use role::Role;
-pub use task::{Assignee, Priority, Task, TaskDescription, TaskFields, TaskLabel, TaskPatch, TaskTitle};
+pub use task::{Assignee, Priority, Task, TaskDescription, TaskFields, TaskLabel, TaskTitle};
 pub use task_query::{AssigneeFilter, SortDir, StatusFilter, TaskQuery, TaskSort};

@@ -139,25 +139,6 @@ pub struct TaskFields {
     pub labels: Vec<LabelId>,
 }
 
-/// Some fields of a task, checked: what an inline edit writes. `None`
-/// leaves a field as it is; `Some(None)` clears an optional one.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TaskPatch {
-    pub title: Option<TaskTitle>,
-    pub description: Option<TaskDescription>,
-    pub priority: Option<Priority>,
-    pub due_on: Option<Option<Date>>,
-    pub assignee: Option<Option<UserId>>,
-    pub cycle: Option<Option<CycleId>>,
-    pub labels: Option<Vec<LabelId>>,
-}
-
-impl TaskPatch {
-    pub fn is_empty(&self) -> bool {
-        *self == TaskPatch::default()
-    }
-}
-
 /// A calendar date from a form field: `YYYY-MM-DD`, or empty for none.
 pub fn parse_date_field(input: &str) -> Result<Option<Date>, String> {
     let input = input.trim();

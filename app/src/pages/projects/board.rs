@@ -217,7 +217,7 @@ fn TaskTable(page: Page<Task>) -> impl IntoView {
                 {page.items.iter().cloned().enumerate().map(|(index, task)| view! { <TaskRow task index /> }).collect_view()}
             </tbody>
         </table>
-        <Pager total=page.total limit=page.limit offset=page.offset has_more=page.has_more noun="tasks" href />
+        <Pager position=page.position() noun="tasks" href />
     }
     .into_any()
 }

@@ -87,12 +87,7 @@ pub fn ProjectsPage() -> impl IntoView {
                             };
                             view! {
                                 <ProjectTable items=page.items.clone() view editing update archive delete restore />
-                                <Pager
-                                    total=page.total
-                                    limit=page.limit
-                                    offset=page.offset
-                                    has_more=page.has_more
-                                    noun="projects"
+                                <Pager position=page.position() noun="projects"
                                     href
                                 />
                             }
