@@ -6,7 +6,10 @@
 
 use leptos::{prelude::*, server_fn::ServerFn};
 
-use crate::error::AppError;
+use crate::{
+    error::AppError,
+    model::{Member, Priority, UserId},
+};
 
 /// The message for `field` from the last result of `action`, if that
 /// result was a validation error naming it.
@@ -52,6 +55,25 @@ where
             form.reset();
         }
     });
+}
+
+/// `<option>`s for the members, by name, `selected` one marked.
+pub fn member_options(members: &[Member], selected: Option<UserId>) -> impl IntoView + use<> {
+    members
+        .iter()
+        .map(|m| {
+            let value = m.user_id.to_string();
+            view! { <option value=value selected=selected == Some(m.user_id)>{m.display_name.clone()}</option> }
+        })
+        .collect_view()
+}
+
+/// `<option>`s for the priorities, none to urgent, `selected` one marked.
+pub fn priority_options(selected: Option<Priority>) -> impl IntoView + use<> {
+    Priority::ALL
+        .into_iter()
+        .map(|p| view! { <option value=p.as_str() selected=selected == Some(p)>{p.label()}</option> })
+        .collect_view()
 }
 
 /// A form-level error banner (`role="alert"`), empty when there is none.

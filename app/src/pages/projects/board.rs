@@ -9,11 +9,11 @@ use super::{
 use crate::{
     api::tasks::{BulkUpdateTasks, CreateTask, PatchTask, TaskField},
     components::{
-        forms::{FormError, field_error, form_error, reset_after_success},
+        forms::{FormError, field_error, form_error, member_options, priority_options, reset_after_success},
         labels::LabelChip,
         pagination::Pager,
     },
-    model::{Member, Page, Priority, Task, TaskId, TaskTitle, task::format_date},
+    model::{Page, Task, TaskId, TaskTitle, task::format_date},
 };
 
 const SMALL_FIELD: &str = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
@@ -47,17 +47,6 @@ pub fn TaskBoard() -> impl IntoView {
             })}
         </Transition>
     }
-}
-
-fn member_options(members: &[Member], selected: Option<&str>) -> impl IntoView + use<> {
-    members
-        .iter()
-        .map(|m| {
-            let value = m.user_id.to_string();
-            let is_selected = selected == Some(value.as_str());
-            view! { <option value=value selected=is_selected>{m.display_name.clone()}</option> }
-        })
-        .collect_view()
 }
 
 /// One line to add a task: title, and optionally priority, due date and
@@ -95,7 +84,7 @@ fn QuickAdd() -> impl IntoView {
             </div>
             <label class="sr-only" for="new-task-priority">"Priority"</label>
             <select id="new-task-priority" name="priority" class=SMALL_FIELD>
-                {Priority::ALL.into_iter().map(|p| view! { <option value=p.as_str()>{p.label()}</option> }).collect_view()}
+                {priority_options(None)}
             </select>
             <label class="sr-only" for="new-task-due">"Due date"</label>
             <input id="new-task-due" type="date" name="due_on" class=SMALL_FIELD />
@@ -258,7 +247,7 @@ fn TaskRow(task: Task, index: usize) -> impl IntoView {
     };
     let set_priority = patch_on_change(state, id, TaskField::Priority);
     let set_assignee = patch_on_change(state, id, TaskField::Assignee);
-    let assignee_id = task.assignee.as_ref().map(|a| a.id.to_string());
+    let assignee_id = task.assignee.as_ref().map(|a| a.id);
 
     view! {
         <tr
@@ -312,10 +301,7 @@ fn TaskRow(task: Task, index: usize) -> impl IntoView {
                 {if writable {
                     view! {
                         <select aria-label=format!("Priority of {title}") class="rounded border-slate-200 bg-transparent text-sm" on:change=set_priority>
-                            {Priority::ALL
-                                .into_iter()
-                                .map(|p| view! { <option value=p.as_str() selected=p == task.priority>{p.label()}</option> })
-                                .collect_view()}
+                            {priority_options(Some(task.priority))}
                         </select>
                     }
                         .into_any()
@@ -328,7 +314,7 @@ fn TaskRow(task: Task, index: usize) -> impl IntoView {
                     view! {
                         <select aria-label=format!("Assignee of {title}") class="rounded border-slate-200 bg-transparent text-sm" on:change=set_assignee>
                             <option value="" selected=assignee_id.is_none()>"Unassigned"</option>
-                            {member_options(&members, assignee_id.as_deref())}
+                            {member_options(&members, assignee_id)}
                         </select>
                     }
                         .into_any()

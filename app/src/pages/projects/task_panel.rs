@@ -6,8 +6,8 @@ use leptos::{html, prelude::*};
 use super::detail::use_project;
 use crate::{
     api::tasks::get_task,
-    components::forms::{FormError, field_error, form_error},
-    model::{Priority, Task, TaskDescription, TaskTitle, task::format_date},
+    components::forms::{FormError, field_error, form_error, member_options, priority_options},
+    model::{Task, TaskDescription, TaskTitle, task::format_date},
 };
 
 const FIELD: &str =
@@ -121,10 +121,7 @@ fn TaskForm(task: Task) -> impl IntoView {
                     <div>
                         <label for="task-priority" class=LABEL>"Priority"</label>
                         <select id="task-priority" name="priority" class=FIELD>
-                            {Priority::ALL
-                                .into_iter()
-                                .map(|p| view! { <option value=p.as_str() selected=p == task.priority>{p.label()}</option> })
-                                .collect_view()}
+                            {priority_options(Some(task.priority))}
                         </select>
                     </div>
                     <div>
@@ -143,10 +140,7 @@ fn TaskForm(task: Task) -> impl IntoView {
                         <label for="task-assignee" class=LABEL>"Assignee"</label>
                         <select id="task-assignee" name="assignee" class=FIELD>
                             <option value="" selected=assignee.is_none()>"Unassigned"</option>
-                            {members
-                                .into_iter()
-                                .map(|m| view! { <option value=m.user_id.to_string() selected=assignee == Some(m.user_id)>{m.display_name}</option> })
-                                .collect_view()}
+                            {member_options(&members, assignee)}
                         </select>
                     </div>
                     <div>

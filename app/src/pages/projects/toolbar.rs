@@ -7,8 +7,9 @@ use leptos::{ev::SubmitEvent, prelude::*, wasm_bindgen::JsCast};
 use leptos_router::hooks::use_navigate;
 
 use super::detail::use_project;
-use crate::model::{
-    AssigneeFilter, Priority, SortDir, StatusFilter, TaskQuery, TaskSort, listing::PAGE_SIZES, task::format_date,
+use crate::{
+    components::forms::{member_options, priority_options},
+    model::{AssigneeFilter, SortDir, StatusFilter, TaskQuery, TaskSort, listing::PAGE_SIZES, task::format_date},
 };
 
 const FIELD: &str = "block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
@@ -73,6 +74,10 @@ pub fn Toolbar() -> impl IntoView {
                 let members = data.as_ref().map(|d| d.members.clone()).unwrap_or_default();
                 let labels = data.as_ref().map(|d| d.labels.clone()).unwrap_or_default();
                 let assignee = query.assignee.map(String::from).unwrap_or_default();
+                let assignee_user = match query.assignee {
+                    Some(AssigneeFilter::User(user)) => Some(user),
+                    _ => None,
+                };
                 let label = query.label.map(|l| l.to_string()).unwrap_or_default();
                 view! {
                     <form
@@ -91,14 +96,7 @@ pub fn Toolbar() -> impl IntoView {
                                 <option value="" selected=assignee.is_empty()>"Anyone"</option>
                                 <option value="me" selected=query.assignee == Some(AssigneeFilter::Me)>"Me"</option>
                                 <option value="nobody" selected=query.assignee == Some(AssigneeFilter::Nobody)>"Nobody"</option>
-                                {members
-                                    .into_iter()
-                                    .map(|m| {
-                                        let value = m.user_id.to_string();
-                                        let selected = value == assignee;
-                                        view! { <option value=value selected=selected>{m.display_name}</option> }
-                                    })
-                                    .collect_view()}
+                                {member_options(&members, assignee_user)}
                             </select>
                         </div>
                         <div>
@@ -119,11 +117,7 @@ pub fn Toolbar() -> impl IntoView {
                             <label for="filter-priority" class=LABEL>"Priority"</label>
                             <select id="filter-priority" name="priority" class=FIELD>
                                 <option value="" selected=query.priority.is_none()>"Any priority"</option>
-                                {Priority::ALL
-                                    .into_iter()
-                                    .rev()
-                                    .map(|p| view! { <option value=p.as_str() selected=query.priority == Some(p)>{p.label()}</option> })
-                                    .collect_view()}
+                                {priority_options(query.priority)}
                             </select>
                         </div>
                         <div class="flex items-end gap-2 pb-1.5">
