@@ -34,7 +34,7 @@ use crate::{
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    server::csp::provide_nonce_and_policy();
+    server::csp::provide_request_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">

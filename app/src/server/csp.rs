@@ -6,8 +6,11 @@
 //! images, fonts and connections stay on our origin; no plugins, no
 //! framing, no `<base>`, forms post only to us.
 
-use http::{HeaderValue, header::CONTENT_SECURITY_POLICY};
-use leptos::{nonce::use_nonce, prelude::use_context};
+use http::request::Parts;
+use leptos::{
+    nonce::Nonce,
+    prelude::{provide_context, use_context},
+};
 
 /// The policy for a page whose scripts carry `nonce`.
 pub fn page_policy(nonce: &str) -> String {
@@ -21,13 +24,13 @@ pub fn page_policy(nonce: &str) -> String {
 /// The policy for responses that are not pages (server functions, files).
 pub const NON_PAGE_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
 
-/// Makes a nonce for this render and sets the page's CSP header with it.
-pub fn provide_nonce_and_policy() {
-    leptos::nonce::provide_nonce();
-    let (Some(nonce), Some(response)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
-        return;
-    };
-    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
-        response.insert_header(CONTENT_SECURITY_POLICY, value);
-    }
+/// Provides, for this render, the nonce the server's `page_csp` layer made
+/// for the request (its CSP header names it), so Leptos puts it on the
+/// hydration scripts. The header is set by that layer, not through
+/// `ResponseOptions`: a page then never reaches a browser with a nonce in
+/// its scripts and a policy without it. Outside the layer (a render with no
+/// request) a fresh nonce is made, and no policy names it.
+pub fn provide_request_nonce() {
+    let nonce = use_context::<Parts>().and_then(|parts| parts.extensions.get::<Nonce>().cloned());
+    provide_context(nonce.unwrap_or_default());
 }

@@ -1,13 +1,35 @@
 //! Security headers on every response (OWASP Secure Headers Project, ASVS
-//! 4.0 §14.4). Pages set their own nonce-based CSP while rendering; other
-//! responses get a deny-all one.
+//! 4.0 §14.4). Pages get a nonce-based CSP (`page_csp`); other responses
+//! get a deny-all one.
 
-use app::server::csp::NON_PAGE_POLICY;
+use app::server::csp::{NON_PAGE_POLICY, page_policy};
 use axum::{
     Router,
+    extract::Request,
     http::{HeaderName, HeaderValue, header},
+    middleware::{Next, from_fn},
+    response::Response,
 };
+use leptos::nonce::Nonce;
 use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Makes a nonce for each request, for the page rendered from it to put on
+/// its scripts (`app::server::csp::provide_request_nonce`), and gives an
+/// HTML response the page policy naming that nonce.
+async fn page_csp(mut request: Request, next: Next) -> Response {
+    let nonce = Nonce::new();
+    request.extensions_mut().insert(nonce.clone());
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if is_html && let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce)) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
+}
 
 fn if_missing(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
@@ -17,6 +39,7 @@ fn if_missing(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<H
 /// means anything over TLS.
 pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>, https: bool) -> Router<S> {
     let router = router
+        .layer(from_fn(page_csp))
         .layer(if_missing(header::CONTENT_SECURITY_POLICY, NON_PAGE_POLICY))
         .layer(if_missing(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         // `same-origin`: our own form posts keep their Referer (Leptos
