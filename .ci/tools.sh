@@ -19,6 +19,14 @@ as_root() {
 
 ensure_rust_toolchain() {
   command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup first" >&2; return 1; }
+  # rustfmt and clippy for the checks; a minimal rustup profile lacks them.
+  local component
+  for component in rustfmt clippy; do
+    if ! rustup component list --installed | grep -q "^$component"; then
+      say "adding the $component component"
+      rustup component add "$component"
+    fi
+  done
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
