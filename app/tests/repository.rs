@@ -123,6 +123,9 @@ async fn story(db: &Db) {
     }
     let grace_ctx = OrgCtx::load(db, grace.id, &acme2.slug, Role::Guest).await.unwrap();
     assert_eq!(orgs::member_count(db, &grace_ctx).await.unwrap(), 1);
+    assert!(orgs::is_member(db, &ctx, ada.id).await.unwrap());
+    assert!(!orgs::is_member(db, &ctx, grace.id).await.unwrap(), "a member of another organization only");
+    assert!(!orgs::is_member(db, &ctx, UserId::new()).await.unwrap());
 
     // --- sessions live in the same database -------------------------------
     let sessions = SessionDb::for_db(db).await.unwrap();
@@ -248,6 +251,33 @@ async fn work_story(db: &Db) {
     let listed = cycles::list_for_project(db, ctx, website.id).await.unwrap();
     assert_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), [later.id, sprint.id], "by start date");
     assert_eq!(cycles::find(db, &globex.owner, sprint.id).await.unwrap(), None);
+    let renamed = cycles::update(
+        db,
+        ctx,
+        later.id,
+        &CycleName::parse("Sprint zero").unwrap(),
+        date!(2026 - 11 - 01),
+        date!(2026 - 11 - 14),
+    )
+    .await
+    .unwrap()
+    .expect("updated");
+    assert_eq!(
+        (renamed.name.as_str(), renamed.starts_on, renamed.ends_on),
+        ("Sprint zero", date!(2026 - 11 - 01), date!(2026 - 11 - 14))
+    );
+    let theirs = cycles::update(
+        db,
+        &globex.owner,
+        later.id,
+        &CycleName::parse("Stolen").unwrap(),
+        date!(2026 - 11 - 01),
+        date!(2026 - 11 - 02),
+    )
+    .await
+    .unwrap();
+    assert_eq!(theirs, None, "another organization's cycle is not found");
+    assert_eq!(cycles::find(db, ctx, later.id).await.unwrap().unwrap().name, "Sprint zero");
 
     // --- tasks -----------------------------------------------------------
     let today = date!(2026 - 11 - 21);
@@ -422,6 +452,14 @@ async fn work_story(db: &Db) {
     }
     assert_eq!(exported, ["date 500 off", "éclair", "cherry", "Apple"]);
 
+    // Filters may only name this organization's labels and members.
+    let exist = |query: TaskQuery| async move { tasks::filter_ids_exist(db, ctx, &query).await.unwrap() };
+    assert!(exist(q(|_| {})).await);
+    assert!(exist(TaskQuery { label: Some(bug.id), assignee: Some(AssigneeFilter::User(me)), ..q(|_| {}) }).await);
+    assert!(!exist(TaskQuery { label: Some(their_label.id), ..q(|_| {}) }).await, "another organization's label");
+    let stranger = AssigneeFilter::User(globex.member_id);
+    assert!(!exist(TaskQuery { assignee: Some(stranger), ..q(|_| {}) }).await, "another organization's member");
+
     // Deleting a cycle keeps its tasks; deleting a label unlabels them.
     assert!(cycles::delete(db, ctx, sprint.id).await.unwrap());
     assert_eq!(tasks::find(db, ctx, created[2].id).await.unwrap().unwrap().cycle_id, None);
@@ -434,12 +472,13 @@ async fn work_story(db: &Db) {
     assert_eq!(tasks::list(db, &acme.guest, website.id, &everything, today).await.unwrap().total, 3);
 
     // --- the trash purge (maintenance, all tenants) ----------------------
-    let future = app::server::db::Timestamp::from(time::OffsetDateTime::now_utc() + time::Duration::days(1));
-    let kept = projects::purge_trashed_before(db, app::server::db::Timestamp::from(time::OffsetDateTime::UNIX_EPOCH))
-        .await
-        .unwrap();
-    assert_eq!(kept, 0, "nothing trashed before 1970");
-    assert_eq!(projects::purge_trashed_before(db, future).await.unwrap(), 1);
+    // Zulu went to the trash just now: it stays for 30 days, then goes.
+    let now = time::OffsetDateTime::now_utc();
+    let purge_at = |days: i64| projects::purge_expired_trash(db, now + time::Duration::days(days));
+    assert_eq!(purge_at(0).await.unwrap(), 0);
+    assert_eq!(purge_at(29).await.unwrap(), 0, "29 days in the trash");
+    assert!(projects::find(db, ctx, zulu).await.unwrap().is_some());
+    assert_eq!(purge_at(31).await.unwrap(), 1, "31 days in the trash");
     assert_eq!(projects::find(db, ctx, zulu).await.unwrap(), None);
 }
 

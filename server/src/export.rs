@@ -83,7 +83,7 @@ fn problem(status: StatusCode, detail: &str) -> Response {
 }
 
 /// The handler. 401 signed out; 404 for another organization's (or a
-/// trashed) project; 422 (RFC 7807, with `errors` per parameter) for bad
+/// trashed) project, label or member in the filters; 422 (RFC 7807, with `errors` per parameter) for bad
 /// list parameters.
 pub async fn tasks_csv(
     State(state): State<AppState>,
@@ -122,6 +122,11 @@ pub async fn tasks_csv(
             body.to_string(),
         )
             .into_response();
+    }
+    match tasks::filter_ids_exist(&state.db, &ctx, &query).await {
+        Ok(true) => {}
+        Ok(false) => return problem(StatusCode::NOT_FOUND, "We could not find that."),
+        Err(err) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &app::error::AppError::from(err).to_string()),
     }
     let cycle_names: HashMap<_, _> = match cycles::list_for_project(&state.db, &ctx, project.id).await {
         Ok(list) => list.into_iter().map(|c: Cycle| (c.id, c.name)).collect(),

@@ -8,7 +8,7 @@ use app::{
         AppState, Config,
         auth::{password, rate_limit::AuthLimits},
         config::PublicUrlError,
-        db::{ConnectError, Db, Timestamp, projects},
+        db::{ConnectError, Db, projects},
         session_store::SessionDb,
     },
     shell,
@@ -165,10 +165,7 @@ async fn purge_trash_periodically(db: Db) {
     let mut tick = tokio::time::interval(TRASH_PURGE_PERIOD);
     loop {
         tick.tick().await;
-        let cutoff = Timestamp::from(
-            time::OffsetDateTime::now_utc() - time::Duration::days(app::model::project::TRASH_RETENTION_DAYS),
-        );
-        match projects::purge_trashed_before(&db, cutoff).await {
+        match projects::purge_expired_trash(&db, time::OffsetDateTime::now_utc()).await {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "purged projects trashed over 30 days ago"),
             Err(err) => tracing::error!(error = %err, "purging the trash failed"),

@@ -132,7 +132,8 @@ async fn check_references(
 /// A page of the tasks of `project` (id) matching `query` (see
 /// `model::task_query` for the filters, sorts and page sizes). Returns
 /// `{items, total, limit, offset, has_more}`. Bad query values are field
-/// errors keyed by their URL parameter names.
+/// errors keyed by their URL parameter names; a label or assignee filter
+/// naming another organization's id is 404.
 #[server(endpoint = "list_tasks")]
 pub async fn list_tasks(
     org: String,
@@ -144,7 +145,7 @@ pub async fn list_tasks(
             let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
             query.validate().map_err(AppError::Validation)?;
             let project = load_project(&state, &ctx, &project).await?;
-            if project.deleted_at.is_some() {
+            if project.deleted_at.is_some() || !tasks::filter_ids_exist(&state.db, &ctx, &query).await? {
                 return Err(AppError::NotFound);
             }
             Ok(tasks::list(&state.db, &ctx, project.id, &query, today()).await?)

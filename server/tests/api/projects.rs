@@ -21,7 +21,27 @@ async fn project_names_are_1_to_100_characters_and_descriptions_up_to_2000() {
         let body: Value = response.json().await.unwrap();
         assert!(field_message(&body, field).is_some(), "{field}: {body}");
     }
-    app.ok("create_project", &[("org", org), ("name", &"p".repeat(100)), ("description", &"d".repeat(2000))]).await;
+    let project =
+        app.ok("create_project", &[("org", org), ("name", &"p".repeat(100)), ("description", &"d".repeat(2000))]).await;
+    let project = project["id"].as_str().unwrap();
+
+    // Renaming and describing check the same limits.
+    for (name, description, field) in
+        [("q".repeat(101), "", "name"), (" ".into(), "", "name"), ("Q".into(), &*"d".repeat(2001), "description")]
+    {
+        let response = app
+            .call(
+                "update_project",
+                &[("org", org), ("project", project), ("name", &name), ("description", description)],
+            )
+            .await;
+        assert_eq!(response.status(), 422, "{field}");
+        let body: Value = response.json().await.unwrap();
+        assert!(field_message(&body, field).is_some(), "{field}: {body}");
+    }
+    let renamed: Value =
+        app.ok("update_project", &[("org", org), ("project", project), ("name", &"q".repeat(100))]).await;
+    assert_eq!(renamed["name"], "q".repeat(100));
 }
 
 #[tokio::test]
@@ -34,6 +54,19 @@ async fn live_project_names_are_unique_per_organization_case_insensitively() {
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     assert_eq!(field_message(&body, "name").unwrap(), "A project with this name already exists.");
+
+    // Renaming onto a taken name is the same field error, and so is an
+    // archived project's name: archived projects are still live.
+    let second = app.project(org, "Second").await;
+    let response = app.call("update_project", &[("org", org), ("project", &second), ("name", "launch")]).await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        field_message(&response.json().await.unwrap(), "name").unwrap(),
+        "A project with this name already exists."
+    );
+    app.ok("set_project_archived", &[("org", org), ("project", &second), ("archived", "true")]).await;
+    assert_eq!(app.call("create_project", &[("org", org), ("name", "Second")]).await.status(), 422);
+    app.ok("set_project_archived", &[("org", org), ("project", &second), ("archived", "false")]).await;
 
     // Another organization may have a Launch too.
     let other = app.visitor();
@@ -68,6 +101,8 @@ async fn the_project_list_pages_and_counts_open_and_done_tasks() {
     );
     let big: Value = app.ok("list_projects", &[("org", org), ("limit", "50")]).await;
     assert_eq!(big["items"].as_array().unwrap().len(), 30);
+    let hundred: Value = app.ok("list_projects", &[("org", org), ("limit", "100")]).await;
+    assert_eq!((hundred["items"].as_array().unwrap().len(), hundred["limit"].as_u64()), (30, Some(100)));
     let odd = app.call("list_projects", &[("org", org), ("limit", "30")]).await;
     assert_eq!(odd.status(), 422);
 
@@ -127,6 +162,21 @@ async fn guests_read_members_edit_and_only_admins_delete_projects() {
     let project = app.project(org, "Shared").await;
     let task = app.task(org, &project, &[("title", "Existing")]).await;
     let task_id = task["id"].as_str().unwrap();
+    let label: Value = app.ok("create_label", &[("org", org), ("name", "kept")]).await;
+    let label = label["id"].as_str().unwrap();
+    let cycle: Value = app
+        .ok(
+            "create_cycle",
+            &[
+                ("org", org),
+                ("project", &project),
+                ("name", "Kept"),
+                ("starts_on", "2026-11-01"),
+                ("ends_on", "2026-11-02"),
+            ],
+        )
+        .await;
+    let cycle = cycle["id"].as_str().unwrap();
 
     let guest_person = Person::new("gst");
     let guest = app.visitor();
@@ -149,7 +199,22 @@ async fn guests_read_members_edit_and_only_admins_delete_projects() {
         ("patch_task", vec![("org", org), ("task", task_id), ("field", "priority"), ("value", "high")]),
         ("set_task_done", vec![("org", org), ("task", task_id), ("done", "true")]),
         ("bulk_update_tasks", vec![("org", org), ("ids[]", task_id), ("action", "complete")]),
+        ("set_project_archived", vec![("org", org), ("project", project.as_str()), ("archived", "true")]),
+        ("delete_project", vec![("org", org), ("project", project.as_str())]),
         ("create_label", vec![("org", org), ("name", "nope")]),
+        ("update_label", vec![("org", org), ("label", label), ("name", "nope")]),
+        ("delete_label", vec![("org", org), ("label", label)]),
+        (
+            "update_cycle",
+            vec![
+                ("org", org),
+                ("cycle", cycle),
+                ("name", "Nope"),
+                ("starts_on", "2026-11-01"),
+                ("ends_on", "2026-11-02"),
+            ],
+        ),
+        ("delete_cycle", vec![("org", org), ("cycle", cycle)]),
         (
             "create_cycle",
             vec![
@@ -169,8 +234,15 @@ async fn guests_read_members_edit_and_only_admins_delete_projects() {
     member.task(org, &project, &[("title", "By a member")]).await;
     member.ok("patch_task", &[("org", org), ("task", task_id), ("field", "priority"), ("value", "high")]).await;
     assert_eq!(member.call("delete_project", &[("org", org), ("project", &project)]).await.status(), 403);
-    app.ok("delete_project", &[("org", org), ("project", &project)]).await;
+    let admin_person = Person::new("adm");
+    let admin = app.visitor();
+    admin.signed_up(&admin_person).await;
+    join(&app, org, &owner, &admin_person, Role::Admin).await;
+    admin.ok("delete_project", &[("org", org), ("project", &project)]).await;
+    assert_eq!(guest.call("restore_project", &[("org", org), ("project", &project)]).await.status(), 403);
     assert_eq!(member.call("restore_project", &[("org", org), ("project", &project)]).await.status(), 403);
+    admin.ok("restore_project", &[("org", org), ("project", &project)]).await;
+    app.ok("delete_project", &[("org", org), ("project", &project)]).await;
 }
 
 #[tokio::test]

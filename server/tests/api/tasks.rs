@@ -190,9 +190,25 @@ async fn every_filter_and_sort_works_through_the_listing() {
     for (params, expected) in cases {
         assert_eq!(app.titles(&org, &project, &params).await, expected, "{params:?}");
     }
-    // Updated: touching a task moves it first.
-    let first = app.titles(&org, &project, &[("sort", "updated"), ("dir", "desc")]).await;
-    assert_eq!(first[0], "delta");
+    // Updated: touching the oldest open task moves it first.
+    let alpha = app.titles(&org, &project, &[("sort", "created"), ("dir", "asc")]).await;
+    assert_eq!(alpha[0], "Alpha");
+    let alpha_id =
+        app.list_tasks(&org, &project, &[("q", "Alpha")]).await.json::<Value>().await.unwrap()["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    app.ok("patch_task", &[("org", &org), ("task", &alpha_id), ("field", "description"), ("value", "touched")]).await;
+    assert_eq!(app.titles(&org, &project, &[("sort", "updated"), ("dir", "desc")]).await, ["Alpha", "delta", "bravo"]);
+    assert_eq!(app.titles(&org, &project, &[("sort", "updated"), ("dir", "asc")]).await, ["bravo", "delta", "Alpha"]);
+
+    // Overdue means open and due before today: not done, not due today.
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    make("foxtrot", vec![("due_on", today.clone())]).await;
+    let echo = make("echo", vec![("due_on", "2000-01-01".into())]).await;
+    app.ok("set_task_done", &[("org", &org), ("task", echo["id"].as_str().unwrap()), ("done", "true")]).await;
+    assert_eq!(app.titles(&org, &project, &[("overdue", "true"), ("status", "all")]).await, ["Alpha"]);
+    assert_eq!(app.titles(&org, &project, &[("due_before", &today), ("due_after", &today)]).await, ["foxtrot"]);
 
     let bad = app.list_tasks(&org, &project, &[("limit", "30")]).await;
     assert_eq!(bad.status(), 422);
@@ -231,6 +247,8 @@ async fn pagination_reports_total_limit_offset_and_has_more() {
     assert_eq!(second["items"][4]["title"], "Task 00");
     let fifty = page(vec![("limit", "50".into())]).await;
     assert_eq!((fifty["items"].as_array().unwrap().len(), fifty["has_more"].as_bool()), (30, Some(false)));
+    let hundred = page(vec![("limit", "100".into())]).await;
+    assert_eq!((hundred["items"].as_array().unwrap().len(), hundred["limit"].as_u64()), (30, Some(100)));
     let exact = page(vec![("limit", "25".into()), ("offset", "5".into())]).await;
     assert_eq!((exact["items"].as_array().unwrap().len(), exact["has_more"].as_bool()), (25, Some(false)));
     let beyond = page(vec![("offset", "100".into())]).await;
@@ -263,9 +281,18 @@ async fn bulk_actions_complete_reopen_move_assign_and_delete() {
     assert_eq!(affected(bulk("complete", ids[..2].to_vec(), vec![]).await).await, 2);
     assert_eq!(app.titles(&org, &project, &[("status", "done"), ("sort", "title"), ("dir", "asc")]).await, ["a", "b"]);
     assert_eq!(affected(bulk("reopen", ids[..1].to_vec(), vec![]).await).await, 1);
+    assert_eq!(app.titles(&org, &project, &[("status", "done")]).await, ["b"], "a is open again");
     assert_eq!(affected(bulk("assign", ids.clone(), vec![("assignee", me.clone())]).await).await, 4);
     assert_eq!(app.titles(&org, &project, &[("assignee", "me"), ("status", "all")]).await.len(), 4);
     assert_eq!(affected(bulk("assign", ids[..1].to_vec(), vec![("assignee", String::new())]).await).await, 1);
+    assert_eq!(app.titles(&org, &project, &[("assignee", "nobody"), ("status", "all")]).await, ["a"]);
+    let frozen = app.project(&org, "Frozen").await;
+    app.ok("set_project_archived", &[("org", &org), ("project", &frozen), ("archived", "true")]).await;
+    assert_eq!(
+        bulk("move", ids[2..].to_vec(), vec![("project", frozen)]).await.status(),
+        409,
+        "into an archived project"
+    );
     assert_eq!(affected(bulk("move", ids[2..].to_vec(), vec![("project", other.clone())]).await).await, 2);
     assert_eq!(app.titles(&org, &other, &[("sort", "title"), ("dir", "asc")]).await, ["c", "d"]);
     assert_eq!(affected(bulk("delete", ids[2..].to_vec(), vec![]).await).await, 2);
@@ -343,6 +370,14 @@ async fn any_id_of_another_organization_answers_404_and_changes_nothing() {
         assert_eq!(response.status(), 404, "{name} {form:?}");
         assert_eq!(response.text().await.unwrap(), r#"{"kind":"not_found"}"#);
     }
+    // Filtering my list by their label or their person is the same 404,
+    // in the list and in the export.
+    for filter in [("label", their_label.as_str()), ("assignee", their_user.as_str())] {
+        assert_eq!(app.list_tasks(&org, &project, &[filter]).await.status(), 404, "{filter:?}");
+        let csv = app.get(&format!("/o/{org}/projects/{project}/tasks.csv?{}={}", filter.0, filter.1)).await;
+        assert_eq!(csv.status(), 404, "export {filter:?}");
+    }
+
     // Nothing moved: my task is still here, theirs still there.
     assert_eq!(app.titles(&org, &project, &[]).await, ["Mine"]);
     assert_eq!(them.titles(&their_org, &their_project, &[]).await, ["Theirs"]);

@@ -182,4 +182,25 @@ mod tests {
         assert!(!sqlite.is_empty());
         assert_eq!(sqlite, postgres);
     }
+
+    /// A database file (its folder created on the way) runs in WAL mode,
+    /// and every connection of the pool enforces foreign keys.
+    #[tokio::test]
+    async fn sqlite_files_are_created_in_wal_mode_with_foreign_keys_on() {
+        let dir = std::env::temp_dir().join(format!("atrium-db-test-{}", uuid::Uuid::now_v7()));
+        let url = format!("sqlite://{}/data/atrium.db?mode=rwc", dir.display());
+        let db = super::Db::connect(&url, 2).await.unwrap();
+        let super::Db::Sqlite(pool) = &db else { panic!("a SQLite URL gives a SQLite pool") };
+        let (mut first, mut second) = (pool.acquire().await.unwrap(), pool.acquire().await.unwrap());
+        for conn in [&mut *first, &mut *second] {
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap();
+            assert_eq!(mode, "wal");
+            let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await.unwrap();
+            assert_eq!(foreign_keys, 1);
+        }
+        drop((first, second));
+        db.close().await;
+        assert!(dir.join("data/atrium.db").is_file());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }

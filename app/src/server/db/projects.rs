@@ -1,7 +1,10 @@
 //! `projects`: an organization's projects, with archive and trash.
 
 use crate::{
-    model::{Page, Project, ProjectDescription, ProjectId, ProjectName, ProjectSummary, ProjectView},
+    model::{
+        Page, Project, ProjectDescription, ProjectId, ProjectName, ProjectSummary, ProjectView,
+        project::TRASH_RETENTION_DAYS,
+    },
     server::ctx::OrgCtx,
 };
 
@@ -260,10 +263,12 @@ pub async fn restore(db: &Db, ctx: &OrgCtx, id: ProjectId) -> Result<Project, Pr
     reload_if(db, ctx, id, changed).await
 }
 
-/// Deletes for good every project (of any organization) trashed before
-/// `cutoff`, with its tasks and cycles. Maintenance, not a tenant action:
-/// the server runs it periodically. Returns how many projects went.
-pub async fn purge_trashed_before(db: &Db, cutoff: Timestamp) -> Result<u64, sqlx::Error> {
+/// Deletes for good every project (of any organization) that has been in
+/// the trash for more than [`TRASH_RETENTION_DAYS`] at `now`, with its
+/// tasks and cycles. Maintenance, not a tenant action: the server runs it
+/// periodically. Returns how many projects went.
+pub async fn purge_expired_trash(db: &Db, now: time::OffsetDateTime) -> Result<u64, sqlx::Error> {
+    let cutoff = Timestamp::from(now - time::Duration::days(TRASH_RETENTION_DAYS));
     let sql = "DELETE FROM projects WHERE deleted_at IS NOT NULL AND deleted_at < $1";
     with_pool!(db, pool => Ok(sqlx::query(sql).bind(cutoff).execute(pool).await?.rows_affected()))
 }

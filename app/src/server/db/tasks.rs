@@ -225,6 +225,21 @@ macro_rules! fetch_tasks {
     }};
 }
 
+/// Whether the label and the member that `query` filters by, if any, are
+/// this organization's. A filter naming another organization's label or
+/// user must answer 404 like any other use of its id, not an empty list.
+pub async fn filter_ids_exist(db: &Db, ctx: &OrgCtx, query: &TaskQuery) -> Result<bool, sqlx::Error> {
+    if let Some(label) = query.label
+        && !super::labels::all_exist(db, ctx, &[label]).await?
+    {
+        return Ok(false);
+    }
+    match query.assignee {
+        Some(AssigneeFilter::User(user)) => super::orgs::is_member(db, ctx, user).await,
+        _ => Ok(true),
+    }
+}
+
 /// A page of the tasks of `project` matching `query`.
 pub async fn list(
     db: &Db,
