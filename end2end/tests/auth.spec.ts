@@ -100,14 +100,44 @@ test("sign-up errors appear next to their fields and keep what was typed", async
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
-  test("the sign-up form still works and shows field errors", async ({ page }) => {
+  test("the sign-up form still works, shows field errors and keeps what was typed", async ({ page }) => {
     const person = newPerson("nojs");
     await page.goto("/signup");
     await fillSignup(page, { ...person, email: "not-an-email" });
     await expect(page.locator("#field-email-error")).toHaveText(/valid email/);
+    await expect(page.getByLabel("Your name")).toHaveValue(person.name);
+    await expect(page.getByLabel("Work email")).toHaveValue("not-an-email");
+    await expect(page.getByLabel("Organization name")).toHaveValue(person.organization);
+    await expect(page.getByLabel("Password", { exact: true })).toHaveValue("");
 
     await fillSignup(page, person);
     await expect(page).toHaveURL(/\/o\/nojs-works-[a-z0-9]+$/);
     await expect(page.getByRole("heading", { level: 1, name: person.organization })).toBeVisible();
+  });
+
+  test("signing in returns to the page asked for, and projects and tasks are created", async ({ browser, page }) => {
+    const person = newPerson("plain");
+    await page.goto("/signup");
+    await fillSignup(page, person);
+    await expect(page).toHaveURL(/\/o\/plain-works-[a-z0-9]+$/);
+    const orgPath = new URL(page.url()).pathname;
+
+    const other = await browser.newContext({ javaScriptEnabled: false });
+    const later = await other.newPage();
+    await later.goto(`${orgPath}/projects`);
+    await expect(later).toHaveURL(/\/login\?next=/);
+    await later.getByLabel("Email").fill(person.email);
+    await later.getByLabel("Password", { exact: true }).fill(person.password);
+    await later.getByRole("button", { name: "Sign in" }).click();
+    await expect(later).toHaveURL(new RegExp(`${orgPath}/projects$`));
+
+    await later.getByLabel("Project name").fill("Plain HTML");
+    await later.getByRole("button", { name: "Create project" }).click();
+    await later.getByRole("link", { name: "Plain HTML" }).click();
+    await expect(later.getByRole("heading", { level: 1, name: "Plain HTML" })).toBeVisible();
+    await later.getByLabel("New task title").fill("Works without scripts");
+    await later.getByRole("button", { name: "Add task" }).click();
+    await expect(later.getByRole("link", { name: "Works without scripts", exact: true })).toBeVisible();
+    await other.close();
   });
 });

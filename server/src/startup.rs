@@ -149,6 +149,7 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(middleware::server_fn_status::malformed_calls_are_bad_requests))
+        .layer(axum::middleware::from_fn(middleware::form_drafts::keep_form_drafts))
         .layer(session_layer)
         .layer(from_fn_with_state(state.public_origin.clone(), middleware::origin::refuse_cross_site))
         .with_state(state);

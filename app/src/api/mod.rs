@@ -9,6 +9,7 @@
 pub mod args;
 pub mod auth;
 pub mod cycles;
+pub mod draft;
 pub mod labels;
 pub mod orgs;
 pub mod projects;

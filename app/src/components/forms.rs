@@ -117,6 +117,10 @@ pub fn TextField(
     #[prop(optional)] required: bool,
     #[prop(optional)] maxlength: Option<usize>,
     #[prop(optional)] hint: Option<&'static str>,
+    /// The initial value: what a failed post sent (see `api::draft`), or
+    /// what an edit form starts from.
+    #[prop(default = None)]
+    value: Option<String>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let id = id.map_or_else(|| format!("field-{name}"), str::to_owned);
@@ -130,6 +134,7 @@ pub fn TextField(
                 autocomplete=autocomplete
                 required=required
                 maxlength=maxlength
+                value=value
                 aria-invalid=move || error.with(Option::is_some).to_string()
                 aria-describedby=format!("{id}-error")
                 class=INPUT_CLASS

@@ -1,6 +1,8 @@
 //! Cross-cutting HTTP behaviour: security headers, the cross-site request
-//! check, request ids and request logs.
+//! check, request ids and request logs, and form drafts for pages without
+//! JavaScript.
 
+pub mod form_drafts;
 pub mod origin;
 pub mod request_id;
 pub mod security_headers;

@@ -6,7 +6,10 @@ use leptos_router::hooks::use_query_map;
 
 use super::AuthCard;
 use crate::{
-    api::auth::{Login, safe_next},
+    api::{
+        auth::{Login, safe_next},
+        draft::typed_values,
+    },
     components::forms::{FormError, PasswordField, SubmitButton, TextField, field_error, form_error},
     model::Email,
 };
@@ -14,6 +17,7 @@ use crate::{
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
+    let typed = typed_values(login);
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next").filter(|next| safe_next(next).is_some()).unwrap_or_default());
     view! {
@@ -21,7 +25,7 @@ pub fn LoginPage() -> impl IntoView {
         <AuthCard title="Sign in">
             <ActionForm action=login attr:class="space-y-4" attr:novalidate=true>
                 <FormError message=form_error(login) />
-                <input type="hidden" name="next" prop:value=next />
+                <input type="hidden" name="next" value=next />
                 <TextField
                     label="Email"
                     name="email"
@@ -29,6 +33,7 @@ pub fn LoginPage() -> impl IntoView {
                     autocomplete="username"
                     required=true
                     maxlength=Email::MAX_LEN
+                    value=typed("email")
                     error=field_error(login, "email")
                 />
                 <PasswordField

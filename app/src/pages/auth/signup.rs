@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use super::AuthCard;
 use crate::{
-    api::auth::Signup,
+    api::{auth::Signup, draft::typed_values},
     components::forms::{FormError, PasswordField, SubmitButton, TextField, field_error, form_error},
     model::{DisplayName, Email, OrgName, Password},
 };
@@ -13,6 +13,7 @@ use crate::{
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let signup = ServerAction::<Signup>::new();
+    let typed = typed_values(signup);
     view! {
         <Title text="Sign up · Atrium" />
         <AuthCard title="Create your organization">
@@ -24,6 +25,7 @@ pub fn SignupPage() -> impl IntoView {
                     autocomplete="name"
                     required=true
                     maxlength=DisplayName::MAX_LEN
+                    value=typed("display_name")
                     error=field_error(signup, "display_name")
                 />
                 <TextField
@@ -33,6 +35,7 @@ pub fn SignupPage() -> impl IntoView {
                     autocomplete="email"
                     required=true
                     maxlength=Email::MAX_LEN
+                    value=typed("email")
                     error=field_error(signup, "email")
                 />
                 <PasswordField
@@ -50,6 +53,7 @@ pub fn SignupPage() -> impl IntoView {
                     autocomplete="organization"
                     required=true
                     maxlength=OrgName::MAX_LEN
+                    value=typed("organization_name")
                     error=field_error(signup, "organization_name")
                 />
                 <SubmitButton label="Create account" pending_label="Creating account…" pending=signup.pending() />

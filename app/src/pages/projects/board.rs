@@ -7,7 +7,10 @@ use super::{
     shortcuts::install_shortcuts,
 };
 use crate::{
-    api::tasks::{BulkUpdateTasks, CreateTask, PatchTask, TaskField},
+    api::{
+        draft::typed_values,
+        tasks::{BulkUpdateTasks, CreateTask, PatchTask, TaskField},
+    },
     components::{
         forms::{FormError, field_error, form_error, member_options, priority_options, reset_after_success},
         labels::LabelChip,
@@ -57,6 +60,9 @@ fn QuickAdd() -> impl IntoView {
     let create: ServerAction<CreateTask> = state.create;
     let form = NodeRef::<leptos::html::Form>::new();
     reset_after_success(create, form);
+    let typed = typed_values(create);
+    let typed_priority = typed("priority").and_then(|p| p.parse().ok());
+    let typed_assignee = typed("assignee").and_then(|a| a.parse().ok());
     let members = move || state.data.get().and_then(Result::ok).map(|d| d.members).unwrap_or_default();
     view! {
         <ActionForm
@@ -65,14 +71,15 @@ fn QuickAdd() -> impl IntoView {
             attr:class="mt-6 flex flex-wrap items-start gap-2 rounded-lg border border-slate-200 bg-white p-3"
             attr:aria-label="New task"
         >
-            <input type="hidden" name="org" prop:value=move || state.org.slug.get() />
-            <input type="hidden" name="project" prop:value=move || state.project_id.get() />
+            <input type="hidden" name="org" value=move || state.org.slug.get() />
+            <input type="hidden" name="project" value=move || state.project_id.get() />
             <div class="min-w-64 flex-1">
                 <label for="new-task-title" class="sr-only">"New task title"</label>
                 <input
                     id="new-task-title"
                     node_ref=state.quick_add
                     name="title"
+                    value=typed("title")
                     required=true
                     maxlength=TaskTitle::MAX_LEN
                     placeholder="Add a task… (press c)"
@@ -84,14 +91,14 @@ fn QuickAdd() -> impl IntoView {
             </div>
             <label class="sr-only" for="new-task-priority">"Priority"</label>
             <select id="new-task-priority" name="priority" class=SMALL_FIELD>
-                {priority_options(None)}
+                {priority_options(typed_priority)}
             </select>
             <label class="sr-only" for="new-task-due">"Due date"</label>
-            <input id="new-task-due" type="date" name="due_on" class=SMALL_FIELD />
+            <input id="new-task-due" type="date" name="due_on" value=typed("due_on") class=SMALL_FIELD />
             <label class="sr-only" for="new-task-assignee">"Assignee"</label>
             <select id="new-task-assignee" name="assignee" class=SMALL_FIELD>
                 <option value="">"Unassigned"</option>
-                {move || member_options(&members(), None)}
+                {move || member_options(&members(), typed_assignee)}
             </select>
             <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500">
                 "Add task"
@@ -123,7 +130,7 @@ fn BulkBar() -> impl IntoView {
             attr:aria-label="Bulk actions"
             attr:class="mt-3 flex flex-wrap items-center gap-2 text-sm"
         >
-            <input type="hidden" name="org" prop:value=move || state.org.slug.get() />
+            <input type="hidden" name="org" value=move || state.org.slug.get() />
             <span class="mr-2 text-slate-600" aria-live="polite">{move || format!("{} selected", count())}</span>
             <button type="submit" name="action" value="complete" class=BUTTON>"Complete"</button>
             <button type="submit" name="action" value="reopen" class=BUTTON>"Reopen"</button>

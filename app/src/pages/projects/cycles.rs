@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::detail::use_project;
 use crate::{
+    api::draft::typed_values,
     components::forms::{FormError, field_error, form_error, reset_after_success},
     model::{Cycle, CycleName, task::format_date},
 };
@@ -16,6 +17,7 @@ pub fn CyclesPanel() -> impl IntoView {
     let create = state.create_cycle;
     let form = NodeRef::<leptos::html::Form>::new();
     reset_after_success(create, form);
+    let typed = typed_values(create);
     view! {
         <section aria-labelledby="cycles-heading" class="mt-6">
             <h2 id="cycles-heading" class="text-base font-semibold text-slate-900">"Cycles"</h2>
@@ -37,21 +39,21 @@ pub fn CyclesPanel() -> impl IntoView {
                 <details class="mt-3">
                     <summary class="cursor-pointer text-sm font-medium text-indigo-700">"New cycle"</summary>
                     <ActionForm action=create node_ref=form attr:class="mt-2 flex flex-wrap items-start gap-3">
-                        <input type="hidden" name="org" prop:value=move || state.org.slug.get() />
-                        <input type="hidden" name="project" prop:value=move || state.project_id.get() />
+                        <input type="hidden" name="org" value=move || state.org.slug.get() />
+                        <input type="hidden" name="project" value=move || state.project_id.get() />
                         <div>
                             <label for="cycle-name" class="block text-xs font-medium text-slate-600">"Cycle name"</label>
-                            <input id="cycle-name" name="name" required=true maxlength=CycleName::MAX_LEN class=FIELD />
+                            <input id="cycle-name" name="name" value=typed("name") required=true maxlength=CycleName::MAX_LEN class=FIELD />
                             <p class="text-xs text-red-700">{move || field_error(create, "name").get()}</p>
                         </div>
                         <div>
                             <label for="cycle-start" class="block text-xs font-medium text-slate-600">"Starts on"</label>
-                            <input id="cycle-start" type="date" name="starts_on" required=true class=FIELD />
+                            <input id="cycle-start" type="date" name="starts_on" value=typed("starts_on") required=true class=FIELD />
                             <p class="text-xs text-red-700">{move || field_error(create, "starts_on").get()}</p>
                         </div>
                         <div>
                             <label for="cycle-end" class="block text-xs font-medium text-slate-600">"Ends on"</label>
-                            <input id="cycle-end" type="date" name="ends_on" required=true class=FIELD />
+                            <input id="cycle-end" type="date" name="ends_on" value=typed("ends_on") required=true class=FIELD />
                             <p class="text-xs text-red-700">{move || field_error(create, "ends_on").get()}</p>
                         </div>
                         <button type="submit" class="mt-5 rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50">

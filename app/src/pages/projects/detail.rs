@@ -252,7 +252,7 @@ fn TrashedProject(page: ProjectPageData) -> impl IntoView {
         </p>
         <Show when=move || org.is_admin()>
             <ActionForm action=restore attr:class="mt-4">
-                <input type="hidden" name="org" prop:value=move || org.slug.get() />
+                <input type="hidden" name="org" value=move || org.slug.get() />
                 <input type="hidden" name="project" value=page.project.id.to_string() />
                 <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50">
                     "Restore project"

@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 
 use crate::{
-    api::labels::{CreateLabel, DeleteLabel, list_labels},
+    api::{
+        draft::typed_values,
+        labels::{CreateLabel, DeleteLabel, list_labels},
+    },
     components::{
         forms::{FormError, TextField, field_error, form_error, reset_after_success},
         labels::LabelChip,
@@ -17,6 +20,7 @@ pub fn LabelsPanel() -> impl IntoView {
     let org = use_org();
     let create = ServerAction::<CreateLabel>::new();
     let delete = ServerAction::<DeleteLabel>::new();
+    let typed = typed_values(create);
     let labels = Resource::new(
         move || (org.slug.get(), create.version().get(), delete.version().get()),
         |(slug, _, _)| list_labels(slug),
@@ -44,7 +48,7 @@ pub fn LabelsPanel() -> impl IntoView {
                                             <LabelChip name=label.name.clone() color=label.color />
                                             <Show when=move || org.can_edit()>
                                                 <ActionForm action=delete>
-                                                    <input type="hidden" name="org" prop:value=move || org.slug.get() />
+                                                    <input type="hidden" name="org" value=move || org.slug.get() />
                                                     <input type="hidden" name="label" value=label_id.to_string() />
                                                     <button
                                                         type="submit"
@@ -66,13 +70,14 @@ pub fn LabelsPanel() -> impl IntoView {
             </Transition>
             <Show when=move || org.can_edit()>
                 <ActionForm action=create node_ref=form attr:class="mt-4 flex flex-wrap items-start gap-3">
-                    <input type="hidden" name="org" prop:value=move || org.slug.get() />
+                    <input type="hidden" name="org" value=move || org.slug.get() />
                     <TextField
                         label="Label name"
                         name="name"
                         id="new-label-name"
                         required=true
                         maxlength=LabelName::MAX_LEN
+                        value=typed("name")
                         error=field_error(create, "name")
                     />
                     <div class="space-y-1">
@@ -84,7 +89,10 @@ pub fn LabelsPanel() -> impl IntoView {
                         >
                             {LabelColor::ALL
                                 .into_iter()
-                                .map(|color| view! { <option value=color.as_str()>{color.as_str()}</option> })
+                                .map(|color| {
+                                    let selected = typed("color").as_deref() == Some(color.as_str());
+                                    view! { <option value=color.as_str() selected=selected>{color.as_str()}</option> }
+                                })
                                 .collect_view()}
                         </select>
                     </div>

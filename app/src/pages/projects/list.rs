@@ -6,7 +6,10 @@ use leptos_router::hooks::use_query_map;
 
 use super::labels::LabelsPanel;
 use crate::{
-    api::projects::{CreateProject, DeleteProject, RestoreProject, SetProjectArchived, UpdateProject, list_projects},
+    api::{
+        draft::typed_values,
+        projects::{CreateProject, DeleteProject, RestoreProject, SetProjectArchived, UpdateProject, list_projects},
+    },
     components::{
         errors::PageError,
         forms::{FormError, TextField, field_error, form_error, reset_after_success},
@@ -132,17 +135,19 @@ fn NewProjectForm(create: ServerAction<CreateProject>) -> impl IntoView {
     let org = use_org();
     let form = NodeRef::<leptos::html::Form>::new();
     reset_after_success(create, form);
+    let typed = typed_values(create);
     view! {
         <section aria-labelledby="new-project" class="mt-6 rounded-lg border border-slate-200 bg-white p-5">
             <h2 id="new-project" class="text-base font-semibold text-slate-900">"New project"</h2>
             <ActionForm action=create node_ref=form attr:class="mt-3 grid gap-3 sm:grid-cols-[1fr_2fr_auto] sm:items-start">
-                <input type="hidden" name="org" prop:value=move || org.slug.get() />
+                <input type="hidden" name="org" value=move || org.slug.get() />
                 <TextField
                     label="Project name"
                     name="name"
                     id="new-project-name"
                     required=true
                     maxlength=ProjectName::MAX_LEN
+                    value=typed("name")
                     error=field_error(create, "name")
                 />
                 <TextField
@@ -150,6 +155,7 @@ fn NewProjectForm(create: ServerAction<CreateProject>) -> impl IntoView {
                     name="description"
                     id="new-project-description"
                     maxlength=ProjectDescription::MAX_LEN
+                    value=typed("description")
                     error=field_error(create, "description")
                 />
                 <button type="submit" class=format!("{PRIMARY} sm:mt-6")>"Create project"</button>
@@ -216,7 +222,7 @@ fn ProjectRow(
     let description = StoredValue::new(project.description.clone());
     let hidden = move || {
         view! {
-            <input type="hidden" name="org" prop:value=move || org.slug.get() />
+            <input type="hidden" name="org" value=move || org.slug.get() />
             <input type="hidden" name="project" value=id.to_string() />
         }
     };

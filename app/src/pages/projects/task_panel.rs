@@ -5,7 +5,7 @@ use leptos::{html, prelude::*};
 
 use super::detail::use_project;
 use crate::{
-    api::tasks::get_task,
+    api::{draft::form_draft, tasks::get_task},
     components::forms::{FormError, field_error, form_error, member_options, priority_options},
     model::{Task, TaskDescription, TaskTitle, task::format_date},
 };
@@ -56,14 +56,23 @@ fn TaskForm(task: Task) -> impl IntoView {
     let writable = state.writable_untracked();
     let data = state.data.get_untracked().and_then(Result::ok);
     let members = data.as_ref().map(|d| d.members.clone()).unwrap_or_default();
-    // Each label of the organization, and whether this task has it.
+    // After a failed save without JavaScript, the form shows what was sent
+    // rather than what is stored.
+    let task_id = task.id.to_string();
+    let draft = form_draft(update).filter(|draft| draft.value("task") == Some(task_id.as_str()));
+    let typed = |name: &str| draft.as_ref().map(|draft| draft.value(name).unwrap_or_default().to_owned());
+    // Each label of the organization, and whether this task has it (or was
+    // sent with it).
     let labels: Vec<_> = data
         .as_ref()
         .map(|d| d.labels.clone())
         .unwrap_or_default()
         .into_iter()
         .map(|label| {
-            let has = task.labels.iter().any(|l| l.id == label.id);
+            let has = match &draft {
+                Some(draft) => draft.values("labels[]").any(|id| id == label.id.to_string()),
+                None => task.labels.iter().any(|l| l.id == label.id),
+            };
             (label, has)
         })
         .collect();
@@ -80,7 +89,18 @@ fn TaskForm(task: Task) -> impl IntoView {
         }
     });
 
-    let assignee = task.assignee.as_ref().map(|a| a.id);
+    let assignee = match typed("assignee") {
+        Some(sent) => sent.parse().ok(),
+        None => task.assignee.as_ref().map(|a| a.id),
+    };
+    let cycle_id = match typed("cycle") {
+        Some(sent) => sent.parse().ok(),
+        None => task.cycle_id,
+    };
+    let priority = typed("priority").and_then(|sent| sent.parse().ok()).unwrap_or(task.priority);
+    let title = typed("title").unwrap_or_else(|| task.title.clone());
+    let description = typed("description").unwrap_or_else(|| task.description.clone());
+    let due_on = typed("due_on").unwrap_or_else(|| task.due_on.map(format_date).unwrap_or_default());
     view! {
         <ActionForm action=update attr:class="mt-4 space-y-4">
             <input type="hidden" name="org" value=state.slug() />
@@ -92,7 +112,7 @@ fn TaskForm(task: Task) -> impl IntoView {
                         id="task-title"
                         node_ref=title_input
                         name="title"
-                        value=task.title.clone()
+                        value=title
                         required=true
                         maxlength=TaskTitle::MAX_LEN
                         aria-describedby="task-title-error"
@@ -111,7 +131,7 @@ fn TaskForm(task: Task) -> impl IntoView {
                         aria-describedby="task-description-error"
                         class=FIELD
                     >
-                        {task.description.clone()}
+                        {description}
                     </textarea>
                     <p id="task-description-error" class="text-xs text-red-700">
                         {move || field_error(update, "description").get()}
@@ -121,7 +141,7 @@ fn TaskForm(task: Task) -> impl IntoView {
                     <div>
                         <label for="task-priority" class=LABEL>"Priority"</label>
                         <select id="task-priority" name="priority" class=FIELD>
-                            {priority_options(Some(task.priority))}
+                            {priority_options(Some(priority))}
                         </select>
                     </div>
                     <div>
@@ -130,7 +150,7 @@ fn TaskForm(task: Task) -> impl IntoView {
                             id="task-due"
                             type="date"
                             name="due_on"
-                            value=task.due_on.map(format_date).unwrap_or_default()
+                            value=due_on
                             aria-describedby="task-due-error"
                             class=FIELD
                         />
@@ -146,10 +166,10 @@ fn TaskForm(task: Task) -> impl IntoView {
                     <div>
                         <label for="task-cycle" class=LABEL>"Cycle"</label>
                         <select id="task-cycle" name="cycle" class=FIELD>
-                            <option value="" selected=task.cycle_id.is_none()>"No cycle"</option>
+                            <option value="" selected=cycle_id.is_none()>"No cycle"</option>
                             {cycles
                                 .into_iter()
-                                .map(|c| view! { <option value=c.id.to_string() selected=task.cycle_id == Some(c.id)>{c.name}</option> })
+                                .map(|c| view! { <option value=c.id.to_string() selected=cycle_id == Some(c.id)>{c.name}</option> })
                                 .collect_view()}
                         </select>
                         <p class="text-xs text-red-700">{move || field_error(update, "cycle").get()}</p>
