@@ -72,3 +72,17 @@ async fn promote_admin_flags_an_existing_account_and_rejects_unknown_emails() {
     let promoted = run(&url, &["promote-admin", "--email", "ops@example.com"], "");
     assert!(promoted.status.success(), "{}", String::from_utf8_lossy(&promoted.stderr));
 }
+
+/// There is no default account: a freshly started app's database holds no
+/// user at all, platform admin or not, until someone signs up or an
+/// operator runs `create-admin`.
+#[tokio::test]
+async fn a_new_database_has_no_account_to_sign_in_with() {
+    let app = crate::helpers::spawn_app().await;
+    let Db::Sqlite(pool) = &app.db else { panic!("the test app runs on SQLite") };
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await.unwrap();
+    assert_eq!(users, 0);
+    for email in ["admin@example.com", "root@example.com"] {
+        assert_eq!(app.login(email, "correct horse battery staple").await.status(), 401, "{email}");
+    }
+}
