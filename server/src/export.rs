@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use app::{
-    model::{Cycle, ProjectId, Role, Task, TaskQuery, task::format_date},
+    error::AppError,
+    model::{Cycle, CycleId, Project, ProjectId, Role, Task, TaskQuery, task::format_date},
     server::{
         AppState,
         ctx::{OrgCtx, signed_in_user},
@@ -76,61 +77,69 @@ fn csv_bytes(rows: impl IntoIterator<Item = [String; 11]>, header: bool) -> Resu
     writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
-fn problem(status: StatusCode, detail: &str) -> Response {
-    let body = serde_json::json!({"type": "about:blank", "title": status.canonical_reason(), "status": status.as_u16(), "detail": detail});
+/// An RFC 7807 problem response for `err`, with its status; a validation
+/// error also lists its messages per list parameter under `errors`.
+fn problem(err: &AppError) -> Response {
+    let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut body = serde_json::json!({
+        "type": "about:blank", "title": status.canonical_reason(), "status": status.as_u16(), "detail": err.to_string(),
+    });
+    if let AppError::Validation(errors) = err {
+        body["errors"] = serde_json::json!(errors.fields);
+    }
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))], body.to_string())
         .into_response()
 }
 
-/// The handler. 401 signed out; 404 for another organization's (or a
-/// trashed) project, label or member in the filters; 422 (RFC 7807, with `errors` per parameter) for bad
-/// list parameters.
+/// What an export reads, once the request has passed every check.
+struct Export {
+    ctx: OrgCtx,
+    project: Project,
+    query: TaskQuery,
+    cycle_names: HashMap<CycleId, String>,
+}
+
+/// Checks the request: 401 signed out; 404 for another organization's (or
+/// a trashed) project, or a label or member of another organization in the
+/// filters; 422 for bad list parameters.
+async fn prepare(
+    state: &AppState,
+    session: &Session,
+    org: &str,
+    project: &str,
+    params: &HashMap<String, String>,
+) -> Result<Export, AppError> {
+    let user = signed_in_user(state, session).await?.ok_or(AppError::Unauthenticated)?;
+    let ctx = OrgCtx::load(&state.db, user.id, org, Role::Guest).await?;
+    let project_id: ProjectId = project.parse().map_err(|_| AppError::NotFound)?;
+    let project = projects::find(&state.db, &ctx, project_id)
+        .await?
+        .filter(|project| project.deleted_at.is_none())
+        .ok_or(AppError::NotFound)?;
+    let (query, errors) = TaskQuery::from_params(|name| params.get(name).cloned());
+    errors.into_result()?;
+    if !tasks::filter_ids_exist(&state.db, &ctx, &query).await? {
+        return Err(AppError::NotFound);
+    }
+    let cycle_names = cycles::list_for_project(&state.db, &ctx, project.id)
+        .await?
+        .into_iter()
+        .map(|c: Cycle| (c.id, c.name))
+        .collect();
+    Ok(Export { ctx, project, query, cycle_names })
+}
+
+/// The handler: the checks of [`prepare`] as RFC 7807 problems, then the
+/// CSV, streamed.
 pub async fn tasks_csv(
     State(state): State<AppState>,
     session: Session,
     Path((org, project)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let user = match signed_in_user(&state, &session).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return problem(StatusCode::UNAUTHORIZED, "Sign in to export tasks."),
-        Err(err) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
-    };
-    let ctx = match OrgCtx::load(&state.db, user.id, &org, Role::Guest).await {
-        Ok(ctx) => ctx,
-        Err(err) => {
-            return problem(StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::NOT_FOUND), &err.to_string());
-        }
-    };
-    let Ok(project_id) = project.parse::<ProjectId>() else {
-        return problem(StatusCode::NOT_FOUND, "We could not find that.");
-    };
-    let project = match projects::find(&state.db, &ctx, project_id).await {
-        Ok(Some(project)) if project.deleted_at.is_none() => project,
-        Ok(_) => return problem(StatusCode::NOT_FOUND, "We could not find that."),
-        Err(err) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &app::error::AppError::from(err).to_string()),
-    };
-    let (query, errors) = TaskQuery::from_params(|name| params.get(name).cloned());
-    if !errors.is_empty() {
-        let body = serde_json::json!({
-            "type": "about:blank", "title": "Unprocessable Content", "status": 422,
-            "detail": "Some list parameters are invalid.", "errors": errors.fields,
-        });
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            body.to_string(),
-        )
-            .into_response();
-    }
-    match tasks::filter_ids_exist(&state.db, &ctx, &query).await {
-        Ok(true) => {}
-        Ok(false) => return problem(StatusCode::NOT_FOUND, "We could not find that."),
-        Err(err) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &app::error::AppError::from(err).to_string()),
-    }
-    let cycle_names: HashMap<_, _> = match cycles::list_for_project(&state.db, &ctx, project.id).await {
-        Ok(list) => list.into_iter().map(|c: Cycle| (c.id, c.name)).collect(),
-        Err(err) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &app::error::AppError::from(err).to_string()),
+    let Export { ctx, project, query, cycle_names } = match prepare(&state, &session, &org, &project, &params).await {
+        Ok(export) => export,
+        Err(err) => return problem(&err),
     };
 
     let (sender, receiver) = mpsc::channel(2);
