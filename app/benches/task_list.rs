@@ -32,13 +32,14 @@ struct Fixture {
 
 async fn fill(db: &Db, owner: &str, org: &str) -> Fixture {
     let team = team(db, owner, org).await;
+    let writer = common::writer(&team.member);
     let ctx = team.owner;
     let project =
-        projects::insert(db, &ctx, &ProjectName::parse("Big").unwrap(), &ProjectDescription::parse("").unwrap())
+        projects::insert(db, &writer, &ProjectName::parse("Big").unwrap(), &ProjectDescription::parse("").unwrap())
             .await
             .unwrap()
             .id;
-    let label = labels::insert(db, &ctx, &LabelName::parse("bug").unwrap(), LabelColor::Red).await.unwrap().id;
+    let label = labels::insert(db, &writer, &LabelName::parse("bug").unwrap(), LabelColor::Red).await.unwrap().id;
     for i in 0..TASKS {
         let fields = with(&format!("Task {i:05} about the launch"), |f| {
             f.priority = Priority::ALL[i % 5];
@@ -48,7 +49,7 @@ async fn fill(db: &Db, owner: &str, org: &str) -> Fixture {
                 f.labels = vec![label];
             }
         });
-        tasks::insert(db, &ctx, project, &fields, team.member_id).await.unwrap();
+        tasks::insert(db, &writer, project, &fields).await.unwrap();
     }
     let done: Vec<_> =
         tasks::list(db, &ctx, project, &TaskQuery { limit: 100, ..TaskQuery::default() }, date!(2026 - 11 - 21))
@@ -58,7 +59,7 @@ async fn fill(db: &Db, owner: &str, org: &str) -> Fixture {
             .iter()
             .map(|t| t.id)
             .collect();
-    tasks::set_completed(db, &ctx, &done, true).await.unwrap();
+    tasks::set_completed(db, &writer, &done, true).await.unwrap();
     Fixture { db: db.clone(), ctx, project, label }
 }
 
@@ -120,9 +121,11 @@ fn bench_backend(c: &mut Criterion, name: &str, runtime: &tokio::runtime::Runtim
     group.sample_size(10);
     group.bench_function("export everything", |b| {
         let everything = TaskQuery { status: StatusFilter::All, ..TaskQuery::default() };
+        let slots = tokio::sync::Semaphore::new(1);
         b.to_async(runtime).iter(|| async {
             let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
-            let export = tasks::export(&fixture.db, &fixture.ctx, fixture.project, &everything, today, 500, sender);
+            let export =
+                tasks::export(&fixture.db, &fixture.ctx, fixture.project, &everything, today, 500, &slots, sender);
             let count = async {
                 let mut rows = 0;
                 while let Some(batch) = receiver.recv().await {

@@ -66,7 +66,8 @@ export async function addTask(page: Page, title: string) {
   await expect(page.getByRole("link", { name: title, exact: true })).toBeVisible();
 }
 
-/** The titles of the task rows, in order. */
+/** The titles of the task rows, in order (links, or plain text in the trash). */
 export async function taskTitles(page: Page) {
-  return page.locator("table[aria-label=Tasks] tbody tr td:nth-child(3) a").allTextContents();
+  const cells = await page.locator("table[aria-label=Tasks] tbody tr td:nth-child(3)").allTextContents();
+  return cells.map((title) => title.trim());
 }

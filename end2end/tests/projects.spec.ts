@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import fs from "node:fs";
 import { addTask, createProject, newPerson, signUp, taskTitles, waitForHydration } from "./helpers";
 
-test("a week of work: tasks are added, completed, filtered, bulk-deleted and exported", async ({ page }) => {
+test("a week of work: tasks are added, completed, filtered, trashed, restored and exported", async ({ page }) => {
   const orgPath = await signUp(page, newPerson("week"));
   await createProject(page, orgPath, "Website launch", "The new marketing site");
 
@@ -20,25 +20,38 @@ test("a week of work: tasks are added, completed, filtered, bulk-deleted and exp
   await page.goBack();
   await expect.poll(() => taskTitles(page)).toEqual(["Set up DNS", "Write copy"]);
 
-  // Bulk-delete the two open tasks.
+  // Bulk-delete the two open tasks: they go to the trash, recoverable, so
+  // nothing asks first.
+  const statusTabs = page.getByRole("navigation", { name: "Task status" });
   await page.getByLabel("Select Set up DNS").check();
   await page.getByLabel("Select Write copy").check();
   await expect(page.getByText("2 selected")).toBeVisible();
-  page.once("dialog", (dialog) => dialog.accept());
   await page.getByRole("button", { name: "Delete", exact: true }).click();
   await expect(page.getByText("No tasks match.")).toBeVisible();
 
-  // Export everything (status=all): one row, the completed task.
-  await page.getByRole("navigation", { name: "Task status" }).getByRole("link", { name: "All" }).click();
-  await expect.poll(() => taskTitles(page)).toEqual(["Design hero"]);
+  // The trash holds them: one comes back, the other is deleted for good.
+  await statusTabs.getByRole("link", { name: "Trash" }).click();
+  await expect.poll(() => taskTitles(page)).toEqual(["Set up DNS", "Write copy"]);
+  await page.getByLabel("Select Write copy").check();
+  await page.getByRole("button", { name: "Restore" }).click();
+  await expect.poll(() => taskTitles(page)).toEqual(["Set up DNS"]);
+  await page.getByLabel("Select Set up DNS").check();
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.getByRole("button", { name: "Delete forever" }).click();
+  await expect(page.getByText("No tasks match.")).toBeVisible();
+
+  // Export everything (status=all): the completed task and the restored one.
+  await statusTabs.getByRole("link", { name: "All" }).click();
+  await expect.poll(() => taskTitles(page)).toEqual(["Design hero", "Write copy"]);
   const downloadPromise = page.waitForEvent("download");
   await page.getByRole("link", { name: "Export CSV" }).click();
   const download = await downloadPromise;
   expect(download.suggestedFilename()).toBe("website-launch-tasks.csv");
   const csv = fs.readFileSync(await download.path(), "utf8").trim().split("\r\n");
   expect(csv[0]).toBe("id,title,status,priority,due_on,assignee,labels,cycle,created_at,completed_at,description");
-  expect(csv).toHaveLength(2);
+  expect(csv).toHaveLength(3);
   expect(csv[1]).toContain(",Design hero,done,none,");
+  expect(csv[2]).toContain(",Write copy,open,none,");
 });
 
 test("keyboard: j/k move, x selects, Enter and e open the task, c adds, ? helps", async ({ page }) => {

@@ -5,12 +5,13 @@
 use std::collections::HashMap;
 
 use app::{
+    api::projects::readable_project,
     error::AppError,
-    model::{Cycle, CycleId, Project, ProjectId, Role, Task, TaskQuery, task::format_date},
+    model::{Action, Cycle, CycleId, Project, Task, TaskQuery, task::format_date},
     server::{
         AppState,
         ctx::{OrgCtx, signed_in_user},
-        db::{cycles, projects, tasks},
+        db::{cycles, tasks},
     },
 };
 use axum::{
@@ -110,12 +111,9 @@ async fn prepare(
     params: &HashMap<String, String>,
 ) -> Result<Export, AppError> {
     let user = signed_in_user(state, session).await?.ok_or(AppError::Unauthenticated)?;
-    let ctx = OrgCtx::load(&state.db, user.id, org, Role::Guest).await?;
-    let project_id: ProjectId = project.parse().map_err(|_| AppError::NotFound)?;
-    let project = projects::find(&state.db, &ctx, project_id)
-        .await?
-        .filter(|project| project.deleted_at.is_none())
-        .ok_or(AppError::NotFound)?;
+    let ctx = OrgCtx::load(&state.db, user.id, org).await?;
+    ctx.check(Action::ViewWork)?;
+    let project = readable_project(&state.db, &ctx, project).await?;
     let (query, errors) = TaskQuery::from_params(|name| params.get(name).cloned());
     errors.into_result()?;
     if !tasks::filter_ids_exist(&state.db, &ctx, &query).await? {
@@ -142,10 +140,14 @@ pub async fn tasks_csv(
         Err(err) => return problem(&err),
     };
 
-    let (sender, receiver) = mpsc::channel(2);
+    // One batch waits in the channel while the client takes the last: a
+    // client that stops reading stops the reads, holding no connection (and
+    // the listener's write timeout ends the response).
+    let (sender, receiver) = mpsc::channel(1);
     let db = state.db.clone();
+    let slots = state.export_slots.clone();
     let today = time::OffsetDateTime::now_utc().date();
-    tokio::spawn(async move { tasks::export(&db, &ctx, project.id, &query, today, BATCH, sender).await });
+    tokio::spawn(async move { tasks::export(&db, &ctx, project.id, &query, today, BATCH, &slots, sender).await });
 
     let body = stream::unfold((receiver, true), move |(mut receiver, first)| {
         let cycle_names = cycle_names.clone();

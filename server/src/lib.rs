@@ -12,6 +12,7 @@ pub mod admin;
 pub mod config;
 pub mod export;
 pub mod health;
+pub mod listener;
 pub mod middleware;
 pub mod startup;
 pub mod telemetry;

@@ -6,14 +6,18 @@ use app::{
     App,
     server::{
         AppState, Config,
-        auth::{password, rate_limit::AuthLimits},
+        auth::{
+            lockout::{self, FailureLimits},
+            password,
+            rate_limit::AuthLimits,
+        },
         config::PublicUrlError,
-        db::{ConnectError, Db, projects},
+        db::{ConnectError, Db, Timestamp, projects, tasks},
         session_store::SessionDb,
     },
     shell,
 };
-use axum::{Router, middleware::from_fn_with_state, routing::get};
+use axum::{Router, middleware::from_fn_with_state, routing::get, serve::ListenerExt};
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use secrecy::ExposeSecret;
@@ -21,7 +25,7 @@ use tokio::net::TcpListener;
 use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer};
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer, cookie::SameSite};
 
-use crate::{health, middleware};
+use crate::{health, listener::GuardedListener, middleware};
 
 /// Longest a request may take before it is answered 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -29,8 +33,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const SESSION_SWEEP_PERIOD: Duration = Duration::from_secs(3600);
 /// How often idle rate-limit buckets are forgotten.
 const LIMITER_SWEEP_PERIOD: Duration = Duration::from_secs(60);
-/// How often projects trashed over 30 days ago are deleted for good.
-const TRASH_PURGE_PERIOD: Duration = Duration::from_secs(3600);
+/// How often projects and tasks trashed over 30 days ago are deleted for
+/// good, and old sign-in failure counts forgotten.
+const PURGE_PERIOD: Duration = Duration::from_secs(3600);
 
 /// Start-up failed.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +81,7 @@ impl Application {
 
         let state = AppState {
             leptos_options,
+            export_slots: Arc::new(tokio::sync::Semaphore::new((config.database_max_connections / 4).max(1) as usize)),
             db,
             limits: Arc::new(AuthLimits::new(&config)),
             config: Arc::new(config),
@@ -112,7 +118,8 @@ impl Application {
                 limits.forget_idle();
             }
         });
-        let purger = tokio::spawn(purge_trash_periodically(state.db.clone()));
+        let purger = tokio::spawn(purge_periodically(state.db.clone(), FailureLimits::from_config(&state.config)));
+        let listener = GuardedListener::new(listener, state.config.response_write_timeout()).tap_io(|_| {});
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await;
@@ -148,8 +155,12 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .route("/o/{org}/projects/{project}/tasks.csv", get(crate::export::tasks_csv))
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn(middleware::server_fn_status::malformed_calls_are_bad_requests))
+        .layer(axum::middleware::from_fn(middleware::server_fn_status::status_from_app_error))
         .layer(axum::middleware::from_fn(middleware::form_drafts::keep_form_drafts))
+        .layer(from_fn_with_state(
+            Arc::new(app::api::argument_names()),
+            middleware::server_fn_args::reject_unknown_arguments,
+        ))
         .layer(session_layer)
         .layer(from_fn_with_state(state.public_origin.clone(), middleware::origin::refuse_cross_site))
         .with_state(state);
@@ -159,17 +170,27 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
     middleware::request_id::apply(app)
 }
 
-/// Deletes for good the projects that have been in the trash longer than
-/// `TRASH_RETENTION_DAYS`, once an hour. Failures are logged and retried at
-/// the next tick.
-async fn purge_trash_periodically(db: Db) {
-    let mut tick = tokio::time::interval(TRASH_PURGE_PERIOD);
+/// Once an hour: deletes for good the projects and tasks that have been in
+/// the trash longer than `TRASH_RETENTION_DAYS`, and forgets sign-in
+/// failure counts older than their window. Failures are logged and retried
+/// at the next tick.
+async fn purge_periodically(db: Db, failure_limits: FailureLimits) {
+    let mut tick = tokio::time::interval(PURGE_PERIOD);
     loop {
         tick.tick().await;
-        match projects::purge_expired_trash(&db, time::OffsetDateTime::now_utc()).await {
+        let now = time::OffsetDateTime::now_utc();
+        match projects::purge_expired_trash(&db, now).await {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "purged projects trashed over 30 days ago"),
-            Err(err) => tracing::error!(error = %err, "purging the trash failed"),
+            Err(err) => tracing::error!(error = %err, "purging the project trash failed"),
+        }
+        match tasks::purge_expired_trash(&db, now).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged tasks trashed over 30 days ago"),
+            Err(err) => tracing::error!(error = %err, "purging the task trash failed"),
+        }
+        if let Err(err) = lockout::forget_expired(&db, failure_limits, Timestamp::from(now)).await {
+            tracing::error!(error = %err, "forgetting old sign-in failures failed");
         }
     }
 }

@@ -7,12 +7,15 @@ use crate::{error::AppError, model::SessionUser};
 
 #[cfg(feature = "ssr")]
 use crate::{
-    api::reply,
     error::FieldErrors,
     model::{DisplayName, Email, OrgName, Password},
     server::{
-        auth::{password, session},
+        auth::{
+            lockout::{self, FailureLimits},
+            password, session,
+        },
         ctx,
+        db::Timestamp,
         db::{orgs, users},
     },
 };
@@ -62,62 +65,57 @@ pub async fn signup(
     password: String,
     organization_name: String,
 ) -> Result<(), AppError> {
-    reply(
-        async move {
-            let state = ctx::app_state()?;
-            state.limits.check_ip(ctx::request_ip(&state)?)?;
+    let state = ctx::app_state()?;
+    state.limits.check_ip(ctx::request_ip(&state)?)?;
 
-            let mut errors = FieldErrors::new();
-            let email = errors.check("email", Email::parse(&email));
-            let display_name = errors.check("display_name", DisplayName::parse(&display_name));
-            let org_name = errors.check("organization_name", OrgName::parse(&organization_name));
-            let password = errors.check("password", Password::parse(password));
-            // Report a taken email with the other field errors, not in a
-            // second round; the unique constraint still decides races.
-            if let Some(email) = &email
-                && users::find_by_email(&state.db, email).await?.is_some()
-            {
-                errors.add("email", EMAIL_TAKEN);
-            }
-            if let Some(password) = &password {
-                let personal = [
-                    email.as_ref().map_or("", |e| e.as_str()),
-                    display_name.as_ref().map_or("", |n| n.as_str()),
-                    org_name.as_ref().map_or("", |n| n.as_str()),
-                ];
-                if let Some(weakness) = password::weakness(password, &personal) {
-                    errors.add("password", weakness);
-                }
-            }
-            let (Some(email), Some(display_name), Some(org_name), Some(password), true) =
-                (email, display_name, org_name, password, errors.is_empty())
-            else {
-                return Err(AppError::Validation(errors));
-            };
-
-            let password_hash = password::hash(&password).await?;
-            let new_user = users::NewUser {
-                email: &email,
-                display_name: &display_name,
-                password_hash: &password_hash,
-                is_platform_admin: false,
-            };
-            let (user, org) =
-                users::insert_with_organization(&state.db, new_user, &org_name).await.map_err(|err| match err {
-                    users::CreateUserError::EmailTaken => AppError::field("email", EMAIL_TAKEN),
-                    users::CreateUserError::Db(err) => AppError::from(err),
-                })?;
-            tracing::info!(user_id = %user.id, org_id = %org.id, "account created");
-
-            let session = ctx::request_session().await?;
-            session::sign_in(&session, user.id, &state.config).await?;
-            let slug = crate::model::OrgSlug::parse(&org.slug).map_err(AppError::internal)?;
-            session::remember_org(&session, &slug).await?;
-            leptos_axum::redirect(&org_path(&org.slug));
-            Ok(())
+    let mut errors = FieldErrors::new();
+    let email = errors.check("email", Email::parse(&email));
+    let display_name = errors.check("display_name", DisplayName::parse(&display_name));
+    let org_name = errors.check("organization_name", OrgName::parse(&organization_name));
+    let password = errors.check("password", Password::parse(password));
+    // Report a taken email with the other field errors, not in a
+    // second round; the unique constraint still decides races.
+    if let Some(email) = &email
+        && users::find_by_email(&state.db, email).await?.is_some()
+    {
+        errors.add("email", EMAIL_TAKEN);
+    }
+    if let Some(password) = &password {
+        let personal = [
+            email.as_ref().map_or("", |e| e.as_str()),
+            display_name.as_ref().map_or("", |n| n.as_str()),
+            org_name.as_ref().map_or("", |n| n.as_str()),
+        ];
+        if let Some(weakness) = password::weakness(password, &personal) {
+            errors.add("password", weakness);
         }
-        .await,
-    )
+    }
+    let (Some(email), Some(display_name), Some(org_name), Some(password), true) =
+        (email, display_name, org_name, password, errors.is_empty())
+    else {
+        return Err(AppError::Validation(errors));
+    };
+
+    let password_hash = password::hash(&password).await?;
+    let new_user = users::NewUser {
+        email: &email,
+        display_name: &display_name,
+        password_hash: &password_hash,
+        is_platform_admin: false,
+    };
+    let (user, org) =
+        users::insert_with_organization(&state.db, new_user, &org_name).await.map_err(|err| match err {
+            users::CreateUserError::EmailTaken => AppError::field("email", EMAIL_TAKEN),
+            users::CreateUserError::Db(err) => AppError::from(err),
+        })?;
+    tracing::info!(user_id = %user.id, org_id = %org.id, "account created");
+
+    let session = ctx::request_session().await?;
+    session::sign_in(&session, user.id, &state.config).await?;
+    let slug = crate::model::OrgSlug::parse(&org.slug).map_err(AppError::internal)?;
+    session::remember_org(&session, &slug).await?;
+    leptos_axum::redirect(&org_path(&org.slug));
+    Ok(())
 }
 
 /// Signs in with email and password, then redirects to `next` when it is a
@@ -126,97 +124,89 @@ pub async fn signup(
 /// Errors: `InvalidCredentials` for an unknown email and a wrong password
 /// alike (equal timing through a dummy hash); `Validation` when the email
 /// is malformed or the password empty; `RateLimited` after too many
-/// attempts from one IP or for one email.
+/// requests from one network, or too many failures for this email from it
+/// (see `server::auth::lockout`).
 #[server(endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    reply(
-        async move {
-            let state = ctx::app_state()?;
-            state.limits.check_ip(ctx::request_ip(&state)?)?;
+    let state = ctx::app_state()?;
+    let ip = ctx::request_ip(&state)?;
+    state.limits.check_ip(ip)?;
 
-            let mut errors = FieldErrors::new();
-            let email = errors.check("email", Email::parse(&email));
-            if password.is_empty() {
-                errors.add("password", "Enter your password.");
-            }
-            let Some(email) = email.filter(|_| errors.is_empty()) else {
-                return Err(AppError::Validation(errors));
-            };
-            state.limits.check_email(&email)?;
-            // No account can have a longer password; skip the hashing work.
-            if password.chars().count() > Password::MAX_LEN {
-                return Err(AppError::InvalidCredentials);
-            }
+    let mut errors = FieldErrors::new();
+    let email = errors.check("email", Email::parse(&email));
+    if password.is_empty() {
+        errors.add("password", "Enter your password.");
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let limits = FailureLimits::from_config(&state.config);
+    lockout::check(&state.db, limits, &email, ip, Timestamp::now()).await?;
 
-            let user = users::find_by_email(&state.db, &email).await?;
-            let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
-            let user = match (password::verify(password, stored_hash).await?, user) {
-                (true, Some(user)) => user,
-                _ => {
-                    tracing::info!("sign-in failed");
-                    return Err(AppError::InvalidCredentials);
-                }
-            };
-
-            let session = ctx::request_session().await?;
-            session::sign_in(&session, user.id, &state.config).await?;
-            tracing::info!(user_id = %user.id, "signed in");
-
-            let destination = match next.as_deref().and_then(safe_next) {
-                Some(next) => next.to_owned(),
-                None => home_path(&state, &session, &user).await?.unwrap_or_else(|| "/".to_owned()),
-            };
-            leptos_axum::redirect(&destination);
-            Ok(())
+    // No account can have a longer password: skip the hashing work.
+    let user = if password.chars().count() > Password::MAX_LEN {
+        None
+    } else {
+        let user = users::find_by_email(&state.db, &email).await?;
+        let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
+        match (password::verify(password, stored_hash).await?, user) {
+            (true, Some(user)) => Some(user),
+            _ => None,
         }
-        .await,
-    )
+    };
+    let user = match user {
+        Some(user) => {
+            lockout::record_success(&state.db, &email, ip).await?;
+            user
+        }
+        None => {
+            lockout::record_failure(&state.db, limits, &email, ip, Timestamp::now()).await?;
+            tracing::info!("sign-in failed");
+            return Err(AppError::InvalidCredentials);
+        }
+    };
+
+    let session = ctx::request_session().await?;
+    session::sign_in(&session, user.id, &state.config).await?;
+    tracing::info!(user_id = %user.id, "signed in");
+
+    let destination = match next.as_deref().and_then(safe_next) {
+        Some(next) => next.to_owned(),
+        None => home_path(&state, &session, &user).await?.unwrap_or_else(|| "/".to_owned()),
+    };
+    leptos_axum::redirect(&destination);
+    Ok(())
 }
 
 /// Ends the session and redirects to the sign-in page.
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    reply(
-        async move {
-            let session = ctx::request_session().await?;
-            session::sign_out(&session).await?;
-            leptos_axum::redirect("/login");
-            Ok(())
-        }
-        .await,
-    )
+    let session = ctx::request_session().await?;
+    session::sign_out(&session).await?;
+    leptos_axum::redirect("/login");
+    Ok(())
 }
 
 /// The signed-in person, or `None`.
 #[server(endpoint = "get_current_user")]
 pub async fn get_current_user() -> Result<Option<SessionUser>, AppError> {
-    reply(
-        async move {
-            let state = ctx::app_state()?;
-            let session = ctx::request_session().await?;
-            Ok(ctx::signed_in_user(&state, &session).await?.map(|user| user.to_session_user()))
-        }
-        .await,
-    )
+    let state = ctx::app_state()?;
+    let session = ctx::request_session().await?;
+    Ok(ctx::signed_in_user(&state, &session).await?.map(|user| user.to_session_user()))
 }
 
 /// Where `/` should take the visitor.
 #[server(endpoint = "get_landing")]
 pub async fn get_landing() -> Result<Landing, AppError> {
-    reply(
-        async move {
-            let state = ctx::app_state()?;
-            let session = ctx::request_session().await?;
-            let Some(user) = ctx::signed_in_user(&state, &session).await? else {
-                return Ok(Landing::SignedOut);
-            };
-            Ok(match home_path(&state, &session, &user).await? {
-                Some(path) => Landing::Organization(path),
-                None => Landing::NoOrganization(user.to_session_user()),
-            })
-        }
-        .await,
-    )
+    let state = ctx::app_state()?;
+    let session = ctx::request_session().await?;
+    let Some(user) = ctx::signed_in_user(&state, &session).await? else {
+        return Ok(Landing::SignedOut);
+    };
+    Ok(match home_path(&state, &session, &user).await? {
+        Some(path) => Landing::Organization(path),
+        None => Landing::NoOrganization(user.to_session_user()),
+    })
 }
 
 /// The dashboard of the organization last opened in this session if the

@@ -9,12 +9,14 @@ use crate::{error::AppError, model::Cycle};
 use crate::{
     api::{
         args::parse_id,
-        projects::{load_project, require_writable},
-        reply,
+        projects::{archived, readable_project, writable_project},
     },
     error::FieldErrors,
-    model::{CycleId, CycleName, Role, cycle::check_cycle_dates, task::parse_date_field},
-    server::{ctx, db::cycles},
+    model::{Action, CycleId, CycleName, cycle::check_cycle_dates, task::parse_date_field},
+    server::{
+        ctx::{self, Writer},
+        db::{Db, cycles},
+    },
 };
 
 /// A cycle's fields, checked: `name` 1–100 characters, `starts_on` and
@@ -36,34 +38,28 @@ fn parse_cycle(name: &str, starts_on: &str, ends_on: &str) -> Result<(CycleName,
 }
 
 /// The cycles of `project`, earliest first, each with its done and total
-/// task counts.
+/// task counts. 404 for a project in the trash.
 #[server(endpoint = "list_cycles")]
 pub async fn list_cycles(org: String, project: String) -> Result<Vec<Cycle>, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
-            let project = load_project(&state, &ctx, &project).await?;
-            Ok(cycles::list_for_project(&state.db, &ctx, project.id).await?)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewWork)?;
+    let project = readable_project(req.db(), &req.org, &project).await?;
+    Ok(cycles::list_for_project(req.db(), &req.org, project.id).await?)
 }
 
-/// The cycle `id`, when its project lets it change (see
-/// `require_writable`).
+/// The cycle `id` (text), when its project lets it change: 404 for another
+/// organization's or a trashed project's cycle, 409 in an archived project.
 #[cfg(feature = "ssr")]
-async fn writable_cycle(
-    state: &crate::server::AppState,
-    ctx: &crate::server::ctx::OrgCtx,
-    id: &str,
-) -> Result<Cycle, AppError> {
+async fn writable_cycle(db: &Db, ctx: &Writer, id: &str) -> Result<Cycle, AppError> {
     let id: CycleId = parse_id(id)?;
-    let cycle = cycles::find(&state.db, ctx, id).await?.ok_or(AppError::NotFound)?;
-    require_writable(&load_project(state, ctx, &cycle.project_id.to_string()).await?)?;
+    let cycle = cycles::find(db, ctx, id).await?.ok_or(AppError::NotFound)?;
+    writable_project(db, ctx, &cycle.project_id.to_string()).await?;
     Ok(cycle)
 }
 
-/// Creates a cycle in `project`.
+/// Creates a cycle in `project`: `name` 1–100 characters, `starts_on` and
+/// `ends_on` `YYYY-MM-DD`, the end not before the start. Members and
+/// above, in an active project.
 #[server(endpoint = "create_cycle")]
 pub async fn create_cycle(
     org: String,
@@ -72,16 +68,11 @@ pub async fn create_cycle(
     starts_on: String,
     ends_on: String,
 ) -> Result<Cycle, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let project = load_project(&state, &ctx, &project).await?;
-            require_writable(&project)?;
-            let (name, starts, ends) = parse_cycle(&name, &starts_on, &ends_on)?;
-            Ok(cycles::insert(&state.db, &ctx, project.id, &name, starts, ends).await?)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    let writer = req.org.writer(Action::ManageCycles)?;
+    let project = writable_project(req.db(), &writer, &project).await?;
+    let (name, starts, ends) = parse_cycle(&name, &starts_on, &ends_on)?;
+    cycles::insert(req.db(), &writer, project.id, &name, starts, ends).await?.ok_or_else(archived)
 }
 
 /// Renames or re-dates a cycle (rules as [`create_cycle`]).
@@ -93,27 +84,18 @@ pub async fn update_cycle(
     starts_on: String,
     ends_on: String,
 ) -> Result<Cycle, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let current = writable_cycle(&state, &ctx, &cycle).await?;
-            let (name, starts, ends) = parse_cycle(&name, &starts_on, &ends_on)?;
-            cycles::update(&state.db, &ctx, current.id, &name, starts, ends).await?.ok_or(AppError::NotFound)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    let writer = req.org.writer(Action::ManageCycles)?;
+    let current = writable_cycle(req.db(), &writer, &cycle).await?;
+    let (name, starts, ends) = parse_cycle(&name, &starts_on, &ends_on)?;
+    cycles::update(req.db(), &writer, current.id, &name, starts, ends).await?.ok_or_else(archived)
 }
 
 /// Deletes a cycle; its tasks stay in the project, without a cycle.
 #[server(endpoint = "delete_cycle")]
 pub async fn delete_cycle(org: String, cycle: String) -> Result<(), AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let current = writable_cycle(&state, &ctx, &cycle).await?;
-            cycles::delete(&state.db, &ctx, current.id).await?;
-            Ok(())
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    let writer = req.org.writer(Action::ManageCycles)?;
+    let current = writable_cycle(req.db(), &writer, &cycle).await?;
+    if cycles::delete(req.db(), &writer, current.id).await? { Ok(()) } else { Err(archived()) }
 }

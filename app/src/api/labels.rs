@@ -6,9 +6,9 @@ use crate::{error::AppError, model::Label};
 
 #[cfg(feature = "ssr")]
 use crate::{
-    api::{args::parse_id, reply},
+    api::args::parse_id,
     error::FieldErrors,
-    model::{LabelColor, LabelId, LabelName, Role},
+    model::{Action, LabelColor, LabelId, LabelName},
     server::{
         ctx,
         db::labels::{self, LabelError},
@@ -39,27 +39,21 @@ fn label_error(err: LabelError) -> AppError {
 /// The organization's labels, by name.
 #[server(endpoint = "list_labels")]
 pub async fn list_labels(org: String) -> Result<Vec<Label>, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
-            Ok(labels::list(&state.db, &ctx).await?)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewWork)?;
+    let (db, ctx) = (req.db(), &req.org);
+    Ok(labels::list(db, ctx).await?)
 }
 
 /// Creates a label: `name` 1–50 characters, unique in the organization
 /// (case-insensitively); `color` a palette name (default gray).
 #[server(endpoint = "create_label")]
 pub async fn create_label(org: String, name: String, #[server(default)] color: String) -> Result<Label, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let (name, color) = parse_label(&name, &color)?;
-            labels::insert(&state.db, &ctx, &name, color).await.map_err(label_error)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    let writer = req.org.writer(Action::ManageLabels)?;
+    let db = req.db();
+    let (name, color) = parse_label(&name, &color)?;
+    labels::insert(db, &writer, &name, color).await.map_err(label_error)
 }
 
 /// Renames or recolours a label (rules as [`create_label`]).
@@ -70,26 +64,20 @@ pub async fn update_label(
     name: String,
     #[server(default)] color: String,
 ) -> Result<Label, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let id: LabelId = parse_id(&label)?;
-            let (name, color) = parse_label(&name, &color)?;
-            labels::update(&state.db, &ctx, id, &name, color).await.map_err(label_error)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    let writer = req.org.writer(Action::ManageLabels)?;
+    let db = req.db();
+    let id: LabelId = parse_id(&label)?;
+    let (name, color) = parse_label(&name, &color)?;
+    labels::update(db, &writer, id, &name, color).await.map_err(label_error)
 }
 
 /// Deletes a label; it disappears from every task.
 #[server(endpoint = "delete_label")]
 pub async fn delete_label(org: String, label: String) -> Result<(), AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let id: LabelId = parse_id(&label)?;
-            if labels::delete(&state.db, &ctx, id).await? { Ok(()) } else { Err(AppError::NotFound) }
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    let writer = req.org.writer(Action::ManageLabels)?;
+    let db = req.db();
+    let id: LabelId = parse_id(&label)?;
+    if labels::delete(db, &writer, id).await? { Ok(()) } else { Err(AppError::NotFound) }
 }

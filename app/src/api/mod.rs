@@ -5,6 +5,10 @@
 //! Calls from the hydrated app post URL-encoded arguments and read JSON; an
 //! `ActionForm` without JavaScript posts the same form and is redirected
 //! back (errors travel in the query string and show next to the fields).
+//!
+//! Errors are `AppError`; the server sets each one's HTTP status in one
+//! layer (`server::middleware::server_fn_status`), so the functions here
+//! only return them.
 
 pub mod args;
 pub mod auth;
@@ -15,25 +19,70 @@ pub mod orgs;
 pub mod projects;
 pub mod tasks;
 
-/// Sets the response status (and `Retry-After`) from the error of a server
-/// function. Plain HTML form posts are left alone: Leptos answers those
-/// with a redirect back to the form, which a 4xx status would break.
+/// Every server function's endpoint path and the names of its arguments,
+/// for the layer that refuses arguments a function does not know (an
+/// unknown field would otherwise be dropped without a word). A test checks
+/// that every registered server function is listed.
 #[cfg(feature = "ssr")]
-pub(crate) fn reply<T>(result: Result<T, crate::error::AppError>) -> Result<T, crate::error::AppError> {
-    use crate::error::AppError;
-    use http::{HeaderValue, StatusCode, header};
-    use leptos::prelude::use_context;
+pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'static str]> {
+    use leptos::server_fn::ServerFn;
+    use serde_aux::serde_introspection::serde_introspect;
 
-    if let Err(err) = &result {
-        let plain_form_post = use_context::<http::request::Parts>()
-            .and_then(|parts| parts.headers.get(header::ACCEPT)?.to_str().ok().map(|a| a.contains("text/html")))
-            .unwrap_or(false);
-        if let (false, Some(response)) = (plain_form_post, use_context::<leptos_axum::ResponseOptions>()) {
-            response.set_status(StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
-            if let AppError::RateLimited { retry_after_secs } = err {
-                response.insert_header(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-            }
-        }
+    macro_rules! registry {
+        ($($function:ty),* $(,)?) => {
+            [$((<$function as ServerFn>::PATH, serde_introspect::<$function>())),*].into_iter().collect()
+        };
     }
-    result
+    registry![
+        auth::Signup,
+        auth::Login,
+        auth::Logout,
+        auth::GetCurrentUser,
+        auth::GetLanding,
+        cycles::ListCycles,
+        cycles::CreateCycle,
+        cycles::UpdateCycle,
+        cycles::DeleteCycle,
+        labels::ListLabels,
+        labels::CreateLabel,
+        labels::UpdateLabel,
+        labels::DeleteLabel,
+        orgs::GetOrgShell,
+        orgs::GetOrgDashboard,
+        orgs::ListMembers,
+        projects::ListProjects,
+        projects::ListLiveProjects,
+        projects::GetProjectPage,
+        projects::CreateProject,
+        projects::UpdateProject,
+        projects::SetProjectArchived,
+        projects::DeleteProject,
+        projects::RestoreProject,
+        tasks::ListTasks,
+        tasks::GetTask,
+        tasks::CreateTask,
+        tasks::UpdateTask,
+        tasks::PatchTask,
+        tasks::SetTaskDone,
+        tasks::BulkUpdateTasks,
+        tasks::EmptyTaskTrash,
+    ]
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    /// A server function missing from `argument_names` would take calls
+    /// unchecked: every registered one must be listed, with the argument
+    /// names serde reads.
+    #[test]
+    fn every_server_function_lists_its_arguments() {
+        let known = super::argument_names();
+        let registered: Vec<&str> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
+        assert!(!registered.is_empty());
+        for path in &registered {
+            assert!(known.contains_key(path), "{path} is missing from api::argument_names");
+        }
+        assert_eq!(known.len(), registered.len(), "a listed function is not registered");
+        assert_eq!(known["/api/create_task"][..3], ["org", "project", "title"]);
+    }
 }

@@ -9,8 +9,7 @@ use crate::{
 
 #[cfg(feature = "ssr")]
 use crate::{
-    api::reply,
-    model::{OrgSlug, Role, org::week_starts},
+    model::{Action, OrgSlug, org::week_starts},
     server::{
         auth::session,
         ctx,
@@ -29,16 +28,13 @@ pub const CHART_WEEKS: u8 = 12;
 /// such organization or the user is not a member.
 #[server(endpoint = "get_org_shell")]
 pub async fn get_org_shell(org: String) -> Result<OrgShell, AppError> {
-    reply(
-        async move {
-            let (state, session, user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
-            let slug = OrgSlug::parse(&ctx.org().slug).map_err(AppError::internal)?;
-            session::remember_org(&session, &slug).await?;
-            let organizations = orgs::list_for_user(&state.db, user.id).await?;
-            Ok(OrgShell { user: user.to_session_user(), org: ctx.org().clone(), organizations })
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewWork)?;
+    let (db, ctx) = (req.db(), &req.org);
+    let slug = OrgSlug::parse(&ctx.org().slug).map_err(AppError::internal)?;
+    session::remember_org(&req.session, &slug).await?;
+    let organizations = orgs::list_for_user(db, req.user.id).await?;
+    Ok(OrgShell { user: req.user.to_session_user(), org: ctx.org().clone(), organizations })
 }
 
 /// The dashboard of organization `org` (its slug): member, project, open
@@ -46,35 +42,28 @@ pub async fn get_org_shell(org: String) -> Result<OrgShell, AppError> {
 /// completed per week over the last 12 weeks. Errors as [`get_org_shell`].
 #[server(endpoint = "get_org_dashboard")]
 pub async fn get_org_dashboard(org: String) -> Result<OrgDashboard, AppError> {
-    reply(
-        async move {
-            let (state, _session, user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
-            let today = time::OffsetDateTime::now_utc().date();
-            Ok(OrgDashboard {
-                org: ctx.org().clone(),
-                member_count: orgs::member_count(&state.db, &ctx).await?,
-                project_count: projects::count_active(&state.db, &ctx).await?,
-                open_task_count: dashboard::open_task_count(&state.db, &ctx).await?,
-                overdue_count: dashboard::overdue_count(&state.db, &ctx, today).await?,
-                assigned_to_me: dashboard::open_assigned_to(&state.db, &ctx, user.id, 10).await?,
-                completed_per_week: dashboard::completed_per_week(&state.db, &ctx, &week_starts(today, CHART_WEEKS))
-                    .await?,
-                today,
-            })
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewWork)?;
+    let (db, ctx) = (req.db(), &req.org);
+    let today = time::OffsetDateTime::now_utc().date();
+    Ok(OrgDashboard {
+        org: ctx.org().clone(),
+        member_count: orgs::member_count(db, ctx).await?,
+        project_count: projects::count_active(db, ctx).await?,
+        open_task_count: dashboard::open_task_count(db, ctx).await?,
+        overdue_count: dashboard::overdue_count(db, ctx, today).await?,
+        assigned_to_me: dashboard::open_assigned_to(db, ctx, req.user.id, 10).await?,
+        completed_per_week: dashboard::completed_per_week(db, ctx, &week_starts(today, CHART_WEEKS)).await?,
+        today,
+    })
 }
 
 /// The organization's members, by name (for assignee choices). Any member
 /// may read.
 #[server(endpoint = "list_members")]
 pub async fn list_members(org: String) -> Result<Vec<Member>, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
-            Ok(orgs::list_members(&state.db, &ctx).await?)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewWork)?;
+    let (db, ctx) = (req.db(), &req.org);
+    Ok(orgs::list_members(db, ctx).await?)
 }

@@ -10,14 +10,13 @@ use crate::{
 
 #[cfg(feature = "ssr")]
 use crate::{
-    api::{args::parse_id, reply},
+    api::args::parse_id,
     error::FieldErrors,
-    model::{ProjectDescription, ProjectId, ProjectName, ProjectView, Role, listing::check_page_size},
+    model::{Action, ProjectDescription, ProjectId, ProjectName, ProjectView, listing::check_page_size},
     server::{
-        AppState,
         ctx::{self, OrgCtx},
         db::{
-            labels, orgs,
+            Db, labels, orgs,
             projects::{self, ProjectError},
         },
     },
@@ -52,22 +51,33 @@ fn project_error(err: ProjectError) -> AppError {
 /// The project `id` (text) of the context's organization, in any state;
 /// 404 when malformed or another organization's.
 #[cfg(feature = "ssr")]
-pub(crate) async fn load_project(state: &AppState, ctx: &OrgCtx, id: &str) -> Result<Project, AppError> {
+async fn load_project(db: &Db, ctx: &OrgCtx, id: &str) -> Result<Project, AppError> {
     let id: ProjectId = parse_id(id)?;
-    projects::find(&state.db, ctx, id).await?.ok_or(AppError::NotFound)
+    projects::find(db, ctx, id).await?.ok_or(AppError::NotFound)
 }
 
-/// Tasks and cycles change only in an active project: a trashed one is
-/// gone (404), an archived one is read-only (409).
+/// The answer for a project whose tasks and cycles cannot change.
 #[cfg(feature = "ssr")]
-pub(crate) fn require_writable(project: &Project) -> Result<(), AppError> {
-    if project.deleted_at.is_some() {
-        Err(AppError::NotFound)
-    } else if project.archived_at.is_some() {
-        Err(AppError::Conflict("This project is archived. Unarchive it to change it.".into()))
-    } else {
-        Ok(())
-    }
+pub(crate) fn archived() -> AppError {
+    AppError::Conflict("This project is archived. Unarchive it to change it.".into())
+}
+
+/// The project `id` when its children (tasks, cycles) may be read: the
+/// readable rule (`server::db::projects::rule`), checked before the
+/// statements that also hold it. A trashed project answers 404, like
+/// another organization's.
+#[cfg(feature = "ssr")]
+pub async fn readable_project(db: &Db, ctx: &OrgCtx, id: &str) -> Result<Project, AppError> {
+    let project = load_project(db, ctx, id).await?;
+    if project.deleted_at.is_some() { Err(AppError::NotFound) } else { Ok(project) }
+}
+
+/// The project `id` when its children may change: readable (else 404) and
+/// not archived (else 409).
+#[cfg(feature = "ssr")]
+pub(crate) async fn writable_project(db: &Db, ctx: &OrgCtx, id: &str) -> Result<Project, AppError> {
+    let project = readable_project(db, ctx, id).await?;
+    if project.archived_at.is_some() { Err(archived()) } else { Ok(project) }
 }
 
 #[cfg(feature = "ssr")]
@@ -91,52 +101,43 @@ pub async fn list_projects(
     #[server(default)] limit: Option<u32>,
     #[server(default)] offset: Option<u32>,
 ) -> Result<Page<ProjectSummary>, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
-            let view = if view.is_empty() {
-                ProjectView::Active
-            } else {
-                ProjectView::parse(&view).ok_or_else(|| AppError::field("view", "Show active, archived or trash."))?
-            };
-            let limit = check_page_size(limit.unwrap_or(crate::model::listing::DEFAULT_PAGE_SIZE))
-                .map_err(|message| AppError::field("limit", message))?;
-            Ok(projects::list(&state.db, &ctx, view, limit, offset.unwrap_or(0)).await?)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewWork)?;
+    let (db, ctx) = (req.db(), &req.org);
+    let view = if view.is_empty() {
+        ProjectView::Active
+    } else {
+        ProjectView::parse(&view).ok_or_else(|| AppError::field("view", "Show active, archived or trash."))?
+    };
+    let limit = check_page_size(limit.unwrap_or(crate::model::listing::DEFAULT_PAGE_SIZE))
+        .map_err(|message| AppError::field("limit", message))?;
+    Ok(projects::list(db, ctx, view, limit, offset.unwrap_or(0)).await?)
 }
 
 /// Every project not in the trash, by name (for the project switcher).
 #[server(endpoint = "list_live_projects")]
 pub async fn list_live_projects(org: String) -> Result<Vec<Project>, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
-            Ok(projects::list_live(&state.db, &ctx).await?)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewWork)?;
+    let (db, ctx) = (req.db(), &req.org);
+    Ok(projects::list_live(db, ctx).await?)
 }
 
 /// The project page's data; see [`ProjectPage`]. A trashed project is
 /// still returned (the page offers to restore it).
 #[server(endpoint = "get_project_page")]
 pub async fn get_project_page(org: String, project: String) -> Result<ProjectPage, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
-            let project = load_project(&state, &ctx, &project).await?;
-            Ok(ProjectPage {
-                members: orgs::list_members(&state.db, &ctx).await?,
-                labels: labels::list(&state.db, &ctx).await?,
-                projects: projects::list_live(&state.db, &ctx).await?,
-                project,
-                today: time::OffsetDateTime::now_utc().date(),
-            })
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewWork)?;
+    let (db, ctx) = (req.db(), &req.org);
+    let project = load_project(db, ctx, &project).await?;
+    Ok(ProjectPage {
+        members: orgs::list_members(db, ctx).await?,
+        labels: labels::list(db, ctx).await?,
+        projects: projects::list_live(db, ctx).await?,
+        project,
+        today: time::OffsetDateTime::now_utc().date(),
+    })
 }
 
 /// Creates a project. `name`: 1–100 characters, unique among the
@@ -148,14 +149,11 @@ pub async fn create_project(
     name: String,
     #[server(default)] description: String,
 ) -> Result<Project, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let (name, description) = parse_project_fields(&name, &description)?;
-            projects::insert(&state.db, &ctx, &name, &description).await.map_err(project_error)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    let ctx = req.org.writer(Action::EditProjects)?;
+    let db = req.db();
+    let (name, description) = parse_project_fields(&name, &description)?;
+    projects::insert(db, &ctx, &name, &description).await.map_err(project_error)
 }
 
 /// Renames and re-describes a project (same rules as creating one).
@@ -167,61 +165,49 @@ pub async fn update_project(
     name: String,
     #[server(default)] description: String,
 ) -> Result<Project, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let id: ProjectId = parse_id(&project)?;
-            let (name, description) = parse_project_fields(&name, &description)?;
-            projects::update(&state.db, &ctx, id, &name, &description).await.map_err(project_error)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    let ctx = req.org.writer(Action::EditProjects)?;
+    let db = req.db();
+    let id: ProjectId = parse_id(&project)?;
+    let (name, description) = parse_project_fields(&name, &description)?;
+    projects::update(db, &ctx, id, &name, &description).await.map_err(project_error)
 }
 
 /// Archives (`archived` true) or unarchives a project. Members and above.
 #[server(endpoint = "set_project_archived")]
 pub async fn set_project_archived(org: String, project: String, archived: bool) -> Result<Project, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let id: ProjectId = parse_id(&project)?;
-            projects::set_archived(&state.db, &ctx, id, archived).await.map_err(project_error)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    let ctx = req.org.writer(Action::EditProjects)?;
+    let db = req.db();
+    let id: ProjectId = parse_id(&project)?;
+    projects::set_archived(db, &ctx, id, archived).await.map_err(project_error)
 }
 
 /// Moves a project to the trash, where it stays 30 days before it is
 /// deleted for good. Admins and Owners only.
 #[server(endpoint = "delete_project")]
 pub async fn delete_project(org: String, project: String) -> Result<Project, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Admin).await?;
-            let id: ProjectId = parse_id(&project)?;
-            let trashed = projects::trash(&state.db, &ctx, id).await.map_err(project_error)?;
-            tracing::info!(org_id = %ctx.org_id(), project_id = %id, "project moved to the trash");
-            Ok(trashed)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    let ctx = req.org.admin(Action::TrashProjects)?;
+    let db = req.db();
+    let id: ProjectId = parse_id(&project)?;
+    let trashed = projects::trash(db, &ctx, id).await.map_err(project_error)?;
+    tracing::info!(org_id = %ctx.org_id(), project_id = %id, "project moved to the trash");
+    Ok(trashed)
 }
 
 /// Takes a project out of the trash. Admins and Owners only. A `name`
 /// field error when a live project has taken its name meanwhile.
 #[server(endpoint = "restore_project")]
 pub async fn restore_project(org: String, project: String) -> Result<Project, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Admin).await?;
-            let id: ProjectId = parse_id(&project)?;
-            projects::restore(&state.db, &ctx, id).await.map_err(|err| match err {
-                ProjectError::NameTaken => {
-                    AppError::Conflict("Another project has this name now. Rename that one, then restore this.".into())
-                }
-                other => project_error(other),
-            })
+    let req = ctx::org_request(&org).await?;
+    let ctx = req.org.admin(Action::TrashProjects)?;
+    let db = req.db();
+    let id: ProjectId = parse_id(&project)?;
+    projects::restore(db, &ctx, id).await.map_err(|err| match err {
+        ProjectError::NameTaken => {
+            AppError::Conflict("Another project has this name now. Rename that one, then restore this.".into())
         }
-        .await,
-    )
+        other => project_error(other),
+    })
 }

@@ -1,34 +1,39 @@
-//! Tasks: listing, create, full and inline edit, complete, bulk actions.
+//! Tasks: listing, create, full and inline edit, complete, bulk actions,
+//! the trash.
 //!
-//! Reads need any role; writes need Member or above, in a project that is
-//! neither archived (409) nor in the trash (404). Every id that is not the
-//! organization's — task, project, assignee, label, cycle — answers 404.
+//! Reads need any role and a readable project (not in the trash: 404);
+//! writes need Member or above and a writable one (not archived: 409).
+//! Deleting puts tasks in the trash, where Members may restore them; only
+//! Admins delete them for good before the 30 days are up. Every id that is
+//! not the organization's (task, project, assignee, label, cycle) answers
+//! 404.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
     error::AppError,
-    model::{Page, Task, TaskQuery},
+    model::{Page, Task, TaskParams},
 };
 
 #[cfg(feature = "ssr")]
 use crate::{
     api::{
-        args::{parse_id, parse_ids, parse_optional_id},
-        projects::{load_project, require_writable},
-        reply,
+        args::{check_list_len, parse_bounded_ids, parse_id, parse_ids, parse_optional_id},
+        projects::{archived, readable_project, writable_project},
     },
     error::FieldErrors,
-    model::{Priority, Project, Role, TaskDescription, TaskFields, TaskId, TaskTitle, UserId, task::parse_date_field},
+    model::{Action, Priority, Project, TaskDescription, TaskFields, TaskId, TaskTitle, UserId, task::MAX_LABELS},
     server::{
-        AppState,
-        ctx::{self, OrgCtx},
-        db::{cycles, labels, orgs, tasks},
+        ctx::{self, OrgCtx, Writer},
+        db::{
+            Db, cycles, labels, orgs,
+            tasks::{self, Lifecycle, TaskWriteError},
+        },
     },
 };
 
-/// Most tasks one bulk action may touch.
+/// Most tasks one bulk action may name.
 pub const MAX_BULK: usize = 500;
 
 /// A bulk action on selected tasks.
@@ -41,7 +46,12 @@ pub enum BulkAction {
     Move,
     /// Assign to the member in `assignee` (empty: unassign).
     Assign,
-    Delete,
+    /// Put in the trash (restorable for 30 days).
+    Trash,
+    /// Take out of the trash.
+    Restore,
+    /// Delete trashed tasks for good (Admins and Owners).
+    Purge,
 }
 
 /// What a bulk action did.
@@ -57,121 +67,132 @@ fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
 
-/// A task form as submitted: every field as text.
+/// A task form as submitted: every field as text, the labels as ids.
 #[cfg(feature = "ssr")]
-struct TaskForm<'a> {
-    title: &'a str,
-    description: &'a str,
-    priority: &'a str,
-    due_on: &'a str,
-    assignee: &'a str,
-    cycle: &'a str,
-    labels: &'a [String],
+struct TaskForm {
+    title: String,
+    description: String,
+    priority: String,
+    due_on: String,
+    assignee: String,
+    cycle: String,
+    labels: Vec<String>,
 }
 
-/// The fields of `form`, checked. Text rules give field errors; references
-/// to anything outside the organization answer 404; a cycle of another
-/// project of it is a `cycle` field error.
 #[cfg(feature = "ssr")]
-async fn task_fields(
-    state: &AppState,
-    ctx: &OrgCtx,
-    project: &Project,
-    form: TaskForm<'_>,
-) -> Result<TaskFields, AppError> {
-    let mut errors = FieldErrors::new();
-    let title = errors.check("title", TaskTitle::parse(form.title));
-    let description = errors.check("description", TaskDescription::parse(form.description));
-    let priority = match form.priority.trim() {
-        "" => Some(Priority::None),
-        name => errors.check("priority", name.parse::<Priority>()),
-    };
-    let due_on = errors.check("due_on", parse_date_field(form.due_on));
-    let (Some(title), Some(description), Some(priority), Some(due_on)) = (title, description, priority, due_on) else {
-        return Err(AppError::Validation(errors));
-    };
-    let fields = TaskFields {
-        title,
-        description,
-        priority,
-        due_on,
-        assignee: parse_optional_id(form.assignee)?,
-        cycle: parse_optional_id(form.cycle)?,
-        labels: parse_ids(form.labels)?,
-    };
-    check_references(state, ctx, project, &fields).await?;
-    Ok(fields)
+impl TaskForm {
+    /// The form a full edit of `task` would start from.
+    fn of(task: &Task) -> Self {
+        Self {
+            title: task.title.clone(),
+            description: task.description.clone(),
+            priority: task.priority.as_str().to_owned(),
+            due_on: task.due_on.map(crate::model::task::format_date).unwrap_or_default(),
+            assignee: task.assignee.as_ref().map(|a| a.id.to_string()).unwrap_or_default(),
+            cycle: task.cycle_id.map(|c| c.to_string()).unwrap_or_default(),
+            labels: task.labels.iter().map(|l| l.id.to_string()).collect(),
+        }
+    }
+
+    /// The fields, checked. Text rules and too many labels give field
+    /// errors; references to anything outside the organization answer
+    /// 404; a cycle of another of its projects is a `cycle` field error.
+    async fn check(self, db: &Db, ctx: &OrgCtx, project: &Project) -> Result<TaskFields, AppError> {
+        let mut errors = FieldErrors::new();
+        let title = errors.check("title", TaskTitle::parse(&self.title));
+        let description = errors.check("description", TaskDescription::parse(&self.description));
+        let priority = match self.priority.trim() {
+            "" => Some(Priority::None),
+            name => errors.check("priority", name.parse::<Priority>()),
+        };
+        let due_on = errors.check("due_on", crate::model::task::parse_date_field(&self.due_on));
+        if let Err(AppError::Validation(too_many)) = check_list_len(&self.labels, MAX_LABELS, "labels", "labels") {
+            errors.fields.extend(too_many.fields);
+        }
+        let (Some(title), Some(description), Some(priority), Some(due_on), true) =
+            (title, description, priority, due_on, errors.is_empty())
+        else {
+            return Err(AppError::Validation(errors));
+        };
+        let fields = TaskFields {
+            title,
+            description,
+            priority,
+            due_on,
+            assignee: parse_optional_id(&self.assignee)?,
+            cycle: parse_optional_id(&self.cycle)?,
+            labels: parse_ids(&self.labels)?,
+        };
+        check_references(db, ctx, project, &fields).await?;
+        Ok(fields)
+    }
 }
 
 /// The assignee is a member, the cycle is the project's, the labels are the
 /// organization's.
 #[cfg(feature = "ssr")]
-async fn check_references(
-    state: &AppState,
-    ctx: &OrgCtx,
-    project: &Project,
-    fields: &TaskFields,
-) -> Result<(), AppError> {
+async fn check_references(db: &Db, ctx: &OrgCtx, project: &Project, fields: &TaskFields) -> Result<(), AppError> {
     if let Some(user) = fields.assignee
-        && !orgs::is_member(&state.db, ctx, user).await?
+        && !orgs::is_member(db, ctx, user).await?
     {
         return Err(AppError::NotFound);
     }
     if let Some(cycle) = fields.cycle {
-        let cycle = cycles::find(&state.db, ctx, cycle).await?.ok_or(AppError::NotFound)?;
+        let cycle = cycles::find(db, ctx, cycle).await?.ok_or(AppError::NotFound)?;
         if cycle.project_id != project.id {
             return Err(AppError::field("cycle", "This cycle belongs to another project."));
         }
     }
-    if !labels::all_exist(&state.db, ctx, &fields.labels).await? {
+    if !labels::all_exist(db, ctx, &fields.labels).await? {
         return Err(AppError::NotFound);
     }
     Ok(())
 }
 
-/// A page of the tasks of `project` (id) matching `query` (see
-/// `model::task_query` for the filters, sorts and page sizes). Returns
-/// `{items, total, limit, offset, has_more}`. Bad query values are field
-/// errors keyed by their URL parameter names; a label or assignee filter
-/// naming another organization's id is 404.
+#[cfg(feature = "ssr")]
+fn write_error(err: TaskWriteError) -> AppError {
+    match err {
+        TaskWriteError::NotWritable => archived(),
+        TaskWriteError::Db(err) => err.into(),
+    }
+}
+
+/// A page of the tasks of `project` (id) matching `query`, whose keys are
+/// the list's URL parameters (`query[status]`, `query[per_page]`, ...; see
+/// `model::task_query`). Returns `{items, total, limit, offset, has_more}`.
+/// A bad value or a parameter the list does not know is a field error
+/// keyed by its name (422); a label or assignee filter naming another
+/// organization's id is 404, and so is a project in the trash.
 #[server(endpoint = "list_tasks")]
 pub async fn list_tasks(
     org: String,
     project: String,
-    #[server(default)] query: TaskQuery,
+    #[server(default)] query: TaskParams,
 ) -> Result<Page<Task>, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
-            query.validate().map_err(AppError::Validation)?;
-            let project = load_project(&state, &ctx, &project).await?;
-            if project.deleted_at.is_some() || !tasks::filter_ids_exist(&state.db, &ctx, &query).await? {
-                return Err(AppError::NotFound);
-            }
-            Ok(tasks::list(&state.db, &ctx, project.id, &query, today()).await?)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewWork)?;
+    let query = query.parse().map_err(AppError::Validation)?;
+    let project = readable_project(req.db(), &req.org, &project).await?;
+    if !tasks::filter_ids_exist(req.db(), &req.org, &query).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(tasks::list(req.db(), &req.org, project.id, &query, today()).await?)
 }
 
-/// One task.
+/// One live task of a readable project.
 #[server(endpoint = "get_task")]
 pub async fn get_task(org: String, task: String) -> Result<Task, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Guest).await?;
-            let id: TaskId = parse_id(&task)?;
-            tasks::find(&state.db, &ctx, id).await?.ok_or(AppError::NotFound)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewWork)?;
+    let id: TaskId = parse_id(&task)?;
+    tasks::find(req.db(), &req.org, id).await?.ok_or(AppError::NotFound)
 }
 
 /// Creates a task in `project`. `title` 1–255 characters (trimmed, not
 /// blank); `description` up to 2,000; `priority` none (default), low,
 /// medium, high or urgent; `due_on` `YYYY-MM-DD` or empty; `assignee` a
 /// member's id or empty; `cycle` one of the project's cycles or empty;
-/// `labels[]` label ids.
+/// `labels[]` at most 20 label ids.
 #[server(endpoint = "create_task")]
 pub async fn create_task(
     org: String,
@@ -184,25 +205,12 @@ pub async fn create_task(
     #[server(default)] cycle: String,
     #[server(default)] labels: Vec<String>,
 ) -> Result<Task, AppError> {
-    reply(
-        async move {
-            let (state, _session, user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let project = load_project(&state, &ctx, &project).await?;
-            require_writable(&project)?;
-            let form = TaskForm {
-                title: &title,
-                description: &description,
-                priority: &priority,
-                due_on: &due_on,
-                assignee: &assignee,
-                cycle: &cycle,
-                labels: &labels,
-            };
-            let fields = task_fields(&state, &ctx, &project, form).await?;
-            Ok(tasks::insert(&state.db, &ctx, project.id, &fields, user.id).await?)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    let writer = req.org.writer(Action::EditTasks)?;
+    let project = writable_project(req.db(), &writer, &project).await?;
+    let form = TaskForm { title, description, priority, due_on, assignee, cycle, labels };
+    let fields = form.check(req.db(), &writer, &project).await?;
+    tasks::insert(req.db(), &writer, project.id, &fields).await.map_err(write_error)
 }
 
 /// Rewrites every field of a task (the full edit form); fields as in
@@ -219,39 +227,21 @@ pub async fn update_task(
     #[server(default)] cycle: String,
     #[server(default)] labels: Vec<String>,
 ) -> Result<Task, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let (current, project) = writable_task(&state, &ctx, &task).await?;
-            let form = TaskForm {
-                title: &title,
-                description: &description,
-                priority: &priority,
-                due_on: &due_on,
-                assignee: &assignee,
-                cycle: &cycle,
-                labels: &labels,
-            };
-            let fields = task_fields(&state, &ctx, &project, form).await?;
-            tasks::update(&state.db, &ctx, current.id, &fields).await?.ok_or(AppError::NotFound)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    let writer = req.org.writer(Action::EditTasks)?;
+    let (current, project) = writable_task(req.db(), &writer, &task).await?;
+    let form = TaskForm { title, description, priority, due_on, assignee, cycle, labels };
+    let fields = form.check(req.db(), &writer, &project).await?;
+    tasks::update(req.db(), &writer, current.id, &fields).await?.ok_or_else(archived)
 }
 
+/// The live task `id` (text) and its project, when the project lets it
+/// change.
 #[cfg(feature = "ssr")]
-async fn load_task(state: &AppState, ctx: &OrgCtx, id: &str) -> Result<Task, AppError> {
+async fn writable_task(db: &Db, ctx: &Writer, id: &str) -> Result<(Task, Project), AppError> {
     let id: TaskId = parse_id(id)?;
-    tasks::find(&state.db, ctx, id).await?.ok_or(AppError::NotFound)
-}
-
-/// The task `id` and its project, when the project lets it change (see
-/// `require_writable`).
-#[cfg(feature = "ssr")]
-async fn writable_task(state: &AppState, ctx: &OrgCtx, id: &str) -> Result<(Task, Project), AppError> {
-    let task = load_task(state, ctx, id).await?;
-    let project = load_project(state, ctx, &task.project_id.to_string()).await?;
-    require_writable(&project)?;
+    let task = tasks::find(db, ctx, id).await?.ok_or(AppError::NotFound)?;
+    let project = writable_project(db, ctx, &task.project_id.to_string()).await?;
     Ok((task, project))
 }
 
@@ -278,51 +268,43 @@ pub async fn patch_task(
     field: TaskField,
     #[server(default)] value: String,
 ) -> Result<Task, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let (current, project) = writable_task(&state, &ctx, &task).await?;
-            // The current values as form text, one replaced: the result is
-            // checked exactly as a full edit.
-            let mut form = [
-                current.title.clone(),
-                current.description.clone(),
-                current.priority.as_str().to_owned(),
-                current.due_on.map(crate::model::task::format_date).unwrap_or_default(),
-                current.assignee.as_ref().map(|a| a.id.to_string()).unwrap_or_default(),
-                current.cycle_id.map(|c| c.to_string()).unwrap_or_default(),
-            ];
-            form[field as usize] = value;
-            let [title, description, priority, due_on, assignee, cycle] = &form;
-            let labels: Vec<String> = current.labels.iter().map(|l| l.id.to_string()).collect();
-            let form = TaskForm { title, description, priority, due_on, assignee, cycle, labels: &labels };
-            let fields = task_fields(&state, &ctx, &project, form).await?;
-            tasks::update(&state.db, &ctx, current.id, &fields).await?.ok_or(AppError::NotFound)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    let writer = req.org.writer(Action::EditTasks)?;
+    let (current, project) = writable_task(req.db(), &writer, &task).await?;
+    // The current values as form text, one replaced: the result is checked
+    // exactly as a full edit.
+    let mut form = TaskForm::of(&current);
+    match field {
+        TaskField::Title => form.title = value,
+        TaskField::Description => form.description = value,
+        TaskField::Priority => form.priority = value,
+        TaskField::DueOn => form.due_on = value,
+        TaskField::Assignee => form.assignee = value,
+        TaskField::Cycle => form.cycle = value,
+    }
+    let fields = form.check(req.db(), &writer, &project).await?;
+    tasks::update(req.db(), &writer, current.id, &fields).await?.ok_or_else(archived)
 }
 
 /// Completes (`done` true) or reopens one task: the one-click toggle. The
 /// server sets `completed_at` (now) and clears it.
 #[server(endpoint = "set_task_done")]
 pub async fn set_task_done(org: String, task: String, done: bool) -> Result<Task, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let (current, _project) = writable_task(&state, &ctx, &task).await?;
-            tasks::set_completed(&state.db, &ctx, &[current.id], done).await?;
-            tasks::find(&state.db, &ctx, current.id).await?.ok_or(AppError::NotFound)
-        }
-        .await,
-    )
+    let req = ctx::org_request(&org).await?;
+    let writer = req.org.writer(Action::EditTasks)?;
+    let (current, _project) = writable_task(req.db(), &writer, &task).await?;
+    if tasks::set_completed(req.db(), &writer, &[current.id], done).await? == 0 && current.is_done() != done {
+        return Err(archived());
+    }
+    tasks::find(req.db(), &writer, current.id).await?.ok_or(AppError::NotFound)
 }
 
-/// Applies `action` to the tasks `ids[]` (at most 500), all or none: if any
-/// id is not a task of the organization the answer is 404 and nothing
-/// changes; if any is in an archived project, 409. `move` needs `project`
-/// (an active project), `assign` takes `assignee` (a member; empty
-/// unassigns).
+/// Applies `action` to the tasks `ids[]` (1 to 500), all or none: if any id
+/// is not a task of the organization (live for `restore` and `purge`: in
+/// the trash) the answer is 404 and nothing changes; if any is in an
+/// archived project, 409. `move` needs `project` (an active project),
+/// `assign` takes `assignee` (a member; empty unassigns). `purge` is for
+/// Admins and Owners.
 #[server(endpoint = "bulk_update_tasks")]
 pub async fn bulk_update_tasks(
     org: String,
@@ -331,49 +313,63 @@ pub async fn bulk_update_tasks(
     #[server(default)] project: String,
     #[server(default)] assignee: String,
 ) -> Result<BulkOutcome, AppError> {
-    reply(
-        async move {
-            let (state, _session, _user, ctx) = ctx::org_ctx(&org, Role::Member).await?;
-            let mut ids: Vec<TaskId> = parse_ids(&ids)?;
-            ids.sort_unstable();
-            ids.dedup();
-            if ids.is_empty() {
-                return Err(AppError::field("ids", "Select at least one task."));
+    let req = ctx::org_request(&org).await?;
+    let db = req.db();
+    let writer = req.org.writer(Action::EditTasks)?;
+    let admin = match action {
+        BulkAction::Purge => Some(req.org.admin(Action::PurgeTasks)?),
+        _ => None,
+    };
+    let mut ids: Vec<TaskId> = parse_bounded_ids(&ids, MAX_BULK, "ids", "tasks")?;
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(AppError::field("ids", "Select at least one task."));
+    }
+    let lifecycle = match action {
+        BulkAction::Restore | BulkAction::Purge => Lifecycle::Trashed,
+        _ => Lifecycle::Live,
+    };
+    let (found, writable) = tasks::count_found_and_writable(db, &writer, &ids, lifecycle).await?;
+    if found != ids.len() as i64 {
+        return Err(AppError::NotFound);
+    }
+    if writable != found {
+        return Err(AppError::Conflict("Some of these tasks are in an archived project.".into()));
+    }
+    let affected = match (action, admin) {
+        (BulkAction::Complete, _) => tasks::set_completed(db, &writer, &ids, true).await?,
+        (BulkAction::Reopen, _) => tasks::set_completed(db, &writer, &ids, false).await?,
+        (BulkAction::Move, _) => {
+            if project.trim().is_empty() {
+                return Err(AppError::field("project", "Choose the project to move the tasks to."));
             }
-            if ids.len() > MAX_BULK {
-                return Err(AppError::field("ids", format!("Select at most {MAX_BULK} tasks at once.")));
-            }
-            let (found, writable) = tasks::count_found_and_writable(&state.db, &ctx, &ids).await?;
-            if found != ids.len() as i64 {
+            let target = writable_project(db, &writer, &project).await?;
+            tasks::move_to_project(db, &writer, &ids, target.id).await?
+        }
+        (BulkAction::Assign, _) => {
+            let user: Option<UserId> = parse_optional_id(&assignee)?;
+            if let Some(user) = user
+                && !orgs::is_member(db, &writer, user).await?
+            {
                 return Err(AppError::NotFound);
             }
-            if writable != found {
-                return Err(AppError::Conflict("Some of these tasks are in an archived project.".into()));
-            }
-            let affected = match action {
-                BulkAction::Complete => tasks::set_completed(&state.db, &ctx, &ids, true).await?,
-                BulkAction::Reopen => tasks::set_completed(&state.db, &ctx, &ids, false).await?,
-                BulkAction::Move => {
-                    if project.trim().is_empty() {
-                        return Err(AppError::field("project", "Choose the project to move the tasks to."));
-                    }
-                    let target = load_project(&state, &ctx, &project).await?;
-                    require_writable(&target)?;
-                    tasks::move_to_project(&state.db, &ctx, &ids, target.id).await?
-                }
-                BulkAction::Assign => {
-                    let user: Option<UserId> = parse_optional_id(&assignee)?;
-                    if let Some(user) = user
-                        && !orgs::is_member(&state.db, &ctx, user).await?
-                    {
-                        return Err(AppError::NotFound);
-                    }
-                    tasks::assign(&state.db, &ctx, &ids, user).await?
-                }
-                BulkAction::Delete => tasks::delete(&state.db, &ctx, &ids).await?,
-            };
-            Ok(BulkOutcome { affected })
+            tasks::assign(db, &writer, &ids, user).await?
         }
-        .await,
-    )
+        (BulkAction::Trash, _) => tasks::trash(db, &writer, &ids).await?,
+        (BulkAction::Restore, _) => tasks::restore(db, &writer, &ids).await?,
+        (BulkAction::Purge, Some(admin)) => tasks::purge(db, &admin, &ids).await?,
+        (BulkAction::Purge, None) => return Err(AppError::Forbidden),
+    };
+    Ok(BulkOutcome { affected })
+}
+
+/// Empties the trash of `project`: its trashed tasks are deleted for good.
+/// Admins and Owners, in an active project.
+#[server(endpoint = "empty_task_trash")]
+pub async fn empty_task_trash(org: String, project: String) -> Result<BulkOutcome, AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::PurgeTasks)?;
+    let project = writable_project(req.db(), &admin, &project).await?;
+    Ok(BulkOutcome { affected: tasks::empty_trash(req.db(), &admin, project.id).await? })
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::{
     error::AppError,
-    model::{OrgShell, Role},
+    model::{Action, OrgShell, Role},
 };
 
 /// What the organization layout knows, for the pages inside it.
@@ -29,14 +29,11 @@ impl OrgContext {
         self.shell.get_untracked().and_then(|shell| shell.ok()).map_or(Role::Guest, |shell| shell.org.role)
     }
 
-    /// Whether the member may create and edit projects and tasks.
-    pub fn can_edit(&self) -> bool {
-        self.role().at_least(Role::Member)
-    }
-
-    /// Whether the member may delete and restore projects.
-    pub fn is_admin(&self) -> bool {
-        self.role().at_least(Role::Admin)
+    /// Whether the member's role may do `action`: the permission matrix
+    /// the server enforces (`model::permission`), used here only to hide
+    /// what would be refused.
+    pub fn can(&self, action: Action) -> bool {
+        self.role().can(action)
     }
 }
 

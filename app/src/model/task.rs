@@ -114,11 +114,23 @@ pub struct Task {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// When it was put in the trash; `None` while live. A trashed task is
+    /// deleted for good [`TRASH_RETENTION_DAYS`](super::project::TRASH_RETENTION_DAYS)
+    /// later.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub deleted_at: Option<OffsetDateTime>,
 }
+
+/// Most labels one task may carry.
+pub const MAX_LABELS: usize = 20;
 
 impl Task {
     pub fn is_done(&self) -> bool {
         self.completed_at.is_some()
+    }
+
+    pub fn is_trashed(&self) -> bool {
+        self.deleted_at.is_some()
     }
 
     /// Open and due before `today`.

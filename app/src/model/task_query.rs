@@ -1,12 +1,14 @@
 //! What a task list shows: filters, search, sort and page, as typed values
 //! and as the URL query that makes a list linkable.
 //!
-//! URL parameters (all optional): `status` (`open` default, `done`, `all`),
+//! URL parameters (all optional): `status` (`open` default, `done`, `all`, `trash`),
 //! `assignee` (`me`, `nobody` or a user id), `label` (id), `priority`,
 //! `due_before` and `due_after` (`YYYY-MM-DD`, inclusive), `overdue` (`1`),
 //! `q` (search in title and description), `sort` (`created` default,
 //! `updated`, `due`, `priority`, `title`), `dir` (`asc`/`desc`; each sort
 //! has its natural default), `per_page` (25, 50, 100) and `page` (from 1).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -21,7 +23,7 @@ use crate::error::FieldErrors;
 /// Longest search text, in characters.
 pub const MAX_SEARCH_LEN: usize = 200;
 
-/// Open, done, or both.
+/// Open, done, both (the live tasks), or the trash.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StatusFilter {
@@ -29,16 +31,19 @@ pub enum StatusFilter {
     Open,
     Done,
     All,
+    /// Tasks in the trash, open or done.
+    Trash,
 }
 
 impl StatusFilter {
-    pub const ALL: [StatusFilter; 3] = [StatusFilter::Open, StatusFilter::Done, StatusFilter::All];
+    pub const ALL: [StatusFilter; 4] = [StatusFilter::Open, StatusFilter::Done, StatusFilter::All, StatusFilter::Trash];
 
     pub fn as_str(self) -> &'static str {
         match self {
             StatusFilter::Open => "open",
             StatusFilter::Done => "done",
             StatusFilter::All => "all",
+            StatusFilter::Trash => "trash",
         }
     }
 
@@ -47,6 +52,7 @@ impl StatusFilter {
             StatusFilter::Open => "Open",
             StatusFilter::Done => "Done",
             StatusFilter::All => "All",
+            StatusFilter::Trash => "Trash",
         }
     }
 }
@@ -165,6 +171,53 @@ impl SortDir {
     }
 }
 
+/// Every parameter a task list reads (see the module docs); `limit` and
+/// `offset` are accepted as other names of `per_page` and an offset in
+/// tasks.
+pub const PARAMS: [&str; 14] = [
+    "status",
+    "assignee",
+    "label",
+    "priority",
+    "due_before",
+    "due_after",
+    "overdue",
+    "q",
+    "sort",
+    "dir",
+    "per_page",
+    "page",
+    "limit",
+    "offset",
+];
+
+/// A task list request as its URL parameters: the wire form of
+/// `list_tasks`' `query` argument (`query[status]=done&query[per_page]=50`),
+/// so a list is asked for by the same names whether it is a page's URL or
+/// a server-function call.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TaskParams(pub BTreeMap<String, String>);
+
+impl From<&TaskQuery> for TaskParams {
+    fn from(query: &TaskQuery) -> Self {
+        Self(query.to_params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+}
+
+impl TaskParams {
+    /// The query these parameters ask for. Unlike a page's URL, which shows
+    /// a list whatever it holds, a call must be right: every unusable value
+    /// and every name not in [`PARAMS`] is an error, keyed by its name.
+    pub fn parse(&self) -> Result<TaskQuery, FieldErrors> {
+        let (query, mut errors) = TaskQuery::from_params(|name| self.0.get(name).cloned());
+        for name in self.0.keys().filter(|name| !PARAMS.contains(&name.as_str())) {
+            errors.add(name, format!("Unknown list parameter; use one of: {}.", PARAMS.join(", ")));
+        }
+        if errors.is_empty() { Ok(query) } else { Err(errors) }
+    }
+}
+
 /// A task list request. `limit` is 25, 50 or 100; `offset` counts items.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
@@ -218,7 +271,7 @@ impl TaskQuery {
         if let Some(v) = present("status") {
             match StatusFilter::ALL.into_iter().find(|s| s.as_str() == v) {
                 Some(status) => query.status = status,
-                None => errors.add("status", "Show open, done or all tasks."),
+                None => errors.add("status", "Show open, done, all or trashed tasks."),
             }
         }
         if let Some(v) = present("assignee") {
@@ -255,7 +308,9 @@ impl TaskQuery {
             }
             None => query.sort.natural_dir(),
         };
-        if let Some(v) = present("per_page") {
+        // `limit` and `offset` are the names of `TaskQuery`'s own fields,
+        // which earlier clients of `list_tasks` sent; they mean the same.
+        if let Some(v) = present("per_page").or_else(|| present("limit")) {
             match v.parse::<u32>().map_err(|_| "Choose 25, 50 or 100 per page.".to_owned()).and_then(check_page_size) {
                 Ok(limit) => query.limit = limit,
                 Err(message) => errors.add("per_page", message),
@@ -265,6 +320,11 @@ impl TaskQuery {
             match v.parse::<u32>() {
                 Ok(page) if page >= 1 => query.offset = (page - 1).saturating_mul(query.limit),
                 _ => errors.add("page", "Pages are numbered from 1."),
+            }
+        } else if let Some(v) = present("offset") {
+            match v.parse::<u32>() {
+                Ok(offset) => query.offset = offset,
+                Err(_) => errors.add("offset", "The offset is a number of tasks, from 0."),
             }
         }
         if let Err(message) = query.check_ranges() {
@@ -343,19 +403,6 @@ impl TaskQuery {
         }
         Ok(())
     }
-
-    /// The server's check of a query it receives: page size, search
-    /// length, date range. Errors are keyed by the URL parameter names.
-    pub fn validate(&self) -> Result<(), FieldErrors> {
-        let mut errors = FieldErrors::new();
-        if let Err(message) = check_page_size(self.limit) {
-            errors.add("per_page", message);
-        }
-        if let Err((field, message)) = self.check_ranges() {
-            errors.add(field, message);
-        }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
-    }
 }
 
 #[cfg(test)]
@@ -367,6 +414,22 @@ mod tests {
     fn parse(pairs: &[(&str, &str)]) -> (TaskQuery, FieldErrors) {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         TaskQuery::from_params(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn call_parameters_use_the_url_names_and_refuse_unknown_ones() {
+        let params = |pairs: &[(&str, &str)]| {
+            TaskParams(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).parse()
+        };
+        let query = params(&[("per_page", "50"), ("page", "2")]).unwrap();
+        assert_eq!((query.limit, query.offset), (50, 50));
+        let query = params(&[("limit", "100"), ("offset", "7")]).unwrap();
+        assert_eq!((query.limit, query.offset), (100, 7));
+        let errors = params(&[("perpage", "50"), ("status", "closed")]).unwrap_err();
+        assert!(errors.get("perpage").unwrap().contains("Unknown"));
+        assert!(errors.get("status").is_some());
+        let round_trip = TaskQuery { limit: 50, offset: 100, q: "x".into(), ..TaskQuery::default() };
+        assert_eq!(TaskParams::from(&round_trip).parse().unwrap(), round_trip);
     }
 
     #[test]
@@ -438,9 +501,10 @@ mod tests {
     }
 
     #[test]
-    fn the_server_rejects_odd_page_sizes_long_searches_and_inverted_ranges() {
-        let bad = TaskQuery { limit: 30, q: "x".repeat(MAX_SEARCH_LEN + 1), ..TaskQuery::default() };
-        let errors = bad.validate().unwrap_err();
+    fn calls_with_odd_page_sizes_long_searches_and_inverted_ranges_are_refused() {
+        let long = "x".repeat(MAX_SEARCH_LEN + 1);
+        let bad = TaskParams([("per_page", "30"), ("q", long.as_str())].map(|(k, v)| (k.into(), v.into())).into());
+        let errors = bad.parse().unwrap_err();
         assert!(errors.get("per_page").is_some());
         assert!(errors.get("q").is_some());
         let inverted = TaskQuery {
@@ -448,7 +512,7 @@ mod tests {
             due_after: Some(date!(2026 - 02 - 01)),
             ..TaskQuery::default()
         };
-        assert!(inverted.validate().unwrap_err().get("due_after").is_some());
-        assert!(TaskQuery::default().validate().is_ok());
+        assert!(TaskParams::from(&inverted).parse().unwrap_err().get("due_after").is_some());
+        assert!(TaskParams::default().parse().is_ok());
     }
 }

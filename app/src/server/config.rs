@@ -45,11 +45,22 @@ pub struct Config {
     /// A session ends this many hours after sign-in, however active (ASVS
     /// §3.3.2, level 2: 12 hours).
     pub session_absolute_timeout_hours: u64,
-    /// Sign-up and sign-in requests allowed per client IP per minute.
+    /// Sign-up and sign-in requests allowed per client network (an IPv4
+    /// address, an IPv6 /64) per minute.
     pub auth_requests_per_minute_per_ip: u32,
-    /// Sign-in attempts allowed per email address per hour, whether the
-    /// account exists or not (so the limit reveals nothing).
-    pub sign_in_attempts_per_hour_per_email: u32,
+    /// Failed sign-ins for one email from one client network, within the
+    /// window, after which that network must wait (see `auth::lockout`).
+    pub sign_in_failures_per_address: u32,
+    /// Failed sign-ins for one email from all networks together, within
+    /// the window, after which every network that has failed for it waits
+    /// too. Networks without failures are never refused.
+    pub sign_in_failures_per_email: u32,
+    /// The window failures are counted in, in minutes; a network waits
+    /// this long after its last failure.
+    pub sign_in_failure_window_minutes: u64,
+    /// A connection whose client has not taken a write for this many
+    /// seconds is closed (a stalled download, a slow reader).
+    pub response_write_timeout_seconds: u64,
     /// Take the client IP from the last `X-Forwarded-For` hop. Only enable
     /// behind a reverse proxy that sets that header.
     pub trust_proxy_headers: bool,
@@ -66,7 +77,10 @@ impl Default for Config {
             session_idle_timeout_minutes: 30,
             session_absolute_timeout_hours: 12,
             auth_requests_per_minute_per_ip: 30,
-            sign_in_attempts_per_hour_per_email: 10,
+            sign_in_failures_per_address: 5,
+            sign_in_failures_per_email: 50,
+            sign_in_failure_window_minutes: 15,
+            response_write_timeout_seconds: 30,
             trust_proxy_headers: false,
             log_format: LogFormat::Pretty,
         }
@@ -116,6 +130,10 @@ impl PublicOrigin {
 impl Config {
     pub fn session_idle_timeout(&self) -> Duration {
         Duration::from_secs(self.session_idle_timeout_minutes * 60)
+    }
+
+    pub fn response_write_timeout(&self) -> Duration {
+        Duration::from_secs(self.response_write_timeout_seconds.max(1))
     }
 
     pub fn session_absolute_timeout(&self) -> Duration {

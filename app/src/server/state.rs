@@ -21,4 +21,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub public_origin: Arc<PublicOrigin>,
     pub limits: Arc<AuthLimits>,
+    /// Task exports reading a batch at once, at most: a quarter of the pool
+    /// (at least one), so downloads never take every connection.
+    pub export_slots: Arc<tokio::sync::Semaphore>,
 }

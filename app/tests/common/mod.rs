@@ -2,10 +2,14 @@
 
 #![allow(dead_code, reason = "each test binary uses a different part")]
 
+pub mod story;
+
 use app::{
-    model::{DisplayName, Email, OrgName, OrgSummary, Priority, Role, TaskDescription, TaskFields, TaskTitle, UserId},
+    model::{
+        Action, DisplayName, Email, OrgName, OrgSummary, Priority, Role, TaskDescription, TaskFields, TaskTitle, UserId,
+    },
     server::{
-        ctx::OrgCtx,
+        ctx::{Admin, OrgCtx, Writer},
         db::{
             Db, orgs,
             users::{self, NewUser},
@@ -37,15 +41,25 @@ pub async fn team(db: &Db, owner: &str, org: &str) -> Team {
     let (owner_id, summary) = sign_up(db, owner, org).await;
     let (member_id, _) = sign_up(db, &format!("{owner} Member"), &format!("{org} M")).await;
     let (guest_id, _) = sign_up(db, &format!("{owner} Guest"), &format!("{org} G")).await;
-    let owner_ctx = OrgCtx::load(db, owner_id, &summary.slug, Role::Owner).await.unwrap();
-    orgs::add_member(db, &owner_ctx, member_id, Role::Member).await.unwrap();
-    orgs::add_member(db, &owner_ctx, guest_id, Role::Guest).await.unwrap();
+    let owner_ctx = OrgCtx::load(db, owner_id, &summary.slug).await.unwrap();
+    orgs::add_member(db, &admin(&owner_ctx), member_id, Role::Member).await.unwrap();
+    orgs::add_member(db, &admin(&owner_ctx), guest_id, Role::Guest).await.unwrap();
     Team {
-        member: OrgCtx::load(db, member_id, &summary.slug, Role::Member).await.unwrap(),
-        guest: OrgCtx::load(db, guest_id, &summary.slug, Role::Guest).await.unwrap(),
+        member: OrgCtx::load(db, member_id, &summary.slug).await.unwrap(),
+        guest: OrgCtx::load(db, guest_id, &summary.slug).await.unwrap(),
         owner: owner_ctx,
         member_id,
     }
+}
+
+/// The writer's capability of a member (or above).
+pub fn writer(ctx: &OrgCtx) -> Writer {
+    ctx.writer(Action::EditTasks).expect("a Member or above")
+}
+
+/// The admin's capability of an Admin or Owner.
+pub fn admin(ctx: &OrgCtx) -> Admin {
+    ctx.admin(Action::PurgeTasks).expect("an Admin or Owner")
 }
 
 /// Task fields with a title and defaults for the rest.

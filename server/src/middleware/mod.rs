@@ -6,4 +6,5 @@ pub mod form_drafts;
 pub mod origin;
 pub mod request_id;
 pub mod security_headers;
+pub mod server_fn_args;
 pub mod server_fn_status;

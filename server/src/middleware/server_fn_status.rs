@@ -1,36 +1,43 @@
-//! Status codes for malformed server-function calls.
+//! The HTTP status of a failed server function, set in one place.
 //!
-//! When a call cannot even be decoded (a missing or mistyped argument),
-//! Leptos answers before the function body runs, always with 500. The body
-//! is our `AppError::Request` (`{"kind":"request",...}`); this middleware
-//! gives it the status that variant stands for, 400, so a client's mistake
-//! does not look like a server fault.
+//! Leptos answers every server-function error with 500 and a
+//! `serverfnerror` header, the body being our `AppError` as JSON. This
+//! layer reads that body and gives the response the status its variant
+//! stands for (`AppError::status_code`: 401, 403, 404, 409, 422, 429 with
+//! `Retry-After`, 400 for a malformed call), so no server function sets a
+//! status itself. A plain HTML form post is answered by Leptos with a
+//! redirect back to the form instead; that redirect is left alone.
 
+use app::error::AppError;
 use axum::{
     body::{Body, to_bytes},
     extract::Request,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::Response,
 };
 
+/// The header Leptos marks a server-function error response with.
+const SERVER_FN_ERROR: &str = "serverfnerror";
+
 /// Server-function error bodies are a few hundred bytes; anything larger is
-/// passed through untouched.
+/// not ours and passes untouched.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-pub async fn malformed_calls_are_bad_requests(request: Request, next: Next) -> Response {
-    let is_server_fn = request.uri().path().starts_with("/api/");
+pub async fn status_from_app_error(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
-    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+    if !response.headers().contains_key(SERVER_FN_ERROR) || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return response;
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_ERROR_BODY).await else {
-        parts.status = StatusCode::INTERNAL_SERVER_ERROR;
         return Response::from_parts(parts, Body::empty());
     };
-    if bytes.starts_with(br#"{"kind":"request""#) {
-        parts.status = StatusCode::BAD_REQUEST;
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let AppError::RateLimited { retry_after_secs } = err {
+            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

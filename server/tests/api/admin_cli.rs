@@ -67,10 +67,17 @@ async fn promote_admin_flags_an_existing_account_and_rejects_unknown_emails() {
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no account"));
 
-    let created = run(&url, &["create-admin", "--email", "ops@example.com"], "quiet otter lamp harbor 97\n");
-    assert!(created.status.success());
-    let promoted = run(&url, &["promote-admin", "--email", "ops@example.com"], "");
+    // An ordinary account (not made by create-admin, which makes admins).
+    let db = Db::connect(&url, 1).await.unwrap();
+    let email = Email::parse("ops@example.com").unwrap();
+    let name = app::model::DisplayName::parse("Ops").unwrap();
+    let new = users::NewUser { email: &email, display_name: &name, password_hash: "x", is_platform_admin: false };
+    let user = users::insert(&db, new).await.unwrap();
+    assert!(!user.is_platform_admin);
+
+    let promoted = run(&url, &["promote-admin", "--email", "OPS@example.com"], "");
     assert!(promoted.status.success(), "{}", String::from_utf8_lossy(&promoted.stderr));
+    assert!(users::find_by_id(&db, user.id).await.unwrap().unwrap().is_platform_admin);
 }
 
 /// There is no default account: a freshly started app's database holds no
@@ -79,8 +86,11 @@ async fn promote_admin_flags_an_existing_account_and_rejects_unknown_emails() {
 #[tokio::test]
 async fn a_new_database_has_no_account_to_sign_in_with() {
     let app = crate::helpers::spawn_app().await;
-    let Db::Sqlite(pool) = &app.db else { panic!("the test app runs on SQLite") };
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await.unwrap();
+    let count = "SELECT COUNT(*) FROM users";
+    let users: i64 = match &app.db {
+        Db::Sqlite(pool) => sqlx::query_scalar(count).fetch_one(pool).await.unwrap(),
+        Db::Postgres(pool) => sqlx::query_scalar(count).fetch_one(pool).await.unwrap(),
+    };
     assert_eq!(users, 0);
     for email in ["admin@example.com", "root@example.com"] {
         assert_eq!(app.login(email, "correct horse battery staple").await.status(), 401, "{email}");

@@ -187,18 +187,86 @@ async fn signing_out_ends_the_session_for_good() {
     assert_eq!(replay.text().await.unwrap(), "null");
 }
 
+/// Signs in as `email` from the client address `ip` (the app trusts
+/// `X-Forwarded-For` in these tests, as it would behind a proxy).
+async fn login_from(app: &crate::helpers::TestApp, ip: &str, email: &str, password: &str) -> reqwest::Response {
+    client()
+        .post(app.url("/api/login"))
+        .header(header::ACCEPT, "application/json")
+        .header("x-forwarded-for", ip)
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn with_proxy(config: &mut app::server::Config) {
+    config.trust_proxy_headers = true;
+    config.auth_requests_per_minute_per_ip = 1000;
+}
+
 #[tokio::test]
-async fn sign_in_attempts_per_email_are_limited_with_retry_after() {
-    let app = spawn_app_with(|config| config.sign_in_attempts_per_hour_per_email = 3).await;
-    for _ in 0..3 {
-        assert_eq!(app.login("target@example.com", "wrong password here").await.status(), 401);
+async fn failures_lock_out_the_address_they_come_from_and_not_the_owner() {
+    let app = spawn_app_with(with_proxy).await;
+    let ada = Person::new("ada");
+    app.visitor().signed_up(&ada).await;
+
+    for _ in 0..5 {
+        assert_eq!(login_from(&app, "198.51.100.7", &ada.email, "not the password!").await.status(), 401);
     }
-    let limited = app.login("TARGET@example.com", "wrong password here").await;
+    // The guessing address must wait, even with the right password.
+    let limited = login_from(&app, "198.51.100.7", &ada.email.to_uppercase(), &ada.password).await;
     assert_eq!(limited.status(), 429);
     let retry_after: u64 = limited.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
-    assert!(retry_after >= 1);
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
     let body: Value = limited.json().await.unwrap();
     assert_eq!(body["kind"], "rate_limited");
+    // Ada, from her own address, signs in all the same.
+    assert_eq!(login_from(&app, "203.0.113.20", &ada.email, &ada.password).await.status(), 200);
+    // An unknown email is counted and answered exactly the same way.
+    for _ in 0..5 {
+        assert_eq!(login_from(&app, "198.51.100.7", "nobody@example.com", "not the password!").await.status(), 401);
+    }
+    assert_eq!(login_from(&app, "198.51.100.7", "nobody@example.com", "x").await.status(), 429);
+}
+
+#[tokio::test]
+async fn a_successful_sign_in_clears_its_address_count() {
+    let app = spawn_app_with(with_proxy).await;
+    let ada = Person::new("ada");
+    app.visitor().signed_up(&ada).await;
+    for _ in 0..4 {
+        assert_eq!(login_from(&app, "198.51.100.8", &ada.email, "typo in it").await.status(), 401);
+    }
+    assert_eq!(login_from(&app, "198.51.100.8", &ada.email, &ada.password).await.status(), 200);
+    for _ in 0..4 {
+        assert_eq!(login_from(&app, "198.51.100.8", &ada.email, "typo in it").await.status(), 401, "counting anew");
+    }
+    assert_eq!(login_from(&app, "198.51.100.8", &ada.email, &ada.password).await.status(), 200);
+}
+
+#[tokio::test]
+async fn ipv6_clients_are_counted_by_their_64() {
+    let app = spawn_app_with(with_proxy).await;
+    let ada = Person::new("ada");
+    app.visitor().signed_up(&ada).await;
+    for n in 1..=5 {
+        let ip = format!("2001:db8:7:7::{n}");
+        assert_eq!(login_from(&app, &ip, &ada.email, "guessing again").await.status(), 401);
+    }
+    assert_eq!(login_from(&app, "2001:db8:7:7:ffff::1", &ada.email, &ada.password).await.status(), 429, "same /64");
+    assert_eq!(login_from(&app, "2001:db8:7:8::1", &ada.email, &ada.password).await.status(), 200, "another /64");
+
+    // The per-network request rate likewise.
+    let app = spawn_app_with(|config| {
+        config.trust_proxy_headers = true;
+        config.auth_requests_per_minute_per_ip = 2;
+    })
+    .await;
+    assert_eq!(login_from(&app, "2001:db8:9:9::1", "a@example.com", "x").await.status(), 401);
+    assert_eq!(login_from(&app, "2001:db8:9:9::2", "a@example.com", "x").await.status(), 401);
+    assert_eq!(login_from(&app, "2001:db8:9:9::3", "a@example.com", "x").await.status(), 429);
+    assert_eq!(login_from(&app, "2001:db8:9:a::1", "a@example.com", "x").await.status(), 401);
 }
 
 #[tokio::test]
@@ -209,11 +277,27 @@ async fn auth_requests_per_ip_are_limited() {
     assert_eq!(app.login("b@example.com", "x").await.status(), 429);
 }
 
+/// The app's own idle check, not the cookie's lifetime: the session's
+/// record says it was last used 31 minutes ago, while the cookie and the
+/// store's expiry are still valid.
 #[tokio::test]
 async fn a_session_ends_after_the_idle_timeout() {
-    let app = spawn_app_with(|config| config.session_idle_timeout_minutes = 0).await;
-    app.signed_up(&Person::new("idle")).await;
+    use tower_sessions::{SessionStore, session::Id};
+
+    let app = spawn_app().await;
+    let response = app.signup(&Person::new("idle")).await;
+    let cookie = session_cookie(&response).expect("signed in");
+    let id: Id = cookie.split_once('=').unwrap().1.parse().unwrap();
+    assert!(app.current_user().await.is_object(), "signed in to begin with");
+
+    let store = app::server::session_store::SessionDb::for_db(&app.db).await.unwrap();
+    let mut record = store.load(&id).await.unwrap().expect("the session's record");
+    let idle_since = time::OffsetDateTime::now_utc().unix_timestamp() - 31 * 60;
+    record.data.get_mut("auth").expect("signed in")["last_seen_at"] = idle_since.into();
+    store.save(&record).await.unwrap();
+
     assert_eq!(app.current_user().await, Value::Null);
+    assert!(store.load(&id).await.unwrap().is_none(), "the record is deleted, not just ignored");
 }
 
 #[tokio::test]

@@ -1,19 +1,99 @@
 //! Spawning the app and talking to it.
+//!
+//! Each test gets an app of its own with a fresh database: SQLite by
+//! default; PostgreSQL when `TEST_BACKEND=postgres`, on the server
+//! of `TEST_DATABASE_URL` (the run fails if there is none), each test's
+//! database a copy of one migrated template.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use app::server::{Config, db::Db};
+use app::server::{
+    Config,
+    db::{
+        Db,
+        testing::{create_postgres, database_url, drop_database, fresh_postgres, postgres_test_url},
+    },
+};
 use reqwest::{Response, header};
 use secrecy::SecretString;
 use serde_json::Value;
 use server::startup::Application;
 
-/// A running app with its own SQLite database. It derefs to a first
+/// A running app with its own database. It derefs to a first
 /// [`Visitor`]; [`TestApp::visitor`] makes more (other browsers).
 pub struct TestApp {
     visitor: Visitor,
     pub db: Db,
-    _dir: tempfile::TempDir,
+    _storage: Storage,
+}
+
+/// Where a test app's database lives, removed when the test ends.
+enum Storage {
+    Sqlite(#[allow(dead_code, reason = "held for its Drop")] tempfile::TempDir),
+    Postgres { server: String, name: String },
+}
+
+impl Drop for Storage {
+    fn drop(&mut self) {
+        if let Storage::Postgres { server, name } = self {
+            let (server, name) = (server.clone(), name.clone());
+            // Drop runs inside the test's runtime: drop the database from a
+            // thread of its own, and wait for it.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                runtime.block_on(drop_database(&server, &name)).map_err(std::io::Error::other)
+            })
+            .join();
+            if !matches!(dropped, Ok(Ok(()))) {
+                eprintln!("could not drop a test database: {dropped:?}");
+            }
+        }
+    }
+}
+
+/// Whether the HTTP tests run on PostgreSQL (`TEST_BACKEND`).
+pub fn on_postgres() -> bool {
+    match std::env::var("TEST_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("TEST_BACKEND must be sqlite or postgres, not {other:?}"),
+    }
+}
+
+/// The migrated template every PostgreSQL test database is copied from:
+/// made once per test process, named after it. Templates of processes that
+/// are gone are dropped on the way.
+async fn postgres_template(server: &str) -> String {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            use sqlx::{Connection, PgConnection};
+            let mut admin = PgConnection::connect(server).await.expect("the PostgreSQL server of TEST_DATABASE_URL");
+            let stale: Vec<String> =
+                sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'atrium_template_%'")
+                    .fetch_all(&mut admin)
+                    .await
+                    .unwrap();
+            for name in stale {
+                let pid = name.trim_start_matches("atrium_template_").split('_').next().unwrap_or_default();
+                if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                    drop_database(server, &name).await.unwrap();
+                }
+            }
+            admin.close().await.unwrap();
+            let (db, made) = fresh_postgres(server).await.expect("a migrated PostgreSQL database");
+            db.close().await;
+            let template = format!("atrium_template_{}_{}", std::process::id(), uuid::Uuid::new_v4().simple());
+            let mut admin = PgConnection::connect(server).await.unwrap();
+            sqlx::query(&format!(r#"ALTER DATABASE "{made}" RENAME TO "{template}""#))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+            template
+        })
+        .await
+        .clone()
 }
 
 impl std::ops::Deref for TestApp {
@@ -73,10 +153,18 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         server::telemetry::init(app::server::config::LogFormat::Pretty);
     }
-    let dir = tempfile::tempdir().unwrap();
+    let (database_url, storage) = if on_postgres() {
+        let server = postgres_test_url().expect("TEST_BACKEND=postgres needs TEST_DATABASE_URL");
+        let template = postgres_template(&server).await;
+        let name = create_postgres(&server, Some(&template)).await.expect("a test database");
+        (database_url(&server, &name), Storage::Postgres { server, name })
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        (format!("sqlite://{}/atrium.db?mode=rwc", dir.path().display()), Storage::Sqlite(dir))
+    };
     let mut config = Config {
         listen: Some("127.0.0.1:0".parse().unwrap()),
-        database_url: SecretString::from(format!("sqlite://{}/atrium.db?mode=rwc", dir.path().display())),
+        database_url: SecretString::from(database_url),
         ..Config::default()
     };
     configure(&mut config);
@@ -84,7 +172,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { visitor: Visitor { address, client: client() }, db, _dir: dir }
+    TestApp { visitor: Visitor { address, client: client() }, db, _storage: storage }
 }
 
 impl TestApp {
@@ -203,8 +291,9 @@ pub async fn join(app: &TestApp, org: &str, owner: &Person, member: &Person, rol
     };
     let owner = find(&owner.email).await;
     let member = find(&member.email).await;
-    let ctx = OrgCtx::load(&app.db, owner.id, org, app::model::Role::Owner).await.unwrap();
-    orgs::add_member(&app.db, &ctx, member.id, role).await.unwrap();
+    let ctx = OrgCtx::load(&app.db, owner.id, org).await.unwrap();
+    let admin = ctx.admin(app::model::Action::TrashProjects).unwrap();
+    orgs::add_member(&app.db, &admin, member.id, role).await.unwrap();
 }
 
 /// The slug of an organization path (`/o/{slug}`).

@@ -7,6 +7,7 @@ mod helpers;
 mod admin_cli;
 mod auth;
 mod export;
+mod hardening;
 mod pages;
 mod probes;
 mod projects;

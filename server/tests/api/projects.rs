@@ -138,19 +138,62 @@ async fn archived_projects_are_read_only_and_trashed_ones_are_gone_until_restore
         ("create_task", vec![("org", org), ("project", project.as_str()), ("title", "New")]),
         ("set_task_done", vec![("org", org), ("task", task_id), ("done", "true")]),
         ("patch_task", vec![("org", org), ("task", task_id), ("field", "title"), ("value", "Renamed")]),
-        ("bulk_update_tasks", vec![("org", org), ("ids[]", task_id), ("action", "delete")]),
+        ("bulk_update_tasks", vec![("org", org), ("ids[]", task_id), ("action", "trash")]),
+        (
+            "create_cycle",
+            vec![
+                ("org", org),
+                ("project", &project),
+                ("name", "C"),
+                ("starts_on", "2026-11-01"),
+                ("ends_on", "2026-11-02"),
+            ],
+        ),
     ] {
         assert_eq!(app.call(name, &form).await.status(), 409, "{name}");
     }
 
     app.ok("set_project_archived", &[("org", org), ("project", &project), ("archived", "false")]).await;
+    let cycle: Value = app
+        .ok(
+            "create_cycle",
+            &[
+                ("org", org),
+                ("project", &project),
+                ("name", "Sprint"),
+                ("starts_on", "2026-11-01"),
+                ("ends_on", "2026-11-02"),
+            ],
+        )
+        .await;
+    let cycle = cycle["id"].as_str().unwrap();
     app.ok("delete_project", &[("org", org), ("project", &project)]).await;
     let trash: Value = app.ok("list_projects", &[("org", org), ("view", "trash")]).await;
     assert_eq!(trash["total"], 1);
+    // Every read and write of a trashed project's children answers 404,
+    // like another organization's: one readable rule for all of them.
     assert_eq!(app.list_tasks(org, &project, &[]).await.status(), 404);
-    assert_eq!(app.call("get_task", &[("org", org), ("task", task_id)]).await.status(), 200);
+    for (name, form) in [
+        ("get_task", vec![("org", org), ("task", task_id)]),
+        ("list_cycles", vec![("org", org), ("project", project.as_str())]),
+        ("set_task_done", vec![("org", org), ("task", task_id), ("done", "true")]),
+        ("patch_task", vec![("org", org), ("task", task_id), ("field", "title"), ("value", "Renamed")]),
+        ("create_task", vec![("org", org), ("project", project.as_str()), ("title", "New")]),
+        ("bulk_update_tasks", vec![("org", org), ("ids[]", task_id), ("action", "complete")]),
+        (
+            "update_cycle",
+            vec![("org", org), ("cycle", cycle), ("name", "X"), ("starts_on", "2026-11-01"), ("ends_on", "2026-11-02")],
+        ),
+        ("delete_cycle", vec![("org", org), ("cycle", cycle)]),
+    ] {
+        assert_eq!(app.call(name, &form).await.status(), 404, "{name}");
+    }
+    assert_eq!(app.get(&format!("/o/{org}/projects/{project}/tasks.csv")).await.status(), 404);
     app.ok("restore_project", &[("org", org), ("project", &project)]).await;
     assert_eq!(app.titles(org, &project, &[]).await, ["Keep me"]);
+    app.ok("get_task", &[("org", org), ("task", task_id)]).await;
+    let cycles: Value = app.ok("list_cycles", &[("org", org), ("project", &project)]).await;
+    assert_eq!(cycles.as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]

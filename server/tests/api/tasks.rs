@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use crate::helpers::{Person, field_message, join, slug, spawn_app};
+use crate::helpers::{Person, field_error, field_message, join, slug, spawn_app};
 
 /// An organization with one project, as its owner.
 async fn setup(label: &str) -> (crate::helpers::TestApp, String, String) {
@@ -60,8 +60,13 @@ async fn descriptions_are_up_to_2000_characters_and_other_fields_are_checked() {
 #[tokio::test]
 async fn completed_at_is_set_and_cleared_by_the_server_only() {
     let (app, org, project) = setup("done").await;
-    // A client-sent completed_at is not an argument; it is ignored.
-    let task = app.task(&org, &project, &[("title", "Ship"), ("completed_at", "2020-01-01T00:00:00Z")]).await;
+    // A client-sent completed_at is not an argument: refused by name, and
+    // nothing is created.
+    let sent =
+        [("org", org.as_str()), ("project", &project), ("title", "Ship"), ("completed_at", "2020-01-01T00:00:00Z")];
+    assert!(field_error(app.call("create_task", &sent).await, "completed_at").await.contains("Unknown argument"));
+    assert!(app.titles(&org, &project, &[("status", "all")]).await.is_empty());
+    let task = app.task(&org, &project, &[("title", "Ship")]).await;
     assert_eq!(task["completed_at"], Value::Null);
     let id = task["id"].as_str().unwrap();
     let done = app.ok("set_task_done", &[("org", &org), ("task", id), ("done", "true")]).await;
@@ -215,7 +220,9 @@ async fn every_filter_and_sort_works_through_the_listing() {
     let body: Value = bad.json().await.unwrap();
     assert!(field_message(&body, "per_page").is_some());
     let unknown = app.list_tasks(&org, &project, &[("sort", "size")]).await;
-    assert_eq!(unknown.status(), 400, "not a sort at all");
+    assert_eq!(unknown.status(), 422, "not a sort at all");
+    let body: Value = unknown.json().await.unwrap();
+    assert!(field_message(&body, "sort").is_some(), "{body}");
 }
 
 #[tokio::test]
@@ -256,7 +263,7 @@ async fn pagination_reports_total_limit_offset_and_has_more() {
 }
 
 #[tokio::test]
-async fn bulk_actions_complete_reopen_move_assign_and_delete() {
+async fn bulk_actions_complete_reopen_move_assign_and_trash() {
     let (app, org, project) = setup("bulk").await;
     let other = app.project(&org, "Elsewhere").await;
     let me = app.current_user().await["id"].as_str().unwrap().to_owned();
@@ -295,8 +302,9 @@ async fn bulk_actions_complete_reopen_move_assign_and_delete() {
     );
     assert_eq!(affected(bulk("move", ids[2..].to_vec(), vec![("project", other.clone())]).await).await, 2);
     assert_eq!(app.titles(&org, &other, &[("sort", "title"), ("dir", "asc")]).await, ["c", "d"]);
-    assert_eq!(affected(bulk("delete", ids[2..].to_vec(), vec![]).await).await, 2);
+    assert_eq!(affected(bulk("trash", ids[2..].to_vec(), vec![]).await).await, 2);
     assert!(app.titles(&org, &other, &[("status", "all")]).await.is_empty());
+    assert_eq!(app.titles(&org, &other, &[("status", "trash"), ("sort", "title"), ("dir", "asc")]).await, ["c", "d"]);
 
     // Bad requests change nothing.
     assert_eq!(bulk("complete", vec![], vec![]).await.status(), 422);
@@ -359,7 +367,7 @@ async fn any_id_of_another_organization_answers_404_and_changes_nothing() {
         ("create_task", vec![("org", &org), ("project", &project), ("title", "x"), ("labels[]", &their_label)]),
         ("create_task", vec![("org", &org), ("project", &project), ("title", "x"), ("cycle", &their_cycle)]),
         ("patch_task", vec![("org", &org), ("task", &mine), ("field", "assignee"), ("value", &their_user)]),
-        ("bulk_update_tasks", vec![("org", &org), ("action", "delete"), ("ids[]", &mine), ("ids[]", &their_task)]),
+        ("bulk_update_tasks", vec![("org", &org), ("action", "trash"), ("ids[]", &mine), ("ids[]", &their_task)]),
         ("bulk_update_tasks", vec![("org", &org), ("action", "move"), ("ids[]", &mine), ("project", &their_project)]),
         ("bulk_update_tasks", vec![("org", &org), ("action", "assign"), ("ids[]", &mine), ("assignee", &their_user)]),
         ("get_task", vec![("org", &org), ("task", "01234567-89ab-7def-8123-456789abcdef")]),

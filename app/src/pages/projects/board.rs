@@ -16,23 +16,31 @@ use crate::{
         labels::LabelChip,
         pagination::Pager,
     },
-    model::{Page, Task, TaskId, TaskTitle, task::format_date},
+    model::{Action, Page, StatusFilter, Task, TaskId, TaskTitle, task::format_date},
 };
 
 const SMALL_FIELD: &str = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
 const BUTTON: &str =
     "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm text-slate-700 hover:bg-slate-50";
+/// A button whose action deletes: red, so it is not taken for another.
+const DANGER_BUTTON: &str =
+    "rounded-md border border-red-300 bg-white px-2.5 py-1.5 text-sm text-red-700 hover:bg-red-50";
 
 #[component]
 pub fn TaskBoard() -> impl IntoView {
     let state = use_project();
     install_shortcuts(state);
     view! {
-        <Show when=move || state.writable()>
+        <Show when=move || state.writable() && state.query.get().status != StatusFilter::Trash>
             <QuickAdd />
         </Show>
         <Show when=move || state.writable()>
             <BulkBar />
+        </Show>
+        <Show when=move || {
+            state.writable() && state.query.get().status == StatusFilter::Trash && state.org.can(Action::PurgeTasks)
+        }>
+            <EmptyTrash />
         </Show>
         <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading tasks…"</p> }>
             {move || Suspend::new(async move {
@@ -117,8 +125,9 @@ fn BulkBar() -> impl IntoView {
     let bulk: ServerAction<BulkUpdateTasks> = state.bulk;
     let count = move || state.selected.with(|s| s.len());
     let data = move || state.data.get().and_then(Result::ok);
-    let confirm_delete = move |event: ev::MouseEvent| {
-        let message = format!("Delete {} selected task(s) for good?", count());
+    let in_trash = move || state.query.get().status == StatusFilter::Trash;
+    let confirm_purge = move |event: ev::MouseEvent| {
+        let message = format!("Delete {} selected task(s) for good? This cannot be undone.", count());
         if !window().confirm_with_message(&message).unwrap_or(false) {
             event.prevent_default();
         }
@@ -132,6 +141,15 @@ fn BulkBar() -> impl IntoView {
         >
             <input type="hidden" name="org" value=move || state.org.slug.get() />
             <span class="mr-2 text-slate-600" aria-live="polite">{move || format!("{} selected", count())}</span>
+            <Show when=in_trash>
+                <button type="submit" name="action" value="restore" class=BUTTON>"Restore"</button>
+                <Show when=move || state.org.can(Action::PurgeTasks)>
+                    <button type="submit" name="action" value="purge" class=DANGER_BUTTON on:click=confirm_purge>
+                        "Delete forever"
+                    </button>
+                </Show>
+            </Show>
+            <Show when=move || !in_trash()>
             <button type="submit" name="action" value="complete" class=BUTTON>"Complete"</button>
             <button type="submit" name="action" value="reopen" class=BUTTON>"Reopen"</button>
             <label class="sr-only" for="bulk-assignee">"Assign selected to"</label>
@@ -155,14 +173,36 @@ fn BulkBar() -> impl IntoView {
                 }}
             </select>
             <button type="submit" name="action" value="move" class=BUTTON>"Move"</button>
-            <button type="submit" name="action" value="delete" class=format!("{BUTTON} text-red-700") on:click=confirm_delete>
+            <button type="submit" name="action" value="trash" class=DANGER_BUTTON>
                 "Delete"
             </button>
+            </Show>
         </ActionForm>
         <p class="text-xs text-red-700">
             {move || field_error(bulk, "ids").get().or_else(|| field_error(bulk, "project").get())}
         </p>
         <FormError message=form_error(bulk) />
+    }
+}
+
+/// Deletes every task in this project's trash for good (Admins and
+/// Owners), after a confirmation.
+#[component]
+fn EmptyTrash() -> impl IntoView {
+    let state = use_project();
+    let empty = state.empty_trash;
+    let confirm = move |event: ev::MouseEvent| {
+        if !window().confirm_with_message("Delete every task in the trash for good?").unwrap_or(false) {
+            event.prevent_default();
+        }
+    };
+    view! {
+        <ActionForm action=empty attr:class="mt-2">
+            <input type="hidden" name="org" value=move || state.org.slug.get() />
+            <input type="hidden" name="project" value=move || state.project_id.get() />
+            <button type="submit" class=DANGER_BUTTON on:click=confirm>"Empty trash"</button>
+        </ActionForm>
+        <FormError message=form_error(empty) />
     }
 }
 
@@ -235,7 +275,8 @@ fn patch_on_change(state: ProjectState, task: TaskId, field: TaskField) -> impl 
 fn TaskRow(task: Task, index: usize) -> impl IntoView {
     let state = use_project();
     let id = task.id;
-    let writable = state.writable_untracked();
+    let trashed = task.is_trashed();
+    let writable = state.writable_untracked() && !trashed;
     let done = task.is_done();
     let data = state.data.get_untracked().and_then(Result::ok);
     let today = data.as_ref().map(|d| d.today);
@@ -293,16 +334,23 @@ fn TaskRow(task: Task, index: usize) -> impl IntoView {
                     }
                         .into_any()
                 } else {
-                    view! { <span class="text-xs text-slate-500">{if done { "Done" } else { "Open" }}</span> }.into_any()
+                    view! { <span class="pr-2 text-xs text-slate-500">{if done { "Done" } else { "Open" }}</span> }.into_any()
                 }}
             </td>
             <td class="py-2 pr-3">
-                <a
-                    href=panel_href
-                    class=if done { "text-slate-500 line-through hover:underline" } else { "font-medium text-slate-900 hover:underline" }
-                >
-                    {task.title.clone()}
-                </a>
+                {if trashed {
+                    view! { <span class="text-slate-600">{task.title.clone()}</span> }.into_any()
+                } else {
+                    view! {
+                        <a
+                            href=panel_href
+                            class=if done { "text-slate-500 line-through hover:underline" } else { "font-medium text-slate-900 hover:underline" }
+                        >
+                            {task.title.clone()}
+                        </a>
+                    }
+                        .into_any()
+                }}
             </td>
             <td class="py-1.5 pr-3">
                 {if writable {

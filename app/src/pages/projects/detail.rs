@@ -13,7 +13,7 @@ use crate::{
     api::{
         cycles::{CreateCycle, DeleteCycle, list_cycles},
         projects::{ProjectPage as ProjectPageData, RestoreProject, get_project_page},
-        tasks::{BulkUpdateTasks, CreateTask, PatchTask, SetTaskDone, UpdateTask, list_tasks},
+        tasks::{BulkUpdateTasks, CreateTask, EmptyTaskTrash, PatchTask, SetTaskDone, UpdateTask, list_tasks},
     },
     components::{
         errors::PageError,
@@ -21,7 +21,7 @@ use crate::{
         org::{org_href, use_org},
     },
     error::{AppError, FieldErrors},
-    model::{Cycle, Page, Task, TaskId, TaskQuery},
+    model::{Action, Cycle, Page, Task, TaskId, TaskParams, TaskQuery},
 };
 
 /// The link to a project's page showing `query`, with the panel of `task`
@@ -52,6 +52,7 @@ pub struct ProjectState {
     pub patch: ServerAction<PatchTask>,
     pub done: ServerAction<SetTaskDone>,
     pub bulk: ServerAction<BulkUpdateTasks>,
+    pub empty_trash: ServerAction<EmptyTaskTrash>,
     pub create_cycle: ServerAction<CreateCycle>,
     pub delete_cycle: ServerAction<DeleteCycle>,
     /// Tasks ticked for a bulk action.
@@ -76,13 +77,13 @@ impl ProjectState {
 
     /// Whether the tasks may change: a member in an active project.
     pub fn writable(&self) -> bool {
-        self.org.can_edit() && self.data.get().and_then(Result::ok).is_some_and(|data| is_active(&data))
+        self.org.can(Action::EditTasks) && self.data.get().and_then(Result::ok).is_some_and(|data| is_active(&data))
     }
 
     /// [`ProjectState::writable`] without subscribing (for parts rendered
     /// once, such as a row).
     pub fn writable_untracked(&self) -> bool {
-        self.org.role_untracked().at_least(crate::model::Role::Member)
+        self.org.role_untracked().can(Action::EditTasks)
             && self.data.get_untracked().and_then(Result::ok).is_some_and(|data| is_active(&data))
     }
 
@@ -120,6 +121,7 @@ pub fn ProjectPage() -> impl IntoView {
     let patch = ServerAction::<PatchTask>::new();
     let done = ServerAction::<SetTaskDone>::new();
     let bulk = ServerAction::<BulkUpdateTasks>::new();
+    let empty_trash = ServerAction::<EmptyTaskTrash>::new();
     let create_cycle = ServerAction::<CreateCycle>::new();
     let delete_cycle = ServerAction::<DeleteCycle>::new();
     let changes = Memo::new(move |_| {
@@ -128,6 +130,7 @@ pub fn ProjectPage() -> impl IntoView {
             + patch.version().get()
             + done.version().get()
             + bulk.version().get()
+            + empty_trash.version().get()
             + create_cycle.version().get()
             + delete_cycle.version().get()
     });
@@ -136,7 +139,7 @@ pub fn ProjectPage() -> impl IntoView {
         Resource::new(move || (org.slug.get(), project_id.get()), |(slug, project)| get_project_page(slug, project));
     let tasks = Resource::new(
         move || (org.slug.get(), project_id.get(), query.get(), changes.get()),
-        |(slug, project, query, _)| list_tasks(slug, project, query),
+        |(slug, project, query, _)| list_tasks(slug, project, TaskParams::from(&query)),
     );
     let cycles = Resource::new(
         move || (org.slug.get(), project_id.get(), changes.get()),
@@ -157,6 +160,7 @@ pub fn ProjectPage() -> impl IntoView {
         patch,
         done,
         bulk,
+        empty_trash,
         create_cycle,
         delete_cycle,
         selected: RwSignal::new(HashSet::new()),
@@ -250,7 +254,7 @@ fn TrashedProject(page: ProjectPageData) -> impl IntoView {
         <p role="status" class="mt-3 max-w-2xl rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700">
             "This project is in the trash. It will be deleted for good 30 days after it was put there."
         </p>
-        <Show when=move || org.is_admin()>
+        <Show when=move || org.can(Action::TrashProjects)>
             <ActionForm action=restore attr:class="mt-4">
                 <input type="hidden" name="org" value=move || org.slug.get() />
                 <input type="hidden" name="project" value=page.project.id.to_string() />

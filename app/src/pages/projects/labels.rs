@@ -12,7 +12,7 @@ use crate::{
         labels::LabelChip,
         org::use_org,
     },
-    model::{LabelColor, LabelName},
+    model::{Action, LabelColor, LabelName},
 };
 
 #[component]
@@ -46,7 +46,7 @@ pub fn LabelsPanel() -> impl IntoView {
                                     view! {
                                         <li class="flex items-center gap-1">
                                             <LabelChip name=label.name.clone() color=label.color />
-                                            <Show when=move || org.can_edit()>
+                                            <Show when=move || org.can(Action::ManageLabels)>
                                                 <ActionForm action=delete>
                                                     <input type="hidden" name="org" value=move || org.slug.get() />
                                                     <input type="hidden" name="label" value=label_id.to_string() />
@@ -68,7 +68,7 @@ pub fn LabelsPanel() -> impl IntoView {
                         .into_any()
                 })}
             </Transition>
-            <Show when=move || org.can_edit()>
+            <Show when=move || org.can(Action::ManageLabels)>
                 <ActionForm action=create node_ref=form attr:class="mt-4 flex flex-wrap items-start gap-3">
                     <input type="hidden" name="org" value=move || org.slug.get() />
                     <TextField

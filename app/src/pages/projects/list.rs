@@ -16,7 +16,9 @@ use crate::{
         org::{org_href, use_org},
         pagination::Pager,
     },
-    model::{ProjectDescription, ProjectId, ProjectName, ProjectSummary, ProjectView, listing::DEFAULT_PAGE_SIZE},
+    model::{
+        Action, ProjectDescription, ProjectId, ProjectName, ProjectSummary, ProjectView, listing::DEFAULT_PAGE_SIZE,
+    },
 };
 
 const BUTTON: &str =
@@ -72,7 +74,7 @@ pub fn ProjectsPage() -> impl IntoView {
         <div class="max-w-5xl">
             <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Projects"</h1>
             <ViewTabs current=view_mode />
-            <Show when=move || org.can_edit() && view_mode.get() == ProjectView::Active>
+            <Show when=move || org.can(Action::EditProjects) && view_mode.get() == ProjectView::Active>
                 <NewProjectForm create />
             </Show>
             <div class="mt-4">
@@ -282,7 +284,7 @@ fn ProjectRow(
             <td class="py-3 pr-4 align-top tabular-nums" data-testid="done-count">{done_tasks}</td>
             <td class="py-3 align-top">
                 <div class="flex flex-wrap justify-end gap-2">
-                    <Show when=move || org.can_edit() && view != ProjectView::Trash>
+                    <Show when=move || org.can(Action::EditProjects) && view != ProjectView::Trash>
                         <button type="button" class=BUTTON on:click=move |_| editing.set(Some(id))>"Edit"</button>
                         <ActionForm action=archive>
                             {hidden()}
@@ -292,13 +294,13 @@ fn ProjectRow(
                             </button>
                         </ActionForm>
                     </Show>
-                    <Show when=move || org.is_admin() && view != ProjectView::Trash>
+                    <Show when=move || org.can(Action::TrashProjects) && view != ProjectView::Trash>
                         <ActionForm action=delete>
                             {hidden()}
                             <button type="submit" class=format!("{BUTTON} text-red-700")>"Delete"</button>
                         </ActionForm>
                     </Show>
-                    <Show when=move || org.is_admin() && view == ProjectView::Trash>
+                    <Show when=move || org.can(Action::TrashProjects) && view == ProjectView::Trash>
                         <ActionForm action=restore>
                             {hidden()}
                             <button type="submit" class=BUTTON>"Restore"</button>

@@ -2,6 +2,7 @@
 //! on guessing.
 
 pub mod client_ip;
+pub mod lockout;
 pub mod password;
 pub mod rate_limit;
 pub mod session;

@@ -1,26 +1,45 @@
-//! Limits on guessing: per client IP on sign-up and sign-in, and per email
-//! address on sign-in (OWASP ASVS 4.0 §2.2.1, anti-automation).
+//! Request rate limits per client network on sign-up and sign-in (OWASP
+//! ASVS 4.0 §2.2.1, anti-automation). Failed sign-ins per email are
+//! counted separately, in the database (`auth::lockout`).
 //!
-//! The counters live in this process (GCRA buckets from `governor`). With
-//! several app processes behind a balancer each keeps its own, so the
-//! effective limit is multiplied by the process count.
+//! The counters live in this process (GCRA buckets from `governor`, idle
+//! ones forgotten every minute, so memory stays bounded). With several app
+//! processes behind a balancer each keeps its own, so the effective limit
+//! is multiplied by the process count.
 
-use std::{net::IpAddr, num::NonZeroU32};
+use std::{
+    net::{IpAddr, Ipv6Addr},
+    num::NonZeroU32,
+};
 
 use governor::{
     DefaultKeyedRateLimiter, Quota, RateLimiter,
     clock::{Clock, DefaultClock},
 };
 
-use crate::{error::AppError, model::Email};
+use crate::error::AppError;
 
 use super::super::config::Config;
+
+/// The network a client is counted as: an IPv4 address itself, an IPv6
+/// address's /64. One IPv6 subscriber usually holds a whole /64 (RFC 6177
+/// recommends at least that per site), so counting single IPv6 addresses
+/// would give one client 2^64 buckets. IPv4-mapped IPv6 addresses count as
+/// their IPv4 address.
+pub fn client_network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+    }
+}
 
 /// The buckets; see the module docs.
 #[derive(Debug)]
 pub struct AuthLimits {
-    by_ip: DefaultKeyedRateLimiter<IpAddr>,
-    by_email: DefaultKeyedRateLimiter<String>,
+    by_network: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
 }
 
@@ -31,44 +50,27 @@ fn nonzero(n: u32) -> NonZeroU32 {
 impl AuthLimits {
     pub fn new(config: &Config) -> Self {
         Self {
-            by_ip: RateLimiter::keyed(Quota::per_minute(nonzero(config.auth_requests_per_minute_per_ip))),
-            by_email: RateLimiter::keyed(Quota::per_hour(nonzero(config.sign_in_attempts_per_hour_per_email))),
+            by_network: RateLimiter::keyed(Quota::per_minute(nonzero(config.auth_requests_per_minute_per_ip))),
             clock: DefaultClock::default(),
         }
     }
 
-    fn take<K: Clone + std::hash::Hash + Eq>(
-        &self,
-        limiter: &DefaultKeyedRateLimiter<K>,
-        key: &K,
-    ) -> Result<(), AppError> {
-        limiter.check_key(key).map_err(|not_until| {
+    /// Counts one sign-up or sign-in request from `ip`'s network (see
+    /// [`client_network`]; unknown IPs share no bucket and are not limited
+    /// here). `RateLimited` with the seconds to wait when it is spent.
+    pub fn check_ip(&self, ip: Option<IpAddr>) -> Result<(), AppError> {
+        let Some(ip) = ip else { return Ok(()) };
+        self.by_network.check_key(&client_network(ip)).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
             AppError::RateLimited { retry_after_secs: wait.as_secs().max(1) }
         })
     }
 
-    /// Counts one sign-up or sign-in request from `ip` (unknown IPs share
-    /// no bucket and are not limited here).
-    pub fn check_ip(&self, ip: Option<IpAddr>) -> Result<(), AppError> {
-        match ip {
-            Some(ip) => self.take(&self.by_ip, &ip),
-            None => Ok(()),
-        }
-    }
-
-    /// Counts one sign-in attempt for `email`.
-    pub fn check_email(&self, email: &Email) -> Result<(), AppError> {
-        self.take(&self.by_email, &email.as_str().to_owned())
-    }
-
     /// Forgets buckets that are full again, bounding memory. Run
     /// periodically.
     pub fn forget_idle(&self) {
-        self.by_ip.retain_recent();
-        self.by_email.retain_recent();
-        self.by_ip.shrink_to_fit();
-        self.by_email.shrink_to_fit();
+        self.by_network.retain_recent();
+        self.by_network.shrink_to_fit();
     }
 }
 
@@ -76,29 +78,28 @@ impl AuthLimits {
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_email_gets_its_hourly_attempts_then_a_retry_delay() {
-        let config = Config { sign_in_attempts_per_hour_per_email: 2, ..Config::default() };
-        let limits = AuthLimits::new(&config);
-        let email = Email::parse("ada@example.com").unwrap();
-        assert!(limits.check_email(&email).is_ok());
-        assert!(limits.check_email(&email).is_ok());
-        match limits.check_email(&email) {
-            Err(AppError::RateLimited { retry_after_secs }) => assert!((1..=1800).contains(&retry_after_secs)),
-            other => panic!("expected RateLimited, got {other:?}"),
-        }
-        let other = Email::parse("grace@example.com").unwrap();
-        assert!(limits.check_email(&other).is_ok(), "buckets are per email");
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
     }
 
     #[test]
-    fn ips_are_limited_per_minute_and_independently() {
+    fn ipv6_clients_are_counted_by_their_64_and_mapped_ipv4_as_ipv4() {
+        assert_eq!(client_network(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(client_network(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")), ip("2001:db8:1:2::"));
+        assert_ne!(client_network(ip("2001:db8:1:3::1")), ip("2001:db8:1:2::"));
+        assert_eq!(client_network(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
+        assert_eq!(client_network(ip("192.0.2.7")), ip("192.0.2.7"));
+    }
+
+    #[test]
+    fn networks_are_limited_per_minute_and_independently() {
         let config = Config { auth_requests_per_minute_per_ip: 1, ..Config::default() };
         let limits = AuthLimits::new(&config);
-        let a: IpAddr = "192.0.2.1".parse().unwrap();
-        let b: IpAddr = "192.0.2.2".parse().unwrap();
-        assert!(limits.check_ip(Some(a)).is_ok());
-        assert!(matches!(limits.check_ip(Some(a)), Err(AppError::RateLimited { .. })));
-        assert!(limits.check_ip(Some(b)).is_ok());
+        assert!(limits.check_ip(Some(ip("192.0.2.1"))).is_ok());
+        assert!(matches!(limits.check_ip(Some(ip("192.0.2.1"))), Err(AppError::RateLimited { .. })));
+        assert!(limits.check_ip(Some(ip("192.0.2.2"))).is_ok());
+        // Another address of the same IPv6 /64 shares the bucket.
+        assert!(limits.check_ip(Some(ip("2001:db8::1"))).is_ok());
+        assert!(matches!(limits.check_ip(Some(ip("2001:db8::2"))), Err(AppError::RateLimited { .. })));
     }
 }

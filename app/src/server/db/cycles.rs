@@ -4,10 +4,14 @@ use time::Date;
 
 use crate::{
     model::{Cycle, CycleId, CycleName, ProjectId},
-    server::ctx::OrgCtx,
+    server::ctx::{OrgCtx, Writer},
 };
 
-use super::{Db, Timestamp, with_pool};
+use super::{
+    Db, Timestamp,
+    projects::{ProjectAccess, rule},
+    with_pool,
+};
 
 #[derive(Debug, sqlx::FromRow)]
 struct CycleRow {
@@ -34,46 +38,58 @@ impl From<CycleRow> for Cycle {
     }
 }
 
-/// Columns of a cycle with its progress, counted over tasks_org_cycle_idx.
+/// Columns of a cycle with its progress (live tasks only), counted over
+/// tasks_org_cycle_idx.
 const SELECT_CYCLE: &str = "SELECT c.id, c.project_id, c.name, c.starts_on, c.ends_on, \
        (SELECT COUNT(*) FROM tasks t WHERE t.org_id = c.org_id AND t.cycle_id = c.id \
-          AND t.completed_at IS NOT NULL) AS done_tasks, \
-       (SELECT COUNT(*) FROM tasks t WHERE t.org_id = c.org_id AND t.cycle_id = c.id) AS total_tasks \
+          AND t.deleted_at IS NULL AND t.completed_at IS NOT NULL) AS done_tasks, \
+       (SELECT COUNT(*) FROM tasks t WHERE t.org_id = c.org_id AND t.cycle_id = c.id \
+          AND t.deleted_at IS NULL) AS total_tasks \
      FROM cycles c";
 
-/// A project's cycles, earliest first, with progress.
+/// A readable project's cycles, earliest first, with progress (none when
+/// the project is in the trash).
 pub async fn list_for_project(db: &Db, ctx: &OrgCtx, project: ProjectId) -> Result<Vec<Cycle>, sqlx::Error> {
-    let sql = format!("{SELECT_CYCLE} WHERE c.org_id = $1 AND c.project_id = $2 ORDER BY c.starts_on, c.id");
+    let sql = format!(
+        "{SELECT_CYCLE} WHERE c.org_id = $1 AND c.project_id = $2 AND {} ORDER BY c.starts_on, c.id",
+        rule(db.backend(), ProjectAccess::Read, "$1", "$2")
+    );
     let rows = with_pool!(db, pool => {
         sqlx::query_as::<_, CycleRow>(&sql).bind(ctx.org_id()).bind(project).fetch_all(pool).await?
     });
     Ok(rows.into_iter().map(Cycle::from).collect())
 }
 
-/// The cycle, with progress.
+/// The cycle, with progress, when its project is readable.
 pub async fn find(db: &Db, ctx: &OrgCtx, id: CycleId) -> Result<Option<Cycle>, sqlx::Error> {
-    let sql = format!("{SELECT_CYCLE} WHERE c.org_id = $1 AND c.id = $2");
+    let sql = format!(
+        "{SELECT_CYCLE} WHERE c.org_id = $1 AND c.id = $2 AND {}",
+        rule(db.backend(), ProjectAccess::Read, "c.org_id", "c.project_id")
+    );
     let row = with_pool!(db, pool => {
         sqlx::query_as::<_, CycleRow>(&sql).bind(ctx.org_id()).bind(id).fetch_optional(pool).await?
     });
     Ok(row.map(Cycle::from))
 }
 
-/// Creates a cycle in `project` (which the caller has checked belongs to
-/// the organization; the composite foreign key refuses it otherwise).
+/// Creates a cycle in `project`. `None` when the project is not writable
+/// (another organization's, archived or in the trash).
 pub async fn insert(
     db: &Db,
-    ctx: &OrgCtx,
+    ctx: &Writer,
     project: ProjectId,
     name: &CycleName,
     starts_on: Date,
     ends_on: Date,
-) -> Result<Cycle, sqlx::Error> {
+) -> Result<Option<Cycle>, sqlx::Error> {
     let id = CycleId::new();
-    let sql = "INSERT INTO cycles (id, org_id, project_id, name, starts_on, ends_on, created_at, updated_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
-    with_pool!(db, pool => {
-        sqlx::query(sql)
+    let sql = format!(
+        "INSERT INTO cycles (id, org_id, project_id, name, starts_on, ends_on, created_at, updated_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $7 WHERE {}",
+        rule(db.backend(), ProjectAccess::Write, "$2", "$3")
+    );
+    let inserted = with_pool!(db, pool => {
+        sqlx::query(&sql)
             .bind(id)
             .bind(ctx.org_id())
             .bind(project)
@@ -82,9 +98,10 @@ pub async fn insert(
             .bind(ends_on)
             .bind(Timestamp::now())
             .execute(pool)
-            .await?;
+            .await?
+            .rows_affected()
     });
-    Ok(Cycle {
+    Ok((inserted == 1).then(|| Cycle {
         id,
         project_id: project,
         name: name.as_str().to_owned(),
@@ -92,22 +109,26 @@ pub async fn insert(
         ends_on,
         done_tasks: 0,
         total_tasks: 0,
-    })
+    }))
 }
 
-/// Renames or re-dates a cycle. `None` when there is no such cycle.
+/// Renames or re-dates a cycle of a writable project. `None` when there is
+/// no such cycle (or its project is not writable).
 pub async fn update(
     db: &Db,
-    ctx: &OrgCtx,
+    ctx: &Writer,
     id: CycleId,
     name: &CycleName,
     starts_on: Date,
     ends_on: Date,
 ) -> Result<Option<Cycle>, sqlx::Error> {
-    let sql =
-        "UPDATE cycles SET name = $3, starts_on = $4, ends_on = $5, updated_at = $6 WHERE org_id = $1 AND id = $2";
-    with_pool!(db, pool => {
-        sqlx::query(sql)
+    let sql = format!(
+        "UPDATE cycles SET name = $3, starts_on = $4, ends_on = $5, updated_at = $6 \
+         WHERE org_id = $1 AND id = $2 AND {}",
+        rule(db.backend(), ProjectAccess::Write, "cycles.org_id", "cycles.project_id")
+    );
+    let changed = with_pool!(db, pool => {
+        sqlx::query(&sql)
             .bind(ctx.org_id())
             .bind(id)
             .bind(name.as_str())
@@ -115,16 +136,32 @@ pub async fn update(
             .bind(ends_on)
             .bind(Timestamp::now())
             .execute(pool)
-            .await?;
+            .await?
+            .rows_affected()
     });
+    if changed == 0 {
+        return Ok(None);
+    }
     find(db, ctx, id).await
 }
 
-/// Deletes a cycle; its tasks stay, without a cycle. False when there was
-/// no such cycle.
-pub async fn delete(db: &Db, ctx: &OrgCtx, id: CycleId) -> Result<bool, sqlx::Error> {
-    let sql = "DELETE FROM cycles WHERE org_id = $1 AND id = $2";
-    let done =
-        with_pool!(db, pool => sqlx::query(sql).bind(ctx.org_id()).bind(id).execute(pool).await?.rows_affected());
+/// Deletes a cycle of a writable project; its tasks stay, without a cycle
+/// (cleared first, in the same transaction: the tasks' composite foreign
+/// key to the cycle has no `SET NULL` that leaves `org_id` alone on
+/// SQLite). False when there was no such cycle.
+pub async fn delete(db: &Db, ctx: &Writer, id: CycleId) -> Result<bool, sqlx::Error> {
+    let writable = rule(db.backend(), ProjectAccess::Write, "cycles.org_id", "cycles.project_id");
+    let clear = format!(
+        "UPDATE tasks SET cycle_id = NULL WHERE org_id = $1 AND cycle_id = $2 \
+           AND EXISTS (SELECT 1 FROM cycles WHERE cycles.org_id = $1 AND cycles.id = $2 AND {writable})"
+    );
+    let delete = format!("DELETE FROM cycles WHERE org_id = $1 AND id = $2 AND {writable}");
+    let done = with_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query(&clear).bind(ctx.org_id()).bind(id).execute(&mut *tx).await?;
+        let done = sqlx::query(&delete).bind(ctx.org_id()).bind(id).execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        done
+    });
     Ok(done == 1)
 }

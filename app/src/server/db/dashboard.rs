@@ -10,13 +10,16 @@ use crate::{
 
 use super::{
     Db, Timestamp,
+    projects::{ProjectAccess, rule},
     sql::{Sql, bind_args},
     with_pool,
 };
 
-/// Tasks count only while their project is active.
-const IN_ACTIVE_PROJECT: &str = "t.project_id IN (SELECT p.id FROM projects p WHERE p.org_id = t.org_id \
-       AND p.archived_at IS NULL AND p.deleted_at IS NULL)";
+/// Tasks count while they are live and their project is active (the
+/// project rule's `Active` state).
+fn live_in_active_project(db: &Db) -> String {
+    format!("t.deleted_at IS NULL AND {}", rule(db.backend(), ProjectAccess::Active, "t.org_id", "t.project_id"))
+}
 
 #[derive(Debug, sqlx::FromRow)]
 struct AssignedRow {
@@ -30,15 +33,18 @@ struct AssignedRow {
 
 /// Open tasks in active projects.
 pub async fn open_task_count(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
-    let sql =
-        format!("SELECT COUNT(*) FROM tasks t WHERE t.org_id = $1 AND t.completed_at IS NULL AND {IN_ACTIVE_PROJECT}");
+    let sql = format!(
+        "SELECT COUNT(*) FROM tasks t WHERE t.org_id = $1 AND t.completed_at IS NULL AND {}",
+        live_in_active_project(db)
+    );
     with_pool!(db, pool => sqlx::query_scalar(&sql).bind(ctx.org_id()).fetch_one(pool).await)
 }
 
 /// Open tasks in active projects due before `today`.
 pub async fn overdue_count(db: &Db, ctx: &OrgCtx, today: Date) -> Result<i64, sqlx::Error> {
     let sql = format!(
-        "SELECT COUNT(*) FROM tasks t WHERE t.org_id = $1 AND t.completed_at IS NULL AND t.due_on < $2 AND {IN_ACTIVE_PROJECT}"
+        "SELECT COUNT(*) FROM tasks t WHERE t.org_id = $1 AND t.completed_at IS NULL AND t.due_on < $2 AND {}",
+        live_in_active_project(db)
     );
     with_pool!(db, pool => sqlx::query_scalar(&sql).bind(ctx.org_id()).bind(today).fetch_one(pool).await)
 }
@@ -51,13 +57,15 @@ pub async fn open_assigned_to(
     user: UserId,
     limit: u32,
 ) -> Result<Vec<AssignedTask>, sqlx::Error> {
-    let sql = "SELECT t.id, t.title, t.project_id, p.name AS project_name, t.priority, t.due_on \
-               FROM tasks t JOIN projects p ON p.org_id = t.org_id AND p.id = t.project_id \
-               WHERE t.org_id = $1 AND t.assignee_id = $2 AND t.completed_at IS NULL \
-                 AND p.archived_at IS NULL AND p.deleted_at IS NULL \
-               ORDER BY CASE WHEN t.due_on IS NULL THEN 1 ELSE 0 END, t.due_on, t.created_at, t.id LIMIT $3";
+    let sql = format!(
+        "SELECT t.id, t.title, t.project_id, p.name AS project_name, t.priority, t.due_on \
+         FROM tasks t JOIN projects p ON p.org_id = t.org_id AND p.id = t.project_id \
+         WHERE t.org_id = $1 AND t.assignee_id = $2 AND t.completed_at IS NULL AND {} \
+         ORDER BY CASE WHEN t.due_on IS NULL THEN 1 ELSE 0 END, t.due_on, t.id LIMIT $3",
+        live_in_active_project(db)
+    );
     let rows = with_pool!(db, pool => {
-        sqlx::query_as::<_, AssignedRow>(sql)
+        sqlx::query_as::<_, AssignedRow>(&sql)
             .bind(ctx.org_id())
             .bind(user)
             .bind(i64::from(limit))
@@ -99,7 +107,15 @@ pub async fn completed_per_week(db: &Db, ctx: &OrgCtx, week_starts: &[Date]) -> 
             .arg(window[1])
             .push(" THEN 1 ELSE 0 END), 0)");
     }
-    sql.push(" FROM tasks WHERE org_id = ").arg(ctx.org_id());
+    sql.push(" FROM tasks t WHERE t.org_id = ").arg(ctx.org_id());
+    // Work done stays done when its project is archived later: the chart
+    // counts every readable project.
+    sql.push(" AND t.deleted_at IS NULL AND ").push(&rule(
+        db.backend(),
+        ProjectAccess::Read,
+        "t.org_id",
+        "t.project_id",
+    ));
     sql.push(" AND completed_at >= ").arg(bounds[0]).push(" AND completed_at < ").arg(bounds[bounds.len() - 1]);
 
     let counts: Vec<i64> = with_pool!(db, pool => {

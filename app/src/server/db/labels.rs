@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::{
     model::{Label, LabelColor, LabelId, LabelName},
-    server::ctx::OrgCtx,
+    server::ctx::{OrgCtx, Writer},
 };
 
 use super::{
@@ -54,7 +54,7 @@ pub async fn list(db: &Db, ctx: &OrgCtx) -> Result<Vec<Label>, sqlx::Error> {
 }
 
 /// Creates a label.
-pub async fn insert(db: &Db, ctx: &OrgCtx, name: &LabelName, color: LabelColor) -> Result<Label, LabelError> {
+pub async fn insert(db: &Db, ctx: &Writer, name: &LabelName, color: LabelColor) -> Result<Label, LabelError> {
     let id = LabelId::new();
     let now = Timestamp::now();
     let sql = "INSERT INTO labels (id, org_id, name, name_key, color, created_at, updated_at) \
@@ -78,7 +78,7 @@ pub async fn insert(db: &Db, ctx: &OrgCtx, name: &LabelName, color: LabelColor) 
 /// Renames or recolours a label.
 pub async fn update(
     db: &Db,
-    ctx: &OrgCtx,
+    ctx: &Writer,
     id: LabelId,
     name: &LabelName,
     color: LabelColor,
@@ -105,7 +105,7 @@ pub async fn update(
 
 /// Deletes a label (and takes it off every task). False when there was no
 /// such label.
-pub async fn delete(db: &Db, ctx: &OrgCtx, id: LabelId) -> Result<bool, sqlx::Error> {
+pub async fn delete(db: &Db, ctx: &Writer, id: LabelId) -> Result<bool, sqlx::Error> {
     let sql = "DELETE FROM labels WHERE org_id = $1 AND id = $2";
     let done =
         with_pool!(db, pool => sqlx::query(sql).bind(ctx.org_id()).bind(id).execute(pool).await?.rows_affected());

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::{
     model::{Member, OrgId, OrgName, OrgSlug, OrgSummary, Role, UserId},
-    server::ctx::OrgCtx,
+    server::ctx::{Admin, OrgCtx},
 };
 
 use super::{Db, UniqueKey, with_pool};
@@ -70,9 +70,12 @@ macro_rules! insert_in_tx {
                 .collect();
         let slug = $crate::server::db::orgs::first_free_slug(&stem, &taken);
         let id = $crate::model::OrgId::new();
-        sqlx::query("INSERT INTO organizations (id, name, slug, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
+        sqlx::query(
+            "INSERT INTO organizations (id, name, name_key, slug, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+        )
             .bind(id)
             .bind(name.as_str())
+            .bind(name.as_str().to_lowercase())
             .bind(&slug)
             .bind($now)
             .execute(&mut *$tx)
@@ -94,7 +97,11 @@ const SELECT_MEMBERSHIP: &str = "SELECT o.id, o.name, o.slug, m.role \
 
 /// Every organization `user` belongs to, with their role, by name.
 pub async fn list_for_user(db: &Db, user: UserId) -> Result<Vec<OrgSummary>, sqlx::Error> {
-    let sql = format!("{SELECT_MEMBERSHIP} WHERE m.user_id = $1 ORDER BY lower(o.name), o.id");
+    // The one tenant lookup that starts from the person, not the tenant
+    // (memberships_user_id_idx).
+    let sql = format!(
+        "{SELECT_MEMBERSHIP} /* one person, every organization */ WHERE m.user_id = $1 ORDER BY o.name_key, o.id"
+    );
     let rows = with_pool!(db, pool => {
         sqlx::query_as::<_, OrgMembershipRow>(&sql).bind(user).fetch_all(pool).await?
     });
@@ -126,10 +133,11 @@ struct MemberRow {
     role: Role,
 }
 
-/// The organization's members, by name.
+/// The organization's members, by name (the Rust-made `name_key`, so the
+/// order is the same on both backends, non-ASCII names included).
 pub async fn list_members(db: &Db, ctx: &OrgCtx) -> Result<Vec<Member>, sqlx::Error> {
     let sql = "SELECT m.user_id, u.display_name, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id \
-               WHERE m.org_id = $1 ORDER BY lower(u.display_name), u.id";
+               WHERE m.org_id = $1 ORDER BY u.name_key, u.id";
     let rows = with_pool!(db, pool => sqlx::query_as::<_, MemberRow>(sql).bind(ctx.org_id()).fetch_all(pool).await?);
     Ok(rows
         .into_iter()
@@ -145,10 +153,8 @@ pub async fn is_member(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<bool, sqlx
     Ok(count > 0)
 }
 
-/// Adds `user` to the organization with `role`. The caller is an Admin of
-/// it (the context proves membership; the role is checked here).
-pub async fn add_member(db: &Db, ctx: &OrgCtx, user: UserId, role: Role) -> Result<(), crate::error::AppError> {
-    ctx.require(Role::Admin)?;
+/// Adds `user` to the organization with `role`, by an Admin.
+pub async fn add_member(db: &Db, ctx: &Admin, user: UserId, role: Role) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)";
     with_pool!(db, pool => {
         sqlx::query(sql).bind(ctx.org_id()).bind(user).bind(role).bind(super::Timestamp::now()).execute(pool).await?;

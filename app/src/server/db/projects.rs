@@ -5,10 +5,46 @@ use crate::{
         Page, Project, ProjectDescription, ProjectId, ProjectName, ProjectSummary, ProjectView,
         project::TRASH_RETENTION_DAYS,
     },
-    server::ctx::OrgCtx,
+    server::ctx::{Admin, OrgCtx, Writer},
 };
 
-use super::{Db, Timestamp, UniqueKey, with_pool};
+use super::{Backend, Db, Timestamp, UniqueKey, with_pool};
+
+/// What an operation on a project's children (tasks, cycles) needs of the
+/// project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectAccess {
+    /// Reading: the project is the organization's and not in the trash.
+    Read,
+    /// Reading only what is current work (the dashboard's counts): readable
+    /// and not archived.
+    Active,
+    /// Changing: readable and not archived, and on PostgreSQL the project
+    /// row share-locked for the rest of the transaction (see [`rule`]).
+    Write,
+}
+
+/// The one rule for a project's children, as an SQL condition: the project
+/// `project` (an SQL expression, such as `t.project_id` or `$3`) of the
+/// organization `org` allows `access`. Every statement that reads or
+/// changes tasks or cycles includes it, so the rule holds inside the
+/// statement itself, not only in a check made before it.
+///
+/// On PostgreSQL a write also takes a share lock on the project row: an
+/// archive or a trash running at the same moment then either waits for
+/// the write to commit, or commits first and the write (re-checking the
+/// locked row) finds the project no longer writable. SQLite runs one write
+/// at a time, so the condition alone is enough there.
+pub fn rule(backend: Backend, access: ProjectAccess, org: &str, project: &str) -> String {
+    const READABLE: &str = "p.deleted_at IS NULL";
+    const ACTIVE: &str = "p.deleted_at IS NULL AND p.archived_at IS NULL";
+    let (state, lock) = match (access, backend) {
+        (ProjectAccess::Read, _) => (READABLE, ""),
+        (ProjectAccess::Active, _) | (ProjectAccess::Write, Backend::Sqlite) => (ACTIVE, ""),
+        (ProjectAccess::Write, Backend::Postgres) => (ACTIVE, " FOR SHARE OF p"),
+    };
+    format!("EXISTS (SELECT 1 FROM projects p WHERE p.org_id = {org} AND p.id = {project} AND {state}{lock})")
+}
 
 /// Live project names are unique per organization (`projects_org_name_key`,
 /// a partial unique index on `(org_id, name_key)`).
@@ -80,7 +116,7 @@ pub fn name_key(name: &str) -> String {
 /// Creates a project.
 pub async fn insert(
     db: &Db,
-    ctx: &OrgCtx,
+    ctx: &Writer,
     name: &ProjectName,
     description: &ProjectDescription,
 ) -> Result<Project, ProjectError> {
@@ -186,7 +222,7 @@ pub async fn count_active(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
 /// Renames and re-describes a project that is not in the trash.
 pub async fn update(
     db: &Db,
-    ctx: &OrgCtx,
+    ctx: &Writer,
     id: ProjectId,
     name: &ProjectName,
     description: &ProjectDescription,
@@ -217,7 +253,7 @@ async fn reload_if(db: &Db, ctx: &OrgCtx, id: ProjectId, changed: u64) -> Result
 }
 
 /// Archives (or unarchives) a project that is not in the trash.
-pub async fn set_archived(db: &Db, ctx: &OrgCtx, id: ProjectId, archived: bool) -> Result<Project, ProjectError> {
+pub async fn set_archived(db: &Db, ctx: &Writer, id: ProjectId, archived: bool) -> Result<Project, ProjectError> {
     let now = Timestamp::now();
     let sql =
         "UPDATE projects SET archived_at = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL";
@@ -235,7 +271,7 @@ pub async fn set_archived(db: &Db, ctx: &OrgCtx, id: ProjectId, archived: bool) 
 }
 
 /// Moves a project to the trash (its tasks go with it).
-pub async fn trash(db: &Db, ctx: &OrgCtx, id: ProjectId) -> Result<Project, ProjectError> {
+pub async fn trash(db: &Db, ctx: &Admin, id: ProjectId) -> Result<Project, ProjectError> {
     let now = Timestamp::now();
     let sql =
         "UPDATE projects SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL";
@@ -247,7 +283,7 @@ pub async fn trash(db: &Db, ctx: &OrgCtx, id: ProjectId) -> Result<Project, Proj
 
 /// Takes a project out of the trash. `NameTaken` when a live project has
 /// taken its name meanwhile.
-pub async fn restore(db: &Db, ctx: &OrgCtx, id: ProjectId) -> Result<Project, ProjectError> {
+pub async fn restore(db: &Db, ctx: &Admin, id: ProjectId) -> Result<Project, ProjectError> {
     let sql = "UPDATE projects SET deleted_at = NULL, updated_at = $3 \
                WHERE org_id = $1 AND id = $2 AND deleted_at IS NOT NULL";
     let changed = with_pool!(db, pool => {
@@ -269,6 +305,7 @@ pub async fn restore(db: &Db, ctx: &OrgCtx, id: ProjectId) -> Result<Project, Pr
 /// periodically. Returns how many projects went.
 pub async fn purge_expired_trash(db: &Db, now: time::OffsetDateTime) -> Result<u64, sqlx::Error> {
     let cutoff = Timestamp::from(now - time::Duration::days(TRASH_RETENTION_DAYS));
-    let sql = "DELETE FROM projects WHERE deleted_at IS NOT NULL AND deleted_at < $1";
+    let sql =
+        "DELETE FROM projects /* maintenance: every organization */ WHERE deleted_at IS NOT NULL AND deleted_at < $1";
     with_pool!(db, pool => Ok(sqlx::query(sql).bind(cutoff).execute(pool).await?.rows_affected()))
 }

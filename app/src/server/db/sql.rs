@@ -72,6 +72,14 @@ impl Sql {
         self
     }
 
+    /// Adds `value` as the next argument without writing its placeholder,
+    /// and returns the placeholder (`$n`), for text pushed later; a
+    /// placeholder may appear several times.
+    pub fn bind(&mut self, value: impl Into<Arg>) -> String {
+        self.args.push(value.into());
+        format!("${}", self.args.len())
+    }
+
     /// Appends `$a, $b, ...` for each value (callers make sure the list is
     /// not empty: `IN ()` is not SQL).
     pub fn arg_list<T: Into<Arg>>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self {
@@ -135,8 +143,10 @@ mod tests {
     fn placeholders_are_numbered_in_order() {
         let mut sql = Sql::new("SELECT 1 WHERE a = ");
         sql.arg(1_i64).push(" AND b IN (").arg_list(["x", "y"]).push(")");
-        assert_eq!(sql.text(), "SELECT 1 WHERE a = $1 AND b IN ($2, $3)");
-        assert_eq!(sql.args(), [Arg::Int(1), Arg::Text("x".into()), Arg::Text("y".into())]);
+        let c = sql.bind("z");
+        sql.push(&format!(" AND (c = {c} OR d = {c})"));
+        assert_eq!(sql.text(), "SELECT 1 WHERE a = $1 AND b IN ($2, $3) AND (c = $4 OR d = $4)");
+        assert_eq!(sql.args(), [Arg::Int(1), Arg::Text("x".into()), Arg::Text("y".into()), Arg::Text("z".into())]);
     }
 
     #[test]

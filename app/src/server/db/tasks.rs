@@ -1,5 +1,12 @@
 //! `tasks` and `task_labels`: a project's work items.
 //!
+//! Every statement here reads or changes tasks only through the project
+//! rule (`projects::rule`): reads need a readable project (not in the
+//! trash), writes a writable one (not archived either), checked inside the
+//! statement. Deleting a task moves it to the trash (`deleted_at`); it can
+//! be restored, and is deleted for good after 30 days or when an Admin
+//! empties the trash.
+//!
 //! A page of tasks costs three statements whatever its size: the count, the
 //! page (assignee names joined in), and the labels of the page's tasks.
 
@@ -11,14 +18,15 @@ use tokio::sync::mpsc;
 use crate::{
     model::{
         Assignee, AssigneeFilter, CycleId, LabelColor, LabelId, Page, Priority, ProjectId, SortDir, StatusFilter, Task,
-        TaskFields, TaskId, TaskLabel, TaskQuery, TaskSort, UserId,
+        TaskFields, TaskId, TaskLabel, TaskQuery, TaskSort, UserId, project::TRASH_RETENTION_DAYS,
     },
-    server::ctx::OrgCtx,
+    server::ctx::{Admin, OrgCtx, Writer},
 };
 
 use super::{
     Backend, Db, Timestamp,
-    sql::{Sql, bind_args, contains_pattern},
+    projects::{ProjectAccess, rule},
+    sql::{Arg, Sql, bind_args},
     with_pool,
 };
 
@@ -36,6 +44,7 @@ struct TaskRow {
     completed_at: Option<Timestamp>,
     created_at: Timestamp,
     updated_at: Timestamp,
+    deleted_at: Option<Timestamp>,
 }
 
 impl TaskRow {
@@ -57,6 +66,7 @@ impl TaskRow {
             completed_at: self.completed_at.map(Timestamp::into_inner),
             created_at: self.created_at.into_inner(),
             updated_at: self.updated_at.into_inner(),
+            deleted_at: self.deleted_at.map(Timestamp::into_inner),
         }
     }
 }
@@ -69,18 +79,30 @@ struct TaskLabelRow {
     color: LabelColor,
 }
 
-const SELECT_TASK: &str = "SELECT t.id, t.project_id, t.title, t.description, t.priority, t.due_on, \
-       t.assignee_id, u.display_name AS assignee_name, t.cycle_id, t.completed_at, t.created_at, t.updated_at \
-     FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id";
+/// A task write that could not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskWriteError {
+    /// The task's project (or the target project of a move) is no longer
+    /// writable: it was archived or trashed since the caller checked.
+    #[error("the project is archived or in the trash")]
+    NotWritable,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
 
-/// Tasks may change only while their project is neither archived nor in
-/// the trash.
-const IN_WRITABLE_PROJECT: &str = "project_id IN (SELECT p.id FROM projects p WHERE p.org_id = tasks.org_id \
-       AND p.archived_at IS NULL AND p.deleted_at IS NULL)";
+const SELECT_TASK: &str = "SELECT t.id, t.project_id, t.title, t.description, t.priority, t.due_on, \
+       t.assignee_id, u.display_name AS assignee_name, t.cycle_id, t.completed_at, t.created_at, t.updated_at, \
+       t.deleted_at \
+     FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id";
 
 /// Sorting `priority` text by urgency.
 const PRIORITY_RANK: &str = "CASE t.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 \
        WHEN 'low' THEN 1 ELSE 0 END";
+
+/// Due dates stand in for "no due date" so that undated tasks sort last in
+/// either direction.
+const NO_DUE_DATE_ASC: Date = time::macros::date!(9999 - 12 - 31);
+const NO_DUE_DATE_DESC: Date = time::macros::date!(0001 - 01 - 01);
 
 /// What the search matches against: title and description, lowercased the
 /// same way on both backends.
@@ -88,19 +110,74 @@ fn search_text(fields: &TaskFields) -> String {
     format!("{}\n{}", fields.title.as_str().to_lowercase(), fields.description.as_str().to_lowercase())
 }
 
-/// Appends the WHERE conditions of `query` for the tasks of `project`.
-/// `me` resolves the "me" assignee filter, `today` the overdue one.
-fn push_filters(sql: &mut Sql, ctx: &OrgCtx, project: ProjectId, query: &TaskQuery, me: UserId, today: Date) {
-    sql.push(" WHERE t.org_id = ").arg(ctx.org_id()).push(" AND t.project_id = ").arg(project);
-    match query.status {
-        StatusFilter::Open => {
-            sql.push(" AND t.completed_at IS NULL");
+/// The expression a sort orders by before the id (`None`: the id alone).
+///
+/// "Created" orders by id: ids are UUID v7, made when the task is created,
+/// so their order is creation order (to the millisecond, and within one
+/// process exactly).
+fn sort_expr(sort: TaskSort, dir: SortDir) -> Option<String> {
+    match sort {
+        TaskSort::Created => None,
+        TaskSort::Updated => Some("t.updated_at".to_owned()),
+        TaskSort::Due => {
+            let stand_in = if dir == SortDir::Asc { "9999-12-31" } else { "0001-01-01" };
+            Some(format!("COALESCE(t.due_on, '{stand_in}')"))
         }
-        StatusFilter::Done => {
-            sql.push(" AND t.completed_at IS NOT NULL");
-        }
-        StatusFilter::All => {}
+        TaskSort::Priority => Some(PRIORITY_RANK.to_owned()),
+        TaskSort::Title => Some("t.title_key".to_owned()),
     }
+}
+
+/// Where a page starts: after the task `id`, whose sort value was `key`.
+/// Keyset paging: the next page costs the same however deep it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct After {
+    key: Option<Arg>,
+    id: TaskId,
+}
+
+impl After {
+    /// The position just past `task` in a list sorted by `sort`/`dir`.
+    pub fn task(task: &Task, sort: TaskSort, dir: SortDir) -> Self {
+        let key = match sort {
+            TaskSort::Created => None,
+            TaskSort::Updated => Some(Arg::Time(Timestamp::from(task.updated_at))),
+            TaskSort::Due => Some(Arg::Date(task.due_on.unwrap_or(if dir == SortDir::Asc {
+                NO_DUE_DATE_ASC
+            } else {
+                NO_DUE_DATE_DESC
+            }))),
+            TaskSort::Priority => Some(Arg::Int(i64::from(task.priority.rank()))),
+            TaskSort::Title => Some(Arg::Text(task.title.to_lowercase())),
+        };
+        Self { key, id: task.id }
+    }
+}
+
+/// Appends the WHERE conditions of `query` for the tasks of `project`: the
+/// project readable, and the list's filters. `me` resolves the "me"
+/// assignee filter, `today` the overdue one.
+fn push_filters(
+    sql: &mut Sql,
+    backend: Backend,
+    ctx: &OrgCtx,
+    project: ProjectId,
+    query: &TaskQuery,
+    me: UserId,
+    today: Date,
+) {
+    let org = sql.bind(ctx.org_id());
+    let project = sql.bind(project);
+    sql.push(&format!(
+        " WHERE t.org_id = {org} AND t.project_id = {project} AND {}",
+        rule(backend, ProjectAccess::Read, &org, &project)
+    ));
+    match query.status {
+        StatusFilter::Open => sql.push(" AND t.deleted_at IS NULL AND t.completed_at IS NULL"),
+        StatusFilter::Done => sql.push(" AND t.deleted_at IS NULL AND t.completed_at IS NOT NULL"),
+        StatusFilter::All => sql.push(" AND t.deleted_at IS NULL"),
+        StatusFilter::Trash => sql.push(" AND t.deleted_at IS NOT NULL"),
+    };
     match query.assignee {
         Some(AssigneeFilter::Me) => {
             sql.push(" AND t.assignee_id = ").arg(me);
@@ -114,11 +191,11 @@ fn push_filters(sql: &mut Sql, ctx: &OrgCtx, project: ProjectId, query: &TaskQue
         None => {}
     }
     if let Some(label) = query.label {
-        sql.push(" AND t.id IN (SELECT tl.task_id FROM task_labels tl WHERE tl.org_id = ")
-            .arg(ctx.org_id())
-            .push(" AND tl.label_id = ")
-            .arg(label)
-            .push(")");
+        sql.push(&format!(
+            " AND t.id IN (SELECT tl.task_id FROM task_labels tl WHERE tl.org_id = {org} AND tl.label_id = "
+        ))
+        .arg(label)
+        .push(")");
     }
     if let Some(priority) = query.priority {
         sql.push(" AND t.priority = ").arg(priority.as_str());
@@ -134,7 +211,22 @@ fn push_filters(sql: &mut Sql, ctx: &OrgCtx, project: ProjectId, query: &TaskQue
     }
     let words = query.q.trim().to_lowercase();
     if !words.is_empty() {
-        sql.push(" AND t.search_text LIKE ").arg(contains_pattern(&words)).push(" ESCAPE '\\'");
+        sql.push(" AND t.search_text LIKE ").arg(super::sql::contains_pattern(&words)).push(" ESCAPE '\\'");
+    }
+}
+
+/// Appends the keyset condition for a page starting after `after`.
+fn push_after(sql: &mut Sql, query: &TaskQuery, after: &After) {
+    let op = if query.dir == SortDir::Asc { ">" } else { "<" };
+    match (sort_expr(query.sort, query.dir), &after.key) {
+        (Some(expr), Some(key)) => {
+            let key = sql.bind(key.clone());
+            let id = sql.bind(after.id);
+            sql.push(&format!(" AND ({expr}, t.id) {op} ({key}, {id})"));
+        }
+        _ => {
+            sql.push(&format!(" AND t.id {op} ")).arg(after.id);
+        }
     }
 }
 
@@ -144,37 +236,39 @@ fn order_by(query: &TaskQuery) -> String {
         SortDir::Asc => "ASC",
         SortDir::Desc => "DESC",
     };
-    match query.sort {
-        TaskSort::Created => format!(" ORDER BY t.created_at {dir}, t.id {dir}"),
-        TaskSort::Updated => format!(" ORDER BY t.updated_at {dir}, t.id {dir}"),
-        // Without a due date last, in either direction (NULL ordering
-        // differs between the backends, so it is spelled out).
-        TaskSort::Due => format!(" ORDER BY CASE WHEN t.due_on IS NULL THEN 1 ELSE 0 END, t.due_on {dir}, t.id {dir}"),
-        TaskSort::Priority => format!(" ORDER BY {PRIORITY_RANK} {dir}, t.id {dir}"),
-        TaskSort::Title => format!(" ORDER BY t.title_key {dir}, t.id {dir}"),
+    match sort_expr(query.sort, query.dir) {
+        Some(expr) => format!(" ORDER BY {expr} {dir}, t.id {dir}"),
+        None => format!(" ORDER BY t.id {dir}"),
     }
 }
 
 /// The count statement of a listing.
-pub fn count_sql(ctx: &OrgCtx, project: ProjectId, query: &TaskQuery, me: UserId, today: Date) -> Sql {
+pub fn count_sql(backend: Backend, ctx: &OrgCtx, project: ProjectId, query: &TaskQuery, today: Date) -> Sql {
     let mut sql = Sql::new("SELECT COUNT(*) FROM tasks t");
-    push_filters(&mut sql, ctx, project, query, me, today);
+    push_filters(&mut sql, backend, ctx, project, query, ctx.user_id(), today);
     sql
 }
 
-/// The page statement of a listing: `limit` tasks from `offset`.
+/// The page statement of a listing: `limit` tasks from `offset`, or the
+/// `limit` tasks that follow `after` (then `offset` is ignored).
 pub fn page_sql(
+    backend: Backend,
     ctx: &OrgCtx,
     project: ProjectId,
     query: &TaskQuery,
-    me: UserId,
     today: Date,
+    after: Option<&After>,
     limit: u32,
-    offset: u32,
 ) -> Sql {
     let mut sql = Sql::new(SELECT_TASK);
-    push_filters(&mut sql, ctx, project, query, me, today);
-    sql.push(&order_by(query)).push(" LIMIT ").arg(i64::from(limit)).push(" OFFSET ").arg(i64::from(offset));
+    push_filters(&mut sql, backend, ctx, project, query, ctx.user_id(), today);
+    if let Some(after) = after {
+        push_after(&mut sql, query, after);
+    }
+    sql.push(&order_by(query)).push(" LIMIT ").arg(i64::from(limit));
+    if after.is_none() {
+        sql.push(" OFFSET ").arg(i64::from(query.offset));
+    }
     sql
 }
 
@@ -240,7 +334,8 @@ pub async fn filter_ids_exist(db: &Db, ctx: &OrgCtx, query: &TaskQuery) -> Resul
     }
 }
 
-/// A page of the tasks of `project` matching `query`.
+/// A page of the tasks of `project` matching `query`. Empty when the
+/// project is not readable.
 pub async fn list(
     db: &Db,
     ctx: &OrgCtx,
@@ -248,9 +343,8 @@ pub async fn list(
     query: &TaskQuery,
     today: Date,
 ) -> Result<Page<Task>, sqlx::Error> {
-    let me = ctx.user_id();
-    let count = count_sql(ctx, project, query, me, today);
-    let page = page_sql(ctx, project, query, me, today, query.limit, query.offset);
+    let count = count_sql(db.backend(), ctx, project, query, today);
+    let page = page_sql(db.backend(), ctx, project, query, today, None, query.limit);
     let (total, items) = with_pool!(db, pool => {
         let total: i64 = bind_args!(sqlx::query_scalar(count.text()), count.args().iter().cloned())
             .fetch_one(pool)
@@ -261,10 +355,18 @@ pub async fn list(
     Ok(Page::new(items, total, query.limit, query.offset))
 }
 
-/// Streams every task of `project` matching `query` (its page and limit
-/// ignored) into `out`, `batch` at a time, read in one snapshot so paging
-/// neither repeats nor skips a task. Stops early when `out` is closed; a
-/// database error is sent as the last item.
+/// Every task of `project` matching `query` (its page ignored), in its
+/// order, sent into `out` `batch` at a time.
+///
+/// Each batch is one short statement of its own that starts after the
+/// last task of the one before (keyset paging), so an export holds a
+/// database connection only while a batch is read, never while the client
+/// takes its time, and the thousandth batch costs what the first did. A
+/// task changed during a long export shows as it was when its batch was
+/// read. A batch is read only with a permit of `slots`, which bounds how
+/// many exports read at once. Stops early when `out` is closed; a database
+/// error is sent as the last item.
+#[allow(clippy::too_many_arguments, reason = "the export's scope, its batching and its two bounds")]
 pub async fn export(
     db: &Db,
     ctx: &OrgCtx,
@@ -272,39 +374,42 @@ pub async fn export(
     query: &TaskQuery,
     today: Date,
     batch: u32,
+    slots: &tokio::sync::Semaphore,
     out: mpsc::Sender<Result<Vec<Task>, sqlx::Error>>,
 ) {
-    let me = ctx.user_id();
-    let postgres = db.backend() == Backend::Postgres;
-    let result = with_pool!(db, pool => async {
-        let mut tx = pool.begin().await?;
-        if postgres {
-            // SQLite's read transaction is a snapshot already.
-            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
-        }
-        let mut offset = 0;
-        loop {
-            let page = page_sql(ctx, project, query, me, today, batch, offset);
-            let tasks = fetch_tasks!(&mut *tx, ctx, &page);
-            let last = tasks.len() < batch as usize;
-            if tasks.is_empty() || out.send(Ok(tasks)).await.is_err() || last {
-                break;
+    let mut after: Option<After> = None;
+    loop {
+        let page = page_sql(db.backend(), ctx, project, query, today, after.as_ref(), batch);
+        let result = {
+            // Held for the read only, not while the client takes the batch.
+            let Ok(_permit) = slots.acquire().await else { return };
+            with_pool!(db, pool => async { Ok::<_, sqlx::Error>(fetch_tasks!(pool, ctx, &page)) }.await)
+        };
+        let tasks = match result {
+            Ok(tasks) => tasks,
+            Err(err) => {
+                let _closed = out.send(Err(err)).await;
+                return;
             }
-            offset += batch;
+        };
+        let last = tasks.len() < batch as usize;
+        after = tasks.last().map(|task| After::task(task, query.sort, query.dir));
+        if tasks.is_empty() || out.send(Ok(tasks)).await.is_err() || last {
+            return;
         }
-        tx.rollback().await?;
-        Ok::<(), sqlx::Error>(())
-    }
-    .await);
-    if let Err(err) = result {
-        let _closed = out.send(Err(err)).await;
     }
 }
 
-/// One task.
+/// One live task, when its project is readable.
 pub async fn find(db: &Db, ctx: &OrgCtx, id: TaskId) -> Result<Option<Task>, sqlx::Error> {
     let mut sql = Sql::new(SELECT_TASK);
     sql.push(" WHERE t.org_id = ").arg(ctx.org_id()).push(" AND t.id = ").arg(id);
+    sql.push(" AND t.deleted_at IS NULL AND ").push(&rule(
+        db.backend(),
+        ProjectAccess::Read,
+        "t.org_id",
+        "t.project_id",
+    ));
     let mut tasks = with_pool!(db, pool => fetch_tasks!(pool, ctx, &sql));
     Ok(tasks.pop())
 }
@@ -353,43 +458,52 @@ macro_rules! bind_fields {
     }};
 }
 
-/// Creates a task in `project` from `fields`, by `author`. The caller has
-/// checked that the project is writable and that the assignee, cycle and
-/// labels belong to it; the composite foreign keys refuse another
-/// organization's project or labels regardless.
-pub async fn insert(
-    db: &Db,
-    ctx: &OrgCtx,
-    project: ProjectId,
-    fields: &TaskFields,
-    author: UserId,
-) -> Result<Task, sqlx::Error> {
+/// Creates a task in `project` from `fields`, by the writer. The caller has
+/// checked that the assignee, cycle and labels belong to the organization
+/// (and the cycle to the project); the composite foreign keys refuse
+/// another organization's regardless. `NotWritable` when the project is
+/// archived or trashed.
+pub async fn insert(db: &Db, ctx: &Writer, project: ProjectId, fields: &TaskFields) -> Result<Task, TaskWriteError> {
     let id = TaskId::new();
     let now = Timestamp::now();
-    let sql = "INSERT INTO tasks (id, org_id, project_id, title, title_key, description, search_text, priority, \
-                 due_on, assignee_id, cycle_id, created_by, created_at, updated_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)";
-    with_pool!(db, pool => {
+    let sql = format!(
+        "INSERT INTO tasks (id, org_id, project_id, title, title_key, description, search_text, priority, \
+           due_on, assignee_id, cycle_id, created_by, created_at, updated_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13 WHERE {}",
+        rule(db.backend(), ProjectAccess::Write, "$2", "$3")
+    );
+    let inserted = with_pool!(db, pool => {
         let mut tx = pool.begin().await?;
-        bind_fields!(sqlx::query(sql).bind(id).bind(ctx.org_id()).bind(project), fields)
-            .bind(author)
+        let inserted = bind_fields!(sqlx::query(&sql).bind(id).bind(ctx.org_id()).bind(project), fields)
+            .bind(ctx.user_id())
             .bind(now)
             .execute(&mut *tx)
-            .await?;
-        replace_labels!(tx, ctx, id, &fields.labels);
+            .await?
+            .rows_affected();
+        if inserted == 1 {
+            replace_labels!(tx, ctx, id, &fields.labels);
+        }
         tx.commit().await?;
+        inserted
     });
-    find(db, ctx, id).await?.ok_or(sqlx::Error::RowNotFound)
+    if inserted == 0 {
+        return Err(TaskWriteError::NotWritable);
+    }
+    find(db, ctx, id).await?.ok_or(TaskWriteError::NotWritable)
 }
 
-/// Writes every field of a task. `None` when there is no such task.
-pub async fn update(db: &Db, ctx: &OrgCtx, id: TaskId, fields: &TaskFields) -> Result<Option<Task>, sqlx::Error> {
-    let sql = "UPDATE tasks SET title = $3, title_key = $4, description = $5, search_text = $6, priority = $7, \
-                 due_on = $8, assignee_id = $9, cycle_id = $10, updated_at = $11 \
-               WHERE org_id = $1 AND id = $2";
+/// Writes every field of a live task in a writable project. `None` when
+/// there is no such task (or its project is not writable).
+pub async fn update(db: &Db, ctx: &Writer, id: TaskId, fields: &TaskFields) -> Result<Option<Task>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE tasks SET title = $3, title_key = $4, description = $5, search_text = $6, priority = $7, \
+           due_on = $8, assignee_id = $9, cycle_id = $10, updated_at = $11 \
+         WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL AND {}",
+        rule(db.backend(), ProjectAccess::Write, "tasks.org_id", "tasks.project_id")
+    );
     let changed = with_pool!(db, pool => {
         let mut tx = pool.begin().await?;
-        let changed = bind_fields!(sqlx::query(sql).bind(ctx.org_id()).bind(id), fields)
+        let changed = bind_fields!(sqlx::query(&sql).bind(ctx.org_id()).bind(id), fields)
             .bind(Timestamp::now())
             .execute(&mut *tx)
             .await?
@@ -406,37 +520,82 @@ pub async fn update(db: &Db, ctx: &OrgCtx, id: TaskId, fields: &TaskFields) -> R
     find(db, ctx, id).await
 }
 
-/// Of `ids`: how many are tasks of this organization, and how many of
-/// those are in a writable (neither archived nor trashed) project.
-pub async fn count_found_and_writable(db: &Db, ctx: &OrgCtx, ids: &[TaskId]) -> Result<(i64, i64), sqlx::Error> {
+/// Which tasks a bulk action is for: live ones, or those in the trash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    Live,
+    Trashed,
+}
+
+impl Lifecycle {
+    fn condition(self, alias: &str) -> String {
+        match self {
+            Lifecycle::Live => format!("{alias}.deleted_at IS NULL"),
+            Lifecycle::Trashed => format!("{alias}.deleted_at IS NOT NULL"),
+        }
+    }
+}
+
+/// Of `ids`: how many are `lifecycle` tasks of this organization in a
+/// readable project, and how many of those are in a writable one.
+pub async fn count_found_and_writable(
+    db: &Db,
+    ctx: &OrgCtx,
+    ids: &[TaskId],
+    lifecycle: Lifecycle,
+) -> Result<(i64, i64), sqlx::Error> {
     if ids.is_empty() {
         return Ok((0, 0));
     }
     let mut sql = Sql::new(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN p.archived_at IS NULL AND p.deleted_at IS NULL THEN 1 ELSE 0 END), 0) \
-         FROM tasks t JOIN projects p ON p.org_id = t.org_id AND p.id = t.project_id WHERE t.org_id = ",
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN p.archived_at IS NULL THEN 1 ELSE 0 END), 0) \
+         FROM tasks t JOIN projects p ON p.org_id = t.org_id AND p.id = t.project_id \
+         WHERE p.deleted_at IS NULL AND t.org_id = ",
     );
-    sql.arg(ctx.org_id()).push(" AND t.id IN (").arg_list(ids.iter().copied()).push(")");
+    sql.arg(ctx.org_id())
+        .push(" AND ")
+        .push(&lifecycle.condition("t"))
+        .push(" AND t.id IN (")
+        .arg_list(ids.iter().copied())
+        .push(")");
     with_pool!(db, pool => {
         bind_args!(sqlx::query_as::<_, (i64, i64)>(sql.text()), sql.args().iter().cloned()).fetch_one(pool).await
     })
 }
 
-/// Runs `UPDATE tasks SET <set> WHERE` the task is one of `ids`, of this
-/// organization, in a writable project. `set` writes the SET clause.
-async fn update_many(db: &Db, ctx: &OrgCtx, ids: &[TaskId], set: impl FnOnce(&mut Sql)) -> Result<u64, sqlx::Error> {
+/// The WHERE clause of a bulk change: the task is one of `ids`, of this
+/// organization, `lifecycle`, in a writable project.
+fn push_bulk_target(sql: &mut Sql, backend: Backend, ctx: &OrgCtx, ids: &[TaskId], lifecycle: Lifecycle) {
+    sql.push(" WHERE org_id = ")
+        .arg(ctx.org_id())
+        .push(" AND ")
+        .push(&lifecycle.condition("tasks"))
+        .push(" AND ")
+        .push(&rule(backend, ProjectAccess::Write, "tasks.org_id", "tasks.project_id"))
+        .push(" AND id IN (")
+        .arg_list(ids.iter().copied())
+        .push(")");
+}
+
+/// Runs `UPDATE tasks SET <set>` on the bulk target (see
+/// [`push_bulk_target`]). `set` writes the SET clause and may return one
+/// more condition for the WHERE clause.
+async fn update_many(
+    db: &Db,
+    ctx: &Writer,
+    ids: &[TaskId],
+    lifecycle: Lifecycle,
+    set: impl FnOnce(&mut Sql) -> Option<String>,
+) -> Result<u64, sqlx::Error> {
     if ids.is_empty() {
         return Ok(0);
     }
     let mut sql = Sql::new("UPDATE tasks SET ");
-    set(&mut sql);
-    sql.push(" WHERE org_id = ")
-        .arg(ctx.org_id())
-        .push(" AND ")
-        .push(IN_WRITABLE_PROJECT)
-        .push(" AND id IN (")
-        .arg_list(ids.iter().copied())
-        .push(")");
+    let condition = set(&mut sql);
+    push_bulk_target(&mut sql, db.backend(), ctx, ids, lifecycle);
+    if let Some(condition) = condition {
+        sql.push(" AND ").push(&condition);
+    }
     with_pool!(db, pool => {
         Ok(bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(pool).await?.rows_affected())
     })
@@ -444,52 +603,95 @@ async fn update_many(db: &Db, ctx: &OrgCtx, ids: &[TaskId], set: impl FnOnce(&mu
 
 /// Completes (`done`) or reopens the tasks. Completing sets
 /// `completed_at` to now on open tasks only; reopening clears it.
-pub async fn set_completed(db: &Db, ctx: &OrgCtx, ids: &[TaskId], done: bool) -> Result<u64, sqlx::Error> {
+pub async fn set_completed(db: &Db, ctx: &Writer, ids: &[TaskId], done: bool) -> Result<u64, sqlx::Error> {
     let now = Timestamp::now();
-    update_many(db, ctx, ids, |sql| {
+    update_many(db, ctx, ids, Lifecycle::Live, |sql| {
         if done {
             sql.push("completed_at = COALESCE(completed_at, ").arg(now).push("), updated_at = ").arg(now);
         } else {
             sql.push("completed_at = NULL, updated_at = ").arg(now);
         }
+        None
     })
     .await
 }
 
 /// Moves the tasks to `project`, taking them out of their cycles (a cycle
-/// belongs to one project).
-pub async fn move_to_project(db: &Db, ctx: &OrgCtx, ids: &[TaskId], project: ProjectId) -> Result<u64, sqlx::Error> {
-    update_many(db, ctx, ids, |sql| {
-        sql.push("project_id = ").arg(project).push(", cycle_id = NULL, updated_at = ").arg(Timestamp::now());
+/// belongs to one project). The target must be writable too, checked in
+/// the same statement.
+pub async fn move_to_project(db: &Db, ctx: &Writer, ids: &[TaskId], project: ProjectId) -> Result<u64, sqlx::Error> {
+    let backend = db.backend();
+    update_many(db, ctx, ids, Lifecycle::Live, |sql| {
+        let target = sql.bind(project);
+        sql.push(&format!("project_id = {target}, cycle_id = NULL, updated_at = ")).arg(Timestamp::now());
+        Some(rule(backend, ProjectAccess::Write, "tasks.org_id", &target))
     })
     .await
 }
 
 /// Assigns the tasks to `assignee`, or unassigns them (`None`).
-pub async fn assign(db: &Db, ctx: &OrgCtx, ids: &[TaskId], assignee: Option<UserId>) -> Result<u64, sqlx::Error> {
-    update_many(db, ctx, ids, |sql| {
+pub async fn assign(db: &Db, ctx: &Writer, ids: &[TaskId], assignee: Option<UserId>) -> Result<u64, sqlx::Error> {
+    update_many(db, ctx, ids, Lifecycle::Live, |sql| {
         match assignee {
             Some(user) => sql.push("assignee_id = ").arg(user),
             None => sql.push("assignee_id = NULL"),
         };
         sql.push(", updated_at = ").arg(Timestamp::now());
+        None
     })
     .await
 }
 
-/// Deletes the tasks (and their label links) for good.
-pub async fn delete(db: &Db, ctx: &OrgCtx, ids: &[TaskId]) -> Result<u64, sqlx::Error> {
+/// Moves live tasks to the trash.
+pub async fn trash(db: &Db, ctx: &Writer, ids: &[TaskId]) -> Result<u64, sqlx::Error> {
+    let now = Timestamp::now();
+    update_many(db, ctx, ids, Lifecycle::Live, |sql| {
+        let now = sql.bind(now);
+        sql.push(&format!("deleted_at = {now}, updated_at = {now}"));
+        None
+    })
+    .await
+}
+
+/// Takes tasks out of the trash.
+pub async fn restore(db: &Db, ctx: &Writer, ids: &[TaskId]) -> Result<u64, sqlx::Error> {
+    update_many(db, ctx, ids, Lifecycle::Trashed, |sql| {
+        sql.push("deleted_at = NULL, updated_at = ").arg(Timestamp::now());
+        None
+    })
+    .await
+}
+
+/// Deletes trashed tasks for good (with their label links).
+pub async fn purge(db: &Db, ctx: &Admin, ids: &[TaskId]) -> Result<u64, sqlx::Error> {
     if ids.is_empty() {
         return Ok(0);
     }
-    let mut sql = Sql::new("DELETE FROM tasks WHERE org_id = ");
-    sql.arg(ctx.org_id())
-        .push(" AND ")
-        .push(IN_WRITABLE_PROJECT)
-        .push(" AND id IN (")
-        .arg_list(ids.iter().copied())
-        .push(")");
+    let mut sql = Sql::new("DELETE FROM tasks");
+    push_bulk_target(&mut sql, db.backend(), ctx, ids, Lifecycle::Trashed);
     with_pool!(db, pool => {
         Ok(bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(pool).await?.rows_affected())
     })
+}
+
+/// Empties the trash of `project` (a writable project): every trashed task
+/// of it is deleted for good.
+pub async fn empty_trash(db: &Db, ctx: &Admin, project: ProjectId) -> Result<u64, sqlx::Error> {
+    let sql = format!(
+        "DELETE FROM tasks WHERE org_id = $1 AND project_id = $2 AND deleted_at IS NOT NULL AND {}",
+        rule(db.backend(), ProjectAccess::Write, "$1", "$2")
+    );
+    with_pool!(db, pool => {
+        Ok(sqlx::query(&sql).bind(ctx.org_id()).bind(project).execute(pool).await?.rows_affected())
+    })
+}
+
+/// Deletes for good every task (of any organization) that has been in the
+/// trash for more than [`TRASH_RETENTION_DAYS`] at `now`. Maintenance, not
+/// a tenant action. Returns how many went.
+pub async fn purge_expired_trash(db: &Db, now: time::OffsetDateTime) -> Result<u64, sqlx::Error> {
+    let cutoff = Timestamp::from(now - time::Duration::days(TRASH_RETENTION_DAYS));
+    let sql =
+        "DELETE FROM tasks /* maintenance: every organization */ WHERE deleted_at IS NOT NULL AND deleted_at < $1";
+    with_pool!(db, pool => Ok(sqlx::query(sql).bind(cutoff).execute(pool).await?.rows_affected()))
 }

@@ -8,28 +8,62 @@ use super::{ConnectError, Db};
 /// The PostgreSQL server to test against, from `TEST_DATABASE_URL`, when
 /// that is a `postgres:` URL. CI sets it; without it the PostgreSQL half of
 /// the tests is skipped (and says so).
+///
+/// # Panics
+/// When `TEST_REQUIRE_POSTGRES` is set (CI sets it) and there is no such
+/// URL: a run that asked for both backends fails rather than quietly
+/// testing one.
 pub fn postgres_test_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL").ok().filter(|url| url.starts_with("postgres:") || url.starts_with("postgresql:"))
+    let url = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| url.starts_with("postgres:") || url.starts_with("postgresql:"));
+    if url.is_none() && std::env::var_os("TEST_REQUIRE_POSTGRES").is_some() {
+        panic!("TEST_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not a postgres:// URL");
+    }
+    url
 }
 
 /// A migrated database of its own on the server at `server_url`, named
 /// `atrium_test_<uuid>`. Drop it with [`drop_postgres`] when done.
 pub async fn fresh_postgres(server_url: &str) -> Result<(Db, String), ConnectError> {
-    let name = format!("atrium_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(server_url).await?;
-    admin.execute(format!(r#"CREATE DATABASE "{name}""#).as_str()).await?;
-    admin.close().await?;
+    let name = create_postgres(server_url, None).await?;
     let db = Db::connect(&with_database(server_url, &name), 4).await?;
     db.migrate().await.map_err(|e| ConnectError::Sqlx(e.into()))?;
     Ok((db, name))
 }
 
-/// Closes `db` and drops the database `name` made by [`fresh_postgres`].
-pub async fn drop_postgres(db: Db, server_url: &str, name: &str) -> Result<(), sqlx::Error> {
-    db.close().await;
+/// Creates an empty database `atrium_test_<uuid>` on the server at
+/// `server_url`, a copy of `template` when given, and returns its name.
+pub async fn create_postgres(server_url: &str, template: Option<&str>) -> Result<String, sqlx::Error> {
+    let name = format!("atrium_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(server_url).await?;
+    let statement = match template {
+        // A small template copies fastest file by file.
+        Some(template) => format!(r#"CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY"#),
+        None => format!(r#"CREATE DATABASE "{name}""#),
+    };
+    admin.execute(statement.as_str()).await?;
+    admin.close().await?;
+    Ok(name)
+}
+
+/// The URL of database `name` on the server at `server_url`.
+pub fn database_url(server_url: &str, name: &str) -> String {
+    with_database(server_url, name)
+}
+
+/// Drops the database `name` on the server at `server_url`, closing any
+/// connection still open to it.
+pub async fn drop_database(server_url: &str, name: &str) -> Result<(), sqlx::Error> {
     let mut admin = PgConnection::connect(server_url).await?;
     admin.execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str()).await?;
     admin.close().await
+}
+
+/// Closes `db` and drops the database `name` made by [`fresh_postgres`].
+pub async fn drop_postgres(db: Db, server_url: &str, name: &str) -> Result<(), sqlx::Error> {
+    db.close().await;
+    drop_database(server_url, name).await
 }
 
 /// `url` with its database (the path) replaced by `name`; the query string

@@ -83,8 +83,8 @@ impl CreateUserError {
 }
 
 const INSERT_USER: &str = "INSERT INTO users \
-     (id, email, display_name, password_hash, is_platform_admin, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+     (id, email, display_name, name_key, password_hash, is_platform_admin, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 const SELECT_USER: &str = "SELECT id, email, display_name, password_hash, is_platform_admin, \
      created_at, updated_at FROM users";
@@ -95,11 +95,18 @@ macro_rules! bind_user {
             .bind($row.id)
             .bind(&$row.email)
             .bind(&$row.display_name)
+            .bind(name_key(&$row.display_name))
             .bind(&$row.password_hash)
             .bind($row.is_platform_admin)
             .bind($row.created_at)
             .bind($row.updated_at)
     };
+}
+
+/// The key a person's name is sorted and compared by: Unicode lowercase,
+/// made here so both backends agree (SQLite's `lower()` folds ASCII only).
+pub fn name_key(display_name: &str) -> String {
+    display_name.to_lowercase()
 }
 
 /// Creates an account that belongs to no organization (the platform-admin

@@ -1,0 +1,94 @@
+//! The permission matrix: which role may do what in an organization.
+//!
+//! This is the one place the rules live. The server asks it before it hands
+//! out a capability (`server::ctx::OrgCtx::writer` and friends), and the UI
+//! asks it to hide what a role cannot do, so the two cannot disagree. A
+//! test walks every cell of the matrix through HTTP for every role.
+
+use serde::{Deserialize, Serialize};
+
+use super::Role;
+
+/// Something a member may or may not do, named for the person doing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Read projects, tasks, cycles, labels, the dashboard and the member
+    /// list (names and roles).
+    ViewWork,
+    /// See members' email addresses. Guests see names only.
+    ViewMemberEmails,
+    /// Create, edit, archive and unarchive projects.
+    EditProjects,
+    /// Create and edit tasks, complete and reopen them, move and assign
+    /// them, put them in the trash and take them out again.
+    EditTasks,
+    /// Create, edit and delete a project's cycles.
+    ManageCycles,
+    /// Create, rename, recolour and delete the organization's labels.
+    ManageLabels,
+    /// Move a project to the trash, restore it from there.
+    TrashProjects,
+    /// Delete trashed tasks for good (empty the trash) before the 30 days
+    /// are up: as final as trashing a project, so the same role.
+    PurgeTasks,
+}
+
+impl Action {
+    /// Every action, in the order of the matrix.
+    pub const ALL: [Action; 8] = [
+        Action::ViewWork,
+        Action::ViewMemberEmails,
+        Action::EditProjects,
+        Action::EditTasks,
+        Action::ManageCycles,
+        Action::ManageLabels,
+        Action::TrashProjects,
+        Action::PurgeTasks,
+    ];
+
+    /// The lowest role allowed to do this; every higher role may too.
+    ///
+    /// Guests read; Members create and edit the work; Admins also manage
+    /// what is hard to undo and the organization itself; Owners also
+    /// transfer ownership and delete the organization.
+    pub const fn min_role(self) -> Role {
+        match self {
+            Action::ViewWork => Role::Guest,
+            Action::ViewMemberEmails
+            | Action::EditProjects
+            | Action::EditTasks
+            | Action::ManageCycles
+            | Action::ManageLabels => Role::Member,
+            Action::TrashProjects | Action::PurgeTasks => Role::Admin,
+        }
+    }
+}
+
+impl Role {
+    /// Whether this role may do `action` (see [`Action::min_role`]).
+    pub fn can(self, action: Action) -> bool {
+        self.at_least(action.min_role())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn higher_roles_may_do_everything_lower_roles_may() {
+        for action in Action::ALL {
+            let allowed: Vec<bool> = Role::ALL.iter().map(|role| role.can(action)).collect();
+            // Role::ALL is highest first: once a role may not, no lower may.
+            assert!(allowed.windows(2).all(|pair| pair[0] || !pair[1]), "{action:?}: {allowed:?}");
+            assert!(Role::Owner.can(action), "owners may do everything: {action:?}");
+        }
+    }
+
+    #[test]
+    fn guests_only_read_and_see_no_emails() {
+        let guest: Vec<Action> = Action::ALL.into_iter().filter(|a| Role::Guest.can(*a)).collect();
+        assert_eq!(guest, [Action::ViewWork]);
+    }
+}

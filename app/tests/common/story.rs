@@ -1,0 +1,623 @@
+//! The repository story: one walk through every repository function, with
+//! the semantics that could drift between backends pinned down. Run on
+//! SQLite and PostgreSQL by `repository.rs`, and on SQLite under a
+//! statement recorder by `statements.rs`, which checks the query plan of
+//! every statement it runs.
+
+use app::{
+    error::AppError,
+    model::{
+        AssigneeFilter, CycleName, DisplayName, Email, LabelColor, LabelName, OrgName, Page, Priority,
+        ProjectDescription, ProjectName, ProjectView, Role, SortDir, StatusFilter, Task, TaskDescription, TaskQuery,
+        TaskSort, UserId,
+    },
+    server::{
+        ctx::OrgCtx,
+        db::{
+            Db, Timestamp, cycles, dashboard, labels, orgs,
+            projects::{self, ProjectError},
+            tasks::{self, Lifecycle, TaskWriteError},
+            users::{self, CreateUserError, NewUser},
+        },
+        session_store::SessionDb,
+    },
+};
+use time::macros::date;
+use tower_sessions::{
+    SessionStore,
+    session::{Id, Record},
+};
+
+use super::{admin, fields, team, with, writer};
+
+fn email(s: &str) -> Email {
+    Email::parse(s).unwrap()
+}
+
+fn name(s: &str) -> DisplayName {
+    DisplayName::parse(s).unwrap()
+}
+
+fn org(s: &str) -> OrgName {
+    OrgName::parse(s).unwrap()
+}
+
+fn new_user<'a>(email: &'a Email, display_name: &'a DisplayName) -> NewUser<'a> {
+    NewUser {
+        email,
+        display_name,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+        is_platform_admin: false,
+    }
+}
+
+/// Every repository function, in one walk.
+pub async fn run(db: &Db) {
+    accounts(db).await;
+    work(db).await;
+    sign_in_failures(db).await;
+}
+
+async fn accounts(db: &Db) {
+    // --- users ---------------------------------------------------------
+    let ada_email = email("ada@example.com");
+    let ada_name = name("Ada Lovelace");
+    let (ada, acme) = users::insert_with_organization(db, new_user(&ada_email, &ada_name), &org("Acme Rockets"))
+        .await
+        .expect("sign-up");
+    assert_eq!(acme.slug, "acme-rockets");
+    assert_eq!(acme.role, Role::Owner);
+
+    let found = users::find_by_email(db, &email("ADA@example.com")).await.unwrap().expect("found by email");
+    assert_eq!(found.id, ada.id);
+    // Timestamps read back exactly as written, on both backends.
+    assert_eq!(found.created_at, ada.created_at);
+    assert_eq!(found.password_hash, ada.password_hash);
+    let by_id = users::find_by_id(db, ada.id).await.unwrap().expect("found by id");
+    assert_eq!(by_id.email, "ada@example.com");
+    assert!(users::find_by_id(db, UserId::new()).await.unwrap().is_none());
+    assert!(users::find_by_email(db, &email("nobody@example.com")).await.unwrap().is_none());
+
+    // The same email, in any case, cannot sign up twice; and the failed
+    // sign-up leaves no organization behind.
+    let again =
+        users::insert_with_organization(db, new_user(&email("Ada@Example.com"), &ada_name), &org("Ghost Org")).await;
+    assert!(matches!(again, Err(CreateUserError::EmailTaken)), "{again:?}");
+    let dup = users::insert(db, new_user(&ada_email, &ada_name)).await;
+    assert!(matches!(dup, Err(CreateUserError::EmailTaken)), "{dup:?}");
+
+    // A second organization of the same name gets the next free slug.
+    let grace_email = email("grace@example.com");
+    let grace_name = name("Grace Hopper");
+    let (grace, acme2) =
+        users::insert_with_organization(db, new_user(&grace_email, &grace_name), &org("ACME rockets!")).await.unwrap();
+    assert_eq!(acme2.slug, "acme-rockets-2");
+
+    // Platform admins: created without an organization, or promoted.
+    let root_email = email("root@example.com");
+    let root =
+        users::insert(db, NewUser { is_platform_admin: true, ..new_user(&root_email, &name("Root")) }).await.unwrap();
+    assert!(users::find_by_id(db, root.id).await.unwrap().unwrap().is_platform_admin);
+    assert!(users::set_platform_admin(db, &grace_email, true).await.unwrap());
+    assert!(users::find_by_id(db, grace.id).await.unwrap().unwrap().is_platform_admin);
+    assert!(!users::set_platform_admin(db, &email("nobody@example.com"), true).await.unwrap());
+
+    // --- organizations and memberships -----------------------------------
+    let ada_orgs = orgs::list_for_user(db, ada.id).await.unwrap();
+    assert_eq!(ada_orgs, vec![acme.clone()]);
+    assert!(orgs::list_for_user(db, root.id).await.unwrap().is_empty());
+    assert!(
+        !orgs::list_for_user(db, ada.id).await.unwrap().iter().any(|o| o.name == "Ghost Org"),
+        "the failed sign-up created no organization"
+    );
+
+    let slug = app::model::OrgSlug::parse(&acme.slug).unwrap();
+    assert_eq!(orgs::find_membership(db, ada.id, &slug).await.unwrap(), Some(acme.clone()));
+    assert_eq!(orgs::find_membership(db, grace.id, &slug).await.unwrap(), None, "not a member");
+
+    // --- OrgCtx: the key to tenant-scoped functions ----------------------
+    let ctx = OrgCtx::load(db, ada.id, &acme.slug).await.unwrap();
+    assert_eq!(ctx.role(), Role::Owner);
+    assert_eq!(ctx.org_id(), acme.id);
+    assert_eq!(orgs::member_count(db, &ctx).await.unwrap(), 1);
+    for (user, slug) in [(grace.id, acme.slug.as_str()), (ada.id, "no-such-org"), (ada.id, "Not A Slug")] {
+        let denied = OrgCtx::load(db, user, slug).await;
+        assert!(matches!(denied, Err(AppError::NotFound)), "{slug}: {denied:?}");
+    }
+    let grace_ctx = OrgCtx::load(db, grace.id, &acme2.slug).await.unwrap();
+    assert_eq!(orgs::member_count(db, &grace_ctx).await.unwrap(), 1);
+    assert!(orgs::is_member(db, &ctx, ada.id).await.unwrap());
+    assert!(!orgs::is_member(db, &ctx, grace.id).await.unwrap(), "a member of another organization only");
+    assert!(!orgs::is_member(db, &ctx, UserId::new()).await.unwrap());
+
+    // Members are listed by the Rust-made name key: bytewise order of the
+    // Unicode-lowercased name on both backends ("éa" before "Émile", which
+    // SQL's ASCII-only lower() would put the other way round).
+    for (who, display) in [("emile@example.com", "Émile"), ("ea@example.com", "éa"), ("bo@example.com", "bo")] {
+        let (email, display) = (email(who), name(display));
+        let user = users::insert(db, new_user(&email, &display)).await.unwrap();
+        orgs::add_member(db, &super::admin(&ctx), user.id, Role::Member).await.unwrap();
+    }
+    let members = orgs::list_members(db, &ctx).await.unwrap();
+    let names: Vec<&str> = members.iter().map(|m| m.display_name.as_str()).collect();
+    assert_eq!(names, ["Ada Lovelace", "bo", "éa", "Émile"]);
+    assert_eq!(members[0].role, Role::Owner);
+    let mine: Vec<String> = orgs::list_for_user(db, ada.id).await.unwrap().into_iter().map(|o| o.slug).collect();
+    assert_eq!(mine, ["acme-rockets"]);
+
+    // --- sessions live in the same database -------------------------------
+    let sessions = SessionDb::for_db(db).await.unwrap();
+    let mut record = Record {
+        id: Id::default(),
+        data: [("auth".to_owned(), serde_json::json!({ "user_id": ada.id }))].into_iter().collect(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    sessions.create(&mut record).await.unwrap();
+    let loaded = sessions.load(&record.id).await.unwrap().expect("session saved");
+    assert_eq!(loaded.data, record.data);
+    sessions.delete(&record.id).await.unwrap();
+    assert!(sessions.load(&record.id).await.unwrap().is_none());
+
+    db.ping().await.unwrap();
+}
+
+fn pname(s: &str) -> ProjectName {
+    ProjectName::parse(s).unwrap()
+}
+
+fn desc(s: &str) -> ProjectDescription {
+    ProjectDescription::parse(s).unwrap()
+}
+
+fn titles(page: &Page<Task>) -> Vec<&str> {
+    page.items.iter().map(|t| t.title.as_str()).collect()
+}
+
+/// Projects, labels, cycles, tasks, the trash and the dashboard: every
+/// repository function of the work feature, with the semantics that could
+/// drift between backends (uniqueness, ordering, NULLs, search) pinned
+/// down, and the project rule shown to hold inside the statements
+/// themselves (the functions are called directly, without the checks the
+/// server functions make first).
+async fn work(db: &Db) {
+    let acme = team(db, "Wren", "Acme").await;
+    let globex = team(db, "Gus", "Globex").await;
+    let ctx = &admin(&acme.owner);
+    let theirs = &admin(&globex.owner);
+
+    // --- projects --------------------------------------------------------
+    let website = projects::insert(db, ctx, &pname("Website"), &desc("The site")).await.unwrap();
+    assert!(matches!(projects::insert(db, ctx, &pname("WEBSITE"), &desc("")).await, Err(ProjectError::NameTaken)));
+    // Another organization may use the same name.
+    let their_site = projects::insert(db, theirs, &pname("Website"), &desc("")).await.unwrap();
+    for name in ["beta", "Alpha", "Émile", "zulu"] {
+        projects::insert(db, ctx, &pname(name), &desc("")).await.unwrap();
+    }
+    let page = projects::list(db, ctx, ProjectView::Active, 25, 0).await.unwrap();
+    let names: Vec<&str> = page.items.iter().map(|p| p.project.name.as_str()).collect();
+    // Bytewise order of the lowercased name, on both backends.
+    assert_eq!(names, ["Alpha", "beta", "Website", "zulu", "Émile"]);
+    assert_eq!((page.total, page.has_more), (5, false));
+    let second = projects::list(db, ctx, ProjectView::Active, 2, 2).await.unwrap();
+    assert_eq!(second.items.len(), 2);
+    assert!(second.has_more);
+    assert_eq!(projects::find(db, ctx, their_site.id).await.unwrap(), None, "another tenant's project");
+    assert_eq!(projects::count_active(db, ctx).await.unwrap(), 5);
+
+    let renamed = projects::update(db, ctx, website.id, &pname("Web site"), &desc("New")).await.unwrap();
+    assert_eq!((renamed.name.as_str(), renamed.description.as_str()), ("Web site", "New"));
+    assert!(matches!(
+        projects::update(db, ctx, their_site.id, &pname("X"), &desc("")).await,
+        Err(ProjectError::NotFound)
+    ));
+
+    let zulu = page.items.iter().find(|p| p.project.name == "zulu").unwrap().project.id;
+    assert!(projects::set_archived(db, ctx, zulu, true).await.unwrap().archived_at.is_some());
+    assert_eq!(projects::list(db, ctx, ProjectView::Archived, 25, 0).await.unwrap().total, 1);
+    assert_eq!(projects::count_active(db, ctx).await.unwrap(), 4);
+    assert!(projects::set_archived(db, ctx, zulu, false).await.unwrap().archived_at.is_none());
+
+    let trashed = projects::trash(db, ctx, zulu).await.unwrap();
+    assert!(trashed.deleted_at.is_some());
+    assert_eq!(projects::list(db, ctx, ProjectView::Trash, 25, 0).await.unwrap().items[0].project.id, zulu);
+    // A trashed name is free again, and then its project cannot come back
+    // under it.
+    let new_zulu = projects::insert(db, ctx, &pname("Zulu"), &desc("")).await.unwrap();
+    assert!(matches!(projects::restore(db, ctx, zulu).await, Err(ProjectError::NameTaken)));
+    projects::update(db, ctx, new_zulu.id, &pname("Zulu two"), &desc("")).await.unwrap();
+    assert!(projects::restore(db, ctx, zulu).await.unwrap().deleted_at.is_none());
+    projects::trash(db, ctx, zulu).await.unwrap();
+    assert!(matches!(projects::update(db, ctx, zulu, &pname("Q"), &desc("")).await, Err(ProjectError::NotFound)));
+    let live: Vec<_> = projects::list_live(db, ctx).await.unwrap().into_iter().map(|p| p.id).collect();
+    assert!(!live.contains(&zulu) && live.contains(&website.id));
+
+    // --- labels ----------------------------------------------------------
+    let bug = labels::insert(db, ctx, &LabelName::parse("bug").unwrap(), LabelColor::Red).await.unwrap();
+    let ux = labels::insert(db, ctx, &LabelName::parse("UX").unwrap(), LabelColor::Teal).await.unwrap();
+    assert!(matches!(
+        labels::insert(db, ctx, &LabelName::parse("BUG").unwrap(), LabelColor::Gray).await,
+        Err(labels::LabelError::NameTaken)
+    ));
+    let their_label = labels::insert(db, theirs, &LabelName::parse("bug").unwrap(), LabelColor::Red).await.unwrap();
+    assert_eq!(labels::list(db, ctx).await.unwrap().iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["bug", "UX"]);
+    assert!(labels::all_exist(db, ctx, &[bug.id, ux.id, bug.id]).await.unwrap());
+    assert!(!labels::all_exist(db, ctx, &[bug.id, their_label.id]).await.unwrap());
+    let ux = labels::update(db, ctx, ux.id, &LabelName::parse("Design").unwrap(), LabelColor::Purple).await.unwrap();
+    assert!(matches!(
+        labels::update(db, ctx, their_label.id, &LabelName::parse("x").unwrap(), LabelColor::Red).await,
+        Err(labels::LabelError::NotFound)
+    ));
+
+    // --- cycles ----------------------------------------------------------
+    let cycle = |name: &str| CycleName::parse(name).unwrap();
+    let sprint = cycles::insert(db, ctx, website.id, &cycle("Sprint 1"), date!(2026 - 11 - 16), date!(2026 - 11 - 29))
+        .await
+        .unwrap()
+        .expect("a writable project");
+    let later = cycles::insert(db, ctx, website.id, &cycle("Sprint 0"), date!(2026 - 11 - 02), date!(2026 - 11 - 15))
+        .await
+        .unwrap()
+        .expect("a writable project");
+    let listed = cycles::list_for_project(db, ctx, website.id).await.unwrap();
+    assert_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), [later.id, sprint.id], "by start date");
+    assert_eq!(cycles::find(db, &globex.owner, sprint.id).await.unwrap(), None);
+    assert_eq!(
+        cycles::insert(db, theirs, website.id, &cycle("Stolen"), date!(2026 - 11 - 01), date!(2026 - 11 - 02))
+            .await
+            .unwrap(),
+        None,
+        "another organization's project"
+    );
+    let renamed =
+        cycles::update(db, ctx, later.id, &cycle("Sprint zero"), date!(2026 - 11 - 01), date!(2026 - 11 - 14))
+            .await
+            .unwrap()
+            .expect("updated");
+    assert_eq!(
+        (renamed.name.as_str(), renamed.starts_on, renamed.ends_on),
+        ("Sprint zero", date!(2026 - 11 - 01), date!(2026 - 11 - 14))
+    );
+    let stolen = cycles::update(db, theirs, later.id, &cycle("Stolen"), date!(2026 - 11 - 01), date!(2026 - 11 - 02))
+        .await
+        .unwrap();
+    assert_eq!(stolen, None, "another organization's cycle is not found");
+    assert_eq!(cycles::find(db, ctx, later.id).await.unwrap().unwrap().name, "Sprint zero");
+
+    // --- tasks -----------------------------------------------------------
+    let today = date!(2026 - 11 - 21);
+    let me = acme.member_id;
+    let author = &writer(&acme.member);
+    let specs: Vec<app::model::TaskFields> = vec![
+        with("banana", |f| {
+            f.priority = Priority::Low;
+            f.due_on = Some(date!(2026 - 11 - 25));
+            f.labels = vec![bug.id, ux.id];
+            f.cycle = Some(sprint.id);
+        }),
+        with("Apple", |f| {
+            f.priority = Priority::Urgent;
+            f.due_on = Some(date!(2026 - 11 - 20));
+            f.assignee = Some(me);
+            f.description = TaskDescription::parse("Crunchy 50% off").unwrap();
+        }),
+        with("cherry", |f| {
+            f.priority = Priority::Medium;
+            f.labels = vec![bug.id];
+            f.cycle = Some(sprint.id);
+        }),
+        with("éclair", |f| {
+            f.priority = Priority::High;
+            f.due_on = Some(date!(2026 - 11 - 22));
+            f.assignee = Some(me);
+        }),
+        fields("date 500 off"),
+    ];
+    let mut created = Vec::new();
+    for spec in &specs {
+        created.push(tasks::insert(db, author, website.id, spec).await.unwrap());
+    }
+    let banana = &created[0];
+    assert_eq!(banana.labels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["bug", "Design"]);
+    assert_eq!(created[1].assignee.as_ref().unwrap().display_name, "Wren Member");
+    assert_eq!(tasks::find(db, &globex.owner, banana.id).await.unwrap(), None);
+
+    // The database itself refuses references across tenants: another
+    // organization's cycle, a person who is not a member, another
+    // organization's project.
+    let their_project = projects::insert(db, theirs, &pname("Theirs"), &desc("")).await.unwrap();
+    let their_cycle =
+        cycles::insert(db, theirs, their_project.id, &cycle("Theirs"), date!(2026 - 11 - 01), date!(2026 - 11 - 02))
+            .await
+            .unwrap()
+            .unwrap();
+    for (what, spec) in [
+        ("another organization's cycle", with("x", |f| f.cycle = Some(their_cycle.id))),
+        ("a non-member assignee", with("x", |f| f.assignee = Some(globex.member_id))),
+    ] {
+        let refused = tasks::insert(db, author, website.id, &spec).await;
+        assert!(matches!(refused, Err(TaskWriteError::Db(ref e)) if e.as_database_error().is_some()), "{what}");
+    }
+    assert!(matches!(
+        tasks::insert(db, author, their_project.id, &fields("x")).await,
+        Err(TaskWriteError::NotWritable)
+    ));
+
+    let member = &acme.member;
+    let list = |query: TaskQuery| async move { tasks::list(db, member, website.id, &query, today).await.unwrap() };
+    let q = |edit: fn(&mut TaskQuery)| {
+        let mut query = TaskQuery { status: StatusFilter::All, ..TaskQuery::default() };
+        edit(&mut query);
+        query
+    };
+
+    // Sorts, each way; ties and NULLs are placed the same on both backends.
+    assert_eq!(
+        titles(&list(q(|q| q.sort = TaskSort::Created)).await),
+        ["date 500 off", "éclair", "cherry", "Apple", "banana"]
+    );
+    assert_eq!(
+        titles(&list(q(|q| (q.sort, q.dir) = (TaskSort::Created, SortDir::Asc))).await),
+        ["banana", "Apple", "cherry", "éclair", "date 500 off"]
+    );
+    assert_eq!(
+        titles(&list(q(|q| (q.sort, q.dir) = (TaskSort::Title, SortDir::Asc))).await),
+        ["Apple", "banana", "cherry", "date 500 off", "éclair"]
+    );
+    assert_eq!(
+        titles(&list(q(|q| (q.sort, q.dir) = (TaskSort::Title, SortDir::Desc))).await),
+        ["éclair", "date 500 off", "cherry", "banana", "Apple"]
+    );
+    assert_eq!(
+        titles(&list(q(|q| (q.sort, q.dir) = (TaskSort::Due, SortDir::Asc))).await),
+        ["Apple", "éclair", "banana", "cherry", "date 500 off"],
+        "undated last, and among them by id in the same direction"
+    );
+    assert_eq!(
+        titles(&list(q(|q| (q.sort, q.dir) = (TaskSort::Due, SortDir::Desc))).await),
+        ["banana", "éclair", "Apple", "date 500 off", "cherry"],
+        "undated last in this direction too"
+    );
+    assert_eq!(
+        titles(&list(q(|q| (q.sort, q.dir) = (TaskSort::Priority, SortDir::Desc))).await),
+        ["Apple", "éclair", "cherry", "banana", "date 500 off"]
+    );
+    assert_eq!(titles(&list(q(|q| (q.sort, q.dir) = (TaskSort::Priority, SortDir::Asc))).await)[0], "date 500 off");
+
+    // Filters, one at a time.
+    assert_eq!(list(q(|q| q.assignee = Some(AssigneeFilter::Me))).await.total, 2, "me is the member reading");
+    assert_eq!(list(q(|q| q.assignee = Some(AssigneeFilter::Nobody))).await.total, 3);
+    let by_user = TaskQuery { assignee: Some(AssigneeFilter::User(me)), ..q(|_| {}) };
+    assert_eq!(list(by_user).await.total, 2);
+    let by_label = TaskQuery { label: Some(bug.id), ..q(|_| {}) };
+    assert_eq!(titles(&list(by_label).await), ["cherry", "banana"]);
+    assert_eq!(titles(&list(q(|q| q.priority = Some(Priority::Urgent))).await), ["Apple"]);
+    let due_range =
+        TaskQuery { due_after: Some(date!(2026 - 11 - 20)), due_before: Some(date!(2026 - 11 - 22)), ..q(|_| {}) };
+    assert_eq!(titles(&list(due_range).await), ["éclair", "Apple"], "both ends inclusive");
+    assert_eq!(titles(&list(q(|q| q.overdue = true)).await), ["Apple"], "due before today and open");
+    assert_eq!(titles(&list(q(|q| q.q = "CRUNCHY".into())).await), ["Apple"], "description, any case");
+    assert_eq!(titles(&list(q(|q| q.q = "ÉCLAIR".into())).await), ["éclair"], "non-ASCII case folding");
+    assert_eq!(titles(&list(q(|q| q.q = "50%".into())).await), ["Apple"], "% is literal");
+    assert_eq!(list(q(|q| q.q = "_".into())).await.total, 0, "_ is literal");
+
+    // Pagination arithmetic.
+    let page = list(q(|q| (q.limit, q.offset) = (2, 0))).await;
+    assert_eq!((page.items.len(), page.total, page.has_more), (2, 5, true));
+    let last = list(q(|q| (q.limit, q.offset) = (2, 4))).await;
+    assert_eq!((last.items.len(), last.has_more), (1, false));
+    let beyond = list(q(|q| (q.limit, q.offset) = (2, 10))).await;
+    assert_eq!((beyond.items.len(), beyond.total, beyond.has_more), (0, 5, false));
+
+    // Export: keyset batches in the list's order, for every sort and both
+    // directions, each batch its own statement.
+    let slots = tokio::sync::Semaphore::new(1);
+    for sort in TaskSort::ALL {
+        for dir in [SortDir::Asc, SortDir::Desc] {
+            let query = TaskQuery { sort, dir, ..q(|_| {}) };
+            let (sender, mut receiver) = tokio::sync::mpsc::channel(8);
+            tasks::export(db, ctx, website.id, &query, today, 2, &slots, sender).await;
+            let mut exported = Vec::new();
+            while let Some(batch) = receiver.recv().await {
+                let batch = batch.unwrap();
+                assert!(batch.len() <= 2);
+                exported.extend(batch.into_iter().map(|t| t.title));
+            }
+            assert_eq!(exported, titles(&list(query).await), "{sort:?} {dir:?}");
+        }
+    }
+
+    // Complete and reopen: completed_at is set once and cleared.
+    let ids = [created[0].id, created[2].id];
+    assert_eq!(tasks::set_completed(db, ctx, &ids, true).await.unwrap(), 2);
+    let done_at = tasks::find(db, ctx, ids[0]).await.unwrap().unwrap().completed_at.unwrap();
+    assert_eq!(tasks::set_completed(db, ctx, &ids, true).await.unwrap(), 2);
+    assert_eq!(tasks::find(db, ctx, ids[0]).await.unwrap().unwrap().completed_at.unwrap(), done_at, "kept");
+    assert_eq!(titles(&list(TaskQuery { status: StatusFilter::Done, ..q(|_| {}) }).await), ["cherry", "banana"]);
+    assert_eq!(list(TaskQuery::default()).await.total, 3, "the default is open tasks");
+    let progress = cycles::find(db, ctx, sprint.id).await.unwrap().unwrap();
+    assert_eq!((progress.done_tasks, progress.total_tasks), (2, 2));
+    tasks::set_completed(db, ctx, &ids[..1], false).await.unwrap();
+    assert!(tasks::find(db, ctx, ids[0]).await.unwrap().unwrap().completed_at.is_none());
+
+    // Full update, including labels and clearing.
+    let mut edit = specs[0].clone();
+    edit.title = app::model::TaskTitle::parse("Banana split").unwrap();
+    edit.labels = vec![ux.id];
+    edit.due_on = None;
+    let updated = tasks::update(db, ctx, banana.id, &edit).await.unwrap().unwrap();
+    assert_eq!((updated.title.as_str(), updated.due_on, updated.labels.len()), ("Banana split", None, 1));
+    assert_eq!(tasks::update(db, theirs, banana.id, &edit).await.unwrap(), None, "another tenant's task");
+
+    // Bulk: counts, moves (leaving the cycle), assigns.
+    let all: Vec<_> = created.iter().map(|t| t.id).collect();
+    assert_eq!(tasks::count_found_and_writable(db, ctx, &all, Lifecycle::Live).await.unwrap(), (5, 5));
+    assert_eq!(tasks::count_found_and_writable(db, ctx, &all, Lifecycle::Trashed).await.unwrap(), (0, 0));
+    assert_eq!(tasks::count_found_and_writable(db, &globex.owner, &all, Lifecycle::Live).await.unwrap(), (0, 0));
+    let alpha = projects::list_live(db, ctx).await.unwrap().into_iter().find(|p| p.name == "Alpha").unwrap();
+    assert_eq!(tasks::move_to_project(db, ctx, &[banana.id], their_project.id).await.unwrap(), 0, "not theirs");
+    assert_eq!(tasks::move_to_project(db, ctx, &[banana.id], alpha.id).await.unwrap(), 1);
+    let moved = tasks::find(db, ctx, banana.id).await.unwrap().unwrap();
+    assert_eq!((moved.project_id, moved.cycle_id), (alpha.id, None));
+    assert_eq!(tasks::assign(db, ctx, &all, None).await.unwrap(), 5);
+    assert_eq!(list(q(|q| q.assignee = Some(AssigneeFilter::Nobody))).await.total, 4);
+    assert_eq!(tasks::assign(db, ctx, &[created[4].id], Some(me)).await.unwrap(), 1);
+
+    // The writable rule holds inside every writing statement: an archived
+    // project's tasks and cycles refuse every change, even called directly.
+    projects::set_archived(db, ctx, alpha.id, true).await.unwrap();
+    let in_archive = [banana.id];
+    assert_eq!(
+        tasks::count_found_and_writable(db, ctx, &[banana.id, created[1].id], Lifecycle::Live).await.unwrap(),
+        (2, 1)
+    );
+    assert!(matches!(tasks::insert(db, ctx, alpha.id, &fields("late")).await, Err(TaskWriteError::NotWritable)));
+    assert_eq!(tasks::update(db, ctx, banana.id, &edit).await.unwrap(), None);
+    assert_eq!(tasks::set_completed(db, ctx, &in_archive, true).await.unwrap(), 0);
+    assert_eq!(tasks::assign(db, ctx, &in_archive, Some(me)).await.unwrap(), 0);
+    assert_eq!(tasks::trash(db, ctx, &in_archive).await.unwrap(), 0);
+    assert_eq!(tasks::move_to_project(db, ctx, &[created[1].id], alpha.id).await.unwrap(), 0, "into an archive");
+    assert_eq!(
+        cycles::insert(db, ctx, alpha.id, &cycle("Late"), date!(2026 - 11 - 01), date!(2026 - 11 - 02)).await.unwrap(),
+        None
+    );
+    assert_eq!(tasks::find(db, ctx, banana.id).await.unwrap().unwrap().title, "Banana split", "still readable");
+    projects::set_archived(db, ctx, alpha.id, false).await.unwrap();
+    assert_eq!(tasks::trash(db, theirs, &all).await.unwrap(), 0, "another tenant's tasks");
+
+    // --- dashboard -------------------------------------------------------
+    // Open in active projects: Apple, éclair, date 500 off, banana (Alpha).
+    assert_eq!(dashboard::open_task_count(db, ctx).await.unwrap(), 4);
+    assert_eq!(dashboard::overdue_count(db, ctx, today).await.unwrap(), 1);
+    tasks::assign(db, ctx, &[created[1].id, created[3].id], Some(me)).await.unwrap();
+    let mine = dashboard::open_assigned_to(db, ctx, me, 10).await.unwrap();
+    assert_eq!(mine.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["Apple", "éclair", "date 500 off"]);
+    assert_eq!(mine[0].project_name, "Web site");
+    let weeks = app::model::org::week_starts(time::OffsetDateTime::now_utc().date(), 12);
+    let per_week = dashboard::completed_per_week(db, ctx, &weeks).await.unwrap();
+    assert_eq!(per_week.len(), 12);
+    assert_eq!(per_week.iter().map(|w| w.count).sum::<i64>(), 1, "cherry, completed this week");
+    assert_eq!(per_week.last().unwrap().count, 1);
+    assert_eq!(
+        dashboard::completed_per_week(db, &globex.owner, &weeks).await.unwrap().iter().map(|w| w.count).sum::<i64>(),
+        0
+    );
+
+    // Filters may only name this organization's labels and members.
+    let exist = |query: TaskQuery| async move { tasks::filter_ids_exist(db, ctx, &query).await.unwrap() };
+    assert!(exist(q(|_| {})).await);
+    assert!(exist(TaskQuery { label: Some(bug.id), assignee: Some(AssigneeFilter::User(me)), ..q(|_| {}) }).await);
+    assert!(!exist(TaskQuery { label: Some(their_label.id), ..q(|_| {}) }).await, "another organization's label");
+    let stranger = AssigneeFilter::User(globex.member_id);
+    assert!(!exist(TaskQuery { assignee: Some(stranger), ..q(|_| {}) }).await, "another organization's member");
+
+    // Deleting a cycle keeps its tasks; deleting a label unlabels them.
+    assert!(cycles::delete(db, ctx, sprint.id).await.unwrap());
+    assert_eq!(tasks::find(db, ctx, created[2].id).await.unwrap().unwrap().cycle_id, None);
+    assert!(!cycles::delete(db, theirs, later.id).await.unwrap(), "another organization's cycle");
+    assert!(labels::delete(db, ctx, bug.id).await.unwrap());
+    assert!(tasks::find(db, ctx, created[2].id).await.unwrap().unwrap().labels.is_empty());
+    assert!(!labels::delete(db, ctx, their_label.id).await.unwrap());
+
+    // --- the task trash --------------------------------------------------
+    let date_500 = created[4].id;
+    assert_eq!(tasks::trash(db, author, &[date_500]).await.unwrap(), 1);
+    assert_eq!(tasks::find(db, ctx, date_500).await.unwrap(), None, "gone from reads");
+    assert_eq!(list(q(|_| {})).await.total, 3);
+    let bin = list(TaskQuery { status: StatusFilter::Trash, ..q(|_| {}) }).await;
+    assert_eq!(titles(&bin), ["date 500 off"]);
+    assert!(bin.items[0].deleted_at.is_some());
+    assert_eq!(tasks::count_found_and_writable(db, ctx, &[date_500], Lifecycle::Trashed).await.unwrap(), (1, 1));
+    assert_eq!(tasks::set_completed(db, ctx, &[date_500], true).await.unwrap(), 0, "a trashed task does not change");
+    assert_eq!(tasks::restore(db, author, &[date_500]).await.unwrap(), 1);
+    assert!(tasks::find(db, ctx, date_500).await.unwrap().is_some(), "restored");
+    assert_eq!(tasks::purge(db, ctx, &[date_500]).await.unwrap(), 0, "only trashed tasks are purged");
+    tasks::trash(db, author, &[date_500, created[3].id]).await.unwrap();
+    assert_eq!(tasks::purge(db, theirs, &[date_500]).await.unwrap(), 0, "another tenant's trash");
+    assert_eq!(tasks::purge(db, ctx, &[date_500]).await.unwrap(), 1);
+    assert_eq!(tasks::empty_trash(db, theirs, website.id).await.unwrap(), 0, "another tenant's project");
+    tasks::trash(db, author, &[created[1].id]).await.unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    assert_eq!(tasks::purge_expired_trash(db, now + time::Duration::days(29)).await.unwrap(), 0, "29 days");
+    assert_eq!(tasks::purge_expired_trash(db, now + time::Duration::days(31)).await.unwrap(), 2, "31 days");
+    tasks::trash(db, author, &[created[2].id]).await.unwrap();
+    assert_eq!(tasks::empty_trash(db, ctx, website.id).await.unwrap(), 1);
+    assert_eq!(list(TaskQuery { status: StatusFilter::Trash, ..q(|_| {}) }).await.total, 0);
+
+    // The readable rule: a trashed project's children are not read, though
+    // the rows are still there until the purge.
+    assert!(tasks::find(db, ctx, banana.id).await.unwrap().is_some());
+    projects::trash(db, ctx, alpha.id).await.unwrap();
+    assert_eq!(tasks::find(db, ctx, banana.id).await.unwrap(), None);
+    assert_eq!(tasks::list(db, member, alpha.id, &q(|_| {}), today).await.unwrap().total, 0);
+    assert_eq!(tasks::count_found_and_writable(db, ctx, &[banana.id], Lifecycle::Live).await.unwrap(), (0, 0));
+    projects::restore(db, ctx, alpha.id).await.unwrap();
+    assert!(tasks::find(db, ctx, banana.id).await.unwrap().is_some());
+    let website_cycles = cycles::list_for_project(db, ctx, website.id).await.unwrap();
+    projects::trash(db, ctx, website.id).await.unwrap();
+    assert_eq!(website_cycles.len(), 1);
+    assert!(cycles::list_for_project(db, ctx, website.id).await.unwrap().is_empty());
+    assert_eq!(cycles::find(db, ctx, later.id).await.unwrap(), None);
+    projects::restore(db, ctx, website.id).await.unwrap();
+
+    // The guest reads like anyone; the key only opens its own tenant.
+    assert_eq!(tasks::list(db, &acme.guest, website.id, &q(|_| {}), today).await.unwrap().total, 0);
+    assert_eq!(tasks::list(db, &acme.guest, alpha.id, &q(|_| {}), today).await.unwrap().total, 1);
+
+    // --- the project trash purge (maintenance, all tenants) -------------
+    // Zulu went to the trash just now: it stays for 30 days, then goes.
+    let purge_at = |days: i64| projects::purge_expired_trash(db, now + time::Duration::days(days));
+    assert_eq!(purge_at(0).await.unwrap(), 0);
+    assert_eq!(purge_at(29).await.unwrap(), 0, "29 days in the trash");
+    assert!(projects::find(db, ctx, zulu).await.unwrap().is_some());
+    assert_eq!(purge_at(31).await.unwrap(), 1, "31 days in the trash");
+    assert_eq!(projects::find(db, ctx, zulu).await.unwrap(), None);
+}
+
+/// Failed sign-ins: per email and network, a looser ceiling per email that
+/// never refuses a network without failures, reset by a success.
+async fn sign_in_failures(db: &Db) {
+    use app::server::auth::lockout::{self, FailureLimits};
+    use std::net::IpAddr;
+
+    let limits = FailureLimits { per_address: 3, per_email: 5, window: time::Duration::minutes(15) };
+    let victim = email("victim@example.com");
+    let now = Timestamp::now();
+    let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+    let check = |address: Option<IpAddr>, at: Timestamp| {
+        let victim = victim.clone();
+        async move { lockout::check(db, limits, &victim, address, at).await }
+    };
+    let fail = |address: Option<IpAddr>| {
+        let victim = victim.clone();
+        async move { lockout::record_failure(db, limits, &victim, address, now).await.unwrap() }
+    };
+
+    // Three failures from one address: that address waits, others do not.
+    for _ in 0..3 {
+        assert!(check(ip("198.51.100.1"), now).await.is_ok());
+        fail(ip("198.51.100.1")).await;
+    }
+    match check(ip("198.51.100.1"), now).await {
+        Err(AppError::RateLimited { retry_after_secs }) => assert!((1..=900).contains(&retry_after_secs)),
+        other => panic!("expected RateLimited, got {other:?}"),
+    }
+    assert!(check(ip("203.0.113.9"), now).await.is_ok(), "another address is not locked out");
+    // The same IPv6 /64 is one network.
+    fail(ip("2001:db8::1")).await;
+    fail(ip("2001:db8::2")).await;
+    fail(ip("2001:db8::3")).await;
+    assert!(check(ip("2001:db8::ffff"), now).await.is_err());
+    // Five failures for the email in all: networks that have failed wait,
+    // a clean one (the owner's) never does.
+    assert!(check(ip("192.0.2.50"), now).await.is_ok());
+    fail(ip("192.0.2.50")).await;
+    assert!(check(ip("192.0.2.50"), now).await.is_err(), "over the email's ceiling after one failure");
+    assert!(check(ip("203.0.113.9"), now).await.is_ok(), "the owner's own address still may");
+    // A success clears that network's count; the window clears everything.
+    lockout::record_success(db, &victim, ip("192.0.2.50")).await.unwrap();
+    assert!(check(ip("192.0.2.50"), now).await.is_ok());
+    let later = Timestamp::from(now.into_inner() + time::Duration::minutes(16));
+    assert!(check(ip("198.51.100.1"), later).await.is_ok(), "the window has passed");
+    assert_eq!(lockout::forget_expired(db, limits, later).await.unwrap(), 2);
+    assert!(lockout::check(db, limits, &email("other@example.com"), ip("198.51.100.1"), now).await.is_ok());
+}
