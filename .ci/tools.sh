@@ -2,10 +2,10 @@
 # Sourced by .ci/serve and .ci/test; every step is idempotent, so running a
 # command twice installs nothing the second time.
 #
-# Versions are the ones known to work offline on these machines (see
-# ../shared/TOOLCHAIN.md in the steering repo): cargo-leptos 0.3.11 needs a
-# newer rustc; the wasm-bindgen CLI must equal the crate pinned in
-# Cargo.toml exactly, or hydration fails its schema check.
+# Versions are the ones known to work on the build machines (Rust 1.95,
+# package registries only): cargo-leptos 0.3.11 needs a newer rustc; the
+# wasm-bindgen CLI must equal the crate pinned in Cargo.toml exactly, or
+# hydration fails its schema check.
 
 CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' Cargo.toml)
