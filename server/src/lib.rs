@@ -14,5 +14,6 @@ pub mod export;
 pub mod health;
 pub mod listener;
 pub mod middleware;
+pub mod seed;
 pub mod startup;
 pub mod telemetry;

@@ -1,7 +1,7 @@
 //! `atrium`: serve the app (default), or manage platform admins.
 
 use clap::{Parser, Subcommand};
-use server::{admin, config, startup::Application, telemetry};
+use server::{admin, config, seed, startup::Application, telemetry};
 
 /// Atrium: a self-hosted multi-tenant workspace.
 ///
@@ -33,6 +33,22 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Fill the database for a load test: an organization whose owner
+    /// (`<label>-owner@example.com`) has a project of `--tasks` tasks, and
+    /// another organization with `--other-tasks`. Prints JSON with the
+    /// owner's email, the organization slugs and project ids.
+    SeedLoad {
+        /// Makes this set's emails and names unique in the database.
+        #[arg(long, default_value = "bench")]
+        label: String,
+        /// The owners' password (at least 12 characters).
+        #[arg(long)]
+        password: String,
+        #[arg(long, default_value_t = 10_000)]
+        tasks: usize,
+        #[arg(long, default_value_t = 10_000)]
+        other_tasks: usize,
+    },
 }
 
 #[tokio::main]
@@ -50,6 +66,15 @@ async fn main() -> std::process::ExitCode {
         Command::Serve => serve(config).await,
         Command::CreateAdmin { email, name } => admin::create_admin(&config, &email, &name).await.map_err(Into::into),
         Command::PromoteAdmin { email } => admin::promote_admin(&config, &email).await.map_err(Into::into),
+        Command::SeedLoad { label, password, tasks, other_tasks } => {
+            match seed::seed_load(&config, &label, &password, tasks, other_tasks).await {
+                Ok(seeded) => {
+                    println!("{}", serde_json::to_string(&seeded).unwrap_or_default());
+                    Ok(())
+                }
+                Err(err) => Err(err.into()),
+            }
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -62,9 +87,11 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn serve(config: app::server::Config) -> Result<(), Box<dyn std::error::Error>> {
+    let started = std::time::Instant::now();
     let leptos_options = leptos::config::get_configuration(None)?.leptos_options;
     let app = Application::build(config, leptos_options).await?;
-    tracing::info!(address = %app.address(), "listening");
+    let startup_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(address = %app.address(), startup_ms, "listening");
     app.run_until_stopped().await?;
     Ok(())
 }

@@ -14,6 +14,9 @@ pub enum Arg {
     Date(Date),
     Time(Timestamp),
     Int(i64),
+    /// SQL NULL, typed as the column it goes to would be.
+    NullUuid,
+    NullDate,
 }
 
 macro_rules! arg_from {
@@ -39,6 +42,24 @@ arg_from!(
     crate::model::LabelId => Uuid.0,
     crate::model::CycleId => Uuid.0,
 );
+
+/// The typed NULL of a value type, for optional arguments.
+pub trait NullOf {
+    const NULL: Arg;
+}
+
+impl NullOf for Date {
+    const NULL: Arg = Arg::NullDate;
+}
+
+macro_rules! null_uuid {
+    ($($ty:ty),*) => {
+        $(impl NullOf for $ty {
+            const NULL: Arg = Arg::NullUuid;
+        })*
+    };
+}
+null_uuid!(crate::model::UserId, crate::model::CycleId, crate::model::LabelId, crate::model::TaskId);
 
 impl From<&str> for Arg {
     fn from(value: &str) -> Self {
@@ -70,6 +91,14 @@ impl Sql {
         self.text.push('$');
         self.text.push_str(&self.args.len().to_string());
         self
+    }
+
+    /// Appends a placeholder for `value`, or for NULL when it is `None`.
+    pub fn arg_optional<T: Into<Arg> + NullOf>(&mut self, value: Option<T>) -> &mut Self {
+        match value {
+            Some(value) => self.arg(value),
+            None => self.arg(T::NULL),
+        }
     }
 
     /// Adds `value` as the next argument without writing its placeholder,
@@ -113,6 +142,8 @@ macro_rules! bind_args {
                 $crate::server::db::sql::Arg::Date(v) => query.bind(v),
                 $crate::server::db::sql::Arg::Time(v) => query.bind(v),
                 $crate::server::db::sql::Arg::Int(v) => query.bind(v),
+                $crate::server::db::sql::Arg::NullUuid => query.bind(None::<uuid::Uuid>),
+                $crate::server::db::sql::Arg::NullDate => query.bind(None::<time::Date>),
             };
         }
         query
