@@ -1,177 +1,171 @@
-//! How long the task list takes at scale: 10,000 tasks in the organization
-//! being read (a quarter of them labelled, half assigned) and as many in
-//! another organization, on SQLite (a file, WAL) and, when
-//! `TEST_DATABASE_URL` is a postgres URL, on PostgreSQL.
+//! How long one page of the task list takes as a project grows: 1,000,
+//! 100,000 and 1,000,000 tasks in the project read (a quarter labelled,
+//! half assigned, a third with a due date, one in a hundred done) beside
+//! 10,000 in another organization, on SQLite (a file, WAL) and, when
+//! `TEST_DATABASE_URL` is a postgres URL, on PostgreSQL. Each measurement
+//! is what a `list_tasks` call does after the session: read the project
+//! (its counters), then the page.
 //!
-//! `cargo bench -p app --features ssr --bench task_list`
+//! ```sh
+//! TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
+//!   cargo bench -p app --features ssr --bench task_list
+//! ```
+//!
+//! `BENCH_SIZES=1000,1000000` picks sizes. Seeding a million tasks takes a
+//! few minutes per backend.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use std::time::Duration;
+
 use app::{
     model::{
-        LabelColor, LabelName, Priority, ProjectDescription, ProjectName, SortDir, StatusFilter, TaskQuery, TaskSort,
+        AssigneeFilter, LabelColor, LabelId, LabelName, Priority, ProjectDescription, ProjectId, ProjectName, SortDir,
+        TaskFields, TaskQuery, TaskSort,
     },
     server::{
         ctx::OrgCtx,
-        db::{Db, dashboard, labels, projects, tasks, testing},
+        db::{
+            Db, dashboard, labels, projects,
+            task_list::{self, Listed},
+            tasks, testing,
+        },
     },
 };
-use common::{team, with};
+use common::{team, writer};
 use criterion::{Criterion, criterion_group, criterion_main};
 use time::macros::date;
-
-const TASKS: usize = 10_000;
 
 struct Fixture {
     db: Db,
     ctx: OrgCtx,
-    project: app::model::ProjectId,
-    label: app::model::LabelId,
+    project: ProjectId,
+    label: LabelId,
+    /// A task in the middle of the project, for a deep page.
+    middle: app::model::TaskId,
 }
 
-async fn fill(db: &Db, owner: &str, org: &str) -> Fixture {
+/// A project of `count` tasks in a fresh organization.
+async fn fill(db: &Db, owner: &str, org: &str, count: usize) -> Fixture {
     let team = team(db, owner, org).await;
-    let writer = common::writer(&team.member);
-    let ctx = team.owner;
+    let writer = writer(&team.member);
     let project =
         projects::insert(db, &writer, &ProjectName::parse("Big").unwrap(), &ProjectDescription::parse("").unwrap())
             .await
             .unwrap()
             .id;
     let label = labels::insert(db, &writer, &LabelName::parse("bug").unwrap(), LabelColor::Red).await.unwrap().id;
-    for i in 0..TASKS {
-        let fields = with(&format!("Task {i:05} about the launch"), |f| {
-            f.priority = Priority::ALL[i % 5];
-            f.due_on = (i % 3 == 0).then(|| date!(2026 - 11 - 01) + time::Duration::days((i % 90) as i64));
-            f.assignee = (i % 2 == 0).then_some(team.member_id);
-            if i % 4 == 0 {
-                f.labels = vec![label];
-            }
-        });
-        tasks::insert(db, &writer, project, &fields).await.unwrap();
+    let mut made = Vec::with_capacity(count);
+    for start in (0..count).step_by(10_000) {
+        let chunk: Vec<TaskFields> =
+            (start..count.min(start + 10_000)).map(|i| testing::sample_task(i, team.member_id, label)).collect();
+        let ids = tasks::insert_many(db, &writer, project, &chunk).await.unwrap();
+        let done: Vec<_> = ids.iter().copied().step_by(100).collect();
+        for batch in done.chunks(500) {
+            tasks::set_completed(db, &writer, batch, true).await.unwrap();
+        }
+        made.extend(ids);
     }
-    let done: Vec<_> =
-        tasks::list(db, &ctx, project, &TaskQuery { limit: 100, ..TaskQuery::default() }, date!(2026 - 11 - 21))
-            .await
-            .unwrap()
-            .items
-            .iter()
-            .map(|t| t.id)
-            .collect();
-    tasks::set_completed(db, &writer, &done, true).await.unwrap();
-    Fixture { db: db.clone(), ctx, project, label }
+    Fixture { db: db.clone(), ctx: team.member, project, label, middle: made[count / 2] }
 }
 
 /// Gathers planner statistics, as autovacuum (PostgreSQL) or `PRAGMA
-/// optimize` would on a database in use. Measured straight after a bulk
-/// load without them, PostgreSQL misjudges the label filter as a one-row
-/// nested loop and takes seconds instead of milliseconds.
+/// optimize` would on a database in use.
 async fn analyze(db: &Db) {
     match db {
         Db::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()),
-        Db::Postgres(pool) => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()),
+        Db::Postgres(pool) => sqlx::query("VACUUM ANALYZE").execute(pool).await.map(|_| ()),
     }
     .unwrap();
 }
 
-fn bench_backend(c: &mut Criterion, name: &str, runtime: &tokio::runtime::Runtime, fixture: &Fixture) {
-    let today = date!(2026 - 11 - 21);
-    let queries = [
-        ("open, newest first", TaskQuery::default()),
-        (
-            "all, by priority",
-            TaskQuery {
-                status: StatusFilter::All,
-                sort: TaskSort::Priority,
-                dir: SortDir::Desc,
-                ..TaskQuery::default()
-            },
-        ),
-        (
-            "all, by due date, 100",
-            TaskQuery {
-                status: StatusFilter::All,
-                sort: TaskSort::Due,
-                dir: SortDir::Asc,
-                limit: 100,
-                ..TaskQuery::default()
-            },
-        ),
-        ("label filter", TaskQuery { label: Some(fixture.label), ..TaskQuery::default() }),
-        ("search", TaskQuery { q: "task 0999".into(), status: StatusFilter::All, ..TaskQuery::default() }),
-        ("last page", TaskQuery { status: StatusFilter::All, offset: 9_975, ..TaskQuery::default() }),
-    ];
-    let mut group = c.benchmark_group(format!("task list ({name}, {TASKS} tasks)"));
-    for (label, query) in queries {
-        group.bench_function(label, |b| {
-            b.to_async(runtime).iter(|| async {
-                tasks::list(&fixture.db, &fixture.ctx, fixture.project, &query, today).await.unwrap()
-            })
-        });
+async fn page(fixture: &Fixture, query: &TaskQuery) -> usize {
+    let project = projects::find(&fixture.db, &fixture.ctx, fixture.project).await.unwrap().unwrap();
+    match task_list::list(&fixture.db, &fixture.ctx, &project, query, date!(2026 - 11 - 21)).await.unwrap() {
+        Listed::Page(page) => page.items.len(),
+        Listed::UnknownCursor => unreachable!(),
     }
-    group.bench_function("dashboard counts and chart", |b| {
-        let weeks = app::model::org::week_starts(today, 12);
+}
+
+fn bench(c: &mut Criterion, name: &str, runtime: &tokio::runtime::Runtime, fixture: &Fixture) {
+    let d = TaskQuery::default;
+    let sorted = |sort, dir| TaskQuery { sort, dir, ..d() };
+    let queries = [
+        ("default page", d()),
+        ("by updated", sorted(TaskSort::Updated, SortDir::Desc)),
+        ("by due date", sorted(TaskSort::Due, SortDir::Asc)),
+        ("by due date, latest", sorted(TaskSort::Due, SortDir::Desc)),
+        ("by priority", sorted(TaskSort::Priority, SortDir::Desc)),
+        ("by title", sorted(TaskSort::Title, SortDir::Asc)),
+        ("oldest first", sorted(TaskSort::Created, SortDir::Asc)),
+        ("assigned to me", TaskQuery { assignee: Some(AssigneeFilter::Me), ..d() }),
+        ("unassigned", TaskQuery { assignee: Some(AssigneeFilter::Nobody), ..d() }),
+        ("label", TaskQuery { label: Some(fixture.label), ..d() }),
+        ("priority urgent", TaskQuery { priority: Some(Priority::Urgent), ..d() }),
+        (
+            "due in November",
+            TaskQuery { due_after: Some(date!(2026 - 11 - 01)), due_before: Some(date!(2026 - 11 - 30)), ..d() },
+        ),
+        ("overdue", TaskQuery { overdue: true, ..d() }),
+        ("search, common word", TaskQuery { q: "launch".into(), ..d() }),
+        ("search, rare", TaskQuery { q: "0000999".into(), ..d() }),
+        ("deep page (keyset)", d().page_after(fixture.middle)),
+        ("done", TaskQuery { status: app::model::StatusFilter::Done, ..d() }),
+    ];
+    let mut group = c.benchmark_group(name);
+    group.sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    for (label, query) in queries {
+        group.bench_function(label, |b| b.to_async(runtime).iter(|| page(fixture, &query)));
+    }
+    let weeks = app::model::org::week_starts(date!(2026 - 11 - 21), 12);
+    group.bench_function("dashboard", |b| {
         b.to_async(runtime).iter(|| async {
             dashboard::open_task_count(&fixture.db, &fixture.ctx).await.unwrap();
-            dashboard::overdue_count(&fixture.db, &fixture.ctx, today).await.unwrap();
+            dashboard::overdue_count(&fixture.db, &fixture.ctx, date!(2026 - 11 - 21)).await.unwrap();
             dashboard::completed_per_week(&fixture.db, &fixture.ctx, &weeks).await.unwrap()
-        })
-    });
-    group.sample_size(10);
-    group.bench_function("export everything", |b| {
-        let everything = TaskQuery { status: StatusFilter::All, ..TaskQuery::default() };
-        let slots = tokio::sync::Semaphore::new(1);
-        b.to_async(runtime).iter(|| async {
-            let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
-            let export =
-                tasks::export(&fixture.db, &fixture.ctx, fixture.project, &everything, today, 500, &slots, sender);
-            let count = async {
-                let mut rows = 0;
-                while let Some(batch) = receiver.recv().await {
-                    rows += batch.unwrap().len();
-                }
-                rows
-            };
-            let ((), rows) = tokio::join!(export, count);
-            assert_eq!(rows, TASKS);
         })
     });
     group.finish();
 }
 
-fn benches(c: &mut Criterion) {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile_dir();
-    let sqlite = runtime.block_on(async {
-        let db = Db::connect(&format!("sqlite://{dir}/bench.db?mode=rwc"), 4).await.unwrap();
-        db.migrate().await.unwrap();
-        fill(&db, "Other", "Noise").await;
-        let fixture = fill(&db, "Bench", "Measured").await;
-        analyze(&db).await;
-        fixture
-    });
-    bench_backend(c, "SQLite", &runtime, &sqlite);
+fn sizes() -> Vec<usize> {
+    std::env::var("BENCH_SIZES")
+        .ok()
+        .map(|sizes| sizes.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 100_000, 1_000_000])
+}
 
-    if let Some(server) = testing::postgres_test_url() {
-        let (postgres, name) = runtime.block_on(async {
-            let (db, name) = testing::fresh_postgres(&server).await.unwrap();
-            fill(&db, "Other", "Noise").await;
-            let fixture = fill(&db, "Bench", "Measured").await;
+fn task_list(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    for size in sizes() {
+        let dir = std::env::temp_dir().join(format!("atrium-bench-{}", uuid::Uuid::now_v7()));
+        let url = format!("sqlite://{}/bench.db?mode=rwc", dir.display());
+        let sqlite = runtime.block_on(async {
+            let db = Db::connect(&url, 4).await.unwrap();
+            db.migrate().await.unwrap();
+            fill(&db, "Other", "Other Org", 10_000).await;
+            let fixture = fill(&db, "Reader", "Acme", size).await;
             analyze(&db).await;
-            (fixture, name)
+            fixture
         });
-        bench_backend(c, "PostgreSQL", &runtime, &postgres);
-        runtime.block_on(testing::drop_postgres(postgres.db.clone(), &server, &name)).unwrap();
+        bench(c, &format!("sqlite/{size}"), &runtime, &sqlite);
+        runtime.block_on(sqlite.db.close());
+        let _ = std::fs::remove_dir_all(dir);
+
+        if let Some(server) = testing::postgres_test_url() {
+            let (db, name) = runtime.block_on(testing::fresh_postgres(&server)).unwrap();
+            let postgres = runtime.block_on(async {
+                fill(&db, "Other", "Other Org", 10_000).await;
+                let fixture = fill(&db, "Reader", "Acme", size).await;
+                analyze(&db).await;
+                fixture
+            });
+            bench(c, &format!("postgres/{size}"), &runtime, &postgres);
+            runtime.block_on(testing::drop_postgres(db, &server, &name)).unwrap();
+        }
     }
 }
 
-/// A fresh directory for the SQLite file (left behind for inspection).
-fn tempfile_dir() -> String {
-    let dir = std::env::temp_dir().join(format!("atrium-bench-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.display().to_string()
-}
-
-criterion_group!(task_list, benches);
-criterion_main!(task_list);
+criterion_group!(benches, task_list);
+criterion_main!(benches);

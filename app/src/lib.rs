@@ -14,7 +14,7 @@ pub mod pages;
 pub mod server;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{ParentRoute, Route, Router, Routes},
@@ -42,6 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" id="leptos" href=stylesheet_href(&options) />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -51,6 +52,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The stylesheet's URL: `/pkg/atrium.css`, or with the content hash
+/// cargo-leptos put in its name (`atrium.<hash>.css`, listed in the hash
+/// file beside the server binary), so browsers may cache it for good.
+/// Read once per process.
+fn stylesheet_href(options: &LeptosOptions) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        static HREF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        HREF.get_or_init(|| {
+            let hash = options
+                .hash_files
+                .then(|| {
+                    let exe = std::env::current_exe().ok()?;
+                    let file = std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()?;
+                    file.lines()
+                        .find_map(|line| line.trim().strip_prefix("css:").map(|hash| format!(".{}", hash.trim())))
+                })
+                .flatten()
+                .unwrap_or_default();
+            format!("/{}/{}{hash}.css", options.site_pkg_dir, options.output_name)
+        })
+        .clone()
+    }
+    #[cfg(not(feature = "ssr"))]
+    format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
 }
 
 /// The app: routes and their pages.
@@ -63,7 +91,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     mark_hydrated();
     view! {
-        <Stylesheet id="leptos" href="/pkg/atrium.css" />
         <Title text="Atrium" />
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>

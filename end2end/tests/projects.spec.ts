@@ -23,8 +23,8 @@ test("a week of work: tasks are added, completed, filtered, trashed, restored an
   // Bulk-delete the two open tasks: they go to the trash, recoverable, so
   // nothing asks first.
   const statusTabs = page.getByRole("navigation", { name: "Task status" });
-  await page.getByLabel("Select Set up DNS").check();
-  await page.getByLabel("Select Write copy").check();
+  await page.getByRole("checkbox", { name: "Select Set up DNS" }).check();
+  await page.getByRole("checkbox", { name: "Select Write copy" }).check();
   await expect(page.getByText("2 selected")).toBeVisible();
   await page.getByRole("button", { name: "Delete", exact: true }).click();
   await expect(page.getByText("No tasks match.")).toBeVisible();
@@ -32,10 +32,10 @@ test("a week of work: tasks are added, completed, filtered, trashed, restored an
   // The trash holds them: one comes back, the other is deleted for good.
   await statusTabs.getByRole("link", { name: "Trash" }).click();
   await expect.poll(() => taskTitles(page)).toEqual(["Set up DNS", "Write copy"]);
-  await page.getByLabel("Select Write copy").check();
+  await page.getByRole("checkbox", { name: "Select Write copy" }).check();
   await page.getByRole("button", { name: "Restore" }).click();
   await expect.poll(() => taskTitles(page)).toEqual(["Set up DNS"]);
-  await page.getByLabel("Select Set up DNS").check();
+  await page.getByRole("checkbox", { name: "Select Set up DNS" }).check();
   page.once("dialog", (dialog) => dialog.accept());
   await page.getByRole("button", { name: "Delete forever" }).click();
   await expect(page.getByText("No tasks match.")).toBeVisible();
@@ -67,7 +67,7 @@ test("keyboard: j/k move, x selects, Enter and e open the task, c adds, ? helps"
   await page.keyboard.press("k");
   await expect(page.locator("tr[data-cursor=true]")).toContainText("Second");
   await page.keyboard.press("x");
-  await expect(page.getByLabel("Select Second")).toBeChecked();
+  await expect(page.getByRole("checkbox", { name: "Select Second" })).toBeChecked();
   await expect(page.getByText("1 selected")).toBeVisible();
 
   await page.keyboard.press("Enter");

@@ -88,7 +88,14 @@ async fn main() -> std::process::ExitCode {
 
 async fn serve(config: app::server::Config) -> Result<(), Box<dyn std::error::Error>> {
     let started = std::time::Instant::now();
-    let leptos_options = leptos::config::get_configuration(None)?.leptos_options;
+    let mut leptos_options = leptos::config::get_configuration(None)?.leptos_options;
+    // cargo-leptos hashes the bundle's file names and lists the hashes in a
+    // file beside the binary; run directly (not by cargo-leptos), the
+    // binary follows that file unless LEPTOS_HASH_FILES says otherwise.
+    if std::env::var_os("LEPTOS_HASH_FILES").is_none() {
+        let beside_binary = std::env::current_exe()?.with_file_name(leptos_options.hash_file.as_ref());
+        leptos_options.hash_files = beside_binary.exists();
+    }
     let app = Application::build(config, leptos_options).await?;
     let startup_ms = started.elapsed().as_secs_f64() * 1000.0;
     tracing::info!(address = %app.address(), startup_ms, "listening");

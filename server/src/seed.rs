@@ -3,25 +3,23 @@
 //! One organization whose owner signs in with the given password, with a
 //! member, a label and one project of `tasks` tasks; and a second
 //! organization with `other_tasks` tasks, so every query runs beside
-//! another tenant's rows. Tasks vary the way real ones do: every fifth
-//! priority, a due date on a third, an assignee on half, the label on a
-//! quarter, one in a hundred done. Prints what a load test needs as one
-//! line of JSON.
+//! another tenant's rows. Tasks vary the way real ones do
+//! (`testing::sample_task`), and one in a hundred is done. Prints what a
+//! load test needs as one line of JSON.
 
 use app::{
     model::{
-        Action, DisplayName, Email, LabelColor, LabelName, OrgName, Password, Priority, ProjectDescription,
-        ProjectName, Role, TaskDescription, TaskFields, TaskTitle, UserId,
+        Action, DisplayName, Email, LabelColor, LabelName, OrgName, Password, ProjectDescription, ProjectName, Role,
+        TaskFields,
     },
     server::{
         Config,
         auth::password,
         ctx::{OrgCtx, Writer},
-        db::{ConnectError, Db, labels, orgs, projects, tasks, users},
+        db::{ConnectError, Db, labels, orgs, projects, tasks, testing, users},
     },
 };
 use secrecy::ExposeSecret;
-use time::macros::date;
 
 /// Seeding failed; the message says why.
 #[derive(Debug, thiserror::Error)]
@@ -76,7 +74,9 @@ pub async fn seed_load(
     // gather on a database in use.
     match &db {
         Db::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await.map(drop)?,
-        Db::Postgres(pool) => sqlx::query("ANALYZE").execute(pool).await.map(drop)?,
+        // As autovacuum would have by then: dead row versions from the
+        // completions gone, visibility known.
+        Db::Postgres(pool) => sqlx::query("VACUUM ANALYZE").execute(pool).await.map(drop)?,
     }
     db.close().await;
     Ok(Seeded { email: owner, org, project, label: seeded_label, other_org, other_project })
@@ -127,7 +127,8 @@ async fn tenant(
 
     let mut made = 0;
     while made < count {
-        let chunk: Vec<TaskFields> = (made..count.min(made + CHUNK)).map(|i| task(i, member.id, label.id)).collect();
+        let chunk: Vec<TaskFields> =
+            (made..count.min(made + CHUNK)).map(|i| testing::sample_task(i, member.id, label.id)).collect();
         made += chunk.len();
         let ids = tasks::insert_many(db, writer, project.id, &chunk).await.map_err(|e| input("tasks", &e))?;
         // One in a hundred done.
@@ -137,18 +138,4 @@ async fn tenant(
         }
     }
     Ok((org.slug, project.id.to_string(), label.id.to_string()))
-}
-
-/// The `i`th seeded task.
-fn task(i: usize, member: UserId, label: app::model::LabelId) -> TaskFields {
-    TaskFields {
-        title: TaskTitle::parse(&format!("Task {i:07} about the launch plan")).unwrap_or_else(|_| unreachable!()),
-        description: TaskDescription::parse("Write it down, check it twice, then ship it to the people who asked.")
-            .unwrap_or_else(|_| unreachable!()),
-        priority: Priority::ALL[i % 5],
-        due_on: (i % 3 == 0).then(|| date!(2026 - 11 - 01) + time::Duration::days((i % 90) as i64)),
-        assignee: (i % 2 == 0).then_some(member),
-        cycle: None,
-        labels: if i % 4 == 0 { vec![label] } else { Vec::new() },
-    }
 }

@@ -155,6 +155,11 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .route("/o/{org}/projects/{project}/tasks.csv", get(crate::export::tasks_csv))
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(middleware::request_memo::insert_request_memo))
+        .layer(from_fn_with_state(
+            middleware::static_cache::HashedNames(state.leptos_options.hash_files),
+            middleware::static_cache::cache_static_files,
+        ))
         .layer(axum::middleware::from_fn(middleware::server_fn_status::status_from_app_error))
         .layer(axum::middleware::from_fn(middleware::form_drafts::keep_form_drafts))
         .layer(from_fn_with_state(

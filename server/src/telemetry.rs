@@ -1,4 +1,5 @@
-//! Logging: `tracing` to stdout, human-readable or JSON.
+//! Logging: `tracing` to standard error, human-readable or JSON, so a
+//! command's own output (`seed-load`'s JSON) stays alone on standard out.
 
 use app::server::config::LogFormat;
 use tracing_subscriber::{EnvFilter, fmt};
@@ -12,7 +13,7 @@ const DEFAULT_FILTER: &str = "info,tower_sessions=warn,tower_sessions_core=warn,
 /// second call does nothing), which tests rely on.
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    let builder = fmt().with_env_filter(filter);
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _already_set = match format {
         LogFormat::Pretty => builder.try_init(),
         LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),

@@ -46,12 +46,14 @@ pub async fn get_org_dashboard(org: String) -> Result<OrgDashboard, AppError> {
     req.org.check(Action::ViewWork)?;
     let (db, ctx) = (req.db(), &req.org);
     let today = time::OffsetDateTime::now_utc().date();
+    let (overdue_count, overdue_capped) = dashboard::overdue_count(db, ctx, today).await?;
     Ok(OrgDashboard {
         org: ctx.org().clone(),
         member_count: orgs::member_count(db, ctx).await?,
         project_count: projects::count_active(db, ctx).await?,
         open_task_count: dashboard::open_task_count(db, ctx).await?,
-        overdue_count: dashboard::overdue_count(db, ctx, today).await?,
+        overdue_count,
+        overdue_capped,
         assigned_to_me: dashboard::open_assigned_to(db, ctx, req.user.id, 10).await?,
         completed_per_week: dashboard::completed_per_week(db, ctx, &week_starts(today, CHART_WEEKS)).await?,
         today,

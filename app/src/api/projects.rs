@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::AppError,
-    model::{Label, Member, Page, Project, ProjectSummary},
+    model::{Label, Member, Page, Project},
 };
 
 #[cfg(feature = "ssr")]
@@ -53,7 +53,7 @@ fn project_error(err: ProjectError) -> AppError {
 #[cfg(feature = "ssr")]
 async fn load_project(db: &Db, ctx: &OrgCtx, id: &str) -> Result<Project, AppError> {
     let id: ProjectId = parse_id(id)?;
-    projects::find(db, ctx, id).await?.ok_or(AppError::NotFound)
+    ctx::project(db, ctx, id).await?.ok_or(AppError::NotFound)
 }
 
 /// The answer for a project whose tasks and cycles cannot change.
@@ -93,14 +93,14 @@ fn parse_project_fields(name: &str, description: &str) -> Result<(ProjectName, P
 
 /// A page of the organization's projects: `view` is `active` (default),
 /// `archived` or `trash`; `limit` 25, 50 or 100; `offset` in items. Each
-/// comes with its open and done task counts. Any member may read.
+/// carries its open, done and trashed task counts. Any member may read.
 #[server(endpoint = "list_projects")]
 pub async fn list_projects(
     org: String,
     #[server(default)] view: String,
     #[server(default)] limit: Option<u32>,
     #[server(default)] offset: Option<u32>,
-) -> Result<Page<ProjectSummary>, AppError> {
+) -> Result<Page<Project>, AppError> {
     let req = ctx::org_request(&org).await?;
     req.org.check(Action::ViewWork)?;
     let (db, ctx) = (req.db(), &req.org);

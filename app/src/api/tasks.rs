@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::AppError,
-    model::{Page, Task, TaskParams},
+    model::{Page, Task, TaskItem, TaskParams},
 };
 
 #[cfg(feature = "ssr")]
@@ -28,6 +28,7 @@ use crate::{
         ctx::{self, OrgCtx, Writer},
         db::{
             Db, cycles, labels, orgs,
+            task_list::{self, Listed},
             tasks::{self, Lifecycle, TaskWriteError},
         },
     },
@@ -158,17 +159,22 @@ fn write_error(err: TaskWriteError) -> AppError {
 }
 
 /// A page of the tasks of `project` (id) matching `query`, whose keys are
-/// the list's URL parameters (`query[status]`, `query[per_page]`, ...; see
-/// `model::task_query`). Returns `{items, total, limit, offset, has_more}`.
+/// the list's URL parameters (`query[status]`, `query[per_page]`,
+/// `query[after]`, ...; see `model::task_query`). Returns `{items, total,
+/// total_capped, limit, offset, has_more, next, previous}`: `next` and
+/// `previous` are the task ids to ask for as `after` and `before` for the
+/// pages around this one; a filtered total is counted up to 1,000
+/// (`total_capped`). Items leave out the description (`get_task` has it).
+///
 /// A bad value or a parameter the list does not know is a field error
-/// keyed by its name (422); a label or assignee filter naming another
-/// organization's id is 404, and so is a project in the trash.
+/// keyed by its name (422); a label or assignee filter, or a cursor, naming
+/// another organization's id is 404, and so is a project in the trash.
 #[server(endpoint = "list_tasks")]
 pub async fn list_tasks(
     org: String,
     project: String,
     #[server(default)] query: TaskParams,
-) -> Result<Page<Task>, AppError> {
+) -> Result<Page<TaskItem>, AppError> {
     let req = ctx::org_request(&org).await?;
     req.org.check(Action::ViewWork)?;
     let query = query.parse().map_err(AppError::Validation)?;
@@ -176,7 +182,10 @@ pub async fn list_tasks(
     if !tasks::filter_ids_exist(req.db(), &req.org, &query).await? {
         return Err(AppError::NotFound);
     }
-    Ok(tasks::list(req.db(), &req.org, project.id, &query, today()).await?)
+    match task_list::list(req.db(), &req.org, &project, &query, today()).await? {
+        Listed::Page(page) => Ok(page),
+        Listed::UnknownCursor => Err(AppError::NotFound),
+    }
 }
 
 /// One live task of a readable project.

@@ -8,9 +8,6 @@ use crate::model::LabelColor;
 #[component]
 pub fn LabelChip(name: String, color: LabelColor) -> impl IntoView {
     view! {
-        <span class=format!(
-            "inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset {}",
-            color.chip_class(),
-        )>{name}</span>
+        <span class=color.chip_class()>{name}</span>
     }
 }

@@ -29,6 +29,13 @@ impl OrgContext {
         self.shell.get_untracked().and_then(|shell| shell.ok()).map_or(Role::Guest, |shell| shell.org.role)
     }
 
+    /// Waits for the layout's data (the member's role). A page renders
+    /// what depends on the role after this, inside its own `Suspense`, so
+    /// the server's HTML already shows what the role may do.
+    pub async fn loaded(&self) {
+        let _shell = self.shell.await;
+    }
+
     /// Whether the member's role may do `action`: the permission matrix
     /// the server enforces (`model::permission`), used here only to hide
     /// what would be refused.

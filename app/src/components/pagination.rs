@@ -20,3 +20,28 @@ pub fn Pager(position: PagePosition, noun: &'static str, href: impl Fn(u32) -> S
         </nav>
     }
 }
+
+/// The links around a page of a keyset-paged list: "25 shown · 1,000+
+/// tasks" with First, Previous and Next. The hrefs are `None` where there
+/// is no such page.
+#[component]
+pub fn CursorPager(
+    shown: usize,
+    total: String,
+    noun: &'static str,
+    first: Option<String>,
+    previous: Option<String>,
+    next: Option<String>,
+) -> impl IntoView {
+    let link = "rounded-md border border-slate-300 px-3 py-1 text-sm text-slate-700 hover:bg-slate-50";
+    view! {
+        <nav aria-label="Pages" class="mt-4 flex items-center justify-between text-sm text-slate-600">
+            <span>{format!("{shown} shown · {total} {noun}")}</span>
+            <span class="flex gap-2">
+                {first.map(|href| view! { <a href=href class=link>"First"</a> })}
+                {previous.map(|href| view! { <a href=href class=link rel="prev">"Previous"</a> })}
+                {next.map(|href| view! { <a href=href class=link rel="next">"Next"</a> })}
+            </span>
+        </nav>
+    }
+}

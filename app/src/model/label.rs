@@ -60,20 +60,20 @@ impl LabelColor {
         }
     }
 
-    /// Tailwind classes for a label chip of this colour. Written out in
-    /// full so tailwind finds them in the source.
+    /// The classes of a label chip of this colour (`style/main.css` has one
+    /// per palette colour, so the CSP needs no inline styles).
     pub fn chip_class(self) -> &'static str {
         match self {
-            LabelColor::Gray => "bg-gray-100 text-gray-800 ring-gray-300",
-            LabelColor::Red => "bg-red-100 text-red-800 ring-red-300",
-            LabelColor::Orange => "bg-orange-100 text-orange-800 ring-orange-300",
-            LabelColor::Amber => "bg-amber-100 text-amber-800 ring-amber-300",
-            LabelColor::Green => "bg-green-100 text-green-800 ring-green-300",
-            LabelColor::Teal => "bg-teal-100 text-teal-800 ring-teal-300",
-            LabelColor::Blue => "bg-blue-100 text-blue-800 ring-blue-300",
-            LabelColor::Indigo => "bg-indigo-100 text-indigo-800 ring-indigo-300",
-            LabelColor::Purple => "bg-purple-100 text-purple-800 ring-purple-300",
-            LabelColor::Pink => "bg-pink-100 text-pink-800 ring-pink-300",
+            LabelColor::Gray => "chip chip-gray",
+            LabelColor::Red => "chip chip-red",
+            LabelColor::Orange => "chip chip-orange",
+            LabelColor::Amber => "chip chip-amber",
+            LabelColor::Green => "chip chip-green",
+            LabelColor::Teal => "chip chip-teal",
+            LabelColor::Blue => "chip chip-blue",
+            LabelColor::Indigo => "chip chip-indigo",
+            LabelColor::Purple => "chip chip-purple",
+            LabelColor::Pink => "chip chip-pink",
         }
     }
 }

@@ -4,19 +4,31 @@ use serde::{Deserialize, Serialize};
 
 /// One page of a longer list: the items, how many there are in all, and
 /// where this page sits. `has_more` is true when items follow this page.
+///
+/// Lists paged by keyset (tasks) also give the cursors of the pages around
+/// this one: `next` is the id to ask for as `after`, `previous` the id to
+/// ask for as `before`. When the list was only counted up to a cap,
+/// `total_capped` is true and `total` is that cap ("1,000+").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,
+    #[serde(default)]
+    pub total_capped: bool,
     pub limit: u32,
     pub offset: u32,
     pub has_more: bool,
+    #[serde(default)]
+    pub next: Option<String>,
+    #[serde(default)]
+    pub previous: Option<String>,
 }
 
 impl<T> Page<T> {
+    /// A page of an offset-paged list with an exact total.
     pub fn new(items: Vec<T>, total: i64, limit: u32, offset: u32) -> Self {
         let seen = i64::from(offset) + items.len() as i64;
-        Self { has_more: seen < total, items, total, limit, offset }
+        Self { has_more: seen < total, items, total, total_capped: false, limit, offset, next: None, previous: None }
     }
 
     /// The 1-based number of this page.
@@ -28,6 +40,11 @@ impl<T> Page<T> {
     pub fn page_count(&self) -> u32 {
         let limit = i64::from(self.limit.max(1));
         u32::try_from(((self.total + limit - 1) / limit).max(1)).unwrap_or(u32::MAX)
+    }
+
+    /// The total as people read it: `1,234`, or `1,000+` when capped.
+    pub fn total_label(&self) -> String {
+        count_label(self.total, self.total_capped)
     }
 
     /// Where this page sits among the others, for page links.
@@ -51,6 +68,19 @@ pub struct PagePosition {
     pub total: i64,
     pub previous: Option<u32>,
     pub next: Option<u32>,
+}
+
+/// A count as people read it: `1,234,567`, with `+` when it is a lower
+/// bound (a count that stopped at its cap).
+pub fn count_label(count: i64, capped: bool) -> String {
+    let mut digits = count.unsigned_abs().to_string();
+    let mut at = digits.len();
+    while at > 3 {
+        at -= 3;
+        digits.insert(at, ',');
+    }
+    let sign = if count < 0 { "-" } else { "" };
+    if capped { format!("{sign}{digits}+") } else { format!("{sign}{digits}") }
 }
 
 /// Page sizes a list offers.
@@ -84,6 +114,16 @@ mod tests {
         let first = Page::new(vec![1; 25], 50, 25, 0).position();
         assert_eq!(first, PagePosition { number: 1, pages: 2, total: 50, previous: None, next: Some(25) });
         assert_eq!(Page::new(Vec::<u8>::new(), 0, 25, 0).position().pages, 1, "an empty list is one page");
+    }
+
+    #[test]
+    fn totals_read_with_thousands_separators_and_a_plus_when_capped() {
+        let mut page = Page::new(vec![1], 1_234_567, 25, 0);
+        assert_eq!(page.total_label(), "1,234,567");
+        page.total = 1_000;
+        page.total_capped = true;
+        assert_eq!(page.total_label(), "1,000+");
+        assert_eq!(Page::new(Vec::<u8>::new(), 7, 25, 0).total_label(), "7");
     }
 
     #[test]

@@ -82,6 +82,9 @@ pub struct OrgDashboard {
     pub open_task_count: i64,
     /// Open tasks in active projects due before today (UTC).
     pub overdue_count: i64,
+    /// True when the overdue count stopped at its cap (then it reads
+    /// "1,000+").
+    pub overdue_capped: bool,
     /// The signed-in member's open tasks, soonest due first (at most 10).
     pub assigned_to_me: Vec<AssignedTask>,
     /// Tasks completed per week, oldest first: the last 12 weeks (Monday

@@ -43,14 +43,13 @@ pub struct Project {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
-}
-
-/// A project in a list, with its task counts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProjectSummary {
-    pub project: Project,
+    /// Its open tasks (not in the trash). Kept by the database with every
+    /// change to a task, never counted on reading.
     pub open_tasks: i64,
+    /// Its done tasks (not in the trash).
     pub done_tasks: i64,
+    /// Its tasks in the trash.
+    pub trashed_tasks: i64,
 }
 
 /// Which projects a list shows.

@@ -124,6 +124,43 @@ pub struct Task {
 /// Most labels one task may carry.
 pub const MAX_LABELS: usize = 20;
 
+/// A task as a list shows it: no description (the task's panel reads the
+/// whole task), and in JSON no field that is empty or absent, so a page of
+/// fifty stays small on the wire and in the page's hydration data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskItem {
+    pub id: TaskId,
+    pub title: String,
+    pub priority: Priority,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_on: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Assignee>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycle_id: Option<CycleId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<TaskLabel>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub completed_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub deleted_at: Option<OffsetDateTime>,
+}
+
+impl TaskItem {
+    pub fn is_done(&self) -> bool {
+        self.completed_at.is_some()
+    }
+
+    pub fn is_trashed(&self) -> bool {
+        self.deleted_at.is_some()
+    }
+
+    /// Open and due before `today`.
+    pub fn is_overdue(&self, today: Date) -> bool {
+        !self.is_done() && self.due_on.is_some_and(|due| due < today)
+    }
+}
+
 impl Task {
     pub fn is_done(&self) -> bool {
         self.completed_at.is_some()

@@ -6,7 +6,9 @@
 //! `due_before` and `due_after` (`YYYY-MM-DD`, inclusive), `overdue` (`1`),
 //! `q` (search in title and description), `sort` (`created` default,
 //! `updated`, `due`, `priority`, `title`), `dir` (`asc`/`desc`; each sort
-//! has its natural default), `per_page` (25, 50, 100) and `page` (from 1).
+//! has its natural default), `per_page` (25, 50, 100), and where the page
+//! starts: `after` or `before` a task (its id; the list's next- and
+//! previous-page links), or `page` (from 1) within the first 1,000 tasks.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::{
-    LabelId, Priority, UserId,
+    LabelId, Priority, TaskId, UserId,
     listing::{DEFAULT_PAGE_SIZE, check_page_size},
     task::{format_date, parse_date_field},
 };
@@ -22,6 +24,16 @@ use crate::error::FieldErrors;
 
 /// Longest search text, in characters.
 pub const MAX_SEARCH_LEN: usize = 200;
+
+/// The deepest a page may start by offset (`page`, `offset`); deeper pages
+/// are reached by the keyset links (`after`, `before`), which cost the same
+/// however deep they go. An offset costs the rows it skips.
+pub const MAX_OFFSET: u32 = 1_000;
+
+/// Filtered lists count their matches up to this many; beyond it the count
+/// says "1,000+". Counting every match of a filter on a large project
+/// would cost a scan of all of them on every page.
+pub const COUNT_CAP: i64 = 1_000;
 
 /// Open, done, both (the live tasks), or the trash.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -174,7 +186,7 @@ impl SortDir {
 /// Every parameter a task list reads (see the module docs); `limit` and
 /// `offset` are accepted as other names of `per_page` and an offset in
 /// tasks.
-pub const PARAMS: [&str; 14] = [
+pub const PARAMS: [&str; 16] = [
     "status",
     "assignee",
     "label",
@@ -189,6 +201,8 @@ pub const PARAMS: [&str; 14] = [
     "page",
     "limit",
     "offset",
+    "after",
+    "before",
 ];
 
 /// A task list request as its URL parameters: the wire form of
@@ -237,7 +251,13 @@ pub struct TaskQuery {
     pub sort: TaskSort,
     pub dir: SortDir,
     pub limit: u32,
+    /// Tasks skipped before the page (at most [`MAX_OFFSET`]); zero when
+    /// the page starts at a cursor.
     pub offset: u32,
+    /// The page starts just after this task, in the list's order.
+    pub after: Option<TaskId>,
+    /// The page ends just before this task, in the list's order.
+    pub before: Option<TaskId>,
 }
 
 impl Default for TaskQuery {
@@ -255,6 +275,8 @@ impl Default for TaskQuery {
             dir: TaskSort::Created.natural_dir(),
             limit: DEFAULT_PAGE_SIZE,
             offset: 0,
+            after: None,
+            before: None,
         }
     }
 }
@@ -327,6 +349,24 @@ impl TaskQuery {
                 Err(_) => errors.add("offset", "The offset is a number of tasks, from 0."),
             }
         }
+        if query.offset > MAX_OFFSET {
+            let field = if present("page").is_some() { "page" } else { "offset" };
+            errors.add(field, "Pages beyond the first 1,000 tasks open from the next-page link.");
+            query.offset = 0;
+        }
+        for (name, slot) in [("after", &mut query.after), ("before", &mut query.before)] {
+            if let Some(v) = present(name) {
+                *slot = errors.check(name, v.parse::<TaskId>().map_err(|_| "Not a task of this list."));
+            }
+        }
+        if query.after.is_some() && query.before.is_some() {
+            errors.add("before", "A page starts after a task or ends before one, not both.");
+            query.before = None;
+        }
+        if (query.after.is_some() || query.before.is_some()) && query.offset > 0 {
+            errors.add("page", "A page starts at a task or at a number, not both.");
+            query.offset = 0;
+        }
         if let Err(message) = query.check_ranges() {
             errors.add(message.0, message.1);
         }
@@ -371,7 +411,17 @@ impl TaskQuery {
             params.push(("per_page", self.limit.to_string()));
         }
         if self.offset > 0 {
-            params.push(("page", (self.offset / self.limit.max(1) + 1).to_string()));
+            if self.offset.is_multiple_of(self.limit.max(1)) {
+                params.push(("page", (self.offset / self.limit.max(1) + 1).to_string()));
+            } else {
+                params.push(("offset", self.offset.to_string()));
+            }
+        }
+        if let Some(after) = self.after {
+            params.push(("after", after.to_string()));
+        }
+        if let Some(before) = self.before {
+            params.push(("before", before.to_string()));
         }
         params
     }
@@ -387,9 +437,31 @@ impl TaskQuery {
         format!("?{}", serializer.finish())
     }
 
-    /// The same query on another page (`offset` in items).
-    pub fn at_offset(&self, offset: u32) -> Self {
-        Self { offset, ..self.clone() }
+    /// The same list from its first page.
+    pub fn first_page(&self) -> Self {
+        Self { offset: 0, after: None, before: None, ..self.clone() }
+    }
+
+    /// The same list's page that starts just after `task`.
+    pub fn page_after(&self, task: TaskId) -> Self {
+        Self { after: Some(task), ..self.first_page() }
+    }
+
+    /// The same list's page that ends just before `task`.
+    pub fn page_before(&self, task: TaskId) -> Self {
+        Self { before: Some(task), ..self.first_page() }
+    }
+
+    /// Whether any filter narrows the status's tasks (so the total has to
+    /// be counted, not read from the project's counters).
+    pub fn is_filtered(&self) -> bool {
+        self.assignee.is_some()
+            || self.label.is_some()
+            || self.priority.is_some()
+            || self.due_before.is_some()
+            || self.due_after.is_some()
+            || self.overdue
+            || !self.q.trim().is_empty()
     }
 
     fn check_ranges(&self) -> Result<(), (&'static str, String)> {
@@ -430,6 +502,24 @@ mod tests {
         assert!(errors.get("status").is_some());
         let round_trip = TaskQuery { limit: 50, offset: 100, q: "x".into(), ..TaskQuery::default() };
         assert_eq!(TaskParams::from(&round_trip).parse().unwrap(), round_trip);
+        let task = TaskId::new();
+        let after = TaskQuery::default().page_after(task);
+        assert_eq!(TaskParams::from(&after).parse().unwrap(), after);
+    }
+
+    #[test]
+    fn deep_pages_open_from_cursors_not_offsets() {
+        let params = |pairs: &[(&str, &str)]| {
+            TaskParams(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).parse()
+        };
+        assert_eq!(params(&[("page", "41")]).unwrap().offset, 1_000);
+        assert!(params(&[("page", "42")]).unwrap_err().get("page").is_some());
+        assert!(params(&[("offset", "1001")]).unwrap_err().get("offset").is_some());
+        let id = TaskId::new().to_string();
+        assert!(params(&[("after", &id), ("before", &id)]).unwrap_err().get("before").is_some());
+        assert!(params(&[("after", &id), ("page", "2")]).unwrap_err().get("page").is_some());
+        assert!(params(&[("after", "nope")]).unwrap_err().get("after").is_some());
+        assert_eq!(params(&[("before", &id)]).unwrap().before.map(|t| t.to_string()), Some(id));
     }
 
     #[test]

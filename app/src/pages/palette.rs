@@ -148,6 +148,9 @@ mod tests {
             deleted_at: None,
             created_at: now,
             updated_at: now,
+            open_tasks: 0,
+            done_tasks: 0,
+            trashed_tasks: 0,
         }
     }
 

@@ -1,5 +1,16 @@
 //! Request context for server functions: the app state, the signed-in
 //! user, and `OrgCtx`, the only key to tenant-scoped repositories.
+//!
+//! A page render runs several server functions (the layout's, the page's,
+//! each list's); a [`RequestMemo`] in the request lets them read the
+//! signed-in user and their membership once per request, not once each.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use tokio::sync::OnceCell;
 
 use http::request::Parts;
 use leptos::prelude::use_context;
@@ -7,12 +18,12 @@ use tower_sessions::Session;
 
 use crate::{
     error::AppError,
-    model::{OrgId, OrgSlug, OrgSummary, Role, UserId, permission::Action},
+    model::{OrgId, OrgSlug, OrgSummary, Project, ProjectId, Role, UserId, permission::Action},
     server::{
         AppState,
         auth::{client_ip::client_ip, session},
         db::{
-            Db, orgs,
+            Db, orgs, projects,
             users::{self, UserRow},
         },
     },
@@ -38,6 +49,43 @@ pub async fn request_session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(AppError::internal)
 }
 
+/// What this request has already read about who is calling: the user with
+/// their membership, per organization slug, and the projects read by id.
+/// The server puts one in every request's extensions; it lives as long as
+/// the request, so nothing it holds is older than the request itself.
+///
+/// The server functions of one page render run at the same time; each
+/// entry is a single-flight cell, so the first to ask reads the database
+/// and the others wait for its answer instead of asking again.
+#[derive(Debug, Default)]
+pub struct RequestMemo {
+    members: Mutex<HashMap<String, Arc<MemberCell>>>,
+    projects: Mutex<HashMap<(OrgId, ProjectId), Arc<ProjectCell>>>,
+}
+
+/// The user and their membership in one organization, once read.
+type MemberCell = OnceCell<Option<(UserRow, Option<OrgSummary>)>>;
+/// A project, once read.
+type ProjectCell = OnceCell<Option<Project>>;
+
+impl RequestMemo {
+    fn member_cell(&self, slug: &str) -> Arc<MemberCell> {
+        let mut members = self.members.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        members.entry(slug.to_owned()).or_default().clone()
+    }
+
+    fn project_cell(&self, org: OrgId, id: ProjectId) -> Arc<ProjectCell> {
+        let mut projects = self.projects.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        projects.entry((org, id)).or_default().clone()
+    }
+}
+
+/// This request's memo, if the server gave it one (renders outside a
+/// request have none and read everything afresh).
+fn memo() -> Option<Arc<RequestMemo>> {
+    use_context::<Parts>()?.extensions.get::<Arc<RequestMemo>>().cloned()
+}
+
 /// The signed-in user's row, or `None` when signed out. A session whose
 /// account no longer exists is ended.
 pub async fn signed_in_user(state: &AppState, session: &Session) -> Result<Option<UserRow>, AppError> {
@@ -51,6 +99,14 @@ pub async fn signed_in_user(state: &AppState, session: &Session) -> Result<Optio
             Ok(None)
         }
     }
+}
+
+/// The project `id` of the context's organization, in any state, read once
+/// per request (see [`RequestMemo`]); `None` when there is no such project.
+pub async fn project(db: &Db, ctx: &OrgCtx, id: ProjectId) -> Result<Option<Project>, AppError> {
+    let Some(memo) = memo() else { return Ok(projects::find(db, ctx, id).await?) };
+    let cell = memo.project_cell(ctx.org_id(), id);
+    Ok(cell.get_or_try_init(|| projects::find(db, ctx, id)).await?.clone())
 }
 
 /// The signed-in user, or `Unauthenticated`.
@@ -199,8 +255,29 @@ impl OrgRequest {
 /// For server functions: the signed-in user's membership in organization
 /// `slug` (`Unauthenticated` when signed out, `NotFound` when there is no
 /// such organization or they are not a member).
+///
+/// The user and the membership are read in one statement, and kept in the
+/// request's memo for the other server functions of the same render.
 pub async fn org_request(slug: &str) -> Result<OrgRequest, AppError> {
-    let (state, session, user) = require_user().await?;
-    let org = OrgCtx::load(&state.db, user.id, slug).await?;
+    let state = app_state()?;
+    let session = request_session().await?;
+    let Some(user_id) = session::signed_in_user(&session, &state.config).await? else {
+        return Err(AppError::Unauthenticated);
+    };
+    let Ok(parsed) = OrgSlug::parse(slug) else {
+        // No organization has such a slug; the user still has to exist.
+        signed_in_user(&state, &session).await?.ok_or(AppError::Unauthenticated)?;
+        return Err(AppError::NotFound);
+    };
+    let read = || users::find_with_membership(&state.db, user_id, &parsed);
+    let found = match memo() {
+        Some(memo) => memo.member_cell(parsed.as_str()).get_or_try_init(read).await?.clone(),
+        None => read().await?,
+    };
+    let Some((user, membership)) = found.filter(|(user, _)| user.id == user_id) else {
+        session::sign_out(&session).await?;
+        return Err(AppError::Unauthenticated);
+    };
+    let org = OrgCtx { org: membership.ok_or(AppError::NotFound)?, user_id };
     Ok(OrgRequest { state, session, user, org })
 }

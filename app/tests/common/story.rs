@@ -8,21 +8,22 @@ use app::{
     error::AppError,
     model::{
         AssigneeFilter, CycleName, DisplayName, Email, LabelColor, LabelName, OrgName, Page, Priority,
-        ProjectDescription, ProjectName, ProjectView, Role, SortDir, StatusFilter, Task, TaskDescription, TaskQuery,
-        TaskSort, UserId,
+        ProjectDescription, ProjectId, ProjectName, ProjectView, Role, SortDir, StatusFilter, TaskDescription,
+        TaskItem, TaskQuery, TaskSort, UserId,
     },
     server::{
         ctx::OrgCtx,
         db::{
             Db, Timestamp, cycles, dashboard, labels, orgs,
             projects::{self, ProjectError},
+            task_list::{self, Listed},
             tasks::{self, Lifecycle, TaskWriteError},
             users::{self, CreateUserError, NewUser},
         },
         session_store::SessionDb,
     },
 };
-use time::macros::date;
+use time::{Date, macros::date};
 use tower_sessions::{
     SessionStore,
     session::{Id, Record},
@@ -169,8 +170,42 @@ fn desc(s: &str) -> ProjectDescription {
     ProjectDescription::parse(s).unwrap()
 }
 
-fn titles(page: &Page<Task>) -> Vec<&str> {
+fn titles(page: &Page<TaskItem>) -> Vec<&str> {
     page.items.iter().map(|t| t.title.as_str()).collect()
+}
+
+/// A page of the task list of `project` (read afresh, with its counters)
+/// as `ctx` sees it.
+async fn task_page(db: &Db, ctx: &OrgCtx, project: ProjectId, query: &TaskQuery, today: Date) -> Page<TaskItem> {
+    let project = projects::find(db, ctx, project).await.unwrap().expect("the project");
+    match task_list::list(db, ctx, &project, query, today).await.unwrap() {
+        Listed::Page(page) => page,
+        Listed::UnknownCursor => panic!("unknown cursor in {query:?}"),
+    }
+}
+
+/// Every title of the list `query` asks for, read `per_page` at a time
+/// through the next-page cursors, then back through the previous-page
+/// cursors: both walks must give the same titles.
+async fn walk(db: &Db, ctx: &OrgCtx, project: ProjectId, query: &TaskQuery, today: Date) -> Vec<String> {
+    let mut forward = Vec::new();
+    let mut pages = Vec::new();
+    let mut page = task_page(db, ctx, project, query, today).await;
+    loop {
+        forward.extend(page.items.iter().map(|t| t.title.clone()));
+        pages.push(page.items.len());
+        let Some(next) = page.next.as_ref().map(|id| id.parse().unwrap()) else { break };
+        page = task_page(db, ctx, project, &query.page_after(next), today).await;
+        assert!(page.previous.is_some(), "a page after another has a previous one");
+    }
+    let mut backward: Vec<String> = page.items.iter().rev().map(|t| t.title.clone()).collect();
+    while let Some(previous) = page.previous.as_ref().map(|id| id.parse().unwrap()) {
+        page = task_page(db, ctx, project, &query.page_before(previous), today).await;
+        backward.extend(page.items.iter().rev().map(|t| t.title.clone()));
+    }
+    backward.reverse();
+    assert_eq!(forward, backward, "{query:?}: forward and back differ");
+    forward
 }
 
 /// Projects, labels, cycles, tasks, the trash and the dashboard: every
@@ -194,7 +229,7 @@ async fn work(db: &Db) {
         projects::insert(db, ctx, &pname(name), &desc("")).await.unwrap();
     }
     let page = projects::list(db, ctx, ProjectView::Active, 25, 0).await.unwrap();
-    let names: Vec<&str> = page.items.iter().map(|p| p.project.name.as_str()).collect();
+    let names: Vec<&str> = page.items.iter().map(|p| p.name.as_str()).collect();
     // Bytewise order of the lowercased name, on both backends.
     assert_eq!(names, ["Alpha", "beta", "Website", "zulu", "Émile"]);
     assert_eq!((page.total, page.has_more), (5, false));
@@ -211,7 +246,7 @@ async fn work(db: &Db) {
         Err(ProjectError::NotFound)
     ));
 
-    let zulu = page.items.iter().find(|p| p.project.name == "zulu").unwrap().project.id;
+    let zulu = page.items.iter().find(|p| p.name == "zulu").unwrap().id;
     assert!(projects::set_archived(db, ctx, zulu, true).await.unwrap().archived_at.is_some());
     assert_eq!(projects::list(db, ctx, ProjectView::Archived, 25, 0).await.unwrap().total, 1);
     assert_eq!(projects::count_active(db, ctx).await.unwrap(), 4);
@@ -219,7 +254,7 @@ async fn work(db: &Db) {
 
     let trashed = projects::trash(db, ctx, zulu).await.unwrap();
     assert!(trashed.deleted_at.is_some());
-    assert_eq!(projects::list(db, ctx, ProjectView::Trash, 25, 0).await.unwrap().items[0].project.id, zulu);
+    assert_eq!(projects::list(db, ctx, ProjectView::Trash, 25, 0).await.unwrap().items[0].id, zulu);
     // A trashed name is free again, and then its project cannot come back
     // under it.
     let new_zulu = projects::insert(db, ctx, &pname("Zulu"), &desc("")).await.unwrap();
@@ -341,9 +376,10 @@ async fn work(db: &Db) {
         tasks::insert(db, author, their_project.id, &fields("x")).await,
         Err(TaskWriteError::NotWritable)
     ));
+    let their_task = tasks::insert(db, theirs, their_project.id, &fields("theirs")).await.unwrap().id;
 
     let member = &acme.member;
-    let list = |query: TaskQuery| async move { tasks::list(db, member, website.id, &query, today).await.unwrap() };
+    let list = |query: TaskQuery| async move { task_page(db, member, website.id, &query, today).await };
     let q = |edit: fn(&mut TaskQuery)| {
         let mut query = TaskQuery { status: StatusFilter::All, ..TaskQuery::default() };
         edit(&mut query);
@@ -400,13 +436,52 @@ async fn work(db: &Db) {
     assert_eq!(titles(&list(q(|q| q.q = "50%".into())).await), ["Apple"], "% is literal");
     assert_eq!(list(q(|q| q.q = "_".into())).await.total, 0, "_ is literal");
 
-    // Pagination arithmetic.
+    // Offsets (within the first 1,000) still page.
     let page = list(q(|q| (q.limit, q.offset) = (2, 0))).await;
     assert_eq!((page.items.len(), page.total, page.has_more), (2, 5, true));
+    assert_eq!(page.previous, None, "the first page has none before it");
     let last = list(q(|q| (q.limit, q.offset) = (2, 4))).await;
     assert_eq!((last.items.len(), last.has_more), (1, false));
     let beyond = list(q(|q| (q.limit, q.offset) = (2, 10))).await;
     assert_eq!((beyond.items.len(), beyond.total, beyond.has_more), (0, 5, false));
+
+    // Keyset pages: every sort, both ways, two at a time, forward through
+    // the next-page cursors and back through the previous-page ones, give
+    // the whole list in order; so do windowed and indexed filters.
+    for sort in TaskSort::ALL {
+        for dir in [SortDir::Asc, SortDir::Desc] {
+            let query = TaskQuery { sort, dir, limit: 2, ..q(|_| {}) };
+            let whole = titles(&list(TaskQuery { limit: 100, ..query.clone() }).await)
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>();
+            assert_eq!(walk(db, member, website.id, &query, today).await, whole, "{sort:?} {dir:?}");
+        }
+    }
+    for query in [
+        TaskQuery { q: "a".into(), limit: 2, ..q(|_| {}) },
+        TaskQuery { q: "off".into(), limit: 2, ..q(|_| {}) },
+        TaskQuery { due_after: Some(date!(2026 - 11 - 01)), limit: 2, ..q(|_| {}) },
+        TaskQuery { label: Some(bug.id), limit: 1, ..q(|_| {}) },
+    ] {
+        let whole = titles(&list(TaskQuery { limit: 100, ..query.clone() }).await)
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>();
+        assert!(!whole.is_empty(), "{query:?}");
+        assert_eq!(walk(db, member, website.id, &query, today).await, whole, "{query:?}");
+    }
+    // A cursor naming no task of this list is not a page.
+    let project = projects::find(db, ctx, website.id).await.unwrap().unwrap();
+    for cursor in [app::model::TaskId::new(), their_task] {
+        let query = q(|_| {}).page_after(cursor);
+        assert!(matches!(task_list::list(db, member, &project, &query, today).await.unwrap(), Listed::UnknownCursor));
+    }
+    // Totals: the project's counters when unfiltered; a search counts no
+    // further than its page.
+    assert_eq!((project.open_tasks, project.done_tasks, project.trashed_tasks), (5, 0, 0));
+    let searched = list(TaskQuery { q: "a".into(), limit: 2, ..q(|_| {}) }).await;
+    assert_eq!((searched.total, searched.total_capped, searched.has_more), (2, true, true));
 
     // Export: keyset batches in the list's order, for every sort and both
     // directions, each batch its own statement.
@@ -487,7 +562,7 @@ async fn work(db: &Db) {
     // --- dashboard -------------------------------------------------------
     // Open in active projects: Apple, éclair, date 500 off, banana (Alpha).
     assert_eq!(dashboard::open_task_count(db, ctx).await.unwrap(), 4);
-    assert_eq!(dashboard::overdue_count(db, ctx, today).await.unwrap(), 1);
+    assert_eq!(dashboard::overdue_count(db, ctx, today).await.unwrap(), (1, false));
     tasks::assign(db, ctx, &[created[1].id, created[3].id], Some(me)).await.unwrap();
     let mine = dashboard::open_assigned_to(db, ctx, me, 10).await.unwrap();
     assert_eq!(mine.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["Apple", "éclair", "date 500 off"]);
@@ -548,7 +623,9 @@ async fn work(db: &Db) {
     assert!(tasks::find(db, ctx, banana.id).await.unwrap().is_some());
     projects::trash(db, ctx, alpha.id).await.unwrap();
     assert_eq!(tasks::find(db, ctx, banana.id).await.unwrap(), None);
-    assert_eq!(tasks::list(db, member, alpha.id, &q(|_| {}), today).await.unwrap().total, 0);
+    let gone = projects::find(db, ctx, alpha.id).await.unwrap().unwrap();
+    let hidden = task_list::list(db, member, &gone, &q(|_| {}), today).await.unwrap();
+    assert!(matches!(hidden, Listed::Page(ref page) if page.items.is_empty()), "no rows of a trashed project");
     assert_eq!(tasks::count_found_and_writable(db, ctx, &[banana.id], Lifecycle::Live).await.unwrap(), (0, 0));
     projects::restore(db, ctx, alpha.id).await.unwrap();
     assert!(tasks::find(db, ctx, banana.id).await.unwrap().is_some());
@@ -560,8 +637,52 @@ async fn work(db: &Db) {
     projects::restore(db, ctx, website.id).await.unwrap();
 
     // The guest reads like anyone; the key only opens its own tenant.
-    assert_eq!(tasks::list(db, &acme.guest, website.id, &q(|_| {}), today).await.unwrap().total, 0);
-    assert_eq!(tasks::list(db, &acme.guest, alpha.id, &q(|_| {}), today).await.unwrap().total, 1);
+    assert_eq!(task_page(db, &acme.guest, website.id, &q(|_| {}), today).await.total, 0);
+    assert_eq!(titles(&task_page(db, &acme.guest, alpha.id, &q(|_| {}), today).await), ["Banana split"]);
+
+    // --- counters and capped counts at a size past the cap ---------------
+    let many = projects::insert(db, ctx, &pname("Many"), &desc("")).await.unwrap();
+    let bulk: Vec<_> = (0..1_100)
+        .map(|i| {
+            with(&format!("Bulk {i:04}"), |f| f.priority = if i % 2 == 0 { Priority::High } else { Priority::Low })
+        })
+        .collect();
+    let made = tasks::insert_many(db, ctx, many.id, &bulk).await.unwrap();
+    assert_eq!(made.len(), 1_100);
+    let counted = projects::find(db, ctx, many.id).await.unwrap().unwrap();
+    assert_eq!((counted.open_tasks, counted.done_tasks, counted.trashed_tasks), (1_100, 0, 0));
+    tasks::set_completed(db, ctx, &made[..10], true).await.unwrap();
+    tasks::trash(db, ctx, &made[5..20]).await.unwrap();
+    let counted = projects::find(db, ctx, many.id).await.unwrap().unwrap();
+    assert_eq!((counted.open_tasks, counted.done_tasks, counted.trashed_tasks), (1_080, 5, 15));
+    let open = task_page(db, member, many.id, &q(|q| q.status = StatusFilter::Open), today).await;
+    assert_eq!((open.total, open.total_capped), (1_080, false), "the counter, exact");
+    let high = task_page(
+        db,
+        member,
+        many.id,
+        &q(|q| (q.status, q.priority) = (StatusFilter::Open, Some(Priority::High))),
+        today,
+    )
+    .await;
+    assert_eq!((high.total, high.total_capped, high.total_label().as_str()), (540, false, "540"));
+    let everything = task_page(db, member, many.id, &q(|q| q.due_before = Some(date!(2100 - 01 - 01))), today).await;
+    assert_eq!((everything.total, everything.total_capped), (0, false), "no due dates here");
+    let named = task_page(db, member, many.id, &q(|q| q.assignee = Some(AssigneeFilter::Nobody)), today).await;
+    assert_eq!((named.total, named.total_label().as_str()), (1_000, "1,000+"), "counted to the cap");
+    assert!(named.total_capped);
+    let overdue: Vec<_> =
+        (0..1_005).map(|i| with(&format!("Late {i}"), |f| f.due_on = Some(date!(2026 - 01 - 01)))).collect();
+    tasks::insert_many(db, ctx, many.id, &overdue).await.unwrap();
+    assert_eq!(dashboard::overdue_count(db, ctx, today).await.unwrap(), (1_000, true), "counted to the cap");
+    let open_before = dashboard::open_task_count(db, ctx).await.unwrap();
+    tasks::set_completed(db, ctx, &made[20..30], true).await.unwrap();
+    assert_eq!(dashboard::open_task_count(db, ctx).await.unwrap(), open_before - 10, "the counters, summed");
+    // The first page of a search past the window of recent tasks still
+    // finds the oldest match.
+    let oldest = task_page(db, member, many.id, &q(|q| q.q = "bulk 0000".into()), today).await;
+    assert_eq!(titles(&oldest), ["Bulk 0000"]);
+    assert!(insert_cannot_write_a_trashed_project(db, ctx, many.id).await);
 
     // --- the project trash purge (maintenance, all tenants) -------------
     // Zulu went to the trash just now: it stays for 30 days, then goes.
@@ -571,6 +692,16 @@ async fn work(db: &Db) {
     assert!(projects::find(db, ctx, zulu).await.unwrap().is_some());
     assert_eq!(purge_at(31).await.unwrap(), 1, "31 days in the trash");
     assert_eq!(projects::find(db, ctx, zulu).await.unwrap(), None);
+}
+
+/// Moves `project` to the trash, shows that a bulk insert then writes
+/// nothing, and restores it.
+async fn insert_cannot_write_a_trashed_project(db: &Db, ctx: &app::server::ctx::Admin, project: ProjectId) -> bool {
+    projects::trash(db, ctx, project).await.unwrap();
+    let refused = tasks::insert_many(db, ctx, project, &[fields("late")]).await;
+    let counted = projects::find(db, ctx, project).await.unwrap().unwrap();
+    projects::restore(db, ctx, project).await.unwrap();
+    matches!(refused, Err(TaskWriteError::NotWritable)) && counted.open_tasks == 2_075
 }
 
 /// Failed sign-ins: per email and network, a looser ceiling per email that

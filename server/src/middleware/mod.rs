@@ -5,6 +5,8 @@
 pub mod form_drafts;
 pub mod origin;
 pub mod request_id;
+pub mod request_memo;
 pub mod security_headers;
 pub mod server_fn_args;
 pub mod server_fn_status;
+pub mod static_cache;

@@ -93,7 +93,7 @@ async fn the_project_list_pages_and_counts_open_and_done_tasks() {
         (first["items"].as_array().unwrap().len(), first["total"].as_i64(), first["has_more"].as_bool()),
         (25, Some(30), Some(true))
     );
-    assert_eq!(first["items"][0]["project"]["name"], "Project 00");
+    assert_eq!(first["items"][0]["name"], "Project 00");
     let last: Value = app.ok("list_projects", &[("org", org), ("offset", "25")]).await;
     assert_eq!(
         (last["items"].as_array().unwrap().len(), last["has_more"].as_bool(), last["offset"].as_u64()),
@@ -106,7 +106,7 @@ async fn the_project_list_pages_and_counts_open_and_done_tasks() {
     let odd = app.call("list_projects", &[("org", org), ("limit", "30")]).await;
     assert_eq!(odd.status(), 422);
 
-    let project = first["items"][0]["project"]["id"].as_str().unwrap().to_owned();
+    let project = first["items"][0]["id"].as_str().unwrap().to_owned();
     for title in ["a", "b", "c"] {
         app.task(org, &project, &[("title", title)]).await;
     }

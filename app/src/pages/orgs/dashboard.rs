@@ -7,7 +7,7 @@ use super::use_org_slug;
 use crate::{
     api::orgs::get_org_dashboard,
     components::{chart::WeeklyChart, errors::PageError, org::org_href},
-    model::{AssignedTask, OrgDashboard, task::format_date},
+    model::{AssignedTask, OrgDashboard, listing::count_label, task::format_date},
 };
 
 #[component]
@@ -34,6 +34,7 @@ fn Dashboard(dashboard: OrgDashboard) -> impl IntoView {
         project_count,
         open_task_count,
         overdue_count,
+        overdue_capped,
         assigned_to_me,
         completed_per_week,
         today,
@@ -46,10 +47,10 @@ fn Dashboard(dashboard: OrgDashboard) -> impl IntoView {
             "Your role: " <span class="font-medium text-slate-900">{org.role.label()}</span>
         </p>
         <dl class="mt-8 grid max-w-4xl grid-cols-2 gap-4 lg:grid-cols-4">
-            <Stat label="Members" value=member_count />
-            <Stat label="Active projects" value=project_count />
-            <Stat label="Open tasks" value=open_task_count />
-            <Stat label="Overdue" value=overdue_count />
+            <Stat label="Members" value=count_label(member_count, false) />
+            <Stat label="Active projects" value=count_label(project_count, false) />
+            <Stat label="Open tasks" value=count_label(open_task_count, false) />
+            <Stat label="Overdue" value=count_label(overdue_count, overdue_capped) />
         </dl>
         <div class="mt-10 grid max-w-5xl gap-10 xl:grid-cols-2">
             <section aria-labelledby="mine-heading">
@@ -96,7 +97,7 @@ fn AssignedRow(task: AssignedTask, slug: String, today: time::Date) -> impl Into
 }
 
 #[component]
-fn Stat(label: &'static str, value: i64) -> impl IntoView {
+fn Stat(label: &'static str, value: String) -> impl IntoView {
     view! {
         <div class="rounded-lg border border-slate-200 bg-white p-5">
             <dt class="text-sm text-slate-500">{label}</dt>

@@ -1,5 +1,10 @@
 //! The frame around every organization page. Signed out, it redirects to
 //! sign-in (and back here after); not a member, it is the 404 page.
+//!
+//! The page inside (the `Outlet`) sits outside the frame's `Suspense`: on
+//! the server a `Suspense` runs its children again to find what they wait
+//! for, and a page built inside it would be built twice, its data fetched
+//! and sent twice. Each page handles its own errors the same way.
 
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
@@ -8,7 +13,6 @@ use super::use_org_slug;
 use crate::{
     api::orgs::get_org_shell,
     components::{
-        errors::PageError,
         layout::{Sidebar, TopBar},
         org::OrgContext,
     },
@@ -21,28 +25,24 @@ pub fn OrgLayout() -> impl IntoView {
     let shell = Resource::new_blocking(move || slug.get(), get_org_shell);
     provide_context(OrgContext { slug, shell });
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match shell.await {
-                    Ok(shell) => {
-                        let slug = shell.org.slug.clone();
-                        view! {
-                            <div class="flex min-h-screen flex-col">
-                                <TopBar shell />
-                                <div class="flex flex-1">
-                                    <Sidebar slug />
-                                    <main class="min-w-0 flex-1 p-8">
-                                        <Outlet />
-                                    </main>
-                                </div>
-                            </div>
-                            <ProjectPalette />
-                        }
-                            .into_any()
-                    }
-                    Err(error) => view! { <PageError error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <div class="flex min-h-screen flex-col">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    // The page inside shows the error (the same one: it asks
+                    // the same question of the same membership).
+                    shell.await.ok().map(|shell| view! { <TopBar shell /> })
+                })}
+            </Suspense>
+            <div class="flex flex-1">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        shell.await.ok().map(|shell| view! { <Sidebar slug=shell.org.slug /> <ProjectPalette /> })
+                    })}
+                </Suspense>
+                <main class="min-w-0 flex-1 p-8">
+                    <Outlet />
+                </main>
+            </div>
+        </div>
     }
 }

@@ -14,17 +14,16 @@ use crate::{
     components::{
         forms::{FormError, field_error, form_error, member_options, priority_options, reset_after_success},
         labels::LabelChip,
-        pagination::Pager,
+        pagination::CursorPager,
     },
-    model::{Action, Page, StatusFilter, Task, TaskId, TaskTitle, task::format_date},
+    model::{Action, Page, StatusFilter, TaskId, TaskItem, TaskTitle, task::format_date},
 };
 
-const SMALL_FIELD: &str = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
-const BUTTON: &str =
-    "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm text-slate-700 hover:bg-slate-50";
+/// Component classes (`style/main.css`).
+const SMALL_FIELD: &str = "field-inline";
+const BUTTON: &str = "btn";
 /// A button whose action deletes: red, so it is not taken for another.
-const DANGER_BUTTON: &str =
-    "rounded-md border border-red-300 bg-white px-2.5 py-1.5 text-sm text-red-700 hover:bg-red-50";
+const DANGER_BUTTON: &str = "btn-danger";
 
 #[component]
 pub fn TaskBoard() -> impl IntoView {
@@ -135,7 +134,7 @@ fn BulkBar() -> impl IntoView {
     view! {
         <ActionForm
             action=bulk
-            attr:id="bulk-form"
+            attr:id="bulk"
             attr:aria-label="Bulk actions"
             attr:class="mt-3 flex flex-wrap items-center gap-2 text-sm"
         >
@@ -207,7 +206,7 @@ fn EmptyTrash() -> impl IntoView {
 }
 
 #[component]
-fn TaskTable(page: Page<Task>) -> impl IntoView {
+fn TaskTable(page: Page<TaskItem>) -> impl IntoView {
     let state = use_project();
     let ids: Vec<_> = page.items.iter().map(|t| t.id).collect();
     if page.items.is_empty() {
@@ -233,27 +232,47 @@ fn TaskTable(page: Page<Task>) -> impl IntoView {
         }
     };
     let query = state.query.get_untracked();
-    let href = move |offset| state.href(&query.at_offset(offset), None);
+    let cursor = |id: &Option<String>| id.as_deref().and_then(|id| id.parse::<TaskId>().ok());
+    let first = (query.after.is_some() || query.before.is_some() || query.offset > 0)
+        .then(|| state.href(&query.first_page(), None));
+    let previous = cursor(&page.previous).map(|id| state.href(&query.page_before(id), None));
+    let next = cursor(&page.next).map(|id| state.href(&query.page_after(id), None));
+    let done = state.done;
     view! {
-        <table class="mt-4 w-full text-left text-sm" aria-label="Tasks">
-            <thead class="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
+        // The rows' done toggles submit these two forms (through their
+        // `form` attribute), so a row carries a button, not a form.
+        <ActionForm action=done attr:id="complete" attr:class="hidden">
+            <input type="hidden" name="org" value=state.slug() />
+            <input type="hidden" name="done" value="true" />
+        </ActionForm>
+        <ActionForm action=done attr:id="reopen" attr:class="hidden">
+            <input type="hidden" name="org" value=state.slug() />
+            <input type="hidden" name="done" value="false" />
+        </ActionForm>
+        // The words the rows' controls are named with, before each row's
+        // title (`aria-labelledby`): "Select <title>", "Complete <title>".
+        <span hidden id="l-select">"Select"</span>
+        <span hidden id="l-complete">"Complete"</span>
+        <span hidden id="l-reopen">"Reopen"</span>
+        <table class="tasks" aria-label="Tasks">
+            <thead>
                 <tr>
-                    <th scope="col" class="w-8 py-2">
+                    <th scope="col" class="w-8">
                         <input type="checkbox" aria-label="Select all tasks on this page" prop:checked=all_ticked.clone() on:change=tick_all />
                     </th>
-                    <th scope="col" class="w-8 py-2"><span class="sr-only">"Done"</span></th>
-                    <th scope="col" class="py-2 pr-3 font-medium">"Title"</th>
-                    <th scope="col" class="py-2 pr-3 font-medium">"Priority"</th>
-                    <th scope="col" class="py-2 pr-3 font-medium">"Assignee"</th>
-                    <th scope="col" class="py-2 pr-3 font-medium">"Due"</th>
-                    <th scope="col" class="py-2 font-medium">"Labels"</th>
+                    <th scope="col" class="w-8"><span class="sr-only">"Done"</span></th>
+                    <th scope="col">"Title"</th>
+                    <th scope="col">"Priority"</th>
+                    <th scope="col">"Assignee"</th>
+                    <th scope="col">"Due"</th>
+                    <th scope="col">"Labels"</th>
                 </tr>
             </thead>
-            <tbody class="divide-y divide-slate-100">
+            <tbody>
                 {page.items.iter().cloned().enumerate().map(|(index, task)| view! { <TaskRow task index /> }).collect_view()}
             </tbody>
         </table>
-        <Pager position=page.position() noun="tasks" href />
+        <CursorPager shown=page.items.len() total=page.total_label() noun="tasks" first previous next />
     }
     .into_any()
 }
@@ -271,20 +290,24 @@ fn patch_on_change(state: ProjectState, task: TaskId, field: TaskField) -> impl 
     }
 }
 
+/// One task's row. Kept small: the page repeats it fifty times and ships
+/// it twice (as HTML, and as the data it hydrates from). The priority and
+/// assignee are text on the server; once the page is live, where the
+/// member may edit them, they become selects that change the task in
+/// place (without JavaScript, the task's panel edits them).
 #[component]
-fn TaskRow(task: Task, index: usize) -> impl IntoView {
+fn TaskRow(task: TaskItem, index: usize) -> impl IntoView {
     let state = use_project();
     let id = task.id;
     let trashed = task.is_trashed();
     let writable = state.writable_untracked() && !trashed;
     let done = task.is_done();
-    let data = state.data.get_untracked().and_then(Result::ok);
-    let today = data.as_ref().map(|d| d.today);
-    let members = data.as_ref().map(|d| d.members.clone()).unwrap_or_default();
+    let today = state.data.get_untracked().and_then(Result::ok).map(|d| d.today);
     let overdue = today.is_some_and(|today| task.is_overdue(today));
-    let panel_href = state.href(&state.query.get_untracked(), Some(id));
-    let title = task.title.clone();
-    let done_label = StoredValue::new(format!("{} {title}", if done { "Reopen" } else { "Complete" }));
+    let title = StoredValue::new(task.title.clone());
+    // The title's element id: the rows' controls are named after it.
+    let title_id = format!("t{index}");
+    let done_label = format!("{} {title_id}", if done { "l-reopen" } else { "l-complete" });
 
     let toggle_selected = move |_| {
         state.selected.update(|s| {
@@ -293,98 +316,104 @@ fn TaskRow(task: Task, index: usize) -> impl IntoView {
             }
         })
     };
-    let set_priority = patch_on_change(state, id, TaskField::Priority);
-    let set_assignee = patch_on_change(state, id, TaskField::Assignee);
-    let assignee_id = task.assignee.as_ref().map(|a| a.id);
+    let priority = task.priority;
+    let assignee = task.assignee.clone();
+    let live = state.live;
+    let priority_cell = move || {
+        if live.get() && writable {
+            let set_priority = patch_on_change(state, id, TaskField::Priority);
+            view! {
+                <select aria-label=format!("Priority of {}", title.get_value()) on:change=set_priority>
+                    {priority_options(Some(priority))}
+                </select>
+            }
+            .into_any()
+        } else {
+            priority.label().into_any()
+        }
+    };
+    let assignee_cell = move || {
+        let assignee = assignee.clone();
+        if live.get() && writable {
+            let set_assignee = patch_on_change(state, id, TaskField::Assignee);
+            let members = state.data.get_untracked().and_then(Result::ok).map(|d| d.members).unwrap_or_default();
+            let selected = assignee.map(|a| a.id);
+            view! {
+                <select aria-label=format!("Assignee of {}", title.get_value()) on:change=set_assignee>
+                    <option value="" selected=selected.is_none()>"Unassigned"</option>
+                    {member_options(&members, selected)}
+                </select>
+            }
+            .into_any()
+        } else {
+            assignee.map(|a| a.display_name).unwrap_or_default().into_any()
+        }
+    };
 
     view! {
-        <tr
-            data-task=id.to_string()
-            data-cursor=move || (state.cursor.get() == Some(index)).to_string()
-            class="align-top data-[cursor=true]:bg-indigo-50"
-        >
-            <td class="py-2">
+        <tr data-cursor=move || (state.cursor.get() == Some(index)).then_some("true")>
+            <td class="pick">
                 <input
                     type="checkbox"
-                    form="bulk-form"
+                    form="bulk"
                     name="ids[]"
                     value=id.to_string()
-                    aria-label=format!("Select {title}")
+                    aria-labelledby=format!("l-select {title_id}")
                     prop:checked=move || state.selected.with(|s| s.contains(&id))
                     on:change=toggle_selected
                 />
             </td>
-            <td class="py-1.5">
+            <td class="pick">
                 {if writable {
                     view! {
-                        <ActionForm action=state.done>
-                            <input type="hidden" name="org" value=state.slug() />
-                            <input type="hidden" name="task" value=id.to_string() />
-                            <input type="hidden" name="done" value=(!done).to_string() />
-                            <button
-                                type="submit"
-                                aria-label=done_label.get_value()
-                                aria-pressed=done.to_string()
-                                class="flex h-5 w-5 items-center justify-center rounded-full border border-slate-400 text-xs \
-                                       text-white hover:border-indigo-600 aria-pressed:border-green-600 aria-pressed:bg-green-600"
-                            >
-                                {done.then_some("✓")}
-                            </button>
-                        </ActionForm>
+                        <button
+                            type="submit"
+                            form=if done { "reopen" } else { "complete" }
+                            name="task"
+                            value=id.to_string()
+                            class="toggle"
+                            aria-labelledby=done_label
+                            aria-pressed=done.to_string()
+                        >
+                            {done.then_some("✓")}
+                        </button>
                     }
                         .into_any()
                 } else {
-                    view! { <span class="pr-2 text-xs text-slate-500">{if done { "Done" } else { "Open" }}</span> }.into_any()
+                    view! { <span class="state">{if done { "Done" } else { "Open" }}</span> }.into_any()
                 }}
             </td>
-            <td class="py-2 pr-3">
+            <td>
                 {if trashed {
-                    view! { <span class="text-slate-600">{task.title.clone()}</span> }.into_any()
+                    view! { <span id=title_id.clone()>{task.title.clone()}</span> }.into_any()
                 } else {
+                    // Relative: the same page, its list, and this task's panel.
+                    let mut panel_href = state.query.get_untracked().to_query_string();
+                    panel_href.push(if panel_href.is_empty() { '?' } else { '&' });
+                    panel_href.push_str(&format!("task={id}"));
                     view! {
-                        <a
-                            href=panel_href
-                            class=if done { "text-slate-500 line-through hover:underline" } else { "font-medium text-slate-900 hover:underline" }
-                        >
+                        <a id=title_id.clone() href=panel_href class=if done { "task-link done" } else { "task-link" }>
                             {task.title.clone()}
                         </a>
                     }
                         .into_any()
                 }}
             </td>
-            <td class="py-1.5 pr-3">
-                {if writable {
-                    view! {
-                        <select aria-label=format!("Priority of {title}") class="rounded border-slate-200 bg-transparent text-sm" on:change=set_priority>
-                            {priority_options(Some(task.priority))}
-                        </select>
-                    }
-                        .into_any()
-                } else {
-                    view! { <span>{task.priority.label()}</span> }.into_any()
-                }}
-            </td>
-            <td class="py-1.5 pr-3">
-                {if writable {
-                    view! {
-                        <select aria-label=format!("Assignee of {title}") class="rounded border-slate-200 bg-transparent text-sm" on:change=set_assignee>
-                            <option value="" selected=assignee_id.is_none()>"Unassigned"</option>
-                            {member_options(&members, assignee_id)}
-                        </select>
-                    }
-                        .into_any()
-                } else {
-                    view! { <span>{task.assignee.as_ref().map(|a| a.display_name.clone()).unwrap_or_default()}</span> }.into_any()
-                }}
-            </td>
-            <td class=if overdue { "py-2 pr-3 font-medium text-red-700" } else { "py-2 pr-3 text-slate-600" }>
+            <td>{priority_cell}</td>
+            <td>{assignee_cell}</td>
+            <td class:overdue=overdue>
                 {task.due_on.map(format_date)}
                 {overdue.then(|| view! { <span class="sr-only">" (overdue)"</span> })}
             </td>
-            <td class="py-2">
-                <span class="flex flex-wrap gap-1">
-                    {task.labels.iter().map(|l| view! { <LabelChip name=l.name.clone() color=l.color /> }).collect_view()}
-                </span>
+            <td>
+                {(!task.labels.is_empty())
+                    .then(|| {
+                        view! {
+                            <span class="labels">
+                                {task.labels.into_iter().map(|l| view! { <LabelChip name=l.name color=l.color /> }).collect_view()}
+                            </span>
+                        }
+                    })}
             </td>
         </tr>
     }

@@ -21,7 +21,7 @@ use crate::{
         org::{org_href, use_org},
     },
     error::{AppError, FieldErrors},
-    model::{Action, Cycle, Page, Task, TaskId, TaskParams, TaskQuery},
+    model::{Action, Cycle, Page, TaskId, TaskItem, TaskParams, TaskQuery},
 };
 
 /// The link to a project's page showing `query`, with the panel of `task`
@@ -45,7 +45,7 @@ pub struct ProjectState {
     /// The task whose panel is open (`?task=`).
     pub open_task: Memo<Option<TaskId>>,
     pub data: Resource<Result<ProjectPageData, AppError>>,
-    pub tasks: Resource<Result<Page<Task>, AppError>>,
+    pub tasks: Resource<Result<Page<TaskItem>, AppError>>,
     pub cycles: Resource<Result<Vec<Cycle>, AppError>>,
     pub create: ServerAction<CreateTask>,
     pub update: ServerAction<UpdateTask>,
@@ -62,6 +62,9 @@ pub struct ProjectState {
     pub show_help: RwSignal<bool>,
     /// Set by the `e` shortcut: the panel focuses its title field.
     pub focus_title: RwSignal<bool>,
+    /// True once the page runs in the browser (never on the server): what
+    /// only works with JavaScript renders from then on.
+    pub live: RwSignal<bool>,
     pub quick_add: NodeRef<html::Input>,
 }
 
@@ -167,9 +170,13 @@ pub fn ProjectPage() -> impl IntoView {
         cursor: RwSignal::new(None),
         show_help: RwSignal::new(false),
         focus_title: RwSignal::new(false),
+        live: RwSignal::new(false),
         quick_add: NodeRef::new(),
     };
     provide_context(state);
+
+    // Effects run only in the browser, after hydration.
+    Effect::new(move |_| state.live.set(true));
 
     // A bulk action that went through empties the selection.
     Effect::new(move |_| {
@@ -181,6 +188,7 @@ pub fn ProjectPage() -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                org.loaded().await;
                 match data.await {
                     Ok(page) if page.project.deleted_at.is_some() => view! { <TrashedProject page /> }.into_any(),
                     Ok(page) => view! { <ProjectBody page /> }.into_any(),

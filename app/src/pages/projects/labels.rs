@@ -32,6 +32,7 @@ pub fn LabelsPanel() -> impl IntoView {
             <h2 id="labels-heading" class="text-lg font-semibold text-slate-900">"Labels"</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
+                    org.loaded().await;
                     let labels = labels.await.unwrap_or_default();
                     if labels.is_empty() {
                         return view! { <p class="mt-2 text-sm text-slate-500">"No labels yet."</p> }.into_any();
@@ -68,6 +69,10 @@ pub fn LabelsPanel() -> impl IntoView {
                         .into_any()
                 })}
             </Transition>
+            <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+            org.loaded().await;
+            view! {
             <Show when=move || org.can(Action::ManageLabels)>
                 <ActionForm action=create node_ref=form attr:class="mt-4 flex flex-wrap items-start gap-3">
                     <input type="hidden" name="org" value=move || org.slug.get() />
@@ -105,6 +110,9 @@ pub fn LabelsPanel() -> impl IntoView {
                 </ActionForm>
                 <FormError message=form_error(create) />
             </Show>
+            }
+            })}
+            </Suspense>
         </section>
     }
 }

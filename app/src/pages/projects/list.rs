@@ -16,9 +16,7 @@ use crate::{
         org::{org_href, use_org},
         pagination::Pager,
     },
-    model::{
-        Action, ProjectDescription, ProjectId, ProjectName, ProjectSummary, ProjectView, listing::DEFAULT_PAGE_SIZE,
-    },
+    model::{Action, Project, ProjectDescription, ProjectId, ProjectName, ProjectView, listing::DEFAULT_PAGE_SIZE},
 };
 
 const BUTTON: &str =
@@ -74,14 +72,22 @@ pub fn ProjectsPage() -> impl IntoView {
         <div class="max-w-5xl">
             <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Projects"</h1>
             <ViewTabs current=view_mode />
-            <Show when=move || org.can(Action::EditProjects) && view_mode.get() == ProjectView::Active>
-                <NewProjectForm create />
-            </Show>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    org.loaded().await;
+                    view! {
+                        <Show when=move || org.can(Action::EditProjects) && view_mode.get() == ProjectView::Active>
+                            <NewProjectForm create />
+                        </Show>
+                    }
+                })}
+            </Suspense>
             <div class="mt-4">
                 <FormError message=row_error />
             </div>
             <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    org.loaded().await;
                     match list.await {
                         Ok(page) => {
                             let view = view_mode.get_untracked();
@@ -169,7 +175,7 @@ fn NewProjectForm(create: ServerAction<CreateProject>) -> impl IntoView {
 
 #[component]
 fn ProjectTable(
-    items: Vec<ProjectSummary>,
+    items: Vec<Project>,
     view: ProjectView,
     editing: RwSignal<Option<ProjectId>>,
     update: ServerAction<UpdateProject>,
@@ -198,7 +204,7 @@ fn ProjectTable(
             <tbody class="divide-y divide-slate-100">
                 {items
                     .into_iter()
-                    .map(|summary| view! { <ProjectRow summary view editing update archive delete restore /> })
+                    .map(|project| view! { <ProjectRow project view editing update archive delete restore /> })
                     .collect_view()}
             </tbody>
         </table>
@@ -208,7 +214,7 @@ fn ProjectTable(
 
 #[component]
 fn ProjectRow(
-    summary: ProjectSummary,
+    project: Project,
     view: ProjectView,
     editing: RwSignal<Option<ProjectId>>,
     update: ServerAction<UpdateProject>,
@@ -217,7 +223,7 @@ fn ProjectRow(
     restore: ServerAction<RestoreProject>,
 ) -> impl IntoView {
     let org = use_org();
-    let ProjectSummary { project, open_tasks, done_tasks } = summary;
+    let (open_tasks, done_tasks) = (project.open_tasks, project.done_tasks);
     let id = project.id;
     let href = StoredValue::new(org_href(&org.slug.get_untracked(), &format!("/projects/{id}")));
     let name = StoredValue::new(project.name.clone());

@@ -12,8 +12,9 @@ use crate::{
     model::{AssigneeFilter, SortDir, StatusFilter, TaskQuery, TaskSort, listing::PAGE_SIZES, task::format_date},
 };
 
-const FIELD: &str = "block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
-const LABEL: &str = "block text-xs font-medium text-slate-600";
+/// Component classes (`style/main.css`): the bar repeats them per field.
+const FIELD: &str = "field";
+const LABEL: &str = "field-label";
 
 #[component]
 pub fn Toolbar() -> impl IntoView {
@@ -26,17 +27,16 @@ pub fn Toolbar() -> impl IntoView {
         let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else { return };
         event.prevent_default();
         let (query, _ignored) = TaskQuery::from_params(|name| data.get(name).as_string());
-        navigate(&state.href(&query.at_offset(0), None), Default::default());
+        navigate(&state.href(&query.first_page(), None), Default::default());
     };
 
     let status_tab = move |status: StatusFilter| {
-        let href = move || state.href(&TaskQuery { status, offset: 0, ..state.query.get() }, None);
+        let href = move || state.href(&TaskQuery { status, ..state.query.get().first_page() }, None);
         view! {
             <a
                 href=href
                 aria-current=move || (state.query.get().status == status).then_some("page")
-                class="rounded-md px-3 py-1.5 text-sm text-slate-600 hover:bg-slate-100 \
-                       aria-[current=page]:bg-slate-900 aria-[current=page]:text-white"
+                class="tab"
             >
                 {status.label()}
             </a>
@@ -51,7 +51,7 @@ pub fn Toolbar() -> impl IntoView {
                 </nav>
                 <a
                     href=move || {
-                        let query = TaskQuery { offset: 0, ..state.query.get() };
+                        let query = state.query.get().first_page();
                         format!(
                             "/o/{}/projects/{}/tasks.csv{}",
                             state.org.slug.get(),

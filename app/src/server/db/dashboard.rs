@@ -1,10 +1,12 @@
-//! The organization dashboard's numbers. Each is one statement served by a
-//! tasks index that starts with org_id.
+//! The organization dashboard's numbers. Each is one statement served by
+//! an index that starts with org_id, and none reads every task: the open
+//! count sums project counters, the overdue count stops at its cap, "my
+//! tasks" reads its index in order.
 
 use time::{Date, OffsetDateTime, Time};
 
 use crate::{
-    model::{AssignedTask, Priority, ProjectId, TaskId, UserId, WeekCount},
+    model::{AssignedTask, Priority, ProjectId, TaskId, UserId, WeekCount, task_query::COUNT_CAP},
     server::ctx::OrgCtx,
 };
 
@@ -31,22 +33,26 @@ struct AssignedRow {
     due_on: Option<Date>,
 }
 
-/// Open tasks in active projects.
+/// Open tasks in active projects: the sum of their counters, so the
+/// dashboard costs the same with a hundred tasks or a million.
 pub async fn open_task_count(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
-    let sql = format!(
-        "SELECT COUNT(*) FROM tasks t WHERE t.org_id = $1 AND t.completed_at IS NULL AND {}",
-        live_in_active_project(db)
-    );
-    with_pool!(db, pool => sqlx::query_scalar(&sql).bind(ctx.org_id()).fetch_one(pool).await)
+    let sql = "SELECT CAST(COALESCE(SUM(p.open_tasks), 0) AS BIGINT) FROM projects p \
+               WHERE p.org_id = $1 AND p.deleted_at IS NULL AND p.archived_at IS NULL";
+    with_pool!(db, pool => sqlx::query_scalar(sql).bind(ctx.org_id()).fetch_one(pool).await)
 }
 
-/// Open tasks in active projects due before `today`.
-pub async fn overdue_count(db: &Db, ctx: &OrgCtx, today: Date) -> Result<i64, sqlx::Error> {
+/// Open tasks in active projects due before `today`, counted up to
+/// `COUNT_CAP`; the flag says whether there are more ("1,000+").
+pub async fn overdue_count(db: &Db, ctx: &OrgCtx, today: Date) -> Result<(i64, bool), sqlx::Error> {
     let sql = format!(
-        "SELECT COUNT(*) FROM tasks t WHERE t.org_id = $1 AND t.completed_at IS NULL AND t.due_on < $2 AND {}",
+        "SELECT COUNT(*) FROM (SELECT 1 FROM tasks t \
+           WHERE t.org_id = $1 AND t.completed_at IS NULL AND t.due_on < $2 AND {} LIMIT $3) capped",
         live_in_active_project(db)
     );
-    with_pool!(db, pool => sqlx::query_scalar(&sql).bind(ctx.org_id()).bind(today).fetch_one(pool).await)
+    let count: i64 = with_pool!(db, pool => {
+        sqlx::query_scalar(&sql).bind(ctx.org_id()).bind(today).bind(COUNT_CAP + 1).fetch_one(pool).await?
+    });
+    Ok((count.min(COUNT_CAP), count > COUNT_CAP))
 }
 
 /// Up to `limit` open tasks of `user` in active projects: soonest due
@@ -61,7 +67,7 @@ pub async fn open_assigned_to(
         "SELECT t.id, t.title, t.project_id, p.name AS project_name, t.priority, t.due_on \
          FROM tasks t JOIN projects p ON p.org_id = t.org_id AND p.id = t.project_id \
          WHERE t.org_id = $1 AND t.assignee_id = $2 AND t.completed_at IS NULL AND {} \
-         ORDER BY CASE WHEN t.due_on IS NULL THEN 1 ELSE 0 END, t.due_on, t.id LIMIT $3",
+         ORDER BY COALESCE(t.due_on, '9999-12-31'), t.id LIMIT $3",
         live_in_active_project(db)
     );
     let rows = with_pool!(db, pool => {

@@ -11,6 +11,7 @@ pub mod labels;
 pub mod orgs;
 pub mod projects;
 pub mod sql;
+pub mod task_list;
 pub mod tasks;
 pub mod testing;
 pub(crate) mod text_enum;

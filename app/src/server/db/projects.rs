@@ -1,10 +1,7 @@
 //! `projects`: an organization's projects, with archive and trash.
 
 use crate::{
-    model::{
-        Page, Project, ProjectDescription, ProjectId, ProjectName, ProjectSummary, ProjectView,
-        project::TRASH_RETENTION_DAYS,
-    },
+    model::{Page, Project, ProjectDescription, ProjectId, ProjectName, ProjectView, project::TRASH_RETENTION_DAYS},
     server::ctx::{Admin, OrgCtx, Writer},
 };
 
@@ -30,18 +27,20 @@ pub enum ProjectAccess {
 /// changes tasks or cycles includes it, so the rule holds inside the
 /// statement itself, not only in a check made before it.
 ///
-/// On PostgreSQL a write also takes a share lock on the project row: an
-/// archive or a trash running at the same moment then either waits for
-/// the write to commit, or commits first and the write (re-checking the
-/// locked row) finds the project no longer writable. SQLite runs one write
-/// at a time, so the condition alone is enough there.
+/// On PostgreSQL a write also locks the project row (`FOR NO KEY UPDATE`,
+/// the lock the task counters' update takes anyway, so two writes never
+/// hold a shared lock each and wait on the other): an archive or a trash
+/// running at the same moment then either waits for the write to commit,
+/// or commits first and the write (re-checking the locked row) finds the
+/// project no longer writable. SQLite runs one write at a time, so the
+/// condition alone is enough there.
 pub fn rule(backend: Backend, access: ProjectAccess, org: &str, project: &str) -> String {
     const READABLE: &str = "p.deleted_at IS NULL";
     const ACTIVE: &str = "p.deleted_at IS NULL AND p.archived_at IS NULL";
     let (state, lock) = match (access, backend) {
         (ProjectAccess::Read, _) => (READABLE, ""),
         (ProjectAccess::Active, _) | (ProjectAccess::Write, Backend::Sqlite) => (ACTIVE, ""),
-        (ProjectAccess::Write, Backend::Postgres) => (ACTIVE, " FOR SHARE OF p"),
+        (ProjectAccess::Write, Backend::Postgres) => (ACTIVE, " FOR NO KEY UPDATE OF p"),
     };
     format!("EXISTS (SELECT 1 FROM projects p WHERE p.org_id = {org} AND p.id = {project} AND {state}{lock})")
 }
@@ -61,6 +60,9 @@ pub struct ProjectRow {
     pub deleted_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    pub open_tasks: i64,
+    pub done_tasks: i64,
+    pub trashed_tasks: i64,
 }
 
 impl From<ProjectRow> for Project {
@@ -73,16 +75,11 @@ impl From<ProjectRow> for Project {
             deleted_at: row.deleted_at.map(Timestamp::into_inner),
             created_at: row.created_at.into_inner(),
             updated_at: row.updated_at.into_inner(),
+            open_tasks: row.open_tasks,
+            done_tasks: row.done_tasks,
+            trashed_tasks: row.trashed_tasks,
         }
     }
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct SummaryRow {
-    #[sqlx(flatten)]
-    project: ProjectRow,
-    open_tasks: i64,
-    done_tasks: i64,
 }
 
 /// A project write failed.
@@ -105,7 +102,8 @@ impl ProjectError {
     }
 }
 
-const COLUMNS: &str = "p.id, p.name, p.description, p.archived_at, p.deleted_at, p.created_at, p.updated_at";
+const COLUMNS: &str = "p.id, p.name, p.description, p.archived_at, p.deleted_at, p.created_at, p.updated_at, \
+     p.open_tasks, p.done_tasks, p.trashed_tasks";
 
 /// The key a name is compared by: Unicode lowercase (the same on both
 /// backends, unlike SQL `lower()`).
@@ -129,6 +127,9 @@ pub async fn insert(
         deleted_at: None,
         created_at: now,
         updated_at: now,
+        open_tasks: 0,
+        done_tasks: 0,
+        trashed_tasks: 0,
     };
     let sql = "INSERT INTO projects (id, org_id, name, name_key, description, created_at, updated_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $6)";
@@ -157,34 +158,27 @@ pub async fn find(db: &Db, ctx: &OrgCtx, id: ProjectId) -> Result<Option<Project
     Ok(row.map(Project::from))
 }
 
-/// A page of the organization's projects in `view`, with open and done task
-/// counts: active and archived ones by name, the trash most recent first.
+/// A page of the organization's projects in `view`, with their task
+/// counters: active and archived ones by name, the trash most recent first.
 pub async fn list(
     db: &Db,
     ctx: &OrgCtx,
     view: ProjectView,
     limit: u32,
     offset: u32,
-) -> Result<Page<ProjectSummary>, sqlx::Error> {
+) -> Result<Page<Project>, sqlx::Error> {
     let (filter, order) = match view {
         ProjectView::Active => ("p.deleted_at IS NULL AND p.archived_at IS NULL", "p.name_key, p.id"),
         ProjectView::Archived => ("p.deleted_at IS NULL AND p.archived_at IS NOT NULL", "p.name_key, p.id"),
         ProjectView::Trash => ("p.deleted_at IS NOT NULL", "p.deleted_at DESC, p.id"),
     };
     let count_sql = format!("SELECT COUNT(*) FROM projects p WHERE p.org_id = $1 AND {filter}");
-    // The counts are correlated subqueries over tasks_org_project_idx: one
-    // statement for the page, whatever its size.
     let page_sql = format!(
-        "SELECT {COLUMNS}, \
-           (SELECT COUNT(*) FROM tasks t WHERE t.org_id = p.org_id AND t.project_id = p.id \
-              AND t.completed_at IS NULL) AS open_tasks, \
-           (SELECT COUNT(*) FROM tasks t WHERE t.org_id = p.org_id AND t.project_id = p.id \
-              AND t.completed_at IS NOT NULL) AS done_tasks \
-         FROM projects p WHERE p.org_id = $1 AND {filter} ORDER BY {order} LIMIT $2 OFFSET $3"
+        "SELECT {COLUMNS} FROM projects p WHERE p.org_id = $1 AND {filter} ORDER BY {order} LIMIT $2 OFFSET $3"
     );
     let (total, rows) = with_pool!(db, pool => {
         let total: i64 = sqlx::query_scalar(&count_sql).bind(ctx.org_id()).fetch_one(pool).await?;
-        let rows = sqlx::query_as::<_, SummaryRow>(&page_sql)
+        let rows = sqlx::query_as::<_, ProjectRow>(&page_sql)
             .bind(ctx.org_id())
             .bind(i64::from(limit))
             .bind(i64::from(offset))
@@ -192,15 +186,7 @@ pub async fn list(
             .await?;
         (total, rows)
     });
-    let items = rows
-        .into_iter()
-        .map(|row| ProjectSummary {
-            project: row.project.into(),
-            open_tasks: row.open_tasks,
-            done_tasks: row.done_tasks,
-        })
-        .collect();
-    Ok(Page::new(items, total, limit, offset))
+    Ok(Page::new(rows.into_iter().map(Project::from).collect(), total, limit, offset))
 }
 
 /// Every project not in the trash, by name: for the project switcher and

@@ -5,20 +5,15 @@
 //! trash), writes a writable one (not archived either), checked inside the
 //! statement. Deleting a task moves it to the trash (`deleted_at`); it can
 //! be restored, and is deleted for good after 30 days or when an Admin
-//! empties the trash.
-//!
-//! A page of tasks costs three statements whatever its size: the count, the
-//! page (assignee names joined in), and the labels of the page's tasks.
-
-use std::collections::HashMap;
+//! empties the trash. Lists of tasks are `task_list`'s.
 
 use time::Date;
 use tokio::sync::mpsc;
 
 use crate::{
     model::{
-        Assignee, AssigneeFilter, CycleId, LabelColor, LabelId, Page, Priority, ProjectId, SortDir, StatusFilter, Task,
-        TaskFields, TaskId, TaskLabel, TaskQuery, TaskSort, UserId, project::TRASH_RETENTION_DAYS,
+        Assignee, AssigneeFilter, CycleId, LabelId, Priority, ProjectId, Task, TaskFields, TaskId, TaskLabel,
+        TaskQuery, UserId, project::TRASH_RETENTION_DAYS,
     },
     server::ctx::{Admin, OrgCtx, Writer},
 };
@@ -26,7 +21,8 @@ use crate::{
 use super::{
     Backend, Db, Timestamp,
     projects::{ProjectAccess, rule},
-    sql::{Arg, Sql, bind_args},
+    sql::{Sql, bind_args},
+    task_list::{self, Cursor},
     with_pool,
 };
 
@@ -71,14 +67,6 @@ impl TaskRow {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
-struct TaskLabelRow {
-    task_id: TaskId,
-    id: LabelId,
-    name: String,
-    color: LabelColor,
-}
-
 /// A task write that could not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum TaskWriteError {
@@ -95,228 +83,27 @@ const SELECT_TASK: &str = "SELECT t.id, t.project_id, t.title, t.description, t.
        t.deleted_at \
      FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id";
 
-/// Sorting `priority` text by urgency.
-const PRIORITY_RANK: &str = "CASE t.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 \
-       WHEN 'low' THEN 1 ELSE 0 END";
-
-/// Due dates stand in for "no due date" so that undated tasks sort last in
-/// either direction.
-const NO_DUE_DATE_ASC: Date = time::macros::date!(9999 - 12 - 31);
-const NO_DUE_DATE_DESC: Date = time::macros::date!(0001 - 01 - 01);
-
 /// What the search matches against: title and description, lowercased the
 /// same way on both backends.
 fn search_text(fields: &TaskFields) -> String {
     format!("{}\n{}", fields.title.as_str().to_lowercase(), fields.description.as_str().to_lowercase())
 }
 
-/// The expression a sort orders by before the id (`None`: the id alone).
-///
-/// "Created" orders by id: ids are UUID v7, made when the task is created,
-/// so their order is creation order (to the millisecond, and within one
-/// process exactly).
-fn sort_expr(sort: TaskSort, dir: SortDir) -> Option<String> {
-    match sort {
-        TaskSort::Created => None,
-        TaskSort::Updated => Some("t.updated_at".to_owned()),
-        TaskSort::Due => {
-            let stand_in = if dir == SortDir::Asc { "9999-12-31" } else { "0001-01-01" };
-            Some(format!("COALESCE(t.due_on, '{stand_in}')"))
-        }
-        TaskSort::Priority => Some(PRIORITY_RANK.to_owned()),
-        TaskSort::Title => Some("t.title_key".to_owned()),
-    }
-}
-
-/// Where a page starts: after the task `id`, whose sort value was `key`.
-/// Keyset paging: the next page costs the same however deep it is.
-#[derive(Debug, Clone, PartialEq)]
-pub struct After {
-    key: Option<Arg>,
-    id: TaskId,
-}
-
-impl After {
-    /// The position just past `task` in a list sorted by `sort`/`dir`.
-    pub fn task(task: &Task, sort: TaskSort, dir: SortDir) -> Self {
-        let key = match sort {
-            TaskSort::Created => None,
-            TaskSort::Updated => Some(Arg::Time(Timestamp::from(task.updated_at))),
-            TaskSort::Due => Some(Arg::Date(task.due_on.unwrap_or(if dir == SortDir::Asc {
-                NO_DUE_DATE_ASC
-            } else {
-                NO_DUE_DATE_DESC
-            }))),
-            TaskSort::Priority => Some(Arg::Int(i64::from(task.priority.rank()))),
-            TaskSort::Title => Some(Arg::Text(task.title.to_lowercase())),
-        };
-        Self { key, id: task.id }
-    }
-}
-
-/// Appends the WHERE conditions of `query` for the tasks of `project`: the
-/// project readable, and the list's filters. `me` resolves the "me"
-/// assignee filter, `today` the overdue one.
-fn push_filters(
-    sql: &mut Sql,
-    backend: Backend,
-    ctx: &OrgCtx,
-    project: ProjectId,
-    query: &TaskQuery,
-    me: UserId,
-    today: Date,
-) {
-    let org = sql.bind(ctx.org_id());
-    let project = sql.bind(project);
-    sql.push(&format!(
-        " WHERE t.org_id = {org} AND t.project_id = {project} AND {}",
-        rule(backend, ProjectAccess::Read, &org, &project)
-    ));
-    match query.status {
-        StatusFilter::Open => sql.push(" AND t.deleted_at IS NULL AND t.completed_at IS NULL"),
-        StatusFilter::Done => sql.push(" AND t.deleted_at IS NULL AND t.completed_at IS NOT NULL"),
-        StatusFilter::All => sql.push(" AND t.deleted_at IS NULL"),
-        StatusFilter::Trash => sql.push(" AND t.deleted_at IS NOT NULL"),
-    };
-    match query.assignee {
-        Some(AssigneeFilter::Me) => {
-            sql.push(" AND t.assignee_id = ").arg(me);
-        }
-        Some(AssigneeFilter::Nobody) => {
-            sql.push(" AND t.assignee_id IS NULL");
-        }
-        Some(AssigneeFilter::User(user)) => {
-            sql.push(" AND t.assignee_id = ").arg(user);
-        }
-        None => {}
-    }
-    if let Some(label) = query.label {
-        sql.push(&format!(
-            " AND t.id IN (SELECT tl.task_id FROM task_labels tl WHERE tl.org_id = {org} AND tl.label_id = "
-        ))
-        .arg(label)
-        .push(")");
-    }
-    if let Some(priority) = query.priority {
-        sql.push(" AND t.priority = ").arg(priority.as_str());
-    }
-    if let Some(before) = query.due_before {
-        sql.push(" AND t.due_on <= ").arg(before);
-    }
-    if let Some(after) = query.due_after {
-        sql.push(" AND t.due_on >= ").arg(after);
-    }
-    if query.overdue {
-        sql.push(" AND t.completed_at IS NULL AND t.due_on < ").arg(today);
-    }
-    let words = query.q.trim().to_lowercase();
-    if !words.is_empty() {
-        sql.push(" AND t.search_text LIKE ").arg(super::sql::contains_pattern(&words)).push(" ESCAPE '\\'");
-    }
-}
-
-/// Appends the keyset condition for a page starting after `after`.
-fn push_after(sql: &mut Sql, query: &TaskQuery, after: &After) {
-    let op = if query.dir == SortDir::Asc { ">" } else { "<" };
-    match (sort_expr(query.sort, query.dir), &after.key) {
-        (Some(expr), Some(key)) => {
-            let key = sql.bind(key.clone());
-            let id = sql.bind(after.id);
-            sql.push(&format!(" AND ({expr}, t.id) {op} ({key}, {id})"));
-        }
-        _ => {
-            sql.push(&format!(" AND t.id {op} ")).arg(after.id);
-        }
-    }
-}
-
-/// ORDER BY for `query`; ties broken by id so pages never overlap.
-fn order_by(query: &TaskQuery) -> String {
-    let dir = match query.dir {
-        SortDir::Asc => "ASC",
-        SortDir::Desc => "DESC",
-    };
-    match sort_expr(query.sort, query.dir) {
-        Some(expr) => format!(" ORDER BY {expr} {dir}, t.id {dir}"),
-        None => format!(" ORDER BY t.id {dir}"),
-    }
-}
-
-/// The count statement of a listing.
-pub fn count_sql(backend: Backend, ctx: &OrgCtx, project: ProjectId, query: &TaskQuery, today: Date) -> Sql {
-    let mut sql = Sql::new("SELECT COUNT(*) FROM tasks t");
-    push_filters(&mut sql, backend, ctx, project, query, ctx.user_id(), today);
-    sql
-}
-
-/// The page statement of a listing: `limit` tasks from `offset`, or the
-/// `limit` tasks that follow `after` (then `offset` is ignored).
-pub fn page_sql(
-    backend: Backend,
-    ctx: &OrgCtx,
-    project: ProjectId,
-    query: &TaskQuery,
-    today: Date,
-    after: Option<&After>,
-    limit: u32,
-) -> Sql {
-    let mut sql = Sql::new(SELECT_TASK);
-    push_filters(&mut sql, backend, ctx, project, query, ctx.user_id(), today);
-    if let Some(after) = after {
-        push_after(&mut sql, query, after);
-    }
-    sql.push(&order_by(query)).push(" LIMIT ").arg(i64::from(limit));
-    if after.is_none() {
-        sql.push(" OFFSET ").arg(i64::from(query.offset));
-    }
-    sql
-}
-
-/// The labels statement for a set of tasks (not empty).
-fn labels_sql(ctx: &OrgCtx, tasks: &[TaskId]) -> Sql {
-    let mut sql = Sql::new(
-        "SELECT tl.task_id, l.id, l.name, l.color FROM task_labels tl \
-         JOIN labels l ON l.org_id = tl.org_id AND l.id = tl.label_id WHERE tl.org_id = ",
-    );
-    sql.arg(ctx.org_id())
-        .push(" AND tl.task_id IN (")
-        .arg_list(tasks.iter().copied())
-        .push(") ORDER BY l.name_key, l.id");
-    sql
-}
-
-fn attach_labels(rows: Vec<TaskRow>, label_rows: Vec<TaskLabelRow>) -> Vec<Task> {
-    let mut by_task: HashMap<TaskId, Vec<TaskLabel>> = HashMap::new();
-    for row in label_rows {
-        by_task.entry(row.task_id).or_default().push(TaskLabel { id: row.id, name: row.name, color: row.color });
-    }
-    rows.into_iter()
+/// Runs `rows_sql` (whole tasks) and reads their labels, evaluating to
+/// `Vec<Task>`.
+async fn fetch_tasks(db: &Db, ctx: &OrgCtx, rows_sql: &Sql) -> Result<Vec<Task>, sqlx::Error> {
+    let rows = with_pool!(db, pool => {
+        bind_args!(sqlx::query_as::<_, TaskRow>(rows_sql.text()), rows_sql.args().iter().cloned()).fetch_all(pool).await?
+    });
+    let ids: Vec<TaskId> = rows.iter().map(|row| row.id).collect();
+    let mut labels = task_list::labels_of(db, ctx, &ids).await?;
+    Ok(rows
+        .into_iter()
         .map(|row| {
-            let labels = by_task.remove(&row.id).unwrap_or_default();
+            let labels = labels.remove(&row.id).unwrap_or_default();
             row.into_task(labels)
         })
-        .collect()
-}
-
-/// Runs `rows_sql` and the labels query for its rows on executor `$exec`
-/// (a pool or `&mut *tx`), evaluating to `Vec<Task>`.
-macro_rules! fetch_tasks {
-    ($exec:expr, $ctx:expr, $rows_sql:expr) => {{
-        let rows_sql: &Sql = $rows_sql;
-        let rows = bind_args!(sqlx::query_as::<_, TaskRow>(rows_sql.text()), rows_sql.args().iter().cloned())
-            .fetch_all($exec)
-            .await?;
-        let ids: Vec<TaskId> = rows.iter().map(|row| row.id).collect();
-        let label_rows = if ids.is_empty() {
-            Vec::new()
-        } else {
-            let labels = labels_sql($ctx, &ids);
-            bind_args!(sqlx::query_as::<_, TaskLabelRow>(labels.text()), labels.args().iter().cloned())
-                .fetch_all($exec)
-                .await?
-        };
-        attach_labels(rows, label_rows)
-    }};
+        .collect())
 }
 
 /// Whether the label and the member that `query` filters by, if any, are
@@ -332,27 +119,6 @@ pub async fn filter_ids_exist(db: &Db, ctx: &OrgCtx, query: &TaskQuery) -> Resul
         Some(AssigneeFilter::User(user)) => super::orgs::is_member(db, ctx, user).await,
         _ => Ok(true),
     }
-}
-
-/// A page of the tasks of `project` matching `query`. Empty when the
-/// project is not readable.
-pub async fn list(
-    db: &Db,
-    ctx: &OrgCtx,
-    project: ProjectId,
-    query: &TaskQuery,
-    today: Date,
-) -> Result<Page<Task>, sqlx::Error> {
-    let count = count_sql(db.backend(), ctx, project, query, today);
-    let page = page_sql(db.backend(), ctx, project, query, today, None, query.limit);
-    let (total, items) = with_pool!(db, pool => {
-        let total: i64 = bind_args!(sqlx::query_scalar(count.text()), count.args().iter().cloned())
-            .fetch_one(pool)
-            .await?;
-        let items = fetch_tasks!(pool, ctx, &page);
-        (total, items)
-    });
-    Ok(Page::new(items, total, query.limit, query.offset))
 }
 
 /// Every task of `project` matching `query` (its page ignored), in its
@@ -377,13 +143,13 @@ pub async fn export(
     slots: &tokio::sync::Semaphore,
     out: mpsc::Sender<Result<Vec<Task>, sqlx::Error>>,
 ) {
-    let mut after: Option<After> = None;
+    let mut cursor: Option<Cursor> = None;
     loop {
-        let page = page_sql(db.backend(), ctx, project, query, today, after.as_ref(), batch);
+        let sql = task_list::batch_sql(SELECT_TASK, db.backend(), ctx, project, query, today, cursor.as_ref(), batch);
         let result = {
             // Held for the read only, not while the client takes the batch.
             let Ok(_permit) = slots.acquire().await else { return };
-            with_pool!(db, pool => async { Ok::<_, sqlx::Error>(fetch_tasks!(pool, ctx, &page)) }.await)
+            fetch_tasks(db, ctx, &sql).await
         };
         let tasks = match result {
             Ok(tasks) => tasks,
@@ -393,7 +159,7 @@ pub async fn export(
             }
         };
         let last = tasks.len() < batch as usize;
-        after = tasks.last().map(|task| After::task(task, query.sort, query.dir));
+        cursor = tasks.last().map(|task| Cursor::after(task, query.sort, query.dir));
         if tasks.is_empty() || out.send(Ok(tasks)).await.is_err() || last {
             return;
         }
@@ -410,8 +176,7 @@ pub async fn find(db: &Db, ctx: &OrgCtx, id: TaskId) -> Result<Option<Task>, sql
         "t.org_id",
         "t.project_id",
     ));
-    let mut tasks = with_pool!(db, pool => fetch_tasks!(pool, ctx, &sql));
-    Ok(tasks.pop())
+    Ok(fetch_tasks(db, ctx, &sql).await?.pop())
 }
 
 /// Replaces the labels of `task` with `labels`, inside the transaction

@@ -1,9 +1,28 @@
-//! Throwaway databases for tests (used by this crate's and the server's
-//! integration tests; nothing in the app calls it).
+//! Throwaway databases and generated data for tests, benchmarks and load
+//! tests (the server's `seed-load`); nothing a request runs calls it.
 
 use sqlx::{Connection, Executor, PgConnection};
 
 use super::{ConnectError, Db};
+use crate::model::{LabelId, Priority, TaskDescription, TaskFields, TaskTitle, UserId};
+
+/// The `i`th task of a generated project, varied the way real ones are:
+/// priorities in turn, a due date on every third (spread over 90 days from
+/// November 2026), `assignee` on every second, `label` on every fourth.
+/// Titles are `Task 0000042 about the launch plan`.
+pub fn sample_task(i: usize, assignee: UserId, label: LabelId) -> TaskFields {
+    let days = i64::try_from(i % 90).unwrap_or(0);
+    TaskFields {
+        title: TaskTitle::parse(&format!("Task {i:07} about the launch plan")).unwrap_or_else(|_| unreachable!()),
+        description: TaskDescription::parse("Write it down, check it twice, then ship it to the people who asked.")
+            .unwrap_or_else(|_| unreachable!()),
+        priority: Priority::ALL[i % Priority::ALL.len()],
+        due_on: i.is_multiple_of(3).then(|| time::macros::date!(2026 - 11 - 01) + time::Duration::days(days)),
+        assignee: i.is_multiple_of(2).then_some(assignee),
+        cycle: None,
+        labels: if i.is_multiple_of(4) { vec![label] } else { Vec::new() },
+    }
+}
 
 /// The PostgreSQL server to test against, from `TEST_DATABASE_URL`, when
 /// that is a `postgres:` URL. CI sets it; without it the PostgreSQL half of

@@ -160,6 +160,43 @@ pub async fn find_by_id(db: &Db, id: UserId) -> Result<Option<UserRow>, sqlx::Er
     with_pool!(db, pool => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
+#[derive(sqlx::FromRow)]
+struct UserMembershipRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    org_id: Option<crate::model::OrgId>,
+    org_name: Option<String>,
+    org_slug: Option<String>,
+    org_role: Option<Role>,
+}
+
+/// The account `id` and its membership in the organization `slug`, read
+/// together (every request to an organization needs both); `None` when
+/// there is no such account, an inner `None` when it is no member there
+/// (or there is no such organization).
+pub async fn find_with_membership(
+    db: &Db,
+    id: UserId,
+    slug: &crate::model::OrgSlug,
+) -> Result<Option<(UserRow, Option<OrgSummary>)>, sqlx::Error> {
+    let sql = "SELECT u.id, u.email, u.display_name, u.password_hash, u.is_platform_admin, u.created_at, \
+                 u.updated_at, o.id AS org_id, o.name AS org_name, o.slug AS org_slug, m.role AS org_role \
+               FROM users u \
+               LEFT JOIN organizations o ON o.slug = $2 \
+               LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = u.id \
+               WHERE u.id = $1";
+    let row = with_pool!(db, pool => {
+        sqlx::query_as::<_, UserMembershipRow>(sql).bind(id).bind(slug.as_str()).fetch_optional(pool).await?
+    });
+    Ok(row.map(|row| {
+        let membership = match (row.org_id, row.org_name, row.org_slug, row.org_role) {
+            (Some(id), Some(name), Some(slug), Some(role)) => Some(OrgSummary { id, name, slug, role }),
+            _ => None,
+        };
+        (row.user, membership)
+    }))
+}
+
 /// Grants or revokes platform-admin rights. Returns false when no account
 /// has this email.
 pub async fn set_platform_admin(db: &Db, email: &Email, is_admin: bool) -> Result<bool, sqlx::Error> {
