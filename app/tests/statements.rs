@@ -1,7 +1,7 @@
 //! What the database is asked, statement by statement (SQLite):
 //!
-//! - a page of tasks with assignees and labels costs the same few
-//!   statements however many tasks it shows (no N+1);
+//! - a page of tasks with assignees and labels costs one statement however
+//!   many tasks it shows (no N+1);
 //! - every statement the repositories run (all of them: the repository
 //!   story calls every repository function) that reads or changes tenant
 //!   rows is served by an index, and, unless it is a primary-key lookup,
@@ -162,7 +162,7 @@ async fn pages_cost_a_fixed_number_of_statements_and_every_repository_statement_
         assert!(page.items.iter().all(|t| t.labels.len() == 2 && t.assignee.is_some()));
         costs.push(recorded.take().len());
     }
-    assert_eq!(costs, [2, 2], "the page and its labels, whatever the page size; the total is a counter");
+    assert_eq!(costs, [1, 1], "the page with its labels, whatever its size; the total is a counter");
 
     // --- the open list reads every order straight off an index -----------
     // For each sort (both ways) and each filter an index serves, the page
@@ -198,7 +198,16 @@ async fn pages_cost_a_fixed_number_of_statements_and_every_repository_statement_
             let Db::Sqlite(pool) = &db else { unreachable!() };
             let plan: Vec<(i64, i64, i64, String)> =
                 sqlx::query_as(&format!("EXPLAIN QUERY PLAN {page}")).fetch_all(pool).await.unwrap();
-            let steps: Vec<&str> = plan.iter().map(|step| step.3.as_str()).collect();
+            // The list's own steps: not those under a correlated subquery
+            // (a task's few labels, sorted by name).
+            let mut inner = std::collections::HashSet::new();
+            for (id, parent, _, detail) in &plan {
+                if detail.starts_with("CORRELATED") || inner.contains(parent) {
+                    inner.insert(*id);
+                }
+            }
+            let steps: Vec<&str> =
+                plan.iter().filter(|step| !inner.contains(&step.0)).map(|step| step.3.as_str()).collect();
             assert!(!steps.iter().any(|step| step.contains("TEMP B-TREE")), "{query:?} sorts:\n{page}\n{steps:#?}");
         }
     }

@@ -3,7 +3,9 @@
 //! `Argon2::default()` is argon2id, m = 19 MiB, t = 2, p = 1: the first
 //! configuration of the OWASP Password Storage Cheat Sheet. Hashing takes
 //! tens of milliseconds of CPU, so it runs on the blocking pool, and a
-//! semaphore bounds how many run at once (each holds 19 MiB).
+//! semaphore allows one at a time per core: more would not finish sooner
+//! (each is CPU-bound), would hold 19 MiB more each, and would take the
+//! cores the request threads need.
 
 use std::sync::LazyLock;
 
@@ -16,11 +18,10 @@ use zxcvbn::{Score, zxcvbn};
 
 use crate::{error::AppError, model::Password};
 
-/// At most this many hashes in flight; more callers wait their turn.
-static HASHING_SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    Semaphore::new(cores * 2)
-});
+/// At most this many hashes in flight (one per core); more callers wait
+/// their turn.
+static HASHING_SLOTS: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
 
 /// A hash of a random password, verified against when the email is unknown
 /// so that "no such account" takes as long as "wrong password" (OWASP

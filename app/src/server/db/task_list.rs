@@ -23,18 +23,16 @@
 //! - **The label filter** reads the list's order and looks each task's
 //!   label up by key; its count starts from the label's tasks instead.
 //!
-//! A page costs at most four statements: the cursor's sort value (on pages
-//! after the first, for orders other than creation), the page (twice when
-//! the window falls short), the page's labels, and the capped count.
-
-use std::collections::HashMap;
+//! A page costs at most three statements: the cursor's sort value (on
+//! pages after the first, for orders other than creation), the page with
+//! its labels (twice when the window falls short), and the capped count.
 
 use time::Date;
 
 use crate::{
     model::{
-        Assignee, AssigneeFilter, CycleId, LabelColor, LabelId, Page, Priority, Project, ProjectId, SortDir,
-        StatusFilter, Task, TaskId, TaskItem, TaskLabel, TaskQuery, TaskSort, UserId,
+        Assignee, AssigneeFilter, CycleId, Page, Priority, Project, ProjectId, SortDir, StatusFilter, Task, TaskId,
+        TaskItem, TaskLabel, TaskQuery, TaskSort, UserId,
         task_query::{COUNT_CAP, MAX_OFFSET},
     },
     server::ctx::OrgCtx,
@@ -295,9 +293,9 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// The columns of a list item (`ItemRow`), read from `t`.
+/// The columns of a list item (`ItemRow`), read from `t`, but its labels.
 const ITEM_COLUMNS: &str = "SELECT t.id, t.title, t.priority, t.due_on, t.assignee_id, \
-       u.display_name AS assignee_name, t.cycle_id, t.completed_at, t.deleted_at FROM ";
+       u.display_name AS assignee_name, t.cycle_id, t.completed_at, t.deleted_at, ";
 
 /// What joins the assignee's name to `t`.
 const ASSIGNEE_NAME: &str = " LEFT JOIN users u ON u.id = t.assignee_id";
@@ -313,15 +311,17 @@ struct ItemRow {
     cycle_id: Option<CycleId>,
     completed_at: Option<Timestamp>,
     deleted_at: Option<Timestamp>,
+    labels: Option<String>,
 }
 
 impl ItemRow {
-    fn into_item(self, labels: Vec<TaskLabel>) -> TaskItem {
+    fn into_item(self) -> Result<TaskItem, sqlx::Error> {
+        let labels = parse_labels(self.labels.as_deref())?;
         let assignee = match (self.assignee_id, self.assignee_name) {
             (Some(id), Some(display_name)) => Some(Assignee { id, display_name }),
             _ => None,
         };
-        TaskItem {
+        Ok(TaskItem {
             id: self.id,
             title: self.title,
             priority: self.priority,
@@ -331,49 +331,44 @@ impl ItemRow {
             labels,
             completed_at: self.completed_at.map(Timestamp::into_inner),
             deleted_at: self.deleted_at.map(Timestamp::into_inner),
+        })
+    }
+}
+
+/// The labels of task `t`, by name, as one JSON text of `[id, name,
+/// color]` arrays, read with the task itself (one statement for a page, not
+/// two). The one dialect arm of the list: the JSON functions are named
+/// differently, and SQLite keeps ids as blobs.
+pub(super) fn labels_column(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "(SELECT json_group_array(json_array(lower(hex(l.id)), l.name, l.color) ORDER BY l.name_key, l.id) \
+               FROM task_labels tl JOIN labels l ON l.org_id = tl.org_id AND l.id = tl.label_id \
+               WHERE tl.org_id = t.org_id AND tl.task_id = t.id) AS labels"
+        }
+        Backend::Postgres => {
+            "(SELECT CAST(json_agg(json_build_array(l.id, l.name, l.color) ORDER BY l.name_key, l.id) AS TEXT) \
+               FROM task_labels tl JOIN labels l ON l.org_id = tl.org_id AND l.id = tl.label_id \
+               WHERE tl.org_id = t.org_id AND tl.task_id = t.id) AS labels"
         }
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
-pub(super) struct TaskLabelRow {
-    pub task_id: TaskId,
-    pub id: LabelId,
-    pub name: String,
-    pub color: LabelColor,
-}
-
-/// The labels statement for a set of tasks (not empty), by label name.
-pub(super) fn labels_sql(ctx: &OrgCtx, tasks: &[TaskId]) -> Sql {
-    let mut sql = Sql::new(
-        "SELECT tl.task_id, l.id, l.name, l.color FROM task_labels tl \
-         JOIN labels l ON l.org_id = tl.org_id AND l.id = tl.label_id WHERE tl.org_id = ",
-    );
-    sql.arg(ctx.org_id())
-        .push(" AND tl.task_id IN (")
-        .arg_list(tasks.iter().copied())
-        .push(") ORDER BY l.name_key, l.id");
-    sql
-}
-
-/// The labels of `tasks`, by task.
-pub(super) async fn labels_of(
-    db: &Db,
-    ctx: &OrgCtx,
-    tasks: &[TaskId],
-) -> Result<HashMap<TaskId, Vec<TaskLabel>>, sqlx::Error> {
-    let mut by_task: HashMap<TaskId, Vec<TaskLabel>> = HashMap::new();
-    if tasks.is_empty() {
-        return Ok(by_task);
-    }
-    let sql = labels_sql(ctx, tasks);
-    let rows = with_pool!(db, pool => {
-        bind_args!(sqlx::query_as::<_, TaskLabelRow>(sql.text()), sql.args().iter().cloned()).fetch_all(pool).await?
-    });
-    for row in rows {
-        by_task.entry(row.task_id).or_default().push(TaskLabel { id: row.id, name: row.name, color: row.color });
-    }
-    Ok(by_task)
+/// The labels a [`labels_column`] holds (none when it is NULL: no labels,
+/// on PostgreSQL).
+pub(super) fn parse_labels(column: Option<&str>) -> Result<Vec<TaskLabel>, sqlx::Error> {
+    let Some(text) = column else { return Ok(Vec::new()) };
+    let decode = |err: &dyn std::fmt::Display| sqlx::Error::Decode(format!("task labels: {err}").into());
+    let rows: Vec<(String, String, String)> = serde_json::from_str(text).map_err(|e| decode(&e))?;
+    rows.into_iter()
+        .map(|(id, name, color)| {
+            Ok(TaskLabel {
+                id: id.parse().map_err(|e: uuid::Error| decode(&e))?,
+                name,
+                color: color.parse().map_err(|e: crate::model::label::UnknownColor| decode(&e))?,
+            })
+        })
+        .collect()
 }
 
 async fn fetch_items(db: &Db, sql: &Sql) -> Result<Vec<ItemRow>, sqlx::Error> {
@@ -412,7 +407,8 @@ pub async fn list(
     let offset = if cursor.is_some() { 0 } else { query.offset.min(MAX_OFFSET) };
 
     let page_sql = |windowed: bool| {
-        let mut b = Builder::new(ITEM_COLUMNS, backend, ctx, project.id, query, today);
+        let head = format!("{ITEM_COLUMNS}{} FROM ", labels_column(backend));
+        let mut b = Builder::new(&head, backend, ctx, project.id, query, today);
         if windowed {
             b.window(cursor.as_ref(), forward);
             b.sql.push(ASSIGNEE_NAME).push(" WHERE TRUE");
@@ -446,15 +442,7 @@ pub async fn list(
         rows.reverse();
     }
 
-    let ids: Vec<TaskId> = rows.iter().map(|row| row.id).collect();
-    let mut labels = labels_of(db, ctx, &ids).await?;
-    let items: Vec<TaskItem> = rows
-        .into_iter()
-        .map(|row| {
-            let labels = labels.remove(&row.id).unwrap_or_default();
-            row.into_item(labels)
-        })
-        .collect();
+    let items: Vec<TaskItem> = rows.into_iter().map(ItemRow::into_item).collect::<Result<_, _>>()?;
 
     let (has_more, has_previous) =
         if forward { (has_more_this_way, cursor.is_some() || offset > 0) } else { (true, has_more_this_way) };

@@ -12,8 +12,8 @@ use tokio::sync::mpsc;
 
 use crate::{
     model::{
-        Assignee, AssigneeFilter, CycleId, LabelId, Priority, ProjectId, Task, TaskFields, TaskId, TaskLabel,
-        TaskQuery, UserId, project::TRASH_RETENTION_DAYS,
+        Assignee, AssigneeFilter, CycleId, LabelId, Priority, ProjectId, Task, TaskFields, TaskId, TaskQuery, UserId,
+        project::TRASH_RETENTION_DAYS,
     },
     server::ctx::{Admin, OrgCtx, Writer},
 };
@@ -41,15 +41,17 @@ struct TaskRow {
     created_at: Timestamp,
     updated_at: Timestamp,
     deleted_at: Option<Timestamp>,
+    labels: Option<String>,
 }
 
 impl TaskRow {
-    fn into_task(self, labels: Vec<TaskLabel>) -> Task {
+    fn into_task(self) -> Result<Task, sqlx::Error> {
+        let labels = task_list::parse_labels(self.labels.as_deref())?;
         let assignee = match (self.assignee_id, self.assignee_name) {
             (Some(id), Some(display_name)) => Some(Assignee { id, display_name }),
             _ => None,
         };
-        Task {
+        Ok(Task {
             id: self.id,
             project_id: self.project_id,
             title: self.title,
@@ -63,7 +65,7 @@ impl TaskRow {
             created_at: self.created_at.into_inner(),
             updated_at: self.updated_at.into_inner(),
             deleted_at: self.deleted_at.map(Timestamp::into_inner),
-        }
+        })
     }
 }
 
@@ -78,10 +80,15 @@ pub enum TaskWriteError {
     Db(#[from] sqlx::Error),
 }
 
-const SELECT_TASK: &str = "SELECT t.id, t.project_id, t.title, t.description, t.priority, t.due_on, \
-       t.assignee_id, u.display_name AS assignee_name, t.cycle_id, t.completed_at, t.created_at, t.updated_at, \
-       t.deleted_at \
-     FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id";
+/// Whole tasks (`TaskRow`) with their labels, from `t`.
+fn select_task(backend: Backend) -> String {
+    format!(
+        "SELECT t.id, t.project_id, t.title, t.description, t.priority, t.due_on, t.assignee_id, \
+           u.display_name AS assignee_name, t.cycle_id, t.completed_at, t.created_at, t.updated_at, t.deleted_at, {} \
+         FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id",
+        task_list::labels_column(backend)
+    )
+}
 
 /// What the search matches against: title and description, lowercased the
 /// same way on both backends.
@@ -89,21 +96,12 @@ fn search_text(fields: &TaskFields) -> String {
     format!("{}\n{}", fields.title.as_str().to_lowercase(), fields.description.as_str().to_lowercase())
 }
 
-/// Runs `rows_sql` (whole tasks) and reads their labels, evaluating to
-/// `Vec<Task>`.
-async fn fetch_tasks(db: &Db, ctx: &OrgCtx, rows_sql: &Sql) -> Result<Vec<Task>, sqlx::Error> {
+/// Runs `rows_sql` (whole tasks with their labels, `select_task`).
+async fn fetch_tasks(db: &Db, rows_sql: &Sql) -> Result<Vec<Task>, sqlx::Error> {
     let rows = with_pool!(db, pool => {
         bind_args!(sqlx::query_as::<_, TaskRow>(rows_sql.text()), rows_sql.args().iter().cloned()).fetch_all(pool).await?
     });
-    let ids: Vec<TaskId> = rows.iter().map(|row| row.id).collect();
-    let mut labels = task_list::labels_of(db, ctx, &ids).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let labels = labels.remove(&row.id).unwrap_or_default();
-            row.into_task(labels)
-        })
-        .collect())
+    rows.into_iter().map(TaskRow::into_task).collect()
 }
 
 /// Whether the label and the member that `query` filters by, if any, are
@@ -145,11 +143,20 @@ pub async fn export(
 ) {
     let mut cursor: Option<Cursor> = None;
     loop {
-        let sql = task_list::batch_sql(SELECT_TASK, db.backend(), ctx, project, query, today, cursor.as_ref(), batch);
+        let sql = task_list::batch_sql(
+            &select_task(db.backend()),
+            db.backend(),
+            ctx,
+            project,
+            query,
+            today,
+            cursor.as_ref(),
+            batch,
+        );
         let result = {
             // Held for the read only, not while the client takes the batch.
             let Ok(_permit) = slots.acquire().await else { return };
-            fetch_tasks(db, ctx, &sql).await
+            fetch_tasks(db, &sql).await
         };
         let tasks = match result {
             Ok(tasks) => tasks,
@@ -168,7 +175,7 @@ pub async fn export(
 
 /// One live task, when its project is readable.
 pub async fn find(db: &Db, ctx: &OrgCtx, id: TaskId) -> Result<Option<Task>, sqlx::Error> {
-    let mut sql = Sql::new(SELECT_TASK);
+    let mut sql = Sql::new(&select_task(db.backend()));
     sql.push(" WHERE t.org_id = ").arg(ctx.org_id()).push(" AND t.id = ").arg(id);
     sql.push(" AND t.deleted_at IS NULL AND ").push(&rule(
         db.backend(),
@@ -176,7 +183,7 @@ pub async fn find(db: &Db, ctx: &OrgCtx, id: TaskId) -> Result<Option<Task>, sql
         "t.org_id",
         "t.project_id",
     ));
-    Ok(fetch_tasks(db, ctx, &sql).await?.pop())
+    Ok(fetch_tasks(db, &sql).await?.pop())
 }
 
 /// Replaces the labels of `task` with `labels`, inside the transaction
