@@ -26,7 +26,7 @@ use crate::{
     pages::{
         auth::{LoginPage, SignupPage},
         home::HomePage,
-        orgs::{OrgDashboardPage, OrgLayout},
+        orgs::{MembersPage, OrgDashboardPage, OrgLayout},
         projects::{ProjectPage, ProjectsPage},
     },
 };
@@ -99,6 +99,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("/o/:org") view=OrgLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=OrgDashboardPage />
+                    <Route path=path!("members") view=MembersPage />
                     <Route path=path!("projects") view=ProjectsPage />
                     <Route path=path!("projects/:project") view=ProjectPage />
                 </ParentRoute>

@@ -15,6 +15,7 @@ pub mod auth;
 pub mod cycles;
 pub mod draft;
 pub mod labels;
+pub mod members;
 pub mod orgs;
 pub mod projects;
 pub mod tasks;
@@ -47,6 +48,10 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         labels::CreateLabel,
         labels::UpdateLabel,
         labels::DeleteLabel,
+        members::ListMembersPage,
+        members::ChangeMemberRole,
+        members::RemoveMember,
+        members::LeaveOrganization,
         orgs::GetOrgShell,
         orgs::GetOrgDashboard,
         orgs::ListMembers,

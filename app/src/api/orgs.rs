@@ -13,7 +13,7 @@ use crate::{
     server::{
         auth::session,
         ctx,
-        db::{dashboard, orgs, projects},
+        db::{dashboard, members, orgs, projects},
     },
 };
 
@@ -67,5 +67,5 @@ pub async fn list_members(org: String) -> Result<Vec<Member>, AppError> {
     let req = ctx::org_request(&org).await?;
     req.org.check(Action::ViewWork)?;
     let (db, ctx) = (req.db(), &req.org);
-    Ok(orgs::list_members(db, ctx).await?)
+    Ok(members::list_all(db, ctx).await?)
 }

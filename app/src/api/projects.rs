@@ -16,7 +16,7 @@ use crate::{
     server::{
         ctx::{self, OrgCtx},
         db::{
-            Db, labels, orgs,
+            Db, labels, members,
             projects::{self, ProjectError},
         },
     },
@@ -132,7 +132,7 @@ pub async fn get_project_page(org: String, project: String) -> Result<ProjectPag
     let (db, ctx) = (req.db(), &req.org);
     let project = load_project(db, ctx, &project).await?;
     Ok(ProjectPage {
-        members: orgs::list_members(db, ctx).await?,
+        members: members::list_all(db, ctx).await?,
         labels: labels::list(db, ctx).await?,
         projects: projects::list_live(db, ctx).await?,
         project,

@@ -125,6 +125,11 @@ pub fn Sidebar(slug: String) -> impl IntoView {
                         "Projects"
                     </A>
                 </li>
+                <li>
+                    <A href=format!("{}/members", org_path(&slug)) attr:class=link>
+                        "Members"
+                    </A>
+                </li>
             </ul>
             <p class="mt-6 px-3 text-xs text-slate-500">
                 <kbd class="rounded border border-slate-300 bg-white px-1">"Ctrl"</kbd>

@@ -2,7 +2,17 @@
 
 use leptos::prelude::*;
 
+use leptos_router::hooks::use_query_map;
+
 use crate::model::listing::PagePosition;
+
+/// The 1-based `page` of the URL's query (1 when missing or malformed).
+pub fn use_page_number() -> Memo<u32> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p >= 1).unwrap_or(1))
+    })
+}
 
 /// "Page N of M · T items" with Previous and Next links; `href(offset)`
 /// makes the link for the page starting at `offset`.

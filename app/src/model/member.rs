@@ -4,11 +4,14 @@ use serde::{Deserialize, Serialize};
 
 use super::{Role, UserId};
 
-/// A member: who, and with which role.
+/// A member: who, and with which role. `email` is `None` for a viewer
+/// whose role may not see members' addresses (Guests; see
+/// `Action::ViewMemberEmails`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Member {
     pub user_id: UserId,
     pub display_name: String,
-    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub role: Role,
 }

@@ -32,11 +32,19 @@ pub enum Action {
     /// Delete trashed tasks for good (empty the trash) before the 30 days
     /// are up: as final as trashing a project, so the same role.
     PurgeTasks,
+    /// Change the role of a Member or Guest (to Member or Guest) and remove
+    /// Members and Guests from the organization.
+    ManageMembers,
+    /// Grant or take away the Admin and Owner roles, and remove Admins and
+    /// Owners: only Owners, so an Admin cannot make peers or unmake them.
+    ManageAdminsAndOwners,
+    /// Leave the organization (anyone but its last Owner).
+    LeaveOrganization,
 }
 
 impl Action {
     /// Every action, in the order of the matrix.
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 11] = [
         Action::ViewWork,
         Action::ViewMemberEmails,
         Action::EditProjects,
@@ -45,6 +53,9 @@ impl Action {
         Action::ManageLabels,
         Action::TrashProjects,
         Action::PurgeTasks,
+        Action::ManageMembers,
+        Action::ManageAdminsAndOwners,
+        Action::LeaveOrganization,
     ];
 
     /// The lowest role allowed to do this; every higher role may too.
@@ -54,14 +65,46 @@ impl Action {
     /// transfer ownership and delete the organization.
     pub const fn min_role(self) -> Role {
         match self {
-            Action::ViewWork => Role::Guest,
+            Action::ViewWork | Action::LeaveOrganization => Role::Guest,
             Action::ViewMemberEmails
             | Action::EditProjects
             | Action::EditTasks
             | Action::ManageCycles
             | Action::ManageLabels => Role::Member,
-            Action::TrashProjects | Action::PurgeTasks => Role::Admin,
+            Action::TrashProjects | Action::PurgeTasks | Action::ManageMembers => Role::Admin,
+            Action::ManageAdminsAndOwners => Role::Owner,
         }
+    }
+
+    /// The action that covers holding, being given or losing `role`:
+    /// [`Action::ManageMembers`] for Members and Guests,
+    /// [`Action::ManageAdminsAndOwners`] for Admins and Owners.
+    pub const fn managing(role: Role) -> Action {
+        match role {
+            Role::Owner | Role::Admin => Action::ManageAdminsAndOwners,
+            Role::Member | Role::Guest => Action::ManageMembers,
+        }
+    }
+}
+
+impl Role {
+    /// Whether this role may move a member from role `from` to role `to`:
+    /// it must be allowed to manage both (see [`Action::managing`]). The
+    /// rule that an organization keeps an Owner is the server's, which
+    /// knows how many it has.
+    pub fn can_change_role(self, from: Role, to: Role) -> bool {
+        self.can(Action::managing(from)) && self.can(Action::managing(to))
+    }
+
+    /// Whether this role may remove a member whose role is `target`.
+    pub fn can_remove(self, target: Role) -> bool {
+        self.can(Action::managing(target))
+    }
+
+    /// The roles this role may give a member who now has `from`, highest
+    /// first (empty when it may not change that member's role at all).
+    pub fn assignable_roles(self, from: Role) -> Vec<Role> {
+        Role::ALL.into_iter().filter(|to| self.can_change_role(from, *to)).collect()
     }
 }
 
@@ -89,6 +132,25 @@ mod tests {
     #[test]
     fn guests_only_read_and_see_no_emails() {
         let guest: Vec<Action> = Action::ALL.into_iter().filter(|a| Role::Guest.can(*a)).collect();
-        assert_eq!(guest, [Action::ViewWork]);
+        assert_eq!(guest, [Action::ViewWork, Action::LeaveOrganization]);
+    }
+
+    #[test]
+    fn admins_manage_members_and_guests_owners_manage_everyone() {
+        use Role::*;
+        for from in Role::ALL {
+            for to in Role::ALL {
+                assert!(Owner.can_change_role(from, to), "owner {from:?} -> {to:?}");
+                let low = |r: Role| matches!(r, Member | Guest);
+                assert_eq!(Admin.can_change_role(from, to), low(from) && low(to), "admin {from:?} -> {to:?}");
+                assert!(!Member.can_change_role(from, to));
+                assert!(!Guest.can_change_role(from, to));
+            }
+        }
+        assert_eq!(Admin.assignable_roles(Member), [Member, Guest]);
+        assert!(Admin.assignable_roles(Admin).is_empty());
+        assert_eq!(Owner.assignable_roles(Guest), Role::ALL);
+        assert!(Admin.can_remove(Guest) && !Admin.can_remove(Admin) && Owner.can_remove(Owner));
+        assert!(!Member.can_remove(Guest));
     }
 }

@@ -14,7 +14,9 @@ use app::{
     server::{
         ctx::OrgCtx,
         db::{
-            Db, Timestamp, cycles, dashboard, labels, orgs,
+            Db, Timestamp, cycles, dashboard, labels,
+            members::{self, MembershipError, Removal, RoleChange},
+            orgs,
             projects::{self, ProjectError},
             task_list::{self, Listed},
             tasks::{self, Lifecycle, TaskWriteError},
@@ -30,6 +32,7 @@ use tower_sessions::{
 };
 
 use super::{admin, fields, team, with, writer};
+use app::model::Action;
 
 fn email(s: &str) -> Email {
     Email::parse(s).unwrap()
@@ -139,10 +142,95 @@ async fn accounts(db: &Db) {
         let user = users::insert(db, new_user(&email, &display)).await.unwrap();
         orgs::add_member(db, &super::admin(&ctx), user.id, Role::Member).await.unwrap();
     }
-    let members = orgs::list_members(db, &ctx).await.unwrap();
+    let members = members::list_all(db, &ctx).await.unwrap();
     let names: Vec<&str> = members.iter().map(|m| m.display_name.as_str()).collect();
     assert_eq!(names, ["Ada Lovelace", "bo", "éa", "Émile"]);
     assert_eq!(members[0].role, Role::Owner);
+
+    // --- managing members ----------------------------------------------------
+    // A page of members by name, searched by name or (for roles that see
+    // them) email; the window count gives the total with the page.
+    let page = members::list_page(db, &ctx, None, 2, 0).await.unwrap();
+    assert_eq!((page.total, page.items.len(), page.has_more), (4, 2, true));
+    let last = members::list_page(db, &ctx, None, 2, 2).await.unwrap();
+    assert_eq!(last.items.iter().map(|m| m.display_name.as_str()).collect::<Vec<_>>(), ["éa", "Émile"]);
+    let past = members::list_page(db, &ctx, None, 2, 10).await.unwrap();
+    assert_eq!((past.total, past.items.len()), (4, 0));
+    let found = members::list_page(db, &ctx, Some("ÉMI"), 25, 0).await.unwrap();
+    assert_eq!(found.items.iter().map(|m| m.display_name.as_str()).collect::<Vec<_>>(), ["Émile"]);
+    let by_email = members::list_page(db, &ctx, Some("ea@EXAMPLE"), 25, 0).await.unwrap();
+    assert_eq!(by_email.items.iter().map(|m| m.display_name.as_str()).collect::<Vec<_>>(), ["éa"]);
+    assert_eq!(by_email.items[0].email.as_deref(), Some("ea@example.com"));
+    let wildcard = members::list_page(db, &ctx, Some("%"), 25, 0).await.unwrap();
+    assert_eq!(wildcard.total, 0, "LIKE wildcards in a search are literal");
+
+    let emile = members.iter().find(|m| m.display_name == "Émile").unwrap().clone();
+    let bo = members.iter().find(|m| m.display_name == "bo").unwrap().clone();
+    let owner = super::admin(&ctx);
+    // Guests see names only, and cannot find an address by searching it.
+    members::change_role(db, &owner, &RoleChange::authorize(&owner, &bo, Role::Guest).unwrap()).await.unwrap();
+    let bo_ctx = OrgCtx::load(db, bo.user_id, "acme-rockets").await.unwrap();
+    assert_eq!(bo_ctx.role(), Role::Guest);
+    let seen = members::list_all(db, &bo_ctx).await.unwrap();
+    assert!(seen.iter().all(|m| m.email.is_none()), "guests see no emails: {seen:?}");
+    assert_eq!(members::list_page(db, &bo_ctx, Some("ea@example"), 25, 0).await.unwrap().total, 0);
+    assert_eq!(members::list_page(db, &bo_ctx, Some("émile"), 25, 0).await.unwrap().total, 1);
+
+    // A stale expectation changes nothing: bo is a Guest now, not a Member.
+    let stale = RoleChange::authorize(&owner, &bo, Role::Admin).unwrap();
+    assert!(matches!(members::change_role(db, &owner, &stale).await, Err(MembershipError::Stale)));
+
+    // Émile becomes an Admin; as an Admin he manages Members and Guests,
+    // not Admins or Owners, and cannot remove himself.
+    members::change_role(db, &owner, &RoleChange::authorize(&owner, &emile, Role::Admin).unwrap()).await.unwrap();
+    let emile_ctx = OrgCtx::load(db, emile.user_id, "acme-rockets").await.unwrap();
+    let emile_admin = emile_ctx.admin(Action::ManageMembers).unwrap();
+    let bo = members::find(db, &ctx, bo.user_id).await.unwrap().unwrap();
+    let ada_member = members::find(db, &ctx, ada.id).await.unwrap().unwrap();
+    let emile = members::find(db, &ctx, emile.user_id).await.unwrap().unwrap();
+    assert_eq!(RoleChange::authorize(&emile_admin, &ada_member, Role::Guest), Err(AppError::Forbidden));
+    assert_eq!(RoleChange::authorize(&emile_admin, &bo, Role::Admin), Err(AppError::Forbidden));
+    assert!(matches!(Removal::authorize(&emile_admin, &emile), Err(AppError::Conflict(_))));
+    members::change_role(db, &emile_admin, &RoleChange::authorize(&emile_admin, &bo, Role::Member).unwrap())
+        .await
+        .unwrap();
+
+    // The last Owner can neither step down nor leave.
+    let step_down = RoleChange::authorize(&owner, &ada_member, Role::Admin).unwrap();
+    assert!(matches!(members::change_role(db, &owner, &step_down).await, Err(MembershipError::LastOwner)));
+    assert!(matches!(members::leave(db, &ctx).await, Err(MembershipError::LastOwner)));
+    assert_eq!(members::find(db, &ctx, ada.id).await.unwrap().unwrap().role, Role::Owner);
+
+    // Removing a member unassigns their tasks here, then the membership
+    // (which the task's assignee key names) goes.
+    let bo = members::find(db, &ctx, bo.user_id).await.unwrap().unwrap();
+    let chores = projects::insert(db, &writer(&ctx), &pname("Chores"), &desc("")).await.unwrap();
+    let chore =
+        tasks::insert(db, &writer(&ctx), chores.id, &with("Sweep", |f| f.assignee = Some(bo.user_id))).await.unwrap();
+    members::remove(db, &emile_admin, &Removal::authorize(&emile_admin, &bo).unwrap()).await.unwrap();
+    assert!(members::find(db, &ctx, bo.user_id).await.unwrap().is_none());
+    assert!(matches!(OrgCtx::load(db, bo.user_id, "acme-rockets").await, Err(AppError::NotFound)));
+    assert_eq!(tasks::find(db, &ctx, chore.id).await.unwrap().unwrap().assignee, None);
+    let again = Removal::authorize(&emile_admin, &bo).unwrap();
+    assert!(matches!(members::remove(db, &emile_admin, &again).await, Err(MembershipError::NotFound)));
+
+    // With a second Owner the first may step down, and a member may leave.
+    members::change_role(db, &owner, &RoleChange::authorize(&owner, &emile, Role::Owner).unwrap()).await.unwrap();
+    members::change_role(db, &owner, &step_down).await.unwrap();
+    let ctx = OrgCtx::load(db, ada.id, "acme-rockets").await.unwrap();
+    assert_eq!(ctx.role(), Role::Admin);
+    let emile_ctx = OrgCtx::load(db, emile.user_id, "acme-rockets").await.unwrap();
+    let emile_owner = super::admin(&emile_ctx);
+    let ada_member = members::find(db, &ctx, ada.id).await.unwrap().unwrap();
+    members::change_role(db, &emile_owner, &RoleChange::authorize(&emile_owner, &ada_member, Role::Owner).unwrap())
+        .await
+        .unwrap();
+    let ctx = OrgCtx::load(db, ada.id, "acme-rockets").await.unwrap();
+    let ea = members.iter().find(|m| m.display_name == "éa").unwrap();
+    let ea_ctx = OrgCtx::load(db, ea.user_id, "acme-rockets").await.unwrap();
+    members::leave(db, &ea_ctx).await.unwrap();
+    assert!(members::find(db, &ctx, ea.user_id).await.unwrap().is_none());
+    assert_eq!(members::list_page(db, &ctx, None, 25, 0).await.unwrap().total, 2);
     let mine: Vec<String> = orgs::list_for_user(db, ada.id).await.unwrap().into_iter().map(|o| o.slug).collect();
     assert_eq!(mine, ["acme-rockets"]);
 

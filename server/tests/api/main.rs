@@ -8,6 +8,7 @@ mod admin_cli;
 mod auth;
 mod export;
 mod hardening;
+mod members;
 mod pages;
 mod probes;
 mod projects;

@@ -2,9 +2,11 @@
 
 mod dashboard;
 mod layout;
+mod members;
 
 pub use dashboard::OrgDashboardPage;
 pub use layout::OrgLayout;
+pub use members::MembersPage;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

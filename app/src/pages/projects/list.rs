@@ -14,7 +14,7 @@ use crate::{
         errors::PageError,
         forms::{FormError, TextField, field_error, form_error, reset_after_success},
         org::{org_href, use_org},
-        pagination::Pager,
+        pagination::{Pager, use_page_number},
     },
     model::{Action, Project, ProjectDescription, ProjectId, ProjectName, ProjectView, listing::DEFAULT_PAGE_SIZE},
 };
@@ -29,9 +29,7 @@ pub fn ProjectsPage() -> impl IntoView {
     let query = use_query_map();
     let view_mode =
         Memo::new(move |_| query.with(|q| q.get("view").and_then(|v| ProjectView::parse(&v)).unwrap_or_default()));
-    let page = Memo::new(move |_| {
-        query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p >= 1).unwrap_or(1))
-    });
+    let page = use_page_number();
 
     let create = ServerAction::<CreateProject>::new();
     let update = ServerAction::<UpdateProject>::new();

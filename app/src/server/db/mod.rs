@@ -8,6 +8,7 @@
 pub mod cycles;
 pub mod dashboard;
 pub mod labels;
+pub mod members;
 pub mod orgs;
 pub mod projects;
 pub mod sql;

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::{
-    model::{Member, OrgId, OrgName, OrgSlug, OrgSummary, Role, UserId},
+    model::{OrgId, OrgName, OrgSlug, OrgSummary, Role, UserId},
     server::ctx::{Admin, OrgCtx},
 };
 
@@ -123,26 +123,6 @@ pub async fn find_membership(db: &Db, user: UserId, slug: &OrgSlug) -> Result<Op
 pub async fn member_count(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM memberships WHERE org_id = $1";
     with_pool!(db, pool => sqlx::query_scalar::<_, i64>(sql).bind(ctx.org_id()).fetch_one(pool).await)
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct MemberRow {
-    user_id: UserId,
-    display_name: String,
-    email: String,
-    role: Role,
-}
-
-/// The organization's members, by name (the Rust-made `name_key`, so the
-/// order is the same on both backends, non-ASCII names included).
-pub async fn list_members(db: &Db, ctx: &OrgCtx) -> Result<Vec<Member>, sqlx::Error> {
-    let sql = "SELECT m.user_id, u.display_name, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id \
-               WHERE m.org_id = $1 ORDER BY u.name_key, u.id";
-    let rows = with_pool!(db, pool => sqlx::query_as::<_, MemberRow>(sql).bind(ctx.org_id()).fetch_all(pool).await?);
-    Ok(rows
-        .into_iter()
-        .map(|row| Member { user_id: row.user_id, display_name: row.display_name, email: row.email, role: row.role })
-        .collect())
 }
 
 /// True when `user` is a member of the organization.

@@ -1,0 +1,106 @@
+//! Members: the member list, role changes, removal, leaving.
+//!
+//! The rules (BoxyHQ's saas-starter-kit and Laravel Jetstream have the
+//! same shape): Admins manage Members and Guests; only Owners grant, take
+//! away or remove the Admin and Owner roles; an organization always keeps
+//! an Owner; nobody removes themselves (they leave). Guests see names, not
+//! email addresses.
+
+use leptos::prelude::*;
+
+use crate::{
+    error::AppError,
+    model::{Member, Page},
+};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    api::args::parse_id,
+    model::{Action, Role, UserId, listing::check_page_size},
+    server::{
+        ctx::{self, OrgRequest},
+        db::members::{self, Removal, RoleChange},
+    },
+};
+
+/// Longest member search, in characters.
+pub const MAX_SEARCH_LEN: usize = 100;
+
+/// A page of the organization's members by name. `search` matches names
+/// anywhere, case-insensitively, and email addresses for roles that see
+/// them (not Guests); at most 100 characters. `limit` 25, 50 or 100;
+/// `offset` in members. Any member may read.
+///
+/// Errors: `Validation` on `search` or `limit`.
+#[server(endpoint = "list_members_page")]
+pub async fn list_members_page(
+    org: String,
+    #[server(default)] search: String,
+    #[server(default)] limit: Option<u32>,
+    #[server(default)] offset: Option<u32>,
+) -> Result<Page<Member>, AppError> {
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewWork)?;
+    let search = search.trim();
+    if search.chars().count() > MAX_SEARCH_LEN {
+        return Err(AppError::field("search", format!("Search for at most {MAX_SEARCH_LEN} characters.")));
+    }
+    let limit = check_page_size(limit.unwrap_or(crate::model::listing::DEFAULT_PAGE_SIZE))
+        .map_err(|message| AppError::field("limit", message))?;
+    let search = (!search.is_empty()).then_some(search);
+    Ok(members::list_page(req.db(), &req.org, search, limit, offset.unwrap_or(0)).await?)
+}
+
+/// The member `user` (an id) of the request's organization; 404 when
+/// malformed or not a member here.
+#[cfg(feature = "ssr")]
+async fn target(req: &OrgRequest, user: &str) -> Result<Member, AppError> {
+    let user: UserId = parse_id(user)?;
+    members::find(req.db(), &req.org, user).await?.ok_or(AppError::NotFound)
+}
+
+/// Gives the member `user` the role `role` (`owner`, `admin`, `member` or
+/// `guest`) and returns them as they are now. Admins change Members and
+/// Guests between those two roles; Owners change anyone to anything.
+///
+/// Errors: `Forbidden` beyond the caller's role; `NotFound` for someone
+/// who is not a member here; `Validation` on `role`; `Conflict` when the
+/// last Owner would step down, or the role changed meanwhile.
+#[server(endpoint = "change_member_role")]
+pub async fn change_member_role(org: String, user: String, role: String) -> Result<Member, AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::ManageMembers)?;
+    let to: Role = role.parse().map_err(|_| AppError::field("role", "Choose Owner, Admin, Member or Guest."))?;
+    let member = target(&req, &user).await?;
+    let change = RoleChange::authorize(&admin, &member, to)?;
+    members::change_role(req.db(), &admin, &change).await?;
+    target(&req, &user).await
+}
+
+/// Removes the member `user` from the organization. Their tasks here are
+/// unassigned; their access ends with their next request.
+///
+/// Errors: `Forbidden` beyond the caller's role (Admins remove Members and
+/// Guests, Owners anyone); `Conflict` for the caller themselves (leave
+/// instead); `NotFound` for someone who is not a member here.
+#[server(endpoint = "remove_member")]
+pub async fn remove_member(org: String, user: String) -> Result<(), AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::ManageMembers)?;
+    let member = target(&req, &user).await?;
+    let removal = Removal::authorize(&admin, &member)?;
+    Ok(members::remove(req.db(), &admin, &removal).await?)
+}
+
+/// The signed-in member leaves the organization, then is redirected to
+/// `/` (their next organization, or the page to create one).
+///
+/// Errors: `Conflict` for the last Owner.
+#[server(endpoint = "leave_organization")]
+pub async fn leave_organization(org: String) -> Result<(), AppError> {
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::LeaveOrganization)?;
+    members::leave(req.db(), &req.org).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}

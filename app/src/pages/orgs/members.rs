@@ -1,0 +1,244 @@
+//! `/o/{org}/members`: who is in the organization, with search and pages;
+//! role changes and removal for those whose role allows them; leaving.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    api::members::{ChangeMemberRole, LeaveOrganization, MAX_SEARCH_LEN, RemoveMember, list_members_page},
+    components::{
+        errors::PageError,
+        forms::FormError,
+        org::{org_href, use_org},
+        pagination::{Pager, use_page_number},
+    },
+    model::{Action, Member, Role, UserId, listing::DEFAULT_PAGE_SIZE},
+};
+
+const BUTTON: &str =
+    "rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50";
+const DANGER: &str = "rounded-md border border-red-300 px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50";
+const FIELD: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm text-slate-900";
+
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let org = use_org();
+    let query = use_query_map();
+    let search = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
+    let page = use_page_number();
+
+    let change_role = ServerAction::<ChangeMemberRole>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let leave = ServerAction::<LeaveOrganization>::new();
+
+    let list = Resource::new(
+        move || (org.slug.get(), search.get(), page.get(), change_role.version().get(), remove.version().get()),
+        |(slug, search, page, _, _)| {
+            list_members_page(slug, search, Some(DEFAULT_PAGE_SIZE), Some((page - 1) * DEFAULT_PAGE_SIZE))
+        },
+    );
+    let row_error = Signal::derive(move || {
+        [
+            crate::components::forms::form_error(change_role).get(),
+            crate::components::forms::form_error(remove).get(),
+            change_role.value().with(|v| match v {
+                Some(Err(err)) => err.field_message("role").map(str::to_owned),
+                _ => None,
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    });
+
+    view! {
+        <Title text="Members · Atrium" />
+        <div class="max-w-5xl">
+            <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Members"</h1>
+            <form method="get" role="search" class="mt-4 flex items-end gap-2">
+                <div>
+                    <label for="member-search" class="block text-sm font-medium text-slate-700">
+                        "Search members"
+                    </label>
+                    <input
+                        id="member-search"
+                        type="search"
+                        name="q"
+                        maxlength=MAX_SEARCH_LEN
+                        value=move || search.get()
+                        class=format!("{FIELD} mt-1 w-72")
+                        placeholder=move || {
+                            if org.can(Action::ViewMemberEmails) { "Name or email" } else { "Name" }
+                        }
+                    />
+                </div>
+                <button type="submit" class=BUTTON>"Search"</button>
+            </form>
+            <div class="mt-4">
+                <FormError message=row_error />
+            </div>
+            <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    org.loaded().await;
+                    match list.await {
+                        Ok(page) => {
+                            let slug = org.slug.get_untracked();
+                            let q = search.get_untracked();
+                            let href = move |offset: u32| {
+                                let page = offset / DEFAULT_PAGE_SIZE + 1;
+                                let mut query = form_urlencoded::Serializer::new(String::new());
+                                if !q.is_empty() {
+                                    query.append_pair("q", &q);
+                                }
+                                query.append_pair("page", &page.to_string());
+                                org_href(&slug, &format!("/members?{}", query.finish()))
+                            };
+                            view! {
+                                <MemberTable items=page.items.clone() change_role remove />
+                                <Pager position=page.position() noun="members" href />
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <PageError error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <LeaveSection leave />
+        </div>
+    }
+}
+
+/// The signed-in member's id, once the layout has loaded.
+fn me() -> Option<UserId> {
+    use_org().shell.get_untracked().and_then(Result::ok).map(|shell| shell.user.id)
+}
+
+#[component]
+fn MemberTable(
+    items: Vec<Member>,
+    change_role: ServerAction<ChangeMemberRole>,
+    remove: ServerAction<RemoveMember>,
+) -> impl IntoView {
+    if items.is_empty() {
+        return view! { <p class="mt-6 text-sm text-slate-500">"No members match this search."</p> }.into_any();
+    }
+    let org = use_org();
+    let sees_emails = org.can(Action::ViewMemberEmails);
+    let my_role = org.role_untracked();
+    let me = me();
+    view! {
+        <table class="mt-6 w-full text-left text-sm">
+            <thead class="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
+                <tr>
+                    <th scope="col" class="py-2 pr-4 font-medium">"Name"</th>
+                    {sees_emails.then(|| view! { <th scope="col" class="py-2 pr-4 font-medium">"Email"</th> })}
+                    <th scope="col" class="py-2 pr-4 font-medium">"Role"</th>
+                    <th scope="col" class="py-2 font-medium"><span class="sr-only">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody class="divide-y divide-slate-100">
+                {items
+                    .into_iter()
+                    .map(|member| {
+                        let is_me = me == Some(member.user_id);
+                        let roles = my_role.assignable_roles(member.role);
+                        let removable = !is_me && my_role.can_remove(member.role);
+                        view! {
+                            <tr>
+                                <td class="py-2 pr-4 font-medium text-slate-900">
+                                    {member.display_name.clone()}
+                                    {is_me.then(|| view! { <span class="ml-2 text-xs text-slate-500">"(you)"</span> })}
+                                </td>
+                                {sees_emails
+                                    .then(|| {
+                                        view! {
+                                            <td class="py-2 pr-4 text-slate-600">
+                                                {member.email.clone().unwrap_or_default()}
+                                            </td>
+                                        }
+                                    })}
+                                <td class="py-2 pr-4">
+                                    <RoleCell member=member.clone() roles change_role />
+                                </td>
+                                <td class="py-2 text-right">
+                                    {removable.then(|| view! { <RemoveButton member=member.clone() remove /> })}
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// The member's role: a form to change it when the viewer may, else text.
+#[component]
+fn RoleCell(member: Member, roles: Vec<Role>, change_role: ServerAction<ChangeMemberRole>) -> impl IntoView {
+    if roles.is_empty() {
+        return view! { <span class="text-slate-700">{member.role.label()}</span> }.into_any();
+    }
+    let org = use_org();
+    let select_id = format!("role-{}", member.user_id);
+    view! {
+        <ActionForm action=change_role attr:class="flex items-center gap-2">
+            <input type="hidden" name="org" value=move || org.slug.get() />
+            <input type="hidden" name="user" value=member.user_id.to_string() />
+            <label for=select_id.clone() class="sr-only">{format!("Role of {}", member.display_name)}</label>
+            <select id=select_id name="role" class=FIELD>
+                {roles
+                    .into_iter()
+                    .map(|role| view! { <option value=role.as_str() selected=role == member.role>{role.label()}</option> })
+                    .collect_view()}
+            </select>
+            <button type="submit" class=BUTTON aria-label=format!("Change the role of {}", member.display_name)>
+                "Change"
+            </button>
+        </ActionForm>
+    }
+        .into_any()
+}
+
+/// "Remove", then a confirmation; works without JavaScript (`<details>`).
+#[component]
+fn RemoveButton(member: Member, remove: ServerAction<RemoveMember>) -> impl IntoView {
+    let org = use_org();
+    view! {
+        <details class="inline-block text-left">
+            <summary class=format!("{DANGER} cursor-pointer list-none")>"Remove"</summary>
+            <ActionForm action=remove attr:class="mt-2 flex items-center gap-2">
+                <input type="hidden" name="org" value=move || org.slug.get() />
+                <input type="hidden" name="user" value=member.user_id.to_string() />
+                <span class="text-xs text-slate-600">"Their tasks here will be unassigned."</span>
+                <button type="submit" class=DANGER>{format!("Remove {}", member.display_name)}</button>
+            </ActionForm>
+        </details>
+    }
+}
+
+/// Leaving the organization, with a confirmation.
+#[component]
+fn LeaveSection(leave: ServerAction<LeaveOrganization>) -> impl IntoView {
+    let org = use_org();
+    view! {
+        <section aria-labelledby="leave-heading" class="mt-10 rounded-lg border border-red-200 bg-white p-5">
+            <h2 id="leave-heading" class="text-base font-semibold text-slate-900">"Leave this organization"</h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "You lose access at once; your tasks here are unassigned. The last Owner cannot leave: "
+                "make another member an Owner first."
+            </p>
+            <details class="mt-3">
+                <summary class=format!("{DANGER} inline-block cursor-pointer list-none")>"Leave…"</summary>
+                <ActionForm action=leave attr:class="mt-3">
+                    <input type="hidden" name="org" value=move || org.slug.get() />
+                    <button type="submit" class=DANGER>"Yes, leave this organization"</button>
+                </ActionForm>
+            </details>
+            <div class="mt-3">
+                <FormError message=crate::components::forms::form_error(leave) />
+            </div>
+        </section>
+    }
+}
