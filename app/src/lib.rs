@@ -26,7 +26,7 @@ use crate::{
     pages::{
         auth::{LoginPage, SignupPage},
         home::HomePage,
-        orgs::{MembersPage, OrgDashboardPage, OrgLayout},
+        orgs::{MembersPage, NewOrganizationPage, OrgDashboardPage, OrgLayout},
         projects::{ProjectPage, ProjectsPage},
     },
 };
@@ -97,6 +97,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=SignupPage />
                 <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/organizations/new") view=NewOrganizationPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/o/:org") view=OrgLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=OrgDashboardPage />
                     <Route path=path!("members") view=MembersPage />

@@ -52,6 +52,7 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         members::ChangeMemberRole,
         members::RemoveMember,
         members::LeaveOrganization,
+        orgs::CreateOrganization,
         orgs::GetOrgShell,
         orgs::GetOrgDashboard,
         orgs::ListMembers,

@@ -9,7 +9,7 @@ use crate::{
 
 #[cfg(feature = "ssr")]
 use crate::{
-    model::{Action, OrgSlug, org::week_starts},
+    model::{Action, OrgName, OrgSlug, org::week_starts},
     server::{
         auth::session,
         ctx,
@@ -35,6 +35,22 @@ pub async fn get_org_shell(org: String) -> Result<OrgShell, AppError> {
     session::remember_org(&req.session, &slug).await?;
     let organizations = orgs::list_for_user(db, req.user.id).await?;
     Ok(OrgShell { user: req.user.to_session_user(), org: ctx.org().clone(), organizations })
+}
+
+/// Creates another organization named `name` (1 to 100 characters) with
+/// the signed-in person as its Owner, remembers it as the one `/` opens,
+/// and redirects to its dashboard.
+///
+/// Errors: `Unauthenticated` when signed out; `Validation` on `name`.
+#[server(endpoint = "create_organization")]
+pub async fn create_organization(name: String) -> Result<(), AppError> {
+    let (state, session, user) = ctx::require_user().await?;
+    let name = OrgName::parse(&name).map_err(|err| AppError::field("name", err.to_string()))?;
+    let org = orgs::create(&state.db, user.id, &name).await?;
+    let slug = OrgSlug::parse(&org.slug).map_err(AppError::internal)?;
+    session::remember_org(&session, &slug).await?;
+    leptos_axum::redirect(&crate::api::auth::org_path(&org.slug));
+    Ok(())
 }
 
 /// The dashboard of organization `org` (its slug): member, project, open

@@ -61,6 +61,12 @@ fn OrgSwitcher(current: OrgSummary, organizations: Vec<OrgSummary>) -> impl Into
                         })
                         .collect_view()}
                 </ul>
+                <a
+                    href="/organizations/new"
+                    class="block border-t border-slate-100 px-3 py-2 text-sm font-medium text-indigo-700 hover:bg-slate-50"
+                >
+                    "New organization"
+                </a>
             </nav>
         </details>
     }

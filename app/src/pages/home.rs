@@ -57,8 +57,15 @@ fn NoOrganization(name: String) -> impl IntoView {
         <main class="mx-auto max-w-lg px-6 py-24 text-center">
             <h1 class="text-2xl font-bold text-slate-900">{format!("Welcome, {name}")}</h1>
             <p class="mt-4 text-slate-600">
-                "You are not a member of any organization yet. Ask an administrator of your team to invite you."
+                "You are not a member of any organization yet. Ask an administrator of your team to invite you, "
+                "or start your own."
             </p>
+            <a
+                href="/organizations/new"
+                class="mt-6 inline-block rounded-md bg-indigo-600 px-5 py-2.5 font-semibold text-white hover:bg-indigo-500"
+            >
+                "Create an organization"
+            </a>
             <ActionForm action=logout attr:class="mt-8">
                 <button type="submit" class="font-medium text-indigo-700 hover:underline">"Sign out"</button>
             </ActionForm>

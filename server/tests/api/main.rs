@@ -9,6 +9,7 @@ mod auth;
 mod export;
 mod hardening;
 mod members;
+mod organizations;
 mod pages;
 mod probes;
 mod projects;

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 /// The centred card that account-entry forms sit in.
 #[component]
-fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
+pub(crate) fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
     view! {
         <main class="flex min-h-screen items-start justify-center bg-slate-50 px-4 py-16">
             <div class="w-full max-w-md">

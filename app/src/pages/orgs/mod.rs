@@ -3,10 +3,12 @@
 mod dashboard;
 mod layout;
 mod members;
+mod new;
 
 pub use dashboard::OrgDashboardPage;
 pub use layout::OrgLayout;
 pub use members::MembersPage;
+pub use new::NewOrganizationPage;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

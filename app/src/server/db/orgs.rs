@@ -133,6 +133,28 @@ pub async fn is_member(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<bool, sqlx
     Ok(count > 0)
 }
 
+/// Creates another organization named `name` for `user`, who becomes its
+/// Owner; its slug is the first free one derived from the name. Two
+/// creations may pick the same free slug at once; the loser retries with
+/// the winner's slug taken.
+pub async fn create(db: &Db, user: UserId, name: &OrgName) -> Result<OrgSummary, sqlx::Error> {
+    let mut attempts_left = 3;
+    loop {
+        let now = super::Timestamp::now();
+        let result = with_pool!(db, pool => async {
+            let mut tx = pool.begin().await?;
+            let org = insert_in_tx!(tx, name, user, Role::Owner, now);
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(org)
+        }.await);
+        attempts_left -= 1;
+        match result {
+            Err(err) if attempts_left > 0 && SLUG_KEY.violated_by(&err) => continue,
+            other => return other,
+        }
+    }
+}
+
 /// Adds `user` to the organization with `role`, by an Admin.
 pub async fn add_member(db: &Db, ctx: &Admin, user: UserId, role: Role) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)";
