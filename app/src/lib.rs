@@ -26,7 +26,7 @@ use crate::{
     pages::{
         auth::{LoginPage, SignupPage},
         home::HomePage,
-        orgs::{MembersPage, NewOrganizationPage, OrgDashboardPage, OrgLayout},
+        orgs::{AuditPageView, MembersPage, NewOrganizationPage, OrgDashboardPage, OrgLayout},
         projects::{ProjectPage, ProjectsPage},
     },
 };
@@ -101,6 +101,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/o/:org") view=OrgLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=OrgDashboardPage />
                     <Route path=path!("members") view=MembersPage />
+                    <Route path=path!("audit") view=AuditPageView />
                     <Route path=path!("projects") view=ProjectsPage />
                     <Route path=path!("projects/:project") view=ProjectPage />
                 </ParentRoute>

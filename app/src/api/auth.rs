@@ -8,7 +8,7 @@ use crate::{error::AppError, model::SessionUser};
 #[cfg(feature = "ssr")]
 use crate::{
     error::FieldErrors,
-    model::{DisplayName, Email, OrgName, Password},
+    model::{AuditAction, DisplayName, Email, OrgName, Password},
     server::{
         auth::{
             lockout::{self, FailureLimits},
@@ -109,6 +109,8 @@ pub async fn signup(
             users::CreateUserError::Db(err) => AppError::from(err),
         })?;
     tracing::info!(user_id = %user.id, org_id = %org.id, "account created");
+    let details = serde_json::json!({ "organization": org.name });
+    ctx::audit_person(&state, AuditAction::UserSignedUp, Some(org.id), Some(user.id), &user.email, details).await?;
 
     let session = ctx::request_session().await?;
     session::sign_in(&session, user.id, &state.config).await?;
@@ -162,6 +164,8 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         None => {
             lockout::record_failure(&state.db, limits, &email, ip, Timestamp::now()).await?;
             tracing::info!("sign-in failed");
+            let details = serde_json::json!({});
+            ctx::audit_person(&state, AuditAction::UserSignInFailed, None, None, email.as_str(), details).await?;
             return Err(AppError::InvalidCredentials);
         }
     };
@@ -169,6 +173,8 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let session = ctx::request_session().await?;
     session::sign_in(&session, user.id, &state.config).await?;
     tracing::info!(user_id = %user.id, "signed in");
+    let details = serde_json::json!({});
+    ctx::audit_person(&state, AuditAction::UserSignedIn, None, Some(user.id), &user.email, details).await?;
 
     let destination = match next.as_deref().and_then(safe_next) {
         Some(next) => next.to_owned(),
@@ -181,7 +187,12 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 /// Ends the session and redirects to the sign-in page.
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
+    let state = ctx::app_state()?;
     let session = ctx::request_session().await?;
+    if let Some(user) = ctx::signed_in_user(&state, &session).await? {
+        let details = serde_json::json!({});
+        ctx::audit_person(&state, AuditAction::UserSignedOut, None, Some(user.id), &user.email, details).await?;
+    }
     session::sign_out(&session).await?;
     leptos_axum::redirect("/login");
     Ok(())

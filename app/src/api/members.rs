@@ -14,9 +14,12 @@ use crate::{
 };
 
 #[cfg(feature = "ssr")]
+use serde_json::json;
+
+#[cfg(feature = "ssr")]
 use crate::{
     api::args::parse_id,
-    model::{Action, Role, UserId, listing::check_page_size},
+    model::{Action, AuditAction, Role, UserId, listing::check_page_size},
     server::{
         ctx::{self, OrgRequest},
         db::members::{self, Removal, RoleChange},
@@ -74,7 +77,17 @@ pub async fn change_member_role(org: String, user: String, role: String) -> Resu
     let member = target(&req, &user).await?;
     let change = RoleChange::authorize(&admin, &member, to)?;
     members::change_role(req.db(), &admin, &change).await?;
+    if member.role != to {
+        let details = json!({ "name": member.display_name, "from": member.role.as_str(), "to": to.as_str() });
+        req.audit(AuditAction::MemberRoleChanged, member_target(&member), details).await?;
+    }
     target(&req, &user).await
+}
+
+/// A member as the audit log names them.
+#[cfg(feature = "ssr")]
+fn member_target(member: &Member) -> Option<(&'static str, String)> {
+    Some(("member", member.user_id.to_string()))
 }
 
 /// Removes the member `user` from the organization. Their tasks here are
@@ -89,7 +102,9 @@ pub async fn remove_member(org: String, user: String) -> Result<(), AppError> {
     let admin = req.org.admin(Action::ManageMembers)?;
     let member = target(&req, &user).await?;
     let removal = Removal::authorize(&admin, &member)?;
-    Ok(members::remove(req.db(), &admin, &removal).await?)
+    members::remove(req.db(), &admin, &removal).await?;
+    let details = json!({ "name": member.display_name, "role": member.role.as_str() });
+    req.audit(AuditAction::MemberRemoved, member_target(&member), details).await
 }
 
 /// The signed-in member leaves the organization, then is redirected to
@@ -101,6 +116,8 @@ pub async fn leave_organization(org: String) -> Result<(), AppError> {
     let req = ctx::org_request(&org).await?;
     req.org.check(Action::LeaveOrganization)?;
     members::leave(req.db(), &req.org).await?;
+    let details = json!({ "name": req.user.display_name, "role": req.org.role().as_str() });
+    req.audit(AuditAction::MemberLeft, Some(("member", req.user.id.to_string())), details).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

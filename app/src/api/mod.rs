@@ -11,6 +11,7 @@
 //! only return them.
 
 pub mod args;
+pub mod audit;
 pub mod auth;
 pub mod cycles;
 pub mod draft;
@@ -40,6 +41,7 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         auth::Logout,
         auth::GetCurrentUser,
         auth::GetLanding,
+        audit::ListAuditEvents,
         cycles::ListCycles,
         cycles::CreateCycle,
         cycles::UpdateCycle,

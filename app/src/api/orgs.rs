@@ -9,7 +9,7 @@ use crate::{
 
 #[cfg(feature = "ssr")]
 use crate::{
-    model::{Action, OrgName, OrgSlug, org::week_starts},
+    model::{Action, AuditAction, OrgName, OrgSlug, org::week_starts},
     server::{
         auth::session,
         ctx,
@@ -47,6 +47,9 @@ pub async fn create_organization(name: String) -> Result<(), AppError> {
     let (state, session, user) = ctx::require_user().await?;
     let name = OrgName::parse(&name).map_err(|err| AppError::field("name", err.to_string()))?;
     let org = orgs::create(&state.db, user.id, &name).await?;
+    let details = serde_json::json!({ "name": org.name, "slug": org.slug });
+    ctx::audit_person(&state, AuditAction::OrganizationCreated, Some(org.id), Some(user.id), &user.email, details)
+        .await?;
     let slug = OrgSlug::parse(&org.slug).map_err(AppError::internal)?;
     session::remember_org(&session, &slug).await?;
     leptos_axum::redirect(&crate::api::auth::org_path(&org.slug));

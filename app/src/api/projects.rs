@@ -9,10 +9,13 @@ use crate::{
 };
 
 #[cfg(feature = "ssr")]
+use serde_json::json;
+
+#[cfg(feature = "ssr")]
 use crate::{
     api::args::parse_id,
     error::FieldErrors,
-    model::{Action, ProjectDescription, ProjectId, ProjectName, ProjectView, listing::check_page_size},
+    model::{Action, AuditAction, ProjectDescription, ProjectId, ProjectName, ProjectView, listing::check_page_size},
     server::{
         ctx::{self, OrgCtx},
         db::{
@@ -153,7 +156,15 @@ pub async fn create_project(
     let ctx = req.org.writer(Action::EditProjects)?;
     let db = req.db();
     let (name, description) = parse_project_fields(&name, &description)?;
-    projects::insert(db, &ctx, &name, &description).await.map_err(project_error)
+    let project = projects::insert(db, &ctx, &name, &description).await.map_err(project_error)?;
+    req.audit(AuditAction::ProjectCreated, project_target(&project), json!({ "name": project.name })).await?;
+    Ok(project)
+}
+
+/// A project as the audit log names it.
+#[cfg(feature = "ssr")]
+fn project_target(project: &Project) -> Option<(&'static str, String)> {
+    Some(("project", project.id.to_string()))
 }
 
 /// Renames and re-describes a project (same rules as creating one).
@@ -180,7 +191,10 @@ pub async fn set_project_archived(org: String, project: String, archived: bool) 
     let ctx = req.org.writer(Action::EditProjects)?;
     let db = req.db();
     let id: ProjectId = parse_id(&project)?;
-    projects::set_archived(db, &ctx, id, archived).await.map_err(project_error)
+    let project = projects::set_archived(db, &ctx, id, archived).await.map_err(project_error)?;
+    let action = if archived { AuditAction::ProjectArchived } else { AuditAction::ProjectUnarchived };
+    req.audit(action, project_target(&project), json!({ "name": project.name })).await?;
+    Ok(project)
 }
 
 /// Moves a project to the trash, where it stays 30 days before it is
@@ -193,6 +207,7 @@ pub async fn delete_project(org: String, project: String) -> Result<Project, App
     let id: ProjectId = parse_id(&project)?;
     let trashed = projects::trash(db, &ctx, id).await.map_err(project_error)?;
     tracing::info!(org_id = %ctx.org_id(), project_id = %id, "project moved to the trash");
+    req.audit(AuditAction::ProjectTrashed, project_target(&trashed), json!({ "name": trashed.name })).await?;
     Ok(trashed)
 }
 
@@ -204,10 +219,12 @@ pub async fn restore_project(org: String, project: String) -> Result<Project, Ap
     let ctx = req.org.admin(Action::TrashProjects)?;
     let db = req.db();
     let id: ProjectId = parse_id(&project)?;
-    projects::restore(db, &ctx, id).await.map_err(|err| match err {
+    let restored = projects::restore(db, &ctx, id).await.map_err(|err| match err {
         ProjectError::NameTaken => {
             AppError::Conflict("Another project has this name now. Rename that one, then restore this.".into())
         }
         other => project_error(other),
-    })
+    })?;
+    req.audit(AuditAction::ProjectRestored, project_target(&restored), json!({ "name": restored.name })).await?;
+    Ok(restored)
 }

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 
 use crate::{
     api::auth::{Logout, org_path},
-    model::{OrgShell, OrgSummary, SessionUser},
+    model::{Action, OrgShell, OrgSummary, Role, SessionUser},
 };
 
 /// The top bar of every signed-in page.
@@ -115,7 +115,7 @@ fn initials(name: &str) -> String {
 
 /// The organization's sections.
 #[component]
-pub fn Sidebar(slug: String) -> impl IntoView {
+pub fn Sidebar(slug: String, role: Role) -> impl IntoView {
     let link = "block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 \
                 aria-[current=page]:font-semibold aria-[current=page]:text-indigo-800";
     view! {
@@ -136,6 +136,17 @@ pub fn Sidebar(slug: String) -> impl IntoView {
                         "Members"
                     </A>
                 </li>
+                {role
+                    .can(Action::ViewAudit)
+                    .then(|| {
+                        view! {
+                            <li>
+                                <A href=format!("{}/audit", org_path(&slug)) attr:class=link>
+                                    "Audit log"
+                                </A>
+                            </li>
+                        }
+                    })}
             </ul>
             <p class="mt-6 px-3 text-xs text-slate-500">
                 <kbd class="rounded border border-slate-300 bg-white px-1">"Ctrl"</kbd>

@@ -65,3 +65,7 @@ id_type!(
     /// A cycle (iteration) of a project.
     CycleId
 );
+id_type!(
+    /// An event of the audit log.
+    AuditEventId
+);

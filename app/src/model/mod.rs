@@ -5,6 +5,7 @@
 //! input met the rule, and the rule lives in exactly one `parse`.
 
 pub mod account;
+pub mod audit;
 pub mod cycle;
 pub mod ids;
 pub mod label;
@@ -19,8 +20,9 @@ pub mod task_query;
 pub mod text;
 
 pub use account::{DisplayName, Email, Password, SessionUser};
+pub use audit::{AuditAction, AuditEvent};
 pub use cycle::{Cycle, CycleName};
-pub use ids::{CycleId, LabelId, OrgId, ProjectId, TaskId, UserId};
+pub use ids::{AuditEventId, CycleId, LabelId, OrgId, ProjectId, TaskId, UserId};
 pub use label::{Label, LabelColor, LabelName};
 pub use listing::Page;
 pub use member::Member;

@@ -40,11 +40,13 @@ pub enum Action {
     ManageAdminsAndOwners,
     /// Leave the organization (anyone but its last Owner).
     LeaveOrganization,
+    /// Read the organization's audit log.
+    ViewAudit,
 }
 
 impl Action {
     /// Every action, in the order of the matrix.
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::ViewWork,
         Action::ViewMemberEmails,
         Action::EditProjects,
@@ -56,6 +58,7 @@ impl Action {
         Action::ManageMembers,
         Action::ManageAdminsAndOwners,
         Action::LeaveOrganization,
+        Action::ViewAudit,
     ];
 
     /// The lowest role allowed to do this; every higher role may too.
@@ -71,7 +74,7 @@ impl Action {
             | Action::EditTasks
             | Action::ManageCycles
             | Action::ManageLabels => Role::Member,
-            Action::TrashProjects | Action::PurgeTasks | Action::ManageMembers => Role::Admin,
+            Action::TrashProjects | Action::PurgeTasks | Action::ManageMembers | Action::ViewAudit => Role::Admin,
             Action::ManageAdminsAndOwners => Role::Owner,
         }
     }

@@ -18,12 +18,12 @@ use tower_sessions::Session;
 
 use crate::{
     error::AppError,
-    model::{OrgId, OrgSlug, OrgSummary, Project, ProjectId, Role, UserId, permission::Action},
+    model::{AuditAction, OrgId, OrgSlug, OrgSummary, Project, ProjectId, Role, UserId, permission::Action},
     server::{
         AppState,
         auth::{client_ip::client_ip, session},
         db::{
-            Db, orgs, projects,
+            Db, audit, orgs, projects,
             users::{self, UserRow},
         },
     },
@@ -250,6 +250,59 @@ impl OrgRequest {
     pub fn db(&self) -> &Db {
         &self.state.db
     }
+
+    /// Records `action` in the organization's audit log: by the signed-in
+    /// member, from this request's address and user agent, done to
+    /// `target` (a kind and an id), with `details` (a JSON object).
+    pub async fn audit(
+        &self,
+        action: AuditAction,
+        target: Option<(&'static str, String)>,
+        details: serde_json::Value,
+    ) -> Result<(), AppError> {
+        let origin = request_origin(&self.state)?;
+        let event = audit::NewEvent {
+            action,
+            org: Some(self.org.org_id()),
+            actor: Some(self.user.id),
+            actor_email: Some(&self.user.email),
+            target,
+            origin: &origin,
+            details,
+        };
+        Ok(audit::record(self.db(), event).await?)
+    }
+}
+
+/// Records `action` of a person outside an organization's pages (signing
+/// up, in or out, creating an organization) in the audit log, from this
+/// request's origin: `actor` is the account when one is known, `email` the
+/// address it had or was tried; `org` the organization concerned, if any.
+pub async fn audit_person(
+    state: &AppState,
+    action: AuditAction,
+    org: Option<OrgId>,
+    actor: Option<UserId>,
+    email: &str,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    let origin = request_origin(state)?;
+    let target = match (org, actor) {
+        (Some(org), _) => Some(("organization", org.to_string())),
+        (None, Some(user)) => Some(("user", user.to_string())),
+        (None, None) => None,
+    };
+    let event = audit::NewEvent { action, org, actor, actor_email: Some(email), target, origin: &origin, details };
+    Ok(audit::record(&state.db, event).await?)
+}
+
+/// This request's client address and user agent, for the audit log.
+pub fn request_origin(state: &AppState) -> Result<audit::Origin, AppError> {
+    let parts = request_parts()?;
+    let ip = client_ip(&parts, state.config.trust_proxy_headers).map(|ip| ip.to_string());
+    let user_agent =
+        parts.headers.get(http::header::USER_AGENT).and_then(|value| value.to_str().ok()).map(str::to_owned);
+    Ok(audit::Origin { ip, user_agent })
 }
 
 /// For server functions: the signed-in user's membership in organization

@@ -14,7 +14,9 @@ use app::{
     server::{
         ctx::OrgCtx,
         db::{
-            Db, Timestamp, cycles, dashboard, labels,
+            Db, Timestamp,
+            audit::{self, AuditFilter},
+            cycles, dashboard, labels,
             members::{self, MembershipError, Removal, RoleChange},
             orgs,
             projects::{self, ProjectError},
@@ -32,7 +34,7 @@ use tower_sessions::{
 };
 
 use super::{admin, fields, team, with, writer};
-use app::model::Action;
+use app::model::{Action, AuditAction};
 
 fn email(s: &str) -> Email {
     Email::parse(s).unwrap()
@@ -231,6 +233,54 @@ async fn accounts(db: &Db) {
     members::leave(db, &ea_ctx).await.unwrap();
     assert!(members::find(db, &ctx, ea.user_id).await.unwrap().is_none());
     assert_eq!(members::list_page(db, &ctx, None, 25, 0).await.unwrap().total, 2);
+
+    // --- the audit log ----------------------------------------------------
+    let origin = audit::Origin { ip: Some("192.0.2.7".into()), user_agent: Some("x".repeat(600)) };
+    for (action, org) in [
+        (AuditAction::ProjectCreated, Some(ctx.org_id())),
+        (AuditAction::MemberRemoved, Some(ctx.org_id())),
+        (AuditAction::UserSignedIn, None),
+        (AuditAction::ProjectCreated, Some(acme2.id)),
+    ] {
+        let event = audit::NewEvent {
+            action,
+            org,
+            actor: Some(ada.id),
+            actor_email: Some("ada@example.com"),
+            target: Some(("project", "p1".into())),
+            origin: &origin,
+            details: serde_json::json!({ "name": "Website" }),
+        };
+        audit::record(db, event).await.unwrap();
+    }
+    let owner = super::admin(&ctx);
+    let log = audit::list(db, &owner, &AuditFilter::default(), 10).await.unwrap();
+    let kinds: Vec<AuditAction> = log.items.iter().map(|e| e.action).collect();
+    assert_eq!(kinds, [AuditAction::MemberRemoved, AuditAction::ProjectCreated], "this organization's, newest first");
+    assert_eq!(log.items[0].user_agent.as_ref().map(|ua| ua.chars().count()), Some(audit::MAX_USER_AGENT));
+    assert_eq!(log.items[0].ip.as_deref(), Some("192.0.2.7"));
+    let first = audit::list(db, &owner, &AuditFilter::default(), 1).await.unwrap();
+    let rest = audit::list(db, &owner, &AuditFilter { before: first.next, ..AuditFilter::default() }, 1).await.unwrap();
+    assert_eq!(
+        (first.items[0].action, rest.items[0].action, rest.next),
+        (AuditAction::MemberRemoved, AuditAction::ProjectCreated, None)
+    );
+    let filtered =
+        AuditFilter { action: Some(AuditAction::ProjectCreated), actor: Some(ada.id), ..AuditFilter::default() };
+    assert_eq!(audit::list(db, &owner, &filtered, 10).await.unwrap().items.len(), 1);
+    let today = time::OffsetDateTime::now_utc().date();
+    let dated = AuditFilter { from: Some(today), to: Some(today), ..AuditFilter::default() };
+    assert_eq!(audit::list(db, &owner, &dated, 10).await.unwrap().items.len(), 2);
+    let past = AuditFilter { to: today.previous_day(), ..AuditFilter::default() };
+    assert!(audit::list(db, &owner, &past, 10).await.unwrap().items.is_empty());
+    // Append-only, whoever asks.
+    for statement in ["UPDATE audit_events SET action = 'user.signed_out'", "DELETE FROM audit_events"] {
+        let refused = match db {
+            Db::Sqlite(pool) => sqlx::query(statement).execute(pool).await.map(drop),
+            Db::Postgres(pool) => sqlx::query(statement).execute(pool).await.map(drop),
+        };
+        assert!(refused.unwrap_err().to_string().contains("append-only"), "{statement}");
+    }
     let mine: Vec<String> = orgs::list_for_user(db, ada.id).await.unwrap().into_iter().map(|o| o.slug).collect();
     assert_eq!(mine, ["acme-rockets"]);
 

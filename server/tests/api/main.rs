@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin_cli;
+mod audit;
 mod auth;
 mod export;
 mod hardening;

@@ -97,6 +97,7 @@ async fn every_role_may_do_exactly_what_the_matrix_says() {
                     let form = org.form(&[("user", &member), ("role", "admin")]);
                     client.call("change_member_role", &form).await.status() == 200
                 }
+                Action::ViewAudit => client.call("list_audit_events", &org.form(&[])).await.status() == 200,
                 Action::LeaveOrganization => {
                     // Last, below: leaving ends the walk for this role.
                     continue;

@@ -36,7 +36,7 @@ pub fn OrgLayout() -> impl IntoView {
             <div class="flex flex-1">
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        shell.await.ok().map(|shell| view! { <Sidebar slug=shell.org.slug /> <ProjectPalette /> })
+                        shell.await.ok().map(|shell| view! { <Sidebar slug=shell.org.slug role=shell.org.role /> <ProjectPalette /> })
                     })}
                 </Suspense>
                 <main class="min-w-0 flex-1 p-8">

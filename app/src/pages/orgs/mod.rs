@@ -1,10 +1,12 @@
 //! `/o/{org}`: the signed-in layout and the organization dashboard.
 
+mod audit;
 mod dashboard;
 mod layout;
 mod members;
 mod new;
 
+pub use audit::AuditPageView;
 pub use dashboard::OrgDashboardPage;
 pub use layout::OrgLayout;
 pub use members::MembersPage;

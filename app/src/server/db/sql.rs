@@ -41,6 +41,7 @@ arg_from!(
     crate::model::TaskId => Uuid.0,
     crate::model::LabelId => Uuid.0,
     crate::model::CycleId => Uuid.0,
+    crate::model::AuditEventId => Uuid.0,
 );
 
 /// The typed NULL of a value type, for optional arguments.

@@ -43,3 +43,4 @@ pub(crate) use text_enum;
 text_enum!(crate::model::Role);
 text_enum!(crate::model::Priority);
 text_enum!(crate::model::LabelColor);
+text_enum!(crate::model::AuditAction);

@@ -1,0 +1,82 @@
+//! The organization's audit log, for its Admins and Owners.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{error::AppError, model::AuditEvent};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    api::args::{parse_id, parse_optional_id},
+    error::FieldErrors,
+    model::{Action, AuditAction, AuditEventId},
+    server::{
+        ctx,
+        db::audit::{self, AuditFilter},
+    },
+};
+
+/// Events per page.
+pub const AUDIT_PAGE_SIZE: u32 = 50;
+
+/// A page of the audit log, newest first; `next` is the `before` of the
+/// page after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub items: Vec<AuditEvent>,
+    pub next: Option<String>,
+}
+
+/// The organization's audit log, 50 events a page, newest first. Filters,
+/// each optional (empty means all): `action`, an event type
+/// (`member.role_changed`, ...); `actor`, a person's id; `from` and `to`,
+/// days (`YYYY-MM-DD`, UTC, inclusive); `before`, the cursor of the page
+/// (an event id). Admins and Owners only.
+///
+/// Errors: `Forbidden` below Admin; `Validation` on `action`, `from`,
+/// `to` (also when `from` is after `to`); `NotFound` for a malformed
+/// `actor` or `before`.
+#[server(endpoint = "list_audit_events")]
+pub async fn list_audit_events(
+    org: String,
+    #[server(default)] action: String,
+    #[server(default)] actor: String,
+    #[server(default)] from: String,
+    #[server(default)] to: String,
+    #[server(default)] before: String,
+) -> Result<AuditPage, AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::ViewAudit)?;
+    let mut errors = FieldErrors::new();
+    let action = match action.trim() {
+        "" => None,
+        name => errors.check("action", name.parse::<AuditAction>().map_err(|_| "Choose an event type from the list.")),
+    };
+    let mut day = |field: &str, text: &str| match text.trim() {
+        "" => None,
+        text => errors.check(
+            field,
+            time::Date::parse(text, &time::format_description::well_known::Iso8601::DATE)
+                .map_err(|_| "Enter a date as YYYY-MM-DD."),
+        ),
+    };
+    let (from, to) = (day("from", &from), day("to", &to));
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        errors.add("to", "The end date is before the start date.");
+    }
+    errors.into_result()?;
+    let filter = AuditFilter {
+        action,
+        actor: parse_optional_id(&actor)?,
+        from,
+        to,
+        before: match before.trim() {
+            "" => None,
+            id => Some(parse_id::<AuditEventId>(id)?),
+        },
+    };
+    let page = audit::list(req.db(), &admin, &filter, AUDIT_PAGE_SIZE).await?;
+    Ok(AuditPage { items: page.items, next: page.next.map(|id| id.to_string()) })
+}

@@ -1,0 +1,139 @@
+//! The audit log: append-only events of who did what, where and when.
+
+use serde::{Deserialize, Serialize};
+
+use super::{AuditEventId, UserId};
+
+/// The kind of an audit event, stored as its dotted name
+/// (`member.role_changed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
+pub enum AuditAction {
+    UserSignedUp,
+    UserSignedIn,
+    UserSignInFailed,
+    UserSignedOut,
+    OrganizationCreated,
+    MemberRoleChanged,
+    MemberRemoved,
+    MemberLeft,
+    ProjectCreated,
+    ProjectArchived,
+    ProjectUnarchived,
+    ProjectTrashed,
+    ProjectRestored,
+}
+
+impl AuditAction {
+    /// Every kind, in the order the filter lists them.
+    pub const ALL: [AuditAction; 13] = [
+        AuditAction::UserSignedUp,
+        AuditAction::UserSignedIn,
+        AuditAction::UserSignInFailed,
+        AuditAction::UserSignedOut,
+        AuditAction::OrganizationCreated,
+        AuditAction::MemberRoleChanged,
+        AuditAction::MemberRemoved,
+        AuditAction::MemberLeft,
+        AuditAction::ProjectCreated,
+        AuditAction::ProjectArchived,
+        AuditAction::ProjectUnarchived,
+        AuditAction::ProjectTrashed,
+        AuditAction::ProjectRestored,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::UserSignedUp => "user.signed_up",
+            AuditAction::UserSignedIn => "user.signed_in",
+            AuditAction::UserSignInFailed => "user.sign_in_failed",
+            AuditAction::UserSignedOut => "user.signed_out",
+            AuditAction::OrganizationCreated => "organization.created",
+            AuditAction::MemberRoleChanged => "member.role_changed",
+            AuditAction::MemberRemoved => "member.removed",
+            AuditAction::MemberLeft => "member.left",
+            AuditAction::ProjectCreated => "project.created",
+            AuditAction::ProjectArchived => "project.archived",
+            AuditAction::ProjectUnarchived => "project.unarchived",
+            AuditAction::ProjectTrashed => "project.trashed",
+            AuditAction::ProjectRestored => "project.restored",
+        }
+    }
+
+    /// What people read.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::UserSignedUp => "Signed up",
+            AuditAction::UserSignedIn => "Signed in",
+            AuditAction::UserSignInFailed => "Failed sign-in",
+            AuditAction::UserSignedOut => "Signed out",
+            AuditAction::OrganizationCreated => "Organization created",
+            AuditAction::MemberRoleChanged => "Role changed",
+            AuditAction::MemberRemoved => "Member removed",
+            AuditAction::MemberLeft => "Member left",
+            AuditAction::ProjectCreated => "Project created",
+            AuditAction::ProjectArchived => "Project archived",
+            AuditAction::ProjectUnarchived => "Project unarchived",
+            AuditAction::ProjectTrashed => "Project deleted",
+            AuditAction::ProjectRestored => "Project restored",
+        }
+    }
+}
+
+impl From<AuditAction> for &'static str {
+    fn from(action: AuditAction) -> Self {
+        action.as_str()
+    }
+}
+
+/// The text was not an audit event type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown audit event type {0:?}")]
+pub struct UnknownAuditAction(pub String);
+
+impl std::str::FromStr for AuditAction {
+    type Err = UnknownAuditAction;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| UnknownAuditAction(s.to_owned()))
+    }
+}
+
+impl TryFrom<String> for AuditAction {
+    type Error = UnknownAuditAction;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+/// One event as the log shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub id: AuditEventId,
+    pub action: AuditAction,
+    pub actor_id: Option<UserId>,
+    /// The actor's email then (or the email a failed sign-in tried).
+    pub actor_email: Option<String>,
+    /// `member`, `project`, `organization` or `user`.
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// A JSON object of what changed (`{"from":"member","to":"admin"}`).
+    pub details: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for action in AuditAction::ALL {
+            assert_eq!(action.as_str().parse::<AuditAction>(), Ok(action));
+        }
+        assert!("member.promoted".parse::<AuditAction>().is_err());
+    }
+}

@@ -1,0 +1,234 @@
+//! `/o/{org}/audit`: the organization's audit log, filtered by event type,
+//! person and dates, for Admins and Owners.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    api::{
+        audit::{AuditPage, list_audit_events},
+        orgs::list_members,
+    },
+    components::{
+        errors::PageError,
+        org::{org_href, use_org},
+    },
+    model::{AuditAction, AuditEvent},
+};
+
+const FIELD: &str = "mt-1 block rounded-md border border-slate-300 bg-white px-2 py-1 text-sm text-slate-900";
+const LINK: &str = "rounded-md border border-slate-300 px-3 py-1 text-sm text-slate-700 hover:bg-slate-50";
+
+/// The URL's filter values, in the order the server function takes them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Filter {
+    action: String,
+    actor: String,
+    from: String,
+    to: String,
+    before: String,
+}
+
+impl Filter {
+    /// The URL of this filter's page starting before `before` (the newest
+    /// page for `None`).
+    fn href(&self, slug: &str, before: Option<&str>) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [("action", &self.action), ("actor", &self.actor), ("from", &self.from), ("to", &self.to)] {
+            if !value.is_empty() {
+                query.append_pair(key, value);
+            }
+        }
+        if let Some(before) = before {
+            query.append_pair("before", before);
+        }
+        org_href(slug, &format!("/audit?{}", query.finish()))
+    }
+}
+
+#[component]
+pub fn AuditPageView() -> impl IntoView {
+    let org = use_org();
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        query.with(|q| {
+            let get = |key: &str| q.get(key).unwrap_or_default();
+            Filter {
+                action: get("action"),
+                actor: get("actor"),
+                from: get("from"),
+                to: get("to"),
+                before: get("before"),
+            }
+        })
+    });
+    let events = Resource::new(
+        move || (org.slug.get(), filter.get()),
+        |(slug, f)| list_audit_events(slug, f.action, f.actor, f.from, f.to, f.before),
+    );
+    let members = Resource::new(move || org.slug.get(), list_members);
+    view! {
+        <Title text="Audit log · Atrium" />
+        <div class="max-w-6xl">
+            <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Audit log"</h1>
+            <p class="mt-1 text-sm text-slate-600">
+                "Everything done in this organization, newest first. Entries cannot be changed or deleted."
+            </p>
+            <form method="get" role="search" aria-label="Filter the audit log" class="mt-4 flex flex-wrap items-end gap-3">
+                <div>
+                    <label for="audit-action" class="block text-sm font-medium text-slate-700">"Event"</label>
+                    <select id="audit-action" name="action" class=FIELD>
+                        <option value="">"All events"</option>
+                        {move || {
+                            let current = filter.get().action;
+                            AuditAction::ALL
+                                .into_iter()
+                                .map(|a| {
+                                    view! {
+                                        <option value=a.as_str() selected=current == a.as_str()>{a.label()}</option>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </div>
+                <div>
+                    <label for="audit-actor" class="block text-sm font-medium text-slate-700">"Person"</label>
+                    <select id="audit-actor" name="actor" class=FIELD>
+                        <option value="">"Anyone"</option>
+                        <Suspense fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let current = filter.get_untracked().actor;
+                                members
+                                    .await
+                                    .unwrap_or_default()
+                                    .into_iter()
+                                    .map(|m| {
+                                        let id = m.user_id.to_string();
+                                        let selected = current == id;
+                                        view! { <option value=id selected=selected>{m.display_name}</option> }
+                                    })
+                                    .collect_view()
+                            })}
+                        </Suspense>
+                    </select>
+                </div>
+                <div>
+                    <label for="audit-from" class="block text-sm font-medium text-slate-700">"From"</label>
+                    <input id="audit-from" type="date" name="from" value=move || filter.get().from class=FIELD />
+                </div>
+                <div>
+                    <label for="audit-to" class="block text-sm font-medium text-slate-700">"To"</label>
+                    <input id="audit-to" type="date" name="to" value=move || filter.get().to class=FIELD />
+                </div>
+                <button type="submit" class=LINK>"Filter"</button>
+            </form>
+            <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Ok(page) => view! { <EventTable page filter=filter.get_untracked() /> }.into_any(),
+                        Err(error) => {
+                            match error.field_message("from").or(error.field_message("to")).or(error.field_message("action")) {
+                                Some(message) => {
+                                    view! {
+                                        <p role="alert" class="mt-6 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
+                                            {message.to_owned()}
+                                        </p>
+                                    }
+                                        .into_any()
+                                }
+                                None => view! { <PageError error /> }.into_any(),
+                            }
+                        }
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn EventTable(page: AuditPage, filter: Filter) -> impl IntoView {
+    let org = use_org();
+    if page.items.is_empty() {
+        return view! { <p class="mt-6 text-sm text-slate-500">"No events match."</p> }.into_any();
+    }
+    let slug = org.slug.get_untracked();
+    let first = (!filter.before.is_empty()).then(|| filter.href(&slug, None));
+    let older = page.next.as_deref().map(|next| filter.href(&slug, Some(next)));
+    view! {
+        <table class="mt-6 w-full text-left text-sm">
+            <thead class="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
+                <tr>
+                    <th scope="col" class="py-2 pr-4 font-medium">"When (UTC)"</th>
+                    <th scope="col" class="py-2 pr-4 font-medium">"Who"</th>
+                    <th scope="col" class="py-2 pr-4 font-medium">"Event"</th>
+                    <th scope="col" class="py-2 pr-4 font-medium">"Details"</th>
+                    <th scope="col" class="py-2 font-medium">"From"</th>
+                </tr>
+            </thead>
+            <tbody class="divide-y divide-slate-100">
+                {page.items.into_iter().map(|event| view! { <EventRow event /> }).collect_view()}
+            </tbody>
+        </table>
+        <nav aria-label="Pages" class="mt-4 flex justify-end gap-2 text-sm">
+            {first.map(|href| view! { <a href=href class=LINK>"Newest"</a> })}
+            {older.map(|href| view! { <a href=href class=LINK rel="next">"Older"</a> })}
+        </nav>
+    }
+    .into_any()
+}
+
+#[component]
+fn EventRow(event: AuditEvent) -> impl IntoView {
+    let when = event
+        .created_at
+        .format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"))
+        .unwrap_or_default();
+    let details = describe(&event.details);
+    view! {
+        <tr>
+            <td class="whitespace-nowrap py-2 pr-4 text-slate-600">{when}</td>
+            <td class="py-2 pr-4 text-slate-900">{event.actor_email.unwrap_or_else(|| "—".to_owned())}</td>
+            <td class="py-2 pr-4 font-medium text-slate-900">{event.action.label()}</td>
+            <td class="py-2 pr-4 text-slate-600">{details}</td>
+            <td class="py-2 text-slate-500" title=event.user_agent.unwrap_or_default()>
+                {event.ip.unwrap_or_default()}
+            </td>
+        </tr>
+    }
+}
+
+/// The details object as `key: value` pairs (`name: Website · from: member`).
+fn describe(details: &str) -> String {
+    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(details) {
+        Ok(map) => map
+            .iter()
+            .map(|(key, value)| match value {
+                serde_json::Value::String(text) => format!("{key}: {text}"),
+                other => format!("{key}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" · "),
+        Err(_) => details.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_read_as_pairs() {
+        assert_eq!(describe(r#"{"from":"member","to":"admin"}"#), "from: member · to: admin");
+        assert_eq!(describe("{}"), "");
+    }
+
+    #[test]
+    fn pages_keep_the_filter() {
+        let filter = Filter { action: "member.removed".into(), ..Filter::default() };
+        assert_eq!(filter.href("acme", Some("abc")), "/o/acme/audit?action=member.removed&before=abc");
+        assert_eq!(filter.href("acme", None), "/o/acme/audit?action=member.removed");
+    }
+}
