@@ -26,6 +26,7 @@ use crate::{
     pages::{
         auth::{LoginPage, SignupPage},
         home::HomePage,
+        invite::InvitePage,
         orgs::{AuditPageView, MembersPage, NewOrganizationPage, OrgDashboardPage, OrgLayout},
         projects::{ProjectPage, ProjectsPage},
     },
@@ -98,6 +99,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignupPage />
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/organizations/new") view=NewOrganizationPage ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/o/:org") view=OrgLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=OrgDashboardPage />
                     <Route path=path!("members") view=MembersPage />

@@ -1,4 +1,6 @@
 import { expect, type Page } from "@playwright/test";
+import fs from "node:fs";
+import path from "node:path";
 
 let counter = 0;
 
@@ -70,4 +72,25 @@ export async function addTask(page: Page, title: string) {
 export async function taskTitles(page: Page) {
   const cells = await page.locator("table[aria-label=Tasks] tbody tr td:nth-child(3)").allTextContents();
   return cells.map((title) => title.trim());
+}
+
+/** The invitation link (`/invite/...`) of the newest message to `email`,
+ * read from the app's mail folder; waits for it to be written. */
+export async function invitationLink(email: string): Promise<string> {
+  const dir = process.env.E2E_MAIL_DIR;
+  if (!dir) throw new Error("E2E_MAIL_DIR is not set (see playwright.config.ts)");
+  let link: string | undefined;
+  await expect(async () => {
+    const mails = fs
+      .readdirSync(dir)
+      .filter((name) => name.endsWith(".eml"))
+      .map((name) => path.join(dir, name))
+      .map((file) => ({ file, text: fs.readFileSync(file, "utf8").replace(/=\r\n/g, ""), at: fs.statSync(file).mtimeMs }))
+      .filter(({ text }) => text.split("\n").some((line) => line.startsWith("To: ") && line.includes(email)))
+      .sort((a, b) => a.at - b.at);
+    const match = mails.at(-1)?.text.match(/\/invite\/[0-9a-f]{64}/);
+    expect(match).toBeTruthy();
+    link = match![0];
+  }).toPass({ timeout: 10_000 });
+  return link!;
 }

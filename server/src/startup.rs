@@ -13,6 +13,7 @@ use app::{
         },
         config::PublicUrlError,
         db::{ConnectError, Db, Timestamp, projects, tasks},
+        mail::Mailer,
         session_store::SessionDb,
     },
     shell,
@@ -52,6 +53,8 @@ pub enum StartupError {
     PublicUrl(#[from] PublicUrlError),
     #[error("cannot prepare password hashing: {0}")]
     Hashing(app::error::AppError),
+    #[error("mail: {0}")]
+    Mail(#[from] app::server::mail::MailError),
 }
 
 /// A built application, bound to its port, not yet serving.
@@ -78,6 +81,7 @@ impl Application {
             TcpListener::bind(requested).await.map_err(|source| StartupError::Bind { address: requested, source })?;
         let address = listener.local_addr().map_err(|source| StartupError::Bind { address: requested, source })?;
         let public_origin = Arc::new(config.public_origin(address)?);
+        let mailer = Arc::new(Mailer::from_config(&config)?);
 
         let state = AppState {
             leptos_options,
@@ -86,6 +90,7 @@ impl Application {
             limits: Arc::new(AuthLimits::new(&config)),
             config: Arc::new(config),
             public_origin,
+            mailer,
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self { listener, address, router, state, sessions })

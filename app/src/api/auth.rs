@@ -49,7 +49,7 @@ pub fn org_path(slug: &str) -> String {
 }
 
 #[cfg(feature = "ssr")]
-const EMAIL_TAKEN: &str = "An account with this email already exists. Sign in instead.";
+pub(crate) const EMAIL_TAKEN: &str = "An account with this email already exists. Sign in instead.";
 
 /// Creates an account, its organization (the person becomes its Owner) and
 /// signs in, then redirects to the new organization's dashboard.

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod auth;
 pub mod cycles;
 pub mod draft;
+pub mod invitations;
 pub mod labels;
 pub mod members;
 pub mod orgs;
@@ -43,6 +44,13 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         auth::GetLanding,
         audit::ListAuditEvents,
         cycles::ListCycles,
+        invitations::InviteMember,
+        invitations::ListInvitations,
+        invitations::ResendInvitation,
+        invitations::RevokeInvitation,
+        invitations::GetInvitation,
+        invitations::AcceptInvitation,
+        invitations::AcceptInvitationWithSignup,
         cycles::CreateCycle,
         cycles::UpdateCycle,
         cycles::DeleteCycle,

@@ -17,6 +17,9 @@ pub enum AuditAction {
     MemberRoleChanged,
     MemberRemoved,
     MemberLeft,
+    InvitationSent,
+    InvitationAccepted,
+    InvitationRevoked,
     ProjectCreated,
     ProjectArchived,
     ProjectUnarchived,
@@ -26,7 +29,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every kind, in the order the filter lists them.
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 16] = [
         AuditAction::UserSignedUp,
         AuditAction::UserSignedIn,
         AuditAction::UserSignInFailed,
@@ -35,6 +38,9 @@ impl AuditAction {
         AuditAction::MemberRoleChanged,
         AuditAction::MemberRemoved,
         AuditAction::MemberLeft,
+        AuditAction::InvitationSent,
+        AuditAction::InvitationAccepted,
+        AuditAction::InvitationRevoked,
         AuditAction::ProjectCreated,
         AuditAction::ProjectArchived,
         AuditAction::ProjectUnarchived,
@@ -53,6 +59,9 @@ impl AuditAction {
             AuditAction::MemberRoleChanged => "member.role_changed",
             AuditAction::MemberRemoved => "member.removed",
             AuditAction::MemberLeft => "member.left",
+            AuditAction::InvitationSent => "invitation.sent",
+            AuditAction::InvitationAccepted => "invitation.accepted",
+            AuditAction::InvitationRevoked => "invitation.revoked",
             AuditAction::ProjectCreated => "project.created",
             AuditAction::ProjectArchived => "project.archived",
             AuditAction::ProjectUnarchived => "project.unarchived",
@@ -72,6 +81,9 @@ impl AuditAction {
             AuditAction::MemberRoleChanged => "Role changed",
             AuditAction::MemberRemoved => "Member removed",
             AuditAction::MemberLeft => "Member left",
+            AuditAction::InvitationSent => "Invitation sent",
+            AuditAction::InvitationAccepted => "Invitation accepted",
+            AuditAction::InvitationRevoked => "Invitation revoked",
             AuditAction::ProjectCreated => "Project created",
             AuditAction::ProjectArchived => "Project archived",
             AuditAction::ProjectUnarchived => "Project unarchived",

@@ -69,3 +69,7 @@ id_type!(
     /// An event of the audit log.
     AuditEventId
 );
+id_type!(
+    /// An invitation to join an organization.
+    InvitationId
+);

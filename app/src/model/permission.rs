@@ -42,11 +42,14 @@ pub enum Action {
     LeaveOrganization,
     /// Read the organization's audit log.
     ViewAudit,
+    /// Invite people by email, resend and revoke invitations (inviting as
+    /// Admin or Owner also needs [`Action::ManageAdminsAndOwners`]).
+    InviteMembers,
 }
 
 impl Action {
     /// Every action, in the order of the matrix.
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::ViewWork,
         Action::ViewMemberEmails,
         Action::EditProjects,
@@ -59,6 +62,7 @@ impl Action {
         Action::ManageAdminsAndOwners,
         Action::LeaveOrganization,
         Action::ViewAudit,
+        Action::InviteMembers,
     ];
 
     /// The lowest role allowed to do this; every higher role may too.
@@ -74,7 +78,11 @@ impl Action {
             | Action::EditTasks
             | Action::ManageCycles
             | Action::ManageLabels => Role::Member,
-            Action::TrashProjects | Action::PurgeTasks | Action::ManageMembers | Action::ViewAudit => Role::Admin,
+            Action::TrashProjects
+            | Action::PurgeTasks
+            | Action::ManageMembers
+            | Action::ViewAudit
+            | Action::InviteMembers => Role::Admin,
             Action::ManageAdminsAndOwners => Role::Owner,
         }
     }

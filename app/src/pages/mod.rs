@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod home;
+pub mod invite;
 pub mod orgs;
 pub mod palette;
 pub mod projects;

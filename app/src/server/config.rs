@@ -65,6 +65,14 @@ pub struct Config {
     /// behind a reverse proxy that sets that header.
     pub trust_proxy_headers: bool,
     pub log_format: LogFormat,
+    /// Where mail goes: an SMTP server as `smtps://user:password@host:465`
+    /// (TLS from the start) or `smtp://user:password@host:587` (STARTTLS).
+    /// Unset, messages are written as `.eml` files to `mail_dir` instead.
+    pub smtp_url: Option<SecretString>,
+    /// The sender of every message, `Name <address>`.
+    pub mail_from: String,
+    /// The folder messages are written to when no SMTP server is set.
+    pub mail_dir: std::path::PathBuf,
 }
 
 impl Default for Config {
@@ -83,6 +91,9 @@ impl Default for Config {
             response_write_timeout_seconds: 30,
             trust_proxy_headers: false,
             log_format: LogFormat::Pretty,
+            smtp_url: None,
+            mail_from: "Atrium <atrium@localhost>".to_owned(),
+            mail_dir: std::path::PathBuf::from("data/mail"),
         }
     }
 }

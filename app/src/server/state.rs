@@ -24,4 +24,6 @@ pub struct AppState {
     /// Task exports reading a batch at once, at most: a quarter of the pool
     /// (at least one), so downloads never take every connection.
     pub export_slots: Arc<tokio::sync::Semaphore>,
+    /// Outgoing mail (invitations).
+    pub mailer: Arc<super::mail::Mailer>,
 }

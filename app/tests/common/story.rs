@@ -16,7 +16,7 @@ use app::{
         db::{
             Db, Timestamp,
             audit::{self, AuditFilter},
-            cycles, dashboard, labels,
+            cycles, dashboard, invitations, labels,
             members::{self, MembershipError, Removal, RoleChange},
             orgs,
             projects::{self, ProjectError},
@@ -233,6 +233,37 @@ async fn accounts(db: &Db) {
     members::leave(db, &ea_ctx).await.unwrap();
     assert!(members::find(db, &ctx, ea.user_id).await.unwrap().is_none());
     assert_eq!(members::list_page(db, &ctx, None, 25, 0).await.unwrap().total, 2);
+
+    // --- invitations ------------------------------------------------------
+    let owner = super::admin(&ctx);
+    let invited = email("zoe@example.com");
+    let (_, first_hash) = invitations::new_token();
+    let id = invitations::invite(db, &owner, &invited, Role::Member, &first_hash).await.unwrap();
+    let (token, hash) = invitations::new_token();
+    assert_eq!(token.len(), 64);
+    assert_eq!(hash, invitations::token_hash(&token));
+    let renewed = invitations::invite(db, &owner, &invited, Role::Guest, &hash).await.unwrap();
+    assert_eq!(renewed, id, "inviting again renews the pending invitation");
+    let pending = invitations::list_pending(db, &owner).await.unwrap();
+    assert_eq!((pending.len(), pending[0].role, pending[0].expired), (1, Role::Guest, false));
+    assert!(invitations::find_pending(db, &owner, id).await.unwrap().is_some());
+    let grace_admin = super::admin(&grace_ctx);
+    assert!(invitations::find_pending(db, &grace_admin, id).await.unwrap().is_none(), "another tenant's");
+    assert!(!invitations::revoke(db, &grace_admin, id).await.unwrap());
+    let (token, hash) = invitations::new_token();
+    assert!(invitations::renew(db, &owner, id, &hash).await.unwrap());
+    let linked = invitations::find_by_token(db, &token).await.unwrap().expect("the link finds it");
+    assert_eq!(linked.status(time::OffsetDateTime::now_utc()), app::model::InvitationStatus::Pending);
+    assert!(invitations::find_by_token(db, &first_hash).await.unwrap().is_none(), "a hash is not a token");
+    let zoe = users::insert(db, new_user(&invited, &name("Zoe"))).await.unwrap();
+    assert!(invitations::accept(db, &linked, zoe.id).await.unwrap());
+    assert!(!invitations::accept(db, &linked, zoe.id).await.unwrap(), "single use");
+    assert_eq!(OrgCtx::load(db, zoe.id, "acme-rockets").await.unwrap().role(), Role::Guest);
+    assert!(members::find_by_email(db, &ctx, &invited).await.unwrap().is_some());
+    let (_, other_hash) = invitations::new_token();
+    let other = invitations::invite(db, &owner, &email("yan@example.com"), Role::Member, &other_hash).await.unwrap();
+    assert!(invitations::revoke(db, &owner, other).await.unwrap());
+    assert!(invitations::list_pending(db, &owner).await.unwrap().is_empty());
 
     // --- the audit log ----------------------------------------------------
     let origin = audit::Origin { ip: Some("192.0.2.7".into()), user_agent: Some("x".repeat(600)) };

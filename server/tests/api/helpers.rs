@@ -25,6 +25,8 @@ pub struct TestApp {
     visitor: Visitor,
     pub db: Db,
     _storage: Storage,
+    /// Where the app writes its mail (`mail_dir`), one `.eml` per message.
+    pub mail: tempfile::TempDir,
 }
 
 /// Where a test app's database lives, removed when the test ends.
@@ -162,9 +164,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         (format!("sqlite://{}/atrium.db?mode=rwc", dir.path().display()), Storage::Sqlite(dir))
     };
+    let mail = tempfile::tempdir().unwrap();
     let mut config = Config {
         listen: Some("127.0.0.1:0".parse().unwrap()),
         database_url: SecretString::from(database_url),
+        mail_dir: mail.path().to_owned(),
         ..Config::default()
     };
     configure(&mut config);
@@ -172,10 +176,35 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { visitor: Visitor { address, client: client() }, db, _storage: storage }
+    TestApp { visitor: Visitor { address, client: client() }, db, _storage: storage, mail }
 }
 
 impl TestApp {
+    /// Every message sent to `to`, oldest first (as raw RFC 5322 text with
+    /// quoted-printable soft line breaks undone).
+    pub fn mails_to(&self, to: &str) -> Vec<String> {
+        let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(self.mail.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+            .map(|path| {
+                let text = std::fs::read_to_string(&path).unwrap().replace("=\r\n", "");
+                (std::fs::metadata(&path).unwrap().modified().unwrap(), text)
+            })
+            .filter(|(_, text)| text.lines().any(|line| line.starts_with("To: ") && line.contains(to)))
+            .collect();
+        mails.sort_by_key(|(modified, _)| *modified);
+        mails.into_iter().map(|(_, text)| text).collect()
+    }
+
+    /// The invitation link path (`/invite/{token}`) of the last message to
+    /// `to`.
+    pub fn invitation_link(&self, to: &str) -> String {
+        let mail = self.mails_to(to).pop().unwrap_or_else(|| panic!("no mail to {to}"));
+        let start = mail.find("/invite/").unwrap_or_else(|| panic!("no invitation link in {mail}"));
+        mail[start..].chars().take("/invite/".len() + 64).collect()
+    }
+
     /// Another browser, with no cookies yet.
     pub fn visitor(&self) -> Visitor {
         Visitor { address: self.visitor.address.clone(), client: client() }

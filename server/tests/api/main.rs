@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod export;
 mod hardening;
+mod invitations;
 mod members;
 mod organizations;
 mod pages;

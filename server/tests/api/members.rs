@@ -98,6 +98,11 @@ async fn every_role_may_do_exactly_what_the_matrix_says() {
                     client.call("change_member_role", &form).await.status() == 200
                 }
                 Action::ViewAudit => client.call("list_audit_events", &org.form(&[])).await.status() == 200,
+                Action::InviteMembers => {
+                    let email = format!("invitee.{}@example.com", role.as_str());
+                    let form = org.form(&[("email", &email), ("role", "guest")]);
+                    client.call("invite_member", &form).await.status() == 200
+                }
                 Action::LeaveOrganization => {
                     // Last, below: leaving ends the walk for this role.
                     continue;

@@ -8,9 +8,12 @@ pub use signup::SignupPage;
 
 use leptos::prelude::*;
 
+/// The hint under every new-password field.
+pub(crate) const PASSWORD_HINT: &str = "At least 12 characters. A few unrelated words make a strong one.";
+
 /// The centred card that account-entry forms sit in.
 #[component]
-pub(crate) fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
+pub(crate) fn AuthCard(#[prop(into)] title: String, children: Children) -> impl IntoView {
     view! {
         <main class="flex min-h-screen items-start justify-center bg-slate-50 px-4 py-16">
             <div class="w-full max-w-md">

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::AuthCard;
+use super::{AuthCard, PASSWORD_HINT};
 use crate::{
     api::{auth::Signup, draft::typed_values},
     components::forms::{FormError, PasswordField, SubmitButton, TextField, field_error, form_error},
@@ -44,7 +44,7 @@ pub fn SignupPage() -> impl IntoView {
                     autocomplete="new-password"
                     minlength=Password::MIN_LEN
                     maxlength=Password::MAX_LEN
-                    hint="At least 12 characters. A few unrelated words make a strong one."
+                    hint=PASSWORD_HINT
                     error=field_error(signup, "password")
                 />
                 <TextField

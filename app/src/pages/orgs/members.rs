@@ -6,19 +6,24 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::members::{ChangeMemberRole, LeaveOrganization, MAX_SEARCH_LEN, RemoveMember, list_members_page},
+    api::{
+        draft::typed_values,
+        invitations::{InviteMember, ResendInvitation, RevokeInvitation, list_invitations},
+        members::{ChangeMemberRole, LeaveOrganization, MAX_SEARCH_LEN, RemoveMember, list_members_page},
+    },
     components::{
         errors::PageError,
-        forms::FormError,
+        forms::{FormError, TextField, field_error, form_error, reset_after_success},
         org::{org_href, use_org},
         pagination::{Pager, use_page_number},
     },
-    model::{Action, Member, Role, UserId, listing::DEFAULT_PAGE_SIZE},
+    model::{Action, Email, Invitation, Member, Role, UserId, listing::DEFAULT_PAGE_SIZE},
 };
 
 const BUTTON: &str =
     "rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50";
 const DANGER: &str = "rounded-md border border-red-300 px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50";
+const PRIMARY: &str = "rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500";
 const FIELD: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm text-slate-900";
 
 #[component]
@@ -40,8 +45,8 @@ pub fn MembersPage() -> impl IntoView {
     );
     let row_error = Signal::derive(move || {
         [
-            crate::components::forms::form_error(change_role).get(),
-            crate::components::forms::form_error(remove).get(),
+            form_error(change_role).get(),
+            form_error(remove).get(),
             change_role.value().with(|v| match v {
                 Some(Err(err)) => err.field_message("role").map(str::to_owned),
                 _ => None,
@@ -104,6 +109,12 @@ pub fn MembersPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    org.loaded().await;
+                    org.can(Action::InviteMembers).then(|| view! { <Invitations /> })
+                })}
+            </Suspense>
             <LeaveSection leave />
         </div>
     }
@@ -218,6 +229,131 @@ fn RemoveButton(member: Member, remove: ServerAction<RemoveMember>) -> impl Into
     }
 }
 
+/// Inviting people, and the invitations still pending (Admins and Owners).
+#[component]
+fn Invitations() -> impl IntoView {
+    let org = use_org();
+    let invite = ServerAction::<InviteMember>::new();
+    let resend = ServerAction::<ResendInvitation>::new();
+    let revoke = ServerAction::<RevokeInvitation>::new();
+    let pending = Resource::new(
+        move || (org.slug.get(), invite.version().get(), resend.version().get(), revoke.version().get()),
+        |(slug, ..)| list_invitations(slug),
+    );
+    let form = NodeRef::<leptos::html::Form>::new();
+    reset_after_success(invite, form);
+    let typed = typed_values(invite);
+    let my_role = org.role_untracked();
+    let roles: Vec<Role> = Role::ALL.into_iter().filter(|role| my_role.can(Action::managing(*role))).collect();
+    let row_error =
+        Signal::derive(move || [form_error(resend).get(), form_error(revoke).get()].into_iter().flatten().next());
+    view! {
+        <section aria-labelledby="invite-heading" class="mt-10 rounded-lg border border-slate-200 bg-white p-5">
+            <h2 id="invite-heading" class="text-base font-semibold text-slate-900">"Invite people"</h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "They get an email with a link that works once, for 7 days."
+            </p>
+            <ActionForm action=invite node_ref=form attr:class="mt-3 grid gap-3 sm:grid-cols-[2fr_1fr_auto] sm:items-start">
+                <input type="hidden" name="org" value=move || org.slug.get() />
+                <TextField
+                    label="Email"
+                    name="email"
+                    id="invite-email"
+                    kind="email"
+                    required=true
+                    maxlength=Email::MAX_LEN
+                    value=typed("email")
+                    error=field_error(invite, "email")
+                />
+                <div class="space-y-1">
+                    <label for="invite-role" class="block text-sm font-medium text-slate-700">"Role"</label>
+                    <select id="invite-role" name="role" class=format!("{FIELD} block w-full py-2")>
+                        {roles
+                            .into_iter()
+                            .map(|role| {
+                                view! { <option value=role.as_str() selected=role == Role::Member>{role.label()}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class=format!("{PRIMARY} sm:mt-6")>"Send invitation"</button>
+            </ActionForm>
+            <FormError message=form_error(invite) />
+            <div class="mt-3">
+                <FormError message=row_error />
+            </div>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let items = pending.await.unwrap_or_default();
+                    (!items.is_empty()).then(|| view! { <PendingInvitations items resend revoke /> })
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn PendingInvitations(
+    items: Vec<Invitation>,
+    resend: ServerAction<ResendInvitation>,
+    revoke: ServerAction<RevokeInvitation>,
+) -> impl IntoView {
+    let org = use_org();
+    view! {
+        <h3 class="mt-5 text-sm font-semibold text-slate-900">"Pending invitations"</h3>
+        <table class="mt-2 w-full text-left text-sm">
+            <thead class="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
+                <tr>
+                    <th scope="col" class="py-2 pr-4 font-medium">"Email"</th>
+                    <th scope="col" class="py-2 pr-4 font-medium">"Role"</th>
+                    <th scope="col" class="py-2 pr-4 font-medium">"Invited by"</th>
+                    <th scope="col" class="py-2 pr-4 font-medium">"Expires"</th>
+                    <th scope="col" class="py-2 font-medium"><span class="sr-only">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody class="divide-y divide-slate-100">
+                {items
+                    .into_iter()
+                    .map(|invitation| {
+                        let expires = if invitation.expired {
+                            "Expired".to_owned()
+                        } else {
+                            crate::model::task::format_date(invitation.expires_at.date())
+                        };
+                        let (resend_id, revoke_id) = (invitation.id.to_string(), invitation.id.to_string());
+                        let resend_label = format!("Resend the invitation to {}", invitation.email);
+                        let revoke_label = format!("Revoke the invitation to {}", invitation.email);
+                        view! {
+                            <tr>
+                                <td class="py-2 pr-4 text-slate-900">{invitation.email}</td>
+                                <td class="py-2 pr-4 text-slate-700">{invitation.role.label()}</td>
+                                <td class="py-2 pr-4 text-slate-600">{invitation.invited_by}</td>
+                                <td class="py-2 pr-4 text-slate-600">{expires}</td>
+                                <td class="flex justify-end gap-2 py-2">
+                                    <ActionForm action=resend>
+                                        <input type="hidden" name="org" value=move || org.slug.get() />
+                                        <input type="hidden" name="invitation" value=resend_id />
+                                        <button type="submit" class=BUTTON aria-label=resend_label>
+                                            "Resend"
+                                        </button>
+                                    </ActionForm>
+                                    <ActionForm action=revoke>
+                                        <input type="hidden" name="org" value=move || org.slug.get() />
+                                        <input type="hidden" name="invitation" value=revoke_id />
+                                        <button type="submit" class=DANGER aria-label=revoke_label>
+                                            "Revoke"
+                                        </button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
 /// Leaving the organization, with a confirmation.
 #[component]
 fn LeaveSection(leave: ServerAction<LeaveOrganization>) -> impl IntoView {
@@ -237,7 +373,7 @@ fn LeaveSection(leave: ServerAction<LeaveOrganization>) -> impl IntoView {
                 </ActionForm>
             </details>
             <div class="mt-3">
-                <FormError message=crate::components::forms::form_error(leave) />
+                <FormError message=form_error(leave) />
             </div>
         </section>
     }

@@ -14,7 +14,7 @@
 
 use crate::{
     error::AppError,
-    model::{Action, Member, Page, Role, UserId},
+    model::{Action, Email, Member, Page, Role, UserId},
     server::ctx::{Admin, OrgCtx},
 };
 
@@ -128,6 +128,15 @@ pub async fn find(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<Option<Member>,
     let sql = format!("{SELECT_MEMBER} WHERE m.org_id = $1 AND m.user_id = $2");
     let row = with_pool!(db, pool => {
         sqlx::query_as::<_, MemberRow>(&sql).bind(ctx.org_id()).bind(user).fetch_optional(pool).await?
+    });
+    Ok(row.map(|row| visible(ctx, row)))
+}
+
+/// The member with `email` (lowercased already, as `Email` is), if any.
+pub async fn find_by_email(db: &Db, ctx: &OrgCtx, email: &Email) -> Result<Option<Member>, sqlx::Error> {
+    let sql = format!("{SELECT_MEMBER} WHERE m.org_id = $1 AND u.email = $2");
+    let row = with_pool!(db, pool => {
+        sqlx::query_as::<_, MemberRow>(&sql).bind(ctx.org_id()).bind(email.as_str()).fetch_optional(pool).await?
     });
     Ok(row.map(|row| visible(ctx, row)))
 }

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod cycles;
 pub mod dashboard;
+pub mod invitations;
 pub mod labels;
 pub mod members;
 pub mod orgs;

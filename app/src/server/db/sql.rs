@@ -42,6 +42,7 @@ arg_from!(
     crate::model::LabelId => Uuid.0,
     crate::model::CycleId => Uuid.0,
     crate::model::AuditEventId => Uuid.0,
+    crate::model::InvitationId => Uuid.0,
 );
 
 /// The typed NULL of a value type, for optional arguments.

@@ -1,0 +1,266 @@
+//! Invitations: Admins invite by email with a role, resend and revoke; the
+//! invited person opens the link and joins, signing up first when they
+//! have no account.
+
+use leptos::prelude::*;
+
+use crate::{
+    error::AppError,
+    model::{Invitation, InvitationView},
+};
+
+#[cfg(feature = "ssr")]
+use serde_json::json;
+
+#[cfg(feature = "ssr")]
+use crate::{
+    api::{
+        args::parse_id,
+        auth::{EMAIL_TAKEN, org_path},
+    },
+    error::FieldErrors,
+    model::{
+        Action, AuditAction, DisplayName, Email, InvitationId, InvitationStatus, OrgSlug, Password, Role,
+        invitation::INVITATION_DAYS,
+    },
+    server::{
+        AppState,
+        auth::{password, session},
+        ctx::{self, OrgRequest},
+        db::{
+            invitations::{self, LinkedInvitation},
+            members, users,
+        },
+    },
+};
+
+/// Sends the invitation mail with the link for `token`.
+#[cfg(feature = "ssr")]
+async fn send_invitation(req: &OrgRequest, email: &str, role: Role, token: &str) -> Result<(), AppError> {
+    let link = format!("{}/invite/{token}", req.state.public_origin.as_str());
+    let organization = &req.org.org().name;
+    let body = format!(
+        "{inviter} invited you to join {organization} on Atrium as {role}.\n\n\
+         Accept the invitation: {link}\n\n\
+         The link works once and expires in {INVITATION_DAYS} days. If you did not expect it, ignore this message.\n",
+        inviter = req.user.display_name,
+        role = role.label(),
+    );
+    let subject = format!("Join {organization} on Atrium");
+    req.state.mailer.send(email, &subject, body).await.map_err(AppError::internal)
+}
+
+/// Invites `email` to the organization with `role` (`admin`, `member` or
+/// `guest`; `owner` too for Owners) and mails them a link that works once,
+/// for 7 days. Inviting someone already invited sends a new link (the old
+/// one stops working). Admins and Owners; only Owners invite Admins and
+/// Owners.
+///
+/// Errors: `Validation` on `email` (malformed, or already a member) or
+/// `role`; `Forbidden` beyond the caller's role.
+#[server(endpoint = "invite_member")]
+pub async fn invite_member(org: String, email: String, role: String) -> Result<Invitation, AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::InviteMembers)?;
+    let mut errors = FieldErrors::new();
+    let email = errors.check("email", Email::parse(&email));
+    let role = errors.check("role", role.parse::<Role>().map_err(|_| "Choose Owner, Admin, Member or Guest."));
+    errors.into_result()?;
+    let (Some(email), Some(role)) = (email, role) else { return Err(AppError::internal("checked above")) };
+    if !admin.role().can(Action::managing(role)) {
+        return Err(AppError::Forbidden);
+    }
+    if members::find_by_email(req.db(), &admin, &email).await?.is_some() {
+        return Err(AppError::field("email", "This person is already a member."));
+    }
+    let (token, hash) = invitations::new_token();
+    let id = invitations::invite(req.db(), &admin, &email, role, &hash).await?;
+    send_invitation(&req, email.as_str(), role, &token).await?;
+    let details = json!({ "email": email.as_str(), "role": role.as_str() });
+    req.audit(AuditAction::InvitationSent, Some(("invitation", id.to_string())), details).await?;
+    invitations::find_pending(req.db(), &admin, id).await?.ok_or(AppError::NotFound)
+}
+
+/// The organization's pending invitations, newest first (expired ones
+/// too, to resend). Admins and Owners.
+#[server(endpoint = "list_invitations")]
+pub async fn list_invitations(org: String) -> Result<Vec<Invitation>, AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::InviteMembers)?;
+    Ok(invitations::list_pending(req.db(), &admin).await?)
+}
+
+/// Sends the pending invitation `invitation` (an id) again with a new link
+/// and 7 more days; the old link stops working.
+///
+/// Errors: `NotFound` when it is not a pending invitation here;
+/// `Forbidden` for an Admin resending an invitation as Admin or Owner.
+#[server(endpoint = "resend_invitation")]
+pub async fn resend_invitation(org: String, invitation: String) -> Result<Invitation, AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::InviteMembers)?;
+    let id: InvitationId = parse_id(&invitation)?;
+    let pending = invitations::find_pending(req.db(), &admin, id).await?.ok_or(AppError::NotFound)?;
+    if !admin.role().can(Action::managing(pending.role)) {
+        return Err(AppError::Forbidden);
+    }
+    let (token, hash) = invitations::new_token();
+    if !invitations::renew(req.db(), &admin, id, &hash).await? {
+        return Err(AppError::NotFound);
+    }
+    send_invitation(&req, &pending.email, pending.role, &token).await?;
+    let details = json!({ "email": pending.email, "role": pending.role.as_str(), "resent": true });
+    req.audit(AuditAction::InvitationSent, Some(("invitation", id.to_string())), details).await?;
+    invitations::find_pending(req.db(), &admin, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Revokes the pending invitation `invitation` (an id): its link stops
+/// working.
+///
+/// Errors: `NotFound` when it is not a pending invitation here;
+/// `Forbidden` for an Admin revoking an invitation as Admin or Owner.
+#[server(endpoint = "revoke_invitation")]
+pub async fn revoke_invitation(org: String, invitation: String) -> Result<(), AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::InviteMembers)?;
+    let id: InvitationId = parse_id(&invitation)?;
+    let pending = invitations::find_pending(req.db(), &admin, id).await?.ok_or(AppError::NotFound)?;
+    if !admin.role().can(Action::managing(pending.role)) {
+        return Err(AppError::Forbidden);
+    }
+    if !invitations::revoke(req.db(), &admin, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let details = json!({ "email": pending.email, "role": pending.role.as_str() });
+    req.audit(AuditAction::InvitationRevoked, Some(("invitation", id.to_string())), details).await
+}
+
+/// The invitation of the link token `token`, for its page: whatever its
+/// state, with whether its email has an account and who is signed in.
+///
+/// Errors: `NotFound` for a token no invitation has.
+#[server(endpoint = "get_invitation")]
+pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
+    let state = ctx::app_state()?;
+    let session = ctx::request_session().await?;
+    let invitation = invitations::find_by_token(&state.db, token.trim()).await?.ok_or(AppError::NotFound)?;
+    let email = Email::parse(&invitation.email).map_err(AppError::internal)?;
+    let has_account = users::find_by_email(&state.db, &email).await?.is_some();
+    let signed_in_as = ctx::signed_in_user(&state, &session).await?.map(|user| user.email);
+    Ok(InvitationView {
+        status: invitation.status(time::OffsetDateTime::now_utc()),
+        organization: invitation.organization,
+        email: invitation.email,
+        role: invitation.role,
+        invited_by: invitation.invited_by,
+        has_account,
+        signed_in_as,
+    })
+}
+
+/// The pending invitation of `token`, or why it cannot be used.
+#[cfg(feature = "ssr")]
+async fn usable(state: &AppState, token: &str) -> Result<LinkedInvitation, AppError> {
+    let invitation = invitations::find_by_token(&state.db, token.trim()).await?.ok_or(AppError::NotFound)?;
+    match invitation.status(time::OffsetDateTime::now_utc()) {
+        InvitationStatus::Pending => Ok(invitation),
+        InvitationStatus::Expired => Err(AppError::Conflict("This invitation has expired. Ask for a new one.".into())),
+        InvitationStatus::Accepted => Err(AppError::Conflict("This invitation has been used already.".into())),
+        InvitationStatus::Revoked => Err(AppError::Conflict("This invitation was withdrawn.".into())),
+    }
+}
+
+/// Joins `invitation`'s organization as `user` (signed in on `session`),
+/// records it, and redirects to its dashboard.
+#[cfg(feature = "ssr")]
+async fn join(
+    state: &AppState,
+    session: &tower_sessions::Session,
+    invitation: &LinkedInvitation,
+    user: &users::UserRow,
+) -> Result<(), AppError> {
+    if !invitations::accept(&state.db, invitation, user.id).await? {
+        return Err(AppError::Conflict("This invitation has been used already.".into()));
+    }
+    let details = json!({ "role": invitation.role.as_str() });
+    ctx::audit_person(
+        state,
+        AuditAction::InvitationAccepted,
+        Some(invitation.org_id),
+        Some(user.id),
+        &user.email,
+        details,
+    )
+    .await?;
+    let slug = OrgSlug::parse(&invitation.slug).map_err(AppError::internal)?;
+    session::remember_org(session, &slug).await?;
+    leptos_axum::redirect(&org_path(&invitation.slug));
+    Ok(())
+}
+
+/// Accepts the invitation of `token` as the signed-in person, whose email
+/// must be the invited one, and redirects to the organization.
+///
+/// Errors: `Unauthenticated` when signed out; `NotFound` for an unknown
+/// token; `Conflict` when it expired, was used or revoked, or is for
+/// another email.
+#[server(endpoint = "accept_invitation")]
+pub async fn accept_invitation(token: String) -> Result<(), AppError> {
+    let (state, session, user) = ctx::require_user().await?;
+    let invitation = usable(&state, &token).await?;
+    if user.email != invitation.email {
+        return Err(AppError::Conflict(format!(
+            "This invitation is for {}. Sign out and sign in as that person to accept it.",
+            invitation.email
+        )));
+    }
+    join(&state, &session, &invitation, &user).await
+}
+
+/// Accepts the invitation of `token` by creating the invited person's
+/// account (the invited email; `display_name` and `password` as in
+/// sign-up), signing them in, and redirecting to the organization.
+///
+/// Errors: `Validation` on `display_name` or `password`, or on `email`
+/// when the address has an account already (sign in instead);
+/// `NotFound`/`Conflict` as [`accept_invitation`].
+#[server(endpoint = "accept_invitation_with_signup")]
+pub async fn accept_invitation_with_signup(
+    token: String,
+    display_name: String,
+    password: String,
+) -> Result<(), AppError> {
+    let state = ctx::app_state()?;
+    state.limits.check_ip(ctx::request_ip(&state)?)?;
+    let invitation = usable(&state, &token).await?;
+    let email = Email::parse(&invitation.email).map_err(AppError::internal)?;
+    let mut errors = FieldErrors::new();
+    let display_name = errors.check("display_name", DisplayName::parse(&display_name));
+    let password = errors.check("password", Password::parse(password));
+    if let Some(password) = &password {
+        let personal = [email.as_str(), display_name.as_ref().map_or("", |n| n.as_str()), &invitation.organization];
+        if let Some(weakness) = password::weakness(password, &personal) {
+            errors.add("password", weakness);
+        }
+    }
+    errors.into_result()?;
+    let (Some(display_name), Some(password)) = (display_name, password) else {
+        return Err(AppError::internal("checked above"));
+    };
+    let password_hash = password::hash(&password).await?;
+    let new_user = users::NewUser {
+        email: &email,
+        display_name: &display_name,
+        password_hash: &password_hash,
+        is_platform_admin: false,
+    };
+    let user = users::insert(&state.db, new_user).await.map_err(|err| match err {
+        users::CreateUserError::EmailTaken => AppError::field("email", EMAIL_TAKEN),
+        users::CreateUserError::Db(err) => AppError::from(err),
+    })?;
+    let session = ctx::request_session().await?;
+    session::sign_in(&session, user.id, &state.config).await?;
+    let details = json!({ "invitation": invitation.id.to_string() });
+    ctx::audit_person(&state, AuditAction::UserSignedUp, None, Some(user.id), &user.email, details).await?;
+    join(&state, &session, &invitation, &user).await
+}

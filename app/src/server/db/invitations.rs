@@ -1,0 +1,228 @@
+//! `invitations`: asking someone by email to join an organization.
+//!
+//! The link carries a random token of 32 bytes (64 hex digits); only its
+//! SHA-256 is stored (OWASP Forgot Password Cheat Sheet: tokens stored
+//! hashed, single use, expiring), so reading the table does not let anyone
+//! join. An invitation is pending until accepted or revoked and works for
+//! [`INVITATION_DAYS`] days; accepting it is a guarded update, so a link
+//! works once even when clicked twice at the same moment.
+
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+
+use crate::{
+    model::{Email, Invitation, InvitationId, InvitationStatus, OrgId, Role, UserId, invitation::INVITATION_DAYS},
+    server::ctx::Admin,
+};
+
+use super::{Db, Timestamp, with_pool};
+
+/// A new link token and the hash that is stored for it.
+pub fn new_token() -> (String, String) {
+    use rand::RngCore;
+    let mut bytes = [0_u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+/// The stored form of a link token: lowercase hex SHA-256.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn expiry(now: Timestamp) -> Timestamp {
+    Timestamp::from(OffsetDateTime::from(now) + Duration::days(INVITATION_DAYS))
+}
+
+#[derive(sqlx::FromRow)]
+struct InvitationRow {
+    id: InvitationId,
+    email: String,
+    role: Role,
+    invited_by: String,
+    sent_at: Timestamp,
+    expires_at: Timestamp,
+}
+
+impl From<InvitationRow> for Invitation {
+    fn from(row: InvitationRow) -> Self {
+        Invitation {
+            id: row.id,
+            email: row.email,
+            role: row.role,
+            invited_by: row.invited_by,
+            sent_at: row.sent_at.into(),
+            expires_at: row.expires_at.into(),
+            expired: OffsetDateTime::from(row.expires_at) <= OffsetDateTime::now_utc(),
+        }
+    }
+}
+
+const SELECT_PENDING: &str = "SELECT i.id, i.email, i.role, u.display_name AS invited_by, i.sent_at, i.expires_at \
+     FROM invitations i JOIN users u ON u.id = i.invited_by";
+const PENDING: &str = "i.accepted_at IS NULL AND i.revoked_at IS NULL";
+
+/// Invites `email` with `role`, sent by the acting Admin, with the link
+/// token whose hash is `token_hash`. Inviting an address that already has
+/// a pending invitation renews that one (new token, role, sender and 7
+/// days), so the older link stops working. Returns the invitation's id.
+pub async fn invite(
+    db: &Db,
+    ctx: &Admin,
+    email: &Email,
+    role: Role,
+    token_hash: &str,
+) -> Result<InvitationId, sqlx::Error> {
+    let now = Timestamp::now();
+    let renew = "UPDATE invitations SET role = $3, token_hash = $4, invited_by = $5, sent_at = $6, expires_at = $7 \
+                 WHERE org_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL RETURNING id";
+    let insert = "INSERT INTO invitations (id, org_id, email, role, token_hash, invited_by, created_at, sent_at, \
+                  expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)";
+    with_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let renewed: Option<InvitationId> = sqlx::query_scalar(renew)
+            .bind(ctx.org_id())
+            .bind(email.as_str())
+            .bind(role)
+            .bind(token_hash)
+            .bind(ctx.user_id())
+            .bind(now)
+            .bind(expiry(now))
+            .fetch_optional(&mut *tx)
+            .await?;
+        let id = match renewed {
+            Some(id) => id,
+            None => {
+                let id = InvitationId::new();
+                sqlx::query(insert)
+                    .bind(id)
+                    .bind(ctx.org_id())
+                    .bind(email.as_str())
+                    .bind(role)
+                    .bind(token_hash)
+                    .bind(ctx.user_id())
+                    .bind(now)
+                    .bind(expiry(now))
+                    .execute(&mut *tx)
+                    .await?;
+                id
+            }
+        };
+        tx.commit().await?;
+        Ok(id)
+    })
+}
+
+/// The organization's pending invitations (expired ones included, so they
+/// can be resent), newest first.
+pub async fn list_pending(db: &Db, ctx: &Admin) -> Result<Vec<Invitation>, sqlx::Error> {
+    let sql = format!("{SELECT_PENDING} WHERE i.org_id = $1 AND {PENDING} ORDER BY i.sent_at DESC, i.id");
+    let rows =
+        with_pool!(db, pool => sqlx::query_as::<_, InvitationRow>(&sql).bind(ctx.org_id()).fetch_all(pool).await?);
+    Ok(rows.into_iter().map(Invitation::from).collect())
+}
+
+/// The pending invitation `id` of the organization, if there is one.
+pub async fn find_pending(db: &Db, ctx: &Admin, id: InvitationId) -> Result<Option<Invitation>, sqlx::Error> {
+    let sql = format!("{SELECT_PENDING} WHERE i.org_id = $1 AND i.id = $2 AND {PENDING}");
+    let row = with_pool!(db, pool => {
+        sqlx::query_as::<_, InvitationRow>(&sql).bind(ctx.org_id()).bind(id).fetch_optional(pool).await?
+    });
+    Ok(row.map(Invitation::from))
+}
+
+/// Gives the pending invitation `id` a new token (hash `token_hash`) and 7
+/// more days, sent by the acting Admin; `false` when it is not pending.
+pub async fn renew(db: &Db, ctx: &Admin, id: InvitationId, token_hash: &str) -> Result<bool, sqlx::Error> {
+    let now = Timestamp::now();
+    let sql = "UPDATE invitations SET token_hash = $3, invited_by = $4, sent_at = $5, expires_at = $6 \
+               WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL";
+    let changed = with_pool!(db, pool => {
+        sqlx::query(sql)
+            .bind(ctx.org_id())
+            .bind(id)
+            .bind(token_hash)
+            .bind(ctx.user_id())
+            .bind(now)
+            .bind(expiry(now))
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
+    Ok(changed == 1)
+}
+
+/// Revokes the pending invitation `id`: its link stops working. `false`
+/// when it is not pending.
+pub async fn revoke(db: &Db, ctx: &Admin, id: InvitationId) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE invitations SET revoked_at = $3 \
+               WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL";
+    let changed = with_pool!(db, pool => {
+        sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(Timestamp::now()).execute(pool).await?.rows_affected()
+    });
+    Ok(changed == 1)
+}
+
+/// An invitation as its link finds it, in any state.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LinkedInvitation {
+    pub id: InvitationId,
+    pub org_id: OrgId,
+    pub organization: String,
+    pub slug: String,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: String,
+    pub expires_at: Timestamp,
+    pub accepted_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl LinkedInvitation {
+    /// Where it stands at `now`.
+    pub fn status(&self, now: OffsetDateTime) -> InvitationStatus {
+        if self.accepted_at.is_some() {
+            InvitationStatus::Accepted
+        } else if self.revoked_at.is_some() {
+            InvitationStatus::Revoked
+        } else if OffsetDateTime::from(self.expires_at) <= now {
+            InvitationStatus::Expired
+        } else {
+            InvitationStatus::Pending
+        }
+    }
+}
+
+/// The invitation whose link token is `token`, whatever its state.
+pub async fn find_by_token(db: &Db, token: &str) -> Result<Option<LinkedInvitation>, sqlx::Error> {
+    let sql = "SELECT i.id, i.org_id, o.name AS organization, o.slug, i.email, i.role, u.display_name AS invited_by, \
+                      i.expires_at, i.accepted_at, i.revoked_at \
+               FROM invitations i JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.invited_by \
+               /* a link names its invitation in every organization */ WHERE i.token_hash = $1";
+    with_pool!(db, pool => {
+        sqlx::query_as::<_, LinkedInvitation>(sql).bind(token_hash(token)).fetch_optional(pool).await
+    })
+}
+
+/// Accepts `invitation` for `user`: marks it accepted (only while it is
+/// pending and unexpired, so a link works once) and makes them a member
+/// with its role, in one transaction. Someone who is a member already
+/// keeps their role. `false` when the invitation was no longer pending.
+pub async fn accept(db: &Db, invitation: &LinkedInvitation, user: UserId) -> Result<bool, sqlx::Error> {
+    let now = Timestamp::now();
+    let mark = "UPDATE invitations SET accepted_at = $2 \
+                WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2";
+    let join = "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                ON CONFLICT (org_id, user_id) DO NOTHING";
+    with_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let marked = sqlx::query(mark).bind(invitation.id).bind(now).execute(&mut *tx).await?.rows_affected();
+        if marked == 1 {
+            sqlx::query(join).bind(invitation.org_id).bind(user).bind(invitation.role).bind(now).execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        Ok(marked == 1)
+    })
+}
