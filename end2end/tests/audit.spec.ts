@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import fs from "node:fs";
 import { createProject, newPerson, signUp, waitForHydration } from "./helpers";
 
 test("the audit log shows what was done, filtered by event", async ({ page }) => {
@@ -20,6 +21,15 @@ test("the audit log shows what was done, filtered by event", async ({ page }) =>
   await expect(page).toHaveURL(/action=user\.signed_up/);
   await expect(page.getByRole("row")).toHaveCount(2);
   await expect(page.getByRole("row").nth(1)).toContainText("Signed up");
+
+  // The filtered log downloads as CSV.
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export CSV" }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/-audit\.csv$/);
+  const csv = fs.readFileSync((await file.path())!, "utf8").trim().split("\r\n");
+  expect(csv).toHaveLength(2);
+  expect(csv[1]).toContain("user.signed_up");
 
   // A date range that ends before it starts is refused, and says so.
   await page.getByLabel("From").fill("2026-02-02");

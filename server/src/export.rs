@@ -1,17 +1,21 @@
-//! `GET /o/{org}/projects/{project}/tasks.csv`: the task list a person is
-//! looking at (same URL parameters as the page), as RFC 4180 CSV, streamed
-//! in batches as it is read.
+//! CSV downloads (RFC 4180), streamed in batches as they are read:
+//! `GET /o/{org}/projects/{project}/tasks.csv`, the task list a person is
+//! looking at (same URL parameters as the page), and
+//! `GET /o/{org}/audit.csv`, the audit log with the page's filters.
 
 use std::collections::HashMap;
 
 use app::{
-    api::projects::readable_project,
+    api::{audit::parse_filter, projects::readable_project},
     error::AppError,
-    model::{Action, Cycle, CycleId, Project, Task, TaskQuery, task::format_date},
+    model::{Action, AuditEvent, Cycle, CycleId, Project, Task, TaskQuery, task::format_date},
     server::{
         AppState,
-        ctx::{OrgCtx, signed_in_user},
-        db::{cycles, tasks},
+        ctx::{Admin, OrgCtx, signed_in_user},
+        db::{
+            audit::{self, AuditFilter},
+            cycles, tasks,
+        },
     },
 };
 use axum::{
@@ -173,6 +177,111 @@ pub async fn tasks_csv(
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
     if let Ok(value) = HeaderValue::from_str(&filename) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+const AUDIT_HEADER: [&str; 10] =
+    ["id", "time", "event", "actor_email", "actor_id", "target_type", "target_id", "ip", "user_agent", "details"];
+
+fn audit_record(event: &AuditEvent) -> [String; 10] {
+    [
+        event.id.to_string(),
+        event.created_at.format(&Rfc3339).unwrap_or_default(),
+        event.action.as_str().to_owned(),
+        event.actor_email.clone().unwrap_or_default(),
+        event.actor_id.map(|id| id.to_string()).unwrap_or_default(),
+        event.target_type.clone().unwrap_or_default(),
+        event.target_id.clone().unwrap_or_default(),
+        event.ip.clone().unwrap_or_default(),
+        event.user_agent.clone().unwrap_or_default(),
+        event.details.clone(),
+    ]
+}
+
+/// Writes audit `rows` as CSV, with the header first when `header`.
+fn audit_csv_bytes(rows: impl IntoIterator<Item = [String; 10]>, header: bool) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    if header {
+        writer.write_record(AUDIT_HEADER)?;
+    }
+    for row in rows {
+        writer.write_record(row.iter().map(|cell| neutralize_formula(cell).into_owned()))?;
+    }
+    writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// The audit log's checks: 401 signed out, 404 for an organization the
+/// person is not in, 403 below Admin, 422 for bad filters.
+async fn prepare_audit(
+    state: &AppState,
+    session: &Session,
+    org: &str,
+    params: &HashMap<String, String>,
+) -> Result<(Admin, AuditFilter), AppError> {
+    let user = signed_in_user(state, session).await?.ok_or(AppError::Unauthenticated)?;
+    let ctx = OrgCtx::load(&state.db, user.id, org).await?;
+    let admin = ctx.admin(Action::ViewAudit)?;
+    let param = |name: &str| params.get(name).map_or("", String::as_str);
+    let filter = parse_filter(param("action"), param("actor"), param("from"), param("to"), "")?;
+    Ok((admin, filter))
+}
+
+/// `GET /o/{org}/audit.csv?action=&actor=&from=&to=`: every event the
+/// filters match, newest first, read in keyset batches of 500 (each its
+/// own short statement, within the export slots) and written as they come.
+pub async fn audit_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Path(org): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let (admin, mut filter) = match prepare_audit(&state, &session, &org, &params).await {
+        Ok(prepared) => prepared,
+        Err(err) => return problem(&err),
+    };
+    let (sender, receiver) = mpsc::channel::<Result<Vec<AuditEvent>, sqlx::Error>>(1);
+    let db = state.db.clone();
+    let slots = state.export_slots.clone();
+    tokio::spawn(async move {
+        loop {
+            let page = {
+                let Ok(_slot) = slots.acquire().await else { return };
+                audit::list(&db, &admin, &filter, BATCH).await
+            };
+            let (items, next) = match page {
+                Ok(page) => (page.items, page.next),
+                Err(err) => {
+                    let _ = sender.send(Err(err)).await;
+                    return;
+                }
+            };
+            if sender.send(Ok(items)).await.is_err() || next.is_none() {
+                return;
+            }
+            filter.before = next;
+        }
+    });
+    let body = stream::unfold((receiver, true), move |(mut receiver, first)| async move {
+        let chunk = match receiver.recv().await {
+            None if first => audit_csv_bytes([], true),
+            None => return None,
+            Some(Ok(batch)) => audit_csv_bytes(batch.iter().map(audit_record), first),
+            Some(Err(err)) => {
+                tracing::error!(error = %err, "audit export failed");
+                return Some((Err(std::io::Error::other("export failed")), (receiver, false)));
+            }
+        };
+        Some((chunk.map(Bytes::from).map_err(std::io::Error::other), (receiver, false)))
+    })
+    .fuse();
+    let mut response = Body::from_stream(body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}-audit.csv\"", slug_for_filename(&org)))
+    {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

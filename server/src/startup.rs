@@ -158,6 +158,7 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/o/{org}/projects/{project}/tasks.csv", get(crate::export::tasks_csv))
+        .route("/o/{org}/audit.csv", get(crate::export::audit_csv))
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(middleware::request_memo::insert_request_memo))

@@ -27,6 +27,45 @@ pub struct AuditPage {
     pub next: Option<String>,
 }
 
+/// The filter of the audit log's parameters (see [`list_audit_events`]),
+/// shared with its CSV export.
+///
+/// Errors: `Validation` on `action`, `from`, `to`; `NotFound` for a
+/// malformed `actor` or `before`.
+#[cfg(feature = "ssr")]
+pub fn parse_filter(action: &str, actor: &str, from: &str, to: &str, before: &str) -> Result<AuditFilter, AppError> {
+    let mut errors = FieldErrors::new();
+    let action = match action.trim() {
+        "" => None,
+        name => errors.check("action", name.parse::<AuditAction>().map_err(|_| "Choose an event type from the list.")),
+    };
+    let mut day = |field: &str, text: &str| match text.trim() {
+        "" => None,
+        text => errors.check(
+            field,
+            time::Date::parse(text, &time::format_description::well_known::Iso8601::DATE)
+                .map_err(|_| "Enter a date as YYYY-MM-DD."),
+        ),
+    };
+    let (from, to) = (day("from", from), day("to", to));
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        errors.add("to", "The end date is before the start date.");
+    }
+    errors.into_result()?;
+    Ok(AuditFilter {
+        action,
+        actor: parse_optional_id(actor)?,
+        from,
+        to,
+        before: match before.trim() {
+            "" => None,
+            id => Some(parse_id::<AuditEventId>(id)?),
+        },
+    })
+}
+
 /// The organization's audit log, 50 events a page, newest first. Filters,
 /// each optional (empty means all): `action`, an event type
 /// (`member.role_changed`, ...); `actor`, a person's id; `from` and `to`,
@@ -47,36 +86,7 @@ pub async fn list_audit_events(
 ) -> Result<AuditPage, AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ViewAudit)?;
-    let mut errors = FieldErrors::new();
-    let action = match action.trim() {
-        "" => None,
-        name => errors.check("action", name.parse::<AuditAction>().map_err(|_| "Choose an event type from the list.")),
-    };
-    let mut day = |field: &str, text: &str| match text.trim() {
-        "" => None,
-        text => errors.check(
-            field,
-            time::Date::parse(text, &time::format_description::well_known::Iso8601::DATE)
-                .map_err(|_| "Enter a date as YYYY-MM-DD."),
-        ),
-    };
-    let (from, to) = (day("from", &from), day("to", &to));
-    if let (Some(from), Some(to)) = (from, to)
-        && from > to
-    {
-        errors.add("to", "The end date is before the start date.");
-    }
-    errors.into_result()?;
-    let filter = AuditFilter {
-        action,
-        actor: parse_optional_id(&actor)?,
-        from,
-        to,
-        before: match before.trim() {
-            "" => None,
-            id => Some(parse_id::<AuditEventId>(id)?),
-        },
-    };
+    let filter = parse_filter(&action, &actor, &from, &to, &before)?;
     let page = audit::list(req.db(), &admin, &filter, AUDIT_PAGE_SIZE).await?;
     Ok(AuditPage { items: page.items, next: page.next.map(|id| id.to_string()) })
 }

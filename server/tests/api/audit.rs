@@ -125,3 +125,34 @@ async fn audit_rows(app: &crate::helpers::TestApp) -> Vec<(String, Option<String
         Db::Postgres(pool) => sqlx::query_as(sql).fetch_all(pool).await.unwrap(),
     }
 }
+
+#[tokio::test]
+async fn the_log_exports_as_csv_with_its_filters_for_admins_only() {
+    let app = spawn_app().await;
+    let owner = Person::new("own");
+    let org = app.signed_up(&owner).await;
+    let org = slug(&org).to_owned();
+    for n in 0..601 {
+        app.project(&org, &format!("P{n:03}")).await;
+    }
+    let response = app.get(&format!("/o/{org}/audit.csv")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = response.text().await.unwrap();
+    let lines: Vec<&str> = text.split("\r\n").filter(|line| !line.is_empty()).collect();
+    assert_eq!(lines[0], "id,time,event,actor_email,actor_id,target_type,target_id,ip,user_agent,details");
+    assert_eq!(lines.len(), 1 + 602, "every event across the batches of 500: 601 projects and the sign-up");
+    assert!(lines[1].contains("project.created") && lines[602].contains("user.signed_up"));
+
+    let filtered = app.get(&format!("/o/{org}/audit.csv?action=user.signed_up")).await.text().await.unwrap();
+    assert_eq!(filtered.split("\r\n").filter(|line| !line.is_empty()).count(), 2);
+    let bad = app.get(&format!("/o/{org}/audit.csv?from=soon")).await;
+    assert_eq!(bad.status(), 422);
+
+    let person = Person::new("mbr");
+    let member = app.visitor();
+    member.signed_up(&person).await;
+    join(&app, &org, &owner, &person, Role::Member).await;
+    assert_eq!(member.get(&format!("/o/{org}/audit.csv")).await.status(), 403);
+    assert_eq!(app.visitor().get(&format!("/o/{org}/audit.csv")).await.status(), 401);
+}

@@ -34,6 +34,16 @@ impl Filter {
     /// The URL of this filter's page starting before `before` (the newest
     /// page for `None`).
     fn href(&self, slug: &str, before: Option<&str>) -> String {
+        org_href(slug, &format!("/audit?{}", self.query(before)))
+    }
+
+    /// The CSV download of everything this filter matches.
+    fn csv_href(&self, slug: &str) -> String {
+        org_href(slug, &format!("/audit.csv?{}", self.query(None)))
+    }
+
+    /// The URL query: the filters that are set, then `before`.
+    fn query(&self, before: Option<&str>) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (key, value) in [("action", &self.action), ("actor", &self.actor), ("from", &self.from), ("to", &self.to)] {
             if !value.is_empty() {
@@ -43,7 +53,7 @@ impl Filter {
         if let Some(before) = before {
             query.append_pair("before", before);
         }
-        org_href(slug, &format!("/audit?{}", query.finish()))
+        query.finish()
     }
 }
 
@@ -123,6 +133,13 @@ pub fn AuditPageView() -> impl IntoView {
                     <input id="audit-to" type="date" name="to" value=move || filter.get().to class=FIELD />
                 </div>
                 <button type="submit" class=LINK>"Filter"</button>
+                <a
+                    class=LINK
+                    download=""
+                    href=move || filter.get().csv_href(&org.slug.get())
+                >
+                    "Export CSV"
+                </a>
             </form>
             <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -230,5 +247,6 @@ mod tests {
         let filter = Filter { action: "member.removed".into(), ..Filter::default() };
         assert_eq!(filter.href("acme", Some("abc")), "/o/acme/audit?action=member.removed&before=abc");
         assert_eq!(filter.href("acme", None), "/o/acme/audit?action=member.removed");
+        assert_eq!(filter.csv_href("acme"), "/o/acme/audit.csv?action=member.removed");
     }
 }

@@ -73,9 +73,6 @@ pub fn MembersPage() -> impl IntoView {
                         maxlength=MAX_SEARCH_LEN
                         value=move || search.get()
                         class=format!("{FIELD} mt-1 w-72")
-                        placeholder=move || {
-                            if org.can(Action::ViewMemberEmails) { "Name or email" } else { "Name" }
-                        }
                     />
                 </div>
                 <button type="submit" class=BUTTON>"Search"</button>
