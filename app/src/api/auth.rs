@@ -72,23 +72,18 @@ pub async fn signup(
     let email = errors.check("email", Email::parse(&email));
     let display_name = errors.check("display_name", DisplayName::parse(&display_name));
     let org_name = errors.check("organization_name", OrgName::parse(&organization_name));
-    let password = errors.check("password", Password::parse(password));
+    let personal = [
+        email.as_ref().map_or("", |e| e.as_str()),
+        display_name.as_ref().map_or("", |n| n.as_str()),
+        org_name.as_ref().map_or("", |n| n.as_str()),
+    ];
+    let password = password::check_new(&mut errors, password, &personal);
     // Report a taken email with the other field errors, not in a
     // second round; the unique constraint still decides races.
     if let Some(email) = &email
         && users::find_by_email(&state.db, email).await?.is_some()
     {
         errors.add("email", EMAIL_TAKEN);
-    }
-    if let Some(password) = &password {
-        let personal = [
-            email.as_ref().map_or("", |e| e.as_str()),
-            display_name.as_ref().map_or("", |n| n.as_str()),
-            org_name.as_ref().map_or("", |n| n.as_str()),
-        ];
-        if let Some(weakness) = password::weakness(password, &personal) {
-            errors.add("password", weakness);
-        }
     }
     let (Some(email), Some(display_name), Some(org_name), Some(password), true) =
         (email, display_name, org_name, password, errors.is_empty())

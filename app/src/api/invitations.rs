@@ -20,13 +20,13 @@ use crate::{
     },
     error::FieldErrors,
     model::{
-        Action, AuditAction, DisplayName, Email, InvitationId, InvitationStatus, OrgSlug, Password, Role,
+        Action, AuditAction, DisplayName, Email, InvitationId, InvitationStatus, OrgSlug, Role,
         invitation::INVITATION_DAYS,
     },
     server::{
         AppState,
         auth::{password, session},
-        ctx::{self, OrgRequest},
+        ctx::{self, Admin, OrgRequest},
         db::{
             invitations::{self, LinkedInvitation},
             members, users,
@@ -50,6 +50,25 @@ async fn send_invitation(req: &OrgRequest, email: &str, role: Role, token: &str)
     req.state.mailer.send(email, &subject, body).await.map_err(AppError::internal)
 }
 
+/// `Forbidden` unless `admin`'s role may invite as `role`: Admins invite
+/// Members and Guests, Owners anyone (the permission matrix's
+/// `Action::managing`).
+#[cfg(feature = "ssr")]
+fn may_invite_as(admin: &Admin, role: Role) -> Result<(), AppError> {
+    if admin.role().can(Action::managing(role)) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+/// The pending invitation `id` (text) of the request's organization, when
+/// `admin` may act on its role: `NotFound` when malformed or not pending
+/// here, `Forbidden` beyond the role.
+#[cfg(feature = "ssr")]
+async fn pending_invitation(req: &OrgRequest, admin: &Admin, id: &str) -> Result<Invitation, AppError> {
+    let id: InvitationId = parse_id(id)?;
+    let pending = invitations::find_pending(req.db(), admin, id).await?.ok_or(AppError::NotFound)?;
+    may_invite_as(admin, pending.role)?;
+    Ok(pending)
+}
+
 /// Invites `email` to the organization with `role` (`admin`, `member` or
 /// `guest`; `owner` too for Owners) and mails them a link that works once,
 /// for 7 days. Inviting someone already invited sends a new link (the old
@@ -67,9 +86,7 @@ pub async fn invite_member(org: String, email: String, role: String) -> Result<I
     let role = errors.check("role", role.parse::<Role>().map_err(|_| "Choose Owner, Admin, Member or Guest."));
     errors.into_result()?;
     let (Some(email), Some(role)) = (email, role) else { return Err(AppError::internal("checked above")) };
-    if !admin.role().can(Action::managing(role)) {
-        return Err(AppError::Forbidden);
-    }
+    may_invite_as(&admin, role)?;
     if members::find_by_email(req.db(), &admin, &email).await?.is_some() {
         return Err(AppError::field("email", "This person is already a member."));
     }
@@ -99,11 +116,8 @@ pub async fn list_invitations(org: String) -> Result<Vec<Invitation>, AppError> 
 pub async fn resend_invitation(org: String, invitation: String) -> Result<Invitation, AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::InviteMembers)?;
-    let id: InvitationId = parse_id(&invitation)?;
-    let pending = invitations::find_pending(req.db(), &admin, id).await?.ok_or(AppError::NotFound)?;
-    if !admin.role().can(Action::managing(pending.role)) {
-        return Err(AppError::Forbidden);
-    }
+    let pending = pending_invitation(&req, &admin, &invitation).await?;
+    let id = pending.id;
     let (token, hash) = invitations::new_token();
     if !invitations::renew(req.db(), &admin, id, &hash).await? {
         return Err(AppError::NotFound);
@@ -123,11 +137,8 @@ pub async fn resend_invitation(org: String, invitation: String) -> Result<Invita
 pub async fn revoke_invitation(org: String, invitation: String) -> Result<(), AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::InviteMembers)?;
-    let id: InvitationId = parse_id(&invitation)?;
-    let pending = invitations::find_pending(req.db(), &admin, id).await?.ok_or(AppError::NotFound)?;
-    if !admin.role().can(Action::managing(pending.role)) {
-        return Err(AppError::Forbidden);
-    }
+    let pending = pending_invitation(&req, &admin, &invitation).await?;
+    let id = pending.id;
     if !invitations::revoke(req.db(), &admin, id).await? {
         return Err(AppError::NotFound);
     }
@@ -236,13 +247,8 @@ pub async fn accept_invitation_with_signup(
     let email = Email::parse(&invitation.email).map_err(AppError::internal)?;
     let mut errors = FieldErrors::new();
     let display_name = errors.check("display_name", DisplayName::parse(&display_name));
-    let password = errors.check("password", Password::parse(password));
-    if let Some(password) = &password {
-        let personal = [email.as_str(), display_name.as_ref().map_or("", |n| n.as_str()), &invitation.organization];
-        if let Some(weakness) = password::weakness(password, &personal) {
-            errors.add("password", weakness);
-        }
-    }
+    let personal = [email.as_str(), display_name.as_ref().map_or("", |n| n.as_str()), &invitation.organization];
+    let password = password::check_new(&mut errors, password, &personal);
     errors.into_result()?;
     let (Some(display_name), Some(password)) = (display_name, password) else {
         return Err(AppError::internal("checked above"));

@@ -14,10 +14,10 @@ use crate::{
     },
     components::{
         errors::PageError,
-        forms::{FormError, PasswordField, SubmitButton, TextField, field_error, form_error},
+        forms::{FormError, SubmitButton, TextField, field_error, form_error},
     },
-    model::{DisplayName, InvitationStatus, InvitationView, Password},
-    pages::auth::{AuthCard, PASSWORD_HINT},
+    model::{DisplayName, InvitationStatus, InvitationView},
+    pages::auth::{AuthCard, NewPasswordField},
 };
 
 #[component]
@@ -132,15 +132,7 @@ fn SignUpAndJoin(token: String, email: String) -> impl IntoView {
                 maxlength=DisplayName::MAX_LEN
                 error=field_error(signup, "display_name")
             />
-            <PasswordField
-                label="Password"
-                name="password"
-                autocomplete="new-password"
-                minlength=Password::MIN_LEN
-                maxlength=Password::MAX_LEN
-                hint=PASSWORD_HINT
-                error=field_error(signup, "password")
-            />
+            <NewPasswordField error=field_error(signup, "password") />
             <SubmitButton label="Create account and join" pending_label="Joining…" pending=signup.pending() />
         </ActionForm>
     }

@@ -8,8 +8,24 @@ pub use signup::SignupPage;
 
 use leptos::prelude::*;
 
-/// The hint under every new-password field.
-pub(crate) const PASSWORD_HINT: &str = "At least 12 characters. A few unrelated words make a strong one.";
+use crate::{components::forms::PasswordField, model::Password};
+
+/// The password field of the forms that make an account (sign-up, and
+/// sign-up from an invitation): the length rules and the hint.
+#[component]
+pub(crate) fn NewPasswordField(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <PasswordField
+            label="Password"
+            name="password"
+            autocomplete="new-password"
+            minlength=Password::MIN_LEN
+            maxlength=Password::MAX_LEN
+            hint="At least 12 characters. A few unrelated words make a strong one."
+            error
+        />
+    }
+}
 
 /// The centred card that account-entry forms sit in.
 #[component]

@@ -3,11 +3,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{AuthCard, PASSWORD_HINT};
+use super::{AuthCard, NewPasswordField};
 use crate::{
     api::{auth::Signup, draft::typed_values},
-    components::forms::{FormError, PasswordField, SubmitButton, TextField, field_error, form_error},
-    model::{DisplayName, Email, OrgName, Password},
+    components::forms::{FormError, SubmitButton, TextField, field_error, form_error},
+    model::{DisplayName, Email, OrgName},
 };
 
 #[component]
@@ -38,15 +38,7 @@ pub fn SignupPage() -> impl IntoView {
                     value=typed("email")
                     error=field_error(signup, "email")
                 />
-                <PasswordField
-                    label="Password"
-                    name="password"
-                    autocomplete="new-password"
-                    minlength=Password::MIN_LEN
-                    maxlength=Password::MAX_LEN
-                    hint=PASSWORD_HINT
-                    error=field_error(signup, "password")
-                />
+                <NewPasswordField error=field_error(signup, "password") />
                 <TextField
                     label="Organization name"
                     name="organization_name"

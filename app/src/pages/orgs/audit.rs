@@ -175,17 +175,17 @@ fn EventTable(page: AuditPage, filter: Filter) -> impl IntoView {
     let first = (!filter.before.is_empty()).then(|| filter.href(&slug, None));
     let older = page.next.as_deref().map(|next| filter.href(&slug, Some(next)));
     view! {
-        <table class="mt-6 w-full text-left text-sm">
-            <thead class="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
+        <table class="list-table mt-6">
+            <thead>
                 <tr>
-                    <th scope="col" class="py-2 pr-4 font-medium">"When (UTC)"</th>
-                    <th scope="col" class="py-2 pr-4 font-medium">"Who"</th>
-                    <th scope="col" class="py-2 pr-4 font-medium">"Event"</th>
-                    <th scope="col" class="py-2 pr-4 font-medium">"Details"</th>
-                    <th scope="col" class="py-2 font-medium">"From"</th>
+                    <th scope="col">"When (UTC)"</th>
+                    <th scope="col">"Who"</th>
+                    <th scope="col">"Event"</th>
+                    <th scope="col">"Details"</th>
+                    <th scope="col">"From"</th>
                 </tr>
             </thead>
-            <tbody class="divide-y divide-slate-100">
+            <tbody>
                 {page.items.into_iter().map(|event| view! { <EventRow event /> }).collect_view()}
             </tbody>
         </table>

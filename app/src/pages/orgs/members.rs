@@ -136,16 +136,16 @@ fn MemberTable(
     let my_role = org.role_untracked();
     let me = me();
     view! {
-        <table class="mt-6 w-full text-left text-sm">
-            <thead class="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
+        <table class="list-table mt-6">
+            <thead>
                 <tr>
-                    <th scope="col" class="py-2 pr-4 font-medium">"Name"</th>
-                    {sees_emails.then(|| view! { <th scope="col" class="py-2 pr-4 font-medium">"Email"</th> })}
-                    <th scope="col" class="py-2 pr-4 font-medium">"Role"</th>
-                    <th scope="col" class="py-2 font-medium"><span class="sr-only">"Actions"</span></th>
+                    <th scope="col">"Name"</th>
+                    {sees_emails.then(|| view! { <th scope="col">"Email"</th> })}
+                    <th scope="col">"Role"</th>
+                    <th scope="col"><span class="sr-only">"Actions"</span></th>
                 </tr>
             </thead>
-            <tbody class="divide-y divide-slate-100">
+            <tbody>
                 {items
                     .into_iter()
                     .map(|member| {
@@ -298,17 +298,17 @@ fn PendingInvitations(
     let org = use_org();
     view! {
         <h3 class="mt-5 text-sm font-semibold text-slate-900">"Pending invitations"</h3>
-        <table class="mt-2 w-full text-left text-sm">
-            <thead class="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
+        <table class="list-table mt-2">
+            <thead>
                 <tr>
-                    <th scope="col" class="py-2 pr-4 font-medium">"Email"</th>
-                    <th scope="col" class="py-2 pr-4 font-medium">"Role"</th>
-                    <th scope="col" class="py-2 pr-4 font-medium">"Invited by"</th>
-                    <th scope="col" class="py-2 pr-4 font-medium">"Expires"</th>
-                    <th scope="col" class="py-2 font-medium"><span class="sr-only">"Actions"</span></th>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Role"</th>
+                    <th scope="col">"Invited by"</th>
+                    <th scope="col">"Expires"</th>
+                    <th scope="col"><span class="sr-only">"Actions"</span></th>
                 </tr>
             </thead>
-            <tbody class="divide-y divide-slate-100">
+            <tbody>
                 {items
                     .into_iter()
                     .map(|invitation| {

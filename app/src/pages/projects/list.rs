@@ -190,16 +190,16 @@ fn ProjectTable(
         return view! { <p class="mt-6 text-sm text-slate-500">{message}</p> }.into_any();
     }
     view! {
-        <table class="mt-6 w-full text-left text-sm">
-            <thead class="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
+        <table class="list-table mt-6">
+            <thead>
                 <tr>
-                    <th scope="col" class="py-2 pr-4 font-medium">"Name"</th>
-                    <th scope="col" class="py-2 pr-4 font-medium">"Open"</th>
-                    <th scope="col" class="py-2 pr-4 font-medium">"Done"</th>
-                    <th scope="col" class="py-2 font-medium"><span class="sr-only">"Actions"</span></th>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Open"</th>
+                    <th scope="col">"Done"</th>
+                    <th scope="col"><span class="sr-only">"Actions"</span></th>
                 </tr>
             </thead>
-            <tbody class="divide-y divide-slate-100">
+            <tbody>
                 {items
                     .into_iter()
                     .map(|project| view! { <ProjectRow project view editing update archive delete restore /> })

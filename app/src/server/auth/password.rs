@@ -16,7 +16,10 @@ use argon2::{
 use tokio::sync::Semaphore;
 use zxcvbn::{Score, zxcvbn};
 
-use crate::{error::AppError, model::Password};
+use crate::{
+    error::{AppError, FieldErrors},
+    model::Password,
+};
 
 /// At most this many hashes in flight (one per core); more callers wait
 /// their turn.
@@ -66,6 +69,21 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool, Ap
         exists && matches
     })
     .await
+}
+
+/// A new password from the form field `password`: its length rules
+/// (`Password::parse`), then [`weakness`] against the person's own
+/// details in `personal`. Each failure goes to `errors` under `password`;
+/// `None` then.
+pub fn check_new(errors: &mut FieldErrors, password: String, personal: &[&str]) -> Option<Password> {
+    let password = errors.check("password", Password::parse(password))?;
+    match weakness(&password, personal) {
+        Some(weakness) => {
+            errors.add("password", weakness);
+            None
+        }
+        None => Some(password),
+    }
 }
 
 /// Why a password is too easy to guess, or `None` when it is strong enough.

@@ -67,7 +67,9 @@ const PENDING: &str = "i.accepted_at IS NULL AND i.revoked_at IS NULL";
 /// Invites `email` with `role`, sent by the acting Admin, with the link
 /// token whose hash is `token_hash`. Inviting an address that already has
 /// a pending invitation renews that one (new token, role, sender and 7
-/// days), so the older link stops working. Returns the invitation's id.
+/// days), so the older link stops working: one upsert on the pending
+/// invitations' unique index, so two invitations of one address at once
+/// cannot both insert. Returns the invitation's id.
 pub async fn invite(
     db: &Db,
     ctx: &Admin,
@@ -76,13 +78,15 @@ pub async fn invite(
     token_hash: &str,
 ) -> Result<InvitationId, sqlx::Error> {
     let now = Timestamp::now();
-    let renew = "UPDATE invitations SET role = $3, token_hash = $4, invited_by = $5, sent_at = $6, expires_at = $7 \
-                 WHERE org_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL RETURNING id";
-    let insert = "INSERT INTO invitations (id, org_id, email, role, token_hash, invited_by, created_at, sent_at, \
-                  expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)";
+    let sql = "INSERT INTO invitations (id, org_id, email, role, token_hash, invited_by, created_at, sent_at, \
+               expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) \
+               ON CONFLICT (org_id, email) WHERE accepted_at IS NULL AND revoked_at IS NULL DO UPDATE SET \
+               role = excluded.role, token_hash = excluded.token_hash, invited_by = excluded.invited_by, \
+               sent_at = excluded.sent_at, expires_at = excluded.expires_at \
+               RETURNING id";
     with_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let renewed: Option<InvitationId> = sqlx::query_scalar(renew)
+        sqlx::query_scalar(sql)
+            .bind(InvitationId::new())
             .bind(ctx.org_id())
             .bind(email.as_str())
             .bind(role)
@@ -90,28 +94,8 @@ pub async fn invite(
             .bind(ctx.user_id())
             .bind(now)
             .bind(expiry(now))
-            .fetch_optional(&mut *tx)
-            .await?;
-        let id = match renewed {
-            Some(id) => id,
-            None => {
-                let id = InvitationId::new();
-                sqlx::query(insert)
-                    .bind(id)
-                    .bind(ctx.org_id())
-                    .bind(email.as_str())
-                    .bind(role)
-                    .bind(token_hash)
-                    .bind(ctx.user_id())
-                    .bind(now)
-                    .bind(expiry(now))
-                    .execute(&mut *tx)
-                    .await?;
-                id
-            }
-        };
-        tx.commit().await?;
-        Ok(id)
+            .fetch_one(pool)
+            .await
     })
 }
 

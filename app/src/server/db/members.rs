@@ -36,6 +36,12 @@ const SELECT_MEMBER: &str =
 const ANOTHER_OWNER: &str =
     "(SELECT COUNT(*) FROM memberships o WHERE o.org_id = $1 AND o.role = 'owner' AND o.user_id <> $2) > 0";
 
+/// The condition a statement that takes its role from a member who has
+/// `role` adds: none, unless they are an Owner and so might be the last.
+fn keeps_an_owner(role: Role) -> String {
+    if role == Role::Owner { format!(" AND {ANOTHER_OWNER}") } else { String::new() }
+}
+
 /// A member as `viewer` may see them: without the email address unless the
 /// viewer's role may see addresses (`Action::ViewMemberEmails`).
 fn visible(viewer: &OrgCtx, row: MemberRow) -> Member {
@@ -249,7 +255,7 @@ pub async fn change_role(db: &Db, ctx: &Admin, change: &RoleChange) -> Result<()
     if change.from == change.to {
         return find(db, ctx, change.user).await?.map(|_| ()).ok_or(MembershipError::NotFound);
     }
-    let guard = if change.from == Role::Owner { format!(" AND {ANOTHER_OWNER}") } else { String::new() };
+    let guard = keeps_an_owner(change.from);
     let sql = format!("UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2 AND role = $4{guard}");
     let lock = lock_organization(db.backend());
     let changed = with_pool!(db, pool => {
@@ -271,25 +277,6 @@ pub async fn change_role(db: &Db, ctx: &Admin, change: &RoleChange) -> Result<()
     if changed == 1 { Ok(()) } else { Err(explain(db, ctx, change.user, change.from).await?) }
 }
 
-/// Deletes a membership (in an open transaction on the organization),
-/// first unassigning the person's tasks there, which name the membership.
-/// Returns the rows deleted (0 when the guard or the expected role did
-/// not hold; the transaction is then rolled back by the caller).
-macro_rules! delete_membership {
-    ($tx:ident, $org:expr, $user:expr, $role:expr) => {{
-        let role: Role = $role;
-        let guard = if role == Role::Owner { format!(" AND {ANOTHER_OWNER}") } else { String::new() };
-        let delete = format!("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND role = $3{guard}");
-        sqlx::query("UPDATE tasks SET assignee_id = NULL, updated_at = $3 WHERE org_id = $1 AND assignee_id = $2")
-            .bind($org)
-            .bind($user)
-            .bind(Timestamp::now())
-            .execute(&mut *$tx)
-            .await?;
-        sqlx::query(&delete).bind($org).bind($user).bind(role).execute(&mut *$tx).await?.rows_affected()
-    }};
-}
-
 /// Removes a member: their tasks here are unassigned and their access ends
 /// with their next request (every request reads the membership), open
 /// sessions included.
@@ -308,15 +295,22 @@ pub async fn leave(db: &Db, ctx: &OrgCtx) -> Result<(), MembershipError> {
     leave_or_remove(db, ctx, ctx.user_id(), ctx.role()).await
 }
 
+/// Deletes `user`'s membership, expected to have `role`, first unassigning
+/// their tasks here (which name the membership); rolled back when the
+/// role was not the expected one or the last Owner would go.
 async fn leave_or_remove(db: &Db, ctx: &OrgCtx, user: UserId, role: Role) -> Result<(), MembershipError> {
     let lock = lock_organization(db.backend());
     let org = ctx.org_id();
+    let unassign = "UPDATE tasks SET assignee_id = NULL, updated_at = $3 WHERE org_id = $1 AND assignee_id = $2";
+    let guard = keeps_an_owner(role);
+    let delete = format!("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND role = $3{guard}");
     let deleted = with_pool!(db, pool => {
         let mut tx = pool.begin().await?;
         if let Some(lock) = lock {
             sqlx::query(lock).bind(org).execute(&mut *tx).await?;
         }
-        let deleted = delete_membership!(tx, org, user, role);
+        sqlx::query(unassign).bind(org).bind(user).bind(Timestamp::now()).execute(&mut *tx).await?;
+        let deleted = sqlx::query(&delete).bind(org).bind(user).bind(role).execute(&mut *tx).await?.rows_affected();
         if deleted == 1 {
             tx.commit().await?;
         }

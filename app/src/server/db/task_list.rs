@@ -314,13 +314,16 @@ struct ItemRow {
     labels: Option<String>,
 }
 
+/// The assignee of a task row from its `assignee_id` and the joined
+/// `assignee_name` (both set, or none).
+pub(super) fn assignee(id: Option<UserId>, display_name: Option<String>) -> Option<Assignee> {
+    Some(Assignee { id: id?, display_name: display_name? })
+}
+
 impl ItemRow {
     fn into_item(self) -> Result<TaskItem, sqlx::Error> {
         let labels = parse_labels(self.labels.as_deref())?;
-        let assignee = match (self.assignee_id, self.assignee_name) {
-            (Some(id), Some(display_name)) => Some(Assignee { id, display_name }),
-            _ => None,
-        };
+        let assignee = assignee(self.assignee_id, self.assignee_name);
         Ok(TaskItem {
             id: self.id,
             title: self.title,

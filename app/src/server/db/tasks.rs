@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::{
     model::{
-        Assignee, AssigneeFilter, CycleId, LabelId, Priority, ProjectId, Task, TaskFields, TaskId, TaskQuery, UserId,
+        AssigneeFilter, CycleId, LabelId, Priority, ProjectId, Task, TaskFields, TaskId, TaskQuery, UserId,
         project::TRASH_RETENTION_DAYS,
     },
     server::ctx::{Admin, OrgCtx, Writer},
@@ -47,10 +47,7 @@ struct TaskRow {
 impl TaskRow {
     fn into_task(self) -> Result<Task, sqlx::Error> {
         let labels = task_list::parse_labels(self.labels.as_deref())?;
-        let assignee = match (self.assignee_id, self.assignee_name) {
-            (Some(id), Some(display_name)) => Some(Assignee { id, display_name }),
-            _ => None,
-        };
+        let assignee = task_list::assignee(self.assignee_id, self.assignee_name);
         Ok(Task {
             id: self.id,
             project_id: self.project_id,
