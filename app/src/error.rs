@@ -72,7 +72,8 @@ impl FieldErrors {
 /// The error of every server function.
 ///
 /// HTTP status per variant (set by the server): `Unauthenticated` 401,
-/// `InvalidCredentials` 401, `Forbidden` 403, `NotFound` 404, `Conflict` 409,
+/// `InvalidCredentials` 401, `Forbidden`, `Suspended` and `LimitReached`
+/// 403, `NotFound` 404, `Conflict` 409,
 /// `Validation` 422, `RateLimited` 429 (with `Retry-After`), `Internal` 500,
 /// `Request` 400 (a malformed call; 502/503-like transport failures are only
 /// ever produced in the browser and never sent).
@@ -100,6 +101,14 @@ pub enum AppError {
     /// The request clashes with the current state (for example a stale edit).
     #[error("{0}")]
     Conflict(String),
+    /// The organization is suspended by a platform admin: it can be read,
+    /// nothing in it can be changed.
+    #[error("This organization is suspended: nothing in it can be changed until a platform admin reactivates it.")]
+    Suspended,
+    /// The organization's plan allows no more of `resource` (`members`,
+    /// `projects`, `licenses`).
+    #[error("Your organization's plan allows {limit} {resource}. Ask a platform admin for a higher limit.")]
+    LimitReached { resource: String, limit: u32 },
     /// Too many attempts; retry after the given number of seconds.
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
@@ -132,7 +141,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::Suspended | AppError::LimitReached { .. } => 403,
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
             AppError::Validation(_) => 422,
@@ -195,6 +204,8 @@ mod tests {
         assert_eq!(AppError::Unauthenticated.status_code(), 401);
         assert_eq!(AppError::InvalidCredentials.status_code(), 401);
         assert_eq!(AppError::Forbidden.status_code(), 403);
+        assert_eq!(AppError::Suspended.status_code(), 403);
+        assert_eq!(AppError::LimitReached { resource: "projects".into(), limit: 3 }.status_code(), 403);
         assert_eq!(AppError::NotFound.status_code(), 404);
         assert_eq!(AppError::Conflict("x".into()).status_code(), 409);
         assert_eq!(AppError::field("a", "b").status_code(), 422);

@@ -24,10 +24,11 @@ use leptos_router::{
 use crate::{
     components::errors::NotFound,
     pages::{
+        admin::{PlatformAuditPage, PlatformPage},
         auth::{LoginPage, SignupPage},
         home::HomePage,
         invite::InvitePage,
-        orgs::{AuditPageView, MembersPage, NewOrganizationPage, OrgDashboardPage, OrgLayout},
+        orgs::{AuditPageView, MembersPage, NewOrganizationPage, OrgDashboardPage, OrgLayout, SettingsPage},
         projects::{ProjectPage, ProjectsPage},
     },
 };
@@ -100,10 +101,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/organizations/new") view=NewOrganizationPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
+                <Route path=path!("/admin") view=PlatformPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/audit") view=PlatformAuditPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/o/:org") view=OrgLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=OrgDashboardPage />
                     <Route path=path!("members") view=MembersPage />
                     <Route path=path!("audit") view=AuditPageView />
+                    <Route path=path!("settings") view=SettingsPage />
                     <Route path=path!("projects") view=ProjectsPage />
                     <Route path=path!("projects/:project") view=ProjectPage />
                 </ParentRoute>

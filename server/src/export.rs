@@ -11,9 +11,9 @@ use app::{
     model::{Action, AuditEvent, Cycle, CycleId, Project, Task, TaskQuery, task::format_date},
     server::{
         AppState,
-        ctx::{Admin, OrgCtx, signed_in_user},
+        ctx::{OrgCtx, PlatformAdmin, signed_in_user},
         db::{
-            audit::{self, AuditFilter},
+            audit::{self, AuditFilter, AuditScope},
             cycles, tasks,
         },
     },
@@ -213,20 +213,36 @@ fn audit_csv_bytes(rows: impl IntoIterator<Item = [String; 10]>, header: bool) -
     writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
+/// Whose audit log a download is of.
+enum AuditSource<'a> {
+    /// `/o/{org}/audit.csv`: the organization's, for its Admins.
+    Organization(&'a str),
+    /// `/admin/audit.csv`: everyone's, for platform admins.
+    Platform,
+}
+
 /// The audit log's checks: 401 signed out, 404 for an organization the
-/// person is not in, 403 below Admin, 422 for bad filters.
+/// person is not in (or the platform log for anyone but a platform admin),
+/// 403 below Admin, 422 for bad filters.
 async fn prepare_audit(
     state: &AppState,
     session: &Session,
-    org: &str,
+    source: &AuditSource<'_>,
     params: &HashMap<String, String>,
-) -> Result<(Admin, AuditFilter), AppError> {
+) -> Result<(AuditScope, AuditFilter), AppError> {
     let user = signed_in_user(state, session).await?.ok_or(AppError::Unauthenticated)?;
-    let ctx = OrgCtx::load(&state.db, user.id, org).await?;
-    let admin = ctx.admin(Action::ViewAudit)?;
     let param = |name: &str| params.get(name).map_or("", String::as_str);
+    let scope = match source {
+        AuditSource::Organization(org) => {
+            AuditScope::Organization(OrgCtx::load(&state.db, user.id, org).await?.admin(Action::ViewAudit)?)
+        }
+        AuditSource::Platform => AuditScope::Platform(
+            PlatformAdmin::of(&user).ok_or(AppError::NotFound)?,
+            app::api::args::parse_optional_id(param("org"))?,
+        ),
+    };
     let filter = parse_filter(param("action"), param("actor"), param("from"), param("to"), "")?;
-    Ok((admin, filter))
+    Ok((scope, filter))
 }
 
 /// `GET /o/{org}/audit.csv?action=&actor=&from=&to=`: every event the
@@ -238,9 +254,33 @@ pub async fn audit_csv(
     Path(org): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (admin, mut filter) = match prepare_audit(&state, &session, &org, &params).await {
+    stream_audit(state, session, AuditSource::Organization(&org), params).await
+}
+
+/// `GET /admin/audit.csv?org=&action=&actor=&from=&to=`: the platform's
+/// audit log (every organization's events and people's own), for platform
+/// admins; 404 for everyone else.
+pub async fn platform_audit_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    stream_audit(state, session, AuditSource::Platform, params).await
+}
+
+async fn stream_audit(
+    state: AppState,
+    session: Session,
+    source: AuditSource<'_>,
+    params: HashMap<String, String>,
+) -> Response {
+    let (scope, mut filter) = match prepare_audit(&state, &session, &source, &params).await {
         Ok(prepared) => prepared,
         Err(err) => return problem(&err),
+    };
+    let filename = match source {
+        AuditSource::Organization(org) => format!("{}-audit.csv", slug_for_filename(org)),
+        AuditSource::Platform => "platform-audit.csv".to_owned(),
     };
     let (sender, receiver) = mpsc::channel::<Result<Vec<AuditEvent>, sqlx::Error>>(1);
     let db = state.db.clone();
@@ -249,7 +289,7 @@ pub async fn audit_csv(
         loop {
             let page = {
                 let Ok(_slot) = slots.acquire().await else { return };
-                audit::list(&db, &admin, &filter, BATCH).await
+                audit::list(&db, &scope, &filter, BATCH).await
             };
             let (items, next) = match page {
                 Ok(page) => (page.items, page.next),
@@ -280,8 +320,7 @@ pub async fn audit_csv(
     let mut response = Body::from_stream(body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}-audit.csv\"", slug_for_filename(&org)))
-    {
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

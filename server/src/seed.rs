@@ -9,8 +9,8 @@
 
 use app::{
     model::{
-        Action, DisplayName, Email, LabelColor, LabelName, OrgName, Password, ProjectDescription, ProjectName, Role,
-        TaskFields,
+        Action, DisplayName, Email, LabelColor, LabelName, OrgName, Password, Plan, ProjectDescription, ProjectName,
+        Role, TaskFields,
     },
     server::{
         Config,
@@ -97,7 +97,8 @@ async fn tenant(
     let name = DisplayName::parse("Load Owner").map_err(|e| input("name", &e))?;
     let org_name = OrgName::parse(org_name).map_err(|e| input("organization", &e))?;
     let new = users::NewUser { email: &email, display_name: &name, password_hash: hash, is_platform_admin: false };
-    let (owner, org) = users::insert_with_organization(db, new, &org_name).await.map_err(|e| input("owner", &e))?;
+    let (owner, org) =
+        users::insert_with_organization(db, new, &org_name, Plan::Enterprise).await.map_err(|e| input("owner", &e))?;
     let ctx = OrgCtx::load(db, owner.id, &org.slug).await?;
     let admin = ctx.admin(Action::TrashProjects)?;
 

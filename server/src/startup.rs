@@ -12,7 +12,7 @@ use app::{
             rate_limit::AuthLimits,
         },
         config::PublicUrlError,
-        db::{ConnectError, Db, Timestamp, projects, tasks},
+        db::{ConnectError, Db, Timestamp, platform, projects, tasks},
         mail::Mailer,
         session_store::SessionDb,
     },
@@ -159,6 +159,7 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .route("/ready", get(health::ready))
         .route("/o/{org}/projects/{project}/tasks.csv", get(crate::export::tasks_csv))
         .route("/o/{org}/audit.csv", get(crate::export::audit_csv))
+        .route("/admin/audit.csv", get(crate::export::platform_audit_csv))
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(middleware::request_memo::insert_request_memo))
@@ -172,6 +173,7 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
             Arc::new(app::api::argument_names()),
             middleware::server_fn_args::reject_unknown_arguments,
         ))
+        .layer(from_fn_with_state(state.clone(), middleware::moved_orgs::redirect_moved_organizations))
         .layer(session_layer)
         .layer(from_fn_with_state(state.public_origin.clone(), middleware::origin::refuse_cross_site))
         .with_state(state);
@@ -182,7 +184,8 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
 }
 
 /// Once an hour: deletes for good the projects and tasks that have been in
-/// the trash longer than `TRASH_RETENTION_DAYS`, and forgets sign-in
+/// the trash longer than `TRASH_RETENTION_DAYS` and the organizations
+/// deleted over 30 days ago, and forgets sign-in
 /// failure counts older than their window. Failures are logged and retried
 /// at the next tick.
 async fn purge_periodically(db: Db, failure_limits: FailureLimits) {
@@ -199,6 +202,11 @@ async fn purge_periodically(db: Db, failure_limits: FailureLimits) {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "purged tasks trashed over 30 days ago"),
             Err(err) => tracing::error!(error = %err, "purging the task trash failed"),
+        }
+        match platform::purge_deleted(&db, now).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged organizations deleted over 30 days ago"),
+            Err(err) => tracing::error!(error = %err, "purging deleted organizations failed"),
         }
         if let Err(err) = lockout::forget_expired(&db, failure_limits, Timestamp::from(now)).await {
             tracing::error!(error = %err, "forgetting old sign-in failures failed");

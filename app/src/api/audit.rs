@@ -12,7 +12,7 @@ use crate::{
     model::{Action, AuditAction, AuditEventId},
     server::{
         ctx,
-        db::audit::{self, AuditFilter},
+        db::audit::{self, AuditFilter, AuditScope},
     },
 };
 
@@ -87,6 +87,6 @@ pub async fn list_audit_events(
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ViewAudit)?;
     let filter = parse_filter(&action, &actor, &from, &to, &before)?;
-    let page = audit::list(req.db(), &admin, &filter, AUDIT_PAGE_SIZE).await?;
+    let page = audit::list(req.db(), &AuditScope::Organization(admin), &filter, AUDIT_PAGE_SIZE).await?;
     Ok(AuditPage { items: page.items, next: page.next.map(|id| id.to_string()) })
 }

@@ -98,8 +98,9 @@ pub async fn signup(
         password_hash: &password_hash,
         is_platform_admin: false,
     };
-    let (user, org) =
-        users::insert_with_organization(&state.db, new_user, &org_name).await.map_err(|err| match err {
+    let (user, org) = users::insert_with_organization(&state.db, new_user, &org_name, state.config.default_plan)
+        .await
+        .map_err(|err| match err {
             users::CreateUserError::EmailTaken => AppError::field("email", EMAIL_TAKEN),
             users::CreateUserError::Db(err) => AppError::from(err),
         })?;

@@ -28,8 +28,8 @@ use crate::{
         auth::{password, session},
         ctx::{self, Admin, OrgRequest},
         db::{
-            invitations::{self, LinkedInvitation},
-            members, users,
+            invitations::{self, Acceptance, LinkedInvitation},
+            members, orgs, users,
         },
     },
 };
@@ -91,7 +91,9 @@ pub async fn invite_member(org: String, email: String, role: String) -> Result<I
         return Err(AppError::field("email", "This person is already a member."));
     }
     let (token, hash) = invitations::new_token();
-    let id = invitations::invite(req.db(), &admin, &email, role, &hash).await?;
+    let id = invitations::invite(req.db(), &admin, &email, role, &hash)
+        .await?
+        .map_err(|limit| AppError::field("email", orgs::MEMBER_SEATS.reached(limit).to_string()))?;
     send_invitation(&req, email.as_str(), role, &token).await?;
     let details = json!({ "email": email.as_str(), "role": role.as_str() });
     req.audit(AuditAction::InvitationSent, Some(("invitation", id.to_string())), details).await?;
@@ -174,6 +176,7 @@ pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
 async fn usable(state: &AppState, token: &str) -> Result<LinkedInvitation, AppError> {
     let invitation = invitations::find_by_token(&state.db, token.trim()).await?.ok_or(AppError::NotFound)?;
     match invitation.status(time::OffsetDateTime::now_utc()) {
+        InvitationStatus::Pending if invitation.suspended => Err(AppError::Suspended),
         InvitationStatus::Pending => Ok(invitation),
         InvitationStatus::Expired => Err(AppError::Conflict("This invitation has expired. Ask for a new one.".into())),
         InvitationStatus::Accepted => Err(AppError::Conflict("This invitation has been used already.".into())),
@@ -190,8 +193,15 @@ async fn join(
     invitation: &LinkedInvitation,
     user: &users::UserRow,
 ) -> Result<(), AppError> {
-    if !invitations::accept(&state.db, invitation, user.id).await? {
-        return Err(AppError::Conflict("This invitation has been used already.".into()));
+    match invitations::accept(&state.db, invitation, user.id).await? {
+        Acceptance::Joined => {}
+        Acceptance::NotPending => return Err(AppError::Conflict("This invitation has been used already.".into())),
+        Acceptance::LimitReached(_) => {
+            return Err(AppError::Conflict(format!(
+                "{} has as many members as its plan allows. Ask the person who invited you to make room.",
+                invitation.organization
+            )));
+        }
     }
     let details = json!({ "role": invitation.role.as_str() });
     ctx::audit_person(

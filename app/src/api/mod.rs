@@ -19,7 +19,9 @@ pub mod invitations;
 pub mod labels;
 pub mod members;
 pub mod orgs;
+pub mod platform;
 pub mod projects;
+pub mod settings;
 pub mod tasks;
 
 /// Every server function's endpoint path and the names of its arguments,
@@ -42,6 +44,16 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         auth::Logout,
         auth::GetCurrentUser,
         auth::GetLanding,
+        settings::GetOrgSettings,
+        settings::UpdateOrgSettings,
+        settings::TransferOwnership,
+        settings::DeleteOrganization,
+        platform::ListTenants,
+        platform::SuspendOrganization,
+        platform::ReactivateOrganization,
+        platform::SetOrganizationPlan,
+        platform::RestoreOrganization,
+        platform::ListPlatformAuditEvents,
         audit::ListAuditEvents,
         cycles::ListCycles,
         invitations::InviteMember,

@@ -47,6 +47,7 @@ fn project_error(err: ProjectError) -> AppError {
     match err {
         ProjectError::NameTaken => AppError::field("name", NAME_TAKEN),
         ProjectError::NotFound => AppError::NotFound,
+        ProjectError::LimitReached(limit) => crate::server::db::orgs::PROJECTS.reached(limit),
         ProjectError::Db(err) => err.into(),
     }
 }

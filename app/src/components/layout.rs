@@ -95,6 +95,15 @@ fn UserMenu(user: SessionUser) -> impl IntoView {
             <div class="absolute right-0 z-20 mt-1 w-64 rounded-md border border-slate-200 bg-white p-3 shadow-lg">
                 <p class="text-sm font-medium text-slate-900">{user.display_name.clone()}</p>
                 <p class="truncate text-xs text-slate-500">{user.email.clone()}</p>
+                {user
+                    .is_platform_admin
+                    .then(|| {
+                        view! {
+                            <a href="/admin" class="mt-3 block text-sm font-medium text-indigo-700 hover:underline">
+                                "Platform admin"
+                            </a>
+                        }
+                    })}
                 <ActionForm action=logout attr:class="mt-3">
                     <button
                         type="submit"
@@ -143,6 +152,17 @@ pub fn Sidebar(slug: String, role: Role) -> impl IntoView {
                             <li>
                                 <A href=format!("{}/audit", org_path(&slug)) attr:class=link>
                                     "Audit log"
+                                </A>
+                            </li>
+                        }
+                    })}
+                {role
+                    .can(Action::ManageSettings)
+                    .then(|| {
+                        view! {
+                            <li>
+                                <A href=format!("{}/settings", org_path(&slug)) attr:class=link>
+                                    "Settings"
                                 </A>
                             </li>
                         }

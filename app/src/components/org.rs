@@ -29,6 +29,23 @@ impl OrgContext {
         self.shell.get_untracked().and_then(|shell| shell.ok()).map_or(Role::Guest, |shell| shell.org.role)
     }
 
+    /// The role the member acts with: theirs, or Guest while the
+    /// organization is suspended (nothing can be changed), untracked.
+    pub fn acting_role_untracked(&self) -> Role {
+        match self.shell.get_untracked().and_then(|shell| shell.ok()) {
+            Some(shell) if !shell.org.suspended => shell.org.role,
+            _ => Role::Guest,
+        }
+    }
+
+    /// [`OrgContext::can`] without subscribing.
+    pub fn can_untracked(&self, action: Action) -> bool {
+        match self.shell.get_untracked().and_then(|shell| shell.ok()) {
+            Some(shell) => shell.org.can(action),
+            None => Role::Guest.can(action),
+        }
+    }
+
     /// Waits for the layout's data (the member's role). A page renders
     /// what depends on the role after this, inside its own `Suspense`, so
     /// the server's HTML already shows what the role may do.
@@ -36,11 +53,14 @@ impl OrgContext {
         let _shell = self.shell.await;
     }
 
-    /// Whether the member's role may do `action`: the permission matrix
-    /// the server enforces (`model::permission`), used here only to hide
-    /// what would be refused.
+    /// Whether the member may do `action`: the permission matrix the
+    /// server enforces (`model::permission`) and the organization's
+    /// suspension, used here only to hide what would be refused.
     pub fn can(&self, action: Action) -> bool {
-        self.role().can(action)
+        match self.shell.get().and_then(|shell| shell.ok()) {
+            Some(shell) => shell.org.can(action),
+            None => Role::Guest.can(action),
+        }
     }
 }
 

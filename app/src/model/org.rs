@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use time::Date;
 
-use super::{OrgId, Priority, ProjectId, Role, SessionUser, TaskId, text::one_line_text};
+use super::{OrgId, OrgLimits, Plan, Priority, ProjectId, Role, SessionUser, TaskId, text::one_line_text};
 
 one_line_text!(
     /// An organization's name: 1–100 characters after trimming, no control
@@ -58,6 +58,35 @@ pub struct OrgSummary {
     pub name: String,
     pub slug: String,
     pub role: Role,
+    /// Suspended by a platform admin: readable, not changeable.
+    pub suspended: bool,
+}
+
+impl OrgSummary {
+    /// Whether the member may do `action` here: their role allows it
+    /// (`model::permission`) and, while the organization is suspended, it
+    /// changes nothing.
+    pub fn can(&self, action: super::Action) -> bool {
+        self.role.can(action) && !(self.suspended && action.changes_data())
+    }
+}
+
+/// An organization's plan, its limits, and what it uses of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanUsage {
+    pub plan: Plan,
+    pub limits: OrgLimits,
+    /// Members and pending invitations.
+    pub members: i64,
+    /// Projects not in the trash.
+    pub projects: i64,
+}
+
+/// The settings page: the organization and its plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSettings {
+    pub org: OrgSummary,
+    pub usage: PlanUsage,
 }
 
 /// Everything the signed-in layout needs: who is signed in, the current

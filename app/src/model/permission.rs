@@ -45,11 +45,17 @@ pub enum Action {
     /// Invite people by email, resend and revoke invitations (inviting as
     /// Admin or Owner also needs [`Action::ManageAdminsAndOwners`]).
     InviteMembers,
+    /// Rename the organization and change its slug (its address).
+    ManageSettings,
+    /// Make another member an Owner and step down to Admin.
+    TransferOwnership,
+    /// Delete the organization (restorable by a platform admin for 30 days).
+    DeleteOrganization,
 }
 
 impl Action {
     /// Every action, in the order of the matrix.
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 16] = [
         Action::ViewWork,
         Action::ViewMemberEmails,
         Action::EditProjects,
@@ -63,6 +69,9 @@ impl Action {
         Action::LeaveOrganization,
         Action::ViewAudit,
         Action::InviteMembers,
+        Action::ManageSettings,
+        Action::TransferOwnership,
+        Action::DeleteOrganization,
     ];
 
     /// The lowest role allowed to do this; every higher role may too.
@@ -82,9 +91,16 @@ impl Action {
             | Action::PurgeTasks
             | Action::ManageMembers
             | Action::ViewAudit
-            | Action::InviteMembers => Role::Admin,
-            Action::ManageAdminsAndOwners => Role::Owner,
+            | Action::InviteMembers
+            | Action::ManageSettings => Role::Admin,
+            Action::ManageAdminsAndOwners | Action::TransferOwnership | Action::DeleteOrganization => Role::Owner,
         }
+    }
+
+    /// Whether doing this changes the organization's data. A suspended
+    /// organization allows only the actions that do not (and leaving).
+    pub const fn changes_data(self) -> bool {
+        !matches!(self, Action::ViewWork | Action::ViewMemberEmails | Action::ViewAudit | Action::LeaveOrganization)
     }
 
     /// The action that covers holding, being given or losing `role`:

@@ -73,6 +73,10 @@ pub struct Config {
     pub mail_from: String,
     /// The folder messages are written to when no SMTP server is set.
     pub mail_dir: std::path::PathBuf,
+    /// The plan (`free`, `pro` or `enterprise`) of organizations created
+    /// by sign-up or by a person; its limits come with it. A platform admin
+    /// changes an organization's plan afterwards.
+    pub default_plan: crate::model::Plan,
 }
 
 impl Default for Config {
@@ -94,6 +98,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Atrium <atrium@localhost>".to_owned(),
             mail_dir: std::path::PathBuf::from("data/mail"),
+            default_plan: crate::model::Plan::Free,
         }
     }
 }

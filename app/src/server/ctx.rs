@@ -164,19 +164,29 @@ impl OrgCtx {
         &self.org
     }
 
-    /// Whether the member's role may do `action`.
+    /// Whether the member may do `action` (their role, and nothing that
+    /// changes data while the organization is suspended).
     pub fn can(&self, action: Action) -> bool {
-        self.org.role.can(action)
+        self.org.can(action)
     }
 
     /// `Forbidden` unless the member's role may do `action`: for reads that
     /// some roles may not make (Guests and member emails).
     pub fn check(&self, action: Action) -> Result<(), AppError> {
-        if self.can(action) { Ok(()) } else { Err(AppError::Forbidden) }
+        if self.org.role.can(action) { Ok(()) } else { Err(AppError::Forbidden) }
     }
 
+    /// The role check of every stronger handle, then the organization's
+    /// status: a suspended organization hands out none (`Suspended`), so
+    /// nothing in it can be changed.
     fn grant(&self, action: Action, level: Role) -> Result<(), AppError> {
-        if self.can(action) && self.org.role.at_least(level) { Ok(()) } else { Err(AppError::Forbidden) }
+        if !(self.org.role.can(action) && self.org.role.at_least(level)) {
+            Err(AppError::Forbidden)
+        } else if self.org.suspended {
+            Err(AppError::Suspended)
+        } else {
+            Ok(())
+        }
     }
 
     /// The writer's capability for `action` (Members and above whom the
@@ -303,6 +313,63 @@ pub fn request_origin(state: &AppState) -> Result<audit::Origin, AppError> {
     let user_agent =
         parts.headers.get(http::header::USER_AGENT).and_then(|value| value.to_str().ok()).map(str::to_owned);
     Ok(audit::Origin { ip, user_agent })
+}
+
+/// Proof that the signed-in user is a platform admin: the key to the
+/// functions that act on every tenant (`db::platform`). Only
+/// [`platform_request`] makes one.
+#[derive(Debug, Clone)]
+pub struct PlatformAdmin {
+    user_id: UserId,
+}
+
+impl PlatformAdmin {
+    /// The proof for `user`, when they are a platform admin.
+    pub fn of(user: &UserRow) -> Option<Self> {
+        user.is_platform_admin.then_some(Self { user_id: user.id })
+    }
+
+    pub fn user_id(&self) -> UserId {
+        self.user_id
+    }
+}
+
+/// What a platform admin's server function works with.
+pub struct PlatformRequest {
+    pub state: AppState,
+    pub user: UserRow,
+    pub admin: PlatformAdmin,
+}
+
+impl PlatformRequest {
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// Records `action` in the audit log, done by the platform admin to
+    /// the organization `org` (which sees it in its own log too).
+    pub async fn audit(&self, action: AuditAction, org: OrgId, details: serde_json::Value) -> Result<(), AppError> {
+        let origin = request_origin(&self.state)?;
+        let event = audit::NewEvent {
+            action,
+            org: Some(org),
+            actor: Some(self.user.id),
+            actor_email: Some(&self.user.email),
+            target: Some(("organization", org.to_string())),
+            origin: &origin,
+            details,
+        };
+        Ok(audit::record(self.db(), event).await?)
+    }
+}
+
+/// For the platform admin's server functions: the signed-in platform
+/// admin (`Unauthenticated` when signed out, `NotFound` for everyone else,
+/// so the admin area is not even known to exist).
+pub async fn platform_request() -> Result<PlatformRequest, AppError> {
+    let (state, _session, user) = require_user().await?;
+    let admin = PlatformAdmin::of(&user).ok_or(AppError::NotFound)?;
+    Ok(PlatformRequest { state, user, admin })
 }
 
 /// For server functions: the signed-in user's membership in organization

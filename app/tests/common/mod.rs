@@ -6,10 +6,11 @@ pub mod story;
 
 use app::{
     model::{
-        Action, DisplayName, Email, OrgName, OrgSummary, Priority, Role, TaskDescription, TaskFields, TaskTitle, UserId,
+        Action, DisplayName, Email, OrgName, OrgSummary, Plan, Priority, Role, TaskDescription, TaskFields, TaskTitle,
+        UserId,
     },
     server::{
-        ctx::{Admin, OrgCtx, Writer},
+        ctx::{Admin, OrgCtx, Owner, Writer},
         db::{
             Db, orgs,
             users::{self, NewUser},
@@ -24,7 +25,8 @@ pub async fn sign_up(db: &Db, name: &str, org: &str) -> (UserId, OrgSummary) {
     let email = Email::parse(&format!("{}@example.com", name.to_lowercase().replace(' ', "."))).unwrap();
     let display = DisplayName::parse(name).unwrap();
     let new = NewUser { email: &email, display_name: &display, password_hash: HASH, is_platform_admin: false };
-    let (user, org) = users::insert_with_organization(db, new, &OrgName::parse(org).unwrap()).await.unwrap();
+    let (user, org) =
+        users::insert_with_organization(db, new, &OrgName::parse(org).unwrap(), Plan::Enterprise).await.unwrap();
     (user.id, org)
 }
 
@@ -55,6 +57,11 @@ pub async fn team(db: &Db, owner: &str, org: &str) -> Team {
 /// The writer's capability of a member (or above).
 pub fn writer(ctx: &OrgCtx) -> Writer {
     ctx.writer(Action::EditTasks).expect("a Member or above")
+}
+
+/// The owner's capability of an Owner.
+pub fn owner(ctx: &OrgCtx) -> Owner {
+    ctx.owner(Action::DeleteOrganization).expect("an Owner")
 }
 
 /// The admin's capability of an Admin or Owner.

@@ -7,18 +7,20 @@
 use app::{
     error::AppError,
     model::{
-        AssigneeFilter, CycleName, DisplayName, Email, LabelColor, LabelName, OrgName, Page, Priority,
-        ProjectDescription, ProjectId, ProjectName, ProjectView, Role, SortDir, StatusFilter, TaskDescription,
-        TaskItem, TaskQuery, TaskSort, UserId,
+        AssigneeFilter, CycleName, DisplayName, Email, LabelColor, LabelName, OrgLimits, OrgName, OrgSlug, Page, Plan,
+        Priority, ProjectDescription, ProjectId, ProjectName, ProjectView, Role, SortDir, StatusFilter,
+        TaskDescription, TaskItem, TaskQuery, TaskSort, TenantStatus, UserId,
     },
     server::{
-        ctx::OrgCtx,
+        ctx::{OrgCtx, PlatformAdmin},
         db::{
             Db, Timestamp,
-            audit::{self, AuditFilter},
-            cycles, dashboard, invitations, labels,
+            audit::{self, AuditFilter, AuditScope},
+            cycles, dashboard,
+            invitations::{self, Acceptance},
+            labels,
             members::{self, MembershipError, Removal, RoleChange},
-            orgs,
+            orgs, platform,
             projects::{self, ProjectError},
             task_list::{self, Listed},
             tasks::{self, Lifecycle, TaskWriteError},
@@ -62,15 +64,113 @@ pub async fn run(db: &Db) {
     accounts(db).await;
     work(db).await;
     sign_in_failures(db).await;
+    tenancy(db).await;
+}
+
+/// Settings, plans and limits, suspension, deletion and the platform
+/// admin's view of every tenant.
+async fn tenancy(db: &Db) {
+    let team = team(db, "Tess", "Tenant Co").await;
+    let owner = super::owner(&team.owner);
+    let slug = team.owner.org().slug.clone();
+    let other = super::sign_up(db, "Otto", "Other Co").await.1;
+
+    // A new address; the old one leads members there, nobody else.
+    let moved = OrgSlug::parse("tenant-new").unwrap();
+    orgs::change_slug(db, &owner, &moved).await.unwrap();
+    let old = OrgSlug::parse(&slug).unwrap();
+    assert_eq!(orgs::find_redirect(db, team.owner.user_id(), &old).await.unwrap().as_deref(), Some("tenant-new"));
+    assert_eq!(orgs::find_redirect(db, other_user(db, "otto@example.com").await, &old).await.unwrap(), None);
+    let owner = super::owner(&OrgCtx::load(db, team.owner.user_id(), "tenant-new").await.unwrap());
+    let taken = OrgSlug::parse(&other.slug).unwrap();
+    assert!(matches!(orgs::change_slug(db, &owner, &taken).await, Err(orgs::SlugError::Taken)));
+    orgs::rename(db, &owner, &org("Tenant Renamed")).await.unwrap();
+    assert_eq!(OrgCtx::load(db, team.owner.user_id(), "tenant-new").await.unwrap().org().name, "Tenant Renamed");
+
+    // Ownership moves in one step; the organization always has an Owner.
+    let before = orgs::transfer_ownership(db, &owner, team.member_id).await.unwrap();
+    assert_eq!(before, Role::Member);
+    let roles = members::list_all(db, &owner).await.unwrap();
+    let role_of = |id: UserId| roles.iter().find(|m| m.user_id == id).map(|m| m.role);
+    assert_eq!((role_of(team.member_id), role_of(team.owner.user_id())), (Some(Role::Owner), Some(Role::Admin)));
+    assert!(matches!(orgs::transfer_ownership(db, &owner, team.member_id).await, Err(orgs::TransferError::NotOwner)));
+    let heir = OrgCtx::load(db, team.member_id, "tenant-new").await.unwrap();
+    let heir = super::owner(&heir);
+
+    // Limits: what the plan allows, and no more.
+    let platform = platform_admin(db).await;
+    let limits = OrgLimits { members: Some(4), projects: Some(1), licenses: None };
+    assert!(platform::set_plan(db, &platform, heir.org_id(), Plan::Pro, limits).await.unwrap());
+    let writer = super::writer(&heir);
+    projects::insert(db, &writer, &pname("Only"), &desc("")).await.unwrap();
+    let refused = projects::insert(db, &writer, &pname("Second"), &desc("")).await;
+    assert!(matches!(refused, Err(ProjectError::LimitReached(Some(1)))), "{refused:?}");
+    // Three members and one invitation fill the four seats.
+    let (_, hash) = invitations::new_token();
+    invitations::invite(db, &heir, &email("seat@example.com"), Role::Member, &hash).await.unwrap().unwrap();
+    let (_, hash) = invitations::new_token();
+    let full = invitations::invite(db, &heir, &email("none@example.com"), Role::Member, &hash).await.unwrap();
+    assert_eq!(full, Err(Some(4)));
+    let usage = orgs::plan_and_usage(db, &heir).await.unwrap();
+    assert_eq!((usage.plan, usage.members, usage.projects), (Plan::Pro, 4, 1));
+
+    // Suspended: readable, no capability to change anything.
+    assert!(platform::set_suspended(db, &platform, heir.org_id(), true).await.unwrap());
+    assert!(!platform::set_suspended(db, &platform, heir.org_id(), true).await.unwrap(), "once");
+    let suspended = OrgCtx::load(db, team.member_id, "tenant-new").await.unwrap();
+    assert!(suspended.org().suspended && !suspended.can(Action::EditTasks) && suspended.can(Action::ViewWork));
+    assert!(matches!(suspended.writer(Action::EditTasks), Err(AppError::Suspended)));
+    assert!(matches!(team.guest.writer(Action::EditTasks), Err(AppError::Forbidden)), "the role comes first");
+    assert!(platform::set_suspended(db, &platform, heir.org_id(), false).await.unwrap());
+
+    // The platform's list: sizes, status, search.
+    let page = platform::list_tenants(db, &platform, Some("renamed"), 25, 0).await.unwrap();
+    assert_eq!(page.total, 1);
+    let tenant = &page.items[0];
+    assert_eq!((tenant.members, tenant.projects, tenant.status), (3, 1, TenantStatus::Active));
+    assert_eq!((tenant.plan, tenant.limits), (Plan::Pro, limits));
+
+    // Deleted: gone for members, restorable, then purged after 30 days.
+    orgs::delete(db, &heir).await.unwrap();
+    assert!(matches!(OrgCtx::load(db, team.member_id, "tenant-new").await, Err(AppError::NotFound)));
+    assert!(orgs::list_for_user(db, team.member_id).await.unwrap().iter().all(|o| o.slug != "tenant-new"));
+    let listed = platform::find_tenant(db, &platform, heir.org_id()).await.unwrap().unwrap();
+    assert_eq!(listed.status, TenantStatus::Deleted);
+    assert!(platform::restore(db, &platform, heir.org_id()).await.unwrap());
+    assert!(!platform::restore(db, &platform, heir.org_id()).await.unwrap(), "only a deleted one");
+    OrgCtx::load(db, team.member_id, "tenant-new").await.unwrap();
+    orgs::delete(db, &heir).await.unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    assert_eq!(platform::purge_deleted(db, now).await.unwrap(), 0, "kept for 30 days");
+    let later = now + time::Duration::days(31);
+    assert_eq!(platform::purge_deleted(db, later).await.unwrap(), 1);
+    assert!(platform::find_tenant(db, &platform, heir.org_id()).await.unwrap().is_none());
+    assert_eq!(orgs::find_redirect(db, team.member_id, &old).await.unwrap(), None, "its old slugs went too");
+    // Everyone else's organizations are untouched.
+    assert!(platform::find_tenant(db, &platform, other.id).await.unwrap().is_some());
+}
+
+/// The id of the account with `address`.
+async fn other_user(db: &Db, address: &str) -> UserId {
+    users::find_by_email(db, &email(address)).await.unwrap().unwrap().id
+}
+
+/// A platform admin's capability, for a new platform-admin account.
+async fn platform_admin(db: &Db) -> PlatformAdmin {
+    let address = email(&format!("root.{}@example.com", uuid::Uuid::now_v7().simple()));
+    let root = name("Root");
+    let new = NewUser { is_platform_admin: true, ..new_user(&address, &root) };
+    PlatformAdmin::of(&users::insert(db, new).await.unwrap()).unwrap()
 }
 
 async fn accounts(db: &Db) {
     // --- users ---------------------------------------------------------
     let ada_email = email("ada@example.com");
     let ada_name = name("Ada Lovelace");
-    let (ada, acme) = users::insert_with_organization(db, new_user(&ada_email, &ada_name), &org("Acme Rockets"))
-        .await
-        .expect("sign-up");
+    let (ada, acme) =
+        users::insert_with_organization(db, new_user(&ada_email, &ada_name), &org("Acme Rockets"), Plan::Enterprise)
+            .await
+            .expect("sign-up");
     assert_eq!(acme.slug, "acme-rockets");
     assert_eq!(acme.role, Role::Owner);
 
@@ -86,8 +186,13 @@ async fn accounts(db: &Db) {
 
     // The same email, in any case, cannot sign up twice; and the failed
     // sign-up leaves no organization behind.
-    let again =
-        users::insert_with_organization(db, new_user(&email("Ada@Example.com"), &ada_name), &org("Ghost Org")).await;
+    let again = users::insert_with_organization(
+        db,
+        new_user(&email("Ada@Example.com"), &ada_name),
+        &org("Ghost Org"),
+        Plan::Enterprise,
+    )
+    .await;
     assert!(matches!(again, Err(CreateUserError::EmailTaken)), "{again:?}");
     let dup = users::insert(db, new_user(&ada_email, &ada_name)).await;
     assert!(matches!(dup, Err(CreateUserError::EmailTaken)), "{dup:?}");
@@ -95,8 +200,14 @@ async fn accounts(db: &Db) {
     // A second organization of the same name gets the next free slug.
     let grace_email = email("grace@example.com");
     let grace_name = name("Grace Hopper");
-    let (grace, acme2) =
-        users::insert_with_organization(db, new_user(&grace_email, &grace_name), &org("ACME rockets!")).await.unwrap();
+    let (grace, acme2) = users::insert_with_organization(
+        db,
+        new_user(&grace_email, &grace_name),
+        &org("ACME rockets!"),
+        Plan::Enterprise,
+    )
+    .await
+    .unwrap();
     assert_eq!(acme2.slug, "acme-rockets-2");
 
     // Platform admins: created without an organization, or promoted.
@@ -238,11 +349,11 @@ async fn accounts(db: &Db) {
     let owner = super::admin(&ctx);
     let invited = email("zoe@example.com");
     let (_, first_hash) = invitations::new_token();
-    let id = invitations::invite(db, &owner, &invited, Role::Member, &first_hash).await.unwrap();
+    let id = invitations::invite(db, &owner, &invited, Role::Member, &first_hash).await.unwrap().unwrap();
     let (token, hash) = invitations::new_token();
     assert_eq!(token.len(), 64);
     assert_eq!(hash, invitations::token_hash(&token));
-    let renewed = invitations::invite(db, &owner, &invited, Role::Guest, &hash).await.unwrap();
+    let renewed = invitations::invite(db, &owner, &invited, Role::Guest, &hash).await.unwrap().unwrap();
     assert_eq!(renewed, id, "inviting again renews the pending invitation");
     let pending = invitations::list_pending(db, &owner).await.unwrap();
     assert_eq!((pending.len(), pending[0].role, pending[0].expired), (1, Role::Guest, false));
@@ -256,12 +367,13 @@ async fn accounts(db: &Db) {
     assert_eq!(linked.status(time::OffsetDateTime::now_utc()), app::model::InvitationStatus::Pending);
     assert!(invitations::find_by_token(db, &first_hash).await.unwrap().is_none(), "a hash is not a token");
     let zoe = users::insert(db, new_user(&invited, &name("Zoe"))).await.unwrap();
-    assert!(invitations::accept(db, &linked, zoe.id).await.unwrap());
-    assert!(!invitations::accept(db, &linked, zoe.id).await.unwrap(), "single use");
+    assert_eq!(invitations::accept(db, &linked, zoe.id).await.unwrap(), Acceptance::Joined);
+    assert_eq!(invitations::accept(db, &linked, zoe.id).await.unwrap(), Acceptance::NotPending, "single use");
     assert_eq!(OrgCtx::load(db, zoe.id, "acme-rockets").await.unwrap().role(), Role::Guest);
     assert!(members::find_by_email(db, &ctx, &invited).await.unwrap().is_some());
     let (_, other_hash) = invitations::new_token();
-    let other = invitations::invite(db, &owner, &email("yan@example.com"), Role::Member, &other_hash).await.unwrap();
+    let other =
+        invitations::invite(db, &owner, &email("yan@example.com"), Role::Member, &other_hash).await.unwrap().unwrap();
     assert!(invitations::revoke(db, &owner, other).await.unwrap());
     assert!(invitations::list_pending(db, &owner).await.unwrap().is_empty());
 
@@ -284,7 +396,7 @@ async fn accounts(db: &Db) {
         };
         audit::record(db, event).await.unwrap();
     }
-    let owner = super::admin(&ctx);
+    let owner = AuditScope::Organization(super::admin(&ctx));
     let log = audit::list(db, &owner, &AuditFilter::default(), 10).await.unwrap();
     let kinds: Vec<AuditAction> = log.items.iter().map(|e| e.action).collect();
     assert_eq!(kinds, [AuditAction::MemberRemoved, AuditAction::ProjectCreated], "this organization's, newest first");

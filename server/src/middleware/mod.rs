@@ -3,6 +3,7 @@
 //! JavaScript.
 
 pub mod form_drafts;
+pub mod moved_orgs;
 pub mod origin;
 pub mod request_id;
 pub mod request_memo;

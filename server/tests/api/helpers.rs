@@ -169,6 +169,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         listen: Some("127.0.0.1:0".parse().unwrap()),
         database_url: SecretString::from(database_url),
         mail_dir: mail.path().to_owned(),
+        // No limits in the way of tests that make many projects; the tests
+        // of limits put their organization on a plan.
+        default_plan: app::model::Plan::Enterprise,
         ..Config::default()
     };
     configure(&mut config);
@@ -323,6 +326,51 @@ pub async fn join(app: &TestApp, org: &str, owner: &Person, member: &Person, rol
     let ctx = OrgCtx::load(&app.db, owner.id, org).await.unwrap();
     let admin = ctx.admin(app::model::Action::TrashProjects).unwrap();
     orgs::add_member(&app.db, &admin, member.id, role).await.unwrap();
+}
+
+/// An organization of `owner` with one more person per role given, each
+/// signed in in their own client.
+pub struct Org {
+    pub app: TestApp,
+    pub slug: String,
+    pub owner: Person,
+}
+
+impl Org {
+    pub async fn new() -> Self {
+        let app = spawn_app().await;
+        let owner = Person::new("own");
+        let path = app.signed_up(&owner).await;
+        Org { slug: slug(&path).to_owned(), app, owner }
+    }
+
+    /// Signs a new person up (their own organization comes with it) and
+    /// adds them here with `role`.
+    pub async fn person(&self, label: &str, role: app::model::Role) -> (Visitor, Person, String) {
+        let person = Person::new(label);
+        let client = self.app.visitor();
+        client.signed_up(&person).await;
+        join(&self.app, &self.slug, &self.owner, &person, role).await;
+        let id = client.current_user().await["id"].as_str().unwrap().to_owned();
+        (client, person, id)
+    }
+
+    pub fn form<'a>(&'a self, rest: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        let mut form = vec![("org", self.slug.as_str())];
+        form.extend_from_slice(rest);
+        form
+    }
+}
+
+/// A new browser signed in as a new platform admin (signed up, then
+/// promoted as `atrium promote-admin` does).
+pub async fn platform_admin(app: &TestApp) -> Visitor {
+    use app::{model::Email, server::db::users};
+    let person = Person::new("platform");
+    let client = app.visitor();
+    client.signed_up(&person).await;
+    assert!(users::set_platform_admin(&app.db, &Email::parse(&person.email).unwrap(), true).await.unwrap());
+    client
 }
 
 /// The slug of an organization path (`/o/{slug}`).

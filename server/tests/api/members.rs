@@ -4,41 +4,7 @@
 use app::model::{Action, Role};
 use serde_json::Value;
 
-use crate::helpers::{Person, TestApp, Visitor, field_error, join, slug, spawn_app};
-
-/// An organization of `owner` with one more person per role given, each
-/// signed in in their own client.
-struct Org {
-    app: TestApp,
-    slug: String,
-    owner: Person,
-}
-
-impl Org {
-    async fn new() -> Self {
-        let app = spawn_app().await;
-        let owner = Person::new("own");
-        let path = app.signed_up(&owner).await;
-        Org { slug: slug(&path).to_owned(), app, owner }
-    }
-
-    /// Signs a new person up (their own organization comes with it) and
-    /// adds them here with `role`.
-    async fn person(&self, label: &str, role: Role) -> (Visitor, Person, String) {
-        let person = Person::new(label);
-        let client = self.app.visitor();
-        client.signed_up(&person).await;
-        join(&self.app, &self.slug, &self.owner, &person, role).await;
-        let id = client.current_user().await["id"].as_str().unwrap().to_owned();
-        (client, person, id)
-    }
-
-    fn form<'a>(&'a self, rest: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-        let mut form = vec![("org", self.slug.as_str())];
-        form.extend_from_slice(rest);
-        form
-    }
-}
+use crate::helpers::{Org, Person, Visitor, field_error, slug};
 
 /// Every cell of the permission matrix, through the server function that
 /// needs it, for every role: allowed exactly when `Role::can` says so. The
@@ -102,6 +68,31 @@ async fn every_role_may_do_exactly_what_the_matrix_says() {
                     let email = format!("invitee.{}@example.com", role.as_str());
                     let form = org.form(&[("email", &email), ("role", "guest")]);
                     client.call("invite_member", &form).await.status() == 200
+                }
+                Action::ManageSettings => {
+                    let name = format!("Renamed by {}", role.as_str());
+                    let form = org.form(&[("name", &name), ("slug", &org.slug)]);
+                    client.call("update_org_settings", &form).await.status() == 200
+                }
+                Action::TransferOwnership => {
+                    let (heir, _, heir_id) = org.person(&format!("h{}", role.as_str()), Role::Member).await;
+                    let given = client.call("transfer_ownership", &org.form(&[("user", &heir_id)])).await.status();
+                    if given == 200 {
+                        // Handed back, so this member is an Owner again for
+                        // the rest of the walk.
+                        let back = heir.call("transfer_ownership", &org.form(&[("user", &me)])).await;
+                        assert_eq!(back.status(), 200, "{role:?}: ownership comes back");
+                    }
+                    given == 200
+                }
+                Action::DeleteOrganization => {
+                    // A wrong confirmation: refused as a bad field (422)
+                    // only once the role is allowed (else 403), so nothing
+                    // is deleted either way.
+                    let form = org.form(&[("confirm", "not the name")]);
+                    let status = client.call("delete_organization", &form).await.status();
+                    assert!(status == 422 || status == 403, "{role:?}: {status}");
+                    status == 422
                 }
                 Action::LeaveOrganization => {
                     // Last, below: leaving ends the walk for this role.

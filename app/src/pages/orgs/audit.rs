@@ -1,5 +1,6 @@
 //! `/o/{org}/audit`: the organization's audit log, filtered by event type,
-//! person and dates, for Admins and Owners.
+//! person and dates, for Admins and Owners; and the log's view that the
+//! platform admin's `/admin/audit` shares.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,38 +15,69 @@ use crate::{
         errors::PageError,
         org::{org_href, use_org},
     },
-    model::{AuditAction, AuditEvent},
+    model::{AuditAction, AuditEvent, Member},
 };
 
 const FIELD: &str = "mt-1 block rounded-md border border-slate-300 bg-white px-2 py-1 text-sm text-slate-900";
 const LINK: &str = "rounded-md border border-slate-300 px-3 py-1 text-sm text-slate-700 hover:bg-slate-50";
 
-/// The URL's filter values, in the order the server function takes them.
+/// The URL's filter values, in the order the server functions take them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-struct Filter {
-    action: String,
-    actor: String,
-    from: String,
-    to: String,
-    before: String,
+pub struct Filter {
+    /// An organization's id (the platform log only).
+    pub org: String,
+    pub action: String,
+    pub actor: String,
+    pub from: String,
+    pub to: String,
+    pub before: String,
 }
 
 impl Filter {
-    /// The URL of this filter's page starting before `before` (the newest
-    /// page for `None`).
-    fn href(&self, slug: &str, before: Option<&str>) -> String {
-        org_href(slug, &format!("/audit?{}", self.query(before)))
+    /// The filter of the current URL's query, reactively.
+    pub fn from_query() -> Memo<Filter> {
+        let query = use_query_map();
+        Memo::new(move |_| {
+            query.with(|q| {
+                let get = |key: &str| q.get(key).unwrap_or_default();
+                Filter {
+                    org: get("org"),
+                    action: get("action"),
+                    actor: get("actor"),
+                    from: get("from"),
+                    to: get("to"),
+                    before: get("before"),
+                }
+            })
+        })
+    }
+
+    /// The URL of this filter's page of the log at `base` starting before
+    /// `before` (the newest page for `None`).
+    fn href(&self, base: &str, before: Option<&str>) -> String {
+        format!("{base}?{}", self.query(before))
     }
 
     /// The CSV download of everything this filter matches.
-    fn csv_href(&self, slug: &str) -> String {
-        org_href(slug, &format!("/audit.csv?{}", self.query(None)))
+    fn csv_href(&self, base: &str) -> String {
+        format!("{base}.csv?{}", self.query(None))
+    }
+
+    /// This filter with `actor` instead.
+    fn with_actor(&self, actor: &str) -> Filter {
+        Filter { actor: actor.to_owned(), before: String::new(), ..self.clone() }
     }
 
     /// The URL query: the filters that are set, then `before`.
     fn query(&self, before: Option<&str>) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        for (key, value) in [("action", &self.action), ("actor", &self.actor), ("from", &self.from), ("to", &self.to)] {
+        for (key, value) in [
+            ("org", &self.org),
+            ("action", &self.action),
+            ("actor", &self.actor),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
             if !value.is_empty() {
                 query.append_pair(key, value);
             }
@@ -60,32 +92,46 @@ impl Filter {
 #[component]
 pub fn AuditPageView() -> impl IntoView {
     let org = use_org();
-    let query = use_query_map();
-    let filter = Memo::new(move |_| {
-        query.with(|q| {
-            let get = |key: &str| q.get(key).unwrap_or_default();
-            Filter {
-                action: get("action"),
-                actor: get("actor"),
-                from: get("from"),
-                to: get("to"),
-                before: get("before"),
-            }
-        })
-    });
+    let filter = Filter::from_query();
     let events = Resource::new(
         move || (org.slug.get(), filter.get()),
         |(slug, f)| list_audit_events(slug, f.action, f.actor, f.from, f.to, f.before),
     );
-    let members = Resource::new(move || org.slug.get(), list_members);
+    let people = Resource::new(move || org.slug.get(), list_members);
     view! {
         <Title text="Audit log · Atrium" />
+        <AuditLog
+            intro="Everything done in this organization, newest first. Entries cannot be changed or deleted."
+            base=Signal::derive(move || org_href(&org.slug.get(), "/audit"))
+            filter
+            events
+            people=Some(people)
+        />
+    }
+}
+
+/// An audit log with its filter form, table, pages and CSV link: an
+/// organization's (`/o/{org}/audit`) or the platform's (`/admin/audit`).
+/// `base` is the page's path (the CSV is at `{base}.csv`); `people`, the
+/// organization's members, fill the person filter (the "Who" cells link
+/// to it too).
+#[component]
+pub fn AuditLog(
+    intro: &'static str,
+    #[prop(into)] base: Signal<String>,
+    filter: Memo<Filter>,
+    events: Resource<Result<AuditPage, crate::error::AppError>>,
+    people: Option<Resource<Result<Vec<Member>, crate::error::AppError>>>,
+) -> impl IntoView {
+    view! {
         <div class="max-w-6xl">
             <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Audit log"</h1>
-            <p class="mt-1 text-sm text-slate-600">
-                "Everything done in this organization, newest first. Entries cannot be changed or deleted."
-            </p>
+            <p class="mt-1 text-sm text-slate-600">{intro}</p>
             <form method="get" role="search" aria-label="Filter the audit log" class="mt-4 flex flex-wrap items-end gap-3">
+                {move || {
+                    let org = filter.get().org;
+                    (!org.is_empty()).then(|| view! { <input type="hidden" name="org" value=org /> })
+                }}
                 <div>
                     <label for="audit-action" class="block text-sm font-medium text-slate-700">"Event"</label>
                     <select id="audit-action" name="action" class=FIELD>
@@ -110,14 +156,25 @@ pub fn AuditPageView() -> impl IntoView {
                         <Suspense fallback=|| ()>
                             {move || Suspend::new(async move {
                                 let current = filter.get_untracked().actor;
-                                members
-                                    .await
-                                    .unwrap_or_default()
+                                let mut people: Vec<(String, String)> = match people {
+                                    Some(people) => {
+                                        people
+                                            .await
+                                            .unwrap_or_default()
+                                            .into_iter()
+                                            .map(|m| (m.user_id.to_string(), m.display_name))
+                                            .collect()
+                                    }
+                                    None => Vec::new(),
+                                };
+                                if !current.is_empty() && !people.iter().any(|(id, _)| *id == current) {
+                                    people.push((current.clone(), "The person chosen".to_owned()));
+                                }
+                                people
                                     .into_iter()
-                                    .map(|m| {
-                                        let id = m.user_id.to_string();
+                                    .map(|(id, name)| {
                                         let selected = current == id;
-                                        view! { <option value=id selected=selected>{m.display_name}</option> }
+                                        view! { <option value=id selected=selected>{name}</option> }
                                     })
                                     .collect_view()
                             })}
@@ -133,18 +190,17 @@ pub fn AuditPageView() -> impl IntoView {
                     <input id="audit-to" type="date" name="to" value=move || filter.get().to class=FIELD />
                 </div>
                 <button type="submit" class=LINK>"Filter"</button>
-                <a
-                    class=LINK
-                    download=""
-                    href=move || filter.get().csv_href(&org.slug.get())
-                >
+                <a class=LINK download="" href=move || filter.get().csv_href(&base.get())>
                     "Export CSV"
                 </a>
             </form>
             <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match events.await {
-                        Ok(page) => view! { <EventTable page filter=filter.get_untracked() /> }.into_any(),
+                        Ok(page) => {
+                            view! { <EventTable page filter=filter.get_untracked() base=base.get_untracked() /> }
+                                .into_any()
+                        }
                         Err(error) => {
                             match error.field_message("from").or(error.field_message("to")).or(error.field_message("action")) {
                                 Some(message) => {
@@ -166,14 +222,12 @@ pub fn AuditPageView() -> impl IntoView {
 }
 
 #[component]
-fn EventTable(page: AuditPage, filter: Filter) -> impl IntoView {
-    let org = use_org();
+fn EventTable(page: AuditPage, filter: Filter, base: String) -> impl IntoView {
     if page.items.is_empty() {
         return view! { <p class="mt-6 text-sm text-slate-500">"No events match."</p> }.into_any();
     }
-    let slug = org.slug.get_untracked();
-    let first = (!filter.before.is_empty()).then(|| filter.href(&slug, None));
-    let older = page.next.as_deref().map(|next| filter.href(&slug, Some(next)));
+    let first = (!filter.before.is_empty()).then(|| filter.href(&base, None));
+    let older = page.next.as_deref().map(|next| filter.href(&base, Some(next)));
     view! {
         <table class="list-table mt-6">
             <thead>
@@ -186,7 +240,15 @@ fn EventTable(page: AuditPage, filter: Filter) -> impl IntoView {
                 </tr>
             </thead>
             <tbody>
-                {page.items.into_iter().map(|event| view! { <EventRow event /> }).collect_view()}
+                {page
+                    .items
+                    .into_iter()
+                    .map(|event| {
+                        let actor_href =
+                            event.actor_id.map(|id| filter.with_actor(&id.to_string()).href(&base, None));
+                        view! { <EventRow event actor_href /> }
+                    })
+                    .collect_view()}
             </tbody>
         </table>
         <nav aria-label="Pages" class="mt-4 flex justify-end gap-2 text-sm">
@@ -198,7 +260,7 @@ fn EventTable(page: AuditPage, filter: Filter) -> impl IntoView {
 }
 
 #[component]
-fn EventRow(event: AuditEvent) -> impl IntoView {
+fn EventRow(event: AuditEvent, actor_href: Option<String>) -> impl IntoView {
     let when = event
         .created_at
         .format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"))
@@ -207,7 +269,19 @@ fn EventRow(event: AuditEvent) -> impl IntoView {
     view! {
         <tr>
             <td class="whitespace-nowrap py-2 pr-4 text-slate-600">{when}</td>
-            <td class="py-2 pr-4 text-slate-900">{event.actor_email.unwrap_or_else(|| "—".to_owned())}</td>
+            <td class="py-2 pr-4 text-slate-900">
+                {match (event.actor_email, actor_href) {
+                    (Some(email), Some(href)) => {
+                        view! {
+                            <a href=href class="hover:underline" title="Only this person's events">
+                                {email}
+                            </a>
+                        }
+                            .into_any()
+                    }
+                    (email, _) => email.unwrap_or_else(|| "—".to_owned()).into_any(),
+                }}
+            </td>
             <td class="py-2 pr-4 font-medium text-slate-900">{event.action.label()}</td>
             <td class="py-2 pr-4 text-slate-600">{details}</td>
             <td class="py-2 text-slate-500" title=event.user_agent.unwrap_or_default()>
@@ -245,8 +319,10 @@ mod tests {
     #[test]
     fn pages_keep_the_filter() {
         let filter = Filter { action: "member.removed".into(), ..Filter::default() };
-        assert_eq!(filter.href("acme", Some("abc")), "/o/acme/audit?action=member.removed&before=abc");
-        assert_eq!(filter.href("acme", None), "/o/acme/audit?action=member.removed");
-        assert_eq!(filter.csv_href("acme"), "/o/acme/audit.csv?action=member.removed");
+        assert_eq!(filter.href("/o/acme/audit", Some("abc")), "/o/acme/audit?action=member.removed&before=abc");
+        assert_eq!(filter.href("/o/acme/audit", None), "/o/acme/audit?action=member.removed");
+        assert_eq!(filter.csv_href("/o/acme/audit"), "/o/acme/audit.csv?action=member.removed");
+        let platform = Filter { org: "o1".into(), before: "x".into(), ..Filter::default() }.with_actor("u1");
+        assert_eq!(platform.href("/admin/audit", None), "/admin/audit?org=o1&actor=u1");
     }
 }

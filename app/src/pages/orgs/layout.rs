@@ -19,6 +19,20 @@ use crate::{
     pages::palette::ProjectPalette,
 };
 
+/// What members of a suspended organization see above every page: why
+/// nothing can be changed, and whom to ask.
+#[component]
+fn SuspendedNotice(name: String) -> impl IntoView {
+    view! {
+        <div role="alert" class="mb-6 rounded-lg border border-amber-300 bg-amber-50 p-4 text-amber-900">
+            <p class="font-semibold">{format!("{name} is suspended")}</p>
+            <p class="mt-1 text-sm">
+                "A platform admin has suspended this organization. You can still read everything in it, but nothing can be changed until it is reactivated. Contact your platform administrator."
+            </p>
+        </div>
+    }
+}
+
 #[component]
 pub fn OrgLayout() -> impl IntoView {
     let slug = use_org_slug();
@@ -40,6 +54,15 @@ pub fn OrgLayout() -> impl IntoView {
                     })}
                 </Suspense>
                 <main class="min-w-0 flex-1 p-8">
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            shell
+                                .await
+                                .ok()
+                                .filter(|shell| shell.org.suspended)
+                                .map(|shell| view! { <SuspendedNotice name=shell.org.name /> })
+                        })}
+                    </Suspense>
                     <Outlet />
                 </main>
             </div>

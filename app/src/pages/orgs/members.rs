@@ -133,7 +133,7 @@ fn MemberTable(
     }
     let org = use_org();
     let sees_emails = org.can(Action::ViewMemberEmails);
-    let my_role = org.role_untracked();
+    let my_role = org.acting_role_untracked();
     let me = me();
     view! {
         <table class="list-table mt-6">
@@ -240,7 +240,7 @@ fn Invitations() -> impl IntoView {
     let form = NodeRef::<leptos::html::Form>::new();
     reset_after_success(invite, form);
     let typed = typed_values(invite);
-    let my_role = org.role_untracked();
+    let my_role = org.acting_role_untracked();
     let roles: Vec<Role> = Role::ALL.into_iter().filter(|role| my_role.can(Action::managing(*role))).collect();
     let row_error =
         Signal::derive(move || [form_error(resend).get(), form_error(revoke).get()].into_iter().flatten().next());

@@ -5,12 +5,14 @@ mod dashboard;
 mod layout;
 mod members;
 mod new;
+mod settings;
 
-pub use audit::AuditPageView;
+pub use audit::{AuditLog, AuditPageView, Filter as AuditFilter};
 pub use dashboard::OrgDashboardPage;
 pub use layout::OrgLayout;
 pub use members::MembersPage;
 pub use new::NewOrganizationPage;
+pub use settings::SettingsPage;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

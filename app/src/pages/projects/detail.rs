@@ -86,7 +86,7 @@ impl ProjectState {
     /// [`ProjectState::writable`] without subscribing (for parts rendered
     /// once, such as a row).
     pub fn writable_untracked(&self) -> bool {
-        self.org.role_untracked().can(Action::EditTasks)
+        self.org.can_untracked(Action::EditTasks)
             && self.data.get_untracked().and_then(Result::ok).is_some_and(|data| is_active(&data))
     }
 

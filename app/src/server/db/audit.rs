@@ -6,7 +6,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::{
     model::{AuditAction, AuditEvent, AuditEventId, OrgId, UserId},
-    server::ctx::Admin,
+    server::ctx::{Admin, PlatformAdmin},
 };
 
 use super::{
@@ -117,16 +117,35 @@ impl From<EventRow> for AuditEvent {
     }
 }
 
-/// The organization's events matching `filter`, newest first (ids are
-/// UUID v7, so id order is time order), `limit` at a time. Pages go by
-/// keyset (`before`), so a deep page costs what the first does; the log is
-/// not counted.
-pub async fn list(db: &Db, ctx: &Admin, filter: &AuditFilter, limit: u32) -> Result<EventPage, sqlx::Error> {
+/// Whose events to read.
+#[derive(Debug, Clone)]
+pub enum AuditScope {
+    /// One organization's, for its Admins.
+    Organization(Admin),
+    /// Everyone's, for platform admins: every organization's events and
+    /// each person's own (sign-ins, sign-ups: no organization), or only
+    /// those of the organization given.
+    Platform(PlatformAdmin, Option<OrgId>),
+}
+
+/// The events of `scope` matching `filter`, newest first (ids are UUID
+/// v7, so id order is time order), `limit` at a time. Pages go by keyset
+/// (`before`), so a deep page costs what the first does; the log is not
+/// counted.
+pub async fn list(db: &Db, scope: &AuditScope, filter: &AuditFilter, limit: u32) -> Result<EventPage, sqlx::Error> {
     let mut sql = Sql::new(
         "SELECT id, action, actor_id, actor_email, target_type, target_id, ip, user_agent, details, created_at \
-         FROM audit_events WHERE org_id = ",
+         FROM audit_events WHERE 1 = 1",
     );
-    sql.arg(ctx.org_id());
+    match scope {
+        AuditScope::Organization(admin) => {
+            sql.push(" AND org_id = ").arg(admin.org_id());
+        }
+        AuditScope::Platform(_, Some(org)) => {
+            sql.push(" AND org_id = ").arg(*org);
+        }
+        AuditScope::Platform(_, None) => {}
+    }
     if let Some(action) = filter.action {
         sql.push(" AND action = ").arg(action.as_str());
     }

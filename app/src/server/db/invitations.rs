@@ -15,7 +15,7 @@ use crate::{
     server::ctx::Admin,
 };
 
-use super::{Db, Timestamp, with_pool};
+use super::{Db, Timestamp, orgs, with_pool};
 
 /// A new link token and the hash that is stored for it.
 pub fn new_token() -> (String, String) {
@@ -69,23 +69,32 @@ const PENDING: &str = "i.accepted_at IS NULL AND i.revoked_at IS NULL";
 /// a pending invitation renews that one (new token, role, sender and 7
 /// days), so the older link stops working: one upsert on the pending
 /// invitations' unique index, so two invitations of one address at once
-/// cannot both insert. Returns the invitation's id.
+/// cannot both insert. A new invitation holds a member seat
+/// ([`orgs::MEMBER_SEATS`]); renewing one needs no new seat.
+///
+/// Returns the invitation's id, or `Err(limit)` when the plan has no seat
+/// left.
 pub async fn invite(
     db: &Db,
     ctx: &Admin,
     email: &Email,
     role: Role,
     token_hash: &str,
-) -> Result<InvitationId, sqlx::Error> {
+) -> Result<Result<InvitationId, Option<i64>>, sqlx::Error> {
     let now = Timestamp::now();
-    let sql = "INSERT INTO invitations (id, org_id, email, role, token_hash, invited_by, created_at, sent_at, \
-               expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) \
-               ON CONFLICT (org_id, email) WHERE accepted_at IS NULL AND revoked_at IS NULL DO UPDATE SET \
-               role = excluded.role, token_hash = excluded.token_hash, invited_by = excluded.invited_by, \
-               sent_at = excluded.sent_at, expires_at = excluded.expires_at \
-               RETURNING id";
-    with_pool!(db, pool => {
-        sqlx::query_scalar(sql)
+    let sql = format!(
+        "INSERT INTO invitations (id, org_id, email, role, token_hash, invited_by, created_at, sent_at, \
+         expires_at) SELECT $1, $2, $3, $4, $5, $6, $7, $7, $8 \
+         WHERE {} OR EXISTS (SELECT 1 FROM invitations WHERE org_id = $2 AND email = $3 \
+           AND accepted_at IS NULL AND revoked_at IS NULL) \
+         ON CONFLICT (org_id, email) WHERE accepted_at IS NULL AND revoked_at IS NULL DO UPDATE SET \
+         role = excluded.role, token_hash = excluded.token_hash, invited_by = excluded.invited_by, \
+         sent_at = excluded.sent_at, expires_at = excluded.expires_at \
+         RETURNING id",
+        orgs::MEMBER_SEATS.has_room("$2")
+    );
+    orgs::within_quota!(db, ctx.org_id(), orgs::MEMBER_SEATS, tx => {
+        sqlx::query_scalar::<_, InvitationId>(&sql)
             .bind(InvitationId::new())
             .bind(ctx.org_id())
             .bind(email.as_str())
@@ -94,8 +103,8 @@ pub async fn invite(
             .bind(ctx.user_id())
             .bind(now)
             .bind(expiry(now))
-            .fetch_one(pool)
-            .await
+            .fetch_optional(&mut *tx)
+            .await?
     })
 }
 
@@ -162,6 +171,8 @@ pub struct LinkedInvitation {
     pub expires_at: Timestamp,
     pub accepted_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// The organization is suspended (nobody can join it meanwhile).
+    pub suspended: bool,
 }
 
 impl LinkedInvitation {
@@ -179,34 +190,62 @@ impl LinkedInvitation {
     }
 }
 
-/// The invitation whose link token is `token`, whatever its state.
+/// The invitation whose link token is `token`, whatever its state; `None`
+/// too when its organization was deleted.
 pub async fn find_by_token(db: &Db, token: &str) -> Result<Option<LinkedInvitation>, sqlx::Error> {
     let sql = "SELECT i.id, i.org_id, o.name AS organization, o.slug, i.email, i.role, u.display_name AS invited_by, \
-                      i.expires_at, i.accepted_at, i.revoked_at \
-               FROM invitations i JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.invited_by \
+                      i.expires_at, i.accepted_at, i.revoked_at, o.suspended_at IS NOT NULL AS suspended \
+               FROM invitations i JOIN organizations o ON o.id = i.org_id AND o.deleted_at IS NULL \
+               JOIN users u ON u.id = i.invited_by \
                /* a link names its invitation in every organization */ WHERE i.token_hash = $1";
     with_pool!(db, pool => {
         sqlx::query_as::<_, LinkedInvitation>(sql).bind(token_hash(token)).fetch_optional(pool).await
     })
 }
 
+/// What accepting an invitation came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acceptance {
+    /// The person is a member now (or already was, keeping their role).
+    Joined,
+    /// The invitation was no longer pending (used, revoked or expired).
+    NotPending,
+    /// The organization has as many members as its plan allows (the limit).
+    LimitReached(Option<i64>),
+}
+
 /// Accepts `invitation` for `user`: marks it accepted (only while it is
 /// pending and unexpired, so a link works once) and makes them a member
-/// with its role, in one transaction. Someone who is a member already
-/// keeps their role. `false` when the invitation was no longer pending.
-pub async fn accept(db: &Db, invitation: &LinkedInvitation, user: UserId) -> Result<bool, sqlx::Error> {
+/// with its role, in one transaction, when the plan has room for one more
+/// member ([`orgs::MEMBERS`]: the invitation's held seat becomes theirs).
+/// Someone who is a member already keeps their role.
+pub async fn accept(db: &Db, invitation: &LinkedInvitation, user: UserId) -> Result<Acceptance, sqlx::Error> {
     let now = Timestamp::now();
     let mark = "UPDATE invitations SET accepted_at = $2 \
                 WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2";
-    let join = "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
-                ON CONFLICT (org_id, user_id) DO NOTHING";
-    with_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+    let member = "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND user_id = $2";
+    let join = format!(
+        "INSERT INTO memberships (org_id, user_id, role, created_at) SELECT $1, $2, $3, $4 WHERE {}",
+        orgs::MEMBERS.has_room("$1")
+    );
+    let accepted = orgs::within_quota!(db, invitation.org_id, orgs::MEMBERS, tx => {
         let marked = sqlx::query(mark).bind(invitation.id).bind(now).execute(&mut *tx).await?.rows_affected();
-        if marked == 1 {
-            sqlx::query(join).bind(invitation.org_id).bind(user).bind(invitation.role).bind(now).execute(&mut *tx).await?;
-            tx.commit().await?;
+        let already: i64 = sqlx::query_scalar(member).bind(invitation.org_id).bind(user).fetch_one(&mut *tx).await?;
+        if marked == 0 {
+            Some(Acceptance::NotPending)
+        } else if already > 0 {
+            Some(Acceptance::Joined)
+        } else {
+            let joined = sqlx::query(&join)
+                .bind(invitation.org_id)
+                .bind(user)
+                .bind(invitation.role)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            (joined == 1).then_some(Acceptance::Joined)
         }
-        Ok(marked == 1)
-    })
+    })?;
+    Ok(accepted.unwrap_or_else(Acceptance::LimitReached))
 }

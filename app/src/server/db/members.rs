@@ -18,7 +18,7 @@ use crate::{
     server::ctx::{Admin, OrgCtx},
 };
 
-use super::{Backend, Db, Timestamp, sql::contains_pattern, with_pool};
+use super::{Db, Timestamp, sql::contains_pattern, with_pool};
 
 #[derive(Debug, sqlx::FromRow)]
 struct MemberRow {
@@ -226,17 +226,6 @@ impl From<MembershipError> for AppError {
     }
 }
 
-/// The statement that serializes membership changes of one organization
-/// on PostgreSQL (a row lock on it, taken first in the transaction). On
-/// SQLite the first write of a transaction takes the database's write
-/// lock, which serializes them already.
-fn lock_organization(backend: Backend) -> Option<&'static str> {
-    match backend {
-        Backend::Postgres => Some("SELECT id FROM organizations WHERE id = $1 FOR UPDATE"),
-        Backend::Sqlite => None,
-    }
-}
-
 /// After a guarded statement changed nothing: why.
 async fn explain(db: &Db, ctx: &OrgCtx, user: UserId, expected: Role) -> Result<MembershipError, sqlx::Error> {
     Ok(match find(db, ctx, user).await? {
@@ -257,7 +246,7 @@ pub async fn change_role(db: &Db, ctx: &Admin, change: &RoleChange) -> Result<()
     }
     let guard = keeps_an_owner(change.from);
     let sql = format!("UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2 AND role = $4{guard}");
-    let lock = lock_organization(db.backend());
+    let lock = super::orgs::lock_organization(db.backend());
     let changed = with_pool!(db, pool => {
         let mut tx = pool.begin().await?;
         if let Some(lock) = lock {
@@ -299,7 +288,7 @@ pub async fn leave(db: &Db, ctx: &OrgCtx) -> Result<(), MembershipError> {
 /// their tasks here (which name the membership); rolled back when the
 /// role was not the expected one or the last Owner would go.
 async fn leave_or_remove(db: &Db, ctx: &OrgCtx, user: UserId, role: Role) -> Result<(), MembershipError> {
-    let lock = lock_organization(db.backend());
+    let lock = super::orgs::lock_organization(db.backend());
     let org = ctx.org_id();
     let unassign = "UPDATE tasks SET assignee_id = NULL, updated_at = $3 WHERE org_id = $1 AND assignee_id = $2";
     let guard = keeps_an_owner(role);

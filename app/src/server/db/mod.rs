@@ -12,6 +12,7 @@ pub mod invitations;
 pub mod labels;
 pub mod members;
 pub mod orgs;
+pub mod platform;
 pub mod projects;
 pub mod sql;
 pub mod task_list;

@@ -3,11 +3,12 @@
 use std::collections::HashSet;
 
 use crate::{
-    model::{OrgId, OrgName, OrgSlug, OrgSummary, Role, UserId},
-    server::ctx::{Admin, OrgCtx},
+    error::AppError,
+    model::{OrgId, OrgLimits, OrgName, OrgSlug, OrgSummary, Plan, Role, UserId},
+    server::ctx::{Admin, OrgCtx, Owner},
 };
 
-use super::{Db, UniqueKey, with_pool};
+use super::{Backend, Db, Timestamp, UniqueKey, with_pool};
 
 /// The unique slug constraint (`organizations_slug_key`).
 pub const SLUG_KEY: UniqueKey = UniqueKey { postgres: "organizations_slug_key", sqlite: "organizations.slug" };
@@ -23,11 +24,12 @@ pub struct OrgMembershipRow {
     pub name: String,
     pub slug: String,
     pub role: Role,
+    pub suspended: bool,
 }
 
 impl From<OrgMembershipRow> for OrgSummary {
     fn from(row: OrgMembershipRow) -> Self {
-        OrgSummary { id: row.id, name: row.name, slug: row.slug, role: row.role }
+        OrgSummary { id: row.id, name: row.name, slug: row.slug, role: row.role, suspended: row.suspended }
     }
 }
 
@@ -53,11 +55,13 @@ pub fn first_free_slug(stem: &str, taken: &HashSet<String>) -> String {
 }
 
 /// Inside the open transaction `$tx`: creates an organization named
-/// `$name` (`&OrgName`) with a free slug, and `$user`'s membership in it
-/// with `$role`, created at `$now`. Evaluates to the new `OrgSummary`; SQL
-/// errors propagate with `?`.
+/// `$name` (`&OrgName`) with a free slug on `$plan` with its limits, and
+/// `$user`'s membership in it with `$role`, created at `$now`. Evaluates to
+/// the new `OrgSummary`; SQL errors propagate with `?`.
 macro_rules! insert_in_tx {
-    ($tx:ident, $name:expr, $user:expr, $role:expr, $now:expr) => {{
+    ($tx:ident, $name:expr, $plan:expr, $user:expr, $role:expr, $now:expr) => {{
+        let plan: $crate::model::Plan = $plan;
+        let limits = plan.limits();
         let name: &$crate::model::OrgName = $name;
         let stem = $crate::server::db::orgs::slug_stem(name);
         let taken: std::collections::HashSet<String> =
@@ -71,15 +75,20 @@ macro_rules! insert_in_tx {
         let slug = $crate::server::db::orgs::first_free_slug(&stem, &taken);
         let id = $crate::model::OrgId::new();
         sqlx::query(
-            "INSERT INTO organizations (id, name, name_key, slug, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+            "INSERT INTO organizations (id, name, name_key, slug, created_at, updated_at, plan, member_limit, \
+             project_limit, license_limit) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9)",
         )
-            .bind(id)
-            .bind(name.as_str())
-            .bind(name.as_str().to_lowercase())
-            .bind(&slug)
-            .bind($now)
-            .execute(&mut *$tx)
-            .await?;
+        .bind(id)
+        .bind(name.as_str())
+        .bind(name.as_str().to_lowercase())
+        .bind(&slug)
+        .bind($now)
+        .bind(plan)
+        .bind(limits.members.map(i64::from))
+        .bind(limits.projects.map(i64::from))
+        .bind(limits.licenses.map(i64::from))
+        .execute(&mut *$tx)
+        .await?;
         sqlx::query("INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind($user)
@@ -87,13 +96,15 @@ macro_rules! insert_in_tx {
             .bind($now)
             .execute(&mut *$tx)
             .await?;
-        $crate::model::OrgSummary { id, name: name.as_str().to_owned(), slug, role: $role }
+        $crate::model::OrgSummary { id, name: name.as_str().to_owned(), slug, role: $role, suspended: false }
     }};
 }
 pub(crate) use insert_in_tx;
 
-const SELECT_MEMBERSHIP: &str = "SELECT o.id, o.name, o.slug, m.role \
-     FROM memberships m JOIN organizations o ON o.id = m.org_id";
+/// Memberships of organizations that are not deleted (a deleted one is
+/// gone for its members: 404 everywhere, absent from the switcher).
+const SELECT_MEMBERSHIP: &str = "SELECT o.id, o.name, o.slug, m.role, o.suspended_at IS NOT NULL AS suspended \
+     FROM memberships m JOIN organizations o ON o.id = m.org_id AND o.deleted_at IS NULL";
 
 /// Every organization `user` belongs to, with their role, by name.
 pub async fn list_for_user(db: &Db, user: UserId) -> Result<Vec<OrgSummary>, sqlx::Error> {
@@ -133,17 +144,17 @@ pub async fn is_member(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<bool, sqlx
     Ok(count > 0)
 }
 
-/// Creates another organization named `name` for `user`, who becomes its
-/// Owner; its slug is the first free one derived from the name. Two
-/// creations may pick the same free slug at once; the loser retries with
-/// the winner's slug taken.
-pub async fn create(db: &Db, user: UserId, name: &OrgName) -> Result<OrgSummary, sqlx::Error> {
+/// Creates another organization named `name` on `plan` for `user`, who
+/// becomes its Owner; its slug is the first free one derived from the
+/// name. Two creations may pick the same free slug at once; the loser
+/// retries with the winner's slug taken.
+pub async fn create(db: &Db, user: UserId, name: &OrgName, plan: Plan) -> Result<OrgSummary, sqlx::Error> {
     let mut attempts_left = 3;
     loop {
         let now = super::Timestamp::now();
         let result = with_pool!(db, pool => async {
             let mut tx = pool.begin().await?;
-            let org = insert_in_tx!(tx, name, user, Role::Owner, now);
+            let org = insert_in_tx!(tx, name, plan, user, Role::Owner, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(org)
         }.await);
@@ -163,6 +174,268 @@ pub async fn add_member(db: &Db, ctx: &Admin, user: UserId, role: Role) -> Resul
     });
     Ok(())
 }
+
+/// The statement that serializes changes to one organization's members,
+/// seats and ownership on PostgreSQL (a row lock on it, taken first in the
+/// transaction). On SQLite the first write of a transaction takes the
+/// database's write lock, which serializes them already.
+pub fn lock_organization(backend: Backend) -> Option<&'static str> {
+    match backend {
+        Backend::Postgres => Some("SELECT id FROM organizations WHERE id = $1 FOR UPDATE"),
+        Backend::Sqlite => None,
+    }
+}
+
+/// One of the limits a plan sets, with how its use is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// The `organizations` column holding the limit (NULL: unlimited).
+    column: &'static str,
+    /// SQL counting what is in use, for the organization `o`.
+    usage: &'static str,
+    /// The plural noun of the error message.
+    pub resource: &'static str,
+}
+
+/// Members and pending invitations: a seat is held from the invitation on.
+pub const MEMBER_SEATS: Quota = Quota {
+    column: "member_limit",
+    usage: "(SELECT COUNT(*) FROM memberships WHERE org_id = o.id) + (SELECT COUNT(*) FROM invitations \
+            WHERE org_id = o.id AND accepted_at IS NULL AND revoked_at IS NULL)",
+    resource: "members",
+};
+
+/// Members only: accepting an invitation turns its held seat into a member.
+pub const MEMBERS: Quota = Quota {
+    column: "member_limit",
+    usage: "(SELECT COUNT(*) FROM memberships WHERE org_id = o.id)",
+    resource: "members",
+};
+
+/// Projects not in the trash.
+pub const PROJECTS: Quota = Quota {
+    column: "project_limit",
+    usage: "(SELECT COUNT(*) FROM projects WHERE org_id = o.id AND deleted_at IS NULL)",
+    resource: "projects",
+};
+
+impl Quota {
+    /// An SQL condition true while the organization whose id is the
+    /// parameter `org` (such as `$2`) has room for one more.
+    pub fn has_room(&self, org: &str) -> String {
+        let Quota { column, usage, .. } = self;
+        format!(
+            "EXISTS (SELECT 1 FROM organizations o WHERE o.id = {org} AND (o.{column} IS NULL OR {usage} < o.{column}))"
+        )
+    }
+
+    /// SQL reading the limit (NULL: none) of the organization `$1`.
+    pub fn limit_sql(&self) -> String {
+        format!("SELECT {} FROM organizations WHERE id = $1", self.column)
+    }
+
+    /// The error for a refused insert, given the limit read with
+    /// [`Quota::limit_sql`].
+    pub fn reached(&self, limit: Option<i64>) -> AppError {
+        AppError::LimitReached {
+            resource: self.resource.to_owned(),
+            limit: limit.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+        }
+    }
+}
+
+/// Runs a statement that adds something counted by a [`Quota`], in a
+/// transaction that first locks the organization on PostgreSQL (so two
+/// additions at once cannot both take the last place). `$statement` runs
+/// with the transaction as `$tx` and evaluates to
+/// `Result<Option<T>, sqlx::Error>`, `None` when its [`Quota::has_room`]
+/// guard refused; then the limit is read and the whole evaluates to
+/// `Ok(Err(limit))`, else to `Ok(Ok(T))` once committed.
+macro_rules! within_quota {
+    ($db:expr, $org:expr, $quota:expr, $tx:ident => $statement:expr) => {{
+        let lock = $crate::server::db::orgs::lock_organization($db.backend());
+        let limit_sql = $quota.limit_sql();
+        let org: $crate::model::OrgId = $org;
+        $crate::server::db::with_pool!($db, pool => async {
+            let mut $tx = pool.begin().await?;
+            if let Some(lock) = lock {
+                sqlx::query(lock).bind(org).execute(&mut *$tx).await?;
+            }
+            match $statement {
+                Some(value) => {
+                    $tx.commit().await?;
+                    Ok::<_, sqlx::Error>(Ok(value))
+                }
+                None => {
+                    let limit: Option<i64> = sqlx::query_scalar(&limit_sql).bind(org).fetch_one(&mut *$tx).await?;
+                    Ok(Err(limit))
+                }
+            }
+        }.await)
+    }};
+}
+pub(crate) use within_quota;
+
+#[derive(sqlx::FromRow)]
+struct SettingsRow {
+    plan: Plan,
+    member_limit: Option<i64>,
+    project_limit: Option<i64>,
+    license_limit: Option<i64>,
+    members: i64,
+    projects: i64,
+}
+
+/// The organization's plan, limits and what it uses of them.
+pub async fn plan_and_usage(db: &Db, ctx: &OrgCtx) -> Result<crate::model::org::PlanUsage, sqlx::Error> {
+    let sql = format!(
+        "SELECT o.plan, o.member_limit, o.project_limit, o.license_limit, {} AS members, {} AS projects \
+         FROM organizations o WHERE o.id = $1",
+        MEMBER_SEATS.usage, PROJECTS.usage
+    );
+    let row = with_pool!(db, pool => sqlx::query_as::<_, SettingsRow>(&sql).bind(ctx.org_id()).fetch_one(pool).await?);
+    let limit = |n: Option<i64>| n.and_then(|n| u32::try_from(n).ok());
+    Ok(crate::model::org::PlanUsage {
+        plan: row.plan,
+        limits: OrgLimits {
+            members: limit(row.member_limit),
+            projects: limit(row.project_limit),
+            licenses: limit(row.license_limit),
+        },
+        members: row.members,
+        projects: row.projects,
+    })
+}
+
+/// Renames the organization (its slug stays).
+pub async fn rename(db: &Db, ctx: &Admin, name: &OrgName) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE organizations SET name = $2, name_key = $3, updated_at = $4 WHERE id = $1";
+    with_pool!(db, pool => {
+        sqlx::query(sql)
+            .bind(ctx.org_id())
+            .bind(name.as_str())
+            .bind(name.as_str().to_lowercase())
+            .bind(Timestamp::now())
+            .execute(pool)
+            .await?;
+    });
+    Ok(())
+}
+
+/// The slug is another organization's.
+#[derive(Debug, thiserror::Error)]
+pub enum SlugError {
+    #[error("slug taken")]
+    Taken,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Gives the organization the slug `slug`. Its old slug is kept as a
+/// redirect (`/o/{old}/...` leads to the new address, for members), and a
+/// redirect that held `slug` is dropped: a live slug wins.
+///
+/// Errors: `Taken` when another organization has `slug`.
+pub async fn change_slug(db: &Db, ctx: &Admin, slug: &OrgSlug) -> Result<(), SlugError> {
+    let old = ctx.org().slug.clone();
+    if old == slug.as_str() {
+        return Ok(());
+    }
+    let now = Timestamp::now();
+    let update = "UPDATE organizations SET slug = $2, updated_at = $3 WHERE id = $1";
+    let keep = "INSERT INTO organization_slug_redirects (slug, org_id, created_at) VALUES ($1, $2, $3) \
+                ON CONFLICT (slug) DO UPDATE SET org_id = excluded.org_id, created_at = excluded.created_at";
+    let drop = "DELETE FROM organization_slug_redirects WHERE slug = $1";
+    let result = with_pool!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        sqlx::query(update).bind(ctx.org_id()).bind(slug.as_str()).bind(now).execute(&mut *tx).await?;
+        sqlx::query(keep).bind(&old).bind(ctx.org_id()).bind(now).execute(&mut *tx).await?;
+        sqlx::query(drop).bind(slug.as_str()).execute(&mut *tx).await?;
+        tx.commit().await
+    }.await);
+    match result {
+        Err(err) if SLUG_KEY.violated_by(&err) => Err(SlugError::Taken),
+        other => Ok(other?),
+    }
+}
+
+/// The current slug of the organization that had the slug `old`, when
+/// `user` is one of its members (others get no hint that it moved).
+pub async fn find_redirect(db: &Db, user: UserId, old: &OrgSlug) -> Result<Option<String>, sqlx::Error> {
+    let sql = "SELECT o.slug FROM organization_slug_redirects r \
+               JOIN organizations o ON o.id = r.org_id AND o.deleted_at IS NULL \
+               JOIN memberships m ON m.org_id = o.id AND m.user_id = $2 \
+               WHERE r.slug = $1";
+    with_pool!(db, pool => sqlx::query_scalar(sql).bind(old.as_str()).bind(user).fetch_optional(pool).await)
+}
+
+/// Why ownership was not transferred.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    /// The new owner is not a member (or is the current owner).
+    #[error("no such member")]
+    NotFound,
+    /// The caller is no longer an Owner.
+    #[error("no longer an owner")]
+    NotOwner,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<TransferError> for AppError {
+    fn from(err: TransferError) -> Self {
+        match err {
+            TransferError::NotFound => AppError::NotFound,
+            TransferError::NotOwner => AppError::Forbidden,
+            TransferError::Db(err) => err.into(),
+        }
+    }
+}
+
+/// Transfers ownership to the member `to`: they become an Owner and the
+/// acting Owner becomes an Admin, in one transaction (the organization is
+/// never without an Owner). Returns `to`'s role before.
+///
+/// Errors: `NotFound` when `to` is not a member or is the acting Owner;
+/// `NotOwner` when the acting Owner lost the role meanwhile.
+pub async fn transfer_ownership(db: &Db, ctx: &Owner, to: UserId) -> Result<Role, TransferError> {
+    if to == ctx.user_id() {
+        return Err(TransferError::NotFound);
+    }
+    let lock = lock_organization(db.backend());
+    let read = "SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2";
+    let promote = "UPDATE memberships SET role = 'owner' WHERE org_id = $1 AND user_id = $2";
+    let step_down = "UPDATE memberships SET role = 'admin' WHERE org_id = $1 AND user_id = $2 AND role = 'owner'";
+    let org = ctx.org_id();
+    with_pool!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        if let Some(lock) = lock {
+            sqlx::query(lock).bind(org).execute(&mut *tx).await?;
+        }
+        let before: Option<Role> = sqlx::query_scalar(read).bind(org).bind(to).fetch_optional(&mut *tx).await?;
+        let before = before.ok_or(TransferError::NotFound)?;
+        sqlx::query(promote).bind(org).bind(to).execute(&mut *tx).await?;
+        let stepped = sqlx::query(step_down).bind(org).bind(ctx.user_id()).execute(&mut *tx).await?.rows_affected();
+        if stepped != 1 {
+            return Err(TransferError::NotOwner);
+        }
+        tx.commit().await?;
+        Ok(before)
+    }.await)
+}
+
+/// Deletes the organization softly: from now on it answers 404 to its
+/// members and leaves their switcher; a platform admin may restore it for
+/// [`DELETED_RETENTION_DAYS`] days, after which it is purged with
+/// everything in it.
+pub async fn delete(db: &Db, ctx: &Owner) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE organizations SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL";
+    with_pool!(db, pool => sqlx::query(sql).bind(ctx.org_id()).bind(Timestamp::now()).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// How long a deleted organization can be restored.
+pub const DELETED_RETENTION_DAYS: i64 = 30;
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@ use crate::{
     server::ctx::{Admin, OrgCtx, Writer},
 };
 
-use super::{Backend, Db, Timestamp, UniqueKey, with_pool};
+use super::{Backend, Db, Timestamp, UniqueKey, orgs, with_pool};
 
 /// What an operation on a project's children (tasks, cycles) needs of the
 /// project.
@@ -92,6 +92,10 @@ pub enum ProjectError {
     /// operation needs: live for edits, trashed for restore).
     #[error("no such project")]
     NotFound,
+    /// The organization has as many projects as its plan allows (the
+    /// limit, or `None` when unreadable).
+    #[error("project limit reached")]
+    LimitReached(Option<i64>),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -111,7 +115,9 @@ pub fn name_key(name: &str) -> String {
     name.to_lowercase()
 }
 
-/// Creates a project.
+/// Creates a project, when the organization's plan has room for one more.
+///
+/// Errors: `NameTaken`; `LimitReached` at the plan's project limit.
 pub async fn insert(
     db: &Db,
     ctx: &Writer,
@@ -131,21 +137,26 @@ pub async fn insert(
         done_tasks: 0,
         trashed_tasks: 0,
     };
-    let sql = "INSERT INTO projects (id, org_id, name, name_key, description, created_at, updated_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $6)";
-    with_pool!(db, pool => {
-        sqlx::query(sql)
+    let sql = format!(
+        "INSERT INTO projects (id, org_id, name, name_key, description, created_at, updated_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $6 WHERE {}",
+        orgs::PROJECTS.has_room("$2")
+    );
+    let added = orgs::within_quota!(db, ctx.org_id(), orgs::PROJECTS, tx => {
+        sqlx::query(&sql)
             .bind(row.id)
             .bind(ctx.org_id())
             .bind(&row.name)
             .bind(name_key(&row.name))
             .bind(&row.description)
             .bind(now)
-            .execute(pool)
-            .await
-            .map(|_| ())
-    })
-    .map_err(ProjectError::from_write)?;
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            .eq(&1)
+            .then_some(())
+    });
+    added.map_err(ProjectError::from_write)?.map_err(ProjectError::LimitReached)?;
     Ok(row.into())
 }
 
@@ -267,22 +278,25 @@ pub async fn trash(db: &Db, ctx: &Admin, id: ProjectId) -> Result<Project, Proje
     reload_if(db, ctx, id, changed).await
 }
 
-/// Takes a project out of the trash. `NameTaken` when a live project has
-/// taken its name meanwhile.
+/// Takes a project out of the trash, when the plan has room for it again.
+///
+/// Errors: `NotFound` when it is not in the trash; `NameTaken` when a live
+/// project has taken its name meanwhile; `LimitReached`.
 pub async fn restore(db: &Db, ctx: &Admin, id: ProjectId) -> Result<Project, ProjectError> {
-    let sql = "UPDATE projects SET deleted_at = NULL, updated_at = $3 \
-               WHERE org_id = $1 AND id = $2 AND deleted_at IS NOT NULL";
-    let changed = with_pool!(db, pool => {
-        sqlx::query(sql)
-            .bind(ctx.org_id())
-            .bind(id)
-            .bind(Timestamp::now())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-    })
-    .map_err(ProjectError::from_write)?;
-    reload_if(db, ctx, id, changed).await
+    if find(db, ctx, id).await?.is_none_or(|project| project.deleted_at.is_none()) {
+        return Err(ProjectError::NotFound);
+    }
+    let sql = format!(
+        "UPDATE projects SET deleted_at = NULL, updated_at = $3 \
+         WHERE org_id = $1 AND id = $2 AND deleted_at IS NOT NULL AND {}",
+        orgs::PROJECTS.has_room("$1")
+    );
+    let restored = orgs::within_quota!(db, ctx.org_id(), orgs::PROJECTS, tx => {
+        let done = sqlx::query(&sql).bind(ctx.org_id()).bind(id).bind(Timestamp::now()).execute(&mut *tx).await?;
+        (done.rows_affected() == 1).then_some(())
+    });
+    restored.map_err(ProjectError::from_write)?.map_err(ProjectError::LimitReached)?;
+    reload_if(db, ctx, id, 1).await
 }
 
 /// Deletes for good every project (of any organization) that has been in

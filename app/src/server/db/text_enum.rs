@@ -44,3 +44,4 @@ text_enum!(crate::model::Role);
 text_enum!(crate::model::Priority);
 text_enum!(crate::model::LabelColor);
 text_enum!(crate::model::AuditAction);
+text_enum!(crate::model::Plan);

@@ -117,13 +117,14 @@ pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<UserRow, CreateUserErro
     Ok(row)
 }
 
-/// Sign-up: creates the account, an organization named `org_name` with a
-/// unique slug derived from it, and the account's Owner membership, in one
+/// Sign-up: creates the account, an organization named `org_name` on
+/// `plan` with a unique slug derived from it, and the account's Owner membership, in one
 /// transaction. Nothing is left behind when any step fails.
 pub async fn insert_with_organization(
     db: &Db,
     new: NewUser<'_>,
     org_name: &OrgName,
+    plan: crate::model::Plan,
 ) -> Result<(UserRow, OrgSummary), CreateUserError> {
     let row = new.into_row();
     // Two sign-ups may pick the same free slug at once; the loser retries
@@ -133,7 +134,7 @@ pub async fn insert_with_organization(
         let result = with_pool!(db, pool => async {
             let mut tx = pool.begin().await?;
             bind_user!(row).execute(&mut *tx).await.map_err(CreateUserError::from_insert)?;
-            let org = orgs::insert_in_tx!(tx, org_name, row.id, Role::Owner, row.created_at);
+            let org = orgs::insert_in_tx!(tx, org_name, plan, row.id, Role::Owner, row.created_at);
             tx.commit().await?;
             Ok::<_, CreateUserError>(org)
         }.await);
@@ -168,6 +169,7 @@ struct UserMembershipRow {
     org_name: Option<String>,
     org_slug: Option<String>,
     org_role: Option<Role>,
+    org_suspended: bool,
 }
 
 /// The account `id` and its membership in the organization `slug`, read
@@ -180,9 +182,10 @@ pub async fn find_with_membership(
     slug: &crate::model::OrgSlug,
 ) -> Result<Option<(UserRow, Option<OrgSummary>)>, sqlx::Error> {
     let sql = "SELECT u.id, u.email, u.display_name, u.password_hash, u.is_platform_admin, u.created_at, \
-                 u.updated_at, o.id AS org_id, o.name AS org_name, o.slug AS org_slug, m.role AS org_role \
+                 u.updated_at, o.id AS org_id, o.name AS org_name, o.slug AS org_slug, m.role AS org_role, \
+                 o.suspended_at IS NOT NULL AS org_suspended \
                FROM users u \
-               LEFT JOIN organizations o ON o.slug = $2 \
+               LEFT JOIN organizations o ON o.slug = $2 AND o.deleted_at IS NULL \
                LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = u.id \
                WHERE u.id = $1";
     let row = with_pool!(db, pool => {
@@ -190,7 +193,9 @@ pub async fn find_with_membership(
     });
     Ok(row.map(|row| {
         let membership = match (row.org_id, row.org_name, row.org_slug, row.org_role) {
-            (Some(id), Some(name), Some(slug), Some(role)) => Some(OrgSummary { id, name, slug, role }),
+            (Some(id), Some(name), Some(slug), Some(role)) => {
+                Some(OrgSummary { id, name, slug, role, suspended: row.org_suspended })
+            }
             _ => None,
         };
         (row.user, membership)

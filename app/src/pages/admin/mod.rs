@@ -1,0 +1,34 @@
+//! `/admin`: the platform admin's pages. Every tenant with its plan,
+//! status and size, with suspension, plans and limits and restoring
+//! deleted organizations; and the whole audit log. Anyone else gets the
+//! 404 page (the server functions answer 404 to them).
+
+mod audit;
+mod tenants;
+
+pub use audit::PlatformAuditPage;
+pub use tenants::PlatformPage;
+
+use leptos::prelude::*;
+
+/// The frame of the admin pages: where you are, the two sections, the
+/// way back.
+#[component]
+fn AdminFrame(children: Children) -> impl IntoView {
+    let link = "rounded-md px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-100";
+    view! {
+        <div class="min-h-screen">
+            <header class="flex items-center gap-4 border-b border-slate-200 bg-white px-6 py-3">
+                <a href="/" class="text-lg font-bold tracking-tight text-indigo-700">"Atrium"</a>
+                <span class="rounded bg-slate-800 px-2 py-0.5 text-xs font-semibold uppercase tracking-wide text-white">
+                    "Platform admin"
+                </span>
+                <nav aria-label="Platform admin" class="flex gap-1">
+                    <a href="/admin" class=link>"Organizations"</a>
+                    <a href="/admin/audit" class=link>"Audit log"</a>
+                </nav>
+            </header>
+            <main class="p-8">{children()}</main>
+        </div>
+    }
+}
