@@ -12,6 +12,9 @@ const repoRoot = path.resolve(__dirname, "..");
 // inherit it, so every process agrees on the file.
 process.env.E2E_RUN_ID ??= `${Date.now()}-${process.pid}`;
 const databaseFile = path.join(os.tmpdir(), `atrium-e2e-${process.env.E2E_RUN_ID}.db`);
+// Tests that need a platform admin promote one with the app's own command
+// against this database (see tests/helpers.ts).
+process.env.E2E_DATABASE_URL = `sqlite://${databaseFile}?mode=rwc`;
 // Where the app writes its mail (no SMTP server here); tests read
 // invitations from it (see tests/helpers.ts).
 const mailDir = path.join(os.tmpdir(), `atrium-e2e-mail-${process.env.E2E_RUN_ID}`);
@@ -56,7 +59,7 @@ export default defineConfig({
     stderr: "pipe",
     env: {
       ATRIUM_LISTEN: `127.0.0.1:${port}`,
-      DATABASE_URL: `sqlite://${databaseFile}?mode=rwc`,
+      DATABASE_URL: process.env.E2E_DATABASE_URL,
       ATRIUM_MAIL_DIR: mailDir,
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? path.join(repoRoot, "target/site"),
       // Every test signs up from 127.0.0.1; the production limit would

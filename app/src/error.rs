@@ -107,7 +107,10 @@ pub enum AppError {
     Suspended,
     /// The organization's plan allows no more of `resource` (`members`,
     /// `projects`, `licenses`).
-    #[error("Your organization's plan allows {limit} {resource}. Ask a platform admin for a higher limit.")]
+    #[error(
+        "Your organization's plan allows {limit} {}. Ask a platform admin for a higher limit.",
+        if *.limit == 1 { .resource.trim_end_matches('s') } else { .resource.as_str() }
+    )]
     LimitReached { resource: String, limit: u32 },
     /// Too many attempts; retry after the given number of seconds.
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
@@ -206,6 +209,11 @@ mod tests {
         assert_eq!(AppError::Forbidden.status_code(), 403);
         assert_eq!(AppError::Suspended.status_code(), 403);
         assert_eq!(AppError::LimitReached { resource: "projects".into(), limit: 3 }.status_code(), 403);
+        let one = AppError::LimitReached { resource: "projects".into(), limit: 1 };
+        assert_eq!(
+            one.to_string(),
+            "Your organization's plan allows 1 project. Ask a platform admin for a higher limit."
+        );
         assert_eq!(AppError::NotFound.status_code(), 404);
         assert_eq!(AppError::Conflict("x".into()).status_code(), 409);
         assert_eq!(AppError::field("a", "b").status_code(), 422);

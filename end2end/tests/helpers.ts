@@ -1,4 +1,5 @@
 import { expect, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -93,4 +94,16 @@ export async function invitationLink(email: string): Promise<string> {
     link = match![0];
   }).toPass({ timeout: 10_000 });
   return link!;
+}
+
+/** Makes `email` (signed up already) a platform admin with the app's own
+ * command, `atrium promote-admin`, on the test run's database. */
+export function promoteToPlatformAdmin(email: string) {
+  const repoRoot = path.resolve(__dirname, "../..");
+  const bin = process.env.E2E_SERVER_BIN ?? path.join(repoRoot, "target/debug/atrium");
+  execFileSync(bin, ["promote-admin", "--email", email], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL, RUST_LOG: "warn" },
+    stdio: "pipe",
+  });
 }

@@ -15,7 +15,7 @@ use crate::{
         forms::{FormError, SubmitButton, TextField, field_error, form_error},
         org::use_org,
     },
-    model::{Action, OrgName, OrgSettings, OrgSlug, Role, listing::count_label},
+    model::{Action, OrgName, OrgSettings, OrgSlug, listing::count_label},
 };
 
 const CARD: &str = "mt-6 rounded-lg border border-slate-200 bg-white p-6";
@@ -160,20 +160,23 @@ fn TransferForm() -> impl IntoView {
                     <select id="transfer-user" name="user" required=true class=FIELD>
                         <Suspense fallback=|| ()>
                             {move || Suspend::new(async move {
-                                members
+                                let others: Vec<_> = members
                                     .await
                                     .unwrap_or_default()
                                     .into_iter()
                                     .filter(|m| Some(m.user_id) != me)
+                                    .collect();
+                                let none = others.is_empty().then(|| {
+                                    view! { <option value="" disabled=true selected=true>"No other members yet: invite someone first"</option> }
+                                });
+                                let options = others
+                                    .into_iter()
                                     .map(|m| {
-                                        let label = if m.role == Role::Owner {
-                                            format!("{} (Owner)", m.display_name)
-                                        } else {
-                                            format!("{} ({})", m.display_name, m.role.label())
-                                        };
+                                        let label = format!("{} ({})", m.display_name, m.role.label());
                                         view! { <option value=m.user_id.to_string()>{label}</option> }
                                     })
-                                    .collect_view()
+                                    .collect_view();
+                                view! { {none} {options} }
                             })}
                         </Suspense>
                     </select>
