@@ -184,6 +184,15 @@ async fn usable(state: &AppState, token: &str) -> Result<LinkedInvitation, AppEr
     }
 }
 
+/// The answer to joining an organization that has no member seat left.
+#[cfg(feature = "ssr")]
+fn full(invitation: &LinkedInvitation) -> AppError {
+    AppError::Conflict(format!(
+        "{} has as many members as its plan allows. Ask the person who invited you to make room.",
+        invitation.organization
+    ))
+}
+
 /// Joins `invitation`'s organization as `user` (signed in on `session`),
 /// records it, and redirects to its dashboard.
 #[cfg(feature = "ssr")]
@@ -196,12 +205,7 @@ async fn join(
     match invitations::accept(&state.db, invitation, user.id).await? {
         Acceptance::Joined => {}
         Acceptance::NotPending => return Err(AppError::Conflict("This invitation has been used already.".into())),
-        Acceptance::LimitReached(_) => {
-            return Err(AppError::Conflict(format!(
-                "{} has as many members as its plan allows. Ask the person who invited you to make room.",
-                invitation.organization
-            )));
-        }
+        Acceptance::LimitReached(_) => return Err(full(invitation)),
     }
     let details = json!({ "role": invitation.role.as_str() });
     ctx::audit_person(
@@ -254,6 +258,10 @@ pub async fn accept_invitation_with_signup(
     let state = ctx::app_state()?;
     state.limits.check_ip(ctx::request_ip(&state)?)?;
     let invitation = usable(&state, &token).await?;
+    // No account made for an organization that cannot take its member.
+    if !orgs::MEMBERS.has_room_now(&state.db, invitation.org_id).await? {
+        return Err(full(&invitation));
+    }
     let email = Email::parse(&invitation.email).map_err(AppError::internal)?;
     let mut errors = FieldErrors::new();
     let display_name = errors.check("display_name", DisplayName::parse(&display_name));

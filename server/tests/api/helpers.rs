@@ -11,7 +11,9 @@ use app::server::{
     Config,
     db::{
         Db,
-        testing::{create_postgres, database_url, drop_database, fresh_postgres, postgres_test_url},
+        testing::{
+            app_database_url, create_postgres, drop_database, fresh_postgres, grant_app_role, postgres_test_url,
+        },
     },
 };
 use reqwest::{Response, header};
@@ -159,7 +161,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let server = postgres_test_url().expect("TEST_BACKEND=postgres needs TEST_DATABASE_URL");
         let template = postgres_template(&server).await;
         let name = create_postgres(&server, Some(&template)).await.expect("a test database");
-        (database_url(&server, &name), Storage::Postgres { server, name })
+        grant_app_role(&server, &name).await.expect("the application's role may use the test database");
+        (app_database_url(&server, &name), Storage::Postgres { server, name })
     } else {
         let dir = tempfile::tempdir().unwrap();
         (format!("sqlite://{}/atrium.db?mode=rwc", dir.path().display()), Storage::Sqlite(dir))

@@ -163,6 +163,8 @@ async fn plan_limits_refuse_what_goes_over_with_a_clear_error() {
         )
         .await;
     assert_eq!(refused.status(), 409);
+    // ... and no account was made for it.
+    assert_eq!(joiner.login("first@example.com", "quiet otter lamp harbor 97").await.status(), 401);
     let settings = app.ok("get_org_settings", &org.form(&[])).await;
     assert_eq!((settings["usage"]["members"].as_i64(), settings["usage"]["projects"].as_i64()), (Some(2), Some(2)));
 

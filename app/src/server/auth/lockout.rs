@@ -31,7 +31,7 @@ use crate::{
     model::Email,
     server::{
         config::Config,
-        db::{Db, Timestamp, with_pool},
+        db::{Db, Timestamp, scope::Scope, with_pool},
     },
 };
 
@@ -76,8 +76,8 @@ pub async fn check(
                  COALESCE(MAX(CASE WHEN address = $2 THEN last_failure_at END), $3), \
                  COALESCE(SUM(failures), 0) \
                FROM sign_in_failures WHERE email = $1 AND last_failure_at >= $3";
-    let (mine, my_last, all): (i64, Timestamp, i64) = with_pool!(db, pool => {
-        sqlx::query_as(sql).bind(email.as_str()).bind(&address).bind(since).fetch_one(pool).await?
+    let (mine, my_last, all): (i64, Timestamp, i64) = with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query_as(sql).bind(email.as_str()).bind(&address).bind(since).fetch_one(&mut *conn).await?
     });
     let refused = mine >= limits.per_address || (mine > 0 && all >= limits.per_email);
     if !refused {
@@ -103,8 +103,8 @@ pub async fn record_failure(
                  failures = CASE WHEN sign_in_failures.last_failure_at < $4 THEN 1 \
                                  ELSE sign_in_failures.failures + 1 END, \
                  last_failure_at = $3";
-    with_pool!(db, pool => {
-        sqlx::query(sql).bind(email.as_str()).bind(network_key(ip)).bind(now).bind(since).execute(pool).await?;
+    with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query(sql).bind(email.as_str()).bind(network_key(ip)).bind(now).bind(since).execute(&mut *conn).await?;
     });
     Ok(())
 }
@@ -113,8 +113,8 @@ pub async fn record_failure(
 /// sign-in.
 pub async fn record_success(db: &Db, email: &Email, ip: Option<IpAddr>) -> Result<(), sqlx::Error> {
     let sql = "DELETE FROM sign_in_failures WHERE email = $1 AND address = $2";
-    with_pool!(db, pool => {
-        sqlx::query(sql).bind(email.as_str()).bind(network_key(ip)).execute(pool).await?;
+    with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query(sql).bind(email.as_str()).bind(network_key(ip)).execute(&mut *conn).await?;
     });
     Ok(())
 }
@@ -124,5 +124,5 @@ pub async fn record_success(db: &Db, email: &Email, ip: Option<IpAddr>) -> Resul
 pub async fn forget_expired(db: &Db, limits: FailureLimits, now: Timestamp) -> Result<u64, sqlx::Error> {
     let since = Timestamp::from(now.into_inner() - limits.window);
     let sql = "DELETE FROM sign_in_failures WHERE last_failure_at < $1";
-    with_pool!(db, pool => Ok(sqlx::query(sql).bind(since).execute(pool).await?.rows_affected()))
+    with_pool!(db, Scope::EveryTenant, conn => Ok(sqlx::query(sql).bind(since).execute(&mut *conn).await?.rows_affected()))
 }

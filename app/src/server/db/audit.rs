@@ -9,6 +9,7 @@ use crate::{
     server::ctx::{Admin, PlatformAdmin},
 };
 
+use super::scope::Scope;
 use super::{
     Db, Timestamp,
     sql::{Sql, bind_args},
@@ -47,7 +48,7 @@ pub async fn record(db: &Db, event: NewEvent<'_>) -> Result<(), sqlx::Error> {
                user_agent, details, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
     let (target_type, target_id) = event.target.map_or((None, None), |(kind, id)| (Some(kind), Some(id)));
     let user_agent = event.origin.user_agent.as_deref().map(|ua| ua.chars().take(MAX_USER_AGENT).collect::<String>());
-    with_pool!(db, pool => {
+    with_pool!(db, Scope::EveryTenant, conn => {
         sqlx::query(sql)
             .bind(AuditEventId::new())
             .bind(event.org)
@@ -60,7 +61,7 @@ pub async fn record(db: &Db, event: NewEvent<'_>) -> Result<(), sqlx::Error> {
             .bind(user_agent)
             .bind(event.details.to_string())
             .bind(Timestamp::now())
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
     });
     Ok(())
@@ -163,8 +164,12 @@ pub async fn list(db: &Db, scope: &AuditScope, filter: &AuditFilter, limit: u32)
         sql.push(" AND id < ").arg(before);
     }
     sql.push(" ORDER BY id DESC LIMIT ").arg(i64::from(limit) + 1);
-    let mut rows = with_pool!(db, pool => {
-        bind_args!(sqlx::query_as::<_, EventRow>(sql.text()), sql.args().iter().cloned()).fetch_all(pool).await?
+    let tenant = match scope {
+        AuditScope::Organization(admin) => Scope::Tenant(admin.org_id()),
+        AuditScope::Platform(..) => Scope::EveryTenant,
+    };
+    let mut rows = with_pool!(db, tenant, conn => {
+        bind_args!(sqlx::query_as::<_, EventRow>(sql.text()), sql.args().iter().cloned()).fetch_all(&mut *conn).await?
     });
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);

@@ -15,6 +15,7 @@ use crate::{
     server::ctx::Admin,
 };
 
+use super::scope::Scope;
 use super::{Db, Timestamp, orgs, with_pool};
 
 /// A new link token and the hash that is stored for it.
@@ -112,16 +113,15 @@ pub async fn invite(
 /// can be resent), newest first.
 pub async fn list_pending(db: &Db, ctx: &Admin) -> Result<Vec<Invitation>, sqlx::Error> {
     let sql = format!("{SELECT_PENDING} WHERE i.org_id = $1 AND {PENDING} ORDER BY i.sent_at DESC, i.id");
-    let rows =
-        with_pool!(db, pool => sqlx::query_as::<_, InvitationRow>(&sql).bind(ctx.org_id()).fetch_all(pool).await?);
+    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_as::<_, InvitationRow>(&sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
     Ok(rows.into_iter().map(Invitation::from).collect())
 }
 
 /// The pending invitation `id` of the organization, if there is one.
 pub async fn find_pending(db: &Db, ctx: &Admin, id: InvitationId) -> Result<Option<Invitation>, sqlx::Error> {
     let sql = format!("{SELECT_PENDING} WHERE i.org_id = $1 AND i.id = $2 AND {PENDING}");
-    let row = with_pool!(db, pool => {
-        sqlx::query_as::<_, InvitationRow>(&sql).bind(ctx.org_id()).bind(id).fetch_optional(pool).await?
+    let row = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        sqlx::query_as::<_, InvitationRow>(&sql).bind(ctx.org_id()).bind(id).fetch_optional(&mut *conn).await?
     });
     Ok(row.map(Invitation::from))
 }
@@ -132,7 +132,7 @@ pub async fn renew(db: &Db, ctx: &Admin, id: InvitationId, token_hash: &str) -> 
     let now = Timestamp::now();
     let sql = "UPDATE invitations SET token_hash = $3, invited_by = $4, sent_at = $5, expires_at = $6 \
                WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL";
-    let changed = with_pool!(db, pool => {
+    let changed = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
         sqlx::query(sql)
             .bind(ctx.org_id())
             .bind(id)
@@ -140,7 +140,7 @@ pub async fn renew(db: &Db, ctx: &Admin, id: InvitationId, token_hash: &str) -> 
             .bind(ctx.user_id())
             .bind(now)
             .bind(expiry(now))
-            .execute(pool)
+            .execute(&mut *conn)
             .await?
             .rows_affected()
     });
@@ -152,8 +152,8 @@ pub async fn renew(db: &Db, ctx: &Admin, id: InvitationId, token_hash: &str) -> 
 pub async fn revoke(db: &Db, ctx: &Admin, id: InvitationId) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE invitations SET revoked_at = $3 \
                WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL";
-    let changed = with_pool!(db, pool => {
-        sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(Timestamp::now()).execute(pool).await?.rows_affected()
+    let changed = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(Timestamp::now()).execute(&mut *conn).await?.rows_affected()
     });
     Ok(changed == 1)
 }
@@ -198,8 +198,8 @@ pub async fn find_by_token(db: &Db, token: &str) -> Result<Option<LinkedInvitati
                FROM invitations i JOIN organizations o ON o.id = i.org_id AND o.deleted_at IS NULL \
                JOIN users u ON u.id = i.invited_by \
                /* a link names its invitation in every organization */ WHERE i.token_hash = $1";
-    with_pool!(db, pool => {
-        sqlx::query_as::<_, LinkedInvitation>(sql).bind(token_hash(token)).fetch_optional(pool).await
+    with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query_as::<_, LinkedInvitation>(sql).bind(token_hash(token)).fetch_optional(&mut *conn).await
     })
 }
 

@@ -14,6 +14,7 @@ pub mod members;
 pub mod orgs;
 pub mod platform;
 pub mod projects;
+pub mod scope;
 pub mod sql;
 pub mod task_list;
 pub mod tasks;
@@ -53,13 +54,27 @@ pub enum Backend {
     Postgres,
 }
 
-/// Runs `$body` with `$pool` bound to whichever pool `$db` holds. The body is
-/// compiled once per backend, so one SQL text serves both.
+/// Runs `$body` with `$conn` bound to a connection (`&mut` a
+/// `SqliteConnection` or `PgConnection`) from whichever pool `$db` holds,
+/// taken for the tenant `$scope` (a [`scope::Scope`]: on PostgreSQL its
+/// row-level security sees only that tenant's rows). The body is compiled
+/// once per backend, so one SQL text serves both; it passes `&mut *$conn`
+/// to each statement it runs, and may begin a transaction on it
+/// (`sqlx::Connection::begin`). Errors taking the connection propagate
+/// with `?`.
 macro_rules! with_pool {
-    ($db:expr, $pool:ident => $body:expr) => {
+    ($db:expr, $scope:expr, $conn:ident => $body:expr) => {
         match $db {
-            $crate::server::db::Db::Sqlite($pool) => $body,
-            $crate::server::db::Db::Postgres($pool) => $body,
+            $crate::server::db::Db::Sqlite(pool) => {
+                let mut connection = pool.acquire().await?;
+                let $conn = &mut *connection;
+                $body
+            }
+            $crate::server::db::Db::Postgres(pool) => {
+                let mut connection = $crate::server::db::scope::acquire(pool, $scope).await?;
+                let $conn = &mut *connection;
+                $body
+            }
         }
     };
 }
@@ -126,12 +141,15 @@ impl Db {
 
     /// Runs a trivial query: the readiness check.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+        with_pool!(self, scope::Scope::EveryTenant, conn => sqlx::query("SELECT 1").execute(&mut *conn).await.map(|_| ()))
     }
 
     /// Closes every connection (graceful shutdown, tests).
     pub async fn close(&self) {
-        with_pool!(self, pool => pool.close().await)
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use crate::{
     server::ctx::{Admin, OrgCtx, Owner},
 };
 
+use super::scope::Scope;
 use super::{Backend, Db, Timestamp, UniqueKey, with_pool};
 
 /// The unique slug constraint (`organizations_slug_key`).
@@ -113,8 +114,8 @@ pub async fn list_for_user(db: &Db, user: UserId) -> Result<Vec<OrgSummary>, sql
     let sql = format!(
         "{SELECT_MEMBERSHIP} /* one person, every organization */ WHERE m.user_id = $1 ORDER BY o.name_key, o.id"
     );
-    let rows = with_pool!(db, pool => {
-        sqlx::query_as::<_, OrgMembershipRow>(&sql).bind(user).fetch_all(pool).await?
+    let rows = with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query_as::<_, OrgMembershipRow>(&sql).bind(user).fetch_all(&mut *conn).await?
     });
     Ok(rows.into_iter().map(OrgSummary::from).collect())
 }
@@ -124,8 +125,8 @@ pub async fn list_for_user(db: &Db, user: UserId) -> Result<Vec<OrgSummary>, sql
 /// both with 404).
 pub async fn find_membership(db: &Db, user: UserId, slug: &OrgSlug) -> Result<Option<OrgSummary>, sqlx::Error> {
     let sql = format!("{SELECT_MEMBERSHIP} WHERE o.slug = $1 AND m.user_id = $2");
-    let row = with_pool!(db, pool => {
-        sqlx::query_as::<_, OrgMembershipRow>(&sql).bind(slug.as_str()).bind(user).fetch_optional(pool).await?
+    let row = with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query_as::<_, OrgMembershipRow>(&sql).bind(slug.as_str()).bind(user).fetch_optional(&mut *conn).await?
     });
     Ok(row.map(OrgSummary::from))
 }
@@ -133,14 +134,13 @@ pub async fn find_membership(db: &Db, user: UserId, slug: &OrgSlug) -> Result<Op
 /// How many members the context's organization has.
 pub async fn member_count(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM memberships WHERE org_id = $1";
-    with_pool!(db, pool => sqlx::query_scalar::<_, i64>(sql).bind(ctx.org_id()).fetch_one(pool).await)
+    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_scalar::<_, i64>(sql).bind(ctx.org_id()).fetch_one(&mut *conn).await)
 }
 
 /// True when `user` is a member of the organization.
 pub async fn is_member(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<bool, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND user_id = $2";
-    let count: i64 =
-        with_pool!(db, pool => sqlx::query_scalar(sql).bind(ctx.org_id()).bind(user).fetch_one(pool).await?);
+    let count: i64 = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_scalar(sql).bind(ctx.org_id()).bind(user).fetch_one(&mut *conn).await?);
     Ok(count > 0)
 }
 
@@ -152,8 +152,8 @@ pub async fn create(db: &Db, user: UserId, name: &OrgName, plan: Plan) -> Result
     let mut attempts_left = 3;
     loop {
         let now = super::Timestamp::now();
-        let result = with_pool!(db, pool => async {
-            let mut tx = pool.begin().await?;
+        let result = with_pool!(db, Scope::EveryTenant, conn => async {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             let org = insert_in_tx!(tx, name, plan, user, Role::Owner, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(org)
@@ -169,8 +169,8 @@ pub async fn create(db: &Db, user: UserId, name: &OrgName, plan: Plan) -> Result
 /// Adds `user` to the organization with `role`, by an Admin.
 pub async fn add_member(db: &Db, ctx: &Admin, user: UserId, role: Role) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)";
-    with_pool!(db, pool => {
-        sqlx::query(sql).bind(ctx.org_id()).bind(user).bind(role).bind(super::Timestamp::now()).execute(pool).await?;
+    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        sqlx::query(sql).bind(ctx.org_id()).bind(user).bind(role).bind(super::Timestamp::now()).execute(&mut *conn).await?;
     });
     Ok(())
 }
@@ -229,6 +229,13 @@ impl Quota {
         )
     }
 
+    /// Whether the organization `org` has room for one more now (a check
+    /// before work that would be wasted; the guarded insert still decides).
+    pub async fn has_room_now(&self, db: &Db, org: OrgId) -> Result<bool, sqlx::Error> {
+        let sql = format!("SELECT {}", self.has_room("$1"));
+        with_pool!(db, Scope::Tenant(org), conn => sqlx::query_scalar(&sql).bind(org).fetch_one(&mut *conn).await)
+    }
+
     /// SQL reading the limit (NULL: none) of the organization `$1`.
     pub fn limit_sql(&self) -> String {
         format!("SELECT {} FROM organizations WHERE id = $1", self.column)
@@ -256,8 +263,8 @@ macro_rules! within_quota {
         let lock = $crate::server::db::orgs::lock_organization($db.backend());
         let limit_sql = $quota.limit_sql();
         let org: $crate::model::OrgId = $org;
-        $crate::server::db::with_pool!($db, pool => async {
-            let mut $tx = pool.begin().await?;
+        $crate::server::db::with_pool!($db, $crate::server::db::scope::Scope::Tenant(org), conn => async {
+            let mut $tx = sqlx::Connection::begin(&mut *conn).await?;
             if let Some(lock) = lock {
                 sqlx::query(lock).bind(org).execute(&mut *$tx).await?;
             }
@@ -293,7 +300,7 @@ pub async fn plan_and_usage(db: &Db, ctx: &OrgCtx) -> Result<crate::model::org::
          FROM organizations o WHERE o.id = $1",
         MEMBER_SEATS.usage, PROJECTS.usage
     );
-    let row = with_pool!(db, pool => sqlx::query_as::<_, SettingsRow>(&sql).bind(ctx.org_id()).fetch_one(pool).await?);
+    let row = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_as::<_, SettingsRow>(&sql).bind(ctx.org_id()).fetch_one(&mut *conn).await?);
     let limit = |n: Option<i64>| n.and_then(|n| u32::try_from(n).ok());
     Ok(crate::model::org::PlanUsage {
         plan: row.plan,
@@ -310,13 +317,13 @@ pub async fn plan_and_usage(db: &Db, ctx: &OrgCtx) -> Result<crate::model::org::
 /// Renames the organization (its slug stays).
 pub async fn rename(db: &Db, ctx: &Admin, name: &OrgName) -> Result<(), sqlx::Error> {
     let sql = "UPDATE organizations SET name = $2, name_key = $3, updated_at = $4 WHERE id = $1";
-    with_pool!(db, pool => {
+    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
         sqlx::query(sql)
             .bind(ctx.org_id())
             .bind(name.as_str())
             .bind(name.as_str().to_lowercase())
             .bind(Timestamp::now())
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
     });
     Ok(())
@@ -346,8 +353,10 @@ pub async fn change_slug(db: &Db, ctx: &Admin, slug: &OrgSlug) -> Result<(), Slu
     let keep = "INSERT INTO organization_slug_redirects (slug, org_id, created_at) VALUES ($1, $2, $3) \
                 ON CONFLICT (slug) DO UPDATE SET org_id = excluded.org_id, created_at = excluded.created_at";
     let drop = "DELETE FROM organization_slug_redirects WHERE slug = $1";
-    let result = with_pool!(db, pool => async {
-        let mut tx = pool.begin().await?;
+    // Slugs are one namespace across organizations: the redirect dropped
+    // may be another organization's, so this works across tenants.
+    let result = with_pool!(db, Scope::EveryTenant, conn => async {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         sqlx::query(update).bind(ctx.org_id()).bind(slug.as_str()).bind(now).execute(&mut *tx).await?;
         sqlx::query(keep).bind(&old).bind(ctx.org_id()).bind(now).execute(&mut *tx).await?;
         sqlx::query(drop).bind(slug.as_str()).execute(&mut *tx).await?;
@@ -366,7 +375,7 @@ pub async fn find_redirect(db: &Db, user: UserId, old: &OrgSlug) -> Result<Optio
                JOIN organizations o ON o.id = r.org_id AND o.deleted_at IS NULL \
                JOIN memberships m ON m.org_id = o.id AND m.user_id = $2 \
                WHERE r.slug = $1";
-    with_pool!(db, pool => sqlx::query_scalar(sql).bind(old.as_str()).bind(user).fetch_optional(pool).await)
+    with_pool!(db, Scope::EveryTenant, conn => sqlx::query_scalar(sql).bind(old.as_str()).bind(user).fetch_optional(&mut *conn).await)
 }
 
 /// Why ownership was not transferred.
@@ -407,8 +416,8 @@ pub async fn transfer_ownership(db: &Db, ctx: &Owner, to: UserId) -> Result<Role
     let promote = "UPDATE memberships SET role = 'owner' WHERE org_id = $1 AND user_id = $2";
     let step_down = "UPDATE memberships SET role = 'admin' WHERE org_id = $1 AND user_id = $2 AND role = 'owner'";
     let org = ctx.org_id();
-    with_pool!(db, pool => async {
-        let mut tx = pool.begin().await?;
+    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => async {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         if let Some(lock) = lock {
             sqlx::query(lock).bind(org).execute(&mut *tx).await?;
         }
@@ -430,7 +439,7 @@ pub async fn transfer_ownership(db: &Db, ctx: &Owner, to: UserId) -> Result<Role
 /// everything in it.
 pub async fn delete(db: &Db, ctx: &Owner) -> Result<(), sqlx::Error> {
     let sql = "UPDATE organizations SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL";
-    with_pool!(db, pool => sqlx::query(sql).bind(ctx.org_id()).bind(Timestamp::now()).execute(pool).await.map(|_| ()))?;
+    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query(sql).bind(ctx.org_id()).bind(Timestamp::now()).execute(&mut *conn).await.map(|_| ()))?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use crate::{
     server::ctx::PlatformAdmin,
 };
 
+use super::scope::Scope;
 use super::{Db, Timestamp, orgs::DELETED_RETENTION_DAYS, sql::contains_pattern, with_pool};
 
 #[derive(sqlx::FromRow)]
@@ -91,17 +92,21 @@ pub async fn list_tenants(
     let pattern = search.map(|search| contains_pattern(&search.to_lowercase()));
     let filter =
         if pattern.is_some() { " WHERE o.name_key LIKE $3 ESCAPE '\\' OR o.slug LIKE $3 ESCAPE '\\'" } else { "" };
-    // The page and the count in one statement (organizations_created_idx
-    // orders the page; the window counts the filtered rows).
+    // The page and the count in one statement: the inner query orders and
+    // counts the organizations alone (organizations_created_idx), and only
+    // the page's rows get their sizes counted, so the cost of a page does
+    // not grow with the number of tenants beyond the count itself.
     let sql = format!(
-        "SELECT {TENANT_COLUMNS}, COUNT(*) OVER () AS total FROM organizations o{filter} \
-         ORDER BY o.created_at DESC, o.id DESC LIMIT $1 OFFSET $2"
+        "SELECT {TENANT_COLUMNS}, page.total FROM ( \
+           SELECT o.id, COUNT(*) OVER () AS total FROM organizations o{filter} \
+           ORDER BY o.created_at DESC, o.id DESC LIMIT $1 OFFSET $2 \
+         ) page JOIN organizations o ON o.id = page.id ORDER BY o.created_at DESC, o.id DESC"
     );
-    let rows = with_pool!(db, pool => {
+    let rows = with_pool!(db, Scope::EveryTenant, conn => {
         let query = sqlx::query_as::<_, CountedTenantRow>(&sql).bind(i64::from(limit)).bind(i64::from(offset));
         match &pattern {
-            Some(pattern) => query.bind(pattern).fetch_all(pool).await?,
-            None => query.fetch_all(pool).await?,
+            Some(pattern) => query.bind(pattern).fetch_all(&mut *conn).await?,
+            None => query.fetch_all(&mut *conn).await?,
         }
     });
     let total = match rows.first() {
@@ -109,11 +114,11 @@ pub async fn list_tenants(
         None if offset == 0 => 0,
         None => {
             let sql = format!("SELECT COUNT(*) FROM organizations o{}", filter.replace("$3", "$1"));
-            with_pool!(db, pool => {
+            with_pool!(db, Scope::EveryTenant, conn => {
                 let query = sqlx::query_scalar::<_, i64>(&sql);
                 match &pattern {
-                    Some(pattern) => query.bind(pattern).fetch_one(pool).await?,
-                    None => query.fetch_one(pool).await?,
+                    Some(pattern) => query.bind(pattern).fetch_one(&mut *conn).await?,
+                    None => query.fetch_one(&mut *conn).await?,
                 }
             })
         }
@@ -125,7 +130,7 @@ pub async fn list_tenants(
 /// The organization `id`, whatever its status.
 pub async fn find_tenant(db: &Db, _admin: &PlatformAdmin, id: OrgId) -> Result<Option<Tenant>, sqlx::Error> {
     let sql = format!("SELECT {TENANT_COLUMNS} FROM organizations o WHERE o.id = $1");
-    let row = with_pool!(db, pool => sqlx::query_as::<_, TenantRow>(&sql).bind(id).fetch_optional(pool).await?);
+    let row = with_pool!(db, Scope::EveryTenant, conn => sqlx::query_as::<_, TenantRow>(&sql).bind(id).fetch_optional(&mut *conn).await?);
     Ok(row.map(Tenant::from))
 }
 
@@ -138,7 +143,7 @@ pub async fn set_suspended(db: &Db, _admin: &PlatformAdmin, id: OrgId, suspend: 
     } else {
         "UPDATE organizations SET suspended_at = NULL, updated_at = $2 WHERE id = $1 AND suspended_at IS NOT NULL"
     };
-    let changed = with_pool!(db, pool => sqlx::query(sql).bind(id).bind(now).execute(pool).await?.rows_affected());
+    let changed = with_pool!(db, Scope::EveryTenant, conn => sqlx::query(sql).bind(id).bind(now).execute(&mut *conn).await?.rows_affected());
     Ok(changed == 1)
 }
 
@@ -154,7 +159,7 @@ pub async fn set_plan(
 ) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE organizations SET plan = $2, member_limit = $3, project_limit = $4, license_limit = $5, \
                updated_at = $6 WHERE id = $1";
-    let changed = with_pool!(db, pool => {
+    let changed = with_pool!(db, Scope::EveryTenant, conn => {
         sqlx::query(sql)
             .bind(id)
             .bind(plan)
@@ -162,7 +167,7 @@ pub async fn set_plan(
             .bind(limits.projects.map(i64::from))
             .bind(limits.licenses.map(i64::from))
             .bind(Timestamp::now())
-            .execute(pool)
+            .execute(&mut *conn)
             .await?
             .rows_affected()
     });
@@ -179,8 +184,8 @@ fn retention_cutoff(now: OffsetDateTime) -> Timestamp {
 pub async fn restore(db: &Db, _admin: &PlatformAdmin, id: OrgId) -> Result<bool, sqlx::Error> {
     let now = OffsetDateTime::now_utc();
     let sql = "UPDATE organizations SET deleted_at = NULL, updated_at = $3 WHERE id = $1 AND deleted_at > $2";
-    let changed = with_pool!(db, pool => {
-        sqlx::query(sql).bind(id).bind(retention_cutoff(now)).bind(Timestamp::from(now)).execute(pool).await?
+    let changed = with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query(sql).bind(id).bind(retention_cutoff(now)).bind(Timestamp::from(now)).execute(&mut *conn).await?
             .rows_affected()
     });
     Ok(changed == 1)
@@ -191,5 +196,5 @@ pub async fn restore(db: &Db, _admin: &PlatformAdmin, id: OrgId) -> Result<bool,
 /// many.
 pub async fn purge_deleted(db: &Db, now: OffsetDateTime) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM organizations WHERE deleted_at < $1";
-    with_pool!(db, pool => Ok(sqlx::query(sql).bind(retention_cutoff(now)).execute(pool).await?.rows_affected()))
+    with_pool!(db, Scope::EveryTenant, conn => Ok(sqlx::query(sql).bind(retention_cutoff(now)).execute(&mut *conn).await?.rows_affected()))
 }

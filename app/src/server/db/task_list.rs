@@ -38,6 +38,7 @@ use crate::{
     server::ctx::OrgCtx,
 };
 
+use super::scope::Scope;
 use super::{
     Backend, Db, Timestamp,
     projects::{ProjectAccess, rule},
@@ -121,8 +122,8 @@ async fn resolve_cursor(
 ) -> Result<Option<Cursor>, sqlx::Error> {
     let Some(expr) = sort_key(query.sort, query.dir, "t") else {
         let sql = "SELECT COUNT(*) FROM tasks t WHERE t.org_id = $1 AND t.project_id = $2 AND t.id = $3";
-        let found: i64 = with_pool!(db, pool => {
-            sqlx::query_scalar(sql).bind(ctx.org_id()).bind(project.id).bind(id).fetch_one(pool).await?
+        let found: i64 = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+            sqlx::query_scalar(sql).bind(ctx.org_id()).bind(project.id).bind(id).fetch_one(&mut *conn).await?
         });
         return Ok((found == 1).then_some(Cursor { key: None, id }));
     };
@@ -131,8 +132,8 @@ async fn resolve_cursor(
     let sql = format!("SELECT {expr} FROM tasks t WHERE t.org_id = $1 AND t.project_id = $2 AND t.id = $3");
     macro_rules! key {
         ($ty:ty, $variant:path) => {{
-            let key: Option<$ty> = with_pool!(db, pool => {
-                sqlx::query_scalar(&sql).bind(ctx.org_id()).bind(project.id).bind(id).fetch_optional(pool).await?
+            let key: Option<$ty> = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+                sqlx::query_scalar(&sql).bind(ctx.org_id()).bind(project.id).bind(id).fetch_optional(&mut *conn).await?
             });
             key.map($variant)
         }};
@@ -374,9 +375,9 @@ pub(super) fn parse_labels(column: Option<&str>) -> Result<Vec<TaskLabel>, sqlx:
         .collect()
 }
 
-async fn fetch_items(db: &Db, sql: &Sql) -> Result<Vec<ItemRow>, sqlx::Error> {
-    with_pool!(db, pool => {
-        bind_args!(sqlx::query_as::<_, ItemRow>(sql.text()), sql.args().iter().cloned()).fetch_all(pool).await
+async fn fetch_items(db: &Db, ctx: &OrgCtx, sql: &Sql) -> Result<Vec<ItemRow>, sqlx::Error> {
+    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        bind_args!(sqlx::query_as::<_, ItemRow>(sql.text()), sql.args().iter().cloned()).fetch_all(&mut *conn).await
     })
 }
 
@@ -434,10 +435,10 @@ pub async fn list(
         !query.q.trim().is_empty() || query.due_before.is_some() || query.due_after.is_some() || query.overdue;
     let mut rows = Vec::new();
     if unordered_filter && offset == 0 && ordered_by_index(query.status, query.sort) {
-        rows = fetch_items(db, &page_sql(true)).await?;
+        rows = fetch_items(db, ctx, &page_sql(true)).await?;
     }
     if rows.len() < fetch as usize {
-        rows = fetch_items(db, &page_sql(false)).await?;
+        rows = fetch_items(db, ctx, &page_sql(false)).await?;
     }
     let has_more_this_way = rows.len() > query.limit as usize;
     rows.truncate(query.limit as usize);
@@ -497,8 +498,8 @@ async fn capped_count(
     }
     b.sql.push(" LIMIT ").arg(COUNT_CAP + 1).push(") capped");
     let sql = b.finish();
-    let count: i64 = with_pool!(db, pool => {
-        bind_args!(sqlx::query_scalar(sql.text()), sql.args().iter().cloned()).fetch_one(pool).await?
+    let count: i64 = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        bind_args!(sqlx::query_scalar(sql.text()), sql.args().iter().cloned()).fetch_one(&mut *conn).await?
     });
     Ok((count.min(COUNT_CAP), count > COUNT_CAP))
 }

@@ -18,6 +18,7 @@ use crate::{
     server::ctx::{Admin, OrgCtx, Writer},
 };
 
+use super::scope::Scope;
 use super::{
     Backend, Db, Timestamp,
     projects::{ProjectAccess, rule},
@@ -94,9 +95,9 @@ fn search_text(fields: &TaskFields) -> String {
 }
 
 /// Runs `rows_sql` (whole tasks with their labels, `select_task`).
-async fn fetch_tasks(db: &Db, rows_sql: &Sql) -> Result<Vec<Task>, sqlx::Error> {
-    let rows = with_pool!(db, pool => {
-        bind_args!(sqlx::query_as::<_, TaskRow>(rows_sql.text()), rows_sql.args().iter().cloned()).fetch_all(pool).await?
+async fn fetch_tasks(db: &Db, ctx: &OrgCtx, rows_sql: &Sql) -> Result<Vec<Task>, sqlx::Error> {
+    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        bind_args!(sqlx::query_as::<_, TaskRow>(rows_sql.text()), rows_sql.args().iter().cloned()).fetch_all(&mut *conn).await?
     });
     rows.into_iter().map(TaskRow::into_task).collect()
 }
@@ -153,7 +154,7 @@ pub async fn export(
         let result = {
             // Held for the read only, not while the client takes the batch.
             let Ok(_permit) = slots.acquire().await else { return };
-            fetch_tasks(db, &sql).await
+            fetch_tasks(db, ctx, &sql).await
         };
         let tasks = match result {
             Ok(tasks) => tasks,
@@ -180,7 +181,7 @@ pub async fn find(db: &Db, ctx: &OrgCtx, id: TaskId) -> Result<Option<Task>, sql
         "t.org_id",
         "t.project_id",
     ));
-    Ok(fetch_tasks(db, &sql).await?.pop())
+    Ok(fetch_tasks(db, ctx, &sql).await?.pop())
 }
 
 /// Replaces the labels of `task` with `labels`, inside the transaction
@@ -241,8 +242,8 @@ pub async fn insert(db: &Db, ctx: &Writer, project: ProjectId, fields: &TaskFiel
          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13 WHERE {}",
         rule(db.backend(), ProjectAccess::Write, "$2", "$3")
     );
-    let inserted = with_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+    let inserted = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let inserted = bind_fields!(sqlx::query(&sql).bind(id).bind(ctx.org_id()).bind(project), fields)
             .bind(ctx.user_id())
             .bind(now)
@@ -281,8 +282,8 @@ pub async fn insert_many(
     let now = Timestamp::now();
     let rows: Vec<(TaskId, &TaskFields)> = tasks.iter().map(|fields| (TaskId::new(), fields)).collect();
     let backend = db.backend();
-    let inserted = with_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+    let inserted = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let mut inserted = 0;
         for batch in rows.chunks(INSERT_BATCH) {
             let mut sql = Sql::new(
@@ -350,8 +351,8 @@ pub async fn update(db: &Db, ctx: &Writer, id: TaskId, fields: &TaskFields) -> R
          WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL AND {}",
         rule(db.backend(), ProjectAccess::Write, "tasks.org_id", "tasks.project_id")
     );
-    let changed = with_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+    let changed = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let changed = bind_fields!(sqlx::query(&sql).bind(ctx.org_id()).bind(id), fields)
             .bind(Timestamp::now())
             .execute(&mut *tx)
@@ -407,8 +408,8 @@ pub async fn count_found_and_writable(
         .push(" AND t.id IN (")
         .arg_list(ids.iter().copied())
         .push(")");
-    with_pool!(db, pool => {
-        bind_args!(sqlx::query_as::<_, (i64, i64)>(sql.text()), sql.args().iter().cloned()).fetch_one(pool).await
+    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        bind_args!(sqlx::query_as::<_, (i64, i64)>(sql.text()), sql.args().iter().cloned()).fetch_one(&mut *conn).await
     })
 }
 
@@ -445,8 +446,8 @@ async fn update_many(
     if let Some(condition) = condition {
         sql.push(" AND ").push(&condition);
     }
-    with_pool!(db, pool => {
-        Ok(bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(pool).await?.rows_affected())
+    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        Ok(bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(&mut *conn).await?.rows_affected())
     })
 }
 
@@ -518,8 +519,8 @@ pub async fn purge(db: &Db, ctx: &Admin, ids: &[TaskId]) -> Result<u64, sqlx::Er
     }
     let mut sql = Sql::new("DELETE FROM tasks");
     push_bulk_target(&mut sql, db.backend(), ctx, ids, Lifecycle::Trashed);
-    with_pool!(db, pool => {
-        Ok(bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(pool).await?.rows_affected())
+    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        Ok(bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(&mut *conn).await?.rows_affected())
     })
 }
 
@@ -530,8 +531,8 @@ pub async fn empty_trash(db: &Db, ctx: &Admin, project: ProjectId) -> Result<u64
         "DELETE FROM tasks WHERE org_id = $1 AND project_id = $2 AND deleted_at IS NOT NULL AND {}",
         rule(db.backend(), ProjectAccess::Write, "$1", "$2")
     );
-    with_pool!(db, pool => {
-        Ok(sqlx::query(&sql).bind(ctx.org_id()).bind(project).execute(pool).await?.rows_affected())
+    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        Ok(sqlx::query(&sql).bind(ctx.org_id()).bind(project).execute(&mut *conn).await?.rows_affected())
     })
 }
 
@@ -542,5 +543,5 @@ pub async fn purge_expired_trash(db: &Db, now: time::OffsetDateTime) -> Result<u
     let cutoff = Timestamp::from(now - time::Duration::days(TRASH_RETENTION_DAYS));
     let sql =
         "DELETE FROM tasks /* maintenance: every organization */ WHERE deleted_at IS NOT NULL AND deleted_at < $1";
-    with_pool!(db, pool => Ok(sqlx::query(sql).bind(cutoff).execute(pool).await?.rows_affected()))
+    with_pool!(db, Scope::EveryTenant, conn => Ok(sqlx::query(sql).bind(cutoff).execute(&mut *conn).await?.rows_affected()))
 }

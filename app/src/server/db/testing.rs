@@ -42,13 +42,48 @@ pub fn postgres_test_url() -> Option<String> {
     url
 }
 
+/// The role tests connect as on PostgreSQL: not a superuser, without
+/// BYPASSRLS and not the tables' owner, so row-level security applies to
+/// every statement the application runs, as it does in production.
+pub const APP_ROLE: &str = "atrium_app";
+
 /// A migrated database of its own on the server at `server_url`, named
-/// `atrium_test_<uuid>`. Drop it with [`drop_postgres`] when done.
+/// `atrium_test_<uuid>`, connected as [`APP_ROLE`]. Drop it with
+/// [`drop_postgres`] when done.
 pub async fn fresh_postgres(server_url: &str) -> Result<(Db, String), ConnectError> {
     let name = create_postgres(server_url, None).await?;
-    let db = Db::connect(&with_database(server_url, &name), 4).await?;
-    db.migrate().await.map_err(|e| ConnectError::Sqlx(e.into()))?;
+    let owner = Db::connect(&with_database(server_url, &name), 2).await?;
+    owner.migrate().await.map_err(|e| ConnectError::Sqlx(e.into()))?;
+    owner.close().await;
+    grant_app_role(server_url, &name).await?;
+    let db = Db::connect(&app_database_url(server_url, &name), 4).await?;
     Ok((db, name))
+}
+
+/// Creates [`APP_ROLE`] on the server when it is missing, and lets it use
+/// database `name` and its tables (the tables' grants travel with a
+/// database used as a template, the database's own do not: grant again on
+/// each copy).
+pub async fn grant_app_role(server_url: &str, name: &str) -> Result<(), sqlx::Error> {
+    let mut admin = PgConnection::connect(&with_database(server_url, name)).await?;
+    let create = format!("CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS");
+    if let Err(err) = admin.execute(create.as_str()).await {
+        // Made already, perhaps by a test running at the same moment.
+        let code = err.as_database_error().and_then(|e| e.code()).unwrap_or_default();
+        if code != "42710" && code != "23505" {
+            return Err(err);
+        }
+    }
+    for grant in [
+        // The session store makes its own schema at start-up.
+        format!(r#"GRANT CONNECT, CREATE ON DATABASE "{name}" TO {APP_ROLE}"#),
+        format!("GRANT USAGE, CREATE ON SCHEMA public TO {APP_ROLE}"),
+        format!("GRANT ALL ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"),
+        format!("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"),
+    ] {
+        admin.execute(grant.as_str()).await?;
+    }
+    admin.close().await
 }
 
 /// Creates an empty database `atrium_test_<uuid>` on the server at
@@ -66,9 +101,28 @@ pub async fn create_postgres(server_url: &str, template: Option<&str>) -> Result
     Ok(name)
 }
 
-/// The URL of database `name` on the server at `server_url`.
+/// The URL of database `name` on the server at `server_url`, as the
+/// server URL's user (the owner of what it creates).
 pub fn database_url(server_url: &str, name: &str) -> String {
     with_database(server_url, name)
+}
+
+/// The URL of database `name` on the server at `server_url`, as
+/// [`APP_ROLE`] (no password: the test server trusts local connections).
+pub fn app_database_url(server_url: &str, name: &str) -> String {
+    with_user(&with_database(server_url, name), APP_ROLE)
+}
+
+/// `url` with its user replaced by `user` (and no password).
+fn with_user(url: &str, user: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[scheme_end..];
+    let host_start = rest.find('/').map_or(rest.len(), |i| i);
+    let host = match rest[..host_start].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    format!("{}{user}@{host}", &url[..scheme_end])
 }
 
 /// Drops the database `name` on the server at `server_url`, closing any
@@ -102,7 +156,14 @@ fn with_database(url: &str, name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{with_database, with_user};
+
+    #[test]
+    fn the_user_is_replaced_and_the_rest_kept() {
+        assert_eq!(with_user("postgres://postgres@h:5432/x?a=b", "app"), "postgres://app@h:5432/x?a=b");
+        assert_eq!(with_user("postgres://u:pw@h/x", "app"), "postgres://app@h/x");
+        assert_eq!(with_user("postgres://h:5432/x", "app"), "postgres://app@h:5432/x");
+    }
 
     #[test]
     fn the_database_name_is_replaced_and_the_query_kept() {

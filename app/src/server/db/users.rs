@@ -2,6 +2,7 @@
 
 use crate::model::{DisplayName, Email, OrgName, OrgSummary, Role, SessionUser, UserId};
 
+use super::scope::Scope;
 use super::{Db, Timestamp, UniqueKey, orgs, with_pool};
 
 /// The unique email constraint (`users_email_key`).
@@ -113,7 +114,8 @@ pub fn name_key(display_name: &str) -> String {
 /// command uses it).
 pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<UserRow, CreateUserError> {
     let row = new.into_row();
-    with_pool!(db, pool => bind_user!(row).execute(pool).await.map(|_| ())).map_err(CreateUserError::from_insert)?;
+    with_pool!(db, Scope::EveryTenant, conn => bind_user!(row).execute(&mut *conn).await.map(|_| ()))
+        .map_err(CreateUserError::from_insert)?;
     Ok(row)
 }
 
@@ -131,8 +133,8 @@ pub async fn insert_with_organization(
     // with the winner's slug now taken.
     let mut attempts_left = 3;
     loop {
-        let result = with_pool!(db, pool => async {
-            let mut tx = pool.begin().await?;
+        let result = with_pool!(db, Scope::EveryTenant, conn => async {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             bind_user!(row).execute(&mut *tx).await.map_err(CreateUserError::from_insert)?;
             let org = orgs::insert_in_tx!(tx, org_name, plan, row.id, Role::Owner, row.created_at);
             tx.commit().await?;
@@ -150,15 +152,15 @@ pub async fn insert_with_organization(
 /// The account with this email, if any.
 pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("{SELECT_USER} WHERE email = $1");
-    with_pool!(db, pool => {
-        sqlx::query_as::<_, UserRow>(&sql).bind(email.as_str()).fetch_optional(pool).await
+    with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query_as::<_, UserRow>(&sql).bind(email.as_str()).fetch_optional(&mut *conn).await
     })
 }
 
 /// The account with this id, if any.
 pub async fn find_by_id(db: &Db, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("{SELECT_USER} WHERE id = $1");
-    with_pool!(db, pool => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(pool).await)
+    with_pool!(db, Scope::EveryTenant, conn => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(&mut *conn).await)
 }
 
 #[derive(sqlx::FromRow)]
@@ -188,8 +190,8 @@ pub async fn find_with_membership(
                LEFT JOIN organizations o ON o.slug = $2 AND o.deleted_at IS NULL \
                LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = u.id \
                WHERE u.id = $1";
-    let row = with_pool!(db, pool => {
-        sqlx::query_as::<_, UserMembershipRow>(sql).bind(id).bind(slug.as_str()).fetch_optional(pool).await?
+    let row = with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query_as::<_, UserMembershipRow>(sql).bind(id).bind(slug.as_str()).fetch_optional(&mut *conn).await?
     });
     Ok(row.map(|row| {
         let membership = match (row.org_id, row.org_name, row.org_slug, row.org_role) {
@@ -206,8 +208,8 @@ pub async fn find_with_membership(
 /// has this email.
 pub async fn set_platform_admin(db: &Db, email: &Email, is_admin: bool) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE users SET is_platform_admin = $1, updated_at = $2 WHERE email = $3";
-    let done = with_pool!(db, pool => {
-        sqlx::query(sql).bind(is_admin).bind(Timestamp::now()).bind(email.as_str()).execute(pool).await?
+    let done = with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query(sql).bind(is_admin).bind(Timestamp::now()).bind(email.as_str()).execute(&mut *conn).await?
             .rows_affected()
     });
     Ok(done == 1)
