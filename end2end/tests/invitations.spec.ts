@@ -1,6 +1,10 @@
 import { expect, test } from "@playwright/test";
 import { invitationLink, newPerson, signUp, waitForHydration } from "./helpers";
 
+// Two people in two browsers through a whole flow: longer than one page
+// test, so it gets twice the default time on a loaded machine.
+test.describe.configure({ timeout: 60_000 });
+
 test("an admin invites, the invitee joins from the mail, then a role change and a removal reach their open session", async ({
   browser,
 }) => {

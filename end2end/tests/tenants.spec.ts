@@ -2,6 +2,10 @@ import { expect, test } from "@playwright/test";
 
 import { newPerson, promoteToPlatformAdmin, signUp, waitForHydration } from "./helpers";
 
+// Two people in two browsers through a whole flow: longer than one page
+// test, so it gets twice the default time on a loaded machine.
+test.describe.configure({ timeout: 60_000 });
+
 test("an owner moves and deletes the organization; a platform admin restores, suspends and limits it", async ({
   browser,
 }) => {
