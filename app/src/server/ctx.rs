@@ -349,17 +349,7 @@ impl PlatformRequest {
     /// Records `action` in the audit log, done by the platform admin to
     /// the organization `org` (which sees it in its own log too).
     pub async fn audit(&self, action: AuditAction, org: OrgId, details: serde_json::Value) -> Result<(), AppError> {
-        let origin = request_origin(&self.state)?;
-        let event = audit::NewEvent {
-            action,
-            org: Some(org),
-            actor: Some(self.user.id),
-            actor_email: Some(&self.user.email),
-            target: Some(("organization", org.to_string())),
-            origin: &origin,
-            details,
-        };
-        Ok(audit::record(self.db(), event).await?)
+        audit_person(&self.state, action, Some(org), Some(self.user.id), &self.user.email, details).await
     }
 }
 

@@ -244,10 +244,7 @@ impl Quota {
     /// The error for a refused insert, given the limit read with
     /// [`Quota::limit_sql`].
     pub fn reached(&self, limit: Option<i64>) -> AppError {
-        AppError::LimitReached {
-            resource: self.resource.to_owned(),
-            limit: limit.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
-        }
+        AppError::LimitReached { resource: self.resource.to_owned(), limit: stored_limit(limit).unwrap_or(0) }
     }
 }
 
@@ -283,6 +280,18 @@ macro_rules! within_quota {
 }
 pub(crate) use within_quota;
 
+/// A stored limit as the model has it (`None`: unlimited; a value out of
+/// `u32`'s range, which the application never writes, reads as none).
+fn stored_limit(n: Option<i64>) -> Option<u32> {
+    n.and_then(|n| u32::try_from(n).ok())
+}
+
+/// The three limit columns (`member_limit`, `project_limit`,
+/// `license_limit`) as [`OrgLimits`].
+pub(super) fn stored_limits(members: Option<i64>, projects: Option<i64>, licenses: Option<i64>) -> OrgLimits {
+    OrgLimits { members: stored_limit(members), projects: stored_limit(projects), licenses: stored_limit(licenses) }
+}
+
 #[derive(sqlx::FromRow)]
 struct SettingsRow {
     plan: Plan,
@@ -301,14 +310,9 @@ pub async fn plan_and_usage(db: &Db, ctx: &OrgCtx) -> Result<crate::model::org::
         MEMBER_SEATS.usage, PROJECTS.usage
     );
     let row = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_as::<_, SettingsRow>(&sql).bind(ctx.org_id()).fetch_one(&mut *conn).await?);
-    let limit = |n: Option<i64>| n.and_then(|n| u32::try_from(n).ok());
     Ok(crate::model::org::PlanUsage {
         plan: row.plan,
-        limits: OrgLimits {
-            members: limit(row.member_limit),
-            projects: limit(row.project_limit),
-            licenses: limit(row.license_limit),
-        },
+        limits: stored_limits(row.member_limit, row.project_limit, row.license_limit),
         members: row.members,
         projects: row.projects,
     })

@@ -12,7 +12,12 @@ use crate::{
 };
 
 use super::scope::Scope;
-use super::{Db, Timestamp, orgs::DELETED_RETENTION_DAYS, sql::contains_pattern, with_pool};
+use super::{
+    Db, Timestamp,
+    orgs::{DELETED_RETENTION_DAYS, stored_limits},
+    sql::contains_pattern,
+    with_pool,
+};
 
 #[derive(sqlx::FromRow)]
 struct TenantRow {
@@ -38,10 +43,6 @@ struct CountedTenantRow {
     total: i64,
 }
 
-fn limit(n: Option<i64>) -> Option<u32> {
-    n.and_then(|n| u32::try_from(n).ok())
-}
-
 impl From<TenantRow> for Tenant {
     fn from(row: TenantRow) -> Self {
         let status = match (&row.deleted_at, &row.suspended_at) {
@@ -54,11 +55,7 @@ impl From<TenantRow> for Tenant {
             name: row.name,
             slug: row.slug,
             plan: row.plan,
-            limits: OrgLimits {
-                members: limit(row.member_limit),
-                projects: limit(row.project_limit),
-                licenses: limit(row.license_limit),
-            },
+            limits: stored_limits(row.member_limit, row.project_limit, row.license_limit),
             status,
             members: row.members,
             projects: row.projects,
