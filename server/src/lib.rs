@@ -1,5 +1,5 @@
 //! The Atrium server: configuration, start-up, middleware and the routes
-//! that are not server functions (`/health`, `/ready`).
+//! that are not server functions (`/health`, `/ready`, the `/v1` license API).
 //!
 //! `main.rs` is a thin command line over this library, so integration tests
 //! start the real application with [`startup::Application`].
@@ -17,3 +17,4 @@ pub mod middleware;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;
+pub mod v1;

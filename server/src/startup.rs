@@ -12,7 +12,8 @@ use app::{
             rate_limit::AuthLimits,
         },
         config::PublicUrlError,
-        db::{ConnectError, Db, Timestamp, platform, projects, tasks},
+        db::{ConnectError, Db, Timestamp, license_api, platform, projects, tasks},
+        licensing::Licensing,
         mail::Mailer,
         session_store::SessionDb,
     },
@@ -37,6 +38,8 @@ const LIMITER_SWEEP_PERIOD: Duration = Duration::from_secs(60);
 /// How often projects and tasks trashed over 30 days ago are deleted for
 /// good, and old sign-in failure counts forgotten.
 const PURGE_PERIOD: Duration = Duration::from_secs(3600);
+const TALLY_PERIOD: Duration = Duration::from_secs(5);
+const CULL_PERIOD: Duration = Duration::from_secs(30);
 
 /// Start-up failed.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +58,8 @@ pub enum StartupError {
     Hashing(app::error::AppError),
     #[error("mail: {0}")]
     Mail(#[from] app::server::mail::MailError),
+    #[error("licensing: {0}")]
+    Licensing(#[from] app::server::licensing::keys::KeyError),
 }
 
 /// A built application, bound to its port, not yet serving.
@@ -82,6 +87,7 @@ impl Application {
         let address = listener.local_addr().map_err(|source| StartupError::Bind { address: requested, source })?;
         let public_origin = Arc::new(config.public_origin(address)?);
         let mailer = Arc::new(Mailer::from_config(&config)?);
+        let licensing = Arc::new(Licensing::from_config(&config)?);
 
         let state = AppState {
             leptos_options,
@@ -91,6 +97,7 @@ impl Application {
             config: Arc::new(config),
             public_origin,
             mailer,
+            licensing,
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self { listener, address, router, state, sessions })
@@ -124,6 +131,7 @@ impl Application {
             }
         });
         let purger = tokio::spawn(purge_periodically(state.db.clone(), FailureLimits::from_config(&state.config)));
+        let licensing = tokio::spawn(maintain_licensing(state.clone()));
         let listener = GuardedListener::new(listener, state.config.response_write_timeout()).tap_io(|_| {});
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
@@ -131,6 +139,10 @@ impl Application {
         sweeper.abort();
         limiter_sweeper.abort();
         purger.abort();
+        licensing.abort();
+        if let Err(err) = state.licensing.tally.flush(&state.db).await {
+            tracing::error!(error = %err, "writing validation counts failed");
+        }
         state.db.close().await;
         served
     }
@@ -152,6 +164,7 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle));
 
+    let state_for_api = state.clone();
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
     let app = Router::new()
@@ -177,6 +190,7 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .layer(session_layer)
         .layer(from_fn_with_state(state.public_origin.clone(), middleware::origin::refuse_cross_site))
         .with_state(state);
+    let app = app.merge(crate::v1::router(state_for_api));
     let app = middleware::security_headers::apply(app, https)
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
@@ -210,6 +224,27 @@ async fn purge_periodically(db: Db, failure_limits: FailureLimits) {
         }
         if let Err(err) = lockout::forget_expired(&db, failure_limits, Timestamp::from(now)).await {
             tracing::error!(error = %err, "forgetting old sign-in failures failed");
+        }
+    }
+}
+
+/// Writes validation counts every few seconds and deactivates machines
+/// whose heartbeats stopped, every [`CULL_PERIOD`].
+async fn maintain_licensing(state: AppState) {
+    let mut tick = tokio::time::interval(TALLY_PERIOD);
+    let mut last_cull: Option<tokio::time::Instant> = None;
+    loop {
+        tick.tick().await;
+        if let Err(err) = state.licensing.tally.flush(&state.db).await {
+            tracing::error!(error = %err, "writing validation counts failed");
+        }
+        if last_cull.is_none_or(|at| at.elapsed() >= CULL_PERIOD) {
+            last_cull = Some(tokio::time::Instant::now());
+            match license_api::cull_dead_machines(&state.db, time::OffsetDateTime::now_utc()).await {
+                Ok(0) => {}
+                Ok(culled) => tracing::info!(culled, "deactivated machines whose heartbeats stopped"),
+                Err(err) => tracing::error!(error = %err, "culling dead machines failed"),
+            }
         }
     }
 }

@@ -105,6 +105,7 @@ pub async fn signup(
             users::CreateUserError::Db(err) => AppError::from(err),
         })?;
     tracing::info!(user_id = %user.id, org_id = %org.id, "account created");
+    crate::server::db::licensing::ensure_signing_key(&state.db, &state.licensing.kek, org.id).await?;
     let details = serde_json::json!({ "organization": org.name });
     ctx::audit_person(&state, AuditAction::UserSignedUp, Some(org.id), Some(user.id), &user.email, details).await?;
 

@@ -17,6 +17,7 @@ pub mod cycles;
 pub mod draft;
 pub mod invitations;
 pub mod labels;
+pub mod licensing;
 pub mod members;
 pub mod orgs;
 pub mod platform;
@@ -66,6 +67,19 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         cycles::CreateCycle,
         cycles::UpdateCycle,
         cycles::DeleteCycle,
+        licensing::GetLicensing,
+        licensing::CreateEntitlement,
+        licensing::DeleteEntitlement,
+        licensing::CreatePolicy,
+        licensing::UpdatePolicy,
+        licensing::DeletePolicy,
+        licensing::ListLicenses,
+        licensing::CreateLicense,
+        licensing::GetLicense,
+        licensing::SetLicenseSuspended,
+        licensing::RenewLicense,
+        licensing::DeleteLicense,
+        licensing::DeactivateMachine,
         labels::ListLabels,
         labels::CreateLabel,
         labels::UpdateLabel,

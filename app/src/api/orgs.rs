@@ -47,6 +47,7 @@ pub async fn create_organization(name: String) -> Result<(), AppError> {
     let (state, session, user) = ctx::require_user().await?;
     let name = OrgName::parse(&name).map_err(|err| AppError::field("name", err.to_string()))?;
     let org = orgs::create(&state.db, user.id, &name, state.config.default_plan).await?;
+    crate::server::db::licensing::ensure_signing_key(&state.db, &state.licensing.kek, org.id).await?;
     let details = serde_json::json!({ "name": org.name, "slug": org.slug });
     ctx::audit_person(&state, AuditAction::OrganizationCreated, Some(org.id), Some(user.id), &user.email, details)
         .await?;

@@ -32,11 +32,23 @@ pub enum AuditAction {
     ProjectUnarchived,
     ProjectTrashed,
     ProjectRestored,
+    PolicyCreated,
+    PolicyUpdated,
+    PolicyDeleted,
+    EntitlementCreated,
+    EntitlementDeleted,
+    LicenseCreated,
+    LicenseSuspended,
+    LicenseReinstated,
+    LicenseRenewed,
+    LicenseDeleted,
+    MachineActivated,
+    MachineDeactivated,
 }
 
 impl AuditAction {
     /// Every kind, in the order the filter lists them.
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::UserSignedUp,
         AuditAction::UserSignedIn,
         AuditAction::UserSignInFailed,
@@ -60,6 +72,18 @@ impl AuditAction {
         AuditAction::ProjectUnarchived,
         AuditAction::ProjectTrashed,
         AuditAction::ProjectRestored,
+        AuditAction::PolicyCreated,
+        AuditAction::PolicyUpdated,
+        AuditAction::PolicyDeleted,
+        AuditAction::EntitlementCreated,
+        AuditAction::EntitlementDeleted,
+        AuditAction::LicenseCreated,
+        AuditAction::LicenseSuspended,
+        AuditAction::LicenseReinstated,
+        AuditAction::LicenseRenewed,
+        AuditAction::LicenseDeleted,
+        AuditAction::MachineActivated,
+        AuditAction::MachineDeactivated,
     ];
 
     /// The stored name.
@@ -88,6 +112,18 @@ impl AuditAction {
             AuditAction::ProjectUnarchived => "project.unarchived",
             AuditAction::ProjectTrashed => "project.trashed",
             AuditAction::ProjectRestored => "project.restored",
+            AuditAction::PolicyCreated => "policy.created",
+            AuditAction::PolicyUpdated => "policy.updated",
+            AuditAction::PolicyDeleted => "policy.deleted",
+            AuditAction::EntitlementCreated => "entitlement.created",
+            AuditAction::EntitlementDeleted => "entitlement.deleted",
+            AuditAction::LicenseCreated => "license.created",
+            AuditAction::LicenseSuspended => "license.suspended",
+            AuditAction::LicenseReinstated => "license.reinstated",
+            AuditAction::LicenseRenewed => "license.renewed",
+            AuditAction::LicenseDeleted => "license.deleted",
+            AuditAction::MachineActivated => "machine.activated",
+            AuditAction::MachineDeactivated => "machine.deactivated",
         }
     }
 
@@ -117,6 +153,18 @@ impl AuditAction {
             AuditAction::ProjectUnarchived => "Project unarchived",
             AuditAction::ProjectTrashed => "Project deleted",
             AuditAction::ProjectRestored => "Project restored",
+            AuditAction::PolicyCreated => "Policy created",
+            AuditAction::PolicyUpdated => "Policy changed",
+            AuditAction::PolicyDeleted => "Policy deleted",
+            AuditAction::EntitlementCreated => "Entitlement created",
+            AuditAction::EntitlementDeleted => "Entitlement deleted",
+            AuditAction::LicenseCreated => "License created",
+            AuditAction::LicenseSuspended => "License suspended",
+            AuditAction::LicenseReinstated => "License reinstated",
+            AuditAction::LicenseRenewed => "License renewed",
+            AuditAction::LicenseDeleted => "License deleted",
+            AuditAction::MachineActivated => "Machine activated",
+            AuditAction::MachineDeactivated => "Machine deactivated",
         }
     }
 }

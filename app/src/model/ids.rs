@@ -73,3 +73,19 @@ id_type!(
     /// An invitation to join an organization.
     InvitationId
 );
+id_type!(
+    /// A licensing policy of an organization.
+    PolicyId
+);
+id_type!(
+    /// A license issued under a policy.
+    LicenseId
+);
+id_type!(
+    /// A machine activated on a license.
+    MachineId
+);
+id_type!(
+    /// An entitlement (a named feature) of an organization.
+    EntitlementId
+);

@@ -10,6 +10,7 @@ pub mod cycle;
 pub mod ids;
 pub mod invitation;
 pub mod label;
+pub mod license;
 pub mod listing;
 pub mod member;
 pub mod org;
@@ -25,9 +26,16 @@ pub mod text;
 pub use account::{DisplayName, Email, Password, SessionUser};
 pub use audit::{AuditAction, AuditEvent};
 pub use cycle::{Cycle, CycleName};
-pub use ids::{AuditEventId, CycleId, InvitationId, LabelId, OrgId, ProjectId, TaskId, UserId};
+pub use ids::{
+    AuditEventId, CycleId, EntitlementId, InvitationId, LabelId, LicenseId, MachineId, OrgId, PolicyId, ProjectId,
+    TaskId, UserId,
+};
 pub use invitation::{Invitation, InvitationStatus, InvitationView};
 pub use label::{Label, LabelColor, LabelName};
+pub use license::{
+    Entitlement, EntitlementCode, EntitlementName, ExpirationStrategy, HeartbeatStatus, LicenseDetail, LicenseForm,
+    LicenseItem, LicenseStatus, Machine, Policy, PolicyFields, PolicyForm, PolicyName,
+};
 pub use listing::Page;
 pub use member::Member;
 pub use org::{AssignedTask, OrgDashboard, OrgName, OrgSettings, OrgShell, OrgSlug, OrgSummary, PlanUsage, WeekCount};

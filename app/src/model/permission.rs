@@ -51,11 +51,17 @@ pub enum Action {
     TransferOwnership,
     /// Delete the organization (restorable by a platform admin for 30 days).
     DeleteOrganization,
+    /// See the organization's licensing: policies, licenses and their keys,
+    /// machines, entitlements and the public key. Guests see none of it.
+    ViewLicenses,
+    /// Create, change and delete policies, licenses and entitlements;
+    /// suspend, reinstate and renew licenses; deactivate machines.
+    ManageLicenses,
 }
 
 impl Action {
     /// Every action, in the order of the matrix.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::ViewWork,
         Action::ViewMemberEmails,
         Action::EditProjects,
@@ -72,6 +78,8 @@ impl Action {
         Action::ManageSettings,
         Action::TransferOwnership,
         Action::DeleteOrganization,
+        Action::ViewLicenses,
+        Action::ManageLicenses,
     ];
 
     /// The lowest role allowed to do this; every higher role may too.
@@ -86,13 +94,15 @@ impl Action {
             | Action::EditProjects
             | Action::EditTasks
             | Action::ManageCycles
-            | Action::ManageLabels => Role::Member,
+            | Action::ManageLabels
+            | Action::ViewLicenses => Role::Member,
             Action::TrashProjects
             | Action::PurgeTasks
             | Action::ManageMembers
             | Action::ViewAudit
             | Action::InviteMembers
-            | Action::ManageSettings => Role::Admin,
+            | Action::ManageSettings
+            | Action::ManageLicenses => Role::Admin,
             Action::ManageAdminsAndOwners | Action::TransferOwnership | Action::DeleteOrganization => Role::Owner,
         }
     }
@@ -100,7 +110,14 @@ impl Action {
     /// Whether doing this changes the organization's data. A suspended
     /// organization allows only the actions that do not (and leaving).
     pub const fn changes_data(self) -> bool {
-        !matches!(self, Action::ViewWork | Action::ViewMemberEmails | Action::ViewAudit | Action::LeaveOrganization)
+        !matches!(
+            self,
+            Action::ViewWork
+                | Action::ViewMemberEmails
+                | Action::ViewAudit
+                | Action::ViewLicenses
+                | Action::LeaveOrganization
+        )
     }
 
     /// The action that covers holding, being given or losing `role`:

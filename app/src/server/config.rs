@@ -77,6 +77,15 @@ pub struct Config {
     /// by sign-up or by a person; its limits come with it. A platform admin
     /// changes an organization's plan afterwards.
     pub default_plan: crate::model::Plan,
+    /// The key that seals organizations' signing keys at rest: 64 hex
+    /// characters (32 bytes, AES-256-GCM). Servers sharing a database must
+    /// share it. Unset, the key in `key_file` is used, created on first
+    /// start.
+    pub key_encryption_key: Option<SecretString>,
+    /// Where the key-encryption key is kept when `key_encryption_key` is
+    /// not set. Back it up with the database: without it no organization
+    /// can sign.
+    pub key_file: std::path::PathBuf,
 }
 
 impl Default for Config {
@@ -99,6 +108,8 @@ impl Default for Config {
             mail_from: "Atrium <atrium@localhost>".to_owned(),
             mail_dir: std::path::PathBuf::from("data/mail"),
             default_plan: crate::model::Plan::Free,
+            key_encryption_key: None,
+            key_file: std::path::PathBuf::from("data/atrium.key"),
         }
     }
 }

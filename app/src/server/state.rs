@@ -26,4 +26,6 @@ pub struct AppState {
     pub export_slots: Arc<tokio::sync::Semaphore>,
     /// Outgoing mail (invitations).
     pub mailer: Arc<super::mail::Mailer>,
+    /// Signing keys and validation counts of the license API.
+    pub licensing: Arc<super::licensing::Licensing>,
 }

@@ -175,6 +175,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         // No limits in the way of tests that make many projects; the tests
         // of limits put their organization on a plan.
         default_plan: app::model::Plan::Enterprise,
+        key_encryption_key: Some(SecretString::from("5a".repeat(32))),
         ..Config::default()
     };
     configure(&mut config);

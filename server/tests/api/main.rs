@@ -10,6 +10,7 @@ mod auth;
 mod export;
 mod hardening;
 mod invitations;
+mod licensing;
 mod members;
 mod organizations;
 mod pages;

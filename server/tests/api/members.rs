@@ -64,6 +64,15 @@ async fn every_role_may_do_exactly_what_the_matrix_says() {
                     client.call("change_member_role", &form).await.status() == 200
                 }
                 Action::ViewAudit => client.call("list_audit_events", &org.form(&[])).await.status() == 200,
+                Action::ViewLicenses => client.call("list_licenses", &org.form(&[])).await.status() == 200,
+                Action::ManageLicenses => {
+                    let code = format!("feature-{}", role.as_str());
+                    client
+                        .call("create_entitlement", &org.form(&[("code", &code), ("name", "A feature")]))
+                        .await
+                        .status()
+                        == 200
+                }
                 Action::InviteMembers => {
                     let email = format!("invitee.{}@example.com", role.as_str());
                     let form = org.form(&[("email", &email), ("role", "guest")]);

@@ -10,6 +10,8 @@ pub mod cycles;
 pub mod dashboard;
 pub mod invitations;
 pub mod labels;
+pub mod license_api;
+pub mod licensing;
 pub mod members;
 pub mod orgs;
 pub mod platform;

@@ -219,6 +219,13 @@ pub const PROJECTS: Quota = Quota {
     resource: "projects",
 };
 
+/// Licenses issued (deleted ones free their place).
+pub const LICENSES: Quota = Quota {
+    column: "license_limit",
+    usage: "(SELECT COUNT(*) FROM licenses WHERE org_id = o.id)",
+    resource: "licenses",
+};
+
 impl Quota {
     /// An SQL condition true while the organization whose id is the
     /// parameter `org` (such as `$2`) has room for one more.

@@ -43,6 +43,10 @@ arg_from!(
     crate::model::CycleId => Uuid.0,
     crate::model::AuditEventId => Uuid.0,
     crate::model::InvitationId => Uuid.0,
+    crate::model::PolicyId => Uuid.0,
+    crate::model::LicenseId => Uuid.0,
+    crate::model::MachineId => Uuid.0,
+    crate::model::EntitlementId => Uuid.0,
 );
 
 /// The typed NULL of a value type, for optional arguments.

@@ -1,0 +1,365 @@
+//! Licensing in the dashboard: entitlements, policies, licenses and their
+//! machines. Members read (Guests see none of it); Admins and Owners
+//! manage (`Action::ViewLicenses`, `Action::ManageLicenses`).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    error::AppError,
+    model::{Entitlement, LicenseDetail, LicenseId, LicenseItem, Page, Policy},
+};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    api::args::parse_id,
+    error::FieldErrors,
+    model::{
+        Action, AuditAction, Email, EntitlementCode, EntitlementId, EntitlementName, ExpirationStrategy, LicenseStatus,
+        MachineId, PolicyForm, PolicyId,
+        license::{parse_license_key, parse_metadata},
+    },
+    server::{
+        ctx,
+        db::licensing::{self as repo, LicenseFilter, NewLicense},
+        licensing::generate_license_key,
+    },
+};
+
+/// What the policies page shows: the organization's public key (hex),
+/// entitlements and policies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Licensing {
+    pub public_key: String,
+    pub entitlements: Vec<Entitlement>,
+    pub policies: Vec<Policy>,
+    pub can_manage: bool,
+}
+
+/// The policies page's data.
+#[server(endpoint = "get_licensing")]
+pub async fn get_licensing(org: String) -> Result<Licensing, AppError> {
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewLicenses)?;
+    let (db, ctx) = (req.db(), &req.org);
+    Ok(Licensing {
+        public_key: repo::public_key(db, &req.state.licensing.kek, ctx.org_id()).await?,
+        entitlements: repo::entitlements(db, ctx).await?,
+        policies: repo::policies(db, ctx).await?,
+        can_manage: ctx.can(Action::ManageLicenses),
+    })
+}
+
+/// Creates an entitlement: `code` 1–64 letters, digits, `-`, `_`, `.`,
+/// unique in the organization; `name` 1–100 characters.
+#[server(endpoint = "create_entitlement")]
+pub async fn create_entitlement(org: String, code: String, name: String) -> Result<Entitlement, AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::ManageLicenses)?;
+    let mut errors = FieldErrors::new();
+    let code = errors.check("code", EntitlementCode::parse(&code));
+    let name = errors.check("name", EntitlementName::parse(&name));
+    let (Some(code), Some(name)) = (code, name) else { return Err(AppError::Validation(errors)) };
+    let created = repo::create_entitlement(req.db(), &admin, &code, &name).await?;
+    req.audit(
+        AuditAction::EntitlementCreated,
+        Some(("entitlement", created.id.to_string())),
+        serde_json::json!({ "code": created.code }),
+    )
+    .await?;
+    Ok(created)
+}
+
+/// Deletes an entitlement; policies stop granting it.
+#[server(endpoint = "delete_entitlement")]
+pub async fn delete_entitlement(org: String, entitlement: String) -> Result<(), AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::ManageLicenses)?;
+    let id: EntitlementId = parse_id(&entitlement)?;
+    let deleted = repo::delete_entitlement(req.db(), &admin, id).await?;
+    req.audit(
+        AuditAction::EntitlementDeleted,
+        Some(("entitlement", id.to_string())),
+        serde_json::json!({ "code": deleted.code }),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
+fn policy_form(
+    name: String,
+    product: String,
+    max_machines: String,
+    duration_days: String,
+    floating: String,
+    strict: String,
+    require_heartbeat: String,
+    heartbeat_minutes: String,
+    expiration_strategy: String,
+    entitlements: String,
+) -> Result<PolicyForm, AppError> {
+    let expiration_strategy = match expiration_strategy.trim() {
+        "" => ExpirationStrategy::RestrictAccess,
+        text => text.parse().map_err(|_| AppError::field("expiration_strategy", "Choose an expiration strategy."))?,
+    };
+    let entitlements = entitlements
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(parse_id)
+        .collect::<Result<Vec<EntitlementId>, _>>()?;
+    let on = |s: &str| !s.is_empty() && s != "false";
+    Ok(PolicyForm {
+        name,
+        product,
+        max_machines,
+        duration_days,
+        floating: on(&floating),
+        strict: on(&strict),
+        require_heartbeat: on(&require_heartbeat),
+        heartbeat_minutes,
+        expiration_strategy,
+        entitlements,
+    })
+}
+
+/// Creates a policy. Checkboxes (`floating`, `strict`,
+/// `require_heartbeat`) are on when present and not `false`;
+/// `entitlements` is a comma-separated list of entitlement ids. Field
+/// rules: `model::PolicyForm::parse`.
+#[server(endpoint = "create_policy")]
+#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
+pub async fn create_policy(
+    org: String,
+    name: String,
+    #[server(default)] product: String,
+    #[server(default)] max_machines: String,
+    #[server(default)] duration_days: String,
+    #[server(default)] floating: String,
+    #[server(default)] strict: String,
+    #[server(default)] require_heartbeat: String,
+    #[server(default)] heartbeat_minutes: String,
+    #[server(default)] expiration_strategy: String,
+    #[server(default)] entitlements: String,
+) -> Result<String, AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::ManageLicenses)?;
+    let form = policy_form(
+        name,
+        product,
+        max_machines,
+        duration_days,
+        floating,
+        strict,
+        require_heartbeat,
+        heartbeat_minutes,
+        expiration_strategy,
+        entitlements,
+    )?;
+    let (name, fields) = form.parse().map_err(AppError::Validation)?;
+    let id = repo::create_policy(req.db(), &admin, &name, &fields, &form.entitlements).await?;
+    req.audit(
+        AuditAction::PolicyCreated,
+        Some(("policy", id.to_string())),
+        serde_json::json!({ "name": name.as_str() }),
+    )
+    .await?;
+    Ok(id.to_string())
+}
+
+/// Changes a policy (fields as [`create_policy`]).
+#[server(endpoint = "update_policy")]
+#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
+pub async fn update_policy(
+    org: String,
+    policy: String,
+    name: String,
+    #[server(default)] product: String,
+    #[server(default)] max_machines: String,
+    #[server(default)] duration_days: String,
+    #[server(default)] floating: String,
+    #[server(default)] strict: String,
+    #[server(default)] require_heartbeat: String,
+    #[server(default)] heartbeat_minutes: String,
+    #[server(default)] expiration_strategy: String,
+    #[server(default)] entitlements: String,
+) -> Result<(), AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::ManageLicenses)?;
+    let id: PolicyId = parse_id(&policy)?;
+    let form = policy_form(
+        name,
+        product,
+        max_machines,
+        duration_days,
+        floating,
+        strict,
+        require_heartbeat,
+        heartbeat_minutes,
+        expiration_strategy,
+        entitlements,
+    )?;
+    let (name, fields) = form.parse().map_err(AppError::Validation)?;
+    repo::update_policy(req.db(), &admin, id, &name, &fields, &form.entitlements).await?;
+    req.audit(
+        AuditAction::PolicyUpdated,
+        Some(("policy", id.to_string())),
+        serde_json::json!({ "name": name.as_str() }),
+    )
+    .await
+}
+
+/// Deletes a policy without licenses (`Conflict` otherwise).
+#[server(endpoint = "delete_policy")]
+pub async fn delete_policy(org: String, policy: String) -> Result<(), AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::ManageLicenses)?;
+    let id: PolicyId = parse_id(&policy)?;
+    let name = repo::delete_policy(req.db(), &admin, id).await?;
+    req.audit(AuditAction::PolicyDeleted, Some(("policy", id.to_string())), serde_json::json!({ "name": name })).await
+}
+
+/// Licenses on one page of the list.
+pub const LICENSES_PER_PAGE: u32 = 25;
+
+/// A page of licenses, newest first: `q` searches key, name and owner
+/// email; `status` is a status slug (`active`, `expired`, ...); `page`
+/// counts from 1.
+#[server(endpoint = "list_licenses")]
+pub async fn list_licenses(
+    org: String,
+    #[server(default)] q: String,
+    #[server(default)] status: String,
+    #[server(default)] page: u32,
+) -> Result<Page<LicenseItem>, AppError> {
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewLicenses)?;
+    let status = match status.trim() {
+        "" => None,
+        slug => Some(
+            LicenseStatus::from_slug(slug)
+                .ok_or_else(|| AppError::field("status", "Choose a status from the list."))?,
+        ),
+    };
+    let filter = LicenseFilter { search: Some(q), status, policy: None };
+    let offset = page.max(1).saturating_sub(1).saturating_mul(LICENSES_PER_PAGE);
+    Ok(repo::licenses(req.db(), &req.org, &filter, LICENSES_PER_PAGE, offset).await?)
+}
+
+/// Issues a license under `policy`: `key` empty to generate one in
+/// Keygen's format (or 8–255 printable characters), `owner_email`
+/// optional, `metadata` a JSON object (empty: `{}`). Returns its id.
+#[server(endpoint = "create_license")]
+pub async fn create_license(
+    org: String,
+    policy: String,
+    #[server(default)] name: String,
+    #[server(default)] owner_email: String,
+    #[server(default)] key: String,
+    #[server(default)] metadata: String,
+) -> Result<LicenseId, AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::ManageLicenses)?;
+    let mut errors = FieldErrors::new();
+    let policy: Option<PolicyId> = if policy.trim().is_empty() {
+        errors.add("policy", "Choose a policy.");
+        None
+    } else {
+        errors.check("policy", policy.trim().parse::<PolicyId>().map_err(|_| "Choose a policy."))
+    };
+    let owner_email = match owner_email.trim() {
+        "" => None,
+        email => errors.check("owner_email", Email::parse(email)).map(|e| e.as_str().to_owned()),
+    };
+    let key = match key.trim() {
+        "" => Some(generate_license_key()),
+        given => errors.check("key", parse_license_key(given)),
+    };
+    let metadata = errors.check("metadata", parse_metadata(&metadata));
+    let name = name.trim();
+    if name.chars().count() > 100 {
+        errors.add("name", "A name is at most 100 characters.");
+    }
+    let (Some(policy), Some(key), Some(metadata), true) = (policy, key, metadata, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let new = NewLicense {
+        policy,
+        key: &key,
+        name: (!name.is_empty()).then_some(name),
+        owner_email: owner_email.as_deref(),
+        metadata: &metadata,
+    };
+    let id = repo::create_license(req.db(), &admin, new).await.map_err(|err| match err {
+        repo::LicensingError::NotFound => AppError::field("policy", "Choose a policy."),
+        other => other.into(),
+    })?;
+    req.audit(
+        AuditAction::LicenseCreated,
+        Some(("license", id.to_string())),
+        serde_json::json!({ "policy": policy.to_string() }),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// One license with its machines, entitlements and validation count.
+#[server(endpoint = "get_license")]
+pub async fn get_license(org: String, license: String) -> Result<LicenseDetail, AppError> {
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewLicenses)?;
+    let id: LicenseId = parse_id(&license)?;
+    let pending = req.state.licensing.tally.pending(id);
+    repo::license(req.db(), req.org.org_id(), id, pending).await?.ok_or(AppError::NotFound)
+}
+
+/// Suspends (`suspended` = `true`) or reinstates a license: a suspended
+/// license validates as `SUSPENDED` and can do nothing else.
+#[server(endpoint = "set_license_suspended")]
+pub async fn set_license_suspended(org: String, license: String, suspended: bool) -> Result<(), AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::ManageLicenses)?;
+    let id: LicenseId = parse_id(&license)?;
+    repo::set_suspended(req.db(), &admin, id, suspended).await?;
+    let action = if suspended { AuditAction::LicenseSuspended } else { AuditAction::LicenseReinstated };
+    req.audit(action, Some(("license", id.to_string())), serde_json::json!({})).await
+}
+
+/// Renews a license by its policy's duration.
+#[server(endpoint = "renew_license")]
+pub async fn renew_license(org: String, license: String) -> Result<(), AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::ManageLicenses)?;
+    let id: LicenseId = parse_id(&license)?;
+    let (_, expiry) = repo::renew(req.db(), &admin, id).await?;
+    let expiry = expiry.map(|e| e.to_string());
+    req.audit(AuditAction::LicenseRenewed, Some(("license", id.to_string())), serde_json::json!({ "expiry": expiry }))
+        .await
+}
+
+/// Deletes a license and its machines.
+#[server(endpoint = "delete_license")]
+pub async fn delete_license(org: String, license: String) -> Result<(), AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::ManageLicenses)?;
+    let id: LicenseId = parse_id(&license)?;
+    repo::delete_license(req.db(), &admin, id).await?;
+    req.audit(AuditAction::LicenseDeleted, Some(("license", id.to_string())), serde_json::json!({})).await
+}
+
+/// Deactivates one of a license's machines.
+#[server(endpoint = "deactivate_machine")]
+pub async fn deactivate_machine(org: String, license: String, machine: String) -> Result<(), AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::ManageLicenses)?;
+    let license: LicenseId = parse_id(&license)?;
+    let machine: MachineId = parse_id(&machine)?;
+    let fingerprint = repo::deactivate_machine(req.db(), admin.org_id(), license, machine).await?;
+    req.audit(
+        AuditAction::MachineDeactivated,
+        Some(("machine", machine.to_string())),
+        serde_json::json!({ "license": license.to_string(), "fingerprint": fingerprint }),
+    )
+    .await
+}

@@ -1,0 +1,573 @@
+//! Software licensing: policies, licenses, machines and entitlements.
+//!
+//! The vocabulary and the rules are Keygen's (keygen.sh, whose client
+//! protocol the public `/v1` API speaks): a *policy* says how its licenses
+//! behave, a *license* carries a key its holder enters in the software, a
+//! *machine* is one activation of a license (identified by the client's
+//! *fingerprint*), an *entitlement* is a named feature a policy grants.
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use super::{EntitlementId, LicenseId, MachineId, PolicyId, text::one_line_text};
+use crate::error::FieldErrors;
+
+/// A machine without a policy interval stays alive this long after a
+/// heartbeat (Keygen's default, 10 minutes).
+pub const DEFAULT_HEARTBEAT_SECONDS: u32 = 600;
+
+/// After its interval a dead machine is kept this much longer before the
+/// culler deactivates it, for clocks and networks that run late (Keygen's
+/// heartbeat drift, 30 seconds).
+pub const HEARTBEAT_GRACE_SECONDS: i64 = 30;
+
+/// A license expiring within this many days is `EXPIRING` (Keygen: 3).
+pub const EXPIRING_WITHIN_DAYS: i64 = 3;
+
+/// A license neither created nor validated for this many days is
+/// `INACTIVE` (Keygen: 90).
+pub const INACTIVE_AFTER_DAYS: i64 = 90;
+
+one_line_text!(
+    /// A policy's name: 1–100 characters.
+    PolicyName,
+    max = 100,
+    noun = "A policy name",
+    empty = "Enter a name for the policy."
+);
+
+one_line_text!(
+    /// An entitlement's display name: 1–100 characters.
+    EntitlementName,
+    max = 100,
+    noun = "An entitlement name",
+    empty = "Enter a name for the entitlement."
+);
+
+/// What an expired license may still do (Keygen's `expirationStrategy`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExpirationStrategy {
+    /// Validation fails (`EXPIRED`); the license key still authenticates.
+    #[default]
+    RestrictAccess,
+    /// Validation fails and the key no longer authenticates at all
+    /// (`LICENSE_EXPIRED` on every other call).
+    RevokeAccess,
+    /// Validation succeeds with code `EXPIRED`, so the software keeps
+    /// working as it is.
+    MaintainAccess,
+    /// Validation succeeds with code `EXPIRED` and nothing is restricted.
+    AllowAccess,
+}
+
+impl ExpirationStrategy {
+    pub const ALL: [ExpirationStrategy; 4] = [
+        ExpirationStrategy::RestrictAccess,
+        ExpirationStrategy::RevokeAccess,
+        ExpirationStrategy::MaintainAccess,
+        ExpirationStrategy::AllowAccess,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpirationStrategy::RestrictAccess => "RESTRICT_ACCESS",
+            ExpirationStrategy::RevokeAccess => "REVOKE_ACCESS",
+            ExpirationStrategy::MaintainAccess => "MAINTAIN_ACCESS",
+            ExpirationStrategy::AllowAccess => "ALLOW_ACCESS",
+        }
+    }
+
+    /// How the dashboard names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExpirationStrategy::RestrictAccess => "Restrict access",
+            ExpirationStrategy::RevokeAccess => "Revoke access",
+            ExpirationStrategy::MaintainAccess => "Maintain access",
+            ExpirationStrategy::AllowAccess => "Allow access",
+        }
+    }
+
+    /// Whether an expired license still validates (`valid: true`, code
+    /// `EXPIRED`).
+    pub fn expired_is_valid(self) -> bool {
+        matches!(self, ExpirationStrategy::MaintainAccess | ExpirationStrategy::AllowAccess)
+    }
+}
+
+impl std::str::FromStr for ExpirationStrategy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| format!("unknown expiration strategy {s:?}"))
+    }
+}
+
+/// A license's state, as Keygen reports it (first that applies wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LicenseStatus {
+    Active,
+    /// Neither created nor validated in the last 90 days.
+    Inactive,
+    /// Expires within 3 days.
+    Expiring,
+    Expired,
+    Suspended,
+    Banned,
+}
+
+impl LicenseStatus {
+    pub const ALL: [LicenseStatus; 6] = [
+        LicenseStatus::Active,
+        LicenseStatus::Inactive,
+        LicenseStatus::Expiring,
+        LicenseStatus::Expired,
+        LicenseStatus::Suspended,
+        LicenseStatus::Banned,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LicenseStatus::Active => "ACTIVE",
+            LicenseStatus::Inactive => "INACTIVE",
+            LicenseStatus::Expiring => "EXPIRING",
+            LicenseStatus::Expired => "EXPIRED",
+            LicenseStatus::Suspended => "SUSPENDED",
+            LicenseStatus::Banned => "BANNED",
+        }
+    }
+
+    /// Lower case, for URLs and the status filter.
+    pub fn slug(self) -> &'static str {
+        match self {
+            LicenseStatus::Active => "active",
+            LicenseStatus::Inactive => "inactive",
+            LicenseStatus::Expiring => "expiring",
+            LicenseStatus::Expired => "expired",
+            LicenseStatus::Suspended => "suspended",
+            LicenseStatus::Banned => "banned",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.slug() == s)
+    }
+
+    /// The status at `now` of a license with these facts.
+    pub fn of(
+        banned: bool,
+        suspended: bool,
+        expiry: Option<OffsetDateTime>,
+        last_active: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Self {
+        match expiry {
+            _ if banned => LicenseStatus::Banned,
+            _ if suspended => LicenseStatus::Suspended,
+            Some(expiry) if expiry < now => LicenseStatus::Expired,
+            Some(expiry) if expiry < now + Duration::days(EXPIRING_WITHIN_DAYS) => LicenseStatus::Expiring,
+            _ if last_active < now - Duration::days(INACTIVE_AFTER_DAYS) => LicenseStatus::Inactive,
+            _ => LicenseStatus::Active,
+        }
+    }
+}
+
+/// Whether a machine is keeping up its heartbeats (Keygen's
+/// `heartbeatStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum HeartbeatStatus {
+    /// No heartbeat yet, and (when one is required) still within the
+    /// first interval after activation.
+    NotStarted,
+    Alive,
+    /// The last heartbeat (or the activation, when none came) is older
+    /// than the interval.
+    Dead,
+}
+
+impl HeartbeatStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HeartbeatStatus::NotStarted => "NOT_STARTED",
+            HeartbeatStatus::Alive => "ALIVE",
+            HeartbeatStatus::Dead => "DEAD",
+        }
+    }
+
+    /// The status at `now` of a machine activated at `created` whose last
+    /// heartbeat was `last_heartbeat`, under a policy that does or does
+    /// not `require` them with an interval of `interval_seconds`.
+    pub fn of(
+        require: bool,
+        interval_seconds: u32,
+        created: OffsetDateTime,
+        last_heartbeat: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Self {
+        let interval = Duration::seconds(i64::from(interval_seconds));
+        match last_heartbeat {
+            Some(at) if at + interval >= now => HeartbeatStatus::Alive,
+            Some(_) => HeartbeatStatus::Dead,
+            None if !require || created + interval >= now => HeartbeatStatus::NotStarted,
+            None => HeartbeatStatus::Dead,
+        }
+    }
+}
+
+/// An entitlement code: 1–64 characters of letters, digits, `-`, `_` and
+/// `.`, unique in the organization. Clients ask for entitlements by code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EntitlementCode(String);
+
+impl EntitlementCode {
+    pub const MAX_LEN: usize = 64;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let code = input.trim();
+        if code.is_empty() {
+            return Err("Enter a code, such as pro-export.".into());
+        }
+        if code.chars().count() > Self::MAX_LEN {
+            return Err(format!("A code is at most {} characters.", Self::MAX_LEN));
+        }
+        if !code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+            return Err("Use letters, digits, '-', '_' and '.' only.".into());
+        }
+        Ok(Self(code.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An entitlement: a named feature a policy grants its licenses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entitlement {
+    pub id: EntitlementId,
+    pub code: String,
+    pub name: String,
+}
+
+/// A policy as the dashboard shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Policy {
+    pub id: PolicyId,
+    pub name: String,
+    pub fields: PolicyFields,
+    pub entitlements: Vec<Entitlement>,
+    /// Licenses issued under it.
+    pub licenses: u64,
+}
+
+/// What a policy says, checked: the form's fields, parsed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyFields {
+    /// The product its licenses are for, as clients name it in the
+    /// product scope; `None`: any product.
+    pub product: Option<String>,
+    /// Most machines a license may have at once; `None`: no limit.
+    pub max_machines: Option<u32>,
+    /// Seconds from issue to expiry; `None`: licenses do not expire.
+    pub duration_seconds: Option<i64>,
+    /// Floating licenses may be active on several machines; node-locked
+    /// ones on exactly one.
+    pub floating: bool,
+    /// A strict policy's licenses validate only with their machines
+    /// activated (and no more than allowed).
+    pub strict: bool,
+    pub require_heartbeat: bool,
+    /// Seconds a machine stays alive after a heartbeat.
+    pub heartbeat_seconds: u32,
+    pub expiration_strategy: ExpirationStrategy,
+}
+
+/// Longest policy duration: 100 years, in days.
+pub const MAX_DURATION_DAYS: i64 = 36_500;
+
+/// The policy form as typed: every field text, so nothing typed is lost
+/// when another field has an error.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PolicyForm {
+    pub name: String,
+    pub product: String,
+    /// Empty: no limit.
+    pub max_machines: String,
+    /// Days; empty: licenses do not expire.
+    pub duration_days: String,
+    pub floating: bool,
+    pub strict: bool,
+    pub require_heartbeat: bool,
+    /// Minutes; empty: 10.
+    pub heartbeat_minutes: String,
+    pub expiration_strategy: ExpirationStrategy,
+    pub entitlements: Vec<EntitlementId>,
+}
+
+impl PolicyForm {
+    /// Checks every field, collecting each field's error (Keygen's rules:
+    /// a node-locked policy allows exactly one machine, a floating one at
+    /// least one; a duration is at least a day; a heartbeat interval at
+    /// least a minute).
+    pub fn parse(&self) -> Result<(PolicyName, PolicyFields), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = errors.check("name", PolicyName::parse(&self.name));
+        let product = match self.product.trim() {
+            "" => None,
+            p if p.chars().count() > 200 => {
+                errors.add("product", "A product is at most 200 characters.");
+                None
+            }
+            p => Some(p.to_owned()),
+        };
+        let max_machines = match self.max_machines.trim() {
+            "" => None,
+            text => match text.parse::<u32>() {
+                Ok(0) | Err(_) => {
+                    errors.add("max_machines", "Enter a whole number of at least 1, or leave empty for no limit.");
+                    None
+                }
+                Ok(n) if !self.floating && n != 1 => {
+                    errors.add("max_machines", "A node-locked policy allows exactly 1 machine.");
+                    None
+                }
+                Ok(n) => Some(n),
+            },
+        };
+        let max_machines = if self.floating { max_machines } else { Some(1) };
+        let duration_seconds = match self.duration_days.trim() {
+            "" => None,
+            text => match text.parse::<i64>() {
+                Ok(days) if (1..=MAX_DURATION_DAYS).contains(&days) => Some(days * 86_400),
+                _ => {
+                    errors.add(
+                        "duration_days",
+                        format!("Enter a number of days from 1 to {MAX_DURATION_DAYS}, or leave empty for no expiry."),
+                    );
+                    None
+                }
+            },
+        };
+        let heartbeat_seconds = match self.heartbeat_minutes.trim() {
+            "" => DEFAULT_HEARTBEAT_SECONDS,
+            text => match text.parse::<u32>() {
+                Ok(minutes) if (1..=10_080).contains(&minutes) => minutes * 60,
+                _ => {
+                    errors.add("heartbeat_minutes", "Enter a number of minutes from 1 to 10080 (a week).");
+                    DEFAULT_HEARTBEAT_SECONDS
+                }
+            },
+        };
+        match name {
+            Some(name) if errors.is_empty() => Ok((
+                name,
+                PolicyFields {
+                    product,
+                    max_machines,
+                    duration_seconds,
+                    floating: self.floating,
+                    strict: self.strict,
+                    require_heartbeat: self.require_heartbeat,
+                    heartbeat_seconds,
+                    expiration_strategy: self.expiration_strategy,
+                },
+            )),
+            _ => Err(errors),
+        }
+    }
+
+    /// The form filled in from a stored policy (for editing).
+    pub fn of(policy: &Policy) -> Self {
+        let f = &policy.fields;
+        Self {
+            name: policy.name.clone(),
+            product: f.product.clone().unwrap_or_default(),
+            max_machines: if f.floating {
+                f.max_machines.map(|n| n.to_string()).unwrap_or_default()
+            } else {
+                String::new()
+            },
+            duration_days: f.duration_seconds.map(|s| (s / 86_400).to_string()).unwrap_or_default(),
+            floating: f.floating,
+            strict: f.strict,
+            require_heartbeat: f.require_heartbeat,
+            heartbeat_minutes: (f.heartbeat_seconds / 60).to_string(),
+            expiration_strategy: f.expiration_strategy,
+            entitlements: policy.entitlements.iter().map(|e| e.id).collect(),
+        }
+    }
+}
+
+/// Longest license key accepted (given keys; generated ones are 38).
+pub const MAX_KEY_LEN: usize = 255;
+
+/// A license key given by an admin: 8–255 printable ASCII characters
+/// without spaces (so it survives an `Authorization` header).
+pub fn parse_license_key(input: &str) -> Result<String, String> {
+    let key = input.trim();
+    if key.len() < 8 || key.len() > MAX_KEY_LEN {
+        return Err(format!("A key is 8 to {MAX_KEY_LEN} characters."));
+    }
+    if !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err("A key uses printable characters without spaces.".into());
+    }
+    Ok(key.to_owned())
+}
+
+/// A license's metadata: a JSON object, at most 16 KiB as text.
+pub fn parse_metadata(input: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Ok(serde_json::Map::new());
+    }
+    if text.len() > 16 * 1024 {
+        return Err("Metadata is at most 16 KiB.".into());
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => Err("Metadata must be a JSON object, such as {\"seats\": 5}.".into()),
+        Err(err) => Err(format!("Metadata is not valid JSON: {err}.")),
+    }
+}
+
+/// A license as the dashboard lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LicenseItem {
+    pub id: LicenseId,
+    pub key: String,
+    pub name: Option<String>,
+    pub owner_email: Option<String>,
+    pub policy_id: PolicyId,
+    pub policy_name: String,
+    pub status: LicenseStatus,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expiry: Option<OffsetDateTime>,
+    pub machines: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// One license with what its page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LicenseDetail {
+    pub license: LicenseItem,
+    /// The metadata object as pretty JSON.
+    pub metadata: String,
+    pub max_machines: Option<u32>,
+    pub machines: Vec<Machine>,
+    pub entitlements: Vec<Entitlement>,
+    /// Validations answered for this license.
+    pub validations: u64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_validated_at: Option<OffsetDateTime>,
+}
+
+/// A machine (an activation of a license).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    pub id: MachineId,
+    pub fingerprint: String,
+    pub name: Option<String>,
+    pub hostname: Option<String>,
+    pub platform: Option<String>,
+    pub cores: Option<i32>,
+    pub heartbeat: HeartbeatStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// The last heartbeat, or the activation when none came yet.
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen: OffsetDateTime,
+}
+
+/// The license form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LicenseForm {
+    pub policy: String,
+    pub name: String,
+    pub owner_email: String,
+    /// Empty: generate one in Keygen's format.
+    pub key: String,
+    /// A JSON object; empty: `{}`.
+    pub metadata: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
+
+    #[test]
+    fn status_takes_the_first_rule_that_applies() {
+        let recent = NOW - Duration::days(1);
+        assert_eq!(LicenseStatus::of(true, true, None, recent, NOW), LicenseStatus::Banned);
+        assert_eq!(
+            LicenseStatus::of(false, true, Some(NOW - Duration::days(9)), recent, NOW),
+            LicenseStatus::Suspended
+        );
+        assert_eq!(
+            LicenseStatus::of(false, false, Some(NOW - Duration::seconds(1)), recent, NOW),
+            LicenseStatus::Expired
+        );
+        assert_eq!(
+            LicenseStatus::of(false, false, Some(NOW + Duration::days(2)), recent, NOW),
+            LicenseStatus::Expiring
+        );
+        assert_eq!(LicenseStatus::of(false, false, None, NOW - Duration::days(91), NOW), LicenseStatus::Inactive);
+        assert_eq!(LicenseStatus::of(false, false, Some(NOW + Duration::days(30)), recent, NOW), LicenseStatus::Active);
+    }
+
+    #[test]
+    fn heartbeats_die_after_their_interval() {
+        let created = NOW - Duration::seconds(700);
+        assert_eq!(HeartbeatStatus::of(false, 600, created, None, NOW), HeartbeatStatus::NotStarted);
+        assert_eq!(HeartbeatStatus::of(true, 600, created, None, NOW), HeartbeatStatus::Dead);
+        assert_eq!(HeartbeatStatus::of(true, 900, created, None, NOW), HeartbeatStatus::NotStarted);
+        assert_eq!(
+            HeartbeatStatus::of(true, 600, created, Some(NOW - Duration::seconds(599)), NOW),
+            HeartbeatStatus::Alive
+        );
+        assert_eq!(
+            HeartbeatStatus::of(false, 600, created, Some(NOW - Duration::seconds(601)), NOW),
+            HeartbeatStatus::Dead
+        );
+    }
+
+    #[test]
+    fn policy_form_reports_each_bad_field_and_locks_node_locked_to_one_machine() {
+        let form = PolicyForm {
+            name: " ".into(),
+            max_machines: "3".into(),
+            duration_days: "0".into(),
+            heartbeat_minutes: "x".into(),
+            ..PolicyForm::default()
+        };
+        let errors = form.parse().unwrap_err();
+        for field in ["name", "max_machines", "duration_days", "heartbeat_minutes"] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
+        let form = PolicyForm { name: "Pro".into(), duration_days: "365".into(), ..PolicyForm::default() };
+        let (_, fields) = form.parse().unwrap();
+        assert_eq!(
+            (fields.max_machines, fields.duration_seconds, fields.heartbeat_seconds),
+            (Some(1), Some(31_536_000), 600)
+        );
+        let floating =
+            PolicyForm { name: "Team".into(), floating: true, max_machines: "5".into(), ..PolicyForm::default() };
+        assert_eq!(floating.parse().unwrap().1.max_machines, Some(5));
+    }
+
+    #[test]
+    fn entitlement_codes_and_metadata_are_checked() {
+        assert!(EntitlementCode::parse("pro-export.v2").is_ok());
+        assert!(EntitlementCode::parse("two words").is_err());
+        assert!(parse_metadata("").unwrap().is_empty());
+        assert!(parse_metadata("[1]").is_err());
+        assert!(parse_metadata("{\"seats\": 5}").is_ok());
+        assert!(parse_license_key("short").is_err());
+        assert!(parse_license_key("ABCD-1234-EFGH").is_ok());
+    }
+}

@@ -1,0 +1,392 @@
+//! The public license API's reads and writes. A call starts from a license
+//! key (the only cross-tenant lookup: the key names the organization), and
+//! everything after it is scoped to that organization and license.
+
+use std::collections::HashMap;
+
+use time::{Duration, OffsetDateTime};
+
+use crate::{
+    model::{Entitlement, EntitlementId, LicenseId, MachineId, OrgId, PolicyId, license::HEARTBEAT_GRACE_SECONDS},
+    server::licensing::validation::{LicenseFacts, MachineFacts, PolicyFacts},
+};
+
+use super::{
+    Db, Timestamp,
+    licensing::{MACHINE_COLUMNS, POLICY_COLUMNS, PolicyRow},
+    scope::Scope,
+    sql::{Sql, bind_args},
+    with_pool,
+};
+
+pub use super::licensing::MachineRow as ApiMachine;
+
+/// A license as the API authenticates and serves it, with its policy, its
+/// organization's state and signing key.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ApiLicense {
+    #[sqlx(rename = "license_id")]
+    pub id: LicenseId,
+    pub org_id: OrgId,
+    pub key: String,
+    #[sqlx(rename = "license_name")]
+    pub name: Option<String>,
+    pub owner_email: Option<String>,
+    pub expiry: Option<Timestamp>,
+    pub metadata: String,
+    pub suspended: bool,
+    pub banned: bool,
+    pub last_validated_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub org_suspended: bool,
+    pub sealed_secret_key: Option<String>,
+    #[sqlx(flatten)]
+    pub policy: PolicyRow,
+}
+
+impl ApiLicense {
+    pub fn expired(&self, now: OffsetDateTime) -> bool {
+        self.expiry.is_some_and(|e| e.into_inner() < now)
+    }
+
+    pub fn policy_id(&self) -> PolicyId {
+        self.policy.id
+    }
+
+    pub fn heartbeat_seconds(&self) -> u32 {
+        self.policy.fields().heartbeat_seconds
+    }
+
+    /// The validation facts, given the machine count, the machines the
+    /// scope names and the entitlement codes.
+    pub fn facts(&self, machine_count: u64, scoped: &[ApiMachine], entitlements: Vec<String>) -> LicenseFacts {
+        let fields = self.policy.fields();
+        LicenseFacts {
+            banned: self.banned,
+            suspended: self.suspended || self.org_suspended,
+            expiry: self.expiry.map(Timestamp::into_inner),
+            owner_email: self.owner_email.clone(),
+            policy: PolicyFacts {
+                id: self.policy.id,
+                product: fields.product,
+                floating: fields.floating,
+                strict: fields.strict,
+                max_machines: fields.max_machines,
+                require_heartbeat: fields.require_heartbeat,
+                heartbeat_seconds: fields.heartbeat_seconds,
+                expiration_strategy: fields.expiration_strategy,
+            },
+            machine_count,
+            scoped_machines: scoped
+                .iter()
+                .map(|m| MachineFacts {
+                    id: m.id,
+                    fingerprint: m.fingerprint.clone(),
+                    created_at: m.created_at.into_inner(),
+                    last_heartbeat_at: m.last_heartbeat_at.map(Timestamp::into_inner),
+                })
+                .collect(),
+            entitlements,
+        }
+    }
+}
+
+fn license_select(condition: &str) -> String {
+    format!(
+        "SELECT l.id AS license_id, l.org_id, l.key, l.name AS license_name, l.owner_email, l.expiry, l.metadata, l.suspended, l.banned, \
+         l.last_validated_at, l.created_at, l.updated_at, (o.suspended_at IS NOT NULL) AS org_suspended, \
+         k.sealed_secret_key, {POLICY_COLUMNS} \
+         FROM licenses l JOIN policies p ON p.id = l.policy_id JOIN organizations o ON o.id = l.org_id \
+         LEFT JOIN organization_signing_keys k ON k.org_id = l.org_id \
+         WHERE {condition} AND o.deleted_at IS NULL"
+    )
+}
+
+/// The license with this key, in any organization (the key is unique
+/// across tenants; deleted organizations' licenses are gone).
+pub async fn find_by_key(db: &Db, key: &str) -> Result<Option<ApiLicense>, sqlx::Error> {
+    let sql = license_select("l.key = $1");
+    with_pool!(db, Scope::EveryTenant, conn => sqlx::query_as::<_, ApiLicense>(&sql).bind(key).fetch_optional(&mut *conn).await)
+}
+
+/// The organization's license with this id.
+pub async fn find_by_id(db: &Db, org: OrgId, id: LicenseId) -> Result<Option<ApiLicense>, sqlx::Error> {
+    let sql = license_select("l.org_id = $1 AND l.id = $2");
+    with_pool!(db, Scope::Tenant(org), conn => sqlx::query_as::<_, ApiLicense>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await)
+}
+
+/// How many machines the license has, and those whose fingerprint is in
+/// `fingerprints` or whose id is `machine`.
+pub async fn scoped_machines(
+    db: &Db,
+    license: &ApiLicense,
+    fingerprints: &[String],
+    machine: Option<&str>,
+) -> Result<(u64, Vec<ApiMachine>), sqlx::Error> {
+    let org = license.org_id;
+    let count = "SELECT COUNT(*) FROM machines WHERE org_id = $1 AND license_id = $2";
+    let machine_id = machine.and_then(|m| m.parse::<MachineId>().ok());
+    let mut sql = Sql::new(&format!("SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = "));
+    sql.arg(org).push(" AND m.license_id = ").arg(license.id).push(" AND (");
+    if fingerprints.is_empty() {
+        sql.push("FALSE");
+    } else {
+        sql.push("m.fingerprint IN (").arg_list(fingerprints.iter().cloned()).push(")");
+    }
+    if let Some(id) = machine_id {
+        let p = sql.bind(id);
+        sql.push(&format!(" OR m.id = {p}"));
+    }
+    sql.push(")");
+    let wanted = !fingerprints.is_empty() || machine_id.is_some();
+    with_pool!(db, Scope::Tenant(org), conn => {
+        let total: i64 = sqlx::query_scalar(count).bind(org).bind(license.id).fetch_one(&mut *conn).await?;
+        let rows = if wanted {
+            bind_args!(sqlx::query_as::<_, ApiMachine>(sql.text()), sql.args().iter().cloned()).fetch_all(&mut *conn).await?
+        } else {
+            Vec::new()
+        };
+        Ok((total as u64, rows))
+    })
+}
+
+/// The entitlements the license's policy grants.
+pub async fn entitlements(
+    db: &Db,
+    license: &ApiLicense,
+) -> Result<Vec<(Entitlement, Timestamp, Timestamp)>, sqlx::Error> {
+    let sql = "SELECT e.id, e.code, e.name, e.created_at, e.updated_at FROM entitlements e \
+               JOIN policy_entitlements pe ON pe.entitlement_id = e.id \
+               WHERE pe.org_id = $1 AND pe.policy_id = $2 ORDER BY e.code";
+    let rows: Vec<(EntitlementId, String, String, Timestamp, Timestamp)> = with_pool!(db, Scope::Tenant(license.org_id), conn => {
+        sqlx::query_as(sql).bind(license.org_id).bind(license.policy.id).fetch_all(&mut *conn).await?
+    });
+    Ok(rows.into_iter().map(|(id, code, name, c, u)| (Entitlement { id, code, name }, c, u)).collect())
+}
+
+/// The license's machines, oldest first.
+pub async fn machines(db: &Db, license: &ApiLicense) -> Result<Vec<ApiMachine>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = $1 AND m.license_id = $2 ORDER BY m.created_at, m.id"
+    );
+    with_pool!(db, Scope::Tenant(license.org_id), conn => sqlx::query_as::<_, ApiMachine>(&sql).bind(license.org_id).bind(license.id).fetch_all(&mut *conn).await)
+}
+
+/// The license's machine with this id or, failing that, this fingerprint.
+pub async fn find_machine(
+    db: &Db,
+    license: &ApiLicense,
+    id_or_fingerprint: &str,
+) -> Result<Option<ApiMachine>, sqlx::Error> {
+    let by_id =
+        format!("SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = $1 AND m.license_id = $2 AND m.id = $3");
+    let by_fingerprint = format!(
+        "SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = $1 AND m.license_id = $2 AND m.fingerprint = $3"
+    );
+    let org = license.org_id;
+    with_pool!(db, Scope::Tenant(org), conn => {
+        if let Ok(id) = id_or_fingerprint.parse::<MachineId>()
+            && let Some(found) = sqlx::query_as::<_, ApiMachine>(&by_id).bind(org).bind(license.id).bind(id).fetch_optional(&mut *conn).await?
+        {
+            return Ok(Some(found));
+        }
+        sqlx::query_as::<_, ApiMachine>(&by_fingerprint).bind(org).bind(license.id).bind(id_or_fingerprint).fetch_optional(&mut *conn).await
+    })
+}
+
+/// A machine to activate.
+#[derive(Debug, Clone, Default)]
+pub struct NewMachine {
+    pub fingerprint: String,
+    pub name: Option<String>,
+    pub hostname: Option<String>,
+    pub platform: Option<String>,
+    pub ip: Option<String>,
+    pub cores: Option<i32>,
+    pub metadata: String,
+}
+
+/// Why an activation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ActivationError {
+    #[error("has already been taken")]
+    FingerprintTaken,
+    #[error("machine count has exceeded maximum allowed for license ({0})")]
+    LimitExceeded(u32),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+const FINGERPRINT_KEY: super::UniqueKey = super::UniqueKey {
+    postgres: "machines_license_fingerprint_key",
+    sqlite: "machines.license_id, machines.fingerprint",
+};
+
+/// Activates a machine on the license, unless the fingerprint is taken
+/// or the policy's machine limit is reached. Atomic: the license row is
+/// locked on PostgreSQL and the limit checked in the insert itself, so two
+/// activations at once cannot both take the last place.
+pub async fn activate(db: &Db, license: &ApiLicense, new: &NewMachine) -> Result<ApiMachine, ActivationError> {
+    let org = license.org_id;
+    let max = license.policy.fields().max_machines;
+    let id = MachineId::new();
+    let now = Timestamp::now();
+    let lock = match db.backend() {
+        super::Backend::Postgres => Some("SELECT id FROM licenses WHERE id = $1 FOR UPDATE"),
+        super::Backend::Sqlite => None,
+    };
+    let insert = "INSERT INTO machines (id, org_id, license_id, fingerprint, name, hostname, platform, ip, cores, metadata, \
+                  last_heartbeat_at, created_at, updated_at) \
+                  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $11 \
+                  WHERE $12 IS NULL OR (SELECT COUNT(*) FROM machines WHERE license_id = $3) < $12";
+    let select = format!("SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.id = $1");
+    const TAKEN: &str = "SELECT COUNT(*) FROM machines WHERE license_id = $1 AND fingerprint = $2";
+    with_pool!(db, Scope::Tenant(org), conn => {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        if let Some(lock) = lock {
+            sqlx::query(lock).bind(license.id).execute(&mut *tx).await?;
+        }
+        let added = sqlx::query(insert)
+            .bind(id)
+            .bind(org)
+            .bind(license.id)
+            .bind(&new.fingerprint)
+            .bind(&new.name)
+            .bind(&new.hostname)
+            .bind(&new.platform)
+            .bind(&new.ip)
+            .bind(new.cores)
+            .bind(&new.metadata)
+            .bind(now)
+            .bind(max.map(i64::from))
+            .execute(&mut *tx)
+            .await;
+        match added {
+            Err(err) if FINGERPRINT_KEY.violated_by(&err) => Err(ActivationError::FingerprintTaken),
+            Err(err) => Err(err.into()),
+            Ok(done) if done.rows_affected() == 0 => {
+                let taken: i64 = sqlx::query_scalar(TAKEN).bind(license.id).bind(&new.fingerprint).fetch_one(&mut *tx).await?;
+                if taken > 0 {
+                    Err(ActivationError::FingerprintTaken)
+                } else {
+                    Err(ActivationError::LimitExceeded(max.unwrap_or(0)))
+                }
+            }
+            Ok(_) => {
+                let row = sqlx::query_as::<_, ApiMachine>(&select).bind(id).fetch_one(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(row)
+            }
+        }
+    })
+}
+
+/// Deletes the license's machine.
+pub async fn deactivate(db: &Db, license: &ApiLicense, machine: MachineId) -> Result<bool, sqlx::Error> {
+    let sql = "DELETE FROM machines WHERE org_id = $1 AND license_id = $2 AND id = $3";
+    let org = license.org_id;
+    with_pool!(db, Scope::Tenant(org), conn => {
+        Ok(sqlx::query(sql).bind(org).bind(license.id).bind(machine).execute(&mut *conn).await?.rows_affected() == 1)
+    })
+}
+
+/// Records a heartbeat; returns the machine as it is now.
+pub async fn ping(db: &Db, license: &ApiLicense, machine: MachineId) -> Result<Option<ApiMachine>, sqlx::Error> {
+    let update =
+        "UPDATE machines SET last_heartbeat_at = $4, updated_at = $4 WHERE org_id = $1 AND license_id = $2 AND id = $3";
+    let select = format!("SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = $1 AND m.id = $2");
+    let org = license.org_id;
+    with_pool!(db, Scope::Tenant(org), conn => {
+        let done = sqlx::query(update).bind(org).bind(license.id).bind(machine).bind(Timestamp::now()).execute(&mut *conn).await?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        sqlx::query_as::<_, ApiMachine>(&select).bind(org).bind(machine).fetch_optional(&mut *conn).await
+    })
+}
+
+/// Deactivates every machine whose policy requires heartbeats and whose
+/// last heartbeat (or activation, when none came) is older than the
+/// policy's interval plus [`HEARTBEAT_GRACE_SECONDS`] at `now`, in every
+/// organization (Keygen's `DEACTIVATE_DEAD` cull). Returns how many went.
+pub async fn cull_dead_machines(db: &Db, now: OffsetDateTime) -> Result<u64, sqlx::Error> {
+    // The interval is per policy: the query takes every machine older than
+    // the shortest interval (60 s), the filter below applies each policy's.
+    let candidates = "SELECT m.id, COALESCE(m.last_heartbeat_at, m.created_at), p.heartbeat_seconds \
+                      FROM machines m JOIN licenses l ON l.id = m.license_id JOIN policies p ON p.id = l.policy_id \
+                      WHERE p.require_heartbeat AND COALESCE(m.last_heartbeat_at, m.created_at) < $1";
+    let earliest = Timestamp::from(now - Duration::seconds(60 + HEARTBEAT_GRACE_SECONDS));
+    let rows: Vec<(MachineId, Timestamp, i32)> = with_pool!(db, Scope::EveryTenant, conn => sqlx::query_as(candidates).bind(earliest).fetch_all(&mut *conn).await?);
+    let dead: Vec<MachineId> = rows
+        .into_iter()
+        .filter(|(_, seen, interval)| {
+            seen.into_inner() + Duration::seconds(i64::from(*interval) + HEARTBEAT_GRACE_SECONDS) < now
+        })
+        .map(|(id, _, _)| id)
+        .collect();
+    let mut culled = 0;
+    for chunk in dead.chunks(500) {
+        let mut delete = Sql::new("DELETE FROM machines /* maintenance: every organization */ WHERE id IN (");
+        delete.arg_list(chunk.iter().copied()).push(")");
+        culled += with_pool!(db, Scope::EveryTenant, conn => {
+            bind_args!(sqlx::query(delete.text()), delete.args().iter().cloned()).execute(&mut *conn).await?.rows_affected()
+        });
+    }
+    Ok(culled)
+}
+
+/// Validations answered and not yet written: counted in memory and
+/// written in one statement per license every few seconds (Keygen, too,
+/// touches `last_validated_at` off the request path), so a validation
+/// costs no write.
+#[derive(Debug, Default)]
+pub struct ValidationTally {
+    pending: std::sync::Mutex<HashMap<LicenseId, (OrgId, u64, OffsetDateTime)>>,
+}
+
+impl ValidationTally {
+    pub fn record(&self, org: OrgId, license: LicenseId, at: OffsetDateTime) {
+        let mut pending = self.pending.lock().expect("tally lock");
+        let entry = pending.entry(license).or_insert((org, 0, at));
+        entry.1 += 1;
+        entry.2 = entry.2.max(at);
+    }
+
+    /// Validations of `license` not yet written.
+    pub fn pending(&self, license: LicenseId) -> u64 {
+        self.pending.lock().expect("tally lock").get(&license).map_or(0, |e| e.1)
+    }
+
+    /// Writes what is pending; what fails to write is counted again.
+    pub async fn flush(&self, db: &Db) -> Result<usize, sqlx::Error> {
+        let batch: Vec<_> = std::mem::take(&mut *self.pending.lock().expect("tally lock")).into_iter().collect();
+        let sql = "UPDATE licenses SET validations_count = validations_count + $3, \
+                   last_validated_at = CASE WHEN last_validated_at IS NULL OR last_validated_at < $4 THEN $4 ELSE last_validated_at END \
+                   WHERE org_id = $1 AND id = $2";
+        let mut written = 0;
+        let mut failed = None;
+        for (license, (org, count, at)) in batch {
+            let result: Result<(), sqlx::Error> = async {
+                with_pool!(db, Scope::Tenant(org), conn => {
+                    sqlx::query(sql).bind(org).bind(license).bind(count as i64).bind(Timestamp::from(at)).execute(&mut *conn).await?;
+                });
+                Ok(())
+            }
+            .await;
+            match result {
+                Ok(()) => written += 1,
+                Err(err) => {
+                    let mut pending = self.pending.lock().expect("tally lock");
+                    let entry = pending.entry(license).or_insert((org, 0, at));
+                    entry.1 += count;
+                    failed = Some(err);
+                }
+            }
+        }
+        match failed {
+            Some(err) => Err(err),
+            None => Ok(written),
+        }
+    }
+}

@@ -1,0 +1,465 @@
+//! The `/v1` endpoints. Each authenticates the license key (see
+//! [`Call::license`]), acts within that license only (another license's or
+//! organization's ids answer `NOT_FOUND`), and answers a signed document.
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::Path,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use app::{
+    model::{AuditAction, LicenseId, MachineId},
+    server::{
+        db::{
+            audit,
+            license_api::{self, ActivationError, ApiLicense, ApiMachine, NewMachine},
+        },
+        licensing::{
+            files::{self, FileKind},
+            validation::{self, ValidationScope},
+        },
+    },
+};
+
+use super::{Access, ApiError, Call, resources};
+
+type Params = Path<HashMap<String, String>>;
+type Answer = Result<(StatusCode, Option<Value>), ApiError>;
+
+/// The OpenAPI 3.1 description of `/v1`.
+const OPENAPI: &str = include_str!("openapi.json");
+
+pub async fn openapi() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+/// Unknown `/v1` paths: Keygen's 404 document.
+pub async fn not_found() -> Response {
+    let error = ApiError::not_found(
+        "The requested endpoint was not found (check your HTTP method, Accept header, and URL path)",
+    );
+    (error.status, [(axum::http::header::CONTENT_TYPE, super::JSON_API)], error.document().to_string()).into_response()
+}
+
+/// `GET /v1/ping`: the service answers (signed when the key or account
+/// names an organization).
+pub async fn ping(mut call: Call) -> Response {
+    if call.key.is_some() {
+        let _ = call.license(Access::Validate).await;
+    } else {
+        let _ = call.resolve_account().await;
+    }
+    let body = json!({ "meta": { "ts": resources::ts(OffsetDateTime::now_utc()), "version": super::API_VERSION } });
+    call.reply(StatusCode::OK, Some(body)).await
+}
+
+/// `GET /v1/me`: the license of the key.
+pub async fn me(mut call: Call) -> Response {
+    let result = async {
+        let license = call.license(Access::Use).await?;
+        Ok((StatusCode::OK, Some(json!({ "data": resources::license(&license, OffsetDateTime::now_utc()) }))))
+    }
+    .await;
+    call.answer(result).await
+}
+
+/// The `meta` of a validation request body (may be absent).
+#[derive(Debug, Default, serde::Deserialize)]
+struct ValidationMeta {
+    key: Option<String>,
+    nonce: Option<i64>,
+    scope: Option<Value>,
+}
+
+fn validation_meta(body: &[u8]) -> Result<ValidationMeta, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(ValidationMeta::default());
+    }
+    let document: Value =
+        serde_json::from_slice(body).map_err(|_| ApiError::bad_request("The request body is not valid JSON"))?;
+    match document.get("meta") {
+        None | Some(Value::Null) => Ok(ValidationMeta::default()),
+        Some(meta) => serde_json::from_value(meta.clone())
+            .map_err(|err| ApiError::bad_request(format!("The validation meta is invalid: {err}"))),
+    }
+}
+
+/// Validates `license` against the request's scope and answers Keygen's
+/// validation document; counts the validation.
+async fn validation_answer(call: &Call, license: Option<&ApiLicense>, meta: ValidationMeta) -> Answer {
+    let now = OffsetDateTime::now_utc();
+    let scope: Option<ValidationScope> = match &meta.scope {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(
+            serde_json::from_value(value.clone())
+                .map_err(|err| ApiError::bad_request(format!("The validation scope is invalid: {err}")))?,
+        ),
+    };
+    let facts = match license {
+        None => None,
+        Some(license) => {
+            let fingerprints = scope.as_ref().and_then(ValidationScope::fingerprints).unwrap_or_default();
+            let machine = scope.as_ref().and_then(|s| s.machine.as_deref());
+            let db = &call.state().db;
+            let (count, scoped) = license_api::scoped_machines(db, license, &fingerprints, machine).await?;
+            let entitlements = if scope.as_ref().is_some_and(|s| s.entitlements.is_some()) {
+                license_api::entitlements(db, license).await?.into_iter().map(|(e, _, _)| e.code).collect()
+            } else {
+                Vec::new()
+            };
+            call.state().licensing.tally.record(license.org_id, license.id, now);
+            Some(license.facts(count, &scoped, entitlements))
+        }
+    };
+    let outcome = validation::validate(facts.as_ref(), scope.as_ref(), now);
+    let mut meta_out = json!({
+        "ts": resources::ts(now),
+        "valid": outcome.valid,
+        "detail": outcome.detail,
+        "code": outcome.code,
+        "scope": meta.scope.clone().filter(Value::is_object).unwrap_or_else(|| json!({})),
+    });
+    if let Some(nonce) = meta.nonce {
+        meta_out["nonce"] = json!(nonce);
+    }
+    let data = license.map_or(Value::Null, |l| resources::license(l, now));
+    Ok((StatusCode::OK, Some(json!({ "meta": meta_out, "data": data }))))
+}
+
+/// `POST /v1/licenses/actions/validate-key`: validates the key in the
+/// body (`meta.key`), with its scope. An unknown key is `NOT_FOUND`, not an
+/// error.
+pub async fn validate_key(mut call: Call) -> Response {
+    let result = async {
+        let account = call.resolve_account().await?;
+        let meta = validation_meta(call.body())?;
+        let key = meta
+            .key
+            .clone()
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| ApiError::unprocessable("KEY_BLANK", "can't be blank", "/meta/key"))?;
+        let license = license_api::find_by_key(&call.state().db, &key).await?;
+        let license = license.filter(|l| account.is_none_or(|org| org == l.org_id));
+        if let Some(license) = &license {
+            call.sign_for(license);
+        }
+        validation_answer(&call, license.as_ref(), meta).await
+    }
+    .await;
+    call.answer(result).await
+}
+
+/// The license of the key, when the path's `{license}` is it (by id or
+/// by key); another license answers `NOT_FOUND`.
+async fn own_license(
+    call: &mut Call,
+    params: &HashMap<String, String>,
+    access: Access,
+) -> Result<ApiLicense, ApiError> {
+    let license = call.license(access).await?;
+    let wanted = params.get("license").map(String::as_str).unwrap_or_default();
+    let same = wanted.parse::<LicenseId>().is_ok_and(|id| id == license.id) || wanted == license.key;
+    if same { Ok(license) } else { Err(ApiError::not_found("The requested license was not found")) }
+}
+
+/// `POST /v1/licenses/{id}/actions/validate`.
+pub async fn validate(Path(params): Params, mut call: Call) -> Response {
+    let result = async {
+        let license = own_license(&mut call, &params, Access::Validate).await?;
+        let meta = validation_meta(call.body())?;
+        validation_answer(&call, Some(&license), meta).await
+    }
+    .await;
+    call.answer(result).await
+}
+
+/// `GET /v1/licenses/{id}/machines`.
+pub async fn license_machines(Path(params): Params, mut call: Call) -> Response {
+    let result = async {
+        let license = own_license(&mut call, &params, Access::Use).await?;
+        let now = OffsetDateTime::now_utc();
+        let machines = license_api::machines(&call.state().db, &license).await?;
+        let data: Vec<Value> = machines.iter().map(|m| resources::machine(&license, m, now)).collect();
+        let count = data.len();
+        Ok((StatusCode::OK, Some(json!({ "data": data, "meta": { "count": count }, "links": {} }))))
+    }
+    .await;
+    call.answer(result).await
+}
+
+/// `GET /v1/licenses/{id}/entitlements`.
+pub async fn license_entitlements(Path(params): Params, mut call: Call) -> Response {
+    let result = async {
+        let license = own_license(&mut call, &params, Access::Use).await?;
+        let entitlements = license_api::entitlements(&call.state().db, &license).await?;
+        let data: Vec<Value> = entitlements.iter().map(|e| resources::entitlement(&license, e)).collect();
+        let count = data.len();
+        Ok((StatusCode::OK, Some(json!({ "data": data, "meta": { "count": count }, "links": {} }))))
+    }
+    .await;
+    call.answer(result).await
+}
+
+/// Default life of a checked-out file: one month, in seconds (Keygen).
+const DEFAULT_TTL: i64 = 2_629_746;
+const MIN_TTL: i64 = 3_600;
+const MAX_TTL: i64 = 31_556_952;
+
+/// The check-out query: `ttl` (seconds), `encrypt`, `include`.
+struct CheckOut {
+    ttl: i64,
+    encrypt: bool,
+    include: Vec<String>,
+}
+
+fn check_out_query(call: &Call) -> Result<CheckOut, ApiError> {
+    let query = call.query();
+    let ttl = match query.get("ttl").map(String::as_str) {
+        None | Some("") => DEFAULT_TTL,
+        Some(text) => match text.parse::<i64>() {
+            Ok(ttl) if (MIN_TTL..=MAX_TTL).contains(&ttl) => ttl,
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "ttl must be a number of seconds from {MIN_TTL} (an hour) to {MAX_TTL} (a year)"
+                )));
+            }
+        },
+    };
+    let encrypt = matches!(query.get("encrypt").map(String::as_str), Some("true" | "1"));
+    if query.get("algorithm").is_some_and(|a| a != files::ENCRYPTED && a != files::SIGNED) {
+        return Err(ApiError::bad_request(format!(
+            "algorithm must be {} or {} (Atrium signs with Ed25519)",
+            files::ENCRYPTED,
+            files::SIGNED
+        )));
+    }
+    let encrypt = encrypt || query.get("algorithm").is_some_and(|a| a == files::ENCRYPTED);
+    let include = query.get("include").map(|i| i.split(',').map(|s| s.trim().to_owned()).collect()).unwrap_or_default();
+    Ok(CheckOut { ttl, encrypt, include })
+}
+
+/// The `data` of a license-file or machine-file response.
+fn file_resource(kind: &str, license: &ApiLicense, certificate: String, issued: OffsetDateTime, ttl: i64) -> Value {
+    let expiry = issued + time::Duration::seconds(ttl);
+    json!({
+        "data": {
+            "id": uuid::Uuid::new_v4().to_string(),
+            "type": kind,
+            "attributes": {
+                "certificate": certificate,
+                "ttl": ttl,
+                "expiry": resources::ts(expiry),
+                "issued": resources::ts(issued),
+            },
+            "relationships": {
+                "account": { "data": { "type": "accounts", "id": license.org_id.to_string() } },
+                "license": { "data": { "type": "licenses", "id": license.id.to_string() } },
+            },
+        }
+    })
+}
+
+/// `POST /v1/licenses/{id}/actions/check-out`: a license file.
+pub async fn check_out_license(Path(params): Params, mut call: Call) -> Response {
+    let result = async {
+        let license = own_license(&mut call, &params, Access::Use).await?;
+        let options = check_out_query(&call)?;
+        let now = OffsetDateTime::now_utc();
+        let mut included = Vec::new();
+        if options.include.iter().any(|i| i == "entitlements") {
+            let entitlements = license_api::entitlements(&call.state().db, &license).await?;
+            included.extend(entitlements.iter().map(|e| resources::entitlement(&license, e)));
+        }
+        let dataset = json!({
+            "meta": { "issued": resources::ts(now), "expiry": resources::ts(now + time::Duration::seconds(options.ttl)), "ttl": options.ttl },
+            "data": resources::license(&license, now),
+            "included": included,
+        });
+        let key = call.state().licensing.signing_key(&call.state().db, license.org_id, license.sealed_secret_key.as_deref()).await.map_err(ApiError::internal)?;
+        let secret = options.encrypt.then_some(license.key.as_str());
+        let certificate = files::certificate(FileKind::License, &key, secret, &dataset);
+        Ok((StatusCode::OK, Some(file_resource("license-files", &license, certificate, now, options.ttl))))
+    }
+    .await;
+    call.answer(result).await
+}
+
+/// `POST /v1/machines/{id}/actions/check-out`: a machine file, encrypted
+/// with the license key followed by the machine's fingerprint.
+pub async fn check_out_machine(Path(params): Params, mut call: Call) -> Response {
+    let result = async {
+        let license = call.license(Access::Use).await?;
+        let machine = own_machine(&call, &license, &params).await?;
+        let options = check_out_query(&call)?;
+        let now = OffsetDateTime::now_utc();
+        let mut included = vec![resources::license(&license, now)];
+        if options.include.iter().any(|i| i == "license.entitlements" || i == "entitlements") {
+            let entitlements = license_api::entitlements(&call.state().db, &license).await?;
+            included.extend(entitlements.iter().map(|e| resources::entitlement(&license, e)));
+        }
+        let dataset = json!({
+            "meta": { "issued": resources::ts(now), "expiry": resources::ts(now + time::Duration::seconds(options.ttl)), "ttl": options.ttl },
+            "data": resources::machine(&license, &machine, now),
+            "included": included,
+        });
+        let key = call.state().licensing.signing_key(&call.state().db, license.org_id, license.sealed_secret_key.as_deref()).await.map_err(ApiError::internal)?;
+        let secret = format!("{}{}", license.key, machine.fingerprint);
+        let certificate = files::certificate(FileKind::Machine, &key, options.encrypt.then_some(secret.as_str()), &dataset);
+        Ok((StatusCode::OK, Some(file_resource("machine-files", &license, certificate, now, options.ttl))))
+    }
+    .await;
+    call.answer(result).await
+}
+
+/// The license's machine named by the path's `{machine}` (id or
+/// fingerprint).
+async fn own_machine(
+    call: &Call,
+    license: &ApiLicense,
+    params: &HashMap<String, String>,
+) -> Result<ApiMachine, ApiError> {
+    let wanted = params.get("machine").map(String::as_str).unwrap_or_default();
+    license_api::find_machine(&call.state().db, license, wanted)
+        .await?
+        .ok_or_else(|| ApiError::not_found("The requested machine was not found"))
+}
+
+/// Longest fingerprint, hostname, platform and name accepted.
+const MAX_TEXT: usize = 255;
+
+fn text_attribute(attributes: &Value, name: &str) -> Option<String> {
+    attributes.get(name).and_then(Value::as_str).map(|s| s.chars().take(MAX_TEXT).collect())
+}
+
+/// `POST /v1/machines`: activates a machine on the key's license.
+pub async fn activate(mut call: Call) -> Response {
+    let result = async {
+        let license = call.license(Access::Use).await?;
+        let document: Value = serde_json::from_slice(call.body())
+            .map_err(|_| ApiError::bad_request("The request body is not valid JSON"))?;
+        let data = document.get("data").cloned().unwrap_or(Value::Null);
+        let attributes = data.get("attributes").cloned().unwrap_or(Value::Null);
+        let wanted = data.pointer("/relationships/license/data/id").and_then(Value::as_str).unwrap_or_default();
+        if wanted.parse::<LicenseId>().ok() != Some(license.id) && wanted != license.key {
+            return Err(ApiError::unprocessable("LICENSE_NOT_FOUND", "must exist", "/data/relationships/license"));
+        }
+        let fingerprint = attributes.get("fingerprint").and_then(Value::as_str).map(str::trim).unwrap_or_default();
+        if fingerprint.is_empty() {
+            return Err(ApiError::unprocessable("FINGERPRINT_BLANK", "can't be blank", "/data/attributes/fingerprint"));
+        }
+        if fingerprint.len() > MAX_TEXT {
+            return Err(ApiError::unprocessable(
+                "FINGERPRINT_TOO_LONG",
+                format!("is too long (maximum is {MAX_TEXT} characters)"),
+                "/data/attributes/fingerprint",
+            ));
+        }
+        let metadata = match attributes.get("metadata") {
+            None | Some(Value::Null) => "{}".to_owned(),
+            Some(value @ Value::Object(_)) => value.to_string(),
+            Some(_) => {
+                return Err(ApiError::unprocessable(
+                    "METADATA_INVALID",
+                    "must be an object",
+                    "/data/attributes/metadata",
+                ));
+            }
+        };
+        let new = NewMachine {
+            fingerprint: fingerprint.to_owned(),
+            name: text_attribute(&attributes, "name"),
+            hostname: text_attribute(&attributes, "hostname"),
+            platform: text_attribute(&attributes, "platform"),
+            ip: text_attribute(&attributes, "ip").or_else(|| call.ip.clone()),
+            cores: attributes.get("cores").and_then(Value::as_i64).and_then(|c| i32::try_from(c).ok()),
+            metadata,
+        };
+        let machine = match license_api::activate(&call.state().db, &license, &new).await {
+            Ok(machine) => machine,
+            Err(ActivationError::FingerprintTaken) => {
+                return Err(ApiError::unprocessable(
+                    "FINGERPRINT_TAKEN",
+                    "has already been taken",
+                    "/data/attributes/fingerprint",
+                ));
+            }
+            Err(ActivationError::LimitExceeded(max)) => {
+                return Err(ApiError::unprocessable(
+                    "MACHINE_LIMIT_EXCEEDED",
+                    format!("machine count has exceeded maximum allowed for license ({max})"),
+                    "/data",
+                ));
+            }
+            Err(ActivationError::Db(err)) => return Err(err.into()),
+        };
+        record(&call, &license, AuditAction::MachineActivated, &machine).await?;
+        Ok((
+            StatusCode::CREATED,
+            Some(json!({ "data": resources::machine(&license, &machine, OffsetDateTime::now_utc()) })),
+        ))
+    }
+    .await;
+    call.answer(result).await
+}
+
+/// Records a machine's activation or deactivation in the organization's
+/// audit log (the actor is the license, named by its id).
+async fn record(call: &Call, license: &ApiLicense, action: AuditAction, machine: &ApiMachine) -> Result<(), ApiError> {
+    let origin = audit::Origin { ip: call.ip.clone(), user_agent: call.user_agent.clone() };
+    let event = audit::NewEvent {
+        action,
+        org: Some(license.org_id),
+        actor: None,
+        actor_email: None,
+        target: Some(("machine", machine.id.to_string())),
+        origin: &origin,
+        details: json!({ "license": license.id.to_string(), "fingerprint": machine.fingerprint, "via": "api" }),
+    };
+    Ok(audit::record(&call.state().db, event).await?)
+}
+
+/// `GET /v1/machines/{id or fingerprint}`.
+pub async fn machine(Path(params): Params, mut call: Call) -> Response {
+    let result = async {
+        let license = call.license(Access::Use).await?;
+        let machine = own_machine(&call, &license, &params).await?;
+        Ok((StatusCode::OK, Some(json!({ "data": resources::machine(&license, &machine, OffsetDateTime::now_utc()) }))))
+    }
+    .await;
+    call.answer(result).await
+}
+
+/// `DELETE /v1/machines/{id or fingerprint}`: deactivates it (204).
+pub async fn deactivate(Path(params): Params, mut call: Call) -> Response {
+    let result = async {
+        let license = call.license(Access::Use).await?;
+        let machine = own_machine(&call, &license, &params).await?;
+        if !license_api::deactivate(&call.state().db, &license, machine.id).await? {
+            return Err(ApiError::not_found("The requested machine was not found"));
+        }
+        record(&call, &license, AuditAction::MachineDeactivated, &machine).await?;
+        Ok((StatusCode::NO_CONTENT, None))
+    }
+    .await;
+    call.answer(result).await
+}
+
+/// `POST /v1/machines/{id}/actions/ping`: a heartbeat.
+pub async fn heartbeat(Path(params): Params, mut call: Call) -> Response {
+    let result = async {
+        let license = call.license(Access::Use).await?;
+        let machine = own_machine(&call, &license, &params).await?;
+        let id: MachineId = machine.id;
+        let machine = license_api::ping(&call.state().db, &license, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("The requested machine was not found"))?;
+        Ok((StatusCode::OK, Some(json!({ "data": resources::machine(&license, &machine, OffsetDateTime::now_utc()) }))))
+    }
+    .await;
+    call.answer(result).await
+}
