@@ -65,6 +65,7 @@ pub async fn run(db: &Db) {
     work(db).await;
     sign_in_failures(db).await;
     tenancy(db).await;
+    licensing(db).await;
 }
 
 /// Settings, plans and limits, suspension, deletion and the platform
@@ -148,6 +149,161 @@ async fn tenancy(db: &Db) {
     assert_eq!(orgs::find_redirect(db, team.member_id, &old).await.unwrap(), None, "its old slugs went too");
     // Everyone else's organizations are untouched.
     assert!(platform::find_tenant(db, &platform, other.id).await.unwrap().is_some());
+}
+
+/// Licensing: signing keys, entitlements, policies, licenses within the
+/// plan's limit, and what the public API reads and writes.
+async fn licensing(db: &Db) {
+    use app::{
+        model::{EntitlementCode, EntitlementName, ExpirationStrategy, LicenseStatus, PolicyForm},
+        server::{
+            db::{
+                license_api::{self, ActivationError, NewMachine},
+                licensing::{self as repo, LicenseFilter, LicensingError, NewLicense},
+            },
+            licensing::{
+                generate_license_key,
+                keys::{self, KeyEncryptionKey},
+                validation::{self, ValidationScope},
+            },
+        },
+    };
+    let team = team(db, "Lena", "License Co").await;
+    let admin = admin(&team.owner);
+    let org_id = team.owner.org_id();
+    let kek = KeyEncryptionKey::random();
+
+    // One key pair per organization, made once; the secret opens with the
+    // server's key only.
+    let public = repo::public_key(db, &kek, org_id).await.unwrap();
+    assert_eq!(repo::public_key(db, &kek, org_id).await.unwrap(), public);
+    let sealed = repo::sealed_signing_key(db, org_id).await.unwrap();
+    let opened = keys::open(&kek, org_id, &sealed).unwrap();
+    assert_eq!(hex_of(opened.verifying_key().as_bytes()), public);
+
+    // Entitlements: codes unique per organization.
+    let code = EntitlementCode::parse("pro").unwrap();
+    let pro = repo::create_entitlement(db, &admin, &code, &EntitlementName::parse("Pro").unwrap()).await.unwrap();
+    let again = repo::create_entitlement(db, &admin, &code, &EntitlementName::parse("Again").unwrap()).await;
+    assert!(matches!(again, Err(LicensingError::CodeTaken)), "{again:?}");
+    assert_eq!(repo::entitlements(db, &team.member).await.unwrap().len(), 1);
+
+    // A strict node-locked policy requiring heartbeats, granting Pro.
+    let form = PolicyForm {
+        name: "Desktop".into(),
+        duration_days: "30".into(),
+        strict: true,
+        require_heartbeat: true,
+        heartbeat_minutes: "5".into(),
+        expiration_strategy: ExpirationStrategy::MaintainAccess,
+        ..PolicyForm::default()
+    };
+    let (pname, fields) = form.parse().unwrap();
+    let policy = repo::create_policy(db, &admin, &pname, &fields, &[pro.id]).await.unwrap();
+    let listed = repo::policies(db, &team.guest).await.unwrap();
+    assert_eq!((listed[0].entitlements.len(), listed[0].fields.heartbeat_seconds), (1, 300));
+
+    // Licenses count against the plan's limit.
+    let platform = platform_admin(db).await;
+    let limits = OrgLimits { members: None, projects: None, licenses: Some(2) };
+    assert!(platform::set_plan(db, &platform, org_id, Plan::Pro, limits).await.unwrap());
+    let meta = serde_json::Map::new();
+    let key = generate_license_key();
+    let new = |key: &'static str| NewLicense {
+        policy,
+        key,
+        name: Some("Ada's laptop"),
+        owner_email: Some("ada@example.com"),
+        metadata: &meta,
+    };
+    let key: &'static str = Box::leak(key.into_boxed_str());
+    let id = repo::create_license(db, &admin, new(key)).await.unwrap();
+    assert!(matches!(repo::create_license(db, &admin, new(key)).await, Err(LicensingError::KeyTaken)));
+    repo::create_license(db, &admin, new("SECOND-KEY-0001")).await.unwrap();
+    let over = repo::create_license(db, &admin, new("THIRD-KEY-00001")).await;
+    assert!(matches!(over, Err(LicensingError::LimitReached(Some(2)))), "{over:?}");
+    assert!(matches!(repo::delete_policy(db, &admin, policy).await, Err(LicensingError::PolicyInUse)));
+
+    // The list: search and status.
+    let search = LicenseFilter { search: Some("second".into()), ..LicenseFilter::default() };
+    let page = repo::licenses(db, &team.member, &search, 25, 0).await.unwrap();
+    assert_eq!((page.total, page.items[0].key.as_str()), (1, "SECOND-KEY-0001"));
+    repo::set_suspended(db, &admin, id, true).await.unwrap();
+    let suspended = LicenseFilter { status: Some(LicenseStatus::Suspended), ..LicenseFilter::default() };
+    assert_eq!(repo::licenses(db, &team.member, &suspended, 25, 0).await.unwrap().total, 1);
+    let active = LicenseFilter { status: Some(LicenseStatus::Active), ..LicenseFilter::default() };
+    assert_eq!(repo::licenses(db, &team.member, &active, 25, 0).await.unwrap().total, 1);
+    repo::set_suspended(db, &admin, id, false).await.unwrap();
+    let (_, renewed) = repo::renew(db, &admin, id).await.unwrap();
+    let days = (renewed.unwrap() - time::OffsetDateTime::now_utc()).whole_days();
+    assert!((59..=60).contains(&days), "renewed from the current expiry: {days}");
+
+    // The API: found by key across tenants, then scoped to it.
+    let found = license_api::find_by_key(db, key).await.unwrap().expect("by key");
+    assert_eq!((found.id, found.org_id), (id, org_id));
+    assert!(license_api::find_by_key(db, "NO-SUCH-KEY").await.unwrap().is_none());
+    let stranger = super::sign_up(db, "Sam", "Stranger Co").await.1;
+    assert!(license_api::find_by_id(db, stranger.id, id).await.unwrap().is_none());
+    assert!(repo::license(db, stranger.id, id, 0).await.unwrap().is_none());
+    let machine = |fp: &str| NewMachine {
+        fingerprint: fp.into(),
+        hostname: Some("box".into()),
+        cores: Some(8),
+        metadata: "{}".into(),
+        ..NewMachine::default()
+    };
+    let first = license_api::activate(db, &found, &machine("fp-1")).await.unwrap();
+    assert!(matches!(
+        license_api::activate(db, &found, &machine("fp-1")).await,
+        Err(ActivationError::FingerprintTaken)
+    ));
+    assert!(matches!(
+        license_api::activate(db, &found, &machine("fp-2")).await,
+        Err(ActivationError::LimitExceeded(1))
+    ));
+    let (count, scoped) = license_api::scoped_machines(db, &found, &["fp-1".into()], None).await.unwrap();
+    assert_eq!((count, scoped.len()), (1, 1));
+    let scope = ValidationScope {
+        fingerprint: Some("fp-1".into()),
+        entitlements: Some(vec!["pro".into()]),
+        ..ValidationScope::default()
+    };
+    let codes: Vec<String> =
+        license_api::entitlements(db, &found).await.unwrap().into_iter().map(|(e, _, _)| e.code).collect();
+    let now = time::OffsetDateTime::now_utc();
+    let facts = found.facts(count, &scoped, codes);
+    assert_eq!(validation::validate(Some(&facts), Some(&scope), now).code, "HEARTBEAT_NOT_STARTED");
+    let pinged = license_api::ping(db, &found, first.id).await.unwrap().unwrap();
+    assert!(pinged.last_heartbeat_at.is_some());
+    let (count, scoped) = license_api::scoped_machines(db, &found, &[], Some(&first.id.to_string())).await.unwrap();
+    let facts = found.facts(count, &scoped, vec!["pro".into()]);
+    assert_eq!(validation::validate(Some(&facts), Some(&scope), now).code, "VALID");
+
+    // Validations are counted in memory and written in one go.
+    let tally = license_api::ValidationTally::default();
+    for _ in 0..3 {
+        tally.record(org_id, id, now);
+    }
+    assert_eq!(tally.flush(db).await.unwrap(), 1);
+    assert_eq!(tally.pending(id), 0);
+    let detail = repo::license(db, org_id, id, tally.pending(id)).await.unwrap().unwrap();
+    assert_eq!((detail.validations, detail.machines.len(), detail.entitlements.len()), (3, 1, 1));
+
+    // Heartbeats: alive now, culled once the interval and grace are past.
+    assert_eq!(license_api::cull_dead_machines(db, now).await.unwrap(), 0);
+    assert_eq!(license_api::cull_dead_machines(db, now + time::Duration::minutes(6)).await.unwrap(), 1);
+    assert!(license_api::machines(db, &found).await.unwrap().is_empty());
+
+    // The dashboard deactivates and deletes.
+    let again = license_api::activate(db, &found, &machine("fp-3")).await.unwrap();
+    assert!(matches!(repo::deactivate_machine(db, stranger.id, id, again.id).await, Err(LicensingError::NotFound)));
+    assert_eq!(repo::deactivate_machine(db, org_id, id, again.id).await.unwrap(), "fp-3");
+    assert_eq!(repo::delete_license(db, &admin, id).await.unwrap(), key);
+    assert!(license_api::find_by_key(db, key).await.unwrap().is_none());
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The id of the account with `address`.

@@ -190,8 +190,7 @@ where
         let uri = parts.extensions.get::<axum::extract::OriginalUri>().map_or(&parts.uri, |original| &original.0);
         let target = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned());
         let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default().to_owned();
-        let account =
-            target.strip_prefix("/v1/accounts/").and_then(|rest| rest.split('/').next()).map(percent_decode);
+        let account = target.strip_prefix("/v1/accounts/").and_then(|rest| rest.split('/').next()).map(percent_decode);
         let key = license_key(&parts.headers);
         let ip =
             app::server::auth::client_ip::client_ip(&parts, state.config.trust_proxy_headers).map(|ip| ip.to_string());
