@@ -28,6 +28,7 @@ use crate::{
         auth::{LoginPage, SignupPage},
         home::HomePage,
         invite::InvitePage,
+        licenses::{LicensePage, LicensesPage, PoliciesPage, SelfServePage},
         orgs::{AuditPageView, MembersPage, NewOrganizationPage, OrgDashboardPage, OrgLayout, SettingsPage},
         projects::{ProjectPage, ProjectsPage},
     },
@@ -101,6 +102,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/organizations/new") view=NewOrganizationPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
+                <Route path=path!("/license") view=SelfServePage />
                 <Route path=path!("/admin") view=PlatformPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/audit") view=PlatformAuditPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/o/:org") view=OrgLayout ssr=SsrMode::Async>
@@ -108,6 +110,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("members") view=MembersPage />
                     <Route path=path!("audit") view=AuditPageView />
                     <Route path=path!("settings") view=SettingsPage />
+                    <Route path=path!("policies") view=PoliciesPage />
+                    <Route path=path!("licenses") view=LicensesPage />
+                    <Route path=path!("licenses/:license") view=LicensePage />
                     <Route path=path!("projects") view=ProjectsPage />
                     <Route path=path!("projects/:project") view=ProjectPage />
                 </ParentRoute>

@@ -2,6 +2,11 @@
 //! machines. Members read (Guests see none of it); Admins and Owners
 //! manage (`Action::ViewLicenses`, `Action::ManageLicenses`).
 
+// The policy functions take one argument per form field, as every server
+// function here does (forms post flat fields); the browser-side stubs the
+// macro generates carry no attributes, so the allowance is module-wide.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +17,7 @@ use crate::{
 
 #[cfg(feature = "ssr")]
 use crate::{
-    api::args::parse_id,
+    api::args::{parse_id, parse_ids},
     error::FieldErrors,
     model::{
         Action, AuditAction, Email, EntitlementCode, EntitlementId, EntitlementName, ExpirationStrategy, LicenseStatus,
@@ -86,7 +91,6 @@ pub async fn delete_entitlement(org: String, entitlement: String) -> Result<(), 
 }
 
 #[cfg(feature = "ssr")]
-#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
 fn policy_form(
     name: String,
     product: String,
@@ -97,18 +101,13 @@ fn policy_form(
     require_heartbeat: String,
     heartbeat_minutes: String,
     expiration_strategy: String,
-    entitlements: String,
+    entitlements: Vec<String>,
 ) -> Result<PolicyForm, AppError> {
     let expiration_strategy = match expiration_strategy.trim() {
         "" => ExpirationStrategy::RestrictAccess,
         text => text.parse().map_err(|_| AppError::field("expiration_strategy", "Choose an expiration strategy."))?,
     };
-    let entitlements = entitlements
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(parse_id)
-        .collect::<Result<Vec<EntitlementId>, _>>()?;
+    let entitlements: Vec<EntitlementId> = parse_ids(&entitlements)?;
     let on = |s: &str| !s.is_empty() && s != "false";
     Ok(PolicyForm {
         name,
@@ -126,10 +125,9 @@ fn policy_form(
 
 /// Creates a policy. Checkboxes (`floating`, `strict`,
 /// `require_heartbeat`) are on when present and not `false`;
-/// `entitlements` is a comma-separated list of entitlement ids. Field
+/// `entitlements` are entitlement ids (`entitlements[]` in a form). Field
 /// rules: `model::PolicyForm::parse`.
 #[server(endpoint = "create_policy")]
-#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
 pub async fn create_policy(
     org: String,
     name: String,
@@ -141,7 +139,7 @@ pub async fn create_policy(
     #[server(default)] require_heartbeat: String,
     #[server(default)] heartbeat_minutes: String,
     #[server(default)] expiration_strategy: String,
-    #[server(default)] entitlements: String,
+    #[server(default)] entitlements: Vec<String>,
 ) -> Result<String, AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageLicenses)?;
@@ -170,7 +168,6 @@ pub async fn create_policy(
 
 /// Changes a policy (fields as [`create_policy`]).
 #[server(endpoint = "update_policy")]
-#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
 pub async fn update_policy(
     org: String,
     policy: String,
@@ -183,7 +180,7 @@ pub async fn update_policy(
     #[server(default)] require_heartbeat: String,
     #[server(default)] heartbeat_minutes: String,
     #[server(default)] expiration_strategy: String,
-    #[server(default)] entitlements: String,
+    #[server(default)] entitlements: Vec<String>,
 ) -> Result<(), AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageLicenses)?;
@@ -362,4 +359,60 @@ pub async fn deactivate_machine(org: String, license: String, machine: String) -
         serde_json::json!({ "license": license.to_string(), "fingerprint": fingerprint }),
     )
     .await
+}
+
+/// What a license holder sees of their license on the self-serve page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeldLicense {
+    pub name: Option<String>,
+    pub status: crate::model::LicenseStatus,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expiry: Option<time::OffsetDateTime>,
+    pub max_machines: Option<u32>,
+    pub machines: Vec<crate::model::Machine>,
+}
+
+/// The self-serve page's lookup: the license of `key`, for its holder
+/// (no account). Rate-limited per client network like sign-in; an unknown
+/// key answers a field error on `key`.
+#[server(endpoint = "look_up_license")]
+pub async fn look_up_license(key: String) -> Result<HeldLicense, AppError> {
+    let state = ctx::app_state()?;
+    state.limits.check_ip(ctx::request_ip(&state)?)?;
+    let unknown = || AppError::field("key", "No license has this key. Check it and try again.");
+    let found = crate::server::db::license_api::find_by_key(&state.db, key.trim()).await?.ok_or_else(unknown)?;
+    let detail = repo::license(&state.db, found.org_id, found.id, state.licensing.tally.pending(found.id))
+        .await?
+        .ok_or_else(unknown)?;
+    Ok(HeldLicense {
+        name: detail.license.name,
+        status: detail.license.status,
+        expiry: detail.license.expiry,
+        max_machines: detail.max_machines,
+        machines: detail.machines,
+    })
+}
+
+/// The holder of `key` deactivates one of its machines (to move the
+/// license to another computer).
+#[server(endpoint = "release_machine")]
+pub async fn release_machine(key: String, machine: String) -> Result<(), AppError> {
+    let state = ctx::app_state()?;
+    state.limits.check_ip(ctx::request_ip(&state)?)?;
+    let found = crate::server::db::license_api::find_by_key(&state.db, key.trim())
+        .await?
+        .ok_or_else(|| AppError::field("key", "No license has this key. Check it and try again."))?;
+    let machine: MachineId = parse_id(&machine)?;
+    let fingerprint = repo::deactivate_machine(&state.db, found.org_id, found.id, machine).await?;
+    let origin = ctx::request_origin(&state)?;
+    let event = crate::server::db::audit::NewEvent {
+        action: AuditAction::MachineDeactivated,
+        org: Some(found.org_id),
+        actor: None,
+        actor_email: found.owner_email.as_deref(),
+        target: Some(("machine", machine.to_string())),
+        origin: &origin,
+        details: serde_json::json!({ "license": found.id.to_string(), "fingerprint": fingerprint, "via": "self-serve" }),
+    };
+    Ok(crate::server::db::audit::record(&state.db, event).await?)
 }

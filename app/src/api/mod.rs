@@ -80,6 +80,8 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         licensing::RenewLicense,
         licensing::DeleteLicense,
         licensing::DeactivateMachine,
+        licensing::LookUpLicense,
+        licensing::ReleaseMachine,
         labels::ListLabels,
         labels::CreateLabel,
         labels::UpdateLabel,

@@ -146,6 +146,22 @@ pub fn Sidebar(slug: String, role: Role) -> impl IntoView {
                     </A>
                 </li>
                 {role
+                    .can(Action::ViewLicenses)
+                    .then(|| {
+                        view! {
+                            <li>
+                                <A href=format!("{}/licenses", org_path(&slug)) attr:class=link>
+                                    "Licenses"
+                                </A>
+                            </li>
+                            <li>
+                                <A href=format!("{}/policies", org_path(&slug)) attr:class=link>
+                                    "Policies"
+                                </A>
+                            </li>
+                        }
+                    })}
+                {role
                     .can(Action::ViewAudit)
                     .then(|| {
                         view! {

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod home;
 pub mod invite;
+pub mod licenses;
 pub mod orgs;
 pub mod palette;
 pub mod projects;

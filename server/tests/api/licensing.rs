@@ -75,7 +75,7 @@ async fn keygen_rs_validates_activates_heartbeats_checks_out_and_deactivates() {
             ("duration_days", "365"),
             ("strict", "on"),
             ("require_heartbeat", "on"),
-            ("entitlements", entitlement_id),
+            ("entitlements[]", entitlement_id),
         ],
     )
     .await;
@@ -371,4 +371,37 @@ async fn members_read_licensing_guests_see_none_and_admins_manage() {
     assert_eq!(suspended["total"], 0);
     let active = org.app.ok("list_licenses", &[("org", slug), ("status", "active")]).await;
     assert_eq!(active["total"], 1);
+}
+
+#[tokio::test]
+async fn a_license_holder_sees_and_frees_machines_with_the_key_alone() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let slug = org.slug.as_str();
+    let policy_id = policy(app, slug, &[("name", "Team"), ("floating", "on"), ("max_machines", "2")]).await;
+    let (license_id, key) = license(app, slug, &policy_id).await;
+    let public_key = app.ok("get_licensing", &[("org", slug)]).await["public_key"].as_str().unwrap().to_owned();
+    let mut lic = License::from_key(&key).with_config(config(app, &key, &public_key));
+    lic.id = license_id;
+    lic.activate("laptop", &[]).await.unwrap();
+    lic.activate("desktop", &[]).await.unwrap();
+    assert_eq!(code_of(&lic.activate("third", &[]).await.unwrap_err()), "MACHINE_LIMIT_EXCEEDED");
+
+    // No session: the key is the credential.
+    let holder = app.visitor();
+    let unknown = holder.call("look_up_license", &[("key", "NOT-A-KEY-AT-ALL")]).await;
+    assert_eq!(crate::helpers::field_error(unknown, "key").await, "No license has this key. Check it and try again.");
+    let held = holder.ok("look_up_license", &[("key", &key)]).await;
+    assert_eq!(held["machines"].as_array().unwrap().len(), 2);
+    let laptop = held["machines"].as_array().unwrap().iter().find(|m| m["fingerprint"] == "laptop").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Another license's key cannot free this one's machine.
+    let (_, other_key) = license(app, slug, &policy_id).await;
+    assert_eq!(holder.call("release_machine", &[("key", &other_key), ("machine", &laptop)]).await.status(), 404);
+    holder.ok("release_machine", &[("key", &key), ("machine", &laptop)]).await;
+    let held = holder.ok("look_up_license", &[("key", &key)]).await;
+    assert_eq!(held["machines"][0]["fingerprint"], "desktop");
+    lic.activate("third", &[]).await.expect("a freed place takes a new machine");
 }

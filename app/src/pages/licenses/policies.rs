@@ -1,0 +1,430 @@
+//! `/o/{org}/policies`: the organization's public key, its entitlements and
+//! its policies. Members read; Admins and Owners manage.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::{BUTTON, CARD, CHECK, SELECT};
+use crate::{
+    api::{
+        draft::typed_values,
+        licensing::{CreateEntitlement, CreatePolicy, DeleteEntitlement, DeletePolicy, Licensing, get_licensing},
+    },
+    components::{
+        errors::PageError,
+        forms::{FormError, SubmitButton, TextField, field_error, form_error, reset_after_success},
+        org::use_org,
+    },
+    model::{Entitlement, EntitlementCode, EntitlementName, ExpirationStrategy, Policy, PolicyName},
+};
+
+#[component]
+pub fn PoliciesPage() -> impl IntoView {
+    let org = use_org();
+    let create_policy = ServerAction::<CreatePolicy>::new();
+    let delete_policy = ServerAction::<DeletePolicy>::new();
+    let create_entitlement = ServerAction::<CreateEntitlement>::new();
+    let delete_entitlement = ServerAction::<DeleteEntitlement>::new();
+    let data = Resource::new(
+        move || {
+            (
+                org.slug.get(),
+                create_policy.version().get(),
+                delete_policy.version().get(),
+                create_entitlement.version().get(),
+                delete_entitlement.version().get(),
+            )
+        },
+        |(slug, ..)| get_licensing(slug),
+    );
+    view! {
+        <Title text="Policies · Atrium" />
+        <div class="max-w-5xl">
+            <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Policies"</h1>
+            <p class="mt-1 text-sm text-slate-600">
+                "A policy says how its licenses behave: how many machines, how long, what happens when they expire."
+            </p>
+            <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(licensing) => {
+                            view! {
+                                <PublicKey key=licensing.public_key.clone() />
+                                <PolicyList licensing=licensing.clone() delete=delete_policy />
+                                {licensing
+                                    .can_manage
+                                    .then(|| {
+                                        view! {
+                                            <NewPolicy
+                                                entitlements=licensing.entitlements.clone()
+                                                action=create_policy
+                                            />
+                                        }
+                                    })}
+                                <Entitlements
+                                    licensing
+                                    create=create_entitlement
+                                    delete=delete_entitlement
+                                />
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <PageError error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// The organization's Ed25519 public key, for client apps to verify
+/// signatures with.
+#[component]
+fn PublicKey(key: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let to_copy = key.clone();
+    view! {
+        <section class=CARD aria-labelledby="public-key-heading">
+            <h2 id="public-key-heading" class="text-lg font-semibold text-slate-900">"Public key"</h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "Ed25519, hex. Embed it in your app: Keygen clients verify every API response and license file with it."
+            </p>
+            <div class="mt-3 flex items-center gap-2">
+                <label for="public-key" class="sr-only">"Public key"</label>
+                <input
+                    id="public-key"
+                    readonly=true
+                    value=key
+                    class="block w-full rounded-md border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-sm text-slate-900"
+                />
+                <button
+                    type="button"
+                    class=BUTTON
+                    on:click=move |_| {
+                        let _ = window().navigator().clipboard().write_text(&to_copy);
+                        copied.set(true);
+                    }
+                >
+                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                </button>
+            </div>
+        </section>
+    }
+}
+
+fn duration_label(seconds: Option<i64>) -> String {
+    match seconds {
+        None => "No expiry".into(),
+        Some(s) if s % 86_400 == 0 => format!("{} days", s / 86_400),
+        Some(s) => format!("{s} seconds"),
+    }
+}
+
+#[component]
+fn PolicyList(licensing: Licensing, delete: ServerAction<DeletePolicy>) -> impl IntoView {
+    let org = use_org();
+    if licensing.policies.is_empty() {
+        let hint = if licensing.can_manage {
+            "No policies yet. Create one below, then issue licenses under it."
+        } else {
+            "No policies yet. An admin creates them."
+        };
+        return view! { <p class="mt-6 text-sm text-slate-500">{hint}</p> }.into_any();
+    }
+    let can_manage = licensing.can_manage;
+    view! {
+        <FormError message=form_error(delete) />
+        <table class="list-table mt-6">
+            <thead>
+                <tr>
+                    <th scope="col">"Policy"</th>
+                    <th scope="col">"Machines"</th>
+                    <th scope="col">"Duration"</th>
+                    <th scope="col">"Rules"</th>
+                    <th scope="col">"On expiry"</th>
+                    <th scope="col">"Entitlements"</th>
+                    <th scope="col" class="text-right">"Licenses"</th>
+                    <th scope="col"><span class="sr-only">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>
+                {licensing
+                    .policies
+                    .into_iter()
+                    .map(|policy: Policy| {
+                        let f = policy.fields.clone();
+                        let machines = match (f.floating, f.max_machines) {
+                            (false, _) => "Node-locked (1)".to_owned(),
+                            (true, Some(n)) => format!("Floating, up to {n}"),
+                            (true, None) => "Floating, no limit".to_owned(),
+                        };
+                        let mut rules = Vec::new();
+                        if f.strict {
+                            rules.push("Strict".to_owned());
+                        }
+                        if f.require_heartbeat {
+                            rules.push(format!("Heartbeat every {} min", f.heartbeat_seconds / 60));
+                        }
+                        if let Some(product) = &f.product {
+                            rules.push(format!("Product {product}"));
+                        }
+                        let entitlements = policy
+                            .entitlements
+                            .iter()
+                            .map(|e| e.code.clone())
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        let name = policy.name.clone();
+                        view! {
+                            <tr>
+                                <td class="py-2 pr-4 font-medium text-slate-900">{policy.name.clone()}</td>
+                                <td class="py-2 pr-4">{machines}</td>
+                                <td class="py-2 pr-4">{duration_label(f.duration_seconds)}</td>
+                                <td class="py-2 pr-4">
+                                    {if rules.is_empty() { "—".to_owned() } else { rules.join(" · ") }}
+                                </td>
+                                <td class="py-2 pr-4">{f.expiration_strategy.label()}</td>
+                                <td class="py-2 pr-4">
+                                    {if entitlements.is_empty() { "—".to_owned() } else { entitlements }}
+                                </td>
+                                <td class="py-2 pr-4 text-right tabular-nums">{policy.licenses}</td>
+                                <td class="py-2 text-right">
+                                    {(can_manage && policy.licenses == 0)
+                                        .then(|| {
+                                            view! {
+                                                <ActionForm action=delete>
+                                                    <input type="hidden" name="org" value=move || org.slug.get() />
+                                                    <input type="hidden" name="policy" value=policy.id.to_string() />
+                                                    <button
+                                                        type="submit"
+                                                        class=BUTTON
+                                                        aria-label=format!("Delete policy {name}")
+                                                    >
+                                                        "Delete"
+                                                    </button>
+                                                </ActionForm>
+                                            }
+                                        })}
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewPolicy(entitlements: Vec<Entitlement>, action: ServerAction<CreatePolicy>) -> impl IntoView {
+    let org = use_org();
+    let typed = typed_values(action);
+    let checked = move |name: &str| typed(name).is_some();
+    let form = NodeRef::<leptos::html::Form>::new();
+    reset_after_success(action, form);
+    view! {
+        <section class=CARD aria-labelledby="new-policy-heading">
+            <h2 id="new-policy-heading" class="text-lg font-semibold text-slate-900">"New policy"</h2>
+            <ActionForm action node_ref=form attr:class="mt-4 grid grid-cols-2 gap-x-6 gap-y-2" attr:novalidate=true>
+                <input type="hidden" name="org" value=move || org.slug.get() />
+                <div class="col-span-2">
+                    <FormError message=form_error(action) />
+                </div>
+                <TextField
+                    label="Name"
+                    name="name"
+                    id="policy-name"
+                    required=true
+                    maxlength=PolicyName::MAX_LEN
+                    value=typed("name")
+                    error=field_error(action, "name")
+                />
+                <TextField
+                    label="Product (optional)"
+                    name="product"
+                    hint="Clients that name a product in their validation scope must name this one."
+                    value=typed("product")
+                    error=field_error(action, "product")
+                />
+                <TextField
+                    label="Duration in days (empty: no expiry)"
+                    name="duration_days"
+                    value=typed("duration_days")
+                    error=field_error(action, "duration_days")
+                />
+                <div class="space-y-1">
+                    <label for="field-expiration_strategy" class="block text-sm font-medium text-slate-700">
+                        "When a license expires"
+                    </label>
+                    <select id="field-expiration_strategy" name="expiration_strategy" class=SELECT>
+                        {ExpirationStrategy::ALL
+                            .into_iter()
+                            .map(|s| {
+                                let selected = typed("expiration_strategy").as_deref() == Some(s.as_str());
+                                view! { <option value=s.as_str() selected=selected>{s.label()}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                    <p class="text-xs text-slate-500">
+                        "Restrict: validation fails. Revoke: the key stops working. Maintain and allow: it keeps validating."
+                    </p>
+                </div>
+                <fieldset class="col-span-2 mt-2 flex flex-wrap gap-x-6 gap-y-2">
+                    <legend class="text-sm font-medium text-slate-700">"Rules"</legend>
+                    <label class=CHECK>
+                        <input type="checkbox" name="floating" value="on" checked=checked("floating") />
+                        "Floating (several machines)"
+                    </label>
+                    <label class=CHECK>
+                        <input type="checkbox" name="strict" value="on" checked=checked("strict") />
+                        "Strict (valid only on activated machines)"
+                    </label>
+                    <label class=CHECK>
+                        <input
+                            type="checkbox"
+                            name="require_heartbeat"
+                            value="on"
+                            checked=checked("require_heartbeat")
+                        />
+                        "Require heartbeats"
+                    </label>
+                </fieldset>
+                <TextField
+                    label="Most machines (floating; empty: no limit)"
+                    name="max_machines"
+                    value=typed("max_machines")
+                    error=field_error(action, "max_machines")
+                />
+                <TextField
+                    label="Heartbeat interval in minutes (empty: 10)"
+                    name="heartbeat_minutes"
+                    value=typed("heartbeat_minutes")
+                    error=field_error(action, "heartbeat_minutes")
+                />
+                {(!entitlements.is_empty())
+                    .then(|| {
+                        view! {
+                            <fieldset class="col-span-2 flex flex-wrap gap-x-6 gap-y-2">
+                                <legend class="text-sm font-medium text-slate-700">"Entitlements it grants"</legend>
+                                {entitlements
+                                    .iter()
+                                    .map(|e| {
+                                        view! {
+                                            <label class=CHECK>
+                                                <input type="checkbox" name="entitlements[]" value=e.id.to_string() />
+                                                {format!("{} ({})", e.name, e.code)}
+                                            </label>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </fieldset>
+                        }
+                    })}
+                <div class="col-span-2 mt-2 w-48">
+                    <SubmitButton label="Create policy" pending_label="Creating…" pending=action.pending() />
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Entitlements(
+    licensing: Licensing,
+    create: ServerAction<CreateEntitlement>,
+    delete: ServerAction<DeleteEntitlement>,
+) -> impl IntoView {
+    let org = use_org();
+    let typed = typed_values(create);
+    let form = NodeRef::<leptos::html::Form>::new();
+    reset_after_success(create, form);
+    view! {
+        <section class=CARD aria-labelledby="entitlements-heading">
+            <h2 id="entitlements-heading" class="text-lg font-semibold text-slate-900">"Entitlements"</h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "Features a policy grants; clients check them by code with the entitlements validation scope."
+            </p>
+            <FormError message=form_error(delete) />
+            {if licensing.entitlements.is_empty() {
+                view! { <p class="mt-3 text-sm text-slate-500">"No entitlements yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="mt-3 divide-y divide-slate-100 text-sm">
+                        {licensing
+                            .entitlements
+                            .into_iter()
+                            .map(|e| {
+                                let code = e.code.clone();
+                                view! {
+                                    <li class="flex items-center justify-between py-2">
+                                        <span>
+                                            <span class="font-mono text-slate-900">{e.code.clone()}</span>
+                                            <span class="ml-2 text-slate-600">{e.name.clone()}</span>
+                                        </span>
+                                        {licensing
+                                            .can_manage
+                                            .then(|| {
+                                                view! {
+                                                    <ActionForm action=delete>
+                                                        <input type="hidden" name="org" value=move || org.slug.get() />
+                                                        <input type="hidden" name="entitlement" value=e.id.to_string() />
+                                                        <button
+                                                            type="submit"
+                                                            class=BUTTON
+                                                            aria-label=format!("Delete entitlement {code}")
+                                                        >
+                                                            "Delete"
+                                                        </button>
+                                                    </ActionForm>
+                                                }
+                                            })}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+            {licensing
+                .can_manage
+                .then(|| {
+                    view! {
+                        <ActionForm
+                            action=create
+                            node_ref=form
+                            attr:class="mt-4 grid grid-cols-3 items-start gap-4"
+                            attr:novalidate=true
+                        >
+                            <input type="hidden" name="org" value=move || org.slug.get() />
+                            <div class="col-span-3">
+                                <FormError message=form_error(create) />
+                            </div>
+                            <TextField
+                                label="Code"
+                                name="code"
+                                id="entitlement-code"
+                                required=true
+                                maxlength=EntitlementCode::MAX_LEN
+                                value=typed("code")
+                                error=field_error(create, "code")
+                            />
+                            <TextField
+                                label="Entitlement name"
+                                name="name"
+                                id="entitlement-name"
+                                required=true
+                                maxlength=EntitlementName::MAX_LEN
+                                value=typed("name")
+                                error=field_error(create, "name")
+                            />
+                            <div class="mt-6">
+                                <SubmitButton label="Add entitlement" pending_label="Adding…" pending=create.pending() />
+                            </div>
+                        </ActionForm>
+                    }
+                })}
+        </section>
+    }
+}
