@@ -61,6 +61,8 @@ export default defineConfig({
       ATRIUM_LISTEN: `127.0.0.1:${port}`,
       DATABASE_URL: process.env.E2E_DATABASE_URL,
       ATRIUM_MAIL_DIR: mailDir,
+      // The run's own key-encryption key, beside its mail.
+      ATRIUM_KEY_FILE: path.join(os.tmpdir(), `atrium-e2e-key-${process.env.E2E_RUN_ID}`),
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? path.join(repoRoot, "target/site"),
       // Every test signs up from 127.0.0.1; the production limit would
       // throttle the suite itself.

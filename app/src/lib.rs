@@ -28,7 +28,7 @@ use crate::{
         auth::{LoginPage, SignupPage},
         home::HomePage,
         invite::InvitePage,
-        licenses::{LicensePage, LicensesPage, PoliciesPage, SelfServePage},
+        licenses::{LicensePage, LicensesPage, PoliciesPage, PolicyPage, SelfServePage},
         orgs::{AuditPageView, MembersPage, NewOrganizationPage, OrgDashboardPage, OrgLayout, SettingsPage},
         projects::{ProjectPage, ProjectsPage},
     },
@@ -111,6 +111,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("audit") view=AuditPageView />
                     <Route path=path!("settings") view=SettingsPage />
                     <Route path=path!("policies") view=PoliciesPage />
+                    <Route path=path!("policies/:policy") view=PolicyPage />
                     <Route path=path!("licenses") view=LicensesPage />
                     <Route path=path!("licenses/:license") view=LicensePage />
                     <Route path=path!("projects") view=ProjectsPage />

@@ -34,6 +34,16 @@ test("an admin creates a policy and a license; a machine the API activates appea
   await expect(policyRow).toContainText("pro-export");
   await page.screenshot({ path: "end2end/test-results/policies.png", fullPage: true });
 
+  // Change it on its own page: its fields come filled in.
+  await page.getByRole("link", { name: "Desktop" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Policy: Desktop" })).toBeVisible();
+  await waitForHydration(page);
+  await expect(page.getByLabel("Duration in days (empty: no expiry)")).toHaveValue("365");
+  await expect(page.getByLabel("Export (pro-export)")).toBeChecked();
+  await page.getByLabel("Name", { exact: true }).fill("Desktop Pro");
+  await page.getByRole("button", { name: "Save policy" }).click();
+  await expect(page.getByRole("row").filter({ hasText: "Desktop Pro" })).toContainText("Strict");
+
   // A license under it, with a generated key; bad metadata is refused.
   await page.getByRole("link", { name: "Licenses" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Licenses" })).toBeVisible();

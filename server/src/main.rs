@@ -42,8 +42,10 @@ enum Command {
     },
     /// Fill the database for a load test: an organization whose owner
     /// (`<label>-owner@example.com`) has a project of `--tasks` tasks, and
-    /// another organization with `--other-tasks`. Prints JSON with the
-    /// owner's email, the organization slugs and project ids.
+    /// another organization with `--other-tasks`; the first also issues
+    /// `--licenses` licenses with `--machines` machines. Prints JSON with
+    /// the owner's email, the organization slugs, project ids, and a
+    /// license key with one of its machines' fingerprints.
     SeedLoad {
         /// Makes this set's emails and names unique in the database.
         #[arg(long, default_value = "bench")]
@@ -55,6 +57,12 @@ enum Command {
         tasks: usize,
         #[arg(long, default_value_t = 10_000)]
         other_tasks: usize,
+        /// Licenses of the first organization (a strict floating policy).
+        #[arg(long, default_value_t = 10_000)]
+        licenses: usize,
+        /// Machines spread over those licenses.
+        #[arg(long, default_value_t = 50_000)]
+        machines: usize,
     },
 }
 
@@ -73,8 +81,8 @@ async fn main() -> std::process::ExitCode {
         Command::Serve => serve(config).await,
         Command::CreateAdmin { email, name } => admin::create_admin(&config, &email, &name).await.map_err(Into::into),
         Command::PromoteAdmin { email } => admin::promote_admin(&config, &email).await.map_err(Into::into),
-        Command::SeedLoad { label, password, tasks, other_tasks } => {
-            match seed::seed_load(&config, &label, &password, tasks, other_tasks).await {
+        Command::SeedLoad { label, password, tasks, other_tasks, licenses, machines } => {
+            match seed::seed_load(&config, &label, &password, tasks, other_tasks, licenses, machines).await {
                 Ok(seeded) => {
                     println!("{}", serde_json::to_string(&seeded).unwrap_or_default());
                     Ok(())

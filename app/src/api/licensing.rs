@@ -323,6 +323,19 @@ pub async fn set_license_suspended(org: String, license: String, suspended: bool
     req.audit(action, Some(("license", id.to_string())), serde_json::json!({})).await
 }
 
+/// Bans (`banned` = `true`) or unbans a license: a banned license
+/// validates as `BANNED` and can do nothing else; it takes precedence
+/// over suspension (Keygen bans a license's owner; here the license).
+#[server(endpoint = "set_license_banned")]
+pub async fn set_license_banned(org: String, license: String, banned: bool) -> Result<(), AppError> {
+    let req = ctx::org_request(&org).await?;
+    let admin = req.org.admin(Action::ManageLicenses)?;
+    let id: LicenseId = parse_id(&license)?;
+    repo::set_banned(req.db(), &admin, id, banned).await?;
+    let action = if banned { AuditAction::LicenseBanned } else { AuditAction::LicenseUnbanned };
+    req.audit(action, Some(("license", id.to_string())), serde_json::json!({})).await
+}
+
 /// Renews a license by its policy's duration.
 #[server(endpoint = "renew_license")]
 pub async fn renew_license(org: String, license: String) -> Result<(), AppError> {

@@ -77,6 +77,7 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         licensing::CreateLicense,
         licensing::GetLicense,
         licensing::SetLicenseSuspended,
+        licensing::SetLicenseBanned,
         licensing::RenewLicense,
         licensing::DeleteLicense,
         licensing::DeactivateMachine,

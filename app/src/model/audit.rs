@@ -40,6 +40,8 @@ pub enum AuditAction {
     LicenseCreated,
     LicenseSuspended,
     LicenseReinstated,
+    LicenseBanned,
+    LicenseUnbanned,
     LicenseRenewed,
     LicenseDeleted,
     MachineActivated,
@@ -48,7 +50,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every kind, in the order the filter lists them.
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 37] = [
         AuditAction::UserSignedUp,
         AuditAction::UserSignedIn,
         AuditAction::UserSignInFailed,
@@ -80,6 +82,8 @@ impl AuditAction {
         AuditAction::LicenseCreated,
         AuditAction::LicenseSuspended,
         AuditAction::LicenseReinstated,
+        AuditAction::LicenseBanned,
+        AuditAction::LicenseUnbanned,
         AuditAction::LicenseRenewed,
         AuditAction::LicenseDeleted,
         AuditAction::MachineActivated,
@@ -120,6 +124,8 @@ impl AuditAction {
             AuditAction::LicenseCreated => "license.created",
             AuditAction::LicenseSuspended => "license.suspended",
             AuditAction::LicenseReinstated => "license.reinstated",
+            AuditAction::LicenseBanned => "license.banned",
+            AuditAction::LicenseUnbanned => "license.unbanned",
             AuditAction::LicenseRenewed => "license.renewed",
             AuditAction::LicenseDeleted => "license.deleted",
             AuditAction::MachineActivated => "machine.activated",
@@ -161,6 +167,8 @@ impl AuditAction {
             AuditAction::LicenseCreated => "License created",
             AuditAction::LicenseSuspended => "License suspended",
             AuditAction::LicenseReinstated => "License reinstated",
+            AuditAction::LicenseBanned => "License banned",
+            AuditAction::LicenseUnbanned => "License unbanned",
             AuditAction::LicenseRenewed => "License renewed",
             AuditAction::LicenseDeleted => "License deleted",
             AuditAction::MachineActivated => "Machine activated",

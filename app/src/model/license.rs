@@ -453,6 +453,8 @@ pub struct LicenseItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LicenseDetail {
     pub license: LicenseItem,
+    /// Suspended (which a ban's status hides).
+    pub suspended: bool,
     /// The metadata object as pretty JSON.
     pub metadata: String,
     pub max_machines: Option<u32>,

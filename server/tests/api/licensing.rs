@@ -260,6 +260,16 @@ async fn suspension_expiry_strategies_and_other_tenants_ids() {
     app.ok("set_license_suspended", &[("org", slug), ("license", &id), ("suspended", "false")]).await;
     assert_eq!(validate(&cfg, "fp").await, (false, "NO_MACHINES".to_owned()));
     assert_eq!(validate_unscoped(&cfg).await, (true, "VALID".to_owned()));
+    // Banned: the same, with its own codes.
+    app.ok("set_license_banned", &[("org", slug), ("license", &id), ("banned", "true")]).await;
+    assert_eq!(validate_unscoped(&cfg).await, (false, "BANNED".to_owned()));
+    assert_eq!(code_of(&as_id.activate("fp", &[]).await.unwrap_err()), "LICENSE_BANNED");
+    app.ok("set_license_banned", &[("org", slug), ("license", &id), ("banned", "false")]).await;
+    // A policy's change applies to its licenses at once.
+    let update =
+        [("org", slug), ("policy", policy_id.as_str()), ("name", "Floating"), ("strict", "on"), ("floating", "on")];
+    app.ok("update_policy", &update).await;
+    assert_eq!(validate_unscoped(&cfg).await, (false, "NO_MACHINES".to_owned()));
 
     // Expired under each strategy: valid only when access is maintained
     // or allowed; revoked access refuses everything else too.
@@ -404,4 +414,92 @@ async fn a_license_holder_sees_and_frees_machines_with_the_key_alone() {
     let held = holder.ok("look_up_license", &[("key", &key)]).await;
     assert_eq!(held["machines"][0]["fingerprint"], "desktop");
     lic.activate("third", &[]).await.expect("a freed place takes a new machine");
+}
+
+/// A man in the middle between the client and Atrium: forwards every
+/// request as it came (same `Host`, so the signature still names it) and
+/// hands the answer back after `tamper` has had the body.
+async fn tampering_proxy(app: &TestApp, tamper: fn(String) -> String) -> String {
+    use axum::{body::Bytes, extract::Request, http::HeaderMap, response::IntoResponse};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = app.url("");
+    let client = reqwest::Client::new();
+    let forward = move |request: Request| {
+        let (client, upstream) = (client.clone(), upstream.clone());
+        async move {
+            let (parts, body) = request.into_parts();
+            let body: Bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+            let target = parts.uri.path_and_query().map(|pq| pq.as_str().to_owned()).unwrap_or_default();
+            let mut outgoing = client.request(parts.method.clone(), format!("{upstream}{target}")).body(body);
+            for (name, value) in &parts.headers {
+                outgoing = outgoing.header(name, value);
+            }
+            let answer = outgoing.send().await.unwrap();
+            let status = answer.status();
+            let mut headers = HeaderMap::new();
+            for (name, value) in answer.headers() {
+                if name.as_str().starts_with("keygen-") || name == "content-type" {
+                    headers.insert(name.clone(), value.clone());
+                }
+            }
+            let text = tamper(answer.text().await.unwrap());
+            (status, headers, text).into_response()
+        }
+    };
+    tokio::spawn(async move { axum::serve(listener, axum::Router::new().fallback(forward)).await.unwrap() });
+    proxy
+}
+
+#[tokio::test]
+async fn keygen_rs_rejects_a_response_changed_on_the_way() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let slug = org.slug.as_str();
+    let policy_id = policy(app, slug, &[("name", "Strict"), ("strict", "on")]).await;
+    let (_, key) = license(app, slug, &policy_id).await;
+    let public_key = app.ok("get_licensing", &[("org", slug)]).await["public_key"].as_str().unwrap().to_owned();
+    let through = |proxy: String| KeygenConfig { api_url: proxy, ..config(app, &key, &public_key) };
+
+    // Passed on untouched, the answer verifies (and is not valid: no machine).
+    let honest = tampering_proxy(app, |body| body).await;
+    assert_eq!(validate(&through(honest), "fp").await, (false, "NO_MACHINE".to_owned()));
+    // Turned into a valid answer on the way, it does not.
+    let forged = tampering_proxy(app, |body| {
+        body.replace("\"valid\":false", "\"valid\":true").replace("\"code\":\"NO_MACHINE\"", "\"code\":\"VALID\"")
+    })
+    .await;
+    let request = LicenseValidationRequest::for_fingerprint("fp".into());
+    let result = keygen_rs::validate_with_config(through(forged), &request).await;
+    assert!(matches!(result, Err(KeygenError::KeygenSignatureInvalid { .. })), "{result:?}");
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let app = crate::helpers::spawn_app().await;
+    let response = app.get("/v1/openapi.json").await;
+    assert_eq!(response.status(), 200);
+    let document: Value = response.json().await.unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = document["paths"].as_object().unwrap();
+    for path in [
+        "/v1/licenses/actions/validate-key",
+        "/v1/licenses/{license}/actions/validate",
+        "/v1/machines",
+        "/v1/machines/{machine}",
+        "/v1/machines/{machine}/actions/ping",
+        "/v1/licenses/{license}/actions/check-out",
+        "/v1/machines/{machine}/actions/check-out",
+        "/v1/licenses/{license}/machines",
+        "/v1/licenses/{license}/entitlements",
+        "/v1/me",
+        "/v1/ping",
+    ] {
+        assert!(paths.contains_key(path), "{path} is not documented");
+    }
+    // An unknown route answers Keygen's 404 document.
+    let missing = app.get("/v1/nothing-here").await;
+    assert_eq!(missing.status(), 404);
+    let body: Value = missing.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "NOT_FOUND");
 }

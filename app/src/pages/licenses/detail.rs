@@ -8,7 +8,9 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::{BUTTON, CARD, heartbeat_label, status_badge, when};
 use crate::{
-    api::licensing::{DeactivateMachine, DeleteLicense, RenewLicense, SetLicenseSuspended, get_license},
+    api::licensing::{
+        DeactivateMachine, DeleteLicense, RenewLicense, SetLicenseBanned, SetLicenseSuspended, get_license,
+    },
     components::{
         errors::PageError,
         forms::{FormError, form_error},
@@ -23,6 +25,7 @@ pub fn LicensePage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("license").unwrap_or_default()));
     let suspend = ServerAction::<SetLicenseSuspended>::new();
+    let ban = ServerAction::<SetLicenseBanned>::new();
     let renew = ServerAction::<RenewLicense>::new();
     let delete = ServerAction::<DeleteLicense>::new();
     let deactivate = ServerAction::<DeactivateMachine>::new();
@@ -37,10 +40,16 @@ pub fn LicensePage() -> impl IntoView {
         }
     });
     let error = Signal::derive(move || {
-        [form_error(suspend).get(), form_error(renew).get(), form_error(delete).get(), form_error(deactivate).get()]
-            .into_iter()
-            .flatten()
-            .next()
+        [
+            form_error(suspend).get(),
+            form_error(ban).get(),
+            form_error(renew).get(),
+            form_error(delete).get(),
+            form_error(deactivate).get(),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
     });
     view! {
         <Title text="License · Atrium" />
@@ -54,7 +63,7 @@ pub fn LicensePage() -> impl IntoView {
                     org.loaded().await;
                     match license.await {
                         Ok(detail) => {
-                            view! { <LicenseView detail suspend renew delete deactivate /> }.into_any()
+                            view! { <LicenseView detail suspend ban renew delete deactivate /> }.into_any()
                         }
                         Err(error) => view! { <PageError error /> }.into_any(),
                     }
@@ -68,6 +77,7 @@ pub fn LicensePage() -> impl IntoView {
 fn LicenseView(
     detail: LicenseDetail,
     suspend: ServerAction<SetLicenseSuspended>,
+    ban: ServerAction<SetLicenseBanned>,
     renew: ServerAction<RenewLicense>,
     delete: ServerAction<DeleteLicense>,
     deactivate: ServerAction<DeactivateMachine>,
@@ -76,7 +86,8 @@ fn LicenseView(
     let manage = org.can_untracked(Action::ManageLicenses);
     let l = detail.license.clone();
     let id = l.id.to_string();
-    let suspended = l.status == LicenseStatus::Suspended;
+    let banned = l.status == LicenseStatus::Banned;
+    let suspended = detail.suspended;
     let machines_heading = match detail.max_machines {
         Some(max) => format!("Machines ({} of {max})", detail.machines.len()),
         None => format!("Machines ({})", detail.machines.len()),
@@ -116,13 +127,18 @@ fn LicenseView(
         </dl>
         {manage
             .then(|| {
-                let (a, b, c) = (id.clone(), id.clone(), id.clone());
+                let (a, b, c, d) = (id.clone(), id.clone(), id.clone(), id.clone());
                 view! {
                     <div class="mt-4 flex flex-wrap gap-2">
                         <ActionForm action=suspend>
                             {hidden(a)}
                             <input type="hidden" name="suspended" value=(!suspended).to_string() />
                             <button type="submit" class=BUTTON>{if suspended { "Reinstate" } else { "Suspend" }}</button>
+                        </ActionForm>
+                        <ActionForm action=ban>
+                            {hidden(d)}
+                            <input type="hidden" name="banned" value=(!banned).to_string() />
+                            <button type="submit" class=BUTTON>{if banned { "Unban" } else { "Ban" }}</button>
                         </ActionForm>
                         <ActionForm action=renew>
                             {hidden(b)}

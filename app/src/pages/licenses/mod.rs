@@ -4,11 +4,13 @@
 mod detail;
 mod list;
 mod policies;
+mod policy;
 mod self_serve;
 
 pub use detail::LicensePage;
 pub use list::LicensesPage;
 pub use policies::PoliciesPage;
+pub use policy::PolicyPage;
 pub use self_serve::SelfServePage;
 
 use leptos::prelude::*;

@@ -1,6 +1,8 @@
 //! `/o/{org}/policies`: the organization's public key, its entitlements and
 //! its policies. Members read; Admins and Owners manage.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -13,9 +15,9 @@ use crate::{
     components::{
         errors::PageError,
         forms::{FormError, SubmitButton, TextField, field_error, form_error, reset_after_success},
-        org::use_org,
+        org::{org_href, use_org},
     },
-    model::{Entitlement, EntitlementCode, EntitlementName, ExpirationStrategy, Policy, PolicyName},
+    model::{Entitlement, EntitlementCode, EntitlementName, ExpirationStrategy, Policy, PolicyForm, PolicyName},
 };
 
 #[component]
@@ -177,7 +179,14 @@ fn PolicyList(licensing: Licensing, delete: ServerAction<DeletePolicy>) -> impl 
                         let name = policy.name.clone();
                         view! {
                             <tr>
-                                <td class="py-2 pr-4 font-medium text-slate-900">{policy.name.clone()}</td>
+                                <td class="py-2 pr-4 font-medium">
+                                    <a
+                                        href=org_href(&org.slug.get_untracked(), &format!("/policies/{}", policy.id))
+                                        class="text-indigo-700 hover:underline"
+                                    >
+                                        {policy.name.clone()}
+                                    </a>
+                                </td>
                                 <td class="py-2 pr-4">{machines}</td>
                                 <td class="py-2 pr-4">{duration_label(f.duration_seconds)}</td>
                                 <td class="py-2 pr-4">
@@ -220,9 +229,22 @@ fn PolicyList(licensing: Licensing, delete: ServerAction<DeletePolicy>) -> impl 
 fn NewPolicy(entitlements: Vec<Entitlement>, action: ServerAction<CreatePolicy>) -> impl IntoView {
     let org = use_org();
     let typed = typed_values(action);
-    let checked = move |name: &str| typed(name).is_some();
     let form = NodeRef::<leptos::html::Form>::new();
     reset_after_success(action, form);
+    // What a failed plain post sent, so nothing typed is lost.
+    let values = PolicyForm {
+        name: typed("name").unwrap_or_default(),
+        product: typed("product").unwrap_or_default(),
+        max_machines: typed("max_machines").unwrap_or_default(),
+        duration_days: typed("duration_days").unwrap_or_default(),
+        floating: typed("floating").is_some(),
+        strict: typed("strict").is_some(),
+        require_heartbeat: typed("require_heartbeat").is_some(),
+        heartbeat_minutes: typed("heartbeat_minutes").unwrap_or_default(),
+        expiration_strategy: typed("expiration_strategy").and_then(|s| s.parse().ok()).unwrap_or_default(),
+        entitlements: Vec::new(),
+    };
+    let error: FieldLookup = Arc::new(move |name| field_error(action, name));
     view! {
         <section class=CARD aria-labelledby="new-policy-heading">
             <h2 id="new-policy-heading" class="text-lg font-semibold text-slate-900">"New policy"</h2>
@@ -231,101 +253,114 @@ fn NewPolicy(entitlements: Vec<Entitlement>, action: ServerAction<CreatePolicy>)
                 <div class="col-span-2">
                     <FormError message=form_error(action) />
                 </div>
-                <TextField
-                    label="Name"
-                    name="name"
-                    id="policy-name"
-                    required=true
-                    maxlength=PolicyName::MAX_LEN
-                    value=typed("name")
-                    error=field_error(action, "name")
-                />
-                <TextField
-                    label="Product (optional)"
-                    name="product"
-                    hint="Clients that name a product in their validation scope must name this one."
-                    value=typed("product")
-                    error=field_error(action, "product")
-                />
-                <TextField
-                    label="Duration in days (empty: no expiry)"
-                    name="duration_days"
-                    value=typed("duration_days")
-                    error=field_error(action, "duration_days")
-                />
-                <div class="space-y-1">
-                    <label for="field-expiration_strategy" class="block text-sm font-medium text-slate-700">
-                        "When a license expires"
-                    </label>
-                    <select id="field-expiration_strategy" name="expiration_strategy" class=SELECT>
-                        {ExpirationStrategy::ALL
-                            .into_iter()
-                            .map(|s| {
-                                let selected = typed("expiration_strategy").as_deref() == Some(s.as_str());
-                                view! { <option value=s.as_str() selected=selected>{s.label()}</option> }
-                            })
-                            .collect_view()}
-                    </select>
-                    <p class="text-xs text-slate-500">
-                        "Restrict: validation fails. Revoke: the key stops working. Maintain and allow: it keeps validating."
-                    </p>
-                </div>
-                <fieldset class="col-span-2 mt-2 flex flex-wrap gap-x-6 gap-y-2">
-                    <legend class="text-sm font-medium text-slate-700">"Rules"</legend>
-                    <label class=CHECK>
-                        <input type="checkbox" name="floating" value="on" checked=checked("floating") />
-                        "Floating (several machines)"
-                    </label>
-                    <label class=CHECK>
-                        <input type="checkbox" name="strict" value="on" checked=checked("strict") />
-                        "Strict (valid only on activated machines)"
-                    </label>
-                    <label class=CHECK>
-                        <input
-                            type="checkbox"
-                            name="require_heartbeat"
-                            value="on"
-                            checked=checked("require_heartbeat")
-                        />
-                        "Require heartbeats"
-                    </label>
-                </fieldset>
-                <TextField
-                    label="Most machines (floating; empty: no limit)"
-                    name="max_machines"
-                    value=typed("max_machines")
-                    error=field_error(action, "max_machines")
-                />
-                <TextField
-                    label="Heartbeat interval in minutes (empty: 10)"
-                    name="heartbeat_minutes"
-                    value=typed("heartbeat_minutes")
-                    error=field_error(action, "heartbeat_minutes")
-                />
-                {(!entitlements.is_empty())
-                    .then(|| {
-                        view! {
-                            <fieldset class="col-span-2 flex flex-wrap gap-x-6 gap-y-2">
-                                <legend class="text-sm font-medium text-slate-700">"Entitlements it grants"</legend>
-                                {entitlements
-                                    .iter()
-                                    .map(|e| {
-                                        view! {
-                                            <label class=CHECK>
-                                                <input type="checkbox" name="entitlements[]" value=e.id.to_string() />
-                                                {format!("{} ({})", e.name, e.code)}
-                                            </label>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </fieldset>
-                        }
-                    })}
+                <PolicyInputs values entitlements error />
                 <div class="col-span-2 mt-2 w-48">
                     <SubmitButton label="Create policy" pending_label="Creating…" pending=action.pending() />
                 </div>
             </ActionForm>
         </section>
+    }
+}
+
+/// A field's error message, by field name, from whichever action the form
+/// posts to.
+pub(super) type FieldLookup = Arc<dyn Fn(&'static str) -> Signal<Option<String>> + Send + Sync>;
+
+/// The policy form's fields, filled with `values` (a new policy's, a
+/// failed post's, or a stored policy's).
+#[component]
+pub(super) fn PolicyInputs(values: PolicyForm, entitlements: Vec<Entitlement>, error: FieldLookup) -> impl IntoView {
+    let text = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+    let strategy = values.expiration_strategy;
+    let granted = values.entitlements.clone();
+    view! {
+        <TextField
+            label="Name"
+            name="name"
+            id="policy-name"
+            required=true
+            maxlength=PolicyName::MAX_LEN
+            value=text(&values.name)
+            error=error("name")
+        />
+        <TextField
+            label="Product (optional)"
+            name="product"
+            hint="Clients that name a product in their validation scope must name this one."
+            value=text(&values.product)
+            error=error("product")
+        />
+        <TextField
+            label="Duration in days (empty: no expiry)"
+            name="duration_days"
+            value=text(&values.duration_days)
+            error=error("duration_days")
+        />
+        <div class="space-y-1">
+            <label for="field-expiration_strategy" class="block text-sm font-medium text-slate-700">
+                "When a license expires"
+            </label>
+            <select id="field-expiration_strategy" name="expiration_strategy" class=SELECT>
+                {ExpirationStrategy::ALL
+                    .into_iter()
+                    .map(|s| view! { <option value=s.as_str() selected=s == strategy>{s.label()}</option> })
+                    .collect_view()}
+            </select>
+            <p class="text-xs text-slate-500">
+                "Restrict: validation fails. Revoke: the key stops working. Maintain and allow: it keeps validating."
+            </p>
+        </div>
+        <fieldset class="col-span-2 mt-2 flex flex-wrap gap-x-6 gap-y-2">
+            <legend class="text-sm font-medium text-slate-700">"Rules"</legend>
+            <label class=CHECK>
+                <input type="checkbox" name="floating" value="on" checked=values.floating />
+                "Floating (several machines)"
+            </label>
+            <label class=CHECK>
+                <input type="checkbox" name="strict" value="on" checked=values.strict />
+                "Strict (valid only on activated machines)"
+            </label>
+            <label class=CHECK>
+                <input type="checkbox" name="require_heartbeat" value="on" checked=values.require_heartbeat />
+                "Require heartbeats"
+            </label>
+        </fieldset>
+        <TextField
+            label="Most machines (floating; empty: no limit)"
+            name="max_machines"
+            value=text(&values.max_machines)
+            error=error("max_machines")
+        />
+        <TextField
+            label="Heartbeat interval in minutes (empty: 10)"
+            name="heartbeat_minutes"
+            value=text(&values.heartbeat_minutes)
+            error=error("heartbeat_minutes")
+        />
+        {(!entitlements.is_empty())
+            .then(|| {
+                view! {
+                    <fieldset class="col-span-2 flex flex-wrap gap-x-6 gap-y-2">
+                        <legend class="text-sm font-medium text-slate-700">"Entitlements it grants"</legend>
+                        {entitlements
+                            .iter()
+                            .map(|e| {
+                                view! {
+                                    <label class=CHECK>
+                                        <input
+                                            type="checkbox"
+                                            name="entitlements[]"
+                                            value=e.id.to_string()
+                                            checked=granted.contains(&e.id)
+                                        />
+                                        {format!("{} ({})", e.name, e.code)}
+                                    </label>
+                                }
+                            })
+                            .collect_view()}
+                    </fieldset>
+                }
+            })}
     }
 }
 

@@ -607,7 +607,9 @@ pub async fn license(
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or_else(|| "{}".into());
     let last_validated_at = row.license.last_validated_at.map(Timestamp::into_inner);
+    let suspended = row.license.suspended;
     Ok(Some(LicenseDetail {
+        suspended,
         machines: machines.iter().map(|m| m.view(row.require_heartbeat, interval, now)).collect(),
         entitlements: entitlements.into_iter().map(Entitlement::from).collect(),
         validations: row.validations_count as u64 + pending_validations,
@@ -623,6 +625,15 @@ pub async fn set_suspended(db: &Db, ctx: &Admin, id: LicenseId, suspended: bool)
     let sql = "UPDATE licenses SET suspended = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 RETURNING key";
     let key: Option<String> = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
         sqlx::query_scalar(sql).bind(ctx.org_id()).bind(id).bind(suspended).bind(Timestamp::now()).fetch_optional(&mut *conn).await?
+    });
+    key.ok_or(LicensingError::NotFound)
+}
+
+/// Bans or unbans a license. Returns its key.
+pub async fn set_banned(db: &Db, ctx: &Admin, id: LicenseId, banned: bool) -> Result<String, LicensingError> {
+    let sql = "UPDATE licenses SET banned = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 RETURNING key";
+    let key: Option<String> = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        sqlx::query_scalar(sql).bind(ctx.org_id()).bind(id).bind(banned).bind(Timestamp::now()).fetch_optional(&mut *conn).await?
     });
     key.ok_or(LicensingError::NotFound)
 }
