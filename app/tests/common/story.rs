@@ -261,22 +261,24 @@ async fn licensing(db: &Db) {
         license_api::activate(db, &found, &machine("fp-2")).await,
         Err(ActivationError::LimitExceeded(1))
     ));
-    let (count, scoped) = license_api::scoped_machines(db, &found, &["fp-1".into()], None).await.unwrap();
-    assert_eq!((count, scoped.len()), (1, 1));
+    let (found, scoped, codes) =
+        license_api::find_for_validation(db, key, &["fp-1".into()], None, true).await.unwrap().expect("by key");
+    assert_eq!((found.machine_count, scoped.len(), codes.as_slice()), (1, 1, ["pro".to_owned()].as_slice()));
     let scope = ValidationScope {
         fingerprint: Some("fp-1".into()),
         entitlements: Some(vec!["pro".into()]),
         ..ValidationScope::default()
     };
-    let codes: Vec<String> =
+    let listed: Vec<String> =
         license_api::entitlements(db, &found).await.unwrap().into_iter().map(|(e, _, _)| e.code).collect();
+    assert_eq!(listed, codes);
     let now = time::OffsetDateTime::now_utc();
-    let facts = found.facts(count, &scoped, codes);
+    let facts = found.facts(&scoped, codes);
     assert_eq!(validation::validate(Some(&facts), Some(&scope), now).code, "HEARTBEAT_NOT_STARTED");
     let pinged = license_api::ping(db, &found, first.id).await.unwrap().unwrap();
     assert!(pinged.last_heartbeat_at.is_some());
-    let (count, scoped) = license_api::scoped_machines(db, &found, &[], Some(&first.id.to_string())).await.unwrap();
-    let facts = found.facts(count, &scoped, vec!["pro".into()]);
+    let scoped = license_api::scoped_machines(db, &found, &[], Some(&first.id.to_string())).await.unwrap();
+    let facts = found.facts(&scoped, vec!["pro".into()]);
     assert_eq!(validation::validate(Some(&facts), Some(&scope), now).code, "VALID");
 
     // Validations are counted in memory and written in one go.

@@ -89,34 +89,30 @@ fn validation_meta(body: &[u8]) -> Result<ValidationMeta, ApiError> {
     }
 }
 
-/// Validates `license` against the request's scope and answers Keygen's
-/// validation document; counts the validation.
-async fn validation_answer(call: &Call, license: Option<&ApiLicense>, meta: ValidationMeta) -> Answer {
+/// The request's `meta.scope`, parsed (`None` when absent).
+fn validation_scope(meta: &ValidationMeta) -> Result<Option<ValidationScope>, ApiError> {
+    match &meta.scope {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => serde_json::from_value(value.clone())
+            .map(Some)
+            .map_err(|err| ApiError::bad_request(format!("The validation scope is invalid: {err}"))),
+    }
+}
+
+/// Keygen's validation document for `license` (with the machines its
+/// scope names and its entitlement codes), and the validation counted.
+fn validation_answer(
+    call: &Call,
+    found: Option<(&ApiLicense, &[ApiMachine], Vec<String>)>,
+    meta: &ValidationMeta,
+    scope: Option<&ValidationScope>,
+) -> Answer {
     let now = OffsetDateTime::now_utc();
-    let scope: Option<ValidationScope> = match &meta.scope {
-        None | Some(Value::Null) => None,
-        Some(value) => Some(
-            serde_json::from_value(value.clone())
-                .map_err(|err| ApiError::bad_request(format!("The validation scope is invalid: {err}")))?,
-        ),
-    };
-    let facts = match license {
-        None => None,
-        Some(license) => {
-            let fingerprints = scope.as_ref().and_then(ValidationScope::fingerprints).unwrap_or_default();
-            let machine = scope.as_ref().and_then(|s| s.machine.as_deref());
-            let db = &call.state().db;
-            let (count, scoped) = license_api::scoped_machines(db, license, &fingerprints, machine).await?;
-            let entitlements = if scope.as_ref().is_some_and(|s| s.entitlements.is_some()) {
-                license_api::entitlements(db, license).await?.into_iter().map(|(e, _, _)| e.code).collect()
-            } else {
-                Vec::new()
-            };
-            call.state().licensing.tally.record(license.org_id, license.id, now);
-            Some(license.facts(count, &scoped, entitlements))
-        }
-    };
-    let outcome = validation::validate(facts.as_ref(), scope.as_ref(), now);
+    let facts = found.as_ref().map(|(license, machines, codes)| {
+        call.state().licensing.tally.record(license.org_id, license.id, now);
+        license.facts(machines, codes.clone())
+    });
+    let outcome = validation::validate(facts.as_ref(), scope, now);
     let mut meta_out = json!({
         "ts": resources::ts(now),
         "valid": outcome.valid,
@@ -127,8 +123,14 @@ async fn validation_answer(call: &Call, license: Option<&ApiLicense>, meta: Vali
     if let Some(nonce) = meta.nonce {
         meta_out["nonce"] = json!(nonce);
     }
-    let data = license.map_or(Value::Null, |l| resources::license(l, now));
+    let data = found.map_or(Value::Null, |(license, ..)| resources::license(license, now));
     Ok((StatusCode::OK, Some(json!({ "meta": meta_out, "data": data }))))
+}
+
+/// What the scope asks of the machines: its fingerprints and machine id.
+fn scope_machines(scope: Option<&ValidationScope>) -> (Vec<String>, Option<String>) {
+    let fingerprints = scope.and_then(ValidationScope::fingerprints).unwrap_or_default();
+    (fingerprints, scope.and_then(|s| s.machine.clone()))
 }
 
 /// `POST /v1/licenses/actions/validate-key`: validates the key in the
@@ -143,12 +145,23 @@ pub async fn validate_key(mut call: Call) -> Response {
             .clone()
             .filter(|k| !k.is_empty())
             .ok_or_else(|| ApiError::unprocessable("KEY_BLANK", "can't be blank", "/meta/key"))?;
-        let license = license_api::find_by_key(&call.state().db, &key).await?;
-        let license = license.filter(|l| account.is_none_or(|org| org == l.org_id));
-        if let Some(license) = &license {
+        let scope = validation_scope(&meta)?;
+        let (fingerprints, machine) = scope_machines(scope.as_ref());
+        let wants_entitlements = scope.as_ref().is_some_and(|s| s.entitlements.is_some());
+        let found = license_api::find_for_validation(
+            &call.state().db,
+            &key,
+            &fingerprints,
+            machine.as_deref(),
+            wants_entitlements,
+        )
+        .await?
+        .filter(|(l, ..)| account.is_none_or(|org| org == l.org_id));
+        if let Some((license, ..)) = &found {
             call.sign_for(license);
         }
-        validation_answer(&call, license.as_ref(), meta).await
+        let found = found.as_ref().map(|(license, machines, codes)| (license, machines.as_slice(), codes.clone()));
+        validation_answer(&call, found, &meta, scope.as_ref())
     }
     .await;
     call.answer(result).await
@@ -172,7 +185,16 @@ pub async fn validate(Path(params): Params, mut call: Call) -> Response {
     let result = async {
         let license = own_license(&mut call, &params, Access::Validate).await?;
         let meta = validation_meta(call.body())?;
-        validation_answer(&call, Some(&license), meta).await
+        let scope = validation_scope(&meta)?;
+        let (fingerprints, machine) = scope_machines(scope.as_ref());
+        let db = &call.state().db;
+        let machines = license_api::scoped_machines(db, &license, &fingerprints, machine.as_deref()).await?;
+        let codes = if scope.as_ref().is_some_and(|s| s.entitlements.is_some()) {
+            license_api::entitlements(db, &license).await?.into_iter().map(|(e, _, _)| e.code).collect()
+        } else {
+            Vec::new()
+        };
+        validation_answer(&call, Some((&license, &machines, codes)), &meta, scope.as_ref())
     }
     .await;
     call.answer(result).await

@@ -41,6 +41,8 @@ pub struct ApiLicense {
     pub updated_at: Timestamp,
     pub org_suspended: bool,
     pub sealed_secret_key: Option<String>,
+    /// Machines activated on it.
+    pub machine_count: i64,
     #[sqlx(flatten)]
     pub policy: PolicyRow,
 }
@@ -58,9 +60,9 @@ impl ApiLicense {
         self.policy.fields().heartbeat_seconds
     }
 
-    /// The validation facts, given the machine count, the machines the
-    /// scope names and the entitlement codes.
-    pub fn facts(&self, machine_count: u64, scoped: &[ApiMachine], entitlements: Vec<String>) -> LicenseFacts {
+    /// The validation facts, given the machines the scope names and the
+    /// entitlement codes.
+    pub fn facts(&self, scoped: &[ApiMachine], entitlements: Vec<String>) -> LicenseFacts {
         let fields = self.policy.fields();
         LicenseFacts {
             banned: self.banned,
@@ -77,7 +79,7 @@ impl ApiLicense {
                 heartbeat_seconds: fields.heartbeat_seconds,
                 expiration_strategy: fields.expiration_strategy,
             },
-            machine_count,
+            machine_count: self.machine_count.max(0) as u64,
             scoped_machines: scoped
                 .iter()
                 .map(|m| MachineFacts {
@@ -96,7 +98,8 @@ fn license_select(condition: &str) -> String {
     format!(
         "SELECT l.id AS license_id, l.org_id, l.key, l.name AS license_name, l.owner_email, l.expiry, l.metadata, l.suspended, l.banned, \
          l.last_validated_at, l.created_at, l.updated_at, (o.suspended_at IS NOT NULL) AS org_suspended, \
-         k.sealed_secret_key, {POLICY_COLUMNS} \
+         k.sealed_secret_key, (SELECT COUNT(*) FROM machines mc WHERE mc.license_id = l.id) AS machine_count, \
+         {POLICY_COLUMNS} \
          FROM licenses l JOIN policies p ON p.id = l.policy_id JOIN organizations o ON o.id = l.org_id \
          LEFT JOIN organization_signing_keys k ON k.org_id = l.org_id \
          WHERE {condition} AND o.deleted_at IS NULL"
@@ -116,19 +119,15 @@ pub async fn find_by_id(db: &Db, org: OrgId, id: LicenseId) -> Result<Option<Api
     with_pool!(db, Scope::Tenant(org), conn => sqlx::query_as::<_, ApiLicense>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await)
 }
 
-/// How many machines the license has, and those whose fingerprint is in
-/// `fingerprints` or whose id is `machine`.
-pub async fn scoped_machines(
-    db: &Db,
-    license: &ApiLicense,
-    fingerprints: &[String],
-    machine: Option<&str>,
-) -> Result<(u64, Vec<ApiMachine>), sqlx::Error> {
-    let org = license.org_id;
-    let count = "SELECT COUNT(*) FROM machines WHERE org_id = $1 AND license_id = $2";
+/// The statement selecting `license`'s machines whose fingerprint is in
+/// `fingerprints` or whose id is `machine` (`None` when neither is asked).
+fn scoped_machines_sql(license: &ApiLicense, fingerprints: &[String], machine: Option<&str>) -> Option<Sql> {
     let machine_id = machine.and_then(|m| m.parse::<MachineId>().ok());
+    if fingerprints.is_empty() && machine_id.is_none() {
+        return None;
+    }
     let mut sql = Sql::new(&format!("SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = "));
-    sql.arg(org).push(" AND m.license_id = ").arg(license.id).push(" AND (");
+    sql.arg(license.org_id).push(" AND m.license_id = ").arg(license.id).push(" AND (");
     if fingerprints.is_empty() {
         sql.push("FALSE");
     } else {
@@ -139,15 +138,57 @@ pub async fn scoped_machines(
         sql.push(&format!(" OR m.id = {p}"));
     }
     sql.push(")");
-    let wanted = !fingerprints.is_empty() || machine_id.is_some();
-    with_pool!(db, Scope::Tenant(org), conn => {
-        let total: i64 = sqlx::query_scalar(count).bind(org).bind(license.id).fetch_one(&mut *conn).await?;
-        let rows = if wanted {
-            bind_args!(sqlx::query_as::<_, ApiMachine>(sql.text()), sql.args().iter().cloned()).fetch_all(&mut *conn).await?
+    Some(sql)
+}
+
+/// The license's machines whose fingerprint is in `fingerprints` or whose
+/// id is `machine`.
+pub async fn scoped_machines(
+    db: &Db,
+    license: &ApiLicense,
+    fingerprints: &[String],
+    machine: Option<&str>,
+) -> Result<Vec<ApiMachine>, sqlx::Error> {
+    let Some(sql) = scoped_machines_sql(license, fingerprints, machine) else { return Ok(Vec::new()) };
+    with_pool!(db, Scope::Tenant(license.org_id), conn => {
+        bind_args!(sqlx::query_as::<_, ApiMachine>(sql.text()), sql.args().iter().cloned()).fetch_all(&mut *conn).await
+    })
+}
+
+/// What validating the license with this key needs, on one connection:
+/// the license (with its policy, organization state, signing key and
+/// machine count), its machines the scope names, and the codes of its
+/// entitlements when `entitlements` is asked. `None`: no such key.
+pub async fn find_for_validation(
+    db: &Db,
+    key: &str,
+    fingerprints: &[String],
+    machine: Option<&str>,
+    entitlements: bool,
+) -> Result<Option<(ApiLicense, Vec<ApiMachine>, Vec<String>)>, sqlx::Error> {
+    let sql = license_select("l.key = $1");
+    let codes = "SELECT e.code FROM entitlements e JOIN policy_entitlements pe ON pe.entitlement_id = e.id \
+                 WHERE pe.org_id = $1 AND pe.policy_id = $2";
+    // The key is the only cross-tenant lookup; the rest is bound to the
+    // license found (its organization and id), on the same connection.
+    with_pool!(db, Scope::EveryTenant, conn => {
+        let Some(license) = sqlx::query_as::<_, ApiLicense>(&sql).bind(key).fetch_optional(&mut *conn).await? else {
+            return Ok(None);
+        };
+        let machines = match scoped_machines_sql(&license, fingerprints, machine) {
+            Some(scoped) => {
+                bind_args!(sqlx::query_as::<_, ApiMachine>(scoped.text()), scoped.args().iter().cloned())
+                    .fetch_all(&mut *conn)
+                    .await?
+            }
+            None => Vec::new(),
+        };
+        let codes: Vec<String> = if entitlements {
+            sqlx::query_scalar(codes).bind(license.org_id).bind(license.policy.id).fetch_all(&mut *conn).await?
         } else {
             Vec::new()
         };
-        Ok((total as u64, rows))
+        Ok(Some((license, machines, codes)))
     })
 }
 
