@@ -302,6 +302,16 @@ async fn licensing(db: &Db) {
     assert_eq!(repo::deactivate_machine(db, org_id, id, again.id).await.unwrap(), "fp-3");
     assert_eq!(repo::delete_license(db, &admin, id).await.unwrap(), key);
     assert!(license_api::find_by_key(db, key).await.unwrap().is_none());
+
+    // A deleted organization's licenses stop answering at once, and go
+    // with it, machines and all, when it is purged.
+    let survivor = license_api::find_by_key(db, "SECOND-KEY-0001").await.unwrap().expect("the second license");
+    license_api::activate(db, &survivor, &machine("fp-9")).await.unwrap();
+    orgs::delete(db, &super::owner(&team.owner)).await.unwrap();
+    assert!(license_api::find_by_key(db, "SECOND-KEY-0001").await.unwrap().is_none());
+    let later = time::OffsetDateTime::now_utc() + time::Duration::days(31);
+    assert!(platform::purge_deleted(db, later).await.unwrap() >= 1);
+    assert!(platform::find_tenant(db, &platform, org_id).await.unwrap().is_none());
 }
 
 fn hex_of(bytes: &[u8]) -> String {

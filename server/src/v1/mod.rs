@@ -69,7 +69,9 @@ pub fn router(state: AppState) -> Router {
         .nest("/v1/accounts/{account}", api())
         .nest("/v1", api())
         .route("/v1/{*rest}", axum::routing::any(handlers::not_found))
-        .with_state(state)
+        // Shared behind one `Arc`: a request clones a pointer, not the
+        // whole state (Leptos' options are a dozen strings).
+        .with_state(std::sync::Arc::new(state))
 }
 
 /// An error in Keygen's shape: `{"errors":[{"title","detail","code"}]}`.
@@ -160,7 +162,7 @@ impl From<sqlx::Error> for ApiError {
 
 /// One API request: what it asked, and what signing its answer needs.
 pub struct Call {
-    state: AppState,
+    state: std::sync::Arc<AppState>,
     method: String,
     target: String,
     host: String,
@@ -178,12 +180,12 @@ pub struct Call {
 
 impl<S: Send + Sync> FromRequest<S> for Call
 where
-    AppState: axum::extract::FromRef<S>,
+    std::sync::Arc<AppState>: axum::extract::FromRef<S>,
 {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let state = <AppState as axum::extract::FromRef<S>>::from_ref(state);
+        let state = <std::sync::Arc<AppState> as axum::extract::FromRef<S>>::from_ref(state);
         let (parts, body) = req.into_parts();
         // The URI as the client sent it (`nest` strips its prefix from
         // `parts.uri`): the signature covers it exactly.

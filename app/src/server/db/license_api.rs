@@ -94,16 +94,22 @@ impl ApiLicense {
     }
 }
 
-fn license_select(condition: &str) -> String {
+/// `SELECT <license columns> FROM <license joins>`, then `extra_columns`
+/// and `extra_joins`, `WHERE condition` (of a live organization).
+fn license_select_with(extra_columns: &str, extra_joins: &str, condition: &str) -> String {
     format!(
-        "SELECT l.id AS license_id, l.org_id, l.key, l.name AS license_name, l.owner_email, l.expiry, l.metadata, l.suspended, l.banned, \
-         l.last_validated_at, l.created_at, l.updated_at, (o.suspended_at IS NOT NULL) AS org_suspended, \
-         k.sealed_secret_key, (SELECT COUNT(*) FROM machines mc WHERE mc.license_id = l.id) AS machine_count, \
-         {POLICY_COLUMNS} \
+        "SELECT l.id AS license_id, l.org_id, l.key, l.name AS license_name, l.owner_email, l.expiry, l.metadata, \
+         l.suspended, l.banned, l.last_validated_at, l.created_at, l.updated_at, \
+         (o.suspended_at IS NOT NULL) AS org_suspended, k.sealed_secret_key, \
+         (SELECT COUNT(*) FROM machines mc WHERE mc.license_id = l.id) AS machine_count, {POLICY_COLUMNS}{extra_columns} \
          FROM licenses l JOIN policies p ON p.id = l.policy_id JOIN organizations o ON o.id = l.org_id \
-         LEFT JOIN organization_signing_keys k ON k.org_id = l.org_id \
+         LEFT JOIN organization_signing_keys k ON k.org_id = l.org_id{extra_joins} \
          WHERE {condition} AND o.deleted_at IS NULL"
     )
+}
+
+fn license_select(condition: &str) -> String {
+    license_select_with("", "", condition)
 }
 
 /// The license with this key, in any organization (the key is unique
@@ -155,10 +161,48 @@ pub async fn scoped_machines(
     })
 }
 
-/// What validating the license with this key needs, on one connection:
-/// the license (with its policy, organization state, signing key and
-/// machine count), its machines the scope names, and the codes of its
-/// entitlements when `entitlements` is asked. `None`: no such key.
+/// A license row joined with at most one of its machines (`m_` columns,
+/// all NULL when no machine matched).
+#[derive(sqlx::FromRow)]
+struct LicenseWithMachine {
+    #[sqlx(flatten)]
+    license: ApiLicense,
+    m_id: Option<MachineId>,
+    m_fingerprint: Option<String>,
+    m_name: Option<String>,
+    m_hostname: Option<String>,
+    m_platform: Option<String>,
+    m_ip: Option<String>,
+    m_cores: Option<i32>,
+    m_metadata: Option<String>,
+    m_last_heartbeat_at: Option<Timestamp>,
+    m_created_at: Option<Timestamp>,
+    m_updated_at: Option<Timestamp>,
+}
+
+impl LicenseWithMachine {
+    fn machine(&self) -> Option<ApiMachine> {
+        Some(ApiMachine {
+            id: self.m_id?,
+            fingerprint: self.m_fingerprint.clone()?,
+            name: self.m_name.clone(),
+            hostname: self.m_hostname.clone(),
+            platform: self.m_platform.clone(),
+            ip: self.m_ip.clone(),
+            cores: self.m_cores,
+            metadata: self.m_metadata.clone().unwrap_or_else(|| "{}".into()),
+            last_heartbeat_at: self.m_last_heartbeat_at,
+            created_at: self.m_created_at?,
+            updated_at: self.m_updated_at?,
+        })
+    }
+}
+
+/// What validating the license with this key needs: the license (with its
+/// policy, organization state, signing key and machine count) and its
+/// machines the scope names, in one statement (the machines joined to the
+/// license row), then the codes of its entitlements when `entitlements`
+/// is asked. `None`: no such key.
 pub async fn find_for_validation(
     db: &Db,
     key: &str,
@@ -166,23 +210,34 @@ pub async fn find_for_validation(
     machine: Option<&str>,
     entitlements: bool,
 ) -> Result<Option<(ApiLicense, Vec<ApiMachine>, Vec<String>)>, sqlx::Error> {
-    let sql = license_select("l.key = $1");
+    let mut sql = Sql::new("");
+    let key_arg = sql.bind(key);
+    let mut on = String::from("FALSE");
+    if !fingerprints.is_empty() {
+        let list: Vec<String> = fingerprints.iter().map(|f| sql.bind(f.as_str())).collect();
+        on = format!("m.fingerprint IN ({})", list.join(", "));
+    }
+    if let Some(id) = machine.and_then(|m| m.parse::<MachineId>().ok()) {
+        on = format!("{on} OR m.id = {}", sql.bind(id));
+    }
+    sql.push(&license_select_with(
+        ", m.id AS m_id, m.fingerprint AS m_fingerprint, m.name AS m_name, m.hostname AS m_hostname, \
+         m.platform AS m_platform, m.ip AS m_ip, m.cores AS m_cores, m.metadata AS m_metadata, \
+         m.last_heartbeat_at AS m_last_heartbeat_at, m.created_at AS m_created_at, m.updated_at AS m_updated_at",
+        &format!(" LEFT JOIN machines m ON m.license_id = l.id AND m.org_id = l.org_id AND ({on})"),
+        &format!("l.key = {key_arg}"),
+    ));
     let codes = "SELECT e.code FROM entitlements e JOIN policy_entitlements pe ON pe.entitlement_id = e.id \
                  WHERE pe.org_id = $1 AND pe.policy_id = $2";
-    // The key is the only cross-tenant lookup; the rest is bound to the
-    // license found (its organization and id), on the same connection.
+    // The key is the only cross-tenant lookup; the machines and
+    // entitlements are bound to the license it finds.
     with_pool!(db, Scope::EveryTenant, conn => {
-        let Some(license) = sqlx::query_as::<_, ApiLicense>(&sql).bind(key).fetch_optional(&mut *conn).await? else {
-            return Ok(None);
-        };
-        let machines = match scoped_machines_sql(&license, fingerprints, machine) {
-            Some(scoped) => {
-                bind_args!(sqlx::query_as::<_, ApiMachine>(scoped.text()), scoped.args().iter().cloned())
-                    .fetch_all(&mut *conn)
-                    .await?
-            }
-            None => Vec::new(),
-        };
+        let rows = bind_args!(sqlx::query_as::<_, LicenseWithMachine>(sql.text()), sql.args().iter().cloned())
+            .fetch_all(&mut *conn)
+            .await?;
+        let machines: Vec<ApiMachine> = rows.iter().filter_map(LicenseWithMachine::machine).collect();
+        let Some(row) = rows.into_iter().next() else { return Ok(None) };
+        let license = row.license;
         let codes: Vec<String> = if entitlements {
             sqlx::query_scalar(codes).bind(license.org_id).bind(license.policy.id).fetch_all(&mut *conn).await?
         } else {

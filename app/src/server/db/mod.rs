@@ -112,7 +112,11 @@ impl Db {
             }
             // An in-memory database lives in one connection.
             let max = if in_memory { 1 } else { max_connections };
-            let pool = SqlitePoolOptions::new().max_connections(max).connect_with(options).await?;
+            // No ping before each checkout: a local file's connection does
+            // not go stale, and with sqlx's SQLite a ping is a round trip
+            // to the connection's worker thread, paid by every call.
+            let pool =
+                SqlitePoolOptions::new().max_connections(max).test_before_acquire(false).connect_with(options).await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
