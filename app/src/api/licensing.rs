@@ -315,12 +315,8 @@ pub async fn get_license(org: String, license: String) -> Result<LicenseDetail, 
 /// license validates as `SUSPENDED` and can do nothing else.
 #[server(endpoint = "set_license_suspended")]
 pub async fn set_license_suspended(org: String, license: String, suspended: bool) -> Result<(), AppError> {
-    let req = ctx::org_request(&org).await?;
-    let admin = req.org.admin(Action::ManageLicenses)?;
-    let id: LicenseId = parse_id(&license)?;
-    repo::set_suspended(req.db(), &admin, id, suspended).await?;
-    let action = if suspended { AuditAction::LicenseSuspended } else { AuditAction::LicenseReinstated };
-    req.audit(action, Some(("license", id.to_string())), serde_json::json!({})).await
+    let actions = (AuditAction::LicenseSuspended, AuditAction::LicenseReinstated);
+    set_license_flag(&org, &license, repo::LicenseFlag::Suspended, suspended, actions).await
 }
 
 /// Bans (`banned` = `true`) or unbans a license: a banned license
@@ -328,12 +324,24 @@ pub async fn set_license_suspended(org: String, license: String, suspended: bool
 /// over suspension (Keygen bans a license's owner; here the license).
 #[server(endpoint = "set_license_banned")]
 pub async fn set_license_banned(org: String, license: String, banned: bool) -> Result<(), AppError> {
-    let req = ctx::org_request(&org).await?;
+    let actions = (AuditAction::LicenseBanned, AuditAction::LicenseUnbanned);
+    set_license_flag(&org, &license, repo::LicenseFlag::Banned, banned, actions).await
+}
+
+/// Turns `flag` on or off and records the first or second of `actions`.
+#[cfg(feature = "ssr")]
+async fn set_license_flag(
+    org: &str,
+    license: &str,
+    flag: repo::LicenseFlag,
+    on: bool,
+    (when_on, when_off): (AuditAction, AuditAction),
+) -> Result<(), AppError> {
+    let req = ctx::org_request(org).await?;
     let admin = req.org.admin(Action::ManageLicenses)?;
-    let id: LicenseId = parse_id(&license)?;
-    repo::set_banned(req.db(), &admin, id, banned).await?;
-    let action = if banned { AuditAction::LicenseBanned } else { AuditAction::LicenseUnbanned };
-    req.audit(action, Some(("license", id.to_string())), serde_json::json!({})).await
+    let id: LicenseId = parse_id(license)?;
+    repo::set_flag(req.db(), &admin, id, flag, on).await?;
+    req.audit(if on { when_on } else { when_off }, Some(("license", id.to_string())), serde_json::json!({})).await
 }
 
 /// Renews a license by its policy's duration.

@@ -228,12 +228,12 @@ async fn licensing(db: &Db) {
     let search = LicenseFilter { search: Some("second".into()), ..LicenseFilter::default() };
     let page = repo::licenses(db, &team.member, &search, 25, 0).await.unwrap();
     assert_eq!((page.total, page.items[0].key.as_str()), (1, "SECOND-KEY-0001"));
-    repo::set_suspended(db, &admin, id, true).await.unwrap();
+    repo::set_flag(db, &admin, id, repo::LicenseFlag::Suspended, true).await.unwrap();
     let suspended = LicenseFilter { status: Some(LicenseStatus::Suspended), ..LicenseFilter::default() };
     assert_eq!(repo::licenses(db, &team.member, &suspended, 25, 0).await.unwrap().total, 1);
     let active = LicenseFilter { status: Some(LicenseStatus::Active), ..LicenseFilter::default() };
     assert_eq!(repo::licenses(db, &team.member, &active, 25, 0).await.unwrap().total, 1);
-    repo::set_suspended(db, &admin, id, false).await.unwrap();
+    repo::set_flag(db, &admin, id, repo::LicenseFlag::Suspended, false).await.unwrap();
     let (_, renewed) = repo::renew(db, &admin, id).await.unwrap();
     let days = (renewed.unwrap() - time::OffsetDateTime::now_utc()).whole_days();
     assert!((59..=60).contains(&days), "renewed from the current expiry: {days}");

@@ -620,20 +620,34 @@ pub async fn license(
     }))
 }
 
-/// Suspends or reinstates a license. Returns its key, for the audit log.
-pub async fn set_suspended(db: &Db, ctx: &Admin, id: LicenseId, suspended: bool) -> Result<String, LicensingError> {
-    let sql = "UPDATE licenses SET suspended = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 RETURNING key";
-    let key: Option<String> = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        sqlx::query_scalar(sql).bind(ctx.org_id()).bind(id).bind(suspended).bind(Timestamp::now()).fetch_optional(&mut *conn).await?
-    });
-    key.ok_or(LicensingError::NotFound)
+/// A license's on/off states the dashboard sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LicenseFlag {
+    /// Validates as `SUSPENDED`, refused everything else; reinstated by
+    /// turning it off.
+    Suspended,
+    /// Validates as `BANNED` (before suspension), refused everything else.
+    Banned,
 }
 
-/// Bans or unbans a license. Returns its key.
-pub async fn set_banned(db: &Db, ctx: &Admin, id: LicenseId, banned: bool) -> Result<String, LicensingError> {
-    let sql = "UPDATE licenses SET banned = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 RETURNING key";
+/// Turns `flag` on or off for a license. Returns its key.
+pub async fn set_flag(
+    db: &Db,
+    ctx: &Admin,
+    id: LicenseId,
+    flag: LicenseFlag,
+    on: bool,
+) -> Result<String, LicensingError> {
+    let sql = match flag {
+        LicenseFlag::Suspended => {
+            "UPDATE licenses SET suspended = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 RETURNING key"
+        }
+        LicenseFlag::Banned => {
+            "UPDATE licenses SET banned = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 RETURNING key"
+        }
+    };
     let key: Option<String> = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        sqlx::query_scalar(sql).bind(ctx.org_id()).bind(id).bind(banned).bind(Timestamp::now()).fetch_optional(&mut *conn).await?
+        sqlx::query_scalar(sql).bind(ctx.org_id()).bind(id).bind(on).bind(Timestamp::now()).fetch_optional(&mut *conn).await?
     });
     key.ok_or(LicensingError::NotFound)
 }
