@@ -80,6 +80,8 @@ pub struct PlanUsage {
     pub members: i64,
     /// Projects not in the trash.
     pub projects: i64,
+    /// Licenses issued (and not deleted).
+    pub licenses: i64,
 }
 
 /// The settings page: the organization and its plan.

@@ -222,6 +222,8 @@ async fn licensing(db: &Db) {
     repo::create_license(db, &admin, new("SECOND-KEY-0001")).await.unwrap();
     let over = repo::create_license(db, &admin, new("THIRD-KEY-00001")).await;
     assert!(matches!(over, Err(LicensingError::LimitReached(Some(2)))), "{over:?}");
+    let usage = orgs::plan_and_usage(db, &team.owner).await.unwrap();
+    assert_eq!((usage.licenses, usage.limits.licenses), (2, Some(2)));
     assert!(matches!(repo::delete_policy(db, &admin, policy).await, Err(LicensingError::PolicyInUse)));
 
     // The list: search and status.

@@ -116,7 +116,6 @@ fn usage(used: i64, limit: Option<u32>) -> String {
 #[component]
 fn PlanCard(settings: OrgSettings) -> impl IntoView {
     let plan = settings.usage;
-    let licenses = plan.limits.licenses.map_or_else(|| "No limit".to_owned(), |n| count_label(i64::from(n), false));
     view! {
         <section class=CARD aria-labelledby="plan-heading">
             <h2 id="plan-heading" class="text-lg font-semibold text-slate-900">
@@ -133,8 +132,8 @@ fn PlanCard(settings: OrgSettings) -> impl IntoView {
                     <dd class="font-medium text-slate-900">{usage(plan.projects, plan.limits.projects)}</dd>
                 </div>
                 <div>
-                    <dt class="text-slate-500">"Licenses allowed"</dt>
-                    <dd class="font-medium text-slate-900">{licenses}</dd>
+                    <dt class="text-slate-500">"Licenses"</dt>
+                    <dd class="font-medium text-slate-900">{usage(plan.licenses, plan.limits.licenses)}</dd>
                 </div>
             </dl>
         </section>

@@ -307,14 +307,15 @@ struct SettingsRow {
     license_limit: Option<i64>,
     members: i64,
     projects: i64,
+    licenses: i64,
 }
 
 /// The organization's plan, limits and what it uses of them.
 pub async fn plan_and_usage(db: &Db, ctx: &OrgCtx) -> Result<crate::model::org::PlanUsage, sqlx::Error> {
     let sql = format!(
-        "SELECT o.plan, o.member_limit, o.project_limit, o.license_limit, {} AS members, {} AS projects \
-         FROM organizations o WHERE o.id = $1",
-        MEMBER_SEATS.usage, PROJECTS.usage
+        "SELECT o.plan, o.member_limit, o.project_limit, o.license_limit, {} AS members, {} AS projects, \
+         {} AS licenses FROM organizations o WHERE o.id = $1",
+        MEMBER_SEATS.usage, PROJECTS.usage, LICENSES.usage
     );
     let row = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_as::<_, SettingsRow>(&sql).bind(ctx.org_id()).fetch_one(&mut *conn).await?);
     Ok(crate::model::org::PlanUsage {
@@ -322,6 +323,7 @@ pub async fn plan_and_usage(db: &Db, ctx: &OrgCtx) -> Result<crate::model::org::
         limits: stored_limits(row.member_limit, row.project_limit, row.license_limit),
         members: row.members,
         projects: row.projects,
+        licenses: row.licenses,
     })
 }
 
