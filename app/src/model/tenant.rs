@@ -42,6 +42,8 @@ pub struct Tenant {
     pub projects: i64,
     /// Tasks in those projects, open and done.
     pub tasks: i64,
+    /// Licenses issued.
+    pub licenses: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// When it was deleted; restorable until 30 days after.

@@ -224,6 +224,8 @@ async fn licensing(db: &Db) {
     assert!(matches!(over, Err(LicensingError::LimitReached(Some(2)))), "{over:?}");
     let usage = orgs::plan_and_usage(db, &team.owner).await.unwrap();
     assert_eq!((usage.licenses, usage.limits.licenses), (2, Some(2)));
+    let listed = platform::find_tenant(db, &platform, org_id).await.unwrap().unwrap();
+    assert_eq!(listed.licenses, 2);
     assert!(matches!(repo::delete_policy(db, &admin, policy).await, Err(LicensingError::PolicyInUse)));
 
     // The list: search and status.

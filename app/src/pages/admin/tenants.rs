@@ -99,6 +99,7 @@ fn TenantTable(items: Vec<Tenant>) -> impl IntoView {
                     <th scope="col" class="text-right">"Members"</th>
                     <th scope="col" class="text-right">"Projects"</th>
                     <th scope="col" class="text-right">"Tasks"</th>
+                    <th scope="col" class="text-right">"Licenses"</th>
                     <th scope="col">"Created"</th>
                     <th scope="col"><span class="sr-only">"Actions"</span></th>
                 </tr>
@@ -166,6 +167,7 @@ fn TenantRow(tenant: Tenant) -> impl IntoView {
                 <td class="py-2 pr-4 text-right tabular-nums">{of_limit(tenant.members, tenant.limits.members)}</td>
                 <td class="py-2 pr-4 text-right tabular-nums">{of_limit(tenant.projects, tenant.limits.projects)}</td>
                 <td class="py-2 pr-4 text-right tabular-nums">{count_label(tenant.tasks, false)}</td>
+                <td class="py-2 pr-4 text-right tabular-nums">{of_limit(tenant.licenses, tenant.limits.licenses)}</td>
                 <td class="whitespace-nowrap py-2 pr-4 text-slate-600">{created}</td>
                 <td class="py-2">
                     <div class="flex flex-wrap justify-end gap-2">

@@ -34,6 +34,7 @@ struct TenantRow {
     members: i64,
     projects: i64,
     tasks: i64,
+    licenses: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -60,6 +61,7 @@ impl From<TenantRow> for Tenant {
             members: row.members,
             projects: row.projects,
             tasks: row.tasks,
+            licenses: row.licenses,
             created_at: row.created_at.into(),
             deleted_at: row.deleted_at.map(Into::into),
         }
@@ -74,7 +76,8 @@ const TENANT_COLUMNS: &str = "o.id, o.name, o.slug, o.plan, o.member_limit, o.pr
      (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id) AS members, \
      (SELECT COUNT(*) FROM projects p WHERE p.org_id = o.id AND p.deleted_at IS NULL) AS projects, \
      (SELECT CAST(COALESCE(SUM(p.open_tasks + p.done_tasks), 0) AS BIGINT) FROM projects p \
-        WHERE p.org_id = o.id AND p.deleted_at IS NULL) AS tasks";
+        WHERE p.org_id = o.id AND p.deleted_at IS NULL) AS tasks, \
+     (SELECT COUNT(*) FROM licenses l WHERE l.org_id = o.id) AS licenses";
 
 /// A page of every organization, newest first, `limit` from `offset`, with
 /// the total. `search` (matched anywhere, case-insensitively) matches
