@@ -18,6 +18,7 @@ use app::{
         db::{
             audit,
             license_api::{self, ActivationError, ApiLicense, ApiMachine, NewMachine},
+            licensing::{self as licensing_repo, LicensingError},
         },
         licensing::{
             files::{self, FileKind},
@@ -218,8 +219,7 @@ pub async fn license_machines(Path(params): Params, mut call: Call) -> Response 
 pub async fn license_entitlements(Path(params): Params, mut call: Call) -> Response {
     let result = async {
         let license = own_license(&mut call, &params, Access::Use).await?;
-        let entitlements = license_api::entitlements(&call.state().db, &license).await?;
-        let data: Vec<Value> = entitlements.iter().map(|e| resources::entitlement(&license, e)).collect();
+        let data = included_entitlements(&call, &license).await?;
         let count = data.len();
         Ok((StatusCode::OK, Some(json!({ "data": data, "meta": { "count": count }, "links": {} }))))
     }
@@ -286,26 +286,60 @@ fn file_resource(kind: &str, license: &ApiLicense, certificate: String, issued: 
     })
 }
 
-/// `POST /v1/licenses/{id}/actions/check-out`: a license file.
+/// The license's entitlements as resources (listed, or included in a
+/// checked-out file).
+async fn included_entitlements(call: &Call, license: &ApiLicense) -> Result<Vec<Value>, ApiError> {
+    let entitlements = license_api::entitlements(&call.state().db, license).await?;
+    Ok(entitlements.iter().map(|e| resources::entitlement(license, e)).collect())
+}
+
+/// A checked-out file of `kind` holding `data` and `included`: signed with
+/// the organization's key, encrypted for `secret` when the query asked,
+/// answered as Keygen's `license-files` or `machine-files` resource.
+async fn checked_out(
+    call: &Call,
+    license: &ApiLicense,
+    kind: FileKind,
+    data: Value,
+    included: Vec<Value>,
+    secret: &str,
+    options: &CheckOut,
+    now: OffsetDateTime,
+) -> Answer {
+    let expiry = now + time::Duration::seconds(options.ttl);
+    let dataset = json!({
+        "meta": { "issued": resources::ts(now), "expiry": resources::ts(expiry), "ttl": options.ttl },
+        "data": data,
+        "included": included,
+    });
+    let state = call.state();
+    let key = state
+        .licensing
+        .signing_key(&state.db, license.org_id, license.sealed_secret_key.as_deref())
+        .await
+        .map_err(ApiError::internal)?;
+    let certificate = files::certificate(kind, &key, options.encrypt.then_some(secret), &dataset);
+    let resource = match kind {
+        FileKind::License => "license-files",
+        FileKind::Machine => "machine-files",
+    };
+    Ok((StatusCode::OK, Some(file_resource(resource, license, certificate, now, options.ttl))))
+}
+
+/// `POST /v1/licenses/{id}/actions/check-out`: a license file, encrypted
+/// with the license key.
 pub async fn check_out_license(Path(params): Params, mut call: Call) -> Response {
     let result = async {
         let license = own_license(&mut call, &params, Access::Use).await?;
         let options = check_out_query(&call)?;
         let now = OffsetDateTime::now_utc();
-        let mut included = Vec::new();
-        if options.include.iter().any(|i| i == "entitlements") {
-            let entitlements = license_api::entitlements(&call.state().db, &license).await?;
-            included.extend(entitlements.iter().map(|e| resources::entitlement(&license, e)));
-        }
-        let dataset = json!({
-            "meta": { "issued": resources::ts(now), "expiry": resources::ts(now + time::Duration::seconds(options.ttl)), "ttl": options.ttl },
-            "data": resources::license(&license, now),
-            "included": included,
-        });
-        let key = call.state().licensing.signing_key(&call.state().db, license.org_id, license.sealed_secret_key.as_deref()).await.map_err(ApiError::internal)?;
-        let secret = options.encrypt.then_some(license.key.as_str());
-        let certificate = files::certificate(FileKind::License, &key, secret, &dataset);
-        Ok((StatusCode::OK, Some(file_resource("license-files", &license, certificate, now, options.ttl))))
+        let included = if options.include.iter().any(|i| i == "entitlements") {
+            included_entitlements(&call, &license).await?
+        } else {
+            Vec::new()
+        };
+        let data = resources::license(&license, now);
+        checked_out(&call, &license, FileKind::License, data, included, &license.key, &options, now).await
     }
     .await;
     call.answer(result).await
@@ -321,18 +355,11 @@ pub async fn check_out_machine(Path(params): Params, mut call: Call) -> Response
         let now = OffsetDateTime::now_utc();
         let mut included = vec![resources::license(&license, now)];
         if options.include.iter().any(|i| i == "license.entitlements" || i == "entitlements") {
-            let entitlements = license_api::entitlements(&call.state().db, &license).await?;
-            included.extend(entitlements.iter().map(|e| resources::entitlement(&license, e)));
+            included.extend(included_entitlements(&call, &license).await?);
         }
-        let dataset = json!({
-            "meta": { "issued": resources::ts(now), "expiry": resources::ts(now + time::Duration::seconds(options.ttl)), "ttl": options.ttl },
-            "data": resources::machine(&license, &machine, now),
-            "included": included,
-        });
-        let key = call.state().licensing.signing_key(&call.state().db, license.org_id, license.sealed_secret_key.as_deref()).await.map_err(ApiError::internal)?;
+        let data = resources::machine(&license, &machine, now);
         let secret = format!("{}{}", license.key, machine.fingerprint);
-        let certificate = files::certificate(FileKind::Machine, &key, options.encrypt.then_some(secret.as_str()), &dataset);
-        Ok((StatusCode::OK, Some(file_resource("machine-files", &license, certificate, now, options.ttl))))
+        checked_out(&call, &license, FileKind::Machine, data, included, &secret, &options, now).await
     }
     .await;
     call.answer(result).await
@@ -461,8 +488,10 @@ pub async fn deactivate(Path(params): Params, mut call: Call) -> Response {
     let result = async {
         let license = call.license(Access::Use).await?;
         let machine = own_machine(&call, &license, &params).await?;
-        if !license_api::deactivate(&call.state().db, &license, machine.id).await? {
-            return Err(ApiError::not_found("The requested machine was not found"));
+        match licensing_repo::deactivate_machine(&call.state().db, license.org_id, license.id, machine.id).await {
+            Ok(_) => {}
+            Err(LicensingError::NotFound) => return Err(ApiError::not_found("The requested machine was not found")),
+            Err(err) => return Err(ApiError::internal(err)),
         }
         record(&call, &license, AuditAction::MachineDeactivated, &machine).await?;
         Ok((StatusCode::NO_CONTENT, None))

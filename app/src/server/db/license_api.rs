@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    model::{Entitlement, EntitlementId, LicenseId, MachineId, OrgId, PolicyId, license::HEARTBEAT_GRACE_SECONDS},
+    model::{Entitlement, EntitlementId, LicenseId, MachineId, OrgId, license::HEARTBEAT_GRACE_SECONDS},
     server::licensing::validation::{LicenseFacts, MachineFacts, PolicyFacts},
 };
 
 use super::{
     Db, Timestamp,
-    licensing::{MACHINE_COLUMNS, POLICY_COLUMNS, PolicyRow},
+    licensing::{MACHINE_COLUMNS, POLICY_COLUMNS, PolicyRow, license_machines_sql},
     scope::Scope,
     sql::{Sql, bind_args},
     with_pool,
@@ -50,14 +50,6 @@ pub struct ApiLicense {
 impl ApiLicense {
     pub fn expired(&self, now: OffsetDateTime) -> bool {
         self.expiry.is_some_and(|e| e.into_inner() < now)
-    }
-
-    pub fn policy_id(&self) -> PolicyId {
-        self.policy.id
-    }
-
-    pub fn heartbeat_seconds(&self) -> u32 {
-        self.policy.fields().heartbeat_seconds
     }
 
     /// The validation facts, given the machines the scope names and the
@@ -119,32 +111,20 @@ pub async fn find_by_key(db: &Db, key: &str) -> Result<Option<ApiLicense>, sqlx:
     with_pool!(db, Scope::EveryTenant, conn => sqlx::query_as::<_, ApiLicense>(&sql).bind(key).fetch_optional(&mut *conn).await)
 }
 
-/// The organization's license with this id.
-pub async fn find_by_id(db: &Db, org: OrgId, id: LicenseId) -> Result<Option<ApiLicense>, sqlx::Error> {
-    let sql = license_select("l.org_id = $1 AND l.id = $2");
-    with_pool!(db, Scope::Tenant(org), conn => sqlx::query_as::<_, ApiLicense>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await)
-}
-
-/// The statement selecting `license`'s machines whose fingerprint is in
-/// `fingerprints` or whose id is `machine` (`None` when neither is asked).
-fn scoped_machines_sql(license: &ApiLicense, fingerprints: &[String], machine: Option<&str>) -> Option<Sql> {
+/// The condition on machines `m` that the scope names: a fingerprint in
+/// `fingerprints` or the id `machine`, its arguments bound to `sql`;
+/// `None` when the scope names no machine.
+fn scope_condition(sql: &mut Sql, fingerprints: &[String], machine: Option<&str>) -> Option<String> {
     let machine_id = machine.and_then(|m| m.parse::<MachineId>().ok());
-    if fingerprints.is_empty() && machine_id.is_none() {
-        return None;
-    }
-    let mut sql = Sql::new(&format!("SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = "));
-    sql.arg(license.org_id).push(" AND m.license_id = ").arg(license.id).push(" AND (");
-    if fingerprints.is_empty() {
-        sql.push("FALSE");
-    } else {
-        sql.push("m.fingerprint IN (").arg_list(fingerprints.iter().cloned()).push(")");
+    let mut terms = Vec::new();
+    if !fingerprints.is_empty() {
+        let list: Vec<String> = fingerprints.iter().map(|f| sql.bind(f.as_str())).collect();
+        terms.push(format!("m.fingerprint IN ({})", list.join(", ")));
     }
     if let Some(id) = machine_id {
-        let p = sql.bind(id);
-        sql.push(&format!(" OR m.id = {p}"));
+        terms.push(format!("m.id = {}", sql.bind(id)));
     }
-    sql.push(")");
-    Some(sql)
+    (!terms.is_empty()).then(|| terms.join(" OR "))
 }
 
 /// The license's machines whose fingerprint is in `fingerprints` or whose
@@ -155,7 +135,12 @@ pub async fn scoped_machines(
     fingerprints: &[String],
     machine: Option<&str>,
 ) -> Result<Vec<ApiMachine>, sqlx::Error> {
-    let Some(sql) = scoped_machines_sql(license, fingerprints, machine) else { return Ok(Vec::new()) };
+    let mut sql = Sql::new("");
+    let Some(condition) = scope_condition(&mut sql, fingerprints, machine) else { return Ok(Vec::new()) };
+    let (org, id) = (sql.bind(license.org_id), sql.bind(license.id));
+    sql.push(&format!(
+        "SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = {org} AND m.license_id = {id} AND ({condition})"
+    ));
     with_pool!(db, Scope::Tenant(license.org_id), conn => {
         bind_args!(sqlx::query_as::<_, ApiMachine>(sql.text()), sql.args().iter().cloned()).fetch_all(&mut *conn).await
     })
@@ -212,14 +197,7 @@ pub async fn find_for_validation(
 ) -> Result<Option<(ApiLicense, Vec<ApiMachine>, Vec<String>)>, sqlx::Error> {
     let mut sql = Sql::new("");
     let key_arg = sql.bind(key);
-    let mut on = String::from("FALSE");
-    if !fingerprints.is_empty() {
-        let list: Vec<String> = fingerprints.iter().map(|f| sql.bind(f.as_str())).collect();
-        on = format!("m.fingerprint IN ({})", list.join(", "));
-    }
-    if let Some(id) = machine.and_then(|m| m.parse::<MachineId>().ok()) {
-        on = format!("{on} OR m.id = {}", sql.bind(id));
-    }
+    let on = scope_condition(&mut sql, fingerprints, machine).unwrap_or_else(|| "FALSE".to_owned());
     sql.push(&license_select_with(
         ", m.id AS m_id, m.fingerprint AS m_fingerprint, m.name AS m_name, m.hostname AS m_hostname, \
          m.platform AS m_platform, m.ip AS m_ip, m.cores AS m_cores, m.metadata AS m_metadata, \
@@ -263,9 +241,7 @@ pub async fn entitlements(
 
 /// The license's machines, oldest first.
 pub async fn machines(db: &Db, license: &ApiLicense) -> Result<Vec<ApiMachine>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = $1 AND m.license_id = $2 ORDER BY m.created_at, m.id"
-    );
+    let sql = license_machines_sql();
     with_pool!(db, Scope::Tenant(license.org_id), conn => sqlx::query_as::<_, ApiMachine>(&sql).bind(license.org_id).bind(license.id).fetch_all(&mut *conn).await)
 }
 
@@ -375,15 +351,6 @@ pub async fn activate(db: &Db, license: &ApiLicense, new: &NewMachine) -> Result
                 Ok(row)
             }
         }
-    })
-}
-
-/// Deletes the license's machine.
-pub async fn deactivate(db: &Db, license: &ApiLicense, machine: MachineId) -> Result<bool, sqlx::Error> {
-    let sql = "DELETE FROM machines WHERE org_id = $1 AND license_id = $2 AND id = $3";
-    let org = license.org_id;
-    with_pool!(db, Scope::Tenant(org), conn => {
-        Ok(sqlx::query(sql).bind(org).bind(license.id).bind(machine).execute(&mut *conn).await?.rows_affected() == 1)
     })
 }
 

@@ -543,6 +543,14 @@ pub struct MachineRow {
 pub(super) const MACHINE_COLUMNS: &str = "m.id, m.fingerprint, m.name, m.hostname, m.platform, m.ip, m.cores, m.metadata, \
      m.last_heartbeat_at, m.created_at, m.updated_at";
 
+/// A license's machines (`$1` the organization, `$2` the license), oldest
+/// first: the dashboard's license page and the API's machine list.
+pub(super) fn license_machines_sql() -> String {
+    format!(
+        "SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = $1 AND m.license_id = $2 ORDER BY m.created_at, m.id"
+    )
+}
+
 impl MachineRow {
     pub fn heartbeat(&self, require: bool, interval: u32, now: OffsetDateTime) -> HeartbeatStatus {
         HeartbeatStatus::of(
@@ -583,9 +591,7 @@ pub async fn license(
         "SELECT {LICENSE_COLUMNS}, l.metadata, p.max_machines, p.require_heartbeat, p.heartbeat_seconds, l.validations_count \
          FROM licenses l JOIN policies p ON p.id = l.policy_id WHERE l.org_id = $1 AND l.id = $2"
     );
-    let machines = format!(
-        "SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = $1 AND m.license_id = $2 ORDER BY m.created_at, m.id"
-    );
+    let machines = license_machines_sql();
     let entitlements = "SELECT e.id, e.code, e.name FROM entitlements e \
                         JOIN policy_entitlements pe ON pe.entitlement_id = e.id \
                         JOIN licenses l ON l.policy_id = pe.policy_id \
