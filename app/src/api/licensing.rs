@@ -26,7 +26,10 @@ use crate::{
     },
     server::{
         ctx,
-        db::licensing::{self as repo, LicenseFilter, NewLicense},
+        db::{
+            license_api::{self, Via},
+            licensing::{self as repo, LicenseFilter, NewLicense},
+        },
         licensing::generate_license_key,
     },
 };
@@ -398,13 +401,9 @@ pub struct HeldLicense {
 /// key answers a field error on `key`.
 #[server(endpoint = "look_up_license")]
 pub async fn look_up_license(key: String) -> Result<HeldLicense, AppError> {
-    let state = ctx::app_state()?;
-    state.limits.check_ip(ctx::request_ip(&state)?)?;
-    let unknown = || AppError::field("key", "No license has this key. Check it and try again.");
-    let found = crate::server::db::license_api::find_by_key(&state.db, key.trim()).await?.ok_or_else(unknown)?;
-    let detail = repo::license(&state.db, found.org_id, found.id, state.licensing.tally.pending(found.id))
-        .await?
-        .ok_or_else(unknown)?;
+    let (state, found) = held(&key).await?;
+    let pending = state.licensing.tally.pending(found.id);
+    let detail = repo::license(&state.db, found.org_id, found.id, pending).await?.ok_or_else(unknown_key)?;
     Ok(HeldLicense {
         name: detail.license.name,
         status: detail.license.status,
@@ -418,22 +417,33 @@ pub async fn look_up_license(key: String) -> Result<HeldLicense, AppError> {
 /// license to another computer).
 #[server(endpoint = "release_machine")]
 pub async fn release_machine(key: String, machine: String) -> Result<(), AppError> {
-    let state = ctx::app_state()?;
-    state.limits.check_ip(ctx::request_ip(&state)?)?;
-    let found = crate::server::db::license_api::find_by_key(&state.db, key.trim())
-        .await?
-        .ok_or_else(|| AppError::field("key", "No license has this key. Check it and try again."))?;
+    let (state, found) = held(&key).await?;
     let machine: MachineId = parse_id(&machine)?;
     let fingerprint = repo::deactivate_machine(&state.db, found.org_id, found.id, machine).await?;
     let origin = ctx::request_origin(&state)?;
-    let event = crate::server::db::audit::NewEvent {
-        action: AuditAction::MachineDeactivated,
-        org: Some(found.org_id),
-        actor: None,
-        actor_email: found.owner_email.as_deref(),
-        target: Some(("machine", machine.to_string())),
-        origin: &origin,
-        details: serde_json::json!({ "license": found.id.to_string(), "fingerprint": fingerprint, "via": "self-serve" }),
-    };
-    Ok(crate::server::db::audit::record(&state.db, event).await?)
+    let event = (machine, fingerprint.as_str());
+    Ok(license_api::record_machine_event(
+        &state.db,
+        &origin,
+        &found,
+        AuditAction::MachineDeactivated,
+        event,
+        Via::SelfServe,
+    )
+    .await?)
+}
+
+/// The self-serve pages' error for a key that names no license.
+#[cfg(feature = "ssr")]
+fn unknown_key() -> AppError {
+    AppError::field("key", "No license has this key. Check it and try again.")
+}
+
+/// The license of a holder's `key`, after the per-network rate limit.
+#[cfg(feature = "ssr")]
+async fn held(key: &str) -> Result<(crate::server::AppState, license_api::ApiLicense), AppError> {
+    let state = ctx::app_state()?;
+    state.limits.check_ip(ctx::request_ip(&state)?)?;
+    let found = license_api::find_by_key(&state.db, key.trim()).await?.ok_or_else(unknown_key)?;
+    Ok((state, found))
 }

@@ -17,7 +17,7 @@ use app::{
     server::{
         db::{
             audit,
-            license_api::{self, ActivationError, ApiLicense, ApiMachine, NewMachine},
+            license_api::{self, ActivationError, ApiLicense, ApiMachine, NewMachine, Via},
             licensing::{self as licensing_repo, LicensingError},
         },
         licensing::{
@@ -456,20 +456,11 @@ pub async fn activate(mut call: Call) -> Response {
     call.answer(result).await
 }
 
-/// Records a machine's activation or deactivation in the organization's
-/// audit log (the actor is the license, named by its id).
+/// Records a machine's activation or deactivation through the API.
 async fn record(call: &Call, license: &ApiLicense, action: AuditAction, machine: &ApiMachine) -> Result<(), ApiError> {
     let origin = audit::Origin { ip: call.ip.clone(), user_agent: call.user_agent.clone() };
-    let event = audit::NewEvent {
-        action,
-        org: Some(license.org_id),
-        actor: None,
-        actor_email: None,
-        target: Some(("machine", machine.id.to_string())),
-        origin: &origin,
-        details: json!({ "license": license.id.to_string(), "fingerprint": machine.fingerprint, "via": "api" }),
-    };
-    Ok(audit::record(&call.state().db, event).await?)
+    let machine = (machine.id, machine.fingerprint.as_str());
+    Ok(license_api::record_machine_event(&call.state().db, &origin, license, action, machine, Via::Api).await?)
 }
 
 /// `GET /v1/machines/{id or fingerprint}`.

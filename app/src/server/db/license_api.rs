@@ -354,6 +354,43 @@ pub async fn activate(db: &Db, license: &ApiLicense, new: &NewMachine) -> Result
     })
 }
 
+/// Where a machine was activated or deactivated from, for the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The `/v1` API, with the license's key: no person acts.
+    Api,
+    /// The self-serve page, by the key's holder: the owner's email stands
+    /// for them.
+    SelfServe,
+}
+
+/// Records `action` (a machine activated or deactivated) on `license`'s
+/// `machine` in the organization's audit log, from `origin`.
+pub async fn record_machine_event(
+    db: &Db,
+    origin: &super::audit::Origin,
+    license: &ApiLicense,
+    action: crate::model::AuditAction,
+    machine: (MachineId, &str),
+    via: Via,
+) -> Result<(), sqlx::Error> {
+    let (id, fingerprint) = machine;
+    let (via, actor_email) = match via {
+        Via::Api => ("api", None),
+        Via::SelfServe => ("self-serve", license.owner_email.as_deref()),
+    };
+    let event = super::audit::NewEvent {
+        action,
+        org: Some(license.org_id),
+        actor: None,
+        actor_email,
+        target: Some(("machine", id.to_string())),
+        origin,
+        details: serde_json::json!({ "license": license.id.to_string(), "fingerprint": fingerprint, "via": via }),
+    };
+    super::audit::record(db, event).await
+}
+
 /// Records a heartbeat; returns the machine as it is now.
 pub async fn ping(db: &Db, license: &ApiLicense, machine: MachineId) -> Result<Option<ApiMachine>, sqlx::Error> {
     let update =
