@@ -67,6 +67,7 @@ export default defineConfig({
       // Every test signs up from 127.0.0.1; the production limit would
       // throttle the suite itself.
       ATRIUM_AUTH_REQUESTS_PER_MINUTE_PER_IP: "10000",
+      ATRIUM_ACCOUNT_MAIL_REQUESTS_PER_MINUTE_PER_IP: "10000",
       RUST_LOG: process.env.RUST_LOG ?? "warn",
     },
   },

@@ -24,8 +24,12 @@ use leptos_router::{
 use crate::{
     components::errors::NotFound,
     pages::{
+        account::AccountPage,
         admin::{PlatformAuditPage, PlatformPage},
-        auth::{LoginPage, SignupPage},
+        auth::{
+            EndSessionsPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, TwoFactorPage,
+            VerifyEmailPage,
+        },
         home::HomePage,
         invite::InvitePage,
         licenses::{LicensePage, LicensesPage, PoliciesPage, PolicyPage, SelfServePage},
@@ -100,6 +104,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=SignupPage />
                 <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/login/two-factor") view=TwoFactorPage />
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage />
+                <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async />
+                <Route path=path!("/end-sessions") view=EndSessionsPage ssr=SsrMode::Async />
+                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/organizations/new") view=NewOrganizationPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                 <Route path=path!("/license") view=SelfServePage />

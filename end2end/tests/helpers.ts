@@ -75,9 +75,10 @@ export async function taskTitles(page: Page) {
   return cells.map((title) => title.trim());
 }
 
-/** The invitation link (`/invite/...`) of the newest message to `email`,
- * read from the app's mail folder; waits for it to be written. */
-export async function invitationLink(email: string): Promise<string> {
+/** The newest link matching `pattern` in the messages to `email`, read
+ * from the app's mail folder; waits for it to be written (account mail is
+ * sent in the background). */
+export async function mailedLink(email: string, pattern: RegExp): Promise<string> {
   const dir = process.env.E2E_MAIL_DIR;
   if (!dir) throw new Error("E2E_MAIL_DIR is not set (see playwright.config.ts)");
   let link: string | undefined;
@@ -86,14 +87,25 @@ export async function invitationLink(email: string): Promise<string> {
       .readdirSync(dir)
       .filter((name) => name.endsWith(".eml"))
       .map((name) => path.join(dir, name))
-      .map((file) => ({ file, text: fs.readFileSync(file, "utf8").replace(/=\r\n/g, ""), at: fs.statSync(file).mtimeMs }))
+      .map((file) => ({
+        file,
+        // Quoted-printable: soft line breaks, and `=` itself.
+        text: fs.readFileSync(file, "utf8").replace(/=\r\n/g, "").replace(/=3D/g, "="),
+        at: fs.statSync(file).mtimeMs,
+      }))
       .filter(({ text }) => text.split("\n").some((line) => line.startsWith("To: ") && line.includes(email)))
+      .filter(({ text }) => pattern.test(text))
       .sort((a, b) => a.at - b.at);
-    const match = mails.at(-1)?.text.match(/\/invite\/[0-9a-f]{64}/);
+    const match = mails.at(-1)?.text.match(pattern);
     expect(match).toBeTruthy();
     link = match![0];
   }).toPass({ timeout: 10_000 });
   return link!;
+}
+
+/** The invitation link (`/invite/...`) of the newest invitation to `email`. */
+export async function invitationLink(email: string): Promise<string> {
+  return mailedLink(email, /\/invite\/[0-9a-f]{64}/);
 }
 
 /** Makes `email` (signed up already) a platform admin with the app's own

@@ -65,7 +65,13 @@ pub async fn create_admin(config: &Config, email: &str, name: &str) -> Result<()
     }
     let db = open(config).await?;
     let hash = password::hash(&password).await?;
-    let new = users::NewUser { email: &email, display_name: &name, password_hash: &hash, is_platform_admin: true };
+    let new = users::NewUser {
+        email: &email,
+        display_name: &name,
+        password_hash: &hash,
+        is_platform_admin: true,
+        email_verified: true,
+    };
     let user = users::insert(&db, new).await.map_err(|err| match err {
         users::CreateUserError::EmailTaken => {
             AdminError::Input(format!("{email} already has an account; use `atrium promote-admin --email {email}`"))

@@ -210,7 +210,13 @@ async fn tenant(
     let email = Email::parse(email).map_err(|e| input("email", &e))?;
     let name = DisplayName::parse("Load Owner").map_err(|e| input("name", &e))?;
     let org_name = OrgName::parse(org_name).map_err(|e| input("organization", &e))?;
-    let new = users::NewUser { email: &email, display_name: &name, password_hash: hash, is_platform_admin: false };
+    let new = users::NewUser {
+        email: &email,
+        display_name: &name,
+        password_hash: hash,
+        is_platform_admin: false,
+        email_verified: true,
+    };
     let (owner, org) =
         users::insert_with_organization(db, new, &org_name, Plan::Enterprise).await.map_err(|e| input("owner", &e))?;
     let ctx = OrgCtx::load(db, owner.id, &org.slug).await?;
@@ -223,6 +229,7 @@ async fn tenant(
         display_name: &member_name,
         password_hash: hash,
         is_platform_admin: false,
+        email_verified: true,
     };
     let member = users::insert(db, new).await.map_err(|e| input("member", &e))?;
     orgs::add_member(db, &admin, member.id, Role::Member).await?;

@@ -7,12 +7,13 @@ use app::{
     server::{
         AppState, Config,
         auth::{
+            breached,
             lockout::{self, FailureLimits},
             password,
             rate_limit::AuthLimits,
         },
         config::PublicUrlError,
-        db::{ConnectError, Db, Timestamp, license_api, platform, projects, tasks},
+        db::{ConnectError, Db, Timestamp, account, license_api, platform, projects, tasks},
         licensing::Licensing,
         mail::Mailer,
         session_store::SessionDb,
@@ -80,6 +81,7 @@ impl Application {
         db.migrate().await?;
         let sessions = SessionDb::for_db(&db).await.map_err(StartupError::Sessions)?;
         password::warm_up().await.map_err(StartupError::Hashing)?;
+        breached::warm_up();
 
         let requested = config.listen.unwrap_or(leptos_options.site_addr);
         let listener =
@@ -130,7 +132,7 @@ impl Application {
                 limits.forget_idle();
             }
         });
-        let purger = tokio::spawn(purge_periodically(state.db.clone(), FailureLimits::from_config(&state.config)));
+        let purger = tokio::spawn(purge_periodically(state.db.clone(), state.config.clone()));
         let licensing = tokio::spawn(maintain_licensing(state.clone()));
         let listener = GuardedListener::new(listener, state.config.response_write_timeout()).tap_io(|_| {});
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -199,10 +201,11 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
 
 /// Once an hour: deletes for good the projects and tasks that have been in
 /// the trash longer than `TRASH_RETENTION_DAYS` and the organizations
-/// deleted over 30 days ago, and forgets sign-in
-/// failure counts older than their window. Failures are logged and retried
-/// at the next tick.
-async fn purge_periodically(db: Db, failure_limits: FailureLimits) {
+/// deleted over 30 days ago, and forgets sign-in failure counts older than
+/// their window, sessions ended by their timeouts and expired mailed links.
+/// Failures are logged and retried at the next tick.
+async fn purge_periodically(db: Db, config: Arc<Config>) {
+    let failure_limits = FailureLimits::from_config(&config);
     let mut tick = tokio::time::interval(PURGE_PERIOD);
     loop {
         tick.tick().await;
@@ -224,6 +227,14 @@ async fn purge_periodically(db: Db, failure_limits: FailureLimits) {
         }
         if let Err(err) = lockout::forget_expired(&db, failure_limits, Timestamp::from(now)).await {
             tracing::error!(error = %err, "forgetting old sign-in failures failed");
+        }
+        let idle_since = Timestamp::from(now - config.session_idle_timeout());
+        let signed_in_since = Timestamp::from(now - config.session_absolute_timeout());
+        if let Err(err) = account::forget_ended_sessions(&db, idle_since, signed_in_since).await {
+            tracing::error!(error = %err, "forgetting ended sessions failed");
+        }
+        if let Err(err) = account::forget_expired_tokens(&db, Timestamp::from(now)).await {
+            tracing::error!(error = %err, "forgetting expired links failed");
         }
     }
 }

@@ -97,6 +97,7 @@ pub async fn signup(
         display_name: &display_name,
         password_hash: &password_hash,
         is_platform_admin: false,
+        email_verified: false,
     };
     let (user, org) = users::insert_with_organization(&state.db, new_user, &org_name, state.config.default_plan)
         .await
@@ -109,8 +110,10 @@ pub async fn signup(
     let details = serde_json::json!({ "organization": org.name });
     ctx::audit_person(&state, AuditAction::UserSignedUp, Some(org.id), Some(user.id), &user.email, details).await?;
 
+    crate::api::account::send_sign_up_verification(&state, &user).await?;
+
     let session = ctx::request_session().await?;
-    session::sign_in(&session, user.id, &state.config).await?;
+    ctx::sign_in(&state, &session, user.id).await?;
     let slug = crate::model::OrgSlug::parse(&org.slug).map_err(AppError::internal)?;
     session::remember_org(&session, &slug).await?;
     leptos_axum::redirect(&org_path(&org.slug));
@@ -159,26 +162,137 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             user
         }
         None => {
-            lockout::record_failure(&state.db, limits, &email, ip, Timestamp::now()).await?;
+            let failures = lockout::record_failure(&state.db, limits, &email, ip, Timestamp::now()).await?;
             tracing::info!("sign-in failed");
             let details = serde_json::json!({});
             ctx::audit_person(&state, AuditAction::UserSignInFailed, None, None, email.as_str(), details).await?;
+            if failures == limits.per_address {
+                let details = serde_json::json!({ "failures": failures });
+                ctx::audit_person(&state, AuditAction::UserSignInThrottled, None, None, email.as_str(), details)
+                    .await?;
+                let address = ip.map_or_else(|| "an unknown address".to_owned(), |ip| ip.to_string());
+                let state = state.clone();
+                // After the answer, like a password reset: the time taken
+                // must not tell whether the account exists.
+                tokio::spawn(async move {
+                    if let Err(err) = warn_owner(&state, &email, failures, &address).await {
+                        tracing::error!(error = %err, "warning an account's owner of failed sign-ins failed");
+                    }
+                });
+            }
             return Err(AppError::InvalidCredentials);
         }
     };
 
     let session = ctx::request_session().await?;
-    session::sign_in(&session, user.id, &state.config).await?;
-    tracing::info!(user_id = %user.id, "signed in");
-    let details = serde_json::json!({});
-    ctx::audit_person(&state, AuditAction::UserSignedIn, None, Some(user.id), &user.email, details).await?;
+    let next = next.filter(|next| safe_next(next).is_some());
+    if user.totp_enabled_at.is_some() {
+        // The password was right; the session is not signed in until the
+        // second factor is given too (ASVS V6.6 / V6.5).
+        session::begin_second_factor(&session, user.id, next).await?;
+        leptos_axum::redirect("/login/two-factor");
+        return Ok(());
+    }
+    finish_sign_in(&state, &session, &user, next, serde_json::json!({})).await
+}
 
+/// Signs `user` in on `session`, records it, and goes to `next` (a local
+/// path) or the organization last opened.
+#[cfg(feature = "ssr")]
+async fn finish_sign_in(
+    state: &crate::server::AppState,
+    session: &tower_sessions::Session,
+    user: &users::UserRow,
+    next: Option<String>,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    ctx::sign_in(state, session, user.id).await?;
+    tracing::info!(user_id = %user.id, "signed in");
+    ctx::audit_person(state, AuditAction::UserSignedIn, None, Some(user.id), &user.email, details).await?;
     let destination = match next.as_deref().and_then(safe_next) {
         Some(next) => next.to_owned(),
-        None => home_path(&state, &session, &user).await?.unwrap_or_else(|| "/".to_owned()),
+        None => home_path(state, session, user).await?.unwrap_or_else(|| "/".to_owned()),
     };
     leptos_axum::redirect(&destination);
     Ok(())
+}
+
+/// Tells the owner of `email`, if there is one, that `failures` sign-ins
+/// failed from `address`, with a link that ends every session (OWASP ASVS
+/// 5.0 V6.3.5: notify of suspicious authentication attempts).
+#[cfg(feature = "ssr")]
+async fn warn_owner(
+    state: &crate::server::AppState,
+    email: &Email,
+    failures: i64,
+    address: &str,
+) -> Result<(), AppError> {
+    use crate::server::db::account::{self, TokenPurpose};
+    let Some(user) = users::find_by_email(&state.db, email).await? else {
+        return Ok(());
+    };
+    let token =
+        account::issue_token(&state.db, user.id, TokenPurpose::EndSessions, &user.email, Timestamp::now()).await?;
+    let origin = state.public_origin.as_str();
+    let body = format!(
+        "Hello {name},\n\nSomeone failed to sign in to your Atrium account {failures} times in a row from \
+         {address}. Sign-ins from there are slowed down now; yours from elsewhere are not.\n\n\
+         If this was you, there is nothing to do. If not, sign out every session at once:\n\n\
+         {origin}/end-sessions?token={token}\n\nand consider choosing a new password: {origin}/forgot-password\n",
+        name = user.display_name
+    );
+    state.mailer.send(&user.email, "Failed sign-ins to your Atrium account", body).await.map_err(AppError::internal)
+}
+
+/// The second step of signing in with two-factor on: a 6-digit code from
+/// the authenticator app, or one of the recovery codes (used up). Only
+/// after a right password in this session, within 5 minutes, and at most
+/// 5 wrong codes; then the password is asked again (ASVS V6.3.1).
+///
+/// Errors: `Validation` on `code`; `Conflict` when no sign-in is waiting
+/// for a code (expired, or too many wrong codes); `RateLimited`.
+#[server(endpoint = "login_code")]
+pub async fn login_code(code: String) -> Result<(), AppError> {
+    use crate::server::{
+        auth::two_factor,
+        db::account::{self},
+    };
+    let state = ctx::app_state()?;
+    state.limits.check_ip(ctx::request_ip(&state)?)?;
+    let session = ctx::request_session().await?;
+    let expired = || AppError::Conflict("Your sign-in has expired. Enter your email and password again.".into());
+    let pending = session::pending_second_factor(&session).await?.ok_or_else(expired)?;
+    let user = users::find_by_id(&state.db, pending.user_id).await?.ok_or_else(expired)?;
+    let totp = account::totp(&state.db, user.id).await?.ok_or_else(expired)?;
+    let Some(sealed) = totp.totp_secret.filter(|_| totp.totp_enabled_at.is_some()) else {
+        return Err(expired());
+    };
+    let secret = two_factor::open(&state.licensing.kek, user.id, &sealed)?;
+    let now = Timestamp::now();
+    let used = match two_factor::matching_step(&secret, &code, crate::api::account::unix_now()) {
+        Some(step) => account::accept_totp_step(&state.db, user.id, step).await?.then_some("totp"),
+        None => {
+            let hash = two_factor::recovery_code_hash(&code);
+            let recovered = code.chars().any(|c| c.is_ascii_alphabetic())
+                && account::use_recovery_code(&state.db, user.id, &hash, now).await?;
+            recovered.then_some("recovery_code")
+        }
+    };
+    let Some(method) = used else {
+        let left = session::second_factor_failed(&session, pending).await?;
+        let details = serde_json::json!({ "attempts_left": left });
+        ctx::audit_person(&state, AuditAction::UserTwoFactorFailed, None, Some(user.id), &user.email, details).await?;
+        if left == 0 {
+            return Err(AppError::Conflict("Too many wrong codes. Enter your email and password again.".into()));
+        }
+        return Err(AppError::field("code", format!("That code is not right. {left} attempts left.")));
+    };
+    if method == "recovery_code" {
+        let left = account::recovery_codes_left(&state.db, user.id).await?;
+        let details = serde_json::json!({ "codes_left": left });
+        ctx::audit_person(&state, AuditAction::UserRecoveryCodeUsed, None, Some(user.id), &user.email, details).await?;
+    }
+    finish_sign_in(&state, &session, &user, pending.next, serde_json::json!({ "second_factor": method })).await
 }
 
 /// Ends the session and redirects to the sign-in page.

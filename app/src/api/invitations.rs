@@ -277,13 +277,14 @@ pub async fn accept_invitation_with_signup(
         display_name: &display_name,
         password_hash: &password_hash,
         is_platform_admin: false,
+        email_verified: true,
     };
     let user = users::insert(&state.db, new_user).await.map_err(|err| match err {
         users::CreateUserError::EmailTaken => AppError::field("email", EMAIL_TAKEN),
         users::CreateUserError::Db(err) => AppError::from(err),
     })?;
     let session = ctx::request_session().await?;
-    session::sign_in(&session, user.id, &state.config).await?;
+    ctx::sign_in(&state, &session, user.id).await?;
     let details = json!({ "invitation": invitation.id.to_string() });
     ctx::audit_person(&state, AuditAction::UserSignedUp, None, Some(user.id), &user.email, details).await?;
     join(&state, &session, &invitation, &user).await

@@ -10,6 +10,7 @@
 //! layer (`server::middleware::server_fn_status`), so the functions here
 //! only return them.
 
+pub mod account;
 pub mod args;
 pub mod audit;
 pub mod auth;
@@ -45,6 +46,24 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         auth::Logout,
         auth::GetCurrentUser,
         auth::GetLanding,
+        auth::LoginCode,
+        account::GetAccount,
+        account::UpdateProfile,
+        account::ResendVerification,
+        account::ChangeEmail,
+        account::CheckLink,
+        account::VerifyEmail,
+        account::ChangePassword,
+        account::ForgotPassword,
+        account::ResetPassword,
+        account::EndAllSessions,
+        account::RevokeSession,
+        account::RevokeOtherSessions,
+        account::EstimatePassword,
+        account::StartTwoFactor,
+        account::ConfirmTwoFactor,
+        account::DisableTwoFactor,
+        account::RenewRecoveryCodes,
         settings::GetOrgSettings,
         settings::UpdateOrgSettings,
         settings::TransferOwnership,

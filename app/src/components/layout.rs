@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::{
-    api::auth::{Logout, org_path},
+    api::{
+        account::ResendVerification,
+        auth::{Logout, org_path},
+    },
     model::{Action, OrgShell, OrgSummary, Role, SessionUser},
 };
 
@@ -95,6 +98,9 @@ fn UserMenu(user: SessionUser) -> impl IntoView {
             <div class="absolute right-0 z-20 mt-1 w-64 rounded-md border border-slate-200 bg-white p-3 shadow-lg">
                 <p class="text-sm font-medium text-slate-900">{user.display_name.clone()}</p>
                 <p class="truncate text-xs text-slate-500">{user.email.clone()}</p>
+                <a href="/account" class="mt-3 block text-sm font-medium text-indigo-700 hover:underline">
+                    "Your account"
+                </a>
                 {user
                     .is_platform_admin
                     .then(|| {
@@ -114,6 +120,34 @@ fn UserMenu(user: SessionUser) -> impl IntoView {
                 </ActionForm>
             </div>
         </details>
+    }
+}
+
+/// Above every page of a person whose address is not verified yet: why,
+/// and a button that sends the link again (limited to one a minute).
+#[component]
+pub fn VerifyEmailBanner(email: String) -> impl IntoView {
+    let resend = ServerAction::<ResendVerification>::new();
+    view! {
+        <div role="region" aria-label="Email verification" class="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900">
+            <ActionForm action=resend attr:class="flex flex-wrap items-center gap-x-3 gap-y-1">
+                <span>{format!("Confirm your email address: we sent a link to {email}.")}</span>
+                <button type="submit" class="font-medium underline" disabled=move || resend.pending().get()>
+                    "Send it again"
+                </button>
+                <span role="status">
+                    {move || {
+                        resend
+                            .value()
+                            .get()
+                            .map(|result| match result {
+                                Ok(()) => "Sent. Check your inbox.".to_owned(),
+                                Err(err) => err.to_string(),
+                            })
+                    }}
+                </span>
+            </ActionForm>
+        </div>
     }
 }
 

@@ -110,6 +110,16 @@ impl std::fmt::Debug for Password {
     }
 }
 
+/// How guessable a password being typed is, for the strength meter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordStrength {
+    /// zxcvbn's score, 0 (too guessable) to 4 (very unguessable); 0 for a
+    /// breached password.
+    pub score: u8,
+    /// Why it would be refused; `None` when it is acceptable (length aside).
+    pub problem: Option<String>,
+}
+
 /// The signed-in person, as the browser sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionUser {
@@ -118,6 +128,50 @@ pub struct SessionUser {
     pub display_name: String,
     /// Operator of this Atrium instance (manages all organizations).
     pub is_platform_admin: bool,
+    /// They proved they read mail at `email`; until then a banner asks.
+    pub email_verified: bool,
+}
+
+/// One of a person's signed-in sessions (devices), for `/account`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceSession {
+    pub id: super::SessionId,
+    /// Browser name and major version from the User-Agent, like
+    /// "Chrome 131"; "Unknown browser" when it cannot be told.
+    pub browser: String,
+    /// Operating system, like "Windows 10" or "macOS"; "Unknown system".
+    pub os: String,
+    /// The address it signed in from.
+    pub ip: Option<String>,
+    pub created_at: time::OffsetDateTime,
+    pub last_active_at: time::OffsetDateTime,
+    /// The session this request came from.
+    pub current: bool,
+}
+
+/// The account page's data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOverview {
+    pub user: SessionUser,
+    pub sessions: Vec<DeviceSession>,
+    /// Two-factor authentication is on.
+    pub two_factor: bool,
+    /// Unused recovery codes, when two-factor is on.
+    pub recovery_codes_left: i64,
+    /// An enrolment started and not confirmed yet: what to scan.
+    pub pending_two_factor: Option<TwoFactorEnrolment>,
+}
+
+/// What enrolling in two-factor shows: scan the QR code (or type the
+/// secret), then confirm with a code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorEnrolment {
+    /// Base32, in groups of four, for typing into an app.
+    pub secret: String,
+    /// The `otpauth://` URL the QR code holds.
+    pub url: String,
+    /// The QR code as an SVG `data:` URL, for an `<img>`.
+    pub qr_image: String,
 }
 
 #[cfg(test)]

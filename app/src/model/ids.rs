@@ -89,3 +89,7 @@ id_type!(
     /// An entitlement (a named feature) of an organization.
     EntitlementId
 );
+id_type!(
+    /// A signed-in session (a device) of a person.
+    SessionId
+);

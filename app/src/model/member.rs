@@ -14,4 +14,8 @@ pub struct Member {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     pub role: Role,
+    /// Whether they sign in with two-factor authentication; shown to the
+    /// organization's Admins and Owners only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub two_factor: Option<bool>,
 }

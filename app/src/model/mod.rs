@@ -23,12 +23,14 @@ pub mod task_query;
 pub mod tenant;
 pub mod text;
 
-pub use account::{DisplayName, Email, Password, SessionUser};
+pub use account::{
+    AccountOverview, DeviceSession, DisplayName, Email, Password, PasswordStrength, SessionUser, TwoFactorEnrolment,
+};
 pub use audit::{AuditAction, AuditEvent};
 pub use cycle::{Cycle, CycleName};
 pub use ids::{
     AuditEventId, CycleId, EntitlementId, InvitationId, LabelId, LicenseId, MachineId, OrgId, PolicyId, ProjectId,
-    TaskId, UserId,
+    SessionId, TaskId, UserId,
 };
 pub use invitation::{Invitation, InvitationStatus, InvitationView};
 pub use label::{Label, LabelColor, LabelName};

@@ -1,5 +1,6 @@
 //! Pages, one folder per feature.
 
+pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod home;

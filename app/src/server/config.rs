@@ -45,18 +45,28 @@ pub struct Config {
     /// A session ends this many hours after sign-in, however active (ASVS
     /// §3.3.2, level 2: 12 hours).
     pub session_absolute_timeout_hours: u64,
-    /// Sign-up and sign-in requests allowed per client network (an IPv4
-    /// address, an IPv6 /64) per minute.
+    /// Sign-up, sign-in, two-factor code and mailed-link requests allowed
+    /// per client network (an IPv4 address, an IPv6 /64) per minute.
     pub auth_requests_per_minute_per_ip: u32,
+    /// Requests that send account mail (password reset, verification,
+    /// email change), per client network per minute.
+    pub account_mail_requests_per_minute_per_ip: u32,
     /// Failed sign-ins for one email from one client network, within the
-    /// window, after which that network must wait (see `auth::lockout`).
+    /// window, after which that network waits `sign_in_delay_seconds`
+    /// after each failure and the account's owner is told by mail (see
+    /// `auth::lockout`).
     pub sign_in_failures_per_address: u32,
+    /// The wait after each failure past `sign_in_failures_per_address`.
+    pub sign_in_delay_seconds: u64,
+    /// Failed sign-ins for one email from one network after which that
+    /// network is locked out for the window.
+    pub sign_in_lock_after_failures: u32,
     /// Failed sign-ins for one email from all networks together, within
     /// the window, after which every network that has failed for it waits
     /// too. Networks without failures are never refused.
     pub sign_in_failures_per_email: u32,
-    /// The window failures are counted in, in minutes; a network waits
-    /// this long after its last failure.
+    /// The window failures are counted in, in minutes; a locked-out
+    /// network waits this long after its last failure.
     pub sign_in_failure_window_minutes: u64,
     /// A connection whose client has not taken a write for this many
     /// seconds is closed (a stalled download, a slow reader).
@@ -98,7 +108,10 @@ impl Default for Config {
             session_idle_timeout_minutes: 30,
             session_absolute_timeout_hours: 12,
             auth_requests_per_minute_per_ip: 30,
+            account_mail_requests_per_minute_per_ip: 5,
             sign_in_failures_per_address: 5,
+            sign_in_delay_seconds: 60,
+            sign_in_lock_after_failures: 10,
             sign_in_failures_per_email: 50,
             sign_in_failure_window_minutes: 15,
             response_write_timeout_seconds: 30,

@@ -18,10 +18,13 @@ use tower_sessions::Session;
 
 use crate::{
     error::AppError,
-    model::{AuditAction, OrgId, OrgSlug, OrgSummary, Project, ProjectId, Role, UserId, permission::Action},
+    model::{AuditAction, OrgId, OrgSlug, OrgSummary, Project, ProjectId, Role, SessionId, UserId, permission::Action},
     server::{
         AppState,
-        auth::{client_ip::client_ip, session},
+        auth::{
+            client_ip::client_ip,
+            session::{self, SignedIn},
+        },
         db::{
             Db, audit, orgs, projects,
             users::{self, UserRow},
@@ -86,19 +89,30 @@ fn memo() -> Option<Arc<RequestMemo>> {
     use_context::<Parts>()?.extensions.get::<Arc<RequestMemo>>().cloned()
 }
 
-/// The signed-in user's row, or `None` when signed out. A session whose
-/// account no longer exists is ended.
-pub async fn signed_in_user(state: &AppState, session: &Session) -> Result<Option<UserRow>, AppError> {
-    let Some(user_id) = session::signed_in_user(session, &state.config).await? else {
+/// Signs `user` in on this request's `session` (see `session::sign_in`).
+pub async fn sign_in(state: &AppState, session: &Session, user: UserId) -> Result<SessionId, AppError> {
+    session::sign_in(session, &state.db, &state.config, user, &request_origin(state)?).await
+}
+
+/// The signed-in session and the user's row, or `None` when signed out.
+/// A session whose account no longer exists, or whose row was deleted
+/// (revoked), is ended.
+pub async fn signed_in(state: &AppState, session: &Session) -> Result<Option<(SignedIn, UserRow)>, AppError> {
+    let Some(signed_in) = session::signed_in_user(session, &state.db, &state.config).await? else {
         return Ok(None);
     };
-    match users::find_by_id(&state.db, user_id).await? {
-        Some(user) => Ok(Some(user)),
+    match users::find_signed_in(&state.db, signed_in.user_id, signed_in.session_id).await? {
+        Some(user) => Ok(Some((signed_in, user))),
         None => {
             session::sign_out(session).await?;
             Ok(None)
         }
     }
+}
+
+/// The signed-in user's row, or `None` when signed out (see [`signed_in`]).
+pub async fn signed_in_user(state: &AppState, session: &Session) -> Result<Option<UserRow>, AppError> {
+    Ok(signed_in(state, session).await?.map(|(_, user)| user))
 }
 
 /// The project `id` of the context's organization, in any state, read once
@@ -371,7 +385,8 @@ pub async fn platform_request() -> Result<PlatformRequest, AppError> {
 pub async fn org_request(slug: &str) -> Result<OrgRequest, AppError> {
     let state = app_state()?;
     let session = request_session().await?;
-    let Some(user_id) = session::signed_in_user(&session, &state.config).await? else {
+    let Some(SignedIn { user_id, session_id }) = session::signed_in_user(&session, &state.db, &state.config).await?
+    else {
         return Err(AppError::Unauthenticated);
     };
     let Ok(parsed) = OrgSlug::parse(slug) else {
@@ -379,7 +394,7 @@ pub async fn org_request(slug: &str) -> Result<OrgRequest, AppError> {
         signed_in_user(&state, &session).await?.ok_or(AppError::Unauthenticated)?;
         return Err(AppError::NotFound);
     };
-    let read = || users::find_with_membership(&state.db, user_id, &parsed);
+    let read = || users::find_with_membership(&state.db, user_id, session_id, &parsed);
     let found = match memo() {
         Some(memo) => memo.member_cell(parsed.as_str()).get_or_try_init(read).await?.clone(),
         None => read().await?,

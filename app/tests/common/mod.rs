@@ -24,7 +24,13 @@ pub const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
 pub async fn sign_up(db: &Db, name: &str, org: &str) -> (UserId, OrgSummary) {
     let email = Email::parse(&format!("{}@example.com", name.to_lowercase().replace(' ', "."))).unwrap();
     let display = DisplayName::parse(name).unwrap();
-    let new = NewUser { email: &email, display_name: &display, password_hash: HASH, is_platform_admin: false };
+    let new = NewUser {
+        email: &email,
+        display_name: &display,
+        password_hash: HASH,
+        is_platform_admin: false,
+        email_verified: false,
+    };
     let (user, org) =
         users::insert_with_organization(db, new, &OrgName::parse(org).unwrap(), Plan::Enterprise).await.unwrap();
     (user.id, org)

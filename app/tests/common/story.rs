@@ -56,6 +56,7 @@ fn new_user<'a>(email: &'a Email, display_name: &'a DisplayName) -> NewUser<'a> 
         display_name,
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
         is_platform_admin: false,
+        email_verified: false,
     }
 }
 
@@ -64,6 +65,7 @@ pub async fn run(db: &Db) {
     accounts(db).await;
     work(db).await;
     sign_in_failures(db).await;
+    account_security(db).await;
     tenancy(db).await;
     licensing(db).await;
 }
@@ -1162,7 +1164,13 @@ async fn sign_in_failures(db: &Db) {
     use app::server::auth::lockout::{self, FailureLimits};
     use std::net::IpAddr;
 
-    let limits = FailureLimits { per_address: 3, per_email: 5, window: time::Duration::minutes(15) };
+    let limits = FailureLimits {
+        per_address: 3,
+        delay: time::Duration::minutes(1),
+        lock_after: 4,
+        per_email: 8,
+        window: time::Duration::minutes(15),
+    };
     let victim = email("victim@example.com");
     let now = Timestamp::now();
     let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
@@ -1175,22 +1183,31 @@ async fn sign_in_failures(db: &Db) {
         async move { lockout::record_failure(db, limits, &victim, address, now).await.unwrap() }
     };
 
-    // Three failures from one address: that address waits, others do not.
-    for _ in 0..3 {
+    // Three failures from one address: that address waits a minute after
+    // each further failure, others do not wait at all.
+    for expected in 1..=3 {
         assert!(check(ip("198.51.100.1"), now).await.is_ok());
-        fail(ip("198.51.100.1")).await;
+        assert_eq!(fail(ip("198.51.100.1")).await, expected);
     }
     match check(ip("198.51.100.1"), now).await {
-        Err(AppError::RateLimited { retry_after_secs }) => assert!((1..=900).contains(&retry_after_secs)),
+        Err(AppError::RateLimited { retry_after_secs }) => assert!((1..=60).contains(&retry_after_secs)),
         other => panic!("expected RateLimited, got {other:?}"),
     }
+    let minute_later = Timestamp::from(now.into_inner() + time::Duration::seconds(61));
+    assert!(check(ip("198.51.100.1"), minute_later).await.is_ok(), "the delay has passed");
     assert!(check(ip("203.0.113.9"), now).await.is_ok(), "another address is not locked out");
+    // The fourth failure locks that address out for the window.
+    assert_eq!(fail(ip("198.51.100.1")).await, 4);
+    match check(ip("198.51.100.1"), minute_later).await {
+        Err(AppError::RateLimited { retry_after_secs }) => assert!((800..=900).contains(&retry_after_secs)),
+        other => panic!("expected the 15-minute lock, got {other:?}"),
+    }
     // The same IPv6 /64 is one network.
     fail(ip("2001:db8::1")).await;
     fail(ip("2001:db8::2")).await;
     fail(ip("2001:db8::3")).await;
     assert!(check(ip("2001:db8::ffff"), now).await.is_err());
-    // Five failures for the email in all: networks that have failed wait,
+    // Eight failures for the email in all: networks that have failed wait,
     // a clean one (the owner's) never does.
     assert!(check(ip("192.0.2.50"), now).await.is_ok());
     fail(ip("192.0.2.50")).await;
@@ -1203,4 +1220,93 @@ async fn sign_in_failures(db: &Db) {
     assert!(check(ip("198.51.100.1"), later).await.is_ok(), "the window has passed");
     assert_eq!(lockout::forget_expired(db, limits, later).await.unwrap(), 2);
     assert!(lockout::check(db, limits, &email("other@example.com"), ip("198.51.100.1"), now).await.is_ok());
+}
+
+/// A person's sessions (devices), mailed links, email verification and
+/// two-factor records.
+async fn account_security(db: &Db) {
+    use app::server::db::account::{self, TokenPurpose};
+
+    let ada = users::insert(db, new_user(&email("sessions@example.com"), &name("Ada Sessions"))).await.unwrap();
+    let bo = users::insert(db, new_user(&email("other.sessions@example.com"), &name("Bo Sessions"))).await.unwrap();
+    assert!(ada.email_verified_at.is_none() && ada.totp_enabled_at.is_none());
+    let now = Timestamp::now();
+    let later = |minutes: i64| Timestamp::from(now.into_inner() + time::Duration::minutes(minutes));
+
+    // Sessions: made, read through their row, listed newest activity first,
+    // ended one, all but one, or all.
+    let first = account::create_session(db, ada.id, Some("192.0.2.1".into()), Some("agent one"), now).await.unwrap();
+    let second = account::create_session(db, ada.id, None, Some(&"x".repeat(600)), later(1)).await.unwrap();
+    let third = account::create_session(db, ada.id, None, None, later(2)).await.unwrap();
+    let theirs = account::create_session(db, bo.id, None, None, now).await.unwrap();
+    assert!(users::find_signed_in(db, ada.id, first).await.unwrap().is_some());
+    assert!(users::find_signed_in(db, ada.id, theirs).await.unwrap().is_none(), "another person's session");
+    account::touch_session(db, first, later(3)).await.unwrap();
+    let listed = account::sessions(db, ada.id).await.unwrap();
+    assert_eq!(listed.iter().map(|s| s.id).collect::<Vec<_>>(), [first, third, second]);
+    assert_eq!(listed[0].ip.as_deref(), Some("192.0.2.1"));
+    assert_eq!(listed[2].user_agent.as_ref().map(|a| a.chars().count()), Some(account::USER_AGENT_MAX));
+    assert!(!account::delete_session(db, ada.id, theirs).await.unwrap(), "not hers to end");
+    assert!(account::delete_session(db, ada.id, third).await.unwrap());
+    assert!(users::find_signed_in(db, ada.id, third).await.unwrap().is_none(), "ended at once");
+    assert_eq!(account::delete_sessions(db, ada.id, Some(first)).await.unwrap(), 1);
+    assert_eq!(account::sessions(db, ada.id).await.unwrap().len(), 1);
+    assert_eq!(account::delete_sessions(db, ada.id, None).await.unwrap(), 1);
+    // Ended by the timeouts: idle since before, or signed in before.
+    account::create_session(db, ada.id, None, None, now).await.unwrap();
+    assert_eq!(account::forget_ended_sessions(db, later(-1), later(-60)).await.unwrap(), 0);
+    assert_eq!(account::forget_ended_sessions(db, later(1), later(-60)).await.unwrap(), 2, "hers and Bo's");
+
+    // Mailed links: only the newest of a purpose works, once, until it expires.
+    let old = account::issue_token(db, ada.id, TokenPurpose::ResetPassword, &ada.email, now).await.unwrap();
+    let token = account::issue_token(db, ada.id, TokenPurpose::ResetPassword, &ada.email, now).await.unwrap();
+    assert_eq!(token.len(), 64);
+    assert!(account::peek_token(db, &old, TokenPurpose::ResetPassword, now).await.unwrap().is_none());
+    assert!(
+        account::peek_token(db, &token, TokenPurpose::VerifyEmail, now).await.unwrap().is_none(),
+        "another purpose"
+    );
+    assert_eq!(
+        account::peek_token(db, &token, TokenPurpose::ResetPassword, now).await.unwrap(),
+        Some((ada.id, ada.email.clone()))
+    );
+    assert!(account::use_token(db, &token, TokenPurpose::ResetPassword, later(61)).await.unwrap().is_none(), "expired");
+    assert!(account::use_token(db, &token, TokenPurpose::ResetPassword, now).await.unwrap().is_some());
+    assert!(account::use_token(db, &token, TokenPurpose::ResetPassword, now).await.unwrap().is_none(), "used");
+    assert!(account::last_token_at(db, ada.id, TokenPurpose::ResetPassword).await.unwrap().is_some());
+    assert!(account::last_token_at(db, ada.id, TokenPurpose::VerifyEmail).await.unwrap().is_none());
+    assert_eq!(account::forget_expired_tokens(db, later(61)).await.unwrap(), 1);
+
+    // Verification, and an email change to an address another account has.
+    users::verify_email(db, ada.id, "sessions.new@example.com", now).await.unwrap();
+    let moved = users::find_by_id(db, ada.id).await.unwrap().unwrap();
+    assert_eq!(moved.email, "sessions.new@example.com");
+    assert!(moved.email_verified_at.is_some());
+    let taken = users::verify_email(db, ada.id, &bo.email, now).await;
+    assert!(matches!(taken, Err(CreateUserError::EmailTaken)), "{taken:?}");
+
+    // Two-factor: a pending secret, steps accepted once and in order,
+    // recovery codes used once, and all of it gone when turned off.
+    assert!(account::start_totp(db, ada.id, "sealed").await.unwrap());
+    let hashes: Vec<String> = (0..10).map(|n| format!("hash-{n}")).collect();
+    assert!(!account::enable_totp(db, bo.id, &hashes, now).await.unwrap(), "Bo never started");
+    assert!(account::enable_totp(db, ada.id, &hashes, now).await.unwrap());
+    assert!(!account::start_totp(db, ada.id, "again").await.unwrap(), "on already");
+    assert!(account::accept_totp_step(db, ada.id, 100).await.unwrap());
+    assert!(!account::accept_totp_step(db, ada.id, 100).await.unwrap(), "the same step twice");
+    assert!(!account::accept_totp_step(db, ada.id, 99).await.unwrap(), "an earlier step");
+    assert!(account::accept_totp_step(db, ada.id, 101).await.unwrap());
+    assert!(account::use_recovery_code(db, ada.id, "hash-3", now).await.unwrap());
+    assert!(!account::use_recovery_code(db, ada.id, "hash-3", now).await.unwrap());
+    assert!(!account::use_recovery_code(db, bo.id, "hash-4", now).await.unwrap(), "not Bo's");
+    assert_eq!(account::recovery_codes_left(db, ada.id).await.unwrap(), 9);
+    account::replace_recovery_codes(db, ada.id, &hashes[..2]).await.unwrap();
+    assert_eq!(account::recovery_codes_left(db, ada.id).await.unwrap(), 2);
+    let state = account::totp(db, ada.id).await.unwrap().unwrap();
+    assert_eq!(state.totp_secret.as_deref(), Some("sealed"));
+    assert!(users::find_by_id(db, ada.id).await.unwrap().unwrap().totp_enabled_at.is_some());
+    account::disable_totp(db, ada.id).await.unwrap();
+    let state = account::totp(db, ada.id).await.unwrap().unwrap();
+    assert!(state.totp_secret.is_none() && state.totp_enabled_at.is_none());
+    assert_eq!(account::recovery_codes_left(db, ada.id).await.unwrap(), 0);
 }

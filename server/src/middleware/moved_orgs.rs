@@ -37,7 +37,10 @@ pub async fn redirect_moved_organizations(
     if response.status() != StatusCode::NOT_FOUND {
         return response;
     }
-    let Ok(Some(user)) = session::signed_in_user(&session, &state.config).await else { return response };
+    let Ok(Some(signed_in)) = session::signed_in_user(&session, &state.db, &state.config).await else {
+        return response;
+    };
+    let user = signed_in.user_id;
     match orgs::find_redirect(&state.db, user, &slug).await {
         Ok(Some(current)) => {
             let tail = if tail.is_empty() { String::new() } else { format!("/{tail}") };

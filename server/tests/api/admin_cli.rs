@@ -71,7 +71,13 @@ async fn promote_admin_flags_an_existing_account_and_rejects_unknown_emails() {
     let db = Db::connect(&url, 1).await.unwrap();
     let email = Email::parse("ops@example.com").unwrap();
     let name = app::model::DisplayName::parse("Ops").unwrap();
-    let new = users::NewUser { email: &email, display_name: &name, password_hash: "x", is_platform_admin: false };
+    let new = users::NewUser {
+        email: &email,
+        display_name: &name,
+        password_hash: "x",
+        is_platform_admin: false,
+        email_verified: false,
+    };
     let user = users::insert(&db, new).await.unwrap();
     assert!(!user.is_platform_admin);
 

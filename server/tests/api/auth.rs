@@ -63,7 +63,7 @@ async fn passwords_must_be_12_to_128_characters_and_not_guessable() {
     let cases = [
         ("x".repeat(11), "at least 12"),
         ("x".repeat(129), "at most 128"),
-        ("password1234".to_owned(), "common password"),
+        ("password1234".to_owned(), "breached"),
         // Long enough, but made of the person's own details.
         ("ada.tester@example.com".to_owned(), "guess"),
     ];

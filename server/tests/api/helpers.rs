@@ -195,7 +195,8 @@ impl TestApp {
             .map(|entry| entry.unwrap().path())
             .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
             .map(|path| {
-                let text = std::fs::read_to_string(&path).unwrap().replace("=\r\n", "");
+                // Quoted-printable: soft line breaks, and `=` itself.
+                let text = std::fs::read_to_string(&path).unwrap().replace("=\r\n", "").replace("=3D", "=");
                 (std::fs::metadata(&path).unwrap().modified().unwrap(), text)
             })
             .filter(|(_, text)| text.lines().any(|line| line.starts_with("To: ") && line.contains(to)))
@@ -207,9 +208,38 @@ impl TestApp {
     /// The invitation link path (`/invite/{token}`) of the last message to
     /// `to`.
     pub fn invitation_link(&self, to: &str) -> String {
-        let mail = self.mails_to(to).pop().unwrap_or_else(|| panic!("no mail to {to}"));
+        let mail = self
+            .mails_to(to)
+            .into_iter()
+            .rfind(|mail| mail.contains("/invite/"))
+            .unwrap_or_else(|| panic!("no invitation to {to}"));
         let start = mail.find("/invite/").unwrap_or_else(|| panic!("no invitation link in {mail}"));
         mail[start..].chars().take("/invite/".len() + 64).collect()
+    }
+
+    /// The newest message to `to` whose subject contains `subject`, waiting
+    /// up to five seconds for it (account mail is sent in the background).
+    pub async fn mail_about(&self, to: &str, subject: &str) -> String {
+        for _ in 0..100 {
+            let found = self
+                .mails_to(to)
+                .into_iter()
+                .rfind(|mail| mail.lines().any(|line| line.starts_with("Subject: ") && line.contains(subject)));
+            if let Some(mail) = found {
+                return mail;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail to {to} about {subject:?}: {:?}", self.mails_to(to));
+    }
+
+    /// The token of the link to `path` (`/reset-password`, ...) in the
+    /// newest mail to `to` about `subject`.
+    pub async fn mailed_token(&self, to: &str, subject: &str, path: &str) -> String {
+        let mail = self.mail_about(to, subject).await;
+        let marker = format!("{path}?token=");
+        let start = mail.find(&marker).unwrap_or_else(|| panic!("no {path} link in {mail}")) + marker.len();
+        mail[start..].chars().take(64).collect()
     }
 
     /// Another browser, with no cookies yet.

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod account;
 mod admin_cli;
 mod audit;
 mod auth;

@@ -113,3 +113,53 @@ async fn over_https_the_cookie_is_secure_and_host_prefixed_and_hsts_is_sent() {
     let health = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(health.headers()[header::STRICT_TRANSPORT_SECURITY], "max-age=63072000; includeSubDomains");
 }
+
+/// Every directive of a page's policy (OWASP ASVS 5.0 V3.4.3): scripts
+/// only with the response's nonce or from this origin, WebAssembly
+/// compilation allowed, nothing inline otherwise, no plugins, no framing.
+#[tokio::test]
+async fn the_page_policy_has_exactly_the_designed_directives() {
+    let app = spawn_app().await;
+    app.signed_up(&Person::new("csp")).await;
+    for path in ["/login", "/account", "/forgot-password", "/login/two-factor"] {
+        let response = app.get(path).await;
+        let csp = response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+        let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).unwrap().to_owned();
+        let mut directives: Vec<&str> = csp.split(';').map(str::trim).collect();
+        directives.sort_unstable();
+        let script = format!("script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'");
+        let mut expected = vec![
+            "base-uri 'none'",
+            "connect-src 'self'",
+            "default-src 'self'",
+            "font-src 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "img-src 'self' data:",
+            "object-src 'none'",
+            script.as_str(),
+            "style-src 'self'",
+        ];
+        expected.sort_unstable();
+        assert_eq!(directives, expected, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(!html.contains("<script>"), "{path}: every script carries the nonce");
+    }
+}
+
+/// The session cookie lives no longer than the idle timeout, on the whole
+/// site.
+#[tokio::test]
+async fn the_session_cookie_expires_with_the_idle_timeout() {
+    let app = spawn_app().await;
+    let response = app.signup(&Person::new("expiry")).await;
+    let set_cookie = response.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(set_cookie.contains("Path=/"), "{set_cookie}");
+    let max_age: u64 = set_cookie
+        .split(';')
+        .find_map(|part| part.trim().strip_prefix("Max-Age="))
+        .expect("a Max-Age")
+        .parse()
+        .unwrap();
+    assert!((1..=30 * 60).contains(&max_age), "{max_age}");
+}

@@ -20,10 +20,34 @@ pub fn LoginPage() -> impl IntoView {
     let typed = typed_values(login);
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next").filter(|next| safe_next(next).is_some()).unwrap_or_default());
+    let notice = move || {
+        query.with(|q| {
+            if q.get("reset").is_some() {
+                Some("Your password was changed and every session signed out. Sign in with the new password.")
+            } else if q.get("ended").is_some() {
+                Some("Every session of the account was signed out.")
+            } else {
+                None
+            }
+        })
+    };
     view! {
         <Title text="Sign in · Atrium" />
         <AuthCard title="Sign in">
             <ActionForm action=login attr:class="space-y-4" attr:novalidate=true>
+                {move || {
+                    notice()
+                        .map(|notice| {
+                            view! {
+                                <p
+                                    role="status"
+                                    class="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900"
+                                >
+                                    {notice}
+                                </p>
+                            }
+                        })
+                }}
                 <FormError message=form_error(login) />
                 <input type="hidden" name="next" value=next />
                 <TextField
@@ -44,6 +68,9 @@ pub fn LoginPage() -> impl IntoView {
                 />
                 <SubmitButton label="Sign in" pending_label="Signing in…" pending=login.pending() />
             </ActionForm>
+            <p class="mt-4 text-center text-sm">
+                <a href="/forgot-password" class="font-medium text-indigo-700 hover:underline">"Forgot your password?"</a>
+            </p>
             <p class="mt-6 text-center text-sm text-slate-600">
                 "New to Atrium? "
                 <a href="/signup" class="font-medium text-indigo-700 hover:underline">"Create an account"</a>

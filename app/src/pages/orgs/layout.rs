@@ -13,7 +13,7 @@ use super::use_org_slug;
 use crate::{
     api::orgs::get_org_shell,
     components::{
-        layout::{Sidebar, TopBar},
+        layout::{Sidebar, TopBar, VerifyEmailBanner},
         org::OrgContext,
     },
     pages::palette::ProjectPalette,
@@ -44,7 +44,16 @@ pub fn OrgLayout() -> impl IntoView {
                 {move || Suspend::new(async move {
                     // The page inside shows the error (the same one: it asks
                     // the same question of the same membership).
-                    shell.await.ok().map(|shell| view! { <TopBar shell /> })
+                    shell
+                        .await
+                        .ok()
+                        .map(|shell| {
+                            let unverified = (!shell.user.email_verified).then(|| shell.user.email.clone());
+                            view! {
+                                <TopBar shell />
+                                {unverified.map(|email| view! { <VerifyEmailBanner email /> })}
+                            }
+                        })
                 })}
             </Suspense>
             <div class="flex flex-1">

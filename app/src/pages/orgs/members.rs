@@ -134,6 +134,7 @@ fn MemberTable(
     let org = use_org();
     let sees_emails = org.can(Action::ViewMemberEmails);
     let my_role = org.acting_role_untracked();
+    let sees_two_factor = items.iter().any(|member| member.two_factor.is_some());
     let me = me();
     view! {
         <table class="list-table mt-6">
@@ -141,6 +142,7 @@ fn MemberTable(
                 <tr>
                     <th scope="col">"Name"</th>
                     {sees_emails.then(|| view! { <th scope="col">"Email"</th> })}
+                    {sees_two_factor.then(|| view! { <th scope="col">"Two-factor"</th> })}
                     <th scope="col">"Role"</th>
                     <th scope="col"><span class="sr-only">"Actions"</span></th>
                 </tr>
@@ -163,6 +165,20 @@ fn MemberTable(
                                         view! {
                                             <td class="py-2 pr-4 text-slate-600">
                                                 {member.email.clone().unwrap_or_default()}
+                                            </td>
+                                        }
+                                    })}
+                                {member
+                                    .two_factor
+                                    .map(|on| {
+                                        let (text, class) = if on {
+                                            ("On", "rounded bg-emerald-100 px-1.5 py-0.5 text-xs font-medium text-emerald-800")
+                                        } else {
+                                            ("Off", "rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600")
+                                        };
+                                        view! {
+                                            <td class="py-2 pr-4">
+                                                <span class=class>{text}</span>
                                             </td>
                                         }
                                     })}

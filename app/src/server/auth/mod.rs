@@ -1,8 +1,11 @@
-//! Authentication: password hashing, the signed-in session, and the limits
-//! on guessing.
+//! Authentication: password hashing, the signed-in session, the limits
+//! on guessing, breached passwords, two-factor, and naming devices.
 
+pub mod breached;
 pub mod client_ip;
 pub mod lockout;
 pub mod password;
 pub mod rate_limit;
 pub mod session;
+pub mod two_factor;
+pub mod user_agent;

@@ -16,9 +16,10 @@ use argon2::{
 use tokio::sync::Semaphore;
 use zxcvbn::{Score, zxcvbn};
 
+use super::breached;
 use crate::{
     error::{AppError, FieldErrors},
-    model::Password,
+    model::{Password, PasswordStrength},
 };
 
 /// At most this many hashes in flight (one per core); more callers wait
@@ -87,21 +88,36 @@ pub fn check_new(errors: &mut FieldErrors, password: String, personal: &[&str]) 
 }
 
 /// Why a password is too easy to guess, or `None` when it is strong enough.
-///
-/// Uses zxcvbn (OWASP ASVS 4.0 §2.1.7/2.1.8: reject breached and common
-/// passwords, help the user choose): a score below 3 of 4 ("safely
-/// unguessable: moderate protection from offline slow-hash scenario") is
-/// refused. `context` holds the person's own details (email, names): each
-/// is split into words, so "adalovelace1815" is weak for "Ada Lovelace".
 pub fn weakness(password: &Password, context: &[&str]) -> Option<String> {
+    strength(password.expose(), context).problem
+}
+
+/// How guessable `password` is, for the strength meter and the rules
+/// alike (the form's meter asks the server, so both judge the same way).
+///
+/// Refused: a password from the breached list (`auth::breached`, OWASP ASVS
+/// 5.0 V6.2.12), and a zxcvbn score below 3 of 4 ("safely unguessable:
+/// moderate protection from offline slow-hash scenario"; V6.2.11 asks to
+/// check against context-specific words). `context` holds the person's own
+/// details (email, names): each is split into words too, so
+/// "ada@example.com" is weak for Ada, whose address it is. Length rules are `Password::parse`'s.
+pub fn strength(password: &str, context: &[&str]) -> PasswordStrength {
+    if password.is_empty() {
+        return PasswordStrength { score: 0, problem: None };
+    }
+    if breached::is_breached(password) {
+        let problem = "This password appears in lists of breached passwords. Choose another.";
+        return PasswordStrength { score: 0, problem: Some(problem.to_owned()) };
+    }
     let words: Vec<&str> = context
         .iter()
         .flat_map(|detail| std::iter::once(*detail).chain(detail.split(|c: char| !c.is_alphanumeric())))
         .filter(|word| word.chars().count() >= 3)
         .collect();
-    let estimate = zxcvbn(password.expose(), &words);
+    let estimate = zxcvbn(password, &words);
+    let score = u8::from(estimate.score());
     if estimate.score() >= Score::Three {
-        return None;
+        return PasswordStrength { score, problem: None };
     }
     let mut message = String::from("This password is too easy to guess.");
     if let Some(feedback) = estimate.feedback() {
@@ -112,7 +128,7 @@ pub fn weakness(password: &Password, context: &[&str]) -> Option<String> {
             message = format!("{message} {suggestion}");
         }
     }
-    Some(message)
+    PasswordStrength { score, problem: Some(message) }
 }
 
 #[cfg(test)]
@@ -146,5 +162,12 @@ mod tests {
             assert!(weakness(&pw(personal), &details).is_some(), "{personal}");
         }
         assert!(weakness(&pw("quiet-otter-lamp-97-harbor"), &[]).is_none());
+    }
+
+    #[test]
+    fn breached_passwords_are_refused_even_when_zxcvbn_would_pass_them() {
+        let breached = "xKvO9Dd2FffvODzZ";
+        assert!(zxcvbn(breached, &[]).score() >= Score::Three, "zxcvbn alone lets it through");
+        assert!(weakness(&pw(breached), &[]).unwrap().contains("breached"));
     }
 }

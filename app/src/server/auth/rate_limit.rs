@@ -1,5 +1,9 @@
-//! Request rate limits per client network on sign-up and sign-in (OWASP
-//! ASVS 4.0 §2.2.1, anti-automation). Failed sign-ins per email are
+//! Request rate limits per client network (OWASP ASVS 5.0 V6.3.1,
+//! anti-automation): sign-up, sign-in, two-factor codes and the use of
+//! mailed links (reset, verification) share one bucket; requests that send
+//! account mail (password reset, verification, email change) another,
+//! smaller one; the password
+//! strength meter a third, larger one. Failed sign-ins per email are
 //! counted separately, in the database (`auth::lockout`).
 //!
 //! The counters live in this process (GCRA buckets from `governor`, idle
@@ -40,8 +44,14 @@ pub fn client_network(ip: IpAddr) -> IpAddr {
 #[derive(Debug)]
 pub struct AuthLimits {
     by_network: DefaultKeyedRateLimiter<IpAddr>,
+    mail: DefaultKeyedRateLimiter<IpAddr>,
+    meter: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
 }
+
+/// Strength-meter estimates per network per minute: one per keystroke
+/// pause of a fast typist, far below what would tie up a core.
+const METER_PER_MINUTE: u32 = 120;
 
 fn nonzero(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
@@ -51,16 +61,33 @@ impl AuthLimits {
     pub fn new(config: &Config) -> Self {
         Self {
             by_network: RateLimiter::keyed(Quota::per_minute(nonzero(config.auth_requests_per_minute_per_ip))),
+            mail: RateLimiter::keyed(Quota::per_minute(nonzero(config.account_mail_requests_per_minute_per_ip))),
+            meter: RateLimiter::keyed(Quota::per_minute(nonzero(METER_PER_MINUTE))),
             clock: DefaultClock::default(),
         }
     }
 
-    /// Counts one sign-up or sign-in request from `ip`'s network (see
-    /// [`client_network`]; unknown IPs share no bucket and are not limited
-    /// here). `RateLimited` with the seconds to wait when it is spent.
+    /// Counts one sign-up, sign-in, two-factor or mailed-link request from `ip`'s
+    /// network (see [`client_network`]; unknown IPs share no bucket and are
+    /// not limited here). `RateLimited` with the seconds to wait when it is
+    /// spent.
     pub fn check_ip(&self, ip: Option<IpAddr>) -> Result<(), AppError> {
+        self.check(&self.by_network, ip)
+    }
+
+    /// Counts one request that sends account mail.
+    pub fn check_mail(&self, ip: Option<IpAddr>) -> Result<(), AppError> {
+        self.check(&self.mail, ip)
+    }
+
+    /// Counts one strength-meter estimate.
+    pub fn check_meter(&self, ip: Option<IpAddr>) -> Result<(), AppError> {
+        self.check(&self.meter, ip)
+    }
+
+    fn check(&self, buckets: &DefaultKeyedRateLimiter<IpAddr>, ip: Option<IpAddr>) -> Result<(), AppError> {
         let Some(ip) = ip else { return Ok(()) };
-        self.by_network.check_key(&client_network(ip)).map_err(|not_until| {
+        buckets.check_key(&client_network(ip)).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
             AppError::RateLimited { retry_after_secs: wait.as_secs().max(1) }
         })
@@ -69,8 +96,10 @@ impl AuthLimits {
     /// Forgets buckets that are full again, bounding memory. Run
     /// periodically.
     pub fn forget_idle(&self) {
-        self.by_network.retain_recent();
-        self.by_network.shrink_to_fit();
+        for buckets in [&self.by_network, &self.mail, &self.meter] {
+            buckets.retain_recent();
+            buckets.shrink_to_fit();
+        }
     }
 }
 

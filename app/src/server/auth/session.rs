@@ -1,10 +1,16 @@
 //! The signed-in state kept in the tower-sessions session.
 //!
 //! The session record lives in the database (see `session_store`); the
-//! cookie holds only its random id. Sign-in cycles the id (OWASP ASVS 4.0
-//! §3.2.1, session fixation); sign-out deletes the record (§3.3.1). A
+//! cookie holds only its random id. Sign-in cycles the id (OWASP ASVS 5.0
+//! V7.2.4, session fixation); sign-out deletes the record (V7.4.1). A
 //! session ends after the idle timeout without requests and, however
-//! active, after the absolute timeout since sign-in (§3.3.2).
+//! active, after the absolute timeout since sign-in (V7.3.1, V7.3.2).
+//!
+//! Each sign-in also gets a row in `user_sessions` (see `db::account`),
+//! named by the record: the person's list of devices. Every request reads
+//! the user through that row, so deleting it (revoking a device, a password
+//! change or reset) ends the session at once, on any server (V7.4.2,
+//! V7.5.2).
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -12,12 +18,16 @@ use tower_sessions::{Expiry, Session};
 
 use crate::{
     error::AppError,
-    model::{OrgSlug, UserId},
-    server::config::Config,
+    model::{OrgSlug, SessionId, UserId},
+    server::{
+        config::Config,
+        db::{Db, Timestamp, account, audit},
+    },
 };
 
 const AUTH_KEY: &str = "auth";
 const LAST_ORG_KEY: &str = "last_org";
+const PENDING_KEY: &str = "second_factor";
 
 /// Refresh the idle deadline at most this often (seconds), so an active
 /// session writes its record about once a minute, not on every request.
@@ -27,25 +37,44 @@ const TOUCH_INTERVAL_SECS: i64 = 60;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct SignIn {
     user_id: UserId,
+    /// The session's `user_sessions` row; records from before there was
+    /// one have none and count as signed out.
+    #[serde(default)]
+    session_id: Option<SessionId>,
     signed_in_at: i64,
     last_seen_at: i64,
+}
+
+/// Who a session belongs to: the user and the session's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignedIn {
+    pub user_id: UserId,
+    pub session_id: SessionId,
 }
 
 fn now_unix() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// Signs `user` in on `session`: a fresh session id, then the sign-in
-/// record. Data from before sign-in is kept (the id changes, not the
-/// contents).
-pub async fn sign_in(session: &Session, user: UserId, config: &Config) -> Result<(), AppError> {
+/// Signs `user` in on `session`: a fresh session id, a `user_sessions`
+/// row for `origin` (address and user agent), then the sign-in record. Data from before sign-in is
+/// kept (the id changes, not the contents), except a pending second factor.
+pub async fn sign_in(
+    session: &Session,
+    db: &Db,
+    config: &Config,
+    user: UserId,
+    origin: &audit::Origin,
+) -> Result<SessionId, AppError> {
     session.cycle_id().await.map_err(AppError::internal)?;
+    let _: Option<PendingSignIn> = session.remove(PENDING_KEY).await.map_err(AppError::internal)?;
+    let session_id =
+        account::create_session(db, user, origin.ip.clone(), origin.user_agent.as_deref(), Timestamp::now()).await?;
     let now = now_unix();
     session.set_expiry(Some(idle_expiry(config)));
-    session
-        .insert(AUTH_KEY, SignIn { user_id: user, signed_in_at: now, last_seen_at: now })
-        .await
-        .map_err(AppError::internal)
+    let record = SignIn { user_id: user, session_id: Some(session_id), signed_in_at: now, last_seen_at: now };
+    session.insert(AUTH_KEY, record).await.map_err(AppError::internal)?;
+    Ok(session_id)
 }
 
 /// Ends the session: its record is deleted and the cookie cleared.
@@ -60,9 +89,15 @@ fn idle_expiry(config: &Config) -> Expiry {
 
 /// The signed-in user of `session`, or `None` when nobody is signed in or
 /// the session has outlived either timeout (then it is ended here).
-/// Refreshes the idle deadline when the last refresh is over a minute old.
-pub async fn signed_in_user(session: &Session, config: &Config) -> Result<Option<UserId>, AppError> {
+/// Refreshes the idle deadline, and the row's last activity, when the last
+/// refresh is over a minute old. Whether the row still exists (the session
+/// was not revoked) is for the caller's read of the user to check.
+pub async fn signed_in_user(session: &Session, db: &Db, config: &Config) -> Result<Option<SignedIn>, AppError> {
     let Some(mut sign_in) = session.get::<SignIn>(AUTH_KEY).await.map_err(AppError::internal)? else {
+        return Ok(None);
+    };
+    let Some(session_id) = sign_in.session_id else {
+        sign_out(session).await?;
         return Ok(None);
     };
     let now = now_unix();
@@ -76,8 +111,62 @@ pub async fn signed_in_user(session: &Session, config: &Config) -> Result<Option
         sign_in.last_seen_at = now;
         session.set_expiry(Some(idle_expiry(config)));
         session.insert(AUTH_KEY, &sign_in).await.map_err(AppError::internal)?;
+        account::touch_session(db, session_id, Timestamp::now()).await?;
     }
-    Ok(Some(sign_in.user_id))
+    Ok(Some(SignedIn { user_id: sign_in.user_id, session_id }))
+}
+
+/// A sign-in whose password was right and whose second factor is still to
+/// come: kept in the session (not signed in) until the code is given.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub user_id: UserId,
+    /// Unix seconds; the code must follow within [`PENDING_SECS`].
+    pub started_at: i64,
+    /// Wrong codes so far; after [`PENDING_ATTEMPTS`] the password is
+    /// asked for again.
+    pub failures: u32,
+    /// Where to go after signing in (a local path).
+    pub next: Option<String>,
+}
+
+/// How long the second factor may follow the password, in seconds.
+pub const PENDING_SECS: i64 = 5 * 60;
+/// Wrong codes allowed before the password must be given again.
+pub const PENDING_ATTEMPTS: u32 = 5;
+
+/// Remembers that `user` gave the right password and now owes a second
+/// factor. A fresh session id, as for a sign-in.
+pub async fn begin_second_factor(session: &Session, user: UserId, next: Option<String>) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(AppError::internal)?;
+    let pending = PendingSignIn { user_id: user, started_at: now_unix(), failures: 0, next };
+    session.insert(PENDING_KEY, pending).await.map_err(AppError::internal)
+}
+
+/// The pending sign-in of `session`, while it is fresh and has attempts
+/// left; a stale one is dropped.
+pub async fn pending_second_factor(session: &Session) -> Result<Option<PendingSignIn>, AppError> {
+    let Some(pending) = session.get::<PendingSignIn>(PENDING_KEY).await.map_err(AppError::internal)? else {
+        return Ok(None);
+    };
+    if now_unix().saturating_sub(pending.started_at) >= PENDING_SECS || pending.failures >= PENDING_ATTEMPTS {
+        let _: Option<PendingSignIn> = session.remove(PENDING_KEY).await.map_err(AppError::internal)?;
+        return Ok(None);
+    }
+    Ok(Some(pending))
+}
+
+/// Counts a wrong code against the pending sign-in; returns the attempts
+/// left (0: it is dropped and the password must be given again).
+pub async fn second_factor_failed(session: &Session, mut pending: PendingSignIn) -> Result<u32, AppError> {
+    pending.failures += 1;
+    let left = PENDING_ATTEMPTS.saturating_sub(pending.failures);
+    if left == 0 {
+        let _: Option<PendingSignIn> = session.remove(PENDING_KEY).await.map_err(AppError::internal)?;
+    } else {
+        session.insert(PENDING_KEY, pending).await.map_err(AppError::internal)?;
+    }
+    Ok(left)
 }
 
 /// Remembers the organization last opened, for `/` to return to.

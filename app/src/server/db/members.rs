@@ -27,10 +27,11 @@ struct MemberRow {
     display_name: String,
     email: String,
     role: Role,
+    two_factor: bool,
 }
 
-const SELECT_MEMBER: &str =
-    "SELECT m.user_id, u.display_name, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id";
+const SELECT_MEMBER: &str = "SELECT m.user_id, u.display_name, u.email, m.role, \
+     u.totp_enabled_at IS NOT NULL AS two_factor FROM memberships m JOIN users u ON u.id = m.user_id";
 
 /// The condition that keeps an organization's last Owner: true while the
 /// organization (`$1`) has another Owner besides the one being changed.
@@ -44,10 +45,12 @@ fn keeps_an_owner(role: Role) -> String {
 }
 
 /// A member as `viewer` may see them: without the email address unless the
-/// viewer's role may see addresses (`Action::ViewMemberEmails`).
+/// viewer's role may see addresses (`Action::ViewMemberEmails`), and
+/// whether two-factor is on only for Admins and Owners.
 fn visible(viewer: &OrgCtx, row: MemberRow) -> Member {
     let email = viewer.can(Action::ViewMemberEmails).then_some(row.email);
-    Member { user_id: row.user_id, display_name: row.display_name, email, role: row.role }
+    let two_factor = viewer.role().at_least(Role::Admin).then_some(row.two_factor);
+    Member { user_id: row.user_id, display_name: row.display_name, email, role: row.role, two_factor }
 }
 
 /// Every member, by name (the Rust-made `name_key`, so the order is the
@@ -76,7 +79,8 @@ pub async fn list_page(
     // filtered members (an organization's members are few enough to count
     // each time; tasks are not, see `task_list`).
     let sql = format!(
-        "SELECT m.user_id, u.display_name, u.email, m.role, COUNT(*) OVER () AS total \
+        "SELECT m.user_id, u.display_name, u.email, m.role, u.totp_enabled_at IS NOT NULL AS two_factor, \
+           COUNT(*) OVER () AS total \
          FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1{filter} ORDER BY u.name_key, u.id LIMIT $2 OFFSET $3"
     );

@@ -5,6 +5,7 @@
 //! for both pools, so the same SQL text is type-checked against both drivers;
 //! dialect arms appear only where the SQL really differs.
 
+pub mod account;
 pub mod audit;
 pub mod cycles;
 pub mod dashboard;

@@ -1,6 +1,6 @@
 //! `users`: accounts, and sign-up (an account with its first organization).
 
-use crate::model::{DisplayName, Email, OrgName, OrgSummary, Role, SessionUser, UserId};
+use crate::model::{DisplayName, Email, OrgName, OrgSummary, Role, SessionId, SessionUser, UserId};
 
 use super::scope::Scope;
 use super::{Db, Timestamp, UniqueKey, orgs, with_pool};
@@ -17,6 +17,10 @@ pub struct UserRow {
     /// argon2id PHC string.
     pub password_hash: String,
     pub is_platform_admin: bool,
+    /// When the person proved they read mail at `email`; `None`: not yet.
+    pub email_verified_at: Option<Timestamp>,
+    /// When two-factor authentication was turned on; `None`: off.
+    pub totp_enabled_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -39,6 +43,7 @@ impl UserRow {
             email: self.email.clone(),
             display_name: self.display_name.clone(),
             is_platform_admin: self.is_platform_admin,
+            email_verified: self.email_verified_at.is_some(),
         }
     }
 }
@@ -50,6 +55,9 @@ pub struct NewUser<'a> {
     pub display_name: &'a DisplayName,
     pub password_hash: &'a str,
     pub is_platform_admin: bool,
+    /// The address is known to be theirs already (they followed an
+    /// invitation mailed to it).
+    pub email_verified: bool,
 }
 
 impl NewUser<'_> {
@@ -61,6 +69,8 @@ impl NewUser<'_> {
             display_name: self.display_name.as_str().to_owned(),
             password_hash: self.password_hash.to_owned(),
             is_platform_admin: self.is_platform_admin,
+            email_verified_at: self.email_verified.then_some(now),
+            totp_enabled_at: None,
             created_at: now,
             updated_at: now,
         }
@@ -84,11 +94,11 @@ impl CreateUserError {
 }
 
 const INSERT_USER: &str = "INSERT INTO users \
-     (id, email, display_name, name_key, password_hash, is_platform_admin, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+     (id, email, display_name, name_key, password_hash, is_platform_admin, email_verified_at, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
 const SELECT_USER: &str = "SELECT id, email, display_name, password_hash, is_platform_admin, \
-     created_at, updated_at FROM users";
+     email_verified_at, totp_enabled_at, created_at, updated_at FROM users";
 
 macro_rules! bind_user {
     ($row:expr) => {
@@ -99,6 +109,7 @@ macro_rules! bind_user {
             .bind(name_key(&$row.display_name))
             .bind(&$row.password_hash)
             .bind($row.is_platform_admin)
+            .bind($row.email_verified_at)
             .bind($row.created_at)
             .bind($row.updated_at)
     };
@@ -163,6 +174,18 @@ pub async fn find_by_id(db: &Db, id: UserId) -> Result<Option<UserRow>, sqlx::Er
     with_pool!(db, Scope::EveryTenant, conn => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(&mut *conn).await)
 }
 
+/// The account `id` while its session `session` has not been ended
+/// (signed out elsewhere, revoked, or ended by a password change); `None`
+/// otherwise.
+pub async fn find_signed_in(db: &Db, id: UserId, session: SessionId) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = "SELECT u.id, u.email, u.display_name, u.password_hash, u.is_platform_admin, u.email_verified_at, \
+                 u.totp_enabled_at, u.created_at, u.updated_at \
+               FROM users u JOIN user_sessions s ON s.user_id = u.id AND s.id = $2 WHERE u.id = $1";
+    with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query_as::<_, UserRow>(sql).bind(id).bind(session).fetch_optional(&mut *conn).await
+    })
+}
+
 #[derive(sqlx::FromRow)]
 struct UserMembershipRow {
     #[sqlx(flatten)]
@@ -174,24 +197,32 @@ struct UserMembershipRow {
     org_suspended: bool,
 }
 
-/// The account `id` and its membership in the organization `slug`, read
-/// together (every request to an organization needs both); `None` when
-/// there is no such account, an inner `None` when it is no member there
+/// The account `id`, signed in with the session `session`, and its
+/// membership in the organization `slug`, read together (every request to
+/// an organization needs both); `None` when there is no such account or
+/// the session has been ended, an inner `None` when it is no member there
 /// (or there is no such organization).
 pub async fn find_with_membership(
     db: &Db,
     id: UserId,
+    session: SessionId,
     slug: &crate::model::OrgSlug,
 ) -> Result<Option<(UserRow, Option<OrgSummary>)>, sqlx::Error> {
-    let sql = "SELECT u.id, u.email, u.display_name, u.password_hash, u.is_platform_admin, u.created_at, \
-                 u.updated_at, o.id AS org_id, o.name AS org_name, o.slug AS org_slug, m.role AS org_role, \
+    let sql = "SELECT u.id, u.email, u.display_name, u.password_hash, u.is_platform_admin, u.email_verified_at, \
+                 u.totp_enabled_at, u.created_at, u.updated_at, o.id AS org_id, o.name AS org_name, o.slug AS org_slug, m.role AS org_role, \
                  o.suspended_at IS NOT NULL AS org_suspended \
                FROM users u \
+               JOIN user_sessions s ON s.user_id = u.id AND s.id = $3 \
                LEFT JOIN organizations o ON o.slug = $2 AND o.deleted_at IS NULL \
                LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = u.id \
                WHERE u.id = $1";
     let row = with_pool!(db, Scope::EveryTenant, conn => {
-        sqlx::query_as::<_, UserMembershipRow>(sql).bind(id).bind(slug.as_str()).fetch_optional(&mut *conn).await?
+        sqlx::query_as::<_, UserMembershipRow>(sql)
+            .bind(id)
+            .bind(slug.as_str())
+            .bind(session)
+            .fetch_optional(&mut *conn)
+            .await?
     });
     Ok(row.map(|row| {
         let membership = match (row.org_id, row.org_name, row.org_slug, row.org_role) {
@@ -213,4 +244,39 @@ pub async fn set_platform_admin(db: &Db, email: &Email, is_admin: bool) -> Resul
             .rows_affected()
     });
     Ok(done == 1)
+}
+
+/// Sets `user`'s display name.
+pub async fn set_display_name(db: &Db, user: UserId, name: &DisplayName) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE users SET display_name = $2, name_key = $3, updated_at = $4 WHERE id = $1";
+    with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query(sql)
+            .bind(user)
+            .bind(name.as_str())
+            .bind(name_key(name.as_str()))
+            .bind(Timestamp::now())
+            .execute(&mut *conn)
+            .await?;
+    });
+    Ok(())
+}
+
+/// Sets `user`'s password hash (an argon2id PHC string).
+pub async fn set_password_hash(db: &Db, user: UserId, password_hash: &str) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
+    with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query(sql).bind(user).bind(password_hash).bind(Timestamp::now()).execute(&mut *conn).await?;
+    });
+    Ok(())
+}
+
+/// Marks `email` verified for `user` at `now`: their address becomes
+/// `email` when it was another (an email change). `EmailTaken` when
+/// another account took that address meanwhile.
+pub async fn verify_email(db: &Db, user: UserId, email: &str, now: Timestamp) -> Result<(), CreateUserError> {
+    let sql = "UPDATE users SET email = $2, email_verified_at = $3, updated_at = $3 WHERE id = $1";
+    with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query(sql).bind(user).bind(email).bind(now).execute(&mut *conn).await.map(|_| ())
+    })
+    .map_err(CreateUserError::from_insert)
 }

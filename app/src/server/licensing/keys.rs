@@ -77,28 +77,30 @@ impl KeyEncryptionKey {
         Self(Aes256Gcm::new_from_slice(&bytes).expect("32 bytes"))
     }
 
-    /// `base64(nonce || ciphertext || tag)` of `secret`, bound to `org`.
-    pub fn seal(&self, org: OrgId, secret: &[u8]) -> String {
+    /// `base64(nonce || ciphertext || tag)` of `secret`, bound to `owner`
+    /// (an organization's or a user's id, as associated data: a sealed
+    /// secret copied to another row does not open).
+    pub fn seal(&self, owner: uuid::Uuid, secret: &[u8]) -> String {
         let mut nonce = [0u8; 12];
         OsRng.fill_bytes(&mut nonce);
         let sealed = self
             .0
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: secret, aad: org.0.as_bytes() })
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: secret, aad: owner.as_bytes() })
             .expect("AES-GCM encryption of a short message cannot fail");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
         STANDARD.encode(out)
     }
 
-    /// Opens what [`KeyEncryptionKey::seal`] sealed for `org`.
-    pub fn open(&self, org: OrgId, sealed: &str) -> Result<Vec<u8>, KeyError> {
+    /// Opens what [`KeyEncryptionKey::seal`] sealed for `owner`.
+    pub fn open(&self, owner: uuid::Uuid, sealed: &str) -> Result<Vec<u8>, KeyError> {
         let bytes = STANDARD.decode(sealed).map_err(|_| KeyError::Unseal)?;
         if bytes.len() < 12 {
             return Err(KeyError::Unseal);
         }
         let (nonce, ciphertext) = bytes.split_at(12);
         self.0
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad: org.0.as_bytes() })
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad: owner.as_bytes() })
             .map_err(|_| KeyError::Unseal)
     }
 }
@@ -127,13 +129,13 @@ pub fn generate(kek: &KeyEncryptionKey, org: OrgId) -> NewKeyPair {
     let key = SigningKey::generate(&mut OsRng);
     NewKeyPair {
         public_key_hex: hex::encode(key.verifying_key().as_bytes()),
-        sealed_secret: kek.seal(org, key.as_bytes()),
+        sealed_secret: kek.seal(org.0, key.as_bytes()),
     }
 }
 
 /// Opens a stored secret key.
 pub fn open(kek: &KeyEncryptionKey, org: OrgId, sealed: &str) -> Result<SigningKey, KeyError> {
-    let bytes = kek.open(org, sealed)?;
+    let bytes = kek.open(org.0, sealed)?;
     let bytes: [u8; 32] = bytes.as_slice().try_into().map_err(|_| KeyError::Unseal)?;
     Ok(SigningKey::from_bytes(&bytes))
 }
