@@ -84,7 +84,7 @@ pub enum AppError {
     #[error("Please sign in to continue.")]
     Unauthenticated,
     /// Email and password do not match an account. Deliberately the same for
-    /// an unknown email and a wrong password (OWASP ASVS 2.2 / 3.x: no account
+    /// an unknown email and a wrong password (OWASP ASVS 5.0 V6.3.8: no account
     /// enumeration).
     #[error("Incorrect email or password.")]
     InvalidCredentials,

@@ -78,6 +78,7 @@ pub async fn get_account() -> Result<AccountOverview, AppError> {
         two_factor: two_factor_on,
         recovery_codes_left,
         pending_two_factor,
+        recently_authenticated: session::recently_authenticated(&session).await?,
     })
 }
 
@@ -92,8 +93,8 @@ pub async fn update_profile(display_name: String) -> Result<(), AppError> {
 }
 
 /// Checks `password` against `user`'s; a wrong one goes to `errors` under
-/// `field` (re-authentication before a sensitive change, ASVS V6.2.3,
-/// V7.5.1).
+/// `field` (re-authentication before changing the email address, the
+/// password or two-factor: ASVS 5.0 V7.5.1, and V6.2.3 for the password).
 #[cfg(feature = "ssr")]
 async fn check_current_password(
     errors: &mut FieldErrors,
@@ -144,7 +145,7 @@ pub(crate) async fn send_sign_up_verification(state: &AppState, user: &users::Us
 
 /// Sends the verification link again to the signed-in person's address.
 /// Limited to one per [`RESEND_INTERVAL_SECS`] per person and by the
-/// per-network limit of account mail (ASVS V6.3.1 anti-automation).
+/// per-network limit of account mail (ASVS 5.0 V2.4.1 anti-automation).
 ///
 /// Errors: `Unauthenticated`; `Conflict` when the address is verified
 /// already; `RateLimited`.
@@ -167,7 +168,7 @@ pub async fn resend_verification() -> Result<(), AppError> {
 
 /// Starts an email change: asks for the password, then mails a link to
 /// the new address; the address changes when the link is followed, and
-/// the old address is told (ASVS V6.2.3 re-authentication, V6.3.7
+/// the old address is told (ASVS 5.0 V7.5.1 re-authentication, V6.3.7
 /// notification). Returns the new address.
 ///
 /// Errors: `Validation` on `email` (malformed, the same, or taken) and
@@ -305,7 +306,7 @@ pub async fn change_password(
 /// Asks for a password reset link. The answer is the same whether or not
 /// an account has this address, and takes the same time: the lookup and
 /// the mail happen after the answer (OWASP Forgot Password Cheat Sheet;
-/// ASVS V6.4.2, no account enumeration).
+/// ASVS 5.0 V6.3.8, no account enumeration).
 ///
 /// Goes to `/forgot-password?sent=1`, which says so.
 ///
@@ -351,7 +352,8 @@ async fn send_reset_link(state: &AppState, email: &Email) -> Result<(), AppError
 }
 
 /// Sets a new password with a reset link's `token`: single use, one hour
-/// (ASVS V6.4.1). Every session of the account ends (V7.4.3), the address
+/// (OWASP Forgot Password Cheat Sheet; a reset that does not bypass
+/// two-factor, ASVS 5.0 V6.4.3). Every session of the account ends (V7.4.3), the address
 /// counts as verified (the link reached it), and the page goes to
 /// `/login?reset=1`; two-factor, if on, is still asked at sign-in.
 ///
@@ -408,17 +410,44 @@ pub async fn end_all_sessions(token: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Signs out one of the person's sessions (`session`, an id from
-/// [`get_account`]), at once and wherever it is (ASVS V7.5.2). Revoking
-/// the current session signs this browser out.
+/// Confirms the password, so that for the next 10 minutes sessions can be
+/// ended without it (ASVS 5.0 V7.5.2: authenticate again before ending
+/// sessions; a fresh sign-in counts too).
 ///
-/// Errors: `NotFound` for an id that is not one of the person's sessions.
+/// Errors: `Validation` on `password`; `RateLimited`.
+#[server(endpoint = "confirm_password")]
+pub async fn confirm_password(password: String) -> Result<(), AppError> {
+    let (state, browser, user) = ctx::require_user().await?;
+    state.limits.check_ip(ctx::request_ip(&state)?)?;
+    require_password(&user, password).await?;
+    session::password_confirmed(&browser).await
+}
+
+/// `Conflict` unless the person signed in or confirmed their password in
+/// the last 10 minutes (see [`confirm_password`]).
+#[cfg(feature = "ssr")]
+async fn require_recent_authentication(browser: &tower_sessions::Session) -> Result<(), AppError> {
+    if session::recently_authenticated(browser).await? {
+        Ok(())
+    } else {
+        Err(AppError::Conflict("Confirm your password to sign sessions out.".into()))
+    }
+}
+
+/// Signs out one of the person's sessions (`session`, an id from
+/// [`get_account`]), at once and wherever it is (ASVS 5.0 V7.5.2), after a
+/// recent authentication. Revoking the current session signs this browser
+/// out.
+///
+/// Errors: `NotFound` for an id that is not one of the person's sessions;
+/// `Conflict` without a recent authentication.
 #[server(endpoint = "revoke_session")]
 pub async fn revoke_session(session: String) -> Result<(), AppError> {
     let state = ctx::app_state()?;
     let browser = ctx::request_session().await?;
     let (signed_in, user) = ctx::signed_in(&state, &browser).await?.ok_or(AppError::Unauthenticated)?;
     let id: SessionId = parse_id(&session)?;
+    require_recent_authentication(&browser).await?;
     if !account::delete_session(&state.db, user.id, id).await? {
         return Err(AppError::NotFound);
     }
@@ -431,12 +460,16 @@ pub async fn revoke_session(session: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Signs out every session of the person but this one. Returns how many.
+/// Signs out every session of the person but this one, after a recent
+/// authentication. Returns how many.
+///
+/// Errors: `Conflict` without a recent authentication.
 #[server(endpoint = "revoke_other_sessions")]
 pub async fn revoke_other_sessions() -> Result<u64, AppError> {
     let state = ctx::app_state()?;
     let browser = ctx::request_session().await?;
     let (signed_in, user) = ctx::signed_in(&state, &browser).await?.ok_or(AppError::Unauthenticated)?;
+    require_recent_authentication(&browser).await?;
     let ended = account::delete_sessions(&state.db, user.id, Some(signed_in.session_id)).await?;
     let details = serde_json::json!({ "sessions_ended": ended, "via": "account" });
     ctx::audit_person(&state, AuditAction::UserSessionsEnded, None, Some(user.id), &user.email, details).await?;
@@ -519,7 +552,8 @@ pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
     Ok(codes)
 }
 
-/// Turns two-factor off; needs the password (ASVS V6.2.3 re-authentication).
+/// Turns two-factor off; needs the password (ASVS 5.0 V7.5.1
+/// re-authentication before changing the MFA configuration).
 ///
 /// Errors: `Validation` on `password`.
 #[server(endpoint = "disable_two_factor")]

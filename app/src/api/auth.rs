@@ -188,7 +188,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let next = next.filter(|next| safe_next(next).is_some());
     if user.totp_enabled_at.is_some() {
         // The password was right; the session is not signed in until the
-        // second factor is given too (ASVS V6.6 / V6.5).
+        // second factor is given too (ASVS 5.0 V6.3.3, V6.5).
         session::begin_second_factor(&session, user.id, next).await?;
         leptos_axum::redirect("/login/two-factor");
         return Ok(());
@@ -273,9 +273,7 @@ pub async fn login_code(code: String) -> Result<(), AppError> {
         Some(step) => account::accept_totp_step(&state.db, user.id, step).await?.then_some("totp"),
         None => {
             let hash = two_factor::recovery_code_hash(&code);
-            let recovered = code.chars().any(|c| c.is_ascii_alphabetic())
-                && account::use_recovery_code(&state.db, user.id, &hash, now).await?;
-            recovered.then_some("recovery_code")
+            account::use_recovery_code(&state.db, user.id, &hash, now).await?.then_some("recovery_code")
         }
     };
     let Some(method) = used else {

@@ -57,6 +57,7 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         account::ForgotPassword,
         account::ResetPassword,
         account::EndAllSessions,
+        account::ConfirmPassword,
         account::RevokeSession,
         account::RevokeOtherSessions,
         account::EstimatePassword,

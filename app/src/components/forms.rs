@@ -146,18 +146,20 @@ pub fn TextField(
 }
 
 /// A labelled password input with a "Show password" toggle. The toggle
-/// needs the hydrated app; without JavaScript the field still works.
+/// needs the hydrated app; without JavaScript the field still works. `id`
+/// (default `field-{name}`) must be unique on the page.
 #[component]
 pub fn PasswordField(
     label: &'static str,
     name: &'static str,
+    #[prop(optional)] id: Option<&'static str>,
     autocomplete: &'static str,
     #[prop(optional)] minlength: Option<usize>,
     #[prop(optional)] maxlength: Option<usize>,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = id.map_or_else(|| format!("field-{name}"), str::to_owned);
     let (visible, set_visible) = signal(false);
     view! {
         <div class="space-y-1">

@@ -160,6 +160,9 @@ pub struct AccountOverview {
     pub recovery_codes_left: i64,
     /// An enrolment started and not confirmed yet: what to scan.
     pub pending_two_factor: Option<TwoFactorEnrolment>,
+    /// Signed in or confirmed the password in the last 10 minutes: sessions
+    /// can be signed out without confirming it again.
+    pub recently_authenticated: bool,
 }
 
 /// What enrolling in two-factor shows: scan the QR code (or type the

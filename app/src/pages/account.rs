@@ -8,8 +8,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::account::{
-        ChangeEmail, ChangePassword, ConfirmTwoFactor, DisableTwoFactor, RenewRecoveryCodes, ResendVerification,
-        RevokeOtherSessions, RevokeSession, StartTwoFactor, UpdateProfile, get_account,
+        ChangeEmail, ChangePassword, ConfirmPassword, ConfirmTwoFactor, DisableTwoFactor, RenewRecoveryCodes,
+        ResendVerification, RevokeOtherSessions, RevokeSession, StartTwoFactor, UpdateProfile, get_account,
     },
     components::{
         errors::PageError,
@@ -47,6 +47,7 @@ pub fn AccountPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmTwoFactor>::new();
     let disable = ServerAction::<DisableTwoFactor>::new();
     let renew = ServerAction::<RenewRecoveryCodes>::new();
+    let confirm_password = ServerAction::<ConfirmPassword>::new();
     let account = Resource::new(
         move || {
             (
@@ -58,6 +59,7 @@ pub fn AccountPage() -> impl IntoView {
                 start.version().get(),
                 confirm.version().get(),
                 disable.version().get(),
+                confirm_password.version().get(),
             )
         },
         |_| get_account(),
@@ -82,8 +84,14 @@ pub fn AccountPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match account.await {
                             Ok(account) => {
-                                let AccountOverview { user, sessions, two_factor, recovery_codes_left, pending_two_factor } =
-                                    account;
+                                let AccountOverview {
+                                    user,
+                                    sessions,
+                                    two_factor,
+                                    recovery_codes_left,
+                                    pending_two_factor,
+                                    recently_authenticated,
+                                } = account;
                                 view! {
                                     <section aria-labelledby="profile-heading" class=CARD>
                                         <h2 id="profile-heading" class=H2>"Profile"</h2>
@@ -113,7 +121,13 @@ pub fn AccountPage() -> impl IntoView {
                                         disable
                                         renew
                                     />
-                                    <SessionsSection sessions revoke revoke_others />
+                                    <SessionsSection
+                                        sessions
+                                        revoke
+                                        revoke_others
+                                        recent=recently_authenticated
+                                        confirm=confirm_password
+                                    />
                                 }
                                     .into_any()
                             }
@@ -169,7 +183,7 @@ fn EmailSection(
                 <TextField
                     label="New email address"
                     name="email"
-                    id="field-new-email"
+                    id="new-email"
                     kind="email"
                     autocomplete="email"
                     required=true
@@ -179,6 +193,7 @@ fn EmailSection(
                 <PasswordField
                     label="Your password"
                     name="password"
+                    id="email-password"
                     autocomplete="current-password"
                     error=field_error(email_action, "password")
                 />
@@ -209,7 +224,7 @@ fn PasswordSection(action: ServerAction<ChangePassword>) -> impl IntoView {
                     autocomplete="current-password"
                     error=field_error(action, "current_password")
                 />
-                <NewPasswordField label="New password" error=field_error(action, "password") />
+                <NewPasswordField label="New password" id="new-password" error=field_error(action, "password") />
                 <label class="flex items-center gap-2 text-sm text-slate-700">
                     <input type="checkbox" name="sign_out_others" value="on" checked=true class="h-4 w-4" />
                     "Sign out my other sessions"
@@ -267,6 +282,7 @@ fn TwoFactorSection(
                     <PasswordField
                         label="Your password"
                         name="password"
+                        id="renew-password"
                         autocomplete="current-password"
                         error=field_error(renew, "password")
                     />
@@ -278,6 +294,7 @@ fn TwoFactorSection(
                     <PasswordField
                         label="Password"
                         name="password"
+                        id="disable-two-factor-password"
                         autocomplete="current-password"
                         error=field_error(disable, "password")
                     />
@@ -309,9 +326,10 @@ fn TwoFactorSection(
                         <TextField
                             label="Code"
                             name="code"
+                            id="two-factor-code"
                             autocomplete="one-time-code"
                             required=true
-                            maxlength=16
+                            maxlength=40
                             error=field_error(confirm, "code")
                         />
                         <SubmitButton label="Turn on two-factor" pending_label="Checking…" pending=confirm.pending() />
@@ -347,6 +365,9 @@ fn SessionsSection(
     sessions: Vec<DeviceSession>,
     revoke: ServerAction<RevokeSession>,
     revoke_others: ServerAction<RevokeOtherSessions>,
+    /// Signed in or confirmed the password in the last 10 minutes.
+    recent: bool,
+    confirm: ServerAction<ConfirmPassword>,
 ) -> impl IntoView {
     let others = sessions.iter().filter(|s| !s.current).count();
     view! {
@@ -360,7 +381,29 @@ fn SessionsSection(
                 </ActionForm>
             </div>
             <p class="mt-1 text-sm text-slate-600">"Where you are signed in. Signing a session out ends it at once."</p>
+            {(!recent)
+                .then(|| {
+                    view! {
+                        <ActionForm action=confirm attr:class="mt-3 max-w-md space-y-3" attr:novalidate=true>
+                            <p class="text-sm text-slate-700">
+                                "You signed in over 10 minutes ago: confirm your password to sign sessions out."
+                            </p>
+                            <FormError message=form_error(confirm) />
+                            <PasswordField
+                                label="Password"
+                                name="password"
+                                id="confirm-password"
+                                autocomplete="current-password"
+                                error=field_error(confirm, "password")
+                            />
+                            <button type="submit" class=BUTTON disabled=move || confirm.pending().get()>
+                                "Confirm"
+                            </button>
+                        </ActionForm>
+                    }
+                })}
             <FormError message=form_error(revoke) />
+            <FormError message=form_error(revoke_others) />
             <table class="mt-4 w-full text-left text-sm">
                 <thead class="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
                     <tr>
@@ -391,7 +434,7 @@ fn SessionsSection(
                                             <input type="hidden" name="session" value=id />
                                             <button
                                                 type="submit"
-                                                class=BUTTON
+                                                class=format!("{BUTTON} whitespace-nowrap")
                                                 aria-label=format!("Sign out {device}")
                                                 disabled=move || revoke.pending().get()
                                             >

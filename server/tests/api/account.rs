@@ -87,6 +87,39 @@ async fn the_account_lists_sessions_and_revoking_one_signs_that_browser_out_at_o
     assert!(!signed_in(&app).await);
 }
 
+/// Ending sessions needs a recent authentication (OWASP ASVS 5.0 V7.5.2):
+/// a sign-in in the last 10 minutes, or the password confirmed again.
+#[tokio::test]
+async fn ending_sessions_after_ten_minutes_needs_the_password_again() {
+    use tower_sessions::{SessionStore, session::Id};
+
+    let app = spawn_app().await;
+    let ada = Person::new("ada");
+    let response = app.signup(&ada).await;
+    let id: Id = crate::helpers::session_cookie(&response).unwrap().split_once('=').unwrap().1.parse().unwrap();
+    let phone = app.visitor();
+    assert_eq!(phone.login(&ada.email, &ada.password).await.status(), 200);
+    assert_eq!(app.ok("get_account", &[]).await["recently_authenticated"], true);
+
+    // Signed in 11 minutes ago.
+    let store = app::server::session_store::SessionDb::for_db(&app.db).await.unwrap();
+    let mut record = store.load(&id).await.unwrap().unwrap();
+    let then = time::OffsetDateTime::now_utc().unix_timestamp() - 11 * 60;
+    record.data.get_mut("auth").unwrap()["signed_in_at"] = then.into();
+    store.save(&record).await.unwrap();
+
+    assert_eq!(app.ok("get_account", &[]).await["recently_authenticated"], false);
+    let refused = app.call("revoke_other_sessions", &[]).await;
+    assert_eq!(refused.status(), 409);
+    assert!(refused.text().await.unwrap().contains("Confirm your password"));
+    assert!(signed_in(&phone).await);
+    let wrong = app.call("confirm_password", &[("password", "not my password")]).await;
+    assert_eq!(field_error(wrong, "password").await, "That is not your current password.");
+    app.ok("confirm_password", &[("password", &ada.password)]).await;
+    assert_eq!(app.ok("revoke_other_sessions", &[]).await, 1);
+    assert!(!signed_in(&phone).await);
+}
+
 #[tokio::test]
 async fn changing_the_password_needs_the_current_one_and_signs_out_other_sessions() {
     let app = spawn_app().await;

@@ -34,6 +34,7 @@ use crate::{
 #[component]
 pub(crate) fn NewPasswordField(
     #[prop(default = "Password")] label: &'static str,
+    #[prop(optional)] id: Option<&'static str>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let (strength, set_strength) = signal(None::<PasswordStrength>);
@@ -82,6 +83,7 @@ pub(crate) fn NewPasswordField(
             <PasswordField
                 label
                 name="password"
+                id=id.unwrap_or("field-password")
                 autocomplete="new-password"
                 minlength=Password::MIN_LEN
                 maxlength=Password::MAX_LEN
@@ -122,7 +124,7 @@ fn StrengthMeter(strength: ReadSignal<Option<PasswordStrength>>) -> impl IntoVie
                                         })
                                         .collect_view()}
                                 </div>
-                                <span class="w-28 text-right text-xs font-medium text-slate-700">
+                                <span class="whitespace-nowrap text-right text-xs font-medium text-slate-700">
                                     {format!("Strength: {word}")}
                                 </span>
                             </div>

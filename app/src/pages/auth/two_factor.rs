@@ -27,7 +27,7 @@ pub fn TwoFactorPage() -> impl IntoView {
                     name="code"
                     autocomplete="one-time-code"
                     required=true
-                    maxlength=16
+                    maxlength=40
                     error=field_error(login, "code")
                 />
                 <SubmitButton label="Verify" pending_label="Verifying…" pending=login.pending() />

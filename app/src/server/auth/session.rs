@@ -9,8 +9,8 @@
 //! Each sign-in also gets a row in `user_sessions` (see `db::account`),
 //! named by the record: the person's list of devices. Every request reads
 //! the user through that row, so deleting it (revoking a device, a password
-//! change or reset) ends the session at once, on any server (V7.4.2,
-//! V7.5.2).
+//! change or reset) ends the session at once, on any server (V7.4.1,
+//! V7.4.3, V7.5.2).
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -28,6 +28,12 @@ use crate::{
 const AUTH_KEY: &str = "auth";
 const LAST_ORG_KEY: &str = "last_org";
 const PENDING_KEY: &str = "second_factor";
+const CONFIRMED_KEY: &str = "password_confirmed_at";
+
+/// How long a sign-in, or a confirmation of the password, lets the person
+/// end sessions without giving the password again, in seconds (OWASP ASVS
+/// 5.0 V7.5.2 asks to authenticate again before ending sessions).
+pub const RECENT_AUTHENTICATION_SECS: i64 = 10 * 60;
 
 /// Refresh the idle deadline at most this often (seconds), so an active
 /// session writes its record about once a minute, not on every request.
@@ -167,6 +173,20 @@ pub async fn second_factor_failed(session: &Session, mut pending: PendingSignIn)
         session.insert(PENDING_KEY, pending).await.map_err(AppError::internal)?;
     }
     Ok(left)
+}
+
+/// Whether the person of `session` signed in, or confirmed their password,
+/// within [`RECENT_AUTHENTICATION_SECS`].
+pub async fn recently_authenticated(session: &Session) -> Result<bool, AppError> {
+    let signed_in = session.get::<SignIn>(AUTH_KEY).await.map_err(AppError::internal)?.map(|s| s.signed_in_at);
+    let confirmed = session.get::<i64>(CONFIRMED_KEY).await.map_err(AppError::internal)?;
+    let latest = signed_in.into_iter().chain(confirmed).max();
+    Ok(latest.is_some_and(|at| now_unix().saturating_sub(at) < RECENT_AUTHENTICATION_SECS))
+}
+
+/// Records that the person of `session` just gave their password again.
+pub async fn password_confirmed(session: &Session) -> Result<(), AppError> {
+    session.insert(CONFIRMED_KEY, now_unix()).await.map_err(AppError::internal)
 }
 
 /// Remembers the organization last opened, for `/` to return to.

@@ -6,9 +6,10 @@
 //! sealed at rest with the server's key-encryption key, bound to the
 //! user's id. A code is accepted for the current step or one step either
 //! side (clock drift), and never twice: the step it matched is stored and
-//! later codes must be for a later step (V6.5.1). Recovery codes carry 50
-//! random bits each and are stored as SHA-256 (V6.5.2); ten are made at a
-//! time (V6.5.4 asks for at least one set).
+//! later codes must be for a later step (V6.5.1). Recovery codes carry 120
+//! random bits each, so a plain SHA-256 may store them (V6.5.2 asks for a
+//! salted password hash below 112 bits; V6.5.4 for at least 20); ten are
+//! made at a time and each works once.
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use qrcode::{EcLevel, QrCode, render::svg};
@@ -98,17 +99,19 @@ pub fn open(kek: &KeyEncryptionKey, user: UserId, sealed: &str) -> Result<Vec<u8
     kek.open(user.0, sealed).map_err(AppError::internal)
 }
 
-/// Ten new recovery codes (`xxxxx-xxxxx`, lowercase base32 without
-/// look-alikes) and their hashes to store.
+/// Ten new recovery codes (`xxxxxx-xxxxxx-xxxxxx-xxxxxx`: 24 characters of
+/// lowercase base32 without look-alikes, 120 bits) and their hashes to
+/// store.
 pub fn new_recovery_codes() -> (Vec<String>, Vec<String>) {
     // Crockford's base32 alphabet, lower case: no i, l, o, u.
     const ALPHABET: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
     let codes: Vec<String> = (0..RECOVERY_CODES)
         .map(|_| {
-            let mut bytes = [0_u8; 10];
+            let mut bytes = [0_u8; 24];
             rand::rngs::OsRng.fill_bytes(&mut bytes);
-            let chars: String = bytes.iter().map(|b| char::from(ALPHABET[usize::from(b % 32)])).collect();
-            format!("{}-{}", &chars[..5], &chars[5..])
+            // 256 is a multiple of 32: each character is uniform, 5 bits.
+            let chars: Vec<u8> = bytes.iter().map(|b| ALPHABET[usize::from(b % 32)]).collect();
+            chars.chunks(6).map(|group| String::from_utf8_lossy(group).into_owned()).collect::<Vec<_>>().join("-")
         })
         .collect();
     let hashes = codes.iter().map(|code| recovery_code_hash(code)).collect();
@@ -156,6 +159,7 @@ mod tests {
         assert_eq!(hashes.len(), 10);
         let distinct: std::collections::HashSet<_> = codes.iter().collect();
         assert_eq!(distinct.len(), 10);
+        assert_eq!(codes[0].len(), 27, "24 characters in four groups: {}", codes[0]);
         assert_eq!(recovery_code_hash(&codes[0].to_uppercase().replace('-', " ")), hashes[0]);
     }
 }
