@@ -7,7 +7,9 @@ use reqwest::header;
 use serde_json::Value;
 use totp_rs::{Algorithm, TOTP};
 
-use crate::helpers::{Person, TestApp, Visitor, field_error, location, slug, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Person, TestApp, Visitor, field_error, location, login_from, slug, spawn_app, spawn_app_with, with_proxy,
+};
 
 const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
                       Chrome/131.0.0.0 Safari/537.36";
@@ -283,19 +285,6 @@ async fn an_email_change_needs_the_password_and_takes_effect_when_the_new_addres
     assert_eq!(app.visitor().login(&ada.email, &ada.password).await.status(), 401);
 }
 
-/// Signs in as `email` from the client address `ip` (the app trusts
-/// `X-Forwarded-For` here, as it would behind a proxy).
-async fn login_from(app: &TestApp, ip: &str, email: &str, password: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/login"))
-        .header(header::ACCEPT, "application/json")
-        .header("x-forwarded-for", ip)
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap()
-}
-
 fn retry_after(response: &reqwest::Response) -> u64 {
     response.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap()
 }
@@ -303,8 +292,7 @@ fn retry_after(response: &reqwest::Response) -> u64 {
 #[tokio::test]
 async fn repeated_failures_slow_then_lock_the_guessing_address_and_warn_the_owner() {
     let app = spawn_app_with(|config| {
-        config.trust_proxy_headers = true;
-        config.auth_requests_per_minute_per_ip = 1000;
+        with_proxy(config);
         config.sign_in_delay_seconds = 0;
         config.sign_in_lock_after_failures = 7;
     })
@@ -346,11 +334,7 @@ async fn repeated_failures_slow_then_lock_the_guessing_address_and_warn_the_owne
 
 #[tokio::test]
 async fn after_five_failures_the_address_waits_the_delay_between_tries() {
-    let app = spawn_app_with(|config| {
-        config.trust_proxy_headers = true;
-        config.auth_requests_per_minute_per_ip = 1000;
-    })
-    .await;
+    let app = spawn_app_with(with_proxy).await;
     let ada = Person::new("ada");
     app.visitor().signed_up(&ada).await;
     for _ in 0..5 {

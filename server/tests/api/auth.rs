@@ -2,7 +2,9 @@ use app::{model::Email, server::db::users};
 use reqwest::header;
 use serde_json::Value;
 
-use crate::helpers::{Person, client, field_error, location, session_cookie, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Person, client, field_error, location, login_from, session_cookie, spawn_app, spawn_app_with, with_proxy,
+};
 
 #[tokio::test]
 async fn sign_up_creates_the_account_and_organization_signs_in_and_redirects_to_the_dashboard() {
@@ -185,24 +187,6 @@ async fn signing_out_ends_the_session_for_good() {
         .await
         .unwrap();
     assert_eq!(replay.text().await.unwrap(), "null");
-}
-
-/// Signs in as `email` from the client address `ip` (the app trusts
-/// `X-Forwarded-For` in these tests, as it would behind a proxy).
-async fn login_from(app: &crate::helpers::TestApp, ip: &str, email: &str, password: &str) -> reqwest::Response {
-    client()
-        .post(app.url("/api/login"))
-        .header(header::ACCEPT, "application/json")
-        .header("x-forwarded-for", ip)
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap()
-}
-
-fn with_proxy(config: &mut app::server::Config) {
-    config.trust_proxy_headers = true;
-    config.auth_requests_per_minute_per_ip = 1000;
 }
 
 #[tokio::test]

@@ -447,3 +447,23 @@ pub fn session_cookie(response: &Response) -> Option<String> {
         .and_then(|c| c.split(';').next())
         .map(str::to_owned)
 }
+
+/// Signs in as `email` from the client address `ip` (with [`with_proxy`],
+/// the app trusts `X-Forwarded-For`, as it would behind a proxy).
+pub async fn login_from(app: &TestApp, ip: &str, email: &str, password: &str) -> Response {
+    client()
+        .post(app.url("/api/login"))
+        .header(header::ACCEPT, "application/json")
+        .header("x-forwarded-for", ip)
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Trusts `X-Forwarded-For` and lifts the per-network request limit, for
+/// tests of what happens per address.
+pub fn with_proxy(config: &mut Config) {
+    config.trust_proxy_headers = true;
+    config.auth_requests_per_minute_per_ip = 1000;
+}

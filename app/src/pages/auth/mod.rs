@@ -2,15 +2,15 @@
 //! pages mailed links lead to (password reset, email verification, ending
 //! every session).
 
+mod forgot;
 mod links;
 mod login;
-mod reset;
 mod signup;
 mod two_factor;
 
-pub use links::{EndSessionsPage, VerifyEmailPage};
+pub use forgot::ForgotPasswordPage;
+pub use links::{EndSessionsPage, ResetPasswordPage, VerifyEmailPage};
 pub use login::LoginPage;
-pub use reset::{ForgotPasswordPage, ResetPasswordPage};
 pub use signup::SignupPage;
 pub use two_factor::TwoFactorPage;
 
