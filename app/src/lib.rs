@@ -25,7 +25,7 @@ use crate::{
     components::errors::NotFound,
     pages::{
         account::AccountPage,
-        admin::{PlatformAuditPage, PlatformPage},
+        admin::{PlatformAuditPage, PlatformJobsPage, PlatformPage},
         auth::{
             EndSessionsPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, TwoFactorPage,
             VerifyEmailPage,
@@ -115,6 +115,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/license") view=SelfServePage />
                 <Route path=path!("/admin") view=PlatformPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/audit") view=PlatformAuditPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/jobs") view=PlatformJobsPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/o/:org") view=OrgLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=OrgDashboardPage />
                     <Route path=path!("members") view=MembersPage />

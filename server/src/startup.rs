@@ -6,14 +6,10 @@ use app::{
     App,
     server::{
         AppState, Config,
-        auth::{
-            breached,
-            lockout::{self, FailureLimits},
-            password,
-            rate_limit::AuthLimits,
-        },
+        auth::{breached, password, rate_limit::AuthLimits},
         config::PublicUrlError,
-        db::{ConnectError, Db, Timestamp, account, license_api, platform, projects, tasks},
+        db::{ConnectError, Db, license_api},
+        jobs,
         licensing::Licensing,
         mail::Mailer,
         session_store::SessionDb,
@@ -36,9 +32,6 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const SESSION_SWEEP_PERIOD: Duration = Duration::from_secs(3600);
 /// How often idle rate-limit buckets are forgotten.
 const LIMITER_SWEEP_PERIOD: Duration = Duration::from_secs(60);
-/// How often projects and tasks trashed over 30 days ago are deleted for
-/// good, and old sign-in failure counts forgotten.
-const PURGE_PERIOD: Duration = Duration::from_secs(3600);
 const TALLY_PERIOD: Duration = Duration::from_secs(5);
 const CULL_PERIOD: Duration = Duration::from_secs(30);
 
@@ -100,6 +93,7 @@ impl Application {
             public_origin,
             mailer,
             licensing,
+            jobs: Arc::new(app::server::jobs::Queue::default()),
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self { listener, address, router, state, sessions })
@@ -132,7 +126,10 @@ impl Application {
                 limits.forget_idle();
             }
         });
-        let purger = tokio::spawn(purge_periodically(state.db.clone(), state.config.clone()));
+        let process = uuid::Uuid::new_v4().simple().to_string();
+        let mut background: Vec<tokio::task::JoinHandle<()>> =
+            (0..jobs::WORKERS).map(|n| tokio::spawn(jobs::work(state.clone(), format!("{process}-{n}")))).collect();
+        background.push(tokio::spawn(jobs::schedule(state.clone())));
         let licensing = tokio::spawn(maintain_licensing(state.clone()));
         let listener = GuardedListener::new(listener, state.config.response_write_timeout()).tap_io(|_| {});
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -140,7 +137,11 @@ impl Application {
             .await;
         sweeper.abort();
         limiter_sweeper.abort();
-        purger.abort();
+        // A job cut off here keeps its lease until it runs out; then this
+        // or another process runs it again.
+        for task in background {
+            task.abort();
+        }
         licensing.abort();
         if let Err(err) = state.licensing.tally.flush(&state.db).await {
             tracing::error!(error = %err, "writing validation counts failed");
@@ -197,46 +198,6 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
     middleware::request_id::apply(app)
-}
-
-/// Once an hour: deletes for good the projects and tasks that have been in
-/// the trash longer than `TRASH_RETENTION_DAYS` and the organizations
-/// deleted over 30 days ago, and forgets sign-in failure counts older than
-/// their window, sessions ended by their timeouts and expired mailed links.
-/// Failures are logged and retried at the next tick.
-async fn purge_periodically(db: Db, config: Arc<Config>) {
-    let failure_limits = FailureLimits::from_config(&config);
-    let mut tick = tokio::time::interval(PURGE_PERIOD);
-    loop {
-        tick.tick().await;
-        let now = time::OffsetDateTime::now_utc();
-        match projects::purge_expired_trash(&db, now).await {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, "purged projects trashed over 30 days ago"),
-            Err(err) => tracing::error!(error = %err, "purging the project trash failed"),
-        }
-        match tasks::purge_expired_trash(&db, now).await {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, "purged tasks trashed over 30 days ago"),
-            Err(err) => tracing::error!(error = %err, "purging the task trash failed"),
-        }
-        match platform::purge_deleted(&db, now).await {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, "purged organizations deleted over 30 days ago"),
-            Err(err) => tracing::error!(error = %err, "purging deleted organizations failed"),
-        }
-        if let Err(err) = lockout::forget_expired(&db, failure_limits, Timestamp::from(now)).await {
-            tracing::error!(error = %err, "forgetting old sign-in failures failed");
-        }
-        let idle_since = Timestamp::from(now - config.session_idle_timeout());
-        let signed_in_since = Timestamp::from(now - config.session_absolute_timeout());
-        if let Err(err) = account::forget_ended_sessions(&db, idle_since, signed_in_since).await {
-            tracing::error!(error = %err, "forgetting ended sessions failed");
-        }
-        if let Err(err) = account::forget_expired_tokens(&db, Timestamp::from(now)).await {
-            tracing::error!(error = %err, "forgetting expired links failed");
-        }
-    }
 }
 
 /// Writes validation counts every few seconds and deactivates machines

@@ -22,7 +22,7 @@ use crate::{
             account::{self, TokenPurpose},
             users,
         },
-        mail::send_later,
+        jobs::{self, Job},
     },
 };
 use crate::{
@@ -132,8 +132,7 @@ async fn send_verification(state: &AppState, user: &users::UserRow, email: &str)
          The link works once, for two days. If you did not ask for this, ignore this message.\n",
         name = user.display_name
     );
-    send_later(&state.mailer, email.to_owned(), "Confirm your email address".to_owned(), body);
-    Ok(())
+    jobs::mail(state, email, "Confirm your email address", body).await
 }
 
 /// Sends the verification link for the signed-in person's address after
@@ -197,7 +196,7 @@ pub async fn change_email(email: String, password: String) -> Result<String, App
         name = user.display_name,
         new = email.as_str()
     );
-    send_later(&state.mailer, user.email.clone(), "Your email address is about to change".into(), notice);
+    jobs::mail(&state, &user.email, "Your email address is about to change", notice).await?;
     let details = serde_json::json!({ "new_email": email.as_str() });
     ctx::audit_person(&state, AuditAction::UserEmailChangeRequested, None, Some(user.id), &user.email, details).await?;
     Ok(email.as_str().to_owned())
@@ -297,16 +296,16 @@ pub async fn change_password(
         user.display_name,
         state.public_origin.as_str()
     );
-    send_later(&state.mailer, user.email.clone(), "Your password was changed".into(), body);
+    jobs::mail(&state, &user.email, "Your password was changed", body).await?;
     let details = serde_json::json!({ "other_sessions_ended": ended });
     ctx::audit_person(&state, AuditAction::UserPasswordChanged, None, Some(user.id), &user.email, details).await?;
     Ok(ended)
 }
 
 /// Asks for a password reset link. The answer is the same whether or not
-/// an account has this address, and takes the same time: the lookup and
-/// the mail happen after the answer (OWASP Forgot Password Cheat Sheet;
-/// ASVS 5.0 V6.3.8, no account enumeration).
+/// an account has this address, and takes the same time: the request only
+/// queues a job, which looks the address up and mails the link (OWASP
+/// Forgot Password Cheat Sheet; ASVS 5.0 V6.3.8, no account enumeration).
 ///
 /// Goes to `/forgot-password?sent=1`, which says so.
 ///
@@ -325,17 +324,15 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
         serde_json::json!({}),
     )
     .await?;
-    tokio::spawn(async move {
-        if let Err(err) = send_reset_link(&state, &email).await {
-            tracing::error!(error = %err, "sending a password reset link failed");
-        }
-    });
+    jobs::enqueue(&state, &Job::PasswordReset { email: email.as_str().to_owned() }).await?;
     leptos_axum::redirect("/forgot-password?sent=1");
     Ok(())
 }
 
+/// Mails a reset link to the account with `email`, if there is one (the
+/// `password_reset` job).
 #[cfg(feature = "ssr")]
-async fn send_reset_link(state: &AppState, email: &Email) -> Result<(), AppError> {
+pub(crate) async fn send_reset_link(state: &AppState, email: &Email) -> Result<(), AppError> {
     let Some(user) = users::find_by_email(&state.db, email).await? else {
         return Ok(());
     };

@@ -17,6 +17,7 @@ use crate::{
         ctx,
         db::Timestamp,
         db::{orgs, users},
+        jobs::{self, Job},
     },
 };
 
@@ -171,14 +172,10 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
                 ctx::audit_person(&state, AuditAction::UserSignInThrottled, None, None, email.as_str(), details)
                     .await?;
                 let address = ip.map_or_else(|| "an unknown address".to_owned(), |ip| ip.to_string());
-                let state = state.clone();
-                // After the answer, like a password reset: the time taken
-                // must not tell whether the account exists.
-                tokio::spawn(async move {
-                    if let Err(err) = warn_owner(&state, &email, failures, &address).await {
-                        tracing::error!(error = %err, "warning an account's owner of failed sign-ins failed");
-                    }
-                });
+                // A job, like a password reset: the time taken must not
+                // tell whether the account exists.
+                let warning = Job::SignInWarning { email: email.as_str().to_owned(), failures, address };
+                jobs::enqueue(&state, &warning).await?;
             }
             return Err(AppError::InvalidCredentials);
         }
@@ -219,9 +216,10 @@ async fn finish_sign_in(
 
 /// Tells the owner of `email`, if there is one, that `failures` sign-ins
 /// failed from `address`, with a link that ends every session (OWASP ASVS
-/// 5.0 V6.3.5: notify of suspicious authentication attempts).
+/// 5.0 V6.3.5: notify of suspicious authentication attempts). The
+/// `sign_in_warning` job.
 #[cfg(feature = "ssr")]
-async fn warn_owner(
+pub(crate) async fn warn_owner(
     state: &crate::server::AppState,
     email: &Email,
     failures: i64,

@@ -75,6 +75,8 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         platform::SetOrganizationPlan,
         platform::RestoreOrganization,
         platform::ListPlatformAuditEvents,
+        platform::ListPlatformJobs,
+        platform::CancelPlatformJob,
         audit::ListAuditEvents,
         cycles::ListCycles,
         invitations::InviteMember,

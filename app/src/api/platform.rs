@@ -175,3 +175,32 @@ pub async fn list_platform_audit_events(
     let page = audit::list(req.db(), &scope, &filter, AUDIT_PAGE_SIZE).await?;
     Ok(AuditPage { items: page.items, next: page.next.map(|id| id.to_string()) })
 }
+
+/// Jobs the platform admin's list shows, at most.
+pub const PLATFORM_JOBS_SHOWN: i64 = 100;
+
+/// The platform's own background jobs (maintenance, account mail), newest
+/// first, at most [`PLATFORM_JOBS_SHOWN`], with status, attempts, progress
+/// and the last error.
+#[server(endpoint = "list_platform_jobs")]
+pub async fn list_platform_jobs() -> Result<Vec<crate::model::JobItem>, AppError> {
+    let req = ctx::platform_request().await?;
+    Ok(crate::server::db::jobs::recent(req.db(), None, PLATFORM_JOBS_SHOWN).await?)
+}
+
+/// Cancels a platform job: a queued one at once, a running one is asked to
+/// stop.
+///
+/// Errors: `NotFound` for an unknown id (or an organization's job);
+/// `Conflict` when it has ended already.
+#[server(endpoint = "cancel_platform_job")]
+pub async fn cancel_platform_job(job: String) -> Result<(), AppError> {
+    use crate::server::db::{Timestamp, jobs};
+    let req = ctx::platform_request().await?;
+    let id: crate::model::JobId = parse_id(&job)?;
+    match jobs::cancel(req.db(), None, id, Timestamp::now()).await? {
+        jobs::Cancel::Cancelled | jobs::Cancel::Requested => Ok(()),
+        jobs::Cancel::Finished => Err(AppError::Conflict("This job has ended already.".into())),
+        jobs::Cancel::NotFound => Err(AppError::NotFound),
+    }
+}

@@ -93,3 +93,7 @@ id_type!(
     /// A signed-in session (a device) of a person.
     SessionId
 );
+id_type!(
+    /// A background job.
+    JobId
+);

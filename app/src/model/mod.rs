@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cycle;
 pub mod ids;
 pub mod invitation;
+pub mod job;
 pub mod label;
 pub mod license;
 pub mod listing;
@@ -29,10 +30,11 @@ pub use account::{
 pub use audit::{AuditAction, AuditEvent};
 pub use cycle::{Cycle, CycleName};
 pub use ids::{
-    AuditEventId, CycleId, EntitlementId, InvitationId, LabelId, LicenseId, MachineId, OrgId, PolicyId, ProjectId,
-    SessionId, TaskId, UserId,
+    AuditEventId, CycleId, EntitlementId, InvitationId, JobId, LabelId, LicenseId, MachineId, OrgId, PolicyId,
+    ProjectId, SessionId, TaskId, UserId,
 };
 pub use invitation::{Invitation, InvitationStatus, InvitationView};
+pub use job::{JobItem, JobStatus};
 pub use label::{Label, LabelColor, LabelName};
 pub use license::{
     Entitlement, EntitlementCode, EntitlementName, ExpirationStrategy, HeartbeatStatus, LicenseDetail, LicenseForm,

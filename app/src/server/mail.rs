@@ -80,16 +80,3 @@ impl Mailer {
         Ok(())
     }
 }
-
-/// Sends a message in the background: the caller does not wait for the
-/// mail server, and failures are logged rather than returned. For mail
-/// whose sending time would tell the requester something (whether an
-/// account exists, OWASP Forgot Password Cheat Sheet) or hold them up.
-pub fn send_later(mailer: &std::sync::Arc<Mailer>, to: String, subject: String, body: String) {
-    let mailer = std::sync::Arc::clone(mailer);
-    tokio::spawn(async move {
-        if let Err(err) = mailer.send(&to, &subject, body).await {
-            tracing::error!(error = %err, "sending mail failed");
-        }
-    });
-}

@@ -5,6 +5,7 @@ pub mod config;
 pub mod csp;
 pub mod ctx;
 pub mod db;
+pub mod jobs;
 pub mod licensing;
 pub mod mail;
 pub mod session_store;

@@ -24,8 +24,11 @@ pub struct AppState {
     /// Task exports reading a batch at once, at most: a quarter of the pool
     /// (at least one), so downloads never take every connection.
     pub export_slots: Arc<tokio::sync::Semaphore>,
-    /// Outgoing mail (invitations).
+    /// Outgoing mail (invitations; account mail goes through the job
+    /// queue).
     pub mailer: Arc<super::mail::Mailer>,
     /// Signing keys and validation counts of the license API.
     pub licensing: Arc<super::licensing::Licensing>,
+    /// The job queue's in-process side (waking workers).
+    pub jobs: Arc<super::jobs::Queue>,
 }

@@ -66,6 +66,7 @@ pub async fn run(db: &Db) {
     work(db).await;
     sign_in_failures(db).await;
     account_security(db).await;
+    job_queue(db).await;
     tenancy(db).await;
     licensing(db).await;
 }
@@ -1309,4 +1310,106 @@ async fn account_security(db: &Db) {
     let state = account::totp(db, ada.id).await.unwrap().unwrap();
     assert!(state.totp_secret.is_none() && state.totp_enabled_at.is_none());
     assert_eq!(account::recovery_codes_left(db, ada.id).await.unwrap(), 0);
+}
+
+/// The job queue: one claim per job however many workers race, leases
+/// that outlive a dead worker, retries with backoff up to the attempts,
+/// cancelling, periodic keys, and tenancy of the lists.
+async fn job_queue(db: &Db) {
+    use app::model::JobStatus;
+    use app::server::db::jobs::{self, Cancel, NewJob, Outcome};
+
+    let now = Timestamp::now();
+    let at = |seconds: i64| Timestamp::from(now.into_inner() + time::Duration::seconds(seconds));
+    let new = |kind: &'static str, max_attempts: i64| NewJob {
+        org: None,
+        kind,
+        payload: format!(r#"{{"kind":"{kind}"}}"#),
+        max_attempts,
+        run_at: now,
+        unique_key: None,
+    };
+
+    // Two workers race for one job: exactly one gets it.
+    let first = jobs::enqueue(db, new("race", 3)).await.unwrap().unwrap();
+    let (a, b) = tokio::join!(jobs::claim(db, "worker-a", now, at(60)), jobs::claim(db, "worker-b", now, at(60)));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.iter().chain(b.iter()).count(), 1, "one claim: {a:?} {b:?}");
+    let (winner, claimed) = match (a, b) {
+        (Some(job), None) => ("worker-a", job),
+        (None, Some(job)) => ("worker-b", job),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!((claimed.id, claimed.attempts), (first, 1));
+    assert!(jobs::claim(db, "worker-c", now, at(60)).await.unwrap().is_none(), "nothing else is due");
+    let loser = if winner == "worker-a" { "worker-b" } else { "worker-a" };
+    assert_eq!(jobs::report_progress(db, first, loser, 1, Some(2), Some("no")).await.unwrap(), None, "not the loser's");
+    assert_eq!(jobs::report_progress(db, first, winner, 1, Some(2), Some("half")).await.unwrap(), Some(false));
+
+    // The winner dies: once its lease has run out the job is queued again
+    // and another worker resumes it as a second attempt.
+    assert_eq!(jobs::release_expired(db, at(30)).await.unwrap(), 0, "the lease still holds");
+    assert_eq!(jobs::release_expired(db, at(61)).await.unwrap(), 1);
+    let resumed = jobs::claim(db, "worker-c", at(61), at(121)).await.unwrap().unwrap();
+    assert_eq!((resumed.id, resumed.attempts), (first, 2));
+    assert!(!jobs::finish(db, first, winner, &Outcome::Succeeded, at(62)).await.unwrap(), "the dead worker's no more");
+    let progress = jobs::find(db, None, first).await.unwrap().unwrap();
+    assert_eq!((progress.status, progress.progress_done, progress.progress_total), (JobStatus::Running, 1, Some(2)));
+    assert!(jobs::finish(db, first, "worker-c", &Outcome::Succeeded, at(62)).await.unwrap());
+    let done = jobs::find(db, None, first).await.unwrap().unwrap();
+    assert_eq!(done.status, JobStatus::Succeeded);
+    assert!(done.finished_at.is_some());
+
+    // Failures: retried after the backoff, failed for good after the last
+    // attempt with its error kept.
+    let flaky = jobs::enqueue(db, new("flaky", 2)).await.unwrap().unwrap();
+    let claimed = jobs::claim(db, "w", now, at(60)).await.unwrap().unwrap();
+    assert_eq!(claimed.id, flaky);
+    let failed = Outcome::Failed { error: "smtp down".into(), retry_at: at(10) };
+    assert!(jobs::finish(db, flaky, "w", &failed, now).await.unwrap());
+    assert_eq!(jobs::find(db, None, flaky).await.unwrap().unwrap().status, JobStatus::Queued);
+    assert!(jobs::claim(db, "w", at(5), at(65)).await.unwrap().is_none(), "not before its retry time");
+    let again = jobs::claim(db, "w", at(10), at(70)).await.unwrap().unwrap();
+    assert_eq!(again.attempts, 2);
+    let failed = Outcome::Failed { error: "still down".into(), retry_at: at(30) };
+    assert!(jobs::finish(db, flaky, "w", &failed, at(11)).await.unwrap());
+    let gave_up = jobs::find(db, None, flaky).await.unwrap().unwrap();
+    assert_eq!((gave_up.status, gave_up.last_error.as_deref()), (JobStatus::Failed, Some("still down")));
+    // A dead worker's last attempt fails the job.
+    let lost = jobs::enqueue(db, new("lost", 1)).await.unwrap().unwrap();
+    jobs::claim(db, "w", at(11), at(20)).await.unwrap().unwrap();
+    assert_eq!(jobs::release_expired(db, at(21)).await.unwrap(), 1);
+    let lost = jobs::find(db, None, lost).await.unwrap().unwrap();
+    assert_eq!((lost.status, lost.last_error.as_deref()), (JobStatus::Failed, Some(jobs::WORKER_LOST)));
+
+    // Cancelling: a queued job at once, a running one on request.
+    let queued = jobs::enqueue(db, NewJob { run_at: at(3600), ..new("later", 3) }).await.unwrap().unwrap();
+    assert_eq!(jobs::cancel(db, None, queued, now).await.unwrap(), Cancel::Cancelled);
+    assert_eq!(jobs::cancel(db, None, queued, now).await.unwrap(), Cancel::Finished);
+    let running = jobs::enqueue(db, new("long", 3)).await.unwrap().unwrap();
+    jobs::claim(db, "w", at(30), at(90)).await.unwrap().unwrap();
+    assert_eq!(jobs::cancel(db, None, running, now).await.unwrap(), Cancel::Requested);
+    assert_eq!(jobs::report_progress(db, running, "w", 5, None, None).await.unwrap(), Some(true));
+    assert_eq!(jobs::extend_lease(db, running, "w", at(150)).await.unwrap(), Some(true));
+    assert!(jobs::finish(db, running, "w", &Outcome::Cancelled, at(31)).await.unwrap());
+    assert_eq!(jobs::find(db, None, running).await.unwrap().unwrap().status, JobStatus::Cancelled);
+    assert_eq!(jobs::cancel(db, None, app::model::JobId::new(), now).await.unwrap(), Cancel::NotFound);
+
+    // A periodic job's key makes one job however often it is enqueued.
+    let hourly = || NewJob { unique_key: Some("maintenance:2026-11-22T17".into()), ..new("maintenance", 3) };
+    assert!(jobs::enqueue(db, hourly()).await.unwrap().is_some());
+    assert!(jobs::enqueue(db, hourly()).await.unwrap().is_none());
+
+    // An organization's jobs are its own.
+    let mine = team(db, "Jo", "Jobs Co").await.owner.org_id();
+    let other = team(db, "Kai", "Other Jobs Co").await.owner.org_id();
+    let theirs = jobs::enqueue(db, NewJob { org: Some(mine), ..new("import", 3) }).await.unwrap().unwrap();
+    assert_eq!(jobs::recent(db, Some(mine), 10).await.unwrap().len(), 1);
+    assert!(jobs::recent(db, Some(other), 10).await.unwrap().is_empty());
+    assert!(jobs::find(db, Some(other), theirs).await.unwrap().is_none(), "another tenant's id");
+    assert_eq!(jobs::cancel(db, Some(other), theirs, now).await.unwrap(), Cancel::NotFound);
+    assert!(jobs::recent(db, None, 50).await.unwrap().iter().all(|job| job.id != theirs), "not a platform job");
+    // Finished jobs are forgotten after their time.
+    let finished_before = jobs::recent(db, None, 50).await.unwrap().iter().filter(|j| j.finished_at.is_some()).count();
+    assert_eq!(jobs::forget_finished(db, at(3600)).await.unwrap(), u64::try_from(finished_before).unwrap());
 }

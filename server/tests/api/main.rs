@@ -11,6 +11,7 @@ mod auth;
 mod export;
 mod hardening;
 mod invitations;
+mod jobs;
 mod licensing;
 mod members;
 mod organizations;

@@ -4,9 +4,11 @@
 //! 404 page (the server functions answer 404 to them).
 
 mod audit;
+mod jobs;
 mod tenants;
 
 pub use audit::PlatformAuditPage;
+pub use jobs::PlatformJobsPage;
 pub use tenants::PlatformPage;
 
 use leptos::prelude::*;
@@ -26,6 +28,7 @@ fn AdminFrame(children: Children) -> impl IntoView {
                 <nav aria-label="Platform admin" class="flex gap-1">
                     <a href="/admin" class=link>"Organizations"</a>
                     <a href="/admin/audit" class=link>"Audit log"</a>
+                    <a href="/admin/jobs" class=link>"Jobs"</a>
                 </nav>
             </header>
             <main class="p-8">{children()}</main>

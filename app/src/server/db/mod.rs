@@ -10,6 +10,7 @@ pub mod audit;
 pub mod cycles;
 pub mod dashboard;
 pub mod invitations;
+pub mod jobs;
 pub mod labels;
 pub mod license_api;
 pub mod licensing;

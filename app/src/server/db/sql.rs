@@ -48,6 +48,7 @@ arg_from!(
     crate::model::MachineId => Uuid.0,
     crate::model::EntitlementId => Uuid.0,
     crate::model::SessionId => Uuid.0,
+    crate::model::JobId => Uuid.0,
 );
 
 /// The typed NULL of a value type, for optional arguments.

@@ -1,0 +1,299 @@
+//! `jobs`: the durable queue every background task goes through.
+//!
+//! Guarantees, on both backends:
+//! - a job is run by one worker at a time: claiming is one guarded
+//!   `UPDATE ... RETURNING` of the oldest due queued job; on PostgreSQL the
+//!   candidate is locked `FOR UPDATE SKIP LOCKED`, so workers of several
+//!   processes skip each other's rows instead of waiting or colliding; on
+//!   SQLite writes are serialized and the update re-checks the status;
+//! - a claim is a lease the worker extends while it works; a job whose
+//!   lease ran out (its process died) is queued again, or failed when it
+//!   has used its attempts;
+//! - a failed attempt is queued again after a backoff, until
+//!   `max_attempts`; the last error is kept;
+//! - a queued job is cancelled at once, a running one is asked to stop
+//!   (its handler sees the request when it reports progress);
+//! - `unique_key` makes at most one job per key, so periodic work
+//!   enqueued by every process runs once per period.
+
+use time::Duration;
+
+use crate::model::{JobId, JobItem, JobStatus, OrgId};
+
+use super::scope::Scope;
+use super::{Db, Timestamp, with_pool};
+
+/// A job to add.
+#[derive(Debug, Clone)]
+pub struct NewJob<'a> {
+    /// The organization it works for; `None`: the platform's own.
+    pub org: Option<OrgId>,
+    pub kind: &'a str,
+    /// Its input (JSON text).
+    pub payload: String,
+    pub max_attempts: i64,
+    /// Not before this time.
+    pub run_at: Timestamp,
+    /// At most one job with this key, ever (a periodic job's period).
+    pub unique_key: Option<String>,
+}
+
+fn scope(org: Option<OrgId>) -> Scope {
+    org.map_or(Scope::EveryTenant, Scope::Tenant)
+}
+
+/// Adds a job; `None` when a job with its `unique_key` exists already.
+pub async fn enqueue(db: &Db, job: NewJob<'_>) -> Result<Option<JobId>, sqlx::Error> {
+    let id = JobId::new();
+    let now = Timestamp::now();
+    let sql = "INSERT INTO jobs (id, org_id, kind, payload, status, attempts, max_attempts, run_at, \
+                 cancel_requested, progress_done, unique_key, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, FALSE, 0, $7, $8, $8) \
+               ON CONFLICT (unique_key) DO NOTHING RETURNING id";
+    with_pool!(db, scope(job.org), conn => {
+        sqlx::query_scalar(sql)
+            .bind(id)
+            .bind(job.org)
+            .bind(job.kind)
+            .bind(&job.payload)
+            .bind(job.max_attempts)
+            .bind(job.run_at)
+            .bind(&job.unique_key)
+            .bind(now)
+            .fetch_optional(&mut *conn)
+            .await
+    })
+}
+
+/// A job a worker has claimed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedJob {
+    pub id: JobId,
+    pub org_id: Option<OrgId>,
+    pub kind: String,
+    pub payload: String,
+    /// This attempt's number, from 1.
+    pub attempts: i64,
+    pub max_attempts: i64,
+}
+
+const CLAIMED: &str = "RETURNING id, org_id, kind, payload, attempts, max_attempts";
+
+/// Claims the oldest queued job due at `now` for `worker`, leased until
+/// `lease_until`; `None` when none is due.
+pub async fn claim(
+    db: &Db,
+    worker: &str,
+    now: Timestamp,
+    lease_until: Timestamp,
+) -> Result<Option<ClaimedJob>, sqlx::Error> {
+    let candidate = match db {
+        Db::Sqlite(_) => "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1",
+        Db::Postgres(_) => {
+            "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1 \
+             FOR UPDATE SKIP LOCKED"
+        }
+    };
+    let sql = format!(
+        "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $2, lease_until = $3, \
+           updated_at = $1 \
+         WHERE id = ({candidate}) AND status = 'queued' {CLAIMED}"
+    );
+    with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query_as(&sql).bind(now).bind(worker).bind(lease_until).fetch_optional(&mut *conn).await
+    })
+}
+
+/// Extends `worker`'s lease on job `id` to `until`. `None` when the job is
+/// no longer its (the lease ran out and another took it), else whether
+/// cancelling was asked for.
+pub async fn extend_lease(db: &Db, id: JobId, worker: &str, until: Timestamp) -> Result<Option<bool>, sqlx::Error> {
+    let sql = "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running' \
+               RETURNING cancel_requested";
+    with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query_scalar(sql).bind(id).bind(worker).bind(until).fetch_optional(&mut *conn).await
+    })
+}
+
+/// Records progress of job `id`: `done` of `total`, and a message. Returns
+/// whether cancelling was asked for (`None`: the job is not `worker`'s).
+pub async fn report_progress(
+    db: &Db,
+    id: JobId,
+    worker: &str,
+    done: i64,
+    total: Option<i64>,
+    message: Option<&str>,
+) -> Result<Option<bool>, sqlx::Error> {
+    let sql = "UPDATE jobs SET progress_done = $3, progress_total = $4, progress_message = $5, updated_at = $6 \
+               WHERE id = $1 AND locked_by = $2 AND status = 'running' RETURNING cancel_requested";
+    with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query_scalar(sql)
+            .bind(id)
+            .bind(worker)
+            .bind(done)
+            .bind(total)
+            .bind(message)
+            .bind(Timestamp::now())
+            .fetch_optional(&mut *conn)
+            .await
+    })
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Succeeded,
+    /// Stopped because cancelling was asked for.
+    Cancelled,
+    /// Failed with this error; retried at `retry_at` while attempts are left.
+    Failed {
+        error: String,
+        retry_at: Timestamp,
+    },
+}
+
+/// Ends `worker`'s attempt at job `id` with `outcome`. False when the job
+/// was no longer its.
+pub async fn finish(db: &Db, id: JobId, worker: &str, outcome: &Outcome, now: Timestamp) -> Result<bool, sqlx::Error> {
+    let done = "UPDATE jobs SET status = $3, locked_by = NULL, lease_until = NULL, updated_at = $4, \
+                  finished_at = $4 \
+                WHERE id = $1 AND locked_by = $2 AND status = 'running'";
+    let failed = "UPDATE jobs SET \
+                    status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, \
+                    finished_at = CASE WHEN attempts >= max_attempts THEN $4 ELSE NULL END, \
+                    run_at = $5, last_error = $3, locked_by = NULL, lease_until = NULL, updated_at = $4 \
+                  WHERE id = $1 AND locked_by = $2 AND status = 'running'";
+    let affected = with_pool!(db, Scope::EveryTenant, conn => {
+        match outcome {
+            Outcome::Succeeded | Outcome::Cancelled => {
+                let status = if *outcome == Outcome::Succeeded { JobStatus::Succeeded } else { JobStatus::Cancelled };
+                sqlx::query(done).bind(id).bind(worker).bind(status.as_str()).bind(now).execute(&mut *conn).await?
+            }
+            Outcome::Failed { error, retry_at } => {
+                sqlx::query(failed).bind(id).bind(worker).bind(error).bind(now).bind(*retry_at).execute(&mut *conn).await?
+            }
+        }
+        .rows_affected()
+    });
+    Ok(affected == 1)
+}
+
+/// The error kept for a job whose worker stopped (its lease ran out) on
+/// its last attempt.
+pub const WORKER_LOST: &str = "The worker running it stopped before it finished.";
+
+/// Queues again the running jobs whose lease ran out before `now` (their
+/// process died), or fails them when they have used their attempts.
+/// Returns how many.
+pub async fn release_expired(db: &Db, now: Timestamp) -> Result<u64, sqlx::Error> {
+    let sql = "UPDATE jobs SET \
+                 status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, \
+                 finished_at = CASE WHEN attempts >= max_attempts THEN $1 ELSE NULL END, \
+                 last_error = CASE WHEN attempts >= max_attempts THEN $2 ELSE last_error END, \
+                 locked_by = NULL, lease_until = NULL, run_at = $1, updated_at = $1 \
+               WHERE status = 'running' AND lease_until < $1";
+    with_pool!(db, Scope::EveryTenant, conn => {
+        Ok(sqlx::query(sql).bind(now).bind(WORKER_LOST).execute(&mut *conn).await?.rows_affected())
+    })
+}
+
+/// What asking to cancel did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancel {
+    /// It was queued: cancelled.
+    Cancelled,
+    /// It is running: its handler is asked to stop.
+    Requested,
+    /// It has ended already.
+    Finished,
+    /// No such job (in this organization).
+    NotFound,
+}
+
+/// Cancels job `id` of `org` (`None`: a platform job, or any job for the
+/// platform admin's every-tenant view).
+pub async fn cancel(db: &Db, org: Option<OrgId>, id: JobId, now: Timestamp) -> Result<Cancel, sqlx::Error> {
+    let queued = "UPDATE jobs SET status = 'cancelled', finished_at = $2, updated_at = $2 \
+                  WHERE id = $1 AND status = 'queued' AND ($3 IS NULL OR org_id = $3)";
+    let running = "UPDATE jobs SET cancel_requested = TRUE, updated_at = $2 \
+                   WHERE id = $1 AND status = 'running' AND ($3 IS NULL OR org_id = $3)";
+    let exists = "SELECT COUNT(*) FROM jobs WHERE id = $1 AND ($2 IS NULL OR org_id = $2)";
+    with_pool!(db, scope(org), conn => {
+        if sqlx::query(queued).bind(id).bind(now).bind(org).execute(&mut *conn).await?.rows_affected() == 1 {
+            return Ok(Cancel::Cancelled);
+        }
+        if sqlx::query(running).bind(id).bind(now).bind(org).execute(&mut *conn).await?.rows_affected() == 1 {
+            return Ok(Cancel::Requested);
+        }
+        let found: i64 = sqlx::query_scalar(exists).bind(id).bind(org).fetch_one(&mut *conn).await?;
+        Ok(if found == 1 { Cancel::Finished } else { Cancel::NotFound })
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: JobId,
+    kind: String,
+    status: String,
+    attempts: i64,
+    max_attempts: i64,
+    progress_done: i64,
+    progress_total: Option<i64>,
+    progress_message: Option<String>,
+    last_error: Option<String>,
+    created_at: Timestamp,
+    finished_at: Option<Timestamp>,
+}
+
+impl TryFrom<JobRow> for JobItem {
+    type Error = sqlx::Error;
+    fn try_from(row: JobRow) -> Result<Self, Self::Error> {
+        Ok(JobItem {
+            id: row.id,
+            kind: row.kind,
+            status: row.status.parse().map_err(|err: String| sqlx::Error::Decode(err.into()))?,
+            attempts: row.attempts,
+            max_attempts: row.max_attempts,
+            progress_done: row.progress_done,
+            progress_total: row.progress_total,
+            progress_message: row.progress_message,
+            last_error: row.last_error,
+            created_at: row.created_at.into(),
+            finished_at: row.finished_at.map(Into::into),
+        })
+    }
+}
+
+const SELECT_JOB: &str = "SELECT id, kind, status, attempts, max_attempts, progress_done, progress_total, \
+     progress_message, last_error, created_at, finished_at FROM jobs";
+
+/// The `limit` most recent jobs of `org` (`None`: the platform's own),
+/// newest first.
+pub async fn recent(db: &Db, org: Option<OrgId>, limit: i64) -> Result<Vec<JobItem>, sqlx::Error> {
+    let filter = if org.is_some() { "org_id = $1" } else { "org_id IS NULL AND $1 IS NULL" };
+    let sql = format!("{SELECT_JOB} WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT $2");
+    let rows: Vec<JobRow> = with_pool!(db, scope(org), conn => {
+        sqlx::query_as(&sql).bind(org).bind(limit).fetch_all(&mut *conn).await?
+    });
+    rows.into_iter().map(JobItem::try_from).collect()
+}
+
+/// Job `id` of `org` (`None`: a platform job); `None` when there is none.
+pub async fn find(db: &Db, org: Option<OrgId>, id: JobId) -> Result<Option<JobItem>, sqlx::Error> {
+    let filter = if org.is_some() { "org_id = $2" } else { "org_id IS NULL AND $2 IS NULL" };
+    let sql = format!("{SELECT_JOB} WHERE id = $1 AND {filter}");
+    let row: Option<JobRow> = with_pool!(db, scope(org), conn => {
+        sqlx::query_as(&sql).bind(id).bind(org).fetch_optional(&mut *conn).await?
+    });
+    row.map(JobItem::try_from).transpose()
+}
+
+/// How long finished jobs are kept before [`forget_finished`] deletes them.
+pub const KEEP_FINISHED: Duration = Duration::days(14);
+
+/// Deletes jobs that finished before `before`. Maintenance.
+pub async fn forget_finished(db: &Db, before: Timestamp) -> Result<u64, sqlx::Error> {
+    let sql = "DELETE FROM jobs WHERE finished_at < $1";
+    with_pool!(db, Scope::EveryTenant, conn => Ok(sqlx::query(sql).bind(before).execute(&mut *conn).await?.rows_affected()))
+}

@@ -1,0 +1,324 @@
+//! Background work: the jobs Atrium runs, and the workers that run them
+//! from the durable queue (`db::jobs`).
+//!
+//! Every process runs [`WORKERS`] workers and one scheduler. A worker
+//! claims the oldest due job, keeps its lease while the handler runs, and
+//! records how the attempt ended: done, cancelled on request, or failed
+//! (queued again after a backoff of 5 s doubling to an hour, until the
+//! job's attempts are used). Enqueueing in this process wakes a worker at
+//! once; otherwise workers look every [`POLL`]. The scheduler enqueues the
+//! hourly maintenance under a key naming the hour, so however many
+//! processes run, it runs once an hour, and it queues again the jobs of
+//! workers that died.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration as StdDuration,
+};
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+use tokio::sync::Notify;
+
+use crate::{
+    error::AppError,
+    model::{Email, JobId},
+    server::{
+        AppState,
+        auth::lockout::{self, FailureLimits},
+        db::{
+            Timestamp, account,
+            jobs::{self, NewJob, Outcome},
+            platform, projects, tasks,
+        },
+    },
+};
+
+/// Workers per process.
+pub const WORKERS: usize = 2;
+/// How often an idle worker looks for due jobs (retries, other processes'
+/// jobs).
+pub const POLL: StdDuration = StdDuration::from_secs(1);
+/// A claim's lease; the worker extends it every third of it.
+const LEASE: Duration = Duration::seconds(60);
+/// How often the scheduler runs.
+const SCHEDULE_EVERY: StdDuration = StdDuration::from_secs(30);
+
+/// A job: its kind and input. Stored as JSON (`payload`), the kind also
+/// in its own column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    /// The hourly clean-up: trash and deleted organizations past their 30
+    /// days, old sign-in failure counts, ended sessions, expired links,
+    /// finished jobs past two weeks.
+    Maintenance,
+    /// A plain-text message.
+    Mail { to: String, subject: String, body: String },
+    /// A password reset link to `email`, if an account has it (looked up
+    /// here, not in the request, so the request's answer and time say
+    /// nothing about it).
+    PasswordReset { email: String },
+    /// The warning to the owner of `email`, if any, after `failures` failed
+    /// sign-ins from `address`.
+    SignInWarning { email: String, failures: i64, address: String },
+}
+
+impl Job {
+    /// The stored kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Job::Maintenance => "maintenance",
+            Job::Mail { .. } => "mail",
+            Job::PasswordReset { .. } => "password_reset",
+            Job::SignInWarning { .. } => "sign_in_warning",
+        }
+    }
+
+    fn max_attempts(&self) -> i64 {
+        match self {
+            Job::Maintenance => 3,
+            Job::Mail { .. } | Job::PasswordReset { .. } | Job::SignInWarning { .. } => 8,
+        }
+    }
+}
+
+/// The queue's in-process side: the bell that wakes a worker.
+#[derive(Debug, Default)]
+pub struct Queue {
+    wake: Notify,
+}
+
+/// Adds `job` (the platform's own, no organization) to run as soon as a
+/// worker is free.
+pub async fn enqueue(state: &AppState, job: &Job) -> Result<(), AppError> {
+    enqueue_keyed(state, job, None).await.map(|_| ())
+}
+
+/// Adds `job` unless a job with `unique_key` exists; whether it was added.
+async fn enqueue_keyed(state: &AppState, job: &Job, unique_key: Option<String>) -> Result<bool, AppError> {
+    let payload = serde_json::to_string(job).map_err(AppError::internal)?;
+    let new = NewJob {
+        org: None,
+        kind: job.kind(),
+        payload,
+        max_attempts: job.max_attempts(),
+        run_at: Timestamp::now(),
+        unique_key,
+    };
+    let added = jobs::enqueue(&state.db, new).await?.is_some();
+    if added {
+        state.jobs.wake.notify_one();
+    }
+    Ok(added)
+}
+
+/// Queues a plain-text message to `to`.
+pub async fn mail(state: &AppState, to: &str, subject: &str, body: String) -> Result<(), AppError> {
+    enqueue(state, &Job::Mail { to: to.to_owned(), subject: subject.to_owned(), body }).await
+}
+
+/// What a running job's handler reports through.
+pub struct JobContext {
+    state: AppState,
+    id: JobId,
+    worker: String,
+    cancel: AtomicBool,
+}
+
+/// The job was asked to stop and did.
+#[derive(Debug)]
+pub struct Cancelled;
+
+impl JobContext {
+    /// Records progress (`done` of `total`, a message); `Err(Cancelled)`
+    /// when cancelling was asked for, so the handler stops there.
+    pub async fn progress(&self, done: i64, total: Option<i64>, message: &str) -> Result<(), Cancelled> {
+        match jobs::report_progress(&self.state.db, self.id, &self.worker, done, total, Some(message)).await {
+            Ok(Some(true)) => self.cancel.store(true, Ordering::Relaxed),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, job = %self.id, "recording progress failed"),
+        }
+        if self.cancel.load(Ordering::Relaxed) { Err(Cancelled) } else { Ok(()) }
+    }
+}
+
+/// Why an attempt did not succeed.
+enum Failure {
+    Cancelled,
+    Error(String),
+}
+
+impl From<Cancelled> for Failure {
+    fn from(_: Cancelled) -> Self {
+        Failure::Cancelled
+    }
+}
+
+impl From<AppError> for Failure {
+    fn from(err: AppError) -> Self {
+        Failure::Error(err.to_string())
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(err: sqlx::Error) -> Self {
+        Failure::Error(err.to_string())
+    }
+}
+
+async fn handle(ctx: &JobContext, job: Job) -> Result<(), Failure> {
+    let state = &ctx.state;
+    match job {
+        Job::Maintenance => maintenance(ctx).await,
+        Job::Mail { to, subject, body } => {
+            state.mailer.send(&to, &subject, body).await.map_err(|err| Failure::Error(err.to_string()))
+        }
+        Job::PasswordReset { email } => {
+            let email = Email::parse(&email).map_err(|err| Failure::Error(err.to_string()))?;
+            Ok(crate::api::account::send_reset_link(state, &email).await?)
+        }
+        Job::SignInWarning { email, failures, address } => {
+            let email = Email::parse(&email).map_err(|err| Failure::Error(err.to_string()))?;
+            Ok(crate::api::auth::warn_owner(state, &email, failures, &address).await?)
+        }
+    }
+}
+
+async fn maintenance(ctx: &JobContext) -> Result<(), Failure> {
+    let db = &ctx.state.db;
+    let config = &ctx.state.config;
+    let now = OffsetDateTime::now_utc();
+    let at = Timestamp::from(now);
+    const STEPS: i64 = 6;
+    ctx.progress(0, Some(STEPS), "Emptying the trash").await?;
+    let projects = projects::purge_expired_trash(db, now).await?;
+    let tasks = tasks::purge_expired_trash(db, now).await?;
+    ctx.progress(1, Some(STEPS), "Removing deleted organizations").await?;
+    let organizations = platform::purge_deleted(db, now).await?;
+    ctx.progress(2, Some(STEPS), "Forgetting old sign-in failures").await?;
+    lockout::forget_expired(db, FailureLimits::from_config(config), at).await?;
+    ctx.progress(3, Some(STEPS), "Forgetting ended sessions").await?;
+    let idle_since = Timestamp::from(now - config.session_idle_timeout());
+    let signed_in_since = Timestamp::from(now - config.session_absolute_timeout());
+    account::forget_ended_sessions(db, idle_since, signed_in_since).await?;
+    ctx.progress(4, Some(STEPS), "Forgetting expired links").await?;
+    account::forget_expired_tokens(db, at).await?;
+    ctx.progress(5, Some(STEPS), "Forgetting finished jobs").await?;
+    jobs::forget_finished(db, Timestamp::from(now - jobs::KEEP_FINISHED)).await?;
+    let summary = format!("Purged {projects} projects, {tasks} tasks and {organizations} organizations");
+    ctx.progress(STEPS, Some(STEPS), &summary).await?;
+    Ok(())
+}
+
+/// The wait before attempt `attempts + 1`: 5 s, doubling, at most an hour.
+fn backoff(attempts: i64) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
+    Duration::seconds((5_i64 << exponent).min(3600))
+}
+
+/// Runs one claimed job to its end, extending the lease meanwhile.
+async fn run_one(state: &AppState, worker: &str, claimed: jobs::ClaimedJob) {
+    let ctx = Arc::new(JobContext {
+        state: state.clone(),
+        id: claimed.id,
+        worker: worker.to_owned(),
+        cancel: AtomicBool::new(false),
+    });
+    let keeper = {
+        let ctx = Arc::clone(&ctx);
+        tokio::spawn(async move {
+            let every = StdDuration::from_secs(u64::try_from(LEASE.whole_seconds() / 3).unwrap_or(20));
+            loop {
+                tokio::time::sleep(every).await;
+                let until = Timestamp::from(OffsetDateTime::now_utc() + LEASE);
+                match jobs::extend_lease(&ctx.state.db, ctx.id, &ctx.worker, until).await {
+                    Ok(Some(cancel)) => ctx.cancel.store(cancel, Ordering::Relaxed),
+                    Ok(None) => break,
+                    Err(err) => tracing::warn!(error = %err, job = %ctx.id, "extending a job's lease failed"),
+                }
+            }
+        })
+    };
+    let result = match serde_json::from_str::<Job>(&claimed.payload) {
+        Ok(job) => handle(&ctx, job).await,
+        Err(err) => Err(Failure::Error(format!("unreadable job: {err}"))),
+    };
+    keeper.abort();
+    let now = Timestamp::now();
+    let outcome = match result {
+        Ok(()) => Outcome::Succeeded,
+        Err(Failure::Cancelled) => Outcome::Cancelled,
+        Err(Failure::Error(error)) => {
+            tracing::warn!(job = %claimed.id, kind = %claimed.kind, attempt = claimed.attempts, %error, "a job failed");
+            Outcome::Failed { error, retry_at: Timestamp::from(now.into_inner() + backoff(claimed.attempts)) }
+        }
+    };
+    match jobs::finish(&state.db, claimed.id, worker, &outcome, now).await {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(job = %claimed.id, "a job's lease ran out before it finished"),
+        Err(err) => tracing::error!(error = %err, job = %claimed.id, "recording a job's end failed"),
+    }
+}
+
+/// A worker: claims and runs jobs until the task is aborted. `name`
+/// identifies it in `jobs.locked_by`.
+pub async fn work(state: AppState, name: String) {
+    loop {
+        let now = OffsetDateTime::now_utc();
+        match jobs::claim(&state.db, &name, Timestamp::from(now), Timestamp::from(now + LEASE)).await {
+            Ok(Some(claimed)) => run_one(&state, &name, claimed).await,
+            Ok(None) => {
+                let _ = tokio::time::timeout(POLL, state.jobs.wake.notified()).await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "claiming a job failed");
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    }
+}
+
+/// The scheduler: every 30 seconds, queues again the jobs of workers that
+/// died and enqueues this hour's maintenance (once across all processes).
+pub async fn schedule(state: AppState) {
+    let mut tick = tokio::time::interval(SCHEDULE_EVERY);
+    loop {
+        tick.tick().await;
+        let now = OffsetDateTime::now_utc();
+        match jobs::release_expired(&state.db, Timestamp::from(now)).await {
+            Ok(0) => {}
+            Ok(released) => tracing::warn!(released, "queued again the jobs of workers that stopped"),
+            Err(err) => tracing::error!(error = %err, "releasing expired job leases failed"),
+        }
+        let hour = format!("maintenance:{}T{:02}", now.date(), now.hour());
+        if let Err(err) = enqueue_keyed(&state, &Job::Maintenance, Some(hour)).await {
+            tracing::error!(error = %err, "scheduling maintenance failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_five_seconds_up_to_an_hour() {
+        assert_eq!(backoff(1), Duration::seconds(5));
+        assert_eq!(backoff(2), Duration::seconds(10));
+        assert_eq!(backoff(4), Duration::seconds(40));
+        assert_eq!(backoff(30), Duration::hours(1));
+    }
+
+    #[test]
+    fn jobs_are_stored_with_their_kind() {
+        let job = Job::Mail { to: "a@example.com".into(), subject: "Hi".into(), body: "Hello".into() };
+        let json = serde_json::to_string(&job).unwrap();
+        assert!(json.contains(r#""kind":"mail""#), "{json}");
+        assert_eq!(serde_json::from_str::<Job>(&json).unwrap(), job);
+        assert_eq!(job.kind(), "mail");
+    }
+}
