@@ -86,6 +86,7 @@ test("a person turns on two-factor and signs in with a code", async ({ page }) =
   await expect(page.getByRole("img", { name: "QR code to add Atrium to an authenticator app" })).toBeVisible();
   const secret = (await page.getByTestId("totp-secret").textContent())!.trim();
   await page.getByLabel("Code").fill(totp(secret, Date.now() / 1000));
+  await page.getByLabel("Your password", { exact: true }).last().fill(person.password);
   await page.getByRole("button", { name: "Turn on two-factor" }).click();
   await expect(page.getByTestId("recovery-codes").getByRole("listitem")).toHaveCount(10);
   await expect(page.getByText("On", { exact: true })).toBeVisible();

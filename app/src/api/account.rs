@@ -95,18 +95,33 @@ pub async fn update_profile(display_name: String) -> Result<(), AppError> {
 /// Checks `password` against `user`'s; a wrong one goes to `errors` under
 /// `field` (re-authentication before changing the email address, the
 /// password or two-factor: ASVS 5.0 V7.5.1, and V6.2.3 for the password).
+/// A wrong password counts as a failed sign-in for the account from this
+/// network (`auth::lockout`), so a stolen session cannot guess the
+/// password any faster than the sign-in form allows.
+///
+/// Errors: `RateLimited` when this network must wait.
 #[cfg(feature = "ssr")]
 async fn check_current_password(
     errors: &mut FieldErrors,
+    state: &AppState,
     user: &users::UserRow,
     password: String,
     field: &str,
 ) -> Result<(), AppError> {
+    use crate::server::auth::lockout::{self, FailureLimits};
     if password.is_empty() {
         errors.add(field, "Enter your current password.");
-    } else if password.chars().count() > crate::model::Password::MAX_LEN
+        return Ok(());
+    }
+    let ip = ctx::request_ip(state)?;
+    state.limits.check_ip(ip)?;
+    let email = Email::parse(&user.email).map_err(AppError::internal)?;
+    let limits = FailureLimits::from_config(&state.config);
+    lockout::check(&state.db, limits, &email, ip, Timestamp::now()).await?;
+    if password.chars().count() > crate::model::Password::MAX_LEN
         || !password::verify(password, Some(user.password_hash.clone())).await?
     {
+        lockout::record_failure(&state.db, limits, &email, ip, Timestamp::now()).await?;
         errors.add(field, WRONG_PASSWORD);
     }
     Ok(())
@@ -115,16 +130,30 @@ async fn check_current_password(
 /// `Ok` when `password` is `user`'s, else a `Validation` error on
 /// `password`.
 #[cfg(feature = "ssr")]
-async fn require_password(user: &users::UserRow, password: String) -> Result<(), AppError> {
+async fn require_password(state: &AppState, user: &users::UserRow, password: String) -> Result<(), AppError> {
     let mut errors = FieldErrors::new();
-    check_current_password(&mut errors, user, password, "password").await?;
+    check_current_password(&mut errors, state, user, password, "password").await?;
     errors.into_result()
 }
 
-/// Sends the link that verifies `email` for `user` (a fresh token; older
-/// links stop working).
+/// Queues the link that verifies `email` for `user`: the job makes the
+/// token, so it is never stored in the clear (not even in a job's input).
 #[cfg(feature = "ssr")]
 async fn send_verification(state: &AppState, user: &users::UserRow, email: &str) -> Result<(), AppError> {
+    jobs::enqueue(state, &Job::VerifyEmail { user: user.id, email: email.to_owned() }).await
+}
+
+/// Mails `user` the link that verifies `email` (a fresh token; older links
+/// stop working). The `verify_email` job.
+#[cfg(feature = "ssr")]
+pub(crate) async fn mail_verification(
+    state: &AppState,
+    user: crate::model::UserId,
+    email: &str,
+) -> Result<(), AppError> {
+    let Some(user) = users::find_by_id(&state.db, user).await? else {
+        return Ok(());
+    };
     let token = account::issue_token(&state.db, user.id, TokenPurpose::VerifyEmail, email, Timestamp::now()).await?;
     let link = format!("{}/verify-email?token={token}", state.public_origin.as_str());
     let body = format!(
@@ -132,7 +161,7 @@ async fn send_verification(state: &AppState, user: &users::UserRow, email: &str)
          The link works once, for two days. If you did not ask for this, ignore this message.\n",
         name = user.display_name
     );
-    jobs::mail(state, email, "Confirm your email address", body).await
+    state.mailer.send(email, "Confirm your email address", body).await.map_err(AppError::internal)
 }
 
 /// Sends the verification link for the signed-in person's address after
@@ -185,7 +214,7 @@ pub async fn change_email(email: String, password: String) -> Result<String, App
             errors.add("email", "Another account uses this address.");
         }
     }
-    check_current_password(&mut errors, &user, password, "password").await?;
+    check_current_password(&mut errors, &state, &user, password, "password").await?;
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
@@ -255,6 +284,8 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
         users::CreateUserError::EmailTaken => AppError::Conflict("Another account uses this address now.".into()),
         users::CreateUserError::Db(err) => AppError::from(err),
     })?;
+    // A reset link mailed to the old address must not outlive it.
+    account::forget_unused_tokens(&state.db, user_id, TokenPurpose::ResetPassword).await?;
     let details = serde_json::json!({ "email": email, "previous_email": user.email });
     ctx::audit_person(&state, AuditAction::UserEmailVerified, None, Some(user_id), &email, details).await?;
     leptos_axum::redirect("/account?verified=1");
@@ -277,7 +308,7 @@ pub async fn change_password(
     let session = ctx::request_session().await?;
     let (signed_in, user) = ctx::signed_in(&state, &session).await?.ok_or(AppError::Unauthenticated)?;
     let mut errors = FieldErrors::new();
-    check_current_password(&mut errors, &user, current_password, "current_password").await?;
+    check_current_password(&mut errors, &state, &user, current_password, "current_password").await?;
     let personal = [user.email.as_str(), user.display_name.as_str()];
     let new = password::check_new(&mut errors, password, &personal);
     let Some(new) = new.filter(|_| errors.is_empty()) else {
@@ -285,6 +316,7 @@ pub async fn change_password(
     };
     let hash = password::hash(&new).await?;
     users::set_password_hash(&state.db, user.id, &hash).await?;
+    account::forget_unused_tokens(&state.db, user.id, TokenPurpose::ResetPassword).await?;
     let ended = if sign_out_others.is_some() {
         account::delete_sessions(&state.db, user.id, Some(signed_in.session_id)).await?
     } else {
@@ -336,6 +368,13 @@ pub(crate) async fn send_reset_link(state: &AppState, email: &Email) -> Result<(
     let Some(user) = users::find_by_email(&state.db, email).await? else {
         return Ok(());
     };
+    // One link a minute per account: asking again and again must neither
+    // flood the inbox nor keep replacing the link being read.
+    if let Some(last) = account::last_token_at(&state.db, user.id, TokenPurpose::ResetPassword).await?
+        && (Timestamp::now().into_inner() - last.into_inner()).whole_seconds() < RESEND_INTERVAL_SECS
+    {
+        return Ok(());
+    }
     let token =
         account::issue_token(&state.db, user.id, TokenPurpose::ResetPassword, &user.email, Timestamp::now()).await?;
     let link = format!("{}/reset-password?token={token}", state.public_origin.as_str());
@@ -416,7 +455,7 @@ pub async fn end_all_sessions(token: String) -> Result<(), AppError> {
 pub async fn confirm_password(password: String) -> Result<(), AppError> {
     let (state, browser, user) = ctx::require_user().await?;
     state.limits.check_ip(ctx::request_ip(&state)?)?;
-    require_password(&user, password).await?;
+    require_password(&state, &user, password).await?;
     session::password_confirmed(&browser).await
 }
 
@@ -451,7 +490,7 @@ pub async fn revoke_session(session: String) -> Result<(), AppError> {
     let details = serde_json::json!({ "session": id.to_string() });
     ctx::audit_person(&state, AuditAction::UserSessionRevoked, None, Some(user.id), &user.email, details).await?;
     if id == signed_in.session_id {
-        session::sign_out(&browser).await?;
+        session::sign_out(&browser, &state.db).await?;
         leptos_axum::redirect("/login");
     }
     Ok(())
@@ -515,14 +554,17 @@ pub async fn start_two_factor() -> Result<(), AppError> {
 }
 
 /// Turns two-factor on with a `code` from the app (proof it was set up)
-/// and returns the ten recovery codes, shown once.
+/// and the `password` (ASVS 5.0 V7.5.1: a stolen session must not enrol
+/// its own authenticator), and returns the ten recovery codes, shown once.
+/// The person is told by mail.
 ///
-/// Errors: `Validation` on `code` when it is not the current one;
-/// `Conflict` when enrolment was not started or two-factor is on already.
+/// Errors: `Validation` on `code` when it is not the current one, and on
+/// `password`; `Conflict` when enrolment was not started or two-factor is
+/// on already.
 #[server(endpoint = "confirm_two_factor")]
-pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
+pub async fn confirm_two_factor(code: String, password: String) -> Result<Vec<String>, AppError> {
     let (state, _session, user) = ctx::require_user().await?;
-    state.limits.check_ip(ctx::request_ip(&state)?)?;
+    require_password(&state, &user, password).await?;
     let totp = account::totp(&state.db, user.id).await?.ok_or(AppError::Unauthenticated)?;
     let (Some(sealed), None) = (totp.totp_secret, totp.totp_enabled_at) else {
         return Err(AppError::Conflict("Start setting up two-factor authentication first.".into()));
@@ -546,7 +588,21 @@ pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
         serde_json::json!({}),
     )
     .await?;
+    notify(&state, &user, "Two-factor authentication is on", "two-factor authentication was turned on").await?;
     Ok(codes)
+}
+
+/// Tells the person by mail that `what` happened to their account, and
+/// what to do if it was not them (ASVS 5.0 V6.3.7).
+#[cfg(feature = "ssr")]
+async fn notify(state: &AppState, user: &users::UserRow, subject: &str, what: &str) -> Result<(), AppError> {
+    let body = format!(
+        "Hello {name},\n\nOn your Atrium account, {what}. If this was not you, reset your password at \
+         {origin}/forgot-password and sign out every session from your account page.\n",
+        name = user.display_name,
+        origin = state.public_origin.as_str()
+    );
+    jobs::mail(state, &user.email, subject, body).await
 }
 
 /// Turns two-factor off; needs the password (ASVS 5.0 V7.5.1
@@ -556,7 +612,7 @@ pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
 #[server(endpoint = "disable_two_factor")]
 pub async fn disable_two_factor(password: String) -> Result<(), AppError> {
     let (state, _session, user) = ctx::require_user().await?;
-    require_password(&user, password).await?;
+    require_password(&state, &user, password).await?;
     account::disable_totp(&state.db, user.id).await?;
     ctx::audit_person(
         &state,
@@ -566,7 +622,8 @@ pub async fn disable_two_factor(password: String) -> Result<(), AppError> {
         &user.email,
         serde_json::json!({}),
     )
-    .await
+    .await?;
+    notify(&state, &user, "Two-factor authentication is off", "two-factor authentication was turned off").await
 }
 
 /// Replaces the recovery codes with ten new ones (the old stop working);
@@ -579,11 +636,12 @@ pub async fn renew_recovery_codes(password: String) -> Result<Vec<String>, AppEr
     if user.totp_enabled_at.is_none() {
         return Err(AppError::Conflict("Two-factor authentication is off.".into()));
     }
-    require_password(&user, password).await?;
+    require_password(&state, &user, password).await?;
     let (codes, hashes) = two_factor::new_recovery_codes();
     account::replace_recovery_codes(&state.db, user.id, &hashes).await?;
     let details = serde_json::json!({});
     ctx::audit_person(&state, AuditAction::UserRecoveryCodesRenewed, None, Some(user.id), &user.email, details).await?;
+    notify(&state, &user, "New recovery codes", "new recovery codes were made (the old ones no longer work)").await?;
     Ok(codes)
 }
 

@@ -158,10 +158,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         }
     };
     let user = match user {
-        Some(user) => {
-            lockout::record_success(&state.db, &email, ip).await?;
-            user
-        }
+        Some(user) => user,
         None => {
             let failures = lockout::record_failure(&state.db, limits, &email, ip, Timestamp::now()).await?;
             tracing::info!("sign-in failed");
@@ -186,10 +183,12 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     if user.totp_enabled_at.is_some() {
         // The password was right; the session is not signed in until the
         // second factor is given too (ASVS 5.0 V6.3.3, V6.5).
-        session::begin_second_factor(&session, user.id, next).await?;
+        // The failure count is cleared only once the code is right too.
+        session::begin_second_factor(&session, &state.db, user.id, next).await?;
         leptos_axum::redirect("/login/two-factor");
         return Ok(());
     }
+    lockout::record_success(&state.db, &email, ip).await?;
     finish_sign_in(&state, &session, &user, next, serde_json::json!({})).await
 }
 
@@ -245,7 +244,10 @@ pub(crate) async fn warn_owner(
 /// The second step of signing in with two-factor on: a 6-digit code from
 /// the authenticator app, or one of the recovery codes (used up). Only
 /// after a right password in this session, within 5 minutes, and at most
-/// 5 wrong codes; then the password is asked again (ASVS V6.3.1).
+/// 5 wrong codes; then the password is asked again. A wrong code also
+/// counts as a failed sign-in for the account from this network
+/// (`auth::lockout`), so starting over with the password does not reset
+/// the guessing budget (ASVS 5.0 V6.3.1).
 ///
 /// Errors: `Validation` on `code`; `Conflict` when no sign-in is waiting
 /// for a code (expired, or too many wrong codes); `RateLimited`.
@@ -256,11 +258,15 @@ pub async fn login_code(code: String) -> Result<(), AppError> {
         db::account::{self},
     };
     let state = ctx::app_state()?;
-    state.limits.check_ip(ctx::request_ip(&state)?)?;
+    let ip = ctx::request_ip(&state)?;
+    state.limits.check_ip(ip)?;
     let session = ctx::request_session().await?;
     let expired = || AppError::Conflict("Your sign-in has expired. Enter your email and password again.".into());
     let pending = session::pending_second_factor(&session).await?.ok_or_else(expired)?;
     let user = users::find_by_id(&state.db, pending.user_id).await?.ok_or_else(expired)?;
+    let email = Email::parse(&user.email).map_err(AppError::internal)?;
+    let limits = FailureLimits::from_config(&state.config);
+    lockout::check(&state.db, limits, &email, ip, Timestamp::now()).await?;
     let totp = account::totp(&state.db, user.id).await?.ok_or_else(expired)?;
     let Some(sealed) = totp.totp_secret.filter(|_| totp.totp_enabled_at.is_some()) else {
         return Err(expired());
@@ -275,6 +281,7 @@ pub async fn login_code(code: String) -> Result<(), AppError> {
         }
     };
     let Some(method) = used else {
+        lockout::record_failure(&state.db, limits, &email, ip, Timestamp::now()).await?;
         let left = session::second_factor_failed(&session, pending).await?;
         let details = serde_json::json!({ "attempts_left": left });
         ctx::audit_person(&state, AuditAction::UserTwoFactorFailed, None, Some(user.id), &user.email, details).await?;
@@ -283,6 +290,7 @@ pub async fn login_code(code: String) -> Result<(), AppError> {
         }
         return Err(AppError::field("code", format!("That code is not right. {left} attempts left.")));
     };
+    lockout::record_success(&state.db, &email, ip).await?;
     if method == "recovery_code" {
         let left = account::recovery_codes_left(&state.db, user.id).await?;
         let details = serde_json::json!({ "codes_left": left });
@@ -300,7 +308,7 @@ pub async fn logout() -> Result<(), AppError> {
         let details = serde_json::json!({});
         ctx::audit_person(&state, AuditAction::UserSignedOut, None, Some(user.id), &user.email, details).await?;
     }
-    session::sign_out(&session).await?;
+    session::sign_out(&session, &state.db).await?;
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -25,6 +25,21 @@ const NOTICE: &str = "rounded-md border border-emerald-200 bg-emerald-50 px-3 py
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 \
                       hover:bg-slate-50 disabled:opacity-60";
 
+/// How many times `action` has succeeded here.
+fn successes<S>(action: ServerAction<S>) -> ReadSignal<u32>
+where
+    S: leptos::server_fn::ServerFn<Error = crate::error::AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let (count, set_count) = signal(0_u32);
+    Effect::new(move |_| {
+        if action.value().with(|value| matches!(value, Some(Ok(_)))) {
+            set_count.update(|n| *n += 1);
+        }
+    });
+    count
+}
+
 /// The success message of `action`'s last result, made by `message`.
 fn done<S, F>(action: ServerAction<S>, message: F) -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static
 where
@@ -48,22 +63,35 @@ pub fn AccountPage() -> impl IntoView {
     let disable = ServerAction::<DisableTwoFactor>::new();
     let renew = ServerAction::<RenewRecoveryCodes>::new();
     let confirm_password = ServerAction::<ConfirmPassword>::new();
-    let account = Resource::new(
-        move || {
-            (
-                profile.version().get(),
-                email.version().get(),
-                password.version().get(),
-                revoke.version().get(),
-                revoke_others.version().get(),
-                start.version().get(),
-                confirm.version().get(),
-                disable.version().get(),
-                confirm_password.version().get(),
-            )
-        },
-        |_| get_account(),
-    );
+    // Read again only after a change: a refused form is not redrawn, so it
+    // keeps what was typed.
+    let changes = [
+        successes(profile),
+        successes(email),
+        successes(password),
+        successes(revoke),
+        successes(revoke_others),
+        successes(start),
+        successes(confirm),
+        successes(disable),
+        successes(renew),
+        successes(confirm_password),
+    ];
+    let account = Resource::new(move || changes.map(|count| count.get()), |_| get_account());
+    // The newest recovery codes made here, until two-factor is turned off.
+    let codes = RwSignal::new(None::<Vec<String>>);
+    for made in [confirm.value(), renew.value()] {
+        Effect::new(move |_| {
+            if let Some(Ok(new)) = made.get() {
+                codes.set(Some(new));
+            }
+        });
+    }
+    Effect::new(move |_| {
+        if matches!(disable.value().get(), Some(Ok(()))) {
+            codes.set(None);
+        }
+    });
     let query = use_query_map();
     let verified = move || query.with(|q| q.get("verified").is_some());
     view! {
@@ -120,6 +148,7 @@ pub fn AccountPage() -> impl IntoView {
                                         confirm
                                         disable
                                         renew
+                                        codes=codes.read_only()
                                     />
                                     <SessionsSection
                                         sessions
@@ -260,15 +289,10 @@ fn TwoFactorSection(
     confirm: ServerAction<ConfirmTwoFactor>,
     disable: ServerAction<DisableTwoFactor>,
     renew: ServerAction<RenewRecoveryCodes>,
+    /// Codes just made, shown once.
+    codes: ReadSignal<Option<Vec<String>>>,
 ) -> impl IntoView {
-    let new_codes = move || {
-        confirm
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .or_else(|| renew.value().get().and_then(Result::ok))
-            .map(|codes| view! { <RecoveryCodes codes /> })
-    };
+    let new_codes = move || codes.get().map(|codes| view! { <RecoveryCodes codes /> });
     let body = if on {
         view! {
             <p class="mt-2 text-sm text-slate-700">
@@ -320,7 +344,7 @@ fn TwoFactorSection(
                     </p>
                 </li>
                 <li>
-                    "Enter the 6-digit code the app shows."
+                    "Enter the 6-digit code the app shows, and your password."
                     <ActionForm action=confirm attr:class="mt-2 max-w-xs space-y-3" attr:novalidate=true>
                         <FormError message=form_error(confirm) />
                         <TextField
@@ -331,6 +355,13 @@ fn TwoFactorSection(
                             required=true
                             maxlength=40
                             error=field_error(confirm, "code")
+                        />
+                        <PasswordField
+                            label="Your password"
+                            name="password"
+                            id="enrol-password"
+                            autocomplete="current-password"
+                            error=field_error(confirm, "password")
                         />
                         <SubmitButton label="Turn on two-factor" pending_label="Checking…" pending=confirm.pending() />
                     </ActionForm>

@@ -104,7 +104,7 @@ pub async fn signed_in(state: &AppState, session: &Session) -> Result<Option<(Si
     match users::find_signed_in(&state.db, signed_in.user_id, signed_in.session_id).await? {
         Some(user) => Ok(Some((signed_in, user))),
         None => {
-            session::sign_out(session).await?;
+            session::sign_out(session, &state.db).await?;
             Ok(None)
         }
     }
@@ -400,7 +400,7 @@ pub async fn org_request(slug: &str) -> Result<OrgRequest, AppError> {
         None => read().await?,
     };
     let Some((user, membership)) = found.filter(|(user, _)| user.id == user_id) else {
-        session::sign_out(&session).await?;
+        session::sign_out(&session, &state.db).await?;
         return Err(AppError::Unauthenticated);
     };
     let org = OrgCtx { org: membership.ok_or(AppError::NotFound)?, user_id };

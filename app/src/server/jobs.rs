@@ -58,6 +58,9 @@ pub enum Job {
     Maintenance,
     /// A plain-text message.
     Mail { to: String, subject: String, body: String },
+    /// The link that verifies `email` for `user` (made here, so the token
+    /// is never stored in the clear).
+    VerifyEmail { user: crate::model::UserId, email: String },
     /// A password reset link to `email`, if an account has it (looked up
     /// here, not in the request, so the request's answer and time say
     /// nothing about it).
@@ -73,6 +76,7 @@ impl Job {
         match self {
             Job::Maintenance => "maintenance",
             Job::Mail { .. } => "mail",
+            Job::VerifyEmail { .. } => "verify_email",
             Job::PasswordReset { .. } => "password_reset",
             Job::SignInWarning { .. } => "sign_in_warning",
         }
@@ -81,7 +85,7 @@ impl Job {
     fn max_attempts(&self) -> i64 {
         match self {
             Job::Maintenance => 3,
-            Job::Mail { .. } | Job::PasswordReset { .. } | Job::SignInWarning { .. } => 8,
+            Job::Mail { .. } | Job::VerifyEmail { .. } | Job::PasswordReset { .. } | Job::SignInWarning { .. } => 8,
         }
     }
 }
@@ -177,6 +181,7 @@ async fn handle(ctx: &JobContext, job: Job) -> Result<(), Failure> {
         Job::Mail { to, subject, body } => {
             state.mailer.send(&to, &subject, body).await.map_err(|err| Failure::Error(err.to_string()))
         }
+        Job::VerifyEmail { user, email } => Ok(crate::api::account::mail_verification(state, user, &email).await?),
         Job::PasswordReset { email } => {
             let email = Email::parse(&email).map_err(|err| Failure::Error(err.to_string()))?;
             Ok(crate::api::account::send_reset_link(state, &email).await?)
@@ -188,36 +193,57 @@ async fn handle(ctx: &JobContext, job: Job) -> Result<(), Failure> {
     }
 }
 
+/// Every step runs even when an earlier one failed (one failing purge must
+/// not stop the others); the attempt fails at the end, naming what failed.
 async fn maintenance(ctx: &JobContext) -> Result<(), Failure> {
     let db = &ctx.state.db;
     let config = &ctx.state.config;
     let now = OffsetDateTime::now_utc();
     let at = Timestamp::from(now);
     const STEPS: i64 = 6;
+    let mut failed: Vec<String> = Vec::new();
+    let mut note = |step: &str, result: Result<u64, sqlx::Error>| match result {
+        Ok(count) => count,
+        Err(err) => {
+            failed.push(format!("{step}: {err}"));
+            0
+        }
+    };
     ctx.progress(0, Some(STEPS), "Emptying the trash").await?;
-    let projects = projects::purge_expired_trash(db, now).await?;
-    let tasks = tasks::purge_expired_trash(db, now).await?;
+    let projects = note("project trash", projects::purge_expired_trash(db, now).await);
+    let tasks = note("task trash", tasks::purge_expired_trash(db, now).await);
     ctx.progress(1, Some(STEPS), "Removing deleted organizations").await?;
-    let organizations = platform::purge_deleted(db, now).await?;
+    let organizations = note("deleted organizations", platform::purge_deleted(db, now).await);
     ctx.progress(2, Some(STEPS), "Forgetting old sign-in failures").await?;
-    lockout::forget_expired(db, FailureLimits::from_config(config), at).await?;
+    note("sign-in failures", lockout::forget_expired(db, FailureLimits::from_config(config), at).await);
     ctx.progress(3, Some(STEPS), "Forgetting ended sessions").await?;
     let idle_since = Timestamp::from(now - config.session_idle_timeout());
     let signed_in_since = Timestamp::from(now - config.session_absolute_timeout());
-    account::forget_ended_sessions(db, idle_since, signed_in_since).await?;
+    note("ended sessions", account::forget_ended_sessions(db, idle_since, signed_in_since).await);
     ctx.progress(4, Some(STEPS), "Forgetting expired links").await?;
-    account::forget_expired_tokens(db, at).await?;
+    note("expired links", account::forget_expired_tokens(db, at).await);
     ctx.progress(5, Some(STEPS), "Forgetting finished jobs").await?;
-    jobs::forget_finished(db, Timestamp::from(now - jobs::KEEP_FINISHED)).await?;
+    note("finished jobs", jobs::forget_finished(db, Timestamp::from(now - jobs::KEEP_FINISHED)).await);
     let summary = format!("Purged {projects} projects, {tasks} tasks and {organizations} organizations");
     ctx.progress(STEPS, Some(STEPS), &summary).await?;
-    Ok(())
+    if failed.is_empty() { Ok(()) } else { Err(Failure::Error(failed.join("; "))) }
 }
 
 /// The wait before attempt `attempts + 1`: 5 s, doubling, at most an hour.
 fn backoff(attempts: i64) -> Duration {
     let exponent = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
     Duration::seconds((5_i64 << exponent).min(3600))
+}
+
+/// A task that is aborted when this handle goes: a worker stopped at
+/// shutdown takes its job's lease keeper and handler with it, so the lease
+/// runs out and the job is claimed again.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Runs one claimed job to its end, extending the lease meanwhile.
@@ -228,9 +254,9 @@ async fn run_one(state: &AppState, worker: &str, claimed: jobs::ClaimedJob) {
         worker: worker.to_owned(),
         cancel: AtomicBool::new(false),
     });
-    let keeper = {
+    let keeper = AbortOnDrop(tokio::spawn({
         let ctx = Arc::clone(&ctx);
-        tokio::spawn(async move {
+        async move {
             let every = StdDuration::from_secs(u64::try_from(LEASE.whole_seconds() / 3).unwrap_or(20));
             loop {
                 tokio::time::sleep(every).await;
@@ -241,13 +267,25 @@ async fn run_one(state: &AppState, worker: &str, claimed: jobs::ClaimedJob) {
                     Err(err) => tracing::warn!(error = %err, job = %ctx.id, "extending a job's lease failed"),
                 }
             }
-        })
+        }
+    }));
+    // The handler runs as a task of its own, so a panic in it fails this
+    // attempt instead of ending the worker.
+    let mut handler = AbortOnDrop(tokio::spawn({
+        let ctx = Arc::clone(&ctx);
+        let payload = claimed.payload.clone();
+        async move {
+            match serde_json::from_str::<Job>(&payload) {
+                Ok(job) => handle(&ctx, job).await,
+                Err(err) => Err(Failure::Error(format!("unreadable job: {err}"))),
+            }
+        }
+    }));
+    let result = match (&mut handler.0).await {
+        Ok(result) => result,
+        Err(err) => Err(Failure::Error(format!("the job stopped unexpectedly: {err}"))),
     };
-    let result = match serde_json::from_str::<Job>(&claimed.payload) {
-        Ok(job) => handle(&ctx, job).await,
-        Err(err) => Err(Failure::Error(format!("unreadable job: {err}"))),
-    };
-    keeper.abort();
+    drop(keeper);
     let now = Timestamp::now();
     let outcome = match result {
         Ok(()) => Outcome::Succeeded,

@@ -1408,6 +1408,7 @@ async fn job_queue(db: &Db) {
     assert!(jobs::recent(db, Some(other), 10).await.unwrap().is_empty());
     assert!(jobs::find(db, Some(other), theirs).await.unwrap().is_none(), "another tenant's id");
     assert_eq!(jobs::cancel(db, Some(other), theirs, now).await.unwrap(), Cancel::NotFound);
+    assert_eq!(jobs::cancel(db, None, theirs, now).await.unwrap(), Cancel::NotFound, "not a platform job");
     assert!(jobs::recent(db, None, 50).await.unwrap().iter().all(|job| job.id != theirs), "not a platform job");
     // Finished jobs are forgotten after their time.
     let finished_before = jobs::recent(db, None, 50).await.unwrap().iter().filter(|j| j.finished_at.is_some()).count();

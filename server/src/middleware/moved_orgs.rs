@@ -8,7 +8,7 @@
 
 use app::{
     model::OrgSlug,
-    server::{AppState, auth::session, db::orgs},
+    server::{AppState, ctx, db::orgs},
 };
 use axum::{
     extract::{Request, State},
@@ -37,10 +37,12 @@ pub async fn redirect_moved_organizations(
     if response.status() != StatusCode::NOT_FOUND {
         return response;
     }
-    let Ok(Some(signed_in)) = session::signed_in_user(&session, &state.db, &state.config).await else {
+    // Through the session's row, like every read of the signed-in user: a
+    // revoked session learns nothing.
+    let Ok(Some(user)) = ctx::signed_in_user(&state, &session).await else {
         return response;
     };
-    let user = signed_in.user_id;
+    let user = user.id;
     match orgs::find_redirect(&state.db, user, &slug).await {
         Ok(Some(current)) => {
             let tail = if tail.is_empty() { String::new() } else { format!("/{tail}") };

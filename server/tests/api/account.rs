@@ -89,6 +89,29 @@ async fn the_account_lists_sessions_and_revoking_one_signs_that_browser_out_at_o
     assert!(!signed_in(&app).await);
 }
 
+/// A session signed out, or replaced by another sign-in in the same
+/// browser, leaves the devices list at once.
+#[tokio::test]
+async fn signing_out_or_in_again_removes_the_session_from_the_list() {
+    let app = spawn_app().await;
+    let ada = Person::new("ada");
+    app.signed_up(&ada).await;
+    let count = || async { app.ok("get_account", &[]).await["sessions"].as_array().unwrap().len() };
+    let phone = app.visitor();
+    phone.login(&ada.email, &ada.password).await;
+    assert_eq!(count().await, 2);
+    phone.call("logout", &[]).await;
+    assert_eq!(count().await, 1, "signed out");
+    phone.login(&ada.email, &ada.password).await;
+    phone.login(&ada.email, &ada.password).await;
+    assert_eq!(count().await, 2, "the second sign-in replaced the first");
+    // Someone else signing in on that browser takes it over.
+    let bo = Person::new("bo");
+    app.visitor().signed_up(&bo).await;
+    phone.login(&bo.email, &bo.password).await;
+    assert_eq!(count().await, 1);
+}
+
 /// Ending sessions needs a recent authentication (OWASP ASVS 5.0 V7.5.2):
 /// a sign-in in the last 10 minutes, or the password confirmed again.
 #[tokio::test]
@@ -383,7 +406,13 @@ fn unix_now() -> u64 {
 
 #[tokio::test]
 async fn two_factor_enrolment_then_sign_in_with_a_code_or_a_recovery_code() {
-    let app = spawn_app().await;
+    // Every browser here is 127.0.0.1: the wrong codes below would lock it
+    // out (that rule has its own test).
+    let app = spawn_app_with(|config| {
+        config.sign_in_failures_per_address = 100;
+        config.sign_in_lock_after_failures = 100;
+    })
+    .await;
     let ada = Person::new("ada");
     let org = app.signed_up(&ada).await;
 
@@ -394,8 +423,13 @@ async fn two_factor_enrolment_then_sign_in_with_a_code_or_a_recovery_code() {
     let secret = pending["secret"].as_str().unwrap().to_owned();
     let right = totp_code(&secret, unix_now());
     let wrong = if right == "000000" { "111111" } else { "000000" };
-    assert!(field_error(app.call("confirm_two_factor", &[("code", wrong)]).await, "code").await.contains("not right"));
-    let codes: Vec<String> = serde_json::from_value(app.ok("confirm_two_factor", &[("code", &right)]).await).unwrap();
+    let no_password = app.call("confirm_two_factor", &[("code", &right), ("password", "not my password")]).await;
+    assert_eq!(field_error(no_password, "password").await, "That is not your current password.");
+    let refused = app.call("confirm_two_factor", &[("code", wrong), ("password", &ada.password)]).await;
+    assert!(field_error(refused, "code").await.contains("not right"));
+    let confirmed = app.ok("confirm_two_factor", &[("code", &right), ("password", &ada.password)]).await;
+    let codes: Vec<String> = serde_json::from_value(confirmed).unwrap();
+    app.mail_about(&ada.email, "Two-factor authentication is on").await;
     assert_eq!(codes.len(), 10);
     let account = app.ok("get_account", &[]).await;
     assert_eq!(account["two_factor"], true);
@@ -440,4 +474,28 @@ async fn two_factor_enrolment_then_sign_in_with_a_code_or_a_recovery_code() {
     assert_eq!(field_error(refused, "password").await, "That is not your current password.");
     app.ok("disable_two_factor", &[("password", &ada.password)]).await;
     assert_eq!(location(&app.visitor().login(&ada.email, &ada.password).await), org);
+}
+
+/// Wrong two-factor codes count as failed sign-ins from their network, so
+/// giving the password again does not restart the guessing.
+#[tokio::test]
+async fn wrong_codes_count_towards_the_lockout() {
+    let app = spawn_app().await;
+    let ada = Person::new("ada");
+    app.signed_up(&ada).await;
+    app.ok("start_two_factor", &[]).await;
+    let secret = app.ok("get_account", &[]).await["pending_two_factor"]["secret"].as_str().unwrap().to_owned();
+    let right = totp_code(&secret, unix_now());
+    app.ok("confirm_two_factor", &[("code", &right), ("password", &ada.password)]).await;
+    let wrong = if right == "000000" { "111111" } else { "000000" };
+
+    let thief = app.visitor();
+    for attempt in 0..5 {
+        if attempt % 3 == 0 {
+            assert_eq!(location(&thief.login(&ada.email, &ada.password).await), "/login/two-factor");
+        }
+        assert_eq!(thief.call("login_code", &[("code", wrong)]).await.status(), 422);
+    }
+    assert_eq!(thief.call("login_code", &[("code", wrong)]).await.status(), 429, "slowed after five");
+    assert_eq!(thief.login(&ada.email, &ada.password).await.status(), 429, "the password again does not help");
 }

@@ -44,7 +44,7 @@ async fn account_mail_and_maintenance_run_as_jobs_the_platform_admin_can_see() {
     assert!(maintenance[0]["progress_message"].as_str().unwrap().starts_with("Purged "));
     assert_eq!(maintenance[0]["attempts"], 1);
     // Each sign-up's verification mail is a job too.
-    assert!(of_kind(&jobs, "mail").len() >= 2, "{jobs:?}");
+    assert!(of_kind(&jobs, "verify_email").len() >= 2, "{jobs:?}");
     app.mail_about(&ada.email, "Reset your Atrium password").await;
 
     // Ended jobs cannot be cancelled; unknown ids are 404.

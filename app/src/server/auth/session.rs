@@ -63,8 +63,9 @@ fn now_unix() -> i64 {
 }
 
 /// Signs `user` in on `session`: a fresh session id, a `user_sessions`
-/// row for `origin` (address and user agent), then the sign-in record. Data from before sign-in is
-/// kept (the id changes, not the contents), except a pending second factor.
+/// row for `origin` (address and user agent), then the sign-in record.
+/// Data from before sign-in is kept (the id changes, not the contents),
+/// except a pending second factor and an earlier sign-in, whose row goes.
 pub async fn sign_in(
     session: &Session,
     db: &Db,
@@ -72,6 +73,7 @@ pub async fn sign_in(
     user: UserId,
     origin: &audit::Origin,
 ) -> Result<SessionId, AppError> {
+    end_previous(session, db).await?;
     session.cycle_id().await.map_err(AppError::internal)?;
     let _: Option<PendingSignIn> = session.remove(PENDING_KEY).await.map_err(AppError::internal)?;
     let session_id =
@@ -83,8 +85,21 @@ pub async fn sign_in(
     Ok(session_id)
 }
 
-/// Ends the session: its record is deleted and the cookie cleared.
-pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+/// Deletes the `user_sessions` row of the sign-in `session` holds, if any,
+/// and forgets the sign-in.
+async fn end_previous(session: &Session, db: &Db) -> Result<(), AppError> {
+    if let Some(previous) = session.remove::<SignIn>(AUTH_KEY).await.map_err(AppError::internal)?
+        && let Some(id) = previous.session_id
+    {
+        account::delete_session(db, previous.user_id, id).await?;
+    }
+    Ok(())
+}
+
+/// Ends the session: its row and record are deleted and the cookie
+/// cleared.
+pub async fn sign_out(session: &Session, db: &Db) -> Result<(), AppError> {
+    end_previous(session, db).await?;
     session.flush().await.map_err(AppError::internal)
 }
 
@@ -103,14 +118,14 @@ pub async fn signed_in_user(session: &Session, db: &Db, config: &Config) -> Resu
         return Ok(None);
     };
     let Some(session_id) = sign_in.session_id else {
-        sign_out(session).await?;
+        sign_out(session, db).await?;
         return Ok(None);
     };
     let now = now_unix();
     let absolute = i64::try_from(config.session_absolute_timeout().as_secs()).unwrap_or(i64::MAX);
     let idle = i64::try_from(config.session_idle_timeout().as_secs()).unwrap_or(i64::MAX);
     if now.saturating_sub(sign_in.signed_in_at) >= absolute || now.saturating_sub(sign_in.last_seen_at) >= idle {
-        sign_out(session).await?;
+        sign_out(session, db).await?;
         return Ok(None);
     }
     if now.saturating_sub(sign_in.last_seen_at) >= TOUCH_INTERVAL_SECS {
@@ -143,7 +158,14 @@ pub const PENDING_ATTEMPTS: u32 = 5;
 
 /// Remembers that `user` gave the right password and now owes a second
 /// factor. A fresh session id, as for a sign-in.
-pub async fn begin_second_factor(session: &Session, user: UserId, next: Option<String>) -> Result<(), AppError> {
+pub async fn begin_second_factor(
+    session: &Session,
+    db: &Db,
+    user: UserId,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    // Whoever was signed in here is no longer, while the code is awaited.
+    end_previous(session, db).await?;
     session.cycle_id().await.map_err(AppError::internal)?;
     let pending = PendingSignIn { user_id: user, started_at: now_unix(), failures: 0, next };
     session.insert(PENDING_KEY, pending).await.map_err(AppError::internal)

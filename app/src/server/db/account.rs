@@ -149,6 +149,15 @@ pub async fn issue_token(
     Ok(token)
 }
 
+/// Forgets `user`'s unused links of `purpose` (a password reset link sent
+/// to an address that is no longer theirs, or from before a new password).
+pub async fn forget_unused_tokens(db: &Db, user: UserId, purpose: TokenPurpose) -> Result<u64, sqlx::Error> {
+    let sql = "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL";
+    with_pool!(db, Scope::EveryTenant, conn => {
+        Ok(sqlx::query(sql).bind(user).bind(purpose.as_str()).execute(&mut *conn).await?.rows_affected())
+    })
+}
+
 /// When the newest link of `purpose` was made for `user`, if any: to limit
 /// how often one is sent.
 pub async fn last_token_at(db: &Db, user: UserId, purpose: TokenPurpose) -> Result<Option<Timestamp>, sqlx::Error> {

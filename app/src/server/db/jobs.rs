@@ -153,15 +153,16 @@ pub enum Outcome {
     },
 }
 
-/// Ends `worker`'s attempt at job `id` with `outcome`. False when the job
-/// was no longer its.
+/// Ends `worker`'s attempt at job `id` with `outcome` (a failure of a job
+/// asked to stop cancels it). False when the job was no longer its.
 pub async fn finish(db: &Db, id: JobId, worker: &str, outcome: &Outcome, now: Timestamp) -> Result<bool, sqlx::Error> {
     let done = "UPDATE jobs SET status = $3, locked_by = NULL, lease_until = NULL, updated_at = $4, \
                   finished_at = $4 \
                 WHERE id = $1 AND locked_by = $2 AND status = 'running'";
     let failed = "UPDATE jobs SET \
-                    status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, \
-                    finished_at = CASE WHEN attempts >= max_attempts THEN $4 ELSE NULL END, \
+                    status = CASE WHEN cancel_requested THEN 'cancelled' \
+                                  WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, \
+                    finished_at = CASE WHEN cancel_requested OR attempts >= max_attempts THEN $4 ELSE NULL END, \
                     run_at = $5, last_error = $3, locked_by = NULL, lease_until = NULL, updated_at = $4 \
                   WHERE id = $1 AND locked_by = $2 AND status = 'running'";
     let affected = with_pool!(db, Scope::EveryTenant, conn => {
@@ -184,12 +185,14 @@ pub async fn finish(db: &Db, id: JobId, worker: &str, outcome: &Outcome, now: Ti
 pub const WORKER_LOST: &str = "The worker running it stopped before it finished.";
 
 /// Queues again the running jobs whose lease ran out before `now` (their
-/// process died), or fails them when they have used their attempts.
+/// process died), or fails them when they have used their attempts (or
+/// cancels them when that was asked for).
 /// Returns how many.
 pub async fn release_expired(db: &Db, now: Timestamp) -> Result<u64, sqlx::Error> {
     let sql = "UPDATE jobs SET \
-                 status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, \
-                 finished_at = CASE WHEN attempts >= max_attempts THEN $1 ELSE NULL END, \
+                 status = CASE WHEN cancel_requested THEN 'cancelled' \
+                               WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, \
+                 finished_at = CASE WHEN cancel_requested OR attempts >= max_attempts THEN $1 ELSE NULL END, \
                  last_error = CASE WHEN attempts >= max_attempts THEN $2 ELSE last_error END, \
                  locked_by = NULL, lease_until = NULL, run_at = $1, updated_at = $1 \
                WHERE status = 'running' AND lease_until < $1";
@@ -211,14 +214,14 @@ pub enum Cancel {
     NotFound,
 }
 
-/// Cancels job `id` of `org` (`None`: a platform job, or any job for the
-/// platform admin's every-tenant view).
+/// Cancels job `id` of `org` (`None`: a platform job; an organization's
+/// job is `NotFound` then).
 pub async fn cancel(db: &Db, org: Option<OrgId>, id: JobId, now: Timestamp) -> Result<Cancel, sqlx::Error> {
     let queued = "UPDATE jobs SET status = 'cancelled', finished_at = $2, updated_at = $2 \
-                  WHERE id = $1 AND status = 'queued' AND ($3 IS NULL OR org_id = $3)";
+                  WHERE id = $1 AND status = 'queued' AND (org_id = $3 OR (org_id IS NULL AND $3 IS NULL))";
     let running = "UPDATE jobs SET cancel_requested = TRUE, updated_at = $2 \
-                   WHERE id = $1 AND status = 'running' AND ($3 IS NULL OR org_id = $3)";
-    let exists = "SELECT COUNT(*) FROM jobs WHERE id = $1 AND ($2 IS NULL OR org_id = $2)";
+                   WHERE id = $1 AND status = 'running' AND (org_id = $3 OR (org_id IS NULL AND $3 IS NULL))";
+    let exists = "SELECT COUNT(*) FROM jobs WHERE id = $1 AND (org_id = $2 OR (org_id IS NULL AND $2 IS NULL))";
     with_pool!(db, scope(org), conn => {
         if sqlx::query(queued).bind(id).bind(now).bind(org).execute(&mut *conn).await?.rows_affected() == 1 {
             return Ok(Cancel::Cancelled);
