@@ -184,7 +184,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         // The password was right; the session is not signed in until the
         // second factor is given too (ASVS 5.0 V6.3.3, V6.5).
         // The failure count is cleared only once the code is right too.
-        session::begin_second_factor(&session, &state.db, user.id, next).await?;
+        session::begin_second_factor(&session, &state.db, user.id, &user.password_hash, next).await?;
         leptos_axum::redirect("/login/two-factor");
         return Ok(());
     }
@@ -244,7 +244,9 @@ pub(crate) async fn warn_owner(
 /// The second step of signing in with two-factor on: a 6-digit code from
 /// the authenticator app, or one of the recovery codes (used up). Only
 /// after a right password in this session, within 5 minutes, and at most
-/// 5 wrong codes; then the password is asked again. A wrong code also
+/// 5 wrong codes, and while the password given is still the account's
+/// (a reset meanwhile ends it); then the password is asked again. A wrong
+/// code also
 /// counts as a failed sign-in for the account from this network
 /// (`auth::lockout`), so starting over with the password does not reset
 /// the guessing budget (ASVS 5.0 V6.3.1).
@@ -263,7 +265,10 @@ pub async fn login_code(code: String) -> Result<(), AppError> {
     let session = ctx::request_session().await?;
     let expired = || AppError::Conflict("Your sign-in has expired. Enter your email and password again.".into());
     let pending = session::pending_second_factor(&session).await?.ok_or_else(expired)?;
-    let user = users::find_by_id(&state.db, pending.user_id).await?.ok_or_else(expired)?;
+    let user = users::find_by_id(&state.db, pending.user_id)
+        .await?
+        .filter(|user| session::password_digest(&user.password_hash) == pending.password_digest)
+        .ok_or_else(expired)?;
     let email = Email::parse(&user.email).map_err(AppError::internal)?;
     let limits = FailureLimits::from_config(&state.config);
     lockout::check(&state.db, limits, &email, ip, Timestamp::now()).await?;

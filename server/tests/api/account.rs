@@ -499,3 +499,25 @@ async fn wrong_codes_count_towards_the_lockout() {
     assert_eq!(thief.call("login_code", &[("code", wrong)]).await.status(), 429, "slowed after five");
     assert_eq!(thief.login(&ada.email, &ada.password).await.status(), 429, "the password again does not help");
 }
+
+/// A sign-in waiting for its code ends when the password is reset
+/// meanwhile: the old password must not finish it.
+#[tokio::test]
+async fn a_password_reset_ends_a_sign_in_waiting_for_its_code() {
+    let app = spawn_app().await;
+    let ada = Person::new("ada");
+    app.signed_up(&ada).await;
+    app.ok("start_two_factor", &[]).await;
+    let secret = app.ok("get_account", &[]).await["pending_two_factor"]["secret"].as_str().unwrap().to_owned();
+    let right = totp_code(&secret, unix_now());
+    app.ok("confirm_two_factor", &[("code", &right), ("password", &ada.password)]).await;
+
+    let thief = app.visitor();
+    assert_eq!(location(&thief.login(&ada.email, &ada.password).await), "/login/two-factor");
+    app.ok("forgot_password", &[("email", &ada.email)]).await;
+    let token = app.mailed_token(&ada.email, "Reset your Atrium password", "/reset-password").await;
+    app.visitor().call("reset_password", &[("token", &token), ("password", "violet heron copper 58 lantern")]).await;
+    let code = totp_code(&secret, unix_now() + 30);
+    assert_eq!(thief.call("login_code", &[("code", &code)]).await.status(), 409);
+    assert!(!signed_in(&thief).await);
+}

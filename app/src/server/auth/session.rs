@@ -149,6 +149,16 @@ pub struct PendingSignIn {
     pub failures: u32,
     /// Where to go after signing in (a local path).
     pub next: Option<String>,
+    /// Which password was given: a SHA-256 of the stored hash then. A
+    /// password changed or reset meanwhile ends the pending sign-in.
+    #[serde(default)]
+    pub password_digest: String,
+}
+
+/// The digest a pending sign-in keeps of the stored password hash.
+pub fn password_digest(password_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(password_hash.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// How long the second factor may follow the password, in seconds.
@@ -162,12 +172,19 @@ pub async fn begin_second_factor(
     session: &Session,
     db: &Db,
     user: UserId,
+    password_hash: &str,
     next: Option<String>,
 ) -> Result<(), AppError> {
     // Whoever was signed in here is no longer, while the code is awaited.
     end_previous(session, db).await?;
     session.cycle_id().await.map_err(AppError::internal)?;
-    let pending = PendingSignIn { user_id: user, started_at: now_unix(), failures: 0, next };
+    let pending = PendingSignIn {
+        user_id: user,
+        started_at: now_unix(),
+        failures: 0,
+        next,
+        password_digest: password_digest(password_hash),
+    };
     session.insert(PENDING_KEY, pending).await.map_err(AppError::internal)
 }
 
