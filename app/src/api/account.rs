@@ -30,8 +30,8 @@ use crate::{
     model::{AccountOverview, PasswordStrength},
 };
 
-/// The least time between two verification mails to one person, in
-/// seconds.
+/// The least time between two verification mails, or two reset mails, to
+/// one person, in seconds.
 pub const RESEND_INTERVAL_SECS: i64 = 60;
 
 #[cfg(feature = "ssr")]
@@ -184,12 +184,11 @@ pub async fn resend_verification() -> Result<(), AppError> {
         return Err(AppError::Conflict("Your email address is verified already.".into()));
     }
     state.limits.check_mail(ctx::request_ip(&state)?)?;
-    if let Some(last) = account::last_token_at(&state.db, user.id, TokenPurpose::VerifyEmail).await? {
-        let since = (Timestamp::now().into_inner() - last.into_inner()).whole_seconds();
-        if since < RESEND_INTERVAL_SECS {
-            let retry_after_secs = u64::try_from(RESEND_INTERVAL_SECS - since).unwrap_or(1);
-            return Err(AppError::RateLimited { retry_after_secs });
-        }
+    let purpose = TokenPurpose::VerifyEmail;
+    if let Some(wait) =
+        account::wait_before_another(&state.db, user.id, purpose, RESEND_INTERVAL_SECS, Timestamp::now()).await?
+    {
+        return Err(AppError::RateLimited { retry_after_secs: u64::try_from(wait).unwrap_or(1) });
     }
     send_verification(&state, &user, &user.email).await
 }
@@ -370,8 +369,10 @@ pub(crate) async fn send_reset_link(state: &AppState, email: &Email) -> Result<(
     };
     // One link a minute per account: asking again and again must neither
     // flood the inbox nor keep replacing the link being read.
-    if let Some(last) = account::last_token_at(&state.db, user.id, TokenPurpose::ResetPassword).await?
-        && (Timestamp::now().into_inner() - last.into_inner()).whole_seconds() < RESEND_INTERVAL_SECS
+    let purpose = TokenPurpose::ResetPassword;
+    if account::wait_before_another(&state.db, user.id, purpose, RESEND_INTERVAL_SECS, Timestamp::now())
+        .await?
+        .is_some()
     {
         return Ok(());
     }

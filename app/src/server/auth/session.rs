@@ -155,10 +155,10 @@ pub struct PendingSignIn {
     pub password_digest: String,
 }
 
-/// The digest a pending sign-in keeps of the stored password hash.
+/// The digest a pending sign-in keeps of the stored password hash: its
+/// SHA-256 in hex, as link tokens are stored.
 pub fn password_digest(password_hash: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(password_hash.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::server::db::invitations::token_hash(password_hash)
 }
 
 /// How long the second factor may follow the password, in seconds.

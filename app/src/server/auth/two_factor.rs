@@ -14,10 +14,13 @@
 use base64::{Engine, engine::general_purpose::STANDARD};
 use qrcode::{EcLevel, QrCode, render::svg};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, TOTP};
 
-use crate::{error::AppError, model::UserId, server::licensing::keys::KeyEncryptionKey};
+use crate::{
+    error::AppError,
+    model::UserId,
+    server::{db::invitations::token_hash, licensing::keys::KeyEncryptionKey},
+};
 
 /// The issuer authenticator apps show beside the account.
 pub const ISSUER: &str = "Atrium";
@@ -123,7 +126,8 @@ pub fn new_recovery_codes() -> (Vec<String>, Vec<String>) {
 pub fn recovery_code_hash(code: &str) -> String {
     let normalized: String =
         code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
-    Sha256::digest(normalized.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    // Stored like link tokens: SHA-256 in hex.
+    token_hash(&normalized)
 }
 
 #[cfg(test)]

@@ -123,6 +123,8 @@ impl TokenPurpose {
     }
 }
 
+const FORGET_UNUSED: &str = "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL";
+
 /// Makes a link token for `user` and `purpose`, sent to `email`, and
 /// returns it (64 hex digits; only its SHA-256 is stored). Earlier unused
 /// tokens of the same purpose stop working: only the newest link does.
@@ -135,12 +137,11 @@ pub async fn issue_token(
 ) -> Result<String, sqlx::Error> {
     let (token, hash) = new_token();
     let expires = Timestamp::from(now.into_inner() + purpose.lifetime());
-    let forget = "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL";
     let insert = "INSERT INTO account_tokens (token_hash, user_id, purpose, email, created_at, expires_at) \
                   VALUES ($1, $2, $3, $4, $5, $6)";
     with_pool!(db, Scope::EveryTenant, conn => {
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        sqlx::query(forget).bind(user).bind(purpose.as_str()).execute(&mut *tx).await?;
+        sqlx::query(FORGET_UNUSED).bind(user).bind(purpose.as_str()).execute(&mut *tx).await?;
         sqlx::query(insert)
             .bind(&hash).bind(user).bind(purpose.as_str()).bind(email).bind(now).bind(expires)
             .execute(&mut *tx).await?;
@@ -152,10 +153,23 @@ pub async fn issue_token(
 /// Forgets `user`'s unused links of `purpose` (a password reset link sent
 /// to an address that is no longer theirs, or from before a new password).
 pub async fn forget_unused_tokens(db: &Db, user: UserId, purpose: TokenPurpose) -> Result<u64, sqlx::Error> {
-    let sql = "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL";
     with_pool!(db, Scope::EveryTenant, conn => {
-        Ok(sqlx::query(sql).bind(user).bind(purpose.as_str()).execute(&mut *conn).await?.rows_affected())
+        Ok(sqlx::query(FORGET_UNUSED).bind(user).bind(purpose.as_str()).execute(&mut *conn).await?.rows_affected())
     })
+}
+
+/// The seconds left until another link of `purpose` may be sent to `user`,
+/// at most one per `interval_secs`; `None` when one may be sent now.
+pub async fn wait_before_another(
+    db: &Db,
+    user: UserId,
+    purpose: TokenPurpose,
+    interval_secs: i64,
+    now: Timestamp,
+) -> Result<Option<i64>, sqlx::Error> {
+    let last = last_token_at(db, user, purpose).await?;
+    let since = last.map(|last| (now.into_inner() - last.into_inner()).whole_seconds());
+    Ok(since.filter(|since| *since < interval_secs).map(|since| interval_secs - since))
 }
 
 /// When the newest link of `purpose` was made for `user`, if any: to limit

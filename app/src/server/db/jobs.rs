@@ -42,6 +42,16 @@ fn scope(org: Option<OrgId>) -> Scope {
     org.map_or(Scope::EveryTenant, Scope::Tenant)
 }
 
+/// The condition that a job belongs to `org`, bound as `param`: that
+/// organization's, or the platform's own (`org_id IS NULL`) for `None`.
+/// Two texts, so an organization's lookup can use its index.
+fn owned_by(org: Option<OrgId>, param: &str) -> String {
+    match org {
+        Some(_) => format!("org_id = {param}"),
+        None => format!("org_id IS NULL AND {param} IS NULL"),
+    }
+}
+
 /// Adds a job; `None` when a job with its `unique_key` exists already.
 pub async fn enqueue(db: &Db, job: NewJob<'_>) -> Result<Option<JobId>, sqlx::Error> {
     let id = JobId::new();
@@ -217,19 +227,24 @@ pub enum Cancel {
 /// Cancels job `id` of `org` (`None`: a platform job; an organization's
 /// job is `NotFound` then).
 pub async fn cancel(db: &Db, org: Option<OrgId>, id: JobId, now: Timestamp) -> Result<Cancel, sqlx::Error> {
-    let queued = "UPDATE jobs SET status = 'cancelled', finished_at = $2, updated_at = $2 \
-                  WHERE id = $1 AND status = 'queued' AND (org_id = $3 OR (org_id IS NULL AND $3 IS NULL))";
-    let running = "UPDATE jobs SET cancel_requested = TRUE, updated_at = $2 \
-                   WHERE id = $1 AND status = 'running' AND (org_id = $3 OR (org_id IS NULL AND $3 IS NULL))";
-    let exists = "SELECT COUNT(*) FROM jobs WHERE id = $1 AND (org_id = $2 OR (org_id IS NULL AND $2 IS NULL))";
+    let queued = format!(
+        "UPDATE jobs SET status = 'cancelled', finished_at = $2, updated_at = $2 \
+         WHERE id = $1 AND status = 'queued' AND {}",
+        owned_by(org, "$3")
+    );
+    let running = format!(
+        "UPDATE jobs SET cancel_requested = TRUE, updated_at = $2 WHERE id = $1 AND status = 'running' AND {}",
+        owned_by(org, "$3")
+    );
+    let exists = format!("SELECT COUNT(*) FROM jobs WHERE id = $1 AND {}", owned_by(org, "$2"));
     with_pool!(db, scope(org), conn => {
-        if sqlx::query(queued).bind(id).bind(now).bind(org).execute(&mut *conn).await?.rows_affected() == 1 {
+        if sqlx::query(&queued).bind(id).bind(now).bind(org).execute(&mut *conn).await?.rows_affected() == 1 {
             return Ok(Cancel::Cancelled);
         }
-        if sqlx::query(running).bind(id).bind(now).bind(org).execute(&mut *conn).await?.rows_affected() == 1 {
+        if sqlx::query(&running).bind(id).bind(now).bind(org).execute(&mut *conn).await?.rows_affected() == 1 {
             return Ok(Cancel::Requested);
         }
-        let found: i64 = sqlx::query_scalar(exists).bind(id).bind(org).fetch_one(&mut *conn).await?;
+        let found: i64 = sqlx::query_scalar(&exists).bind(id).bind(org).fetch_one(&mut *conn).await?;
         Ok(if found == 1 { Cancel::Finished } else { Cancel::NotFound })
     })
 }
@@ -274,8 +289,7 @@ const SELECT_JOB: &str = "SELECT id, kind, status, attempts, max_attempts, progr
 /// The `limit` most recent jobs of `org` (`None`: the platform's own),
 /// newest first.
 pub async fn recent(db: &Db, org: Option<OrgId>, limit: i64) -> Result<Vec<JobItem>, sqlx::Error> {
-    let filter = if org.is_some() { "org_id = $1" } else { "org_id IS NULL AND $1 IS NULL" };
-    let sql = format!("{SELECT_JOB} WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT $2");
+    let sql = format!("{SELECT_JOB} WHERE {} ORDER BY created_at DESC, id DESC LIMIT $2", owned_by(org, "$1"));
     let rows: Vec<JobRow> = with_pool!(db, scope(org), conn => {
         sqlx::query_as(&sql).bind(org).bind(limit).fetch_all(&mut *conn).await?
     });
@@ -284,8 +298,7 @@ pub async fn recent(db: &Db, org: Option<OrgId>, limit: i64) -> Result<Vec<JobIt
 
 /// Job `id` of `org` (`None`: a platform job); `None` when there is none.
 pub async fn find(db: &Db, org: Option<OrgId>, id: JobId) -> Result<Option<JobItem>, sqlx::Error> {
-    let filter = if org.is_some() { "org_id = $2" } else { "org_id IS NULL AND $2 IS NULL" };
-    let sql = format!("{SELECT_JOB} WHERE id = $1 AND {filter}");
+    let sql = format!("{SELECT_JOB} WHERE id = $1 AND {}", owned_by(org, "$2"));
     let row: Option<JobRow> = with_pool!(db, scope(org), conn => {
         sqlx::query_as(&sql).bind(id).bind(org).fetch_optional(&mut *conn).await?
     });

@@ -97,8 +97,15 @@ const INSERT_USER: &str = "INSERT INTO users \
      (id, email, display_name, name_key, password_hash, is_platform_admin, email_verified_at, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
-const SELECT_USER: &str = "SELECT id, email, display_name, password_hash, is_platform_admin, \
-     email_verified_at, totp_enabled_at, created_at, updated_at FROM users";
+/// The columns of a [`UserRow`], from `users u`.
+macro_rules! user_columns {
+    () => {
+        "u.id, u.email, u.display_name, u.password_hash, u.is_platform_admin, u.email_verified_at, \
+         u.totp_enabled_at, u.created_at, u.updated_at"
+    };
+}
+
+const SELECT_USER: &str = concat!("SELECT ", user_columns!(), " FROM users u");
 
 macro_rules! bind_user {
     ($row:expr) => {
@@ -178,9 +185,11 @@ pub async fn find_by_id(db: &Db, id: UserId) -> Result<Option<UserRow>, sqlx::Er
 /// (signed out elsewhere, revoked, or ended by a password change); `None`
 /// otherwise.
 pub async fn find_signed_in(db: &Db, id: UserId, session: SessionId) -> Result<Option<UserRow>, sqlx::Error> {
-    let sql = "SELECT u.id, u.email, u.display_name, u.password_hash, u.is_platform_admin, u.email_verified_at, \
-                 u.totp_enabled_at, u.created_at, u.updated_at \
-               FROM users u JOIN user_sessions s ON s.user_id = u.id AND s.id = $2 WHERE u.id = $1";
+    let sql = concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users u JOIN user_sessions s ON s.user_id = u.id AND s.id = $2 WHERE u.id = $1"
+    );
     with_pool!(db, Scope::EveryTenant, conn => {
         sqlx::query_as::<_, UserRow>(sql).bind(id).bind(session).fetch_optional(&mut *conn).await
     })
@@ -208,14 +217,17 @@ pub async fn find_with_membership(
     session: SessionId,
     slug: &crate::model::OrgSlug,
 ) -> Result<Option<(UserRow, Option<OrgSummary>)>, sqlx::Error> {
-    let sql = "SELECT u.id, u.email, u.display_name, u.password_hash, u.is_platform_admin, u.email_verified_at, \
-                 u.totp_enabled_at, u.created_at, u.updated_at, o.id AS org_id, o.name AS org_name, o.slug AS org_slug, m.role AS org_role, \
-                 o.suspended_at IS NOT NULL AS org_suspended \
-               FROM users u \
-               JOIN user_sessions s ON s.user_id = u.id AND s.id = $3 \
-               LEFT JOIN organizations o ON o.slug = $2 AND o.deleted_at IS NULL \
-               LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = u.id \
-               WHERE u.id = $1";
+    let sql = concat!(
+        "SELECT ",
+        user_columns!(),
+        ", o.id AS org_id, o.name AS org_name, o.slug AS org_slug, m.role AS org_role, \
+           o.suspended_at IS NOT NULL AS org_suspended \
+         FROM users u \
+         JOIN user_sessions s ON s.user_id = u.id AND s.id = $3 \
+         LEFT JOIN organizations o ON o.slug = $2 AND o.deleted_at IS NULL \
+         LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = u.id \
+         WHERE u.id = $1"
+    );
     let row = with_pool!(db, Scope::EveryTenant, conn => {
         sqlx::query_as::<_, UserMembershipRow>(sql)
             .bind(id)
