@@ -47,7 +47,11 @@ test("an admin invites, the invitee joins from the mail, then a role change and 
   await owner.reload();
   await waitForHydration(owner);
   await owner.getByLabel(`Role of ${bo.name}`, { exact: true }).selectOption("guest");
+  // The select shows the new role before the server has it: wait for the
+  // answer, or the invitee's reload may come first.
+  const saved = owner.waitForResponse((response) => response.url().includes("/api/change_member_role"));
   await owner.getByRole("button", { name: `Change the role of ${bo.name}` }).click();
+  expect((await saved).ok()).toBe(true);
   await expect(owner.getByLabel(`Role of ${bo.name}`, { exact: true })).toHaveValue("guest");
   await invitee.reload();
   await expect(invitee.getByText("Your role: Guest")).toBeVisible();
