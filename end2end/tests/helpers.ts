@@ -18,9 +18,12 @@ export function newPerson(label = "ada") {
 
 export type Person = ReturnType<typeof newPerson>;
 
-/** Waits until the browser app has hydrated the server-rendered page. */
+/** Waits until the browser app has hydrated the server-rendered page. The
+ * debug bundle is some 20 MB of WebAssembly that Chromium compiles on the
+ * first page of each worker: on a busy 2-core machine that alone can pass
+ * the default 10 s. */
 export async function waitForHydration(page: Page) {
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true", { timeout: 30_000 });
 }
 
 /** Fills and submits the sign-up form. */
