@@ -23,10 +23,13 @@ process.env.E2E_MAIL_DIR = mailDir;
 export default defineConfig({
   testDir: "./tests",
   outputDir: "./test-results",
-  timeout: 30_000,
+  // The debug bundle is some 20 MB of WebAssembly that Chromium compiles
+  // on a page's first load; on the 2-core CI machine that takes most of
+  // 30 s when two browsers compile at once.
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
-  workers: 2,
+  workers: 1,
   forbidOnly: !!process.env.CI,
   reporter: [["list"]],
   use: {
@@ -61,6 +64,7 @@ export default defineConfig({
       ATRIUM_LISTEN: `127.0.0.1:${port}`,
       DATABASE_URL: process.env.E2E_DATABASE_URL,
       ATRIUM_MAIL_DIR: mailDir,
+      ATRIUM_STORAGE_URL: path.join(os.tmpdir(), `atrium-e2e-files-${process.env.E2E_RUN_ID}`),
       // The run's own key-encryption key, beside its mail.
       ATRIUM_KEY_FILE: path.join(os.tmpdir(), `atrium-e2e-key-${process.env.E2E_RUN_ID}`),
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? path.join(repoRoot, "target/site"),

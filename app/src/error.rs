@@ -112,6 +112,9 @@ pub enum AppError {
         if *.limit == 1 { .resource.trim_end_matches('s') } else { .resource.as_str() }
     )]
     LimitReached { resource: String, limit: u32 },
+    /// An upload is larger than a limit allows (the message says which).
+    #[error("{0}")]
+    TooLarge(String),
     /// Too many attempts; retry after the given number of seconds.
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
@@ -147,6 +150,7 @@ impl AppError {
             AppError::Forbidden | AppError::Suspended | AppError::LimitReached { .. } => 403,
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
+            AppError::TooLarge(_) => 413,
             AppError::Validation(_) => 422,
             AppError::RateLimited { .. } => 429,
             AppError::Internal(_) => 500,

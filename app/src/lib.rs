@@ -30,6 +30,7 @@ use crate::{
             EndSessionsPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, TwoFactorPage,
             VerifyEmailPage,
         },
+        files::{FilesPage, ImportPage, ImportUploadPage, OrgJobsPage, UploadSessionPage, UploadsPage},
         home::HomePage,
         invite::InvitePage,
         licenses::{LicensePage, LicensesPage, PoliciesPage, PolicyPage, SelfServePage},
@@ -127,6 +128,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("licenses/:license") view=LicensePage />
                     <Route path=path!("projects") view=ProjectsPage />
                     <Route path=path!("projects/:project") view=ProjectPage />
+                    <Route path=path!("projects/:project/files") view=FilesPage />
+                    <Route path=path!("projects/:project/uploads") view=UploadsPage />
+                    <Route path=path!("projects/:project/import") view=ImportUploadPage />
+                    <Route path=path!("uploads/:session") view=UploadSessionPage />
+                    <Route path=path!("imports/:import") view=ImportPage />
+                    <Route path=path!("jobs") view=OrgJobsPage />
                 </ParentRoute>
             </Routes>
         </Router>

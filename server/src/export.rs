@@ -46,12 +46,7 @@ const HEADER: [&str; 11] = [
     "description",
 ];
 
-/// A cell that a spreadsheet would run as a formula (it starts with `=`,
-/// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so an
-/// exported title cannot execute when opened (OWASP "CSV Injection").
-pub fn neutralize_formula(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}").into() } else { cell.into() }
-}
+pub use app::server::imports::neutralize_formula;
 
 fn record(task: &Task, cycle_names: &HashMap<app::model::CycleId, String>) -> [String; 11] {
     let labels = task.labels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join("; ");
@@ -84,7 +79,7 @@ fn csv_bytes(rows: impl IntoIterator<Item = [String; 11]>, header: bool) -> Resu
 
 /// An RFC 7807 problem response for `err`, with its status; a validation
 /// error also lists its messages per list parameter under `errors`.
-fn problem(err: &AppError) -> Response {
+pub fn problem(err: &AppError) -> Response {
     let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut body = serde_json::json!({
         "type": "about:blank", "title": status.canonical_reason(), "status": status.as_u16(), "detail": err.to_string(),

@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod config;
 pub mod export;
+pub mod files;
 pub mod health;
 pub mod listener;
 pub mod middleware;

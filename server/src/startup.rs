@@ -13,6 +13,7 @@ use app::{
         licensing::Licensing,
         mail::Mailer,
         session_store::SessionDb,
+        storage::Storage,
     },
     shell,
 };
@@ -21,13 +22,15 @@ use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
-use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer};
+use tower_http::compression::CompressionLayer;
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer, cookie::SameSite};
 
 use crate::{health, listener::GuardedListener, middleware};
 
 /// Longest a request may take before it is answered 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest an upload (a file, a CSV to import) may take to arrive.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
 /// How often expired sessions are deleted from the store.
 const SESSION_SWEEP_PERIOD: Duration = Duration::from_secs(3600);
 /// How often idle rate-limit buckets are forgotten.
@@ -54,6 +57,8 @@ pub enum StartupError {
     Mail(#[from] app::server::mail::MailError),
     #[error("licensing: {0}")]
     Licensing(#[from] app::server::licensing::keys::KeyError),
+    #[error("file storage: {0}")]
+    Storage(#[source] app::server::storage::StorageError),
 }
 
 /// A built application, bound to its port, not yet serving.
@@ -83,6 +88,7 @@ impl Application {
         let public_origin = Arc::new(config.public_origin(address)?);
         let mailer = Arc::new(Mailer::from_config(&config)?);
         let licensing = Arc::new(Licensing::from_config(&config)?);
+        let config_storage_url = config.storage_url.clone();
 
         let state = AppState {
             leptos_options,
@@ -94,6 +100,7 @@ impl Application {
             mailer,
             licensing,
             jobs: Arc::new(app::server::jobs::Queue::default()),
+            storage: Storage::open(&config_storage_url).map_err(StartupError::Storage)?,
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self { listener, address, router, state, sessions })
@@ -176,6 +183,7 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .route("/o/{org}/projects/{project}/tasks.csv", get(crate::export::tasks_csv))
         .route("/o/{org}/audit.csv", get(crate::export::audit_csv))
         .route("/admin/audit.csv", get(crate::export::platform_audit_csv))
+        .merge(crate::files::routes())
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(middleware::request_memo::insert_request_memo))
@@ -196,8 +204,21 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
     let app = app.merge(crate::v1::router(state_for_api));
     let app = middleware::security_headers::apply(app, https)
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+        .layer(axum::middleware::from_fn(time_limit));
     middleware::request_id::apply(app)
+}
+
+/// Answers 408 to a request not answered within [`REQUEST_TIMEOUT`], or
+/// [`UPLOAD_TIMEOUT`] for uploads, whose bodies take as long as the
+/// network needs. (Streamed bodies, downloads and event streams, are not
+/// limited here: the listener's write timeout ends stalled ones.)
+async fn time_limit(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let upload = request.method() == axum::http::Method::POST && crate::files::is_upload_path(request.uri().path());
+    let limit = if upload { UPLOAD_TIMEOUT } else { REQUEST_TIMEOUT };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => axum::response::IntoResponse::into_response(axum::http::StatusCode::REQUEST_TIMEOUT),
+    }
 }
 
 /// Writes validation counts every few seconds and deactivates machines

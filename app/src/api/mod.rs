@@ -16,6 +16,7 @@ pub mod audit;
 pub mod auth;
 pub mod cycles;
 pub mod draft;
+pub mod files;
 pub mod invitations;
 pub mod labels;
 pub mod licensing;
@@ -42,6 +43,20 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
     }
     registry![
         auth::Signup,
+        files::ListFiles,
+        files::StartUploadSession,
+        files::CancelUploadSession,
+        files::DeleteUploadSession,
+        files::RenameFile,
+        files::TrashFile,
+        files::ListUploadSessions,
+        files::GetUploadSession,
+        files::GetImport,
+        files::ListImports,
+        files::PreviewImport,
+        files::StartImport,
+        files::ListOrgJobs,
+        files::CancelOrgJob,
         auth::Login,
         auth::Logout,
         auth::GetCurrentUser,

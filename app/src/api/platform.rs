@@ -96,8 +96,9 @@ async fn set_suspended(org: String, suspend: bool) -> Result<Tenant, AppError> {
 }
 
 /// Puts the organization `org` (an id) on `plan` (`free`, `pro`,
-/// `enterprise`) with the limits given: `members`, `projects`, `licenses`,
-/// each a whole number up to 1,000,000 or empty for none. Lowering a limit
+/// `enterprise`) with the limits given: `members`, `projects`, `licenses`
+/// and `storage` (MiB), each a whole number up to 1,000,000 or empty for
+/// none. Lowering a limit
 /// below what is in use removes nothing; it refuses what would go over.
 ///
 /// Errors: `NotFound`; `Validation` on `plan` and each limit.
@@ -108,6 +109,7 @@ pub async fn set_organization_plan(
     #[server(default)] members: String,
     #[server(default)] projects: String,
     #[server(default)] licenses: String,
+    #[server(default)] storage: String,
 ) -> Result<Tenant, AppError> {
     let req = ctx::platform_request().await?;
     let before = tenant(&req, &org).await?;
@@ -116,11 +118,14 @@ pub async fn set_organization_plan(
     let members = errors.check("members", parse_limit(&members));
     let projects = errors.check("projects", parse_limit(&projects));
     let licenses = errors.check("licenses", parse_limit(&licenses));
+    let storage_mb = errors.check("storage", parse_limit(&storage));
     errors.into_result()?;
-    let (Some(plan), Some(members), Some(projects), Some(licenses)) = (plan, members, projects, licenses) else {
+    let (Some(plan), Some(members), Some(projects), Some(licenses), Some(storage_mb)) =
+        (plan, members, projects, licenses, storage_mb)
+    else {
         unreachable!("errors were returned above")
     };
-    let limits = OrgLimits { members, projects, licenses };
+    let limits = OrgLimits { members, projects, licenses, storage_mb };
     platform::set_plan(req.db(), &req.admin, before.id, plan, limits).await?;
     if (before.plan, before.limits) != (plan, limits) {
         let details = json!({

@@ -79,7 +79,7 @@ pub async fn readable_project(db: &Db, ctx: &OrgCtx, id: &str) -> Result<Project
 /// The project `id` when its children may change: readable (else 404) and
 /// not archived (else 409).
 #[cfg(feature = "ssr")]
-pub(crate) async fn writable_project(db: &Db, ctx: &OrgCtx, id: &str) -> Result<Project, AppError> {
+pub async fn writable_project(db: &Db, ctx: &OrgCtx, id: &str) -> Result<Project, AppError> {
     let project = readable_project(db, ctx, id).await?;
     if project.archived_at.is_some() { Err(archived()) } else { Ok(project) }
 }

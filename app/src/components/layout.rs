@@ -179,6 +179,11 @@ pub fn Sidebar(slug: String, role: Role) -> impl IntoView {
                         "Members"
                     </A>
                 </li>
+                <li>
+                    <A href=format!("{}/jobs", org_path(&slug)) attr:class=link>
+                        "Jobs"
+                    </A>
+                </li>
                 {role
                     .can(Action::ViewLicenses)
                     .then(|| {

@@ -2,8 +2,11 @@
 
 pub mod chart;
 pub mod errors;
+pub mod format;
 pub mod forms;
+pub mod jobs;
 pub mod labels;
 pub mod layout;
+pub mod live;
 pub mod org;
 pub mod pagination;

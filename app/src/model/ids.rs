@@ -97,3 +97,15 @@ id_type!(
     /// A background job.
     JobId
 );
+id_type!(
+    /// A file kept in a project.
+    FileId
+);
+id_type!(
+    /// A batch of files uploaded together.
+    UploadSessionId
+);
+id_type!(
+    /// A CSV import of tasks.
+    TaskImportId
+);

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod audit;
 pub mod cycle;
+pub mod file;
 pub mod ids;
 pub mod invitation;
 pub mod job;
@@ -29,9 +30,13 @@ pub use account::{
 };
 pub use audit::{AuditAction, AuditEvent};
 pub use cycle::{Cycle, CycleName};
+pub use file::{
+    FileStatus, ImportField, ImportMapping, ImportStatus, PreviewRow, ProjectFile, RefusedFile, TaskImport,
+    UploadSession, UploadStats, UploadStatus,
+};
 pub use ids::{
-    AuditEventId, CycleId, EntitlementId, InvitationId, JobId, LabelId, LicenseId, MachineId, OrgId, PolicyId,
-    ProjectId, SessionId, TaskId, UserId,
+    AuditEventId, CycleId, EntitlementId, FileId, InvitationId, JobId, LabelId, LicenseId, MachineId, OrgId, PolicyId,
+    ProjectId, SessionId, TaskId, TaskImportId, UploadSessionId, UserId,
 };
 pub use invitation::{Invitation, InvitationStatus, InvitationView};
 pub use job::{JobItem, JobStatus};

@@ -82,6 +82,8 @@ pub struct PlanUsage {
     pub projects: i64,
     /// Licenses issued (and not deleted).
     pub licenses: i64,
+    /// Bytes of every file, in the trash too.
+    pub storage_bytes: i64,
 }
 
 /// The settings page: the organization and its plan.

@@ -23,6 +23,9 @@ pub enum Action {
     /// Create and edit tasks, complete and reopen them, move and assign
     /// them, put them in the trash and take them out again.
     EditTasks,
+    /// Upload files to projects, rename them, move them to the trash and
+    /// back; cancel and delete upload sessions; import tasks from CSV files.
+    UploadFiles,
     /// Create, edit and delete a project's cycles.
     ManageCycles,
     /// Create, rename, recolour and delete the organization's labels.
@@ -61,11 +64,12 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order of the matrix.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::ViewWork,
         Action::ViewMemberEmails,
         Action::EditProjects,
         Action::EditTasks,
+        Action::UploadFiles,
         Action::ManageCycles,
         Action::ManageLabels,
         Action::TrashProjects,
@@ -93,6 +97,7 @@ impl Action {
             Action::ViewMemberEmails
             | Action::EditProjects
             | Action::EditTasks
+            | Action::UploadFiles
             | Action::ManageCycles
             | Action::ManageLabels
             | Action::ViewLicenses => Role::Member,

@@ -38,13 +38,17 @@ impl Plan {
     }
 
     /// The limits an organization gets when it is put on this plan: Free
-    /// 10 members, 10 projects, 100 licenses; Pro 100, 100 and 10,000;
-    /// Enterprise none.
+    /// 10 members, 10 projects, 100 licenses and 1 GiB of files; Pro 100,
+    /// 100, 10,000 and 100 GiB; Enterprise none.
     pub const fn limits(self) -> OrgLimits {
         match self {
-            Plan::Free => OrgLimits { members: Some(10), projects: Some(10), licenses: Some(100) },
-            Plan::Pro => OrgLimits { members: Some(100), projects: Some(100), licenses: Some(10_000) },
-            Plan::Enterprise => OrgLimits { members: None, projects: None, licenses: None },
+            Plan::Free => {
+                OrgLimits { members: Some(10), projects: Some(10), licenses: Some(100), storage_mb: Some(1024) }
+            }
+            Plan::Pro => {
+                OrgLimits { members: Some(100), projects: Some(100), licenses: Some(10_000), storage_mb: Some(102_400) }
+            }
+            Plan::Enterprise => OrgLimits { members: None, projects: None, licenses: None, storage_mb: None },
         }
     }
 }
@@ -66,12 +70,14 @@ impl std::str::FromStr for Plan {
 /// Members count people in the organization and pending invitations
 /// (an invitation holds a seat until it is accepted, revoked or expires);
 /// projects count those not in the trash (archived ones included);
-/// licenses count every license.
+/// licenses count every license; storage counts the bytes of every file,
+/// in the trash too, in MiB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OrgLimits {
     pub members: Option<u32>,
     pub projects: Option<u32>,
     pub licenses: Option<u32>,
+    pub storage_mb: Option<u32>,
 }
 
 /// The largest limit a platform admin may set.

@@ -44,6 +44,8 @@ pub struct Tenant {
     pub tasks: i64,
     /// Licenses issued.
     pub licenses: i64,
+    /// Bytes of every file, in the trash too.
+    pub storage_bytes: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// When it was deleted; restorable until 30 days after.

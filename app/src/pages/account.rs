@@ -13,10 +13,11 @@ use crate::{
     },
     components::{
         errors::PageError,
+        format::when,
         forms::{FormError, PasswordField, SubmitButton, TextField, field_error, form_error},
     },
     model::{AccountOverview, DeviceSession, DisplayName, Email, TwoFactorEnrolment},
-    pages::{auth::NewPasswordField, licenses::when},
+    pages::auth::NewPasswordField,
 };
 
 const CARD: &str = "rounded-xl border border-slate-200 bg-white p-6 shadow-sm";

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod files;
 pub mod home;
 pub mod invite;
 pub mod licenses;

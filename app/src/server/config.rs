@@ -96,6 +96,16 @@ pub struct Config {
     /// not set. Back it up with the database: without it no organization
     /// can sign.
     pub key_file: std::path::PathBuf,
+    /// Where project files are stored: a local folder (the default,
+    /// `data/files`), or an S3-compatible bucket as `s3://bucket/prefix`
+    /// with credentials, region and endpoint from the standard `AWS_*`
+    /// environment variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// `AWS_REGION`, `AWS_ENDPOINT` for MinIO and the like). Objects are
+    /// named by id, never by a person's file name.
+    pub storage_url: String,
+    /// The largest file one upload may hold, in megabytes (MiB). Each
+    /// organization's total is limited by its plan (`OrgLimits::storage_mb`).
+    pub file_size_limit_mb: u64,
 }
 
 impl Default for Config {
@@ -123,6 +133,8 @@ impl Default for Config {
             default_plan: crate::model::Plan::Free,
             key_encryption_key: None,
             key_file: std::path::PathBuf::from("data/atrium.key"),
+            storage_url: "data/files".to_owned(),
+            file_size_limit_mb: 100,
         }
     }
 }
@@ -174,6 +186,11 @@ impl Config {
 
     pub fn response_write_timeout(&self) -> Duration {
         Duration::from_secs(self.response_write_timeout_seconds.max(1))
+    }
+
+    /// [`Config::file_size_limit_mb`] in bytes.
+    pub fn file_size_limit_bytes(&self) -> u64 {
+        self.file_size_limit_mb.saturating_mul(1024 * 1024)
     }
 
     pub fn session_absolute_timeout(&self) -> Duration {

@@ -161,6 +161,14 @@ impl OrgCtx {
         Ok(Self { org, user_id })
     }
 
+    /// The membership of `user` in the organization `org`, for a job
+    /// working on their behalf: `NotFound` once they have left it (or it is
+    /// deleted), so a job cannot outlive the person's rights.
+    pub async fn load_by_id(db: &Db, user_id: UserId, org: OrgId) -> Result<Self, AppError> {
+        let org = orgs::find_membership_by_id(db, user_id, org).await?.ok_or(AppError::NotFound)?;
+        Ok(Self { org, user_id })
+    }
+
     pub fn org_id(&self) -> OrgId {
         self.org.id
     }

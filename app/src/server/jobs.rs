@@ -25,12 +25,12 @@ use tokio::sync::Notify;
 
 use crate::{
     error::AppError,
-    model::{Email, JobId},
+    model::{Email, FileId, JobId, OrgId, TaskImportId, UserId},
     server::{
         AppState,
         auth::lockout::{self, FailureLimits},
         db::{
-            Timestamp, account,
+            Timestamp, account, files, imports,
             jobs::{self, NewJob, Outcome},
             platform, projects, tasks,
         },
@@ -52,9 +52,11 @@ const SCHEDULE_EVERY: StdDuration = StdDuration::from_secs(30);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Job {
-    /// The hourly clean-up: trash and deleted organizations past their 30
-    /// days, old sign-in failure counts, ended sessions, expired links,
-    /// finished jobs past two weeks.
+    /// The hourly clean-up: trash (projects, tasks, files) and deleted
+    /// organizations past their 30 days, uploads cut off mid-way, old
+    /// sign-in failure counts, ended sessions, expired links, finished jobs
+    /// past two weeks and imports past 30 days, and the stored objects of
+    /// whatever was deleted.
     Maintenance,
     /// A plain-text message.
     Mail { to: String, subject: String, body: String },
@@ -68,6 +70,12 @@ pub enum Job {
     /// The warning to the owner of `email`, if any, after `failures` failed
     /// sign-ins from `address`.
     SignInWarning { email: String, failures: i64, address: String },
+    /// Reads an uploaded file: checksum, type, image size and thumbnail
+    /// (`server::file_processing`).
+    ProcessFile { org: OrgId, file: FileId },
+    /// Imports the tasks of a CSV file, for `user`, who started it
+    /// (`server::imports`).
+    ImportTasks { org: OrgId, import: TaskImportId, user: UserId },
 }
 
 impl Job {
@@ -79,12 +87,17 @@ impl Job {
             Job::VerifyEmail { .. } => "verify_email",
             Job::PasswordReset { .. } => "password_reset",
             Job::SignInWarning { .. } => "sign_in_warning",
+            Job::ProcessFile { .. } => "process_file",
+            Job::ImportTasks { .. } => "import_tasks",
         }
     }
 
     fn max_attempts(&self) -> i64 {
         match self {
-            Job::Maintenance => 3,
+            Job::Maintenance | Job::ProcessFile { .. } => 3,
+            // An import half done is never redone: its batches are
+            // committed as they go.
+            Job::ImportTasks { .. } => 1,
             Job::Mail { .. } | Job::VerifyEmail { .. } | Job::PasswordReset { .. } | Job::SignInWarning { .. } => 8,
         }
     }
@@ -118,6 +131,24 @@ async fn enqueue_keyed(state: &AppState, job: &Job, unique_key: Option<String>) 
         state.jobs.wake.notify_one();
     }
     Ok(added)
+}
+
+/// Adds `job`, working for the organization `org` (its jobs page lists
+/// it), and returns its id.
+pub async fn enqueue_for(state: &AppState, org: OrgId, job: &Job) -> Result<JobId, AppError> {
+    let payload = serde_json::to_string(job).map_err(AppError::internal)?;
+    let new = NewJob {
+        org: Some(org),
+        kind: job.kind(),
+        payload,
+        max_attempts: job.max_attempts(),
+        run_at: Timestamp::now(),
+        unique_key: None,
+    };
+    let id =
+        jobs::enqueue(&state.db, new).await?.ok_or_else(|| AppError::internal("a job without a key was refused"))?;
+    state.jobs.wake.notify_one();
+    Ok(id)
 }
 
 /// Queues a plain-text message to `to`.
@@ -190,6 +221,18 @@ async fn handle(ctx: &JobContext, job: Job) -> Result<(), Failure> {
             let email = Email::parse(&email).map_err(|err| Failure::Error(err.to_string()))?;
             Ok(crate::api::auth::warn_owner(state, &email, failures, &address).await?)
         }
+        Job::ProcessFile { org, file } => {
+            crate::server::file_processing::process(ctx, state, org, file).await.map_err(|err| match err {
+                crate::server::file_processing::ProcessError::Cancelled => Failure::Cancelled,
+                err => Failure::Error(err.to_string()),
+            })
+        }
+        Job::ImportTasks { org, import, user } => {
+            crate::server::imports::run(ctx, state, org, import, user).await.map_err(|err| match err {
+                crate::server::imports::ImportError::Cancelled => Failure::Cancelled,
+                err => Failure::Error(err.to_string()),
+            })
+        }
     }
 }
 
@@ -200,7 +243,7 @@ async fn maintenance(ctx: &JobContext) -> Result<(), Failure> {
     let config = &ctx.state.config;
     let now = OffsetDateTime::now_utc();
     let at = Timestamp::from(now);
-    const STEPS: i64 = 6;
+    const STEPS: i64 = 8;
     let mut failed: Vec<String> = Vec::new();
     let mut note = |step: &str, result: Result<u64, sqlx::Error>| match result {
         Ok(count) => count,
@@ -212,6 +255,10 @@ async fn maintenance(ctx: &JobContext) -> Result<(), Failure> {
     ctx.progress(0, Some(STEPS), "Emptying the trash").await?;
     let projects = note("project trash", projects::purge_expired_trash(db, now).await);
     let tasks = note("task trash", tasks::purge_expired_trash(db, now).await);
+    let abandoned = Timestamp::from(now - ABANDONED_UPLOAD);
+    let files = note("file trash", files::purge_expired(db, now, abandoned).await);
+    note("abandoned upload sessions", files::end_abandoned_sessions(db, abandoned).await);
+    note("old imports", imports::forget_finished(db, Timestamp::from(now - imports::KEEP_FINISHED)).await);
     ctx.progress(1, Some(STEPS), "Removing deleted organizations").await?;
     let organizations = note("deleted organizations", platform::purge_deleted(db, now).await);
     ctx.progress(2, Some(STEPS), "Forgetting old sign-in failures").await?;
@@ -224,9 +271,52 @@ async fn maintenance(ctx: &JobContext) -> Result<(), Failure> {
     note("expired links", account::forget_expired_tokens(db, at).await);
     ctx.progress(5, Some(STEPS), "Forgetting finished jobs").await?;
     note("finished jobs", jobs::forget_finished(db, Timestamp::from(now - jobs::KEEP_FINISHED)).await);
-    let summary = format!("Purged {projects} projects, {tasks} tasks and {organizations} organizations");
+    ctx.progress(6, Some(STEPS), "Removing deleted files from storage").await?;
+    let objects = match remove_deleted_objects(&ctx.state).await {
+        Ok(count) => count,
+        Err(err) => {
+            failed.push(format!("deleted objects: {err}"));
+            0
+        }
+    };
+    let summary = format!(
+        "Purged {projects} projects, {tasks} tasks, {files} files and {organizations} organizations; \
+         removed {objects} stored objects"
+    );
     ctx.progress(STEPS, Some(STEPS), &summary).await?;
     if failed.is_empty() { Ok(()) } else { Err(Failure::Error(failed.join("; "))) }
+}
+
+/// An upload with no news for this long was cut off: its file is deleted,
+/// its session ended.
+const ABANDONED_UPLOAD: Duration = Duration::hours(6);
+
+/// Removes from storage the objects of rows deleted since the last run
+/// (`deleted_objects`, filled by triggers), a thousand at a time; how many
+/// owners' objects went.
+async fn remove_deleted_objects(state: &AppState) -> Result<u64, String> {
+    use crate::server::storage::Storage;
+    let mut removed = 0;
+    loop {
+        let batch = files::deleted_objects(&state.db, 1000).await.map_err(|err| err.to_string())?;
+        if batch.is_empty() {
+            return Ok(removed);
+        }
+        for (owner, org, kind) in batch {
+            let keys = match kind.as_str() {
+                "file" => vec![Storage::file_key(org, FileId(owner)), Storage::thumbnail_key(org, FileId(owner))],
+                _ => vec![
+                    Storage::import_key(org, TaskImportId(owner)),
+                    Storage::import_errors_key(org, TaskImportId(owner)),
+                ],
+            };
+            for key in keys {
+                state.storage.delete(&key).await.map_err(|err| err.to_string())?;
+            }
+            files::forget_deleted_object(&state.db, owner).await.map_err(|err| err.to_string())?;
+            removed += 1;
+        }
+    }
 }
 
 /// The wait before attempt `attempts + 1`: 5 s, doubling, at most an hour.

@@ -5,11 +5,14 @@ pub mod config;
 pub mod csp;
 pub mod ctx;
 pub mod db;
+pub mod file_processing;
+pub mod imports;
 pub mod jobs;
 pub mod licensing;
 pub mod mail;
 pub mod session_store;
 pub mod state;
+pub mod storage;
 
 pub use config::Config;
 pub use state::AppState;

@@ -31,4 +31,6 @@ pub struct AppState {
     pub licensing: Arc<super::licensing::Licensing>,
     /// The job queue's in-process side (waking workers).
     pub jobs: Arc<super::jobs::Queue>,
+    /// Where project files and imported CSVs are kept.
+    pub storage: super::storage::Storage,
 }

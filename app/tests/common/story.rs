@@ -103,7 +103,7 @@ async fn tenancy(db: &Db) {
 
     // Limits: what the plan allows, and no more.
     let platform = platform_admin(db).await;
-    let limits = OrgLimits { members: Some(4), projects: Some(1), licenses: None };
+    let limits = OrgLimits { members: Some(4), projects: Some(1), licenses: None, storage_mb: None };
     assert!(platform::set_plan(db, &platform, heir.org_id(), Plan::Pro, limits).await.unwrap());
     let writer = super::writer(&heir);
     projects::insert(db, &writer, &pname("Only"), &desc("")).await.unwrap();
@@ -208,7 +208,7 @@ async fn licensing(db: &Db) {
 
     // Licenses count against the plan's limit.
     let platform = platform_admin(db).await;
-    let limits = OrgLimits { members: None, projects: None, licenses: Some(2) };
+    let limits = OrgLimits { members: None, projects: None, licenses: Some(2), storage_mb: None };
     assert!(platform::set_plan(db, &platform, org_id, Plan::Pro, limits).await.unwrap());
     let meta = serde_json::Map::new();
     let key = generate_license_key();

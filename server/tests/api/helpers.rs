@@ -27,7 +27,8 @@ pub struct TestApp {
     visitor: Visitor,
     pub db: Db,
     _storage: Storage,
-    /// Where the app writes its mail (`mail_dir`), one `.eml` per message.
+    /// Where the app writes its mail (`mail_dir`), one `.eml` per message;
+    /// its `files` folder is the app's file storage.
     pub mail: tempfile::TempDir,
 }
 
@@ -172,6 +173,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         listen: Some("127.0.0.1:0".parse().unwrap()),
         database_url: SecretString::from(database_url),
         mail_dir: mail.path().to_owned(),
+        storage_url: mail.path().join("files").display().to_string(),
         // No limits in the way of tests that make many projects; the tests
         // of limits put their organization on a plan.
         default_plan: app::model::Plan::Enterprise,
@@ -372,7 +374,12 @@ pub struct Org {
 
 impl Org {
     pub async fn new() -> Self {
-        let app = spawn_app().await;
+        Self::new_with(|_| {}).await
+    }
+
+    /// [`Org::new`] in an app whose configuration `configure` adjusted.
+    pub async fn new_with(configure: impl FnOnce(&mut Config)) -> Self {
+        let app = spawn_app_with(configure).await;
         let owner = Person::new("own");
         let path = app.signed_up(&owner).await;
         Org { slug: slug(&path).to_owned(), app, owner }

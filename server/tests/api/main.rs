@@ -9,6 +9,7 @@ mod admin_cli;
 mod audit;
 mod auth;
 mod export;
+mod files;
 mod hardening;
 mod invitations;
 mod jobs;

@@ -34,6 +34,10 @@ async fn every_role_may_do_exactly_what_the_matrix_says() {
                     let form = org.form(&[("project", &project), ("title", "A task")]);
                     client.call("create_task", &form).await.status() == 200
                 }
+                Action::UploadFiles => {
+                    let form = org.form(&[("project", &project), ("files", "1")]);
+                    client.call("start_upload_session", &form).await.status() == 200
+                }
                 Action::ManageCycles => {
                     let form = org.form(&[
                         ("project", &project),

@@ -267,6 +267,7 @@ fn PlanForm(tenant: Tenant, set_plan: ServerAction<SetOrganizationPlan>) -> impl
                 {limit_field("Members", "members", tenant.limits.members, field("members"))}
                 {limit_field("Projects", "projects", tenant.limits.projects, field("projects"))}
                 {limit_field("Licenses", "licenses", tenant.limits.licenses, field("licenses"))}
+                {limit_field("Storage (MiB)", "storage", tenant.limits.storage_mb, field("storage"))}
                 <button type="submit" class=format!("{BUTTON} mt-5")>"Save plan"</button>
             </ActionForm>
             <p class="text-xs text-slate-500">

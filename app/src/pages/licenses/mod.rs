@@ -43,8 +43,4 @@ fn heartbeat_label(status: HeartbeatStatus) -> &'static str {
     }
 }
 
-/// A time as `2026-11-22 14:05 UTC`.
-pub(crate) fn when(at: time::OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!("{} {:02}:{:02} UTC", at.date(), at.hour(), at.minute())
-}
+pub(crate) use crate::components::format::when;

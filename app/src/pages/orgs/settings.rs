@@ -15,7 +15,7 @@ use crate::{
         forms::{FormError, SubmitButton, TextField, field_error, form_error},
         org::use_org,
     },
-    model::{Action, OrgName, OrgSettings, OrgSlug, listing::count_label},
+    model::{Action, OrgName, OrgSettings, OrgSlug, file::format_bytes, listing::count_label},
 };
 
 const CARD: &str = "mt-6 rounded-lg border border-slate-200 bg-white p-6";
@@ -122,7 +122,7 @@ fn PlanCard(settings: OrgSettings) -> impl IntoView {
                 {format!("Plan: {}", plan.plan.label())}
             </h2>
             <p class="mt-1 text-sm text-slate-600">"A platform admin changes plans and limits."</p>
-            <dl class="mt-4 grid grid-cols-3 gap-4 text-sm">
+            <dl class="mt-4 grid grid-cols-2 gap-4 text-sm sm:grid-cols-4">
                 <div>
                     <dt class="text-slate-500">"Members and invitations"</dt>
                     <dd class="font-medium text-slate-900">{usage(plan.members, plan.limits.members)}</dd>
@@ -134,6 +134,17 @@ fn PlanCard(settings: OrgSettings) -> impl IntoView {
                 <div>
                     <dt class="text-slate-500">"Licenses"</dt>
                     <dd class="font-medium text-slate-900">{usage(plan.licenses, plan.limits.licenses)}</dd>
+                </div>
+                <div>
+                    <dt class="text-slate-500">"File storage"</dt>
+                    <dd class="font-medium text-slate-900">
+                        {match plan.limits.storage_mb {
+                            Some(limit) => {
+                                format!("{} of {}", format_bytes(plan.storage_bytes), format_bytes(i64::from(limit) * 1024 * 1024))
+                            }
+                            None => format!("{} · no limit", format_bytes(plan.storage_bytes)),
+                        }}
+                    </dd>
                 </div>
             </dl>
         </section>

@@ -22,6 +22,7 @@ use crate::{
     },
     error::{AppError, FieldErrors},
     model::{Action, Cycle, Page, TaskId, TaskItem, TaskParams, TaskQuery},
+    pages::files::ProjectTabs,
 };
 
 /// The link to a project's page showing `query`, with the panel of `task`
@@ -217,6 +218,7 @@ fn ProjectBody(page: ProjectPageData) -> impl IntoView {
                     </a>
                     <h1 class="mt-1 text-2xl font-bold tracking-tight text-slate-900">{project.name.clone()}</h1>
                     <p class="mt-1 max-w-3xl whitespace-pre-line text-sm text-slate-600">{project.description.clone()}</p>
+                    <ProjectTabs slug=state.slug() project=project.id.to_string() current="tasks" />
                     {archived
                         .then(|| {
                             view! {

@@ -9,6 +9,8 @@ pub mod account;
 pub mod audit;
 pub mod cycles;
 pub mod dashboard;
+pub mod files;
+pub mod imports;
 pub mod invitations;
 pub mod jobs;
 pub mod labels;

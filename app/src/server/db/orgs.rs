@@ -77,7 +77,7 @@ macro_rules! insert_in_tx {
         let id = $crate::model::OrgId::new();
         sqlx::query(
             "INSERT INTO organizations (id, name, name_key, slug, created_at, updated_at, plan, member_limit, \
-             project_limit, license_limit) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9)",
+             project_limit, license_limit, storage_limit_mb) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10)",
         )
         .bind(id)
         .bind(name.as_str())
@@ -88,6 +88,7 @@ macro_rules! insert_in_tx {
         .bind(limits.members.map(i64::from))
         .bind(limits.projects.map(i64::from))
         .bind(limits.licenses.map(i64::from))
+        .bind(limits.storage_mb.map(i64::from))
         .execute(&mut *$tx)
         .await?;
         sqlx::query("INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
@@ -127,6 +128,16 @@ pub async fn find_membership(db: &Db, user: UserId, slug: &OrgSlug) -> Result<Op
     let sql = format!("{SELECT_MEMBERSHIP} WHERE o.slug = $1 AND m.user_id = $2");
     let row = with_pool!(db, Scope::EveryTenant, conn => {
         sqlx::query_as::<_, OrgMembershipRow>(&sql).bind(slug.as_str()).bind(user).fetch_optional(&mut *conn).await?
+    });
+    Ok(row.map(OrgSummary::from))
+}
+
+/// [`find_membership`] by the organization's id: for work done later on a
+/// person's behalf (a job), which must still be theirs to do.
+pub async fn find_membership_by_id(db: &Db, user: UserId, org: OrgId) -> Result<Option<OrgSummary>, sqlx::Error> {
+    let sql = format!("{SELECT_MEMBERSHIP} WHERE o.id = $1 AND m.user_id = $2");
+    let row = with_pool!(db, Scope::Tenant(org), conn => {
+        sqlx::query_as::<_, OrgMembershipRow>(&sql).bind(org).bind(user).fetch_optional(&mut *conn).await?
     });
     Ok(row.map(OrgSummary::from))
 }
@@ -293,11 +304,26 @@ fn stored_limit(n: Option<i64>) -> Option<u32> {
     n.and_then(|n| u32::try_from(n).ok())
 }
 
-/// The three limit columns (`member_limit`, `project_limit`,
-/// `license_limit`) as [`OrgLimits`].
-pub(super) fn stored_limits(members: Option<i64>, projects: Option<i64>, licenses: Option<i64>) -> OrgLimits {
-    OrgLimits { members: stored_limit(members), projects: stored_limit(projects), licenses: stored_limit(licenses) }
+/// The four limit columns (`member_limit`, `project_limit`,
+/// `license_limit`, `storage_limit_mb`) as [`OrgLimits`].
+pub(super) fn stored_limits(
+    members: Option<i64>,
+    projects: Option<i64>,
+    licenses: Option<i64>,
+    storage_mb: Option<i64>,
+) -> OrgLimits {
+    OrgLimits {
+        members: stored_limit(members),
+        projects: stored_limit(projects),
+        licenses: stored_limit(licenses),
+        storage_mb: stored_limit(storage_mb),
+    }
 }
+
+/// The bytes the organization `o` keeps: every file's, in the trash too,
+/// and the CSV files of its imports.
+pub const STORAGE_USAGE: &str = "((SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM project_files WHERE org_id = o.id) + \
+      (SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM task_imports WHERE org_id = o.id))";
 
 #[derive(sqlx::FromRow)]
 struct SettingsRow {
@@ -305,25 +331,28 @@ struct SettingsRow {
     member_limit: Option<i64>,
     project_limit: Option<i64>,
     license_limit: Option<i64>,
+    storage_limit_mb: Option<i64>,
     members: i64,
     projects: i64,
     licenses: i64,
+    storage_bytes: i64,
 }
 
 /// The organization's plan, limits and what it uses of them.
 pub async fn plan_and_usage(db: &Db, ctx: &OrgCtx) -> Result<crate::model::org::PlanUsage, sqlx::Error> {
     let sql = format!(
-        "SELECT o.plan, o.member_limit, o.project_limit, o.license_limit, {} AS members, {} AS projects, \
-         {} AS licenses FROM organizations o WHERE o.id = $1",
+        "SELECT o.plan, o.member_limit, o.project_limit, o.license_limit, o.storage_limit_mb, {} AS members, \
+         {} AS projects, {} AS licenses, {STORAGE_USAGE} AS storage_bytes FROM organizations o WHERE o.id = $1",
         MEMBER_SEATS.usage, PROJECTS.usage, LICENSES.usage
     );
     let row = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_as::<_, SettingsRow>(&sql).bind(ctx.org_id()).fetch_one(&mut *conn).await?);
     Ok(crate::model::org::PlanUsage {
         plan: row.plan,
-        limits: stored_limits(row.member_limit, row.project_limit, row.license_limit),
+        limits: stored_limits(row.member_limit, row.project_limit, row.license_limit, row.storage_limit_mb),
         members: row.members,
         projects: row.projects,
         licenses: row.licenses,
+        storage_bytes: row.storage_bytes,
     })
 }
 

@@ -28,6 +28,7 @@ struct TenantRow {
     member_limit: Option<i64>,
     project_limit: Option<i64>,
     license_limit: Option<i64>,
+    storage_limit_mb: Option<i64>,
     suspended_at: Option<Timestamp>,
     deleted_at: Option<Timestamp>,
     created_at: Timestamp,
@@ -35,6 +36,7 @@ struct TenantRow {
     projects: i64,
     tasks: i64,
     licenses: i64,
+    storage_bytes: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -56,12 +58,13 @@ impl From<TenantRow> for Tenant {
             name: row.name,
             slug: row.slug,
             plan: row.plan,
-            limits: stored_limits(row.member_limit, row.project_limit, row.license_limit),
+            limits: stored_limits(row.member_limit, row.project_limit, row.license_limit, row.storage_limit_mb),
             status,
             members: row.members,
             projects: row.projects,
             tasks: row.tasks,
             licenses: row.licenses,
+            storage_bytes: row.storage_bytes,
             created_at: row.created_at.into(),
             deleted_at: row.deleted_at.map(Into::into),
         }
@@ -72,12 +75,15 @@ impl From<TenantRow> for Tenant {
 /// adds up the projects' counters (kept by triggers), so a tenant with a
 /// million tasks costs what one with ten does.
 const TENANT_COLUMNS: &str = "o.id, o.name, o.slug, o.plan, o.member_limit, o.project_limit, o.license_limit, \
-     o.suspended_at, o.deleted_at, o.created_at, \
+     o.storage_limit_mb, o.suspended_at, o.deleted_at, o.created_at, \
      (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id) AS members, \
      (SELECT COUNT(*) FROM projects p WHERE p.org_id = o.id AND p.deleted_at IS NULL) AS projects, \
      (SELECT CAST(COALESCE(SUM(p.open_tasks + p.done_tasks), 0) AS BIGINT) FROM projects p \
         WHERE p.org_id = o.id AND p.deleted_at IS NULL) AS tasks, \
-     (SELECT COUNT(*) FROM licenses l WHERE l.org_id = o.id) AS licenses";
+     (SELECT COUNT(*) FROM licenses l WHERE l.org_id = o.id) AS licenses, \
+     ((SELECT CAST(COALESCE(SUM(f.size_bytes), 0) AS BIGINT) FROM project_files f WHERE f.org_id = o.id) + \
+      (SELECT CAST(COALESCE(SUM(i.size_bytes), 0) AS BIGINT) FROM task_imports i WHERE i.org_id = o.id)) \
+        AS storage_bytes";
 
 /// A page of every organization, newest first, `limit` from `offset`, with
 /// the total. `search` (matched anywhere, case-insensitively) matches
@@ -158,7 +164,7 @@ pub async fn set_plan(
     limits: OrgLimits,
 ) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE organizations SET plan = $2, member_limit = $3, project_limit = $4, license_limit = $5, \
-               updated_at = $6 WHERE id = $1";
+               storage_limit_mb = $7, updated_at = $6 WHERE id = $1";
     let changed = with_pool!(db, Scope::EveryTenant, conn => {
         sqlx::query(sql)
             .bind(id)
@@ -167,6 +173,7 @@ pub async fn set_plan(
             .bind(limits.projects.map(i64::from))
             .bind(limits.licenses.map(i64::from))
             .bind(Timestamp::now())
+            .bind(limits.storage_mb.map(i64::from))
             .execute(&mut *conn)
             .await?
             .rows_affected()

@@ -45,3 +45,6 @@ text_enum!(crate::model::Priority);
 text_enum!(crate::model::LabelColor);
 text_enum!(crate::model::AuditAction);
 text_enum!(crate::model::Plan);
+text_enum!(crate::model::FileStatus);
+text_enum!(crate::model::UploadStatus);
+text_enum!(crate::model::ImportStatus);
