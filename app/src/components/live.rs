@@ -56,14 +56,15 @@ where
 
 /// Without JavaScript, reloads the page every `seconds` while `active`
 /// (a `<noscript>` refresh: hydrated pages listen to events instead).
+///
+/// The `<meta>` goes in as the `<noscript>`'s inner HTML, never as an
+/// element: a page the router renders in the browser would otherwise insert
+/// a live refresh, which fires after the person has navigated elsewhere.
+/// Parsed with scripting on, `<noscript>` content stays inert text.
 #[component]
 pub fn RefreshWhile(active: bool, #[prop(default = 2)] seconds: u32) -> impl IntoView {
     active.then(|| {
-        view! {
-            <noscript>
-                <meta http-equiv="refresh" content=seconds.to_string() />
-            </noscript>
-        }
+        view! { <noscript inner_html=format!(r#"<meta http-equiv="refresh" content="{seconds}">"#) /> }
     })
 }
 
