@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod demo;
 pub mod export;
 pub mod files;
 pub mod health;

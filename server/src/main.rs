@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 /// among them) that mimalloc returns to the system.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use server::{admin, config, seed, startup::Application, telemetry};
+use server::{admin, config, demo, seed, startup::Application, telemetry};
 
 /// Atrium: a self-hosted multi-tenant workspace.
 ///
@@ -64,6 +64,18 @@ enum Command {
         #[arg(long, default_value_t = 50_000)]
         machines: usize,
     },
+    /// Create a demo organization to look around in: five people (one per
+    /// role), labels, three projects with cycles and a few hundred tasks
+    /// over the last twelve weeks. Prints where to sign in.
+    SeedDemo {
+        /// The owner's email; the others get `+ari`, `+mo`, `+sam` and
+        /// `+gail` addresses beside it.
+        #[arg(long, default_value = "demo@example.com")]
+        email: String,
+        /// Everyone's password (at least 12 characters).
+        #[arg(long)]
+        password: String,
+    },
 }
 
 #[tokio::main]
@@ -81,6 +93,18 @@ async fn main() -> std::process::ExitCode {
         Command::Serve => serve(config).await,
         Command::CreateAdmin { email, name } => admin::create_admin(&config, &email, &name).await.map_err(Into::into),
         Command::PromoteAdmin { email } => admin::promote_admin(&config, &email).await.map_err(Into::into),
+        Command::SeedDemo { email, password } => match demo::seed_demo(&config, &email, &password).await {
+            Ok(made) => {
+                let site = config.public_url.clone().unwrap_or_default();
+                println!("Made the demo organization with {} tasks: {site}/o/{}", made.tasks, made.org);
+                println!("Sign in as {} (Owner) with the password you gave; the others:", made.email);
+                for (email, role) in &made.people {
+                    println!("  {email} ({role})");
+                }
+                Ok(())
+            }
+            Err(err) => Err(err.into()),
+        },
         Command::SeedLoad { label, password, tasks, other_tasks, licenses, machines } => {
             match seed::seed_load(&config, &label, &password, tasks, other_tasks, licenses, machines).await {
                 Ok(seeded) => {

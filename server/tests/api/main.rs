@@ -8,6 +8,7 @@ mod account;
 mod admin_cli;
 mod audit;
 mod auth;
+mod demo;
 mod export;
 mod files;
 mod hardening;

@@ -1,10 +1,14 @@
-//! Throwaway databases and generated data for tests, benchmarks and load
-//! tests (the server's `seed-load`); nothing a request runs calls it.
+//! Throwaway databases and generated data for tests, benchmarks, load
+//! tests and the demo (the server's `seed-load` and `seed-demo`); nothing a
+//! request runs calls it.
 
 use sqlx::{Connection, Executor, PgConnection};
 
-use super::{ConnectError, Db};
-use crate::model::{LabelId, Priority, TaskDescription, TaskFields, TaskTitle, UserId};
+use super::{ConnectError, Db, Timestamp, scope::Scope, with_pool};
+use crate::{
+    model::{LabelId, Priority, TaskDescription, TaskFields, TaskId, TaskTitle, UserId},
+    server::ctx::Writer,
+};
 
 /// The `i`th task of a generated project, varied the way real ones are:
 /// priorities in turn, a due date on every third (spread over 90 days from
@@ -152,6 +156,28 @@ fn with_database(url: &str, name: &str) -> String {
         Some(query) => format!("{server}/{name}?{query}"),
         None => format!("{server}/{name}"),
     }
+}
+
+/// Moves tasks of the organization of `ctx` into the past, for generated
+/// history: each `(task, created_at, completed_at)` sets the creation time
+/// and, on a task that is done, the completion time (`None` leaves an open
+/// task open). The repositories stamp "now"; a demo's chart needs weeks.
+/// One transaction.
+pub async fn backdate_tasks(
+    db: &Db,
+    ctx: &Writer,
+    rows: &[(TaskId, Timestamp, Option<Timestamp>)],
+) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE tasks SET created_at = $1, updated_at = COALESCE($2, $1), \
+               completed_at = CASE WHEN completed_at IS NULL THEN NULL ELSE COALESCE($2, completed_at) END \
+               WHERE org_id = $3 AND id = $4";
+    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        for (id, created_at, completed_at) in rows {
+            sqlx::query(sql).bind(*created_at).bind(*completed_at).bind(ctx.org_id()).bind(*id).execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    })
 }
 
 #[cfg(test)]
