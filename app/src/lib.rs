@@ -22,7 +22,7 @@ use leptos_router::{
 };
 
 use crate::{
-    components::errors::NotFound,
+    components::{errors::NotFound, toast::ToastRegion},
     pages::{
         account::AccountPage,
         admin::{PlatformAuditPage, PlatformJobsPage, PlatformPage},
@@ -43,9 +43,15 @@ use crate::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     server::csp::provide_request_nonce();
+    // `data-theme` forces a scheme; without it the stylesheet follows the
+    // device (`prefers-color-scheme`).
+    #[cfg(feature = "ssr")]
+    let theme = server::theme::from_request().and_then(model::Theme::attribute);
+    #[cfg(not(feature = "ssr"))]
+    let theme: Option<&str> = None;
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -100,6 +106,10 @@ pub fn App() -> impl IntoView {
     mark_hydrated();
     view! {
         <Title text="Atrium" />
+        // WCAG 2.4.1 (bypass blocks): the first stop of the keyboard. The
+        // browser follows it (not the router), moving focus to `<main>`.
+        <a href="#main" rel="external" class="skip-link">"Skip to content"</a>
+        <ToastRegion>
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
@@ -137,6 +147,7 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+        </ToastRegion>
     }
 }
 

@@ -27,7 +27,7 @@ test("a week of work: tasks are added, completed, filtered, trashed, restored an
   await page.getByRole("checkbox", { name: "Select Write copy" }).check();
   await expect(page.getByText("2 selected")).toBeVisible();
   await page.getByRole("button", { name: "Delete", exact: true }).click();
-  await expect(page.getByText("No tasks match.")).toBeVisible();
+  await expect(page.getByText("No open tasks.")).toBeVisible();
 
   // The trash holds them: one comes back, the other is deleted for good.
   await statusTabs.getByRole("link", { name: "Trash" }).click();
@@ -36,9 +36,11 @@ test("a week of work: tasks are added, completed, filtered, trashed, restored an
   await page.getByRole("button", { name: "Restore" }).click();
   await expect.poll(() => taskTitles(page)).toEqual(["Set up DNS"]);
   await page.getByRole("checkbox", { name: "Select Set up DNS" }).check();
-  page.once("dialog", (dialog) => dialog.accept());
+  // Deleting for good asks first, in a dialog.
   await page.getByRole("button", { name: "Delete forever" }).click();
-  await expect(page.getByText("No tasks match.")).toBeVisible();
+  const dialog = page.getByRole("dialog", { name: "Delete 1 selected task for good? This cannot be undone." });
+  await dialog.getByRole("button", { name: "Delete forever" }).click();
+  await expect(page.getByText("The trash is empty.")).toBeVisible();
 
   // Export everything (status=all): the completed task and the restored one.
   await statusTabs.getByRole("link", { name: "All" }).click();

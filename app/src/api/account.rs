@@ -27,7 +27,7 @@ use crate::{
 };
 use crate::{
     error::AppError,
-    model::{AccountOverview, PasswordStrength},
+    model::{AccountOverview, PasswordStrength, Theme},
 };
 
 /// The least time between two verification mails, or two reset mails, to
@@ -36,6 +36,22 @@ pub const RESEND_INTERVAL_SECS: i64 = 60;
 
 #[cfg(feature = "ssr")]
 const WRONG_PASSWORD: &str = "That is not your current password.";
+
+/// Keeps the signed-in person's colour scheme with their account, and in
+/// the cookie the page shell reads (see `server::theme`). `theme` is
+/// `system`, `light` or `dark`; answers the theme kept.
+///
+/// Errors: `Unauthenticated`; a field error on `theme`.
+#[server(endpoint = "set_theme")]
+pub async fn set_theme(theme: String) -> Result<Theme, AppError> {
+    let state = ctx::app_state()?;
+    let session = ctx::request_session().await?;
+    let (_, user) = ctx::signed_in(&state, &session).await?.ok_or(AppError::Unauthenticated)?;
+    let theme: Theme = theme.parse().map_err(|_| AppError::field("theme", "Choose light, dark or system."))?;
+    users::set_theme(&state.db, user.id, theme).await?;
+    crate::server::theme::remember(&state, theme);
+    Ok(theme)
+}
 
 /// The signed-in person's account: who they are, their sessions (current
 /// first in its place by last activity, marked), and two-factor state.

@@ -203,6 +203,7 @@ async fn finish_sign_in(
     details: serde_json::Value,
 ) -> Result<(), AppError> {
     ctx::sign_in(state, session, user.id).await?;
+    crate::server::theme::remember(state, user.theme);
     tracing::info!(user_id = %user.id, "signed in");
     ctx::audit_person(state, AuditAction::UserSignedIn, None, Some(user.id), &user.email, details).await?;
     let destination = match next.as_deref().and_then(safe_next) {
@@ -314,6 +315,7 @@ pub async fn logout() -> Result<(), AppError> {
         ctx::audit_person(&state, AuditAction::UserSignedOut, None, Some(user.id), &user.email, details).await?;
     }
     session::sign_out(&session, &state.db).await?;
+    crate::server::theme::remember(&state, crate::model::Theme::System);
     leptos_axum::redirect("/login");
     Ok(())
 }

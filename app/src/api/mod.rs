@@ -17,6 +17,7 @@ pub mod auth;
 pub mod cycles;
 pub mod draft;
 pub mod files;
+pub mod flash;
 pub mod invitations;
 pub mod labels;
 pub mod licensing;
@@ -26,6 +27,7 @@ pub mod platform;
 pub mod projects;
 pub mod settings;
 pub mod tasks;
+pub mod views;
 
 /// Every server function's endpoint path and the names of its arguments,
 /// for the layer that refuses arguments a function does not know (an
@@ -63,6 +65,11 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         auth::GetLanding,
         auth::LoginCode,
         account::GetAccount,
+        account::SetTheme,
+        flash::TakeFlash,
+        views::ListViews,
+        views::SaveView,
+        views::DeleteView,
         account::UpdateProfile,
         account::ResendVerification,
         account::ChangeEmail,

@@ -55,6 +55,23 @@ pub enum BulkAction {
     Purge,
 }
 
+impl BulkAction {
+    /// What was done to `count` tasks, for a toast or the flash after a
+    /// form without JavaScript: "Moved 3 tasks to the trash."
+    pub fn outcome_message(self, count: u64) -> String {
+        let tasks = if count == 1 { "1 task".to_owned() } else { format!("{count} tasks") };
+        match self {
+            BulkAction::Complete => format!("Completed {tasks}."),
+            BulkAction::Reopen => format!("Reopened {tasks}."),
+            BulkAction::Move => format!("Moved {tasks} to another project."),
+            BulkAction::Assign => format!("Assigned {tasks}."),
+            BulkAction::Trash => format!("Moved {tasks} to the trash."),
+            BulkAction::Restore => format!("Restored {tasks}."),
+            BulkAction::Purge => format!("Deleted {tasks} for good."),
+        }
+    }
+}
+
 /// What a bulk action did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BulkOutcome {
@@ -219,7 +236,9 @@ pub async fn create_task(
     let project = writable_project(req.db(), &writer, &project).await?;
     let form = TaskForm { title, description, priority, due_on, assignee, cycle, labels };
     let fields = form.check(req.db(), &writer, &project).await?;
-    tasks::insert(req.db(), &writer, project.id, &fields).await.map_err(write_error)
+    let task = tasks::insert(req.db(), &writer, project.id, &fields).await.map_err(write_error)?;
+    crate::server::flash::set(format!("Added “{}”.", task.title)).await?;
+    Ok(task)
 }
 
 /// Rewrites every field of a task (the full edit form); fields as in
@@ -305,6 +324,8 @@ pub async fn set_task_done(org: String, task: String, done: bool) -> Result<Task
     if tasks::set_completed(req.db(), &writer, &[current.id], done).await? == 0 && current.is_done() != done {
         return Err(archived());
     }
+    let verb = if done { "Completed" } else { "Reopened" };
+    crate::server::flash::set(format!("{verb} “{}”.", current.title)).await?;
     tasks::find(req.db(), &writer, current.id).await?.ok_or(AppError::NotFound)
 }
 
@@ -370,6 +391,7 @@ pub async fn bulk_update_tasks(
         (BulkAction::Purge, Some(admin)) => tasks::purge(db, &admin, &ids).await?,
         (BulkAction::Purge, None) => return Err(AppError::Forbidden),
     };
+    crate::server::flash::set(action.outcome_message(affected)).await?;
     Ok(BulkOutcome { affected })
 }
 

@@ -22,7 +22,7 @@ pub fn NotFound() -> impl IntoView {
     set_page_status(404);
     view! {
         <Title text="Page not found · Atrium" />
-        <main class="mx-auto max-w-lg px-6 py-24 text-center">
+        <main id="main" tabindex="-1" class="mx-auto max-w-lg px-6 py-24 text-center">
             <p class="text-sm font-semibold text-indigo-600">"404"</p>
             <h1 class="mt-2 text-3xl font-bold tracking-tight text-slate-900">"Page not found"</h1>
             <p class="mt-4 text-slate-600">
@@ -54,7 +54,7 @@ pub fn PageError(error: AppError) -> impl IntoView {
         other => {
             set_page_status(other.status_code());
             view! {
-                <main class="mx-auto max-w-lg px-6 py-24 text-center">
+                <main id="main" tabindex="-1" class="mx-auto max-w-lg px-6 py-24 text-center">
                     <h1 class="text-2xl font-bold text-slate-900">"We could not load this page"</h1>
                     <p role="alert" class="mt-4 text-slate-600">{other.to_string()}</p>
                 </main>

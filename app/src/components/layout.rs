@@ -6,23 +6,60 @@ use leptos_router::components::A;
 
 use crate::{
     api::{
-        account::ResendVerification,
+        account::{ResendVerification, SetTheme},
         auth::{Logout, org_path},
     },
-    model::{Action, OrgShell, OrgSummary, Role, SessionUser},
+    model::{Action, OrgShell, OrgSummary, Role, SessionUser, Theme},
 };
 
-/// The top bar of every signed-in page.
+/// The top bar of every signed-in page. Below the `md` breakpoint it
+/// carries the organization's sections as a menu button (the sidebar is
+/// hidden there).
 #[component]
 pub fn TopBar(shell: OrgShell) -> impl IntoView {
     let OrgShell { user, org, organizations } = shell;
+    let (slug, role) = (org.slug.clone(), org.role);
     view! {
-        <header class="flex h-14 items-center gap-4 border-b border-slate-200 bg-white px-4">
+        <header class="relative flex h-14 items-center gap-2 border-b border-slate-200 bg-white px-2 sm:gap-4 sm:px-4">
+            <MobileMenu slug role />
             <a href=org_path(&org.slug) class="text-lg font-bold tracking-tight text-indigo-700">"Atrium"</a>
             <OrgSwitcher current=org organizations />
             <div class="flex-1"></div>
             <UserMenu user />
         </header>
+    }
+}
+
+/// The organization's sections behind a menu button, on narrow screens.
+/// A `<details>` disclosure, so it opens without JavaScript too; once
+/// hydrated it closes when a link in it is followed.
+#[component]
+fn MobileMenu(slug: String, role: Role) -> impl IntoView {
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let close = move |_| {
+        if let Some(menu) = menu.get() {
+            menu.set_open(false);
+        }
+    };
+    view! {
+        <details node_ref=menu class="md:hidden">
+            <summary
+                class="flex h-10 w-10 cursor-pointer list-none items-center justify-center rounded-md text-slate-700 \
+                       hover:bg-slate-100"
+                aria-label="Menu"
+            >
+                <svg aria-hidden="true" viewBox="0 0 20 20" class="h-5 w-5" fill="currentColor">
+                    <path d="M3 5h14v2H3zM3 9h14v2H3zM3 13h14v2H3z" />
+                </svg>
+            </summary>
+            <nav
+                aria-label="Organization"
+                class="absolute inset-x-0 top-14 z-30 border-b border-slate-200 bg-white p-3 shadow-lg"
+                on:click=close
+            >
+                <OrgLinks slug role />
+            </nav>
+        </details>
     }
 }
 
@@ -36,12 +73,12 @@ fn OrgSwitcher(current: OrgSummary, organizations: Vec<OrgSummary>) -> impl Into
                        text-slate-800 hover:bg-slate-100"
                 aria-label=format!("Organization: {}. Switch organization", current.name)
             >
-                <span>{current.name.clone()}</span>
-                <span aria-hidden="true" class="text-slate-400">"▾"</span>
+                <span class="max-w-[8rem] truncate sm:max-w-xs">{current.name.clone()}</span>
+                <span aria-hidden="true" class="text-slate-500">"▾"</span>
             </summary>
             <nav
                 aria-label="Your organizations"
-                class="absolute left-0 z-20 mt-1 w-64 rounded-md border border-slate-200 bg-white py-1 shadow-lg"
+                class="absolute left-0 z-20 mt-1 w-64 max-w-[calc(100vw-4rem)] rounded-md border border-slate-200 bg-white py-1 shadow-lg"
             >
                 <ul>
                     {organizations
@@ -57,7 +94,7 @@ fn OrgSwitcher(current: OrgSummary, organizations: Vec<OrgSummary>) -> impl Into
                                                aria-[current=page]:font-semibold"
                                     >
                                         <span>{org.name}</span>
-                                        <span class="text-xs text-slate-400">{org.role.label()}</span>
+                                        <span class="text-xs text-slate-500">{org.role.label()}</span>
                                     </a>
                                 </li>
                             }
@@ -93,7 +130,7 @@ fn UserMenu(user: SessionUser) -> impl IntoView {
                 >
                     {initials(&user.display_name)}
                 </span>
-                <span>{user.display_name.clone()}</span>
+                <span class="hidden sm:inline">{user.display_name.clone()}</span>
             </summary>
             <div class="absolute right-0 z-20 mt-1 w-64 rounded-md border border-slate-200 bg-white p-3 shadow-lg">
                 <p class="text-sm font-medium text-slate-900">{user.display_name.clone()}</p>
@@ -110,6 +147,7 @@ fn UserMenu(user: SessionUser) -> impl IntoView {
                             </a>
                         }
                     })}
+                <ThemeChoice current=user.theme />
                 <ActionForm action=logout attr:class="mt-3">
                     <button
                         type="submit"
@@ -121,6 +159,60 @@ fn UserMenu(user: SessionUser) -> impl IntoView {
             </div>
         </details>
     }
+}
+
+/// Light, dark or the device's scheme, kept with the account. Each choice
+/// is a form of its own, so it works without JavaScript (the page comes
+/// back in the new scheme); hydrated, the scheme changes in place.
+#[component]
+fn ThemeChoice(current: Theme) -> impl IntoView {
+    let set = ServerAction::<SetTheme>::new();
+    let theme = RwSignal::new(current);
+    Effect::new(move |_| {
+        if let Some(Ok(chosen)) = set.value().get() {
+            theme.set(chosen);
+            apply_theme(chosen);
+        }
+    });
+    view! {
+        <fieldset class="mt-3">
+            <legend class="text-xs font-medium text-slate-600">"Theme"</legend>
+            <div class="mt-1 flex gap-1">
+                {Theme::ALL
+                    .iter()
+                    .map(|&choice| {
+                        view! {
+                            <ActionForm action=set attr:class="flex-1">
+                                <input type="hidden" name="theme" value=choice.as_str() />
+                                <button
+                                    type="submit"
+                                    class="w-full rounded-md border border-slate-300 px-2 py-1 text-xs text-slate-700 \
+                                           hover:bg-slate-50 aria-pressed:border-slate-900 aria-pressed:bg-slate-900 \
+                                           aria-pressed:text-white"
+                                    aria-pressed=move || (theme.get() == choice).to_string()
+                                >
+                                    {choice.label()}
+                                </button>
+                            </ActionForm>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        </fieldset>
+    }
+}
+
+/// Puts `theme` on `<html>` (the stylesheet keys its colours on it).
+fn apply_theme(theme: Theme) {
+    #[cfg(feature = "hydrate")]
+    if let Some(root) = document().document_element() {
+        let _ = match theme.attribute() {
+            Some(value) => root.set_attribute("data-theme", value),
+            None => root.remove_attribute("data-theme"),
+        };
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = theme;
 }
 
 /// Above every page of a person whose address is not verified yet: why,
@@ -156,73 +248,13 @@ fn initials(name: &str) -> String {
     name.split_whitespace().filter_map(|word| word.chars().next()).take(2).flat_map(char::to_uppercase).collect()
 }
 
-/// The organization's sections.
+/// The organization's sections, beside the page from the `md` breakpoint
+/// up (the top bar's menu holds them below it).
 #[component]
 pub fn Sidebar(slug: String, role: Role) -> impl IntoView {
-    let link = "block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 \
-                aria-[current=page]:font-semibold aria-[current=page]:text-indigo-800";
     view! {
-        <nav aria-label="Organization" class="w-56 shrink-0 border-r border-slate-200 bg-slate-50 p-3">
-            <ul class="space-y-1">
-                <li>
-                    <A href=org_path(&slug) exact=true attr:class=link>
-                        "Dashboard"
-                    </A>
-                </li>
-                <li>
-                    <A href=format!("{}/projects", org_path(&slug)) attr:class=link>
-                        "Projects"
-                    </A>
-                </li>
-                <li>
-                    <A href=format!("{}/members", org_path(&slug)) attr:class=link>
-                        "Members"
-                    </A>
-                </li>
-                <li>
-                    <A href=format!("{}/jobs", org_path(&slug)) attr:class=link>
-                        "Jobs"
-                    </A>
-                </li>
-                {role
-                    .can(Action::ViewLicenses)
-                    .then(|| {
-                        view! {
-                            <li>
-                                <A href=format!("{}/licenses", org_path(&slug)) attr:class=link>
-                                    "Licenses"
-                                </A>
-                            </li>
-                            <li>
-                                <A href=format!("{}/policies", org_path(&slug)) attr:class=link>
-                                    "Policies"
-                                </A>
-                            </li>
-                        }
-                    })}
-                {role
-                    .can(Action::ViewAudit)
-                    .then(|| {
-                        view! {
-                            <li>
-                                <A href=format!("{}/audit", org_path(&slug)) attr:class=link>
-                                    "Audit log"
-                                </A>
-                            </li>
-                        }
-                    })}
-                {role
-                    .can(Action::ManageSettings)
-                    .then(|| {
-                        view! {
-                            <li>
-                                <A href=format!("{}/settings", org_path(&slug)) attr:class=link>
-                                    "Settings"
-                                </A>
-                            </li>
-                        }
-                    })}
-            </ul>
+        <nav aria-label="Organization" class="hidden w-56 shrink-0 border-r border-slate-200 bg-slate-50 p-3 md:block">
+            <OrgLinks slug role />
             <p class="mt-6 px-3 text-xs text-slate-500">
                 <kbd class="rounded border border-slate-300 bg-white px-1">"Ctrl"</kbd>
                 " + "
@@ -230,6 +262,75 @@ pub fn Sidebar(slug: String, role: Role) -> impl IntoView {
                 " to jump to a project"
             </p>
         </nav>
+    }
+}
+
+/// The links to the organization's sections that `role` may open.
+#[component]
+fn OrgLinks(slug: String, role: Role) -> impl IntoView {
+    let link = "block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 \
+                aria-[current=page]:font-semibold aria-[current=page]:text-indigo-800";
+    view! {
+        <ul class="space-y-1">
+            <li>
+                <A href=org_path(&slug) exact=true attr:class=link>
+                    "Dashboard"
+                </A>
+            </li>
+            <li>
+                <A href=format!("{}/projects", org_path(&slug)) attr:class=link>
+                    "Projects"
+                </A>
+            </li>
+            <li>
+                <A href=format!("{}/members", org_path(&slug)) attr:class=link>
+                    "Members"
+                </A>
+            </li>
+            <li>
+                <A href=format!("{}/jobs", org_path(&slug)) attr:class=link>
+                    "Jobs"
+                </A>
+            </li>
+            {role
+                .can(Action::ViewLicenses)
+                .then(|| {
+                    view! {
+                        <li>
+                            <A href=format!("{}/licenses", org_path(&slug)) attr:class=link>
+                                "Licenses"
+                            </A>
+                        </li>
+                        <li>
+                            <A href=format!("{}/policies", org_path(&slug)) attr:class=link>
+                                "Policies"
+                            </A>
+                        </li>
+                    }
+                })}
+            {role
+                .can(Action::ViewAudit)
+                .then(|| {
+                    view! {
+                        <li>
+                            <A href=format!("{}/audit", org_path(&slug)) attr:class=link>
+                                "Audit log"
+                            </A>
+                        </li>
+                    }
+                })}
+            {role
+                .can(Action::ManageSettings)
+                .then(|| {
+                    view! {
+                        <li>
+                            <A href=format!("{}/settings", org_path(&slug)) attr:class=link>
+                                "Settings"
+                            </A>
+                        </li>
+                    }
+                })}
+        </ul>
     }
 }
 

@@ -1,6 +1,7 @@
 //! Building blocks shared by pages.
 
 pub mod chart;
+pub mod confirm;
 pub mod errors;
 pub mod format;
 pub mod forms;
@@ -10,3 +11,4 @@ pub mod layout;
 pub mod live;
 pub mod org;
 pub mod pagination;
+pub mod toast;

@@ -3,7 +3,10 @@
 use email_address::{EmailAddress, Options};
 use serde::{Deserialize, Serialize};
 
-use super::{UserId, text::one_line_text};
+use super::{
+    UserId,
+    text::{named_enum, one_line_text},
+};
 
 /// A syntactically valid email address, trimmed and lowercased.
 ///
@@ -130,6 +133,33 @@ pub struct SessionUser {
     pub is_platform_admin: bool,
     /// They proved they read mail at `email`; until then a banner asks.
     pub email_verified: bool,
+    pub theme: Theme,
+}
+
+named_enum!(
+    /// A person's colour scheme for the dashboard, kept with their account.
+    Theme {
+        /// Follow the device (`prefers-color-scheme`).
+        System = "system", "System";
+        Light = "light", "Light";
+        Dark = "dark", "Dark";
+    }
+);
+
+impl Theme {
+    /// The name of the cookie that carries an explicit choice to the page
+    /// shell (which renders before any data is loaded); absent for
+    /// [`Theme::System`].
+    pub const COOKIE: &'static str = "atrium_theme";
+
+    /// The `data-theme` value of `<html>`: `None` follows the device.
+    pub fn attribute(self) -> Option<&'static str> {
+        match self {
+            Theme::System => None,
+            Theme::Light => Some("light"),
+            Theme::Dark => Some("dark"),
+        }
+    }
 }
 
 /// One of a person's signed-in sessions (devices), for `/account`.

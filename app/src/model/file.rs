@@ -4,39 +4,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{CycleId, FileId, JobId, ProjectId, TaskImportId, UploadSessionId};
-
-/// An enum stored and sent as its snake_case name, with a label for people.
-macro_rules! named_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal, $label:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant,)+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stored name.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text,)+ }
-            }
-
-            /// What people read.
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label,)+ }
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $name::ALL.iter().copied().find(|v| v.as_str() == s)
-                    .ok_or_else(|| format!(concat!("unknown ", stringify!($name), " {:?}"), s))
-            }
-        }
-    };
-}
+use super::{CycleId, FileId, JobId, ProjectId, TaskImportId, UploadSessionId, text::named_enum};
 
 named_enum!(
     /// Where a file is: its bytes arriving, then its processing job

@@ -109,3 +109,7 @@ id_type!(
     /// A CSV import of tasks.
     TaskImportId
 );
+id_type!(
+    /// A saved view of a project's task list.
+    SavedViewId
+);

@@ -24,9 +24,11 @@ pub mod task;
 pub mod task_query;
 pub mod tenant;
 pub mod text;
+pub mod view;
 
 pub use account::{
-    AccountOverview, DeviceSession, DisplayName, Email, Password, PasswordStrength, SessionUser, TwoFactorEnrolment,
+    AccountOverview, DeviceSession, DisplayName, Email, Password, PasswordStrength, SessionUser, Theme,
+    TwoFactorEnrolment,
 };
 pub use audit::{AuditAction, AuditEvent};
 pub use cycle::{Cycle, CycleName};
@@ -36,7 +38,7 @@ pub use file::{
 };
 pub use ids::{
     AuditEventId, CycleId, EntitlementId, FileId, InvitationId, JobId, LabelId, LicenseId, MachineId, OrgId, PolicyId,
-    ProjectId, SessionId, TaskId, TaskImportId, UploadSessionId, UserId,
+    ProjectId, SavedViewId, SessionId, TaskId, TaskImportId, UploadSessionId, UserId,
 };
 pub use invitation::{Invitation, InvitationStatus, InvitationView};
 pub use job::{JobItem, JobStatus};
@@ -55,3 +57,4 @@ pub use role::Role;
 pub use task::{Assignee, Priority, Task, TaskDescription, TaskFields, TaskItem, TaskLabel, TaskTitle};
 pub use task_query::{AssigneeFilter, SortDir, StatusFilter, TaskParams, TaskQuery, TaskSort};
 pub use tenant::{Tenant, TenantStatus};
+pub use view::{SavedView, ViewName};

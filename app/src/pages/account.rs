@@ -104,7 +104,7 @@ pub fn AccountPage() -> impl IntoView {
                 <div class="flex-1"></div>
                 <a href="/" class="text-sm font-medium text-indigo-700 hover:underline">"Back to your dashboard"</a>
             </header>
-            <main class="mx-auto max-w-3xl space-y-6 p-6">
+            <main id="main" tabindex="-1" class="mx-auto max-w-3xl space-y-6 p-6">
                 <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Your account"</h1>
                 <Show when=verified>
                     <p role="status" class=NOTICE>"Your email address is confirmed."</p>
@@ -436,50 +436,52 @@ fn SessionsSection(
                 })}
             <FormError message=form_error(revoke) />
             <FormError message=form_error(revoke_others) />
-            <table class="mt-4 w-full text-left text-sm">
-                <thead class="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
-                    <tr>
-                        <th scope="col" class="py-2 pr-3 font-medium">"Device"</th>
-                        <th scope="col" class="py-2 pr-3 font-medium">"Address"</th>
-                        <th scope="col" class="py-2 pr-3 font-medium">"Signed in"</th>
-                        <th scope="col" class="py-2 pr-3 font-medium">"Last active"</th>
-                        <th scope="col" class="py-2 font-medium"><span class="sr-only">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100">
-                    {sessions
-                        .into_iter()
-                        .map(|s| {
-                            let device = format!("{} on {}", s.browser, s.os);
-                            let id = s.id.to_string();
-                            view! {
-                                <tr data-testid="session-row">
-                                    <td class="py-2 pr-3 text-slate-900">
-                                        {device.clone()}
-                                        {s.current.then(|| view! { <span class="ml-2 rounded bg-indigo-100 px-1.5 py-0.5 text-xs font-medium text-indigo-800">"This session"</span> })}
-                                    </td>
-                                    <td class="py-2 pr-3 text-slate-600">{s.ip.unwrap_or_else(|| "Unknown".to_owned())}</td>
-                                    <td class="py-2 pr-3 text-slate-600">{when(s.created_at)}</td>
-                                    <td class="py-2 pr-3 text-slate-600">{when(s.last_active_at)}</td>
-                                    <td class="py-2 text-right">
-                                        <ActionForm action=revoke>
-                                            <input type="hidden" name="session" value=id />
-                                            <button
-                                                type="submit"
-                                                class=format!("{BUTTON} whitespace-nowrap")
-                                                aria-label=format!("Sign out {device}")
-                                                disabled=move || revoke.pending().get()
-                                            >
-                                                "Sign out"
-                                            </button>
-                                        </ActionForm>
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
+            <div class="table-scroll" tabindex="0">
+                <table class="mt-4 w-full text-left text-sm">
+                    <thead class="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
+                        <tr>
+                            <th scope="col" class="py-2 pr-3 font-medium">"Device"</th>
+                            <th scope="col" class="py-2 pr-3 font-medium">"Address"</th>
+                            <th scope="col" class="py-2 pr-3 font-medium">"Signed in"</th>
+                            <th scope="col" class="py-2 pr-3 font-medium">"Last active"</th>
+                            <th scope="col" class="py-2 font-medium"><span class="sr-only">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody class="divide-y divide-slate-100">
+                        {sessions
+                            .into_iter()
+                            .map(|s| {
+                                let device = format!("{} on {}", s.browser, s.os);
+                                let id = s.id.to_string();
+                                view! {
+                                    <tr data-testid="session-row">
+                                        <td class="py-2 pr-3 text-slate-900">
+                                            {device.clone()}
+                                            {s.current.then(|| view! { <span class="ml-2 rounded bg-indigo-100 px-1.5 py-0.5 text-xs font-medium text-indigo-800">"This session"</span> })}
+                                        </td>
+                                        <td class="py-2 pr-3 text-slate-600">{s.ip.unwrap_or_else(|| "Unknown".to_owned())}</td>
+                                        <td class="py-2 pr-3 text-slate-600">{when(s.created_at)}</td>
+                                        <td class="py-2 pr-3 text-slate-600">{when(s.last_active_at)}</td>
+                                        <td class="py-2 text-right">
+                                            <ActionForm action=revoke>
+                                                <input type="hidden" name="session" value=id />
+                                                <button
+                                                    type="submit"
+                                                    class=format!("{BUTTON} whitespace-nowrap")
+                                                    aria-label=format!("Sign out {device}")
+                                                    disabled=move || revoke.pending().get()
+                                                >
+                                                    "Sign out"
+                                                </button>
+                                            </ActionForm>
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
         </section>
     }
 }

@@ -30,7 +30,7 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 fn Welcome() -> impl IntoView {
     view! {
-        <main class="mx-auto flex min-h-screen max-w-3xl flex-col justify-center px-6 py-24">
+        <main id="main" tabindex="-1" class="mx-auto flex min-h-screen max-w-3xl flex-col justify-center px-6 py-24">
             <p class="text-sm font-semibold uppercase tracking-wider text-indigo-600">"Atrium"</p>
             <h1 class="mt-3 text-4xl font-bold tracking-tight text-slate-900">
                 "Your team's projects, tasks and software licenses, on your own server."
@@ -54,7 +54,7 @@ fn Welcome() -> impl IntoView {
 fn NoOrganization(name: String) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     view! {
-        <main class="mx-auto max-w-lg px-6 py-24 text-center">
+        <main id="main" tabindex="-1" class="mx-auto max-w-lg px-6 py-24 text-center">
             <h1 class="text-2xl font-bold text-slate-900">{format!("Welcome, {name}")}</h1>
             <p class="mt-4 text-slate-600">
                 "You are not a member of any organization yet. Ask an administrator of your team to invite you, "

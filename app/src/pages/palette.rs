@@ -118,7 +118,7 @@ pub fn ProjectPalette() -> impl IntoView {
                                         on:click=move |_| open.set(false)
                                     >
                                         <span>{project.name.clone()}</span>
-                                        {archived.then(|| view! { <span class="text-xs text-slate-400">"Archived"</span> })}
+                                        {archived.then(|| view! { <span class="text-xs text-slate-500">"Archived"</span> })}
                                     </a>
                                 </li>
                             }

@@ -6,6 +6,7 @@ pub mod csp;
 pub mod ctx;
 pub mod db;
 pub mod file_processing;
+pub mod flash;
 pub mod imports;
 pub mod jobs;
 pub mod licensing;
@@ -13,6 +14,7 @@ pub mod mail;
 pub mod session_store;
 pub mod state;
 pub mod storage;
+pub mod theme;
 
 pub use config::Config;
 pub use state::AppState;

@@ -69,6 +69,85 @@ pub async fn run(db: &Db) {
     job_queue(db).await;
     tenancy(db).await;
     licensing(db).await;
+    preferences(db).await;
+}
+
+/// The dashboard's per-person settings: saved views (shared or private,
+/// deleted by their author or, when shared, by whoever is allowed), the
+/// colour scheme, and generated history.
+async fn preferences(db: &Db) {
+    use app::{
+        model::{Theme, ViewName},
+        server::db::{testing, views},
+    };
+    let team = team(db, "Vera", "Views Co").await;
+    let writer = super::writer(&team.owner);
+    let project = projects::insert(db, &writer, &pname("Viewed"), &desc("")).await.unwrap().id;
+    let view = |name: &str| ViewName::parse(name).unwrap();
+
+    let shared = views::insert(db, &team.member, project, &view("Urgent"), "?priority=urgent", true).await.unwrap();
+    let shared = shared.unwrap();
+    let private =
+        views::insert(db, &team.member, project, &view("Mine"), "?assignee=me", false).await.unwrap().unwrap();
+    let names = |list: Vec<app::model::SavedView>| list.into_iter().map(|v| (v.name, v.mine)).collect::<Vec<_>>();
+    assert_eq!(
+        names(views::list(db, &team.member, project).await.unwrap()),
+        [("Mine".to_owned(), true), ("Urgent".to_owned(), true)]
+    );
+    let seen = views::list(db, &team.guest, project).await.unwrap();
+    assert_eq!(names(seen.clone()), [("Urgent".to_owned(), false)], "another's private view stays theirs");
+    assert_eq!(seen[0].created_by.as_deref(), Some("Vera Member"));
+    assert_eq!(seen[0].query, "?priority=urgent");
+
+    // Another organization sees none of them, and cannot save into the
+    // project.
+    let (stranger_id, stranger_org) = super::sign_up(db, "Stan", "Stranger Co").await;
+    let stranger = OrgCtx::load(db, stranger_id, &stranger_org.slug).await.unwrap();
+    assert!(views::list(db, &stranger, project).await.unwrap().is_empty());
+    assert!(views::insert(db, &stranger, project, &view("Spy"), "", true).await.unwrap().is_none());
+    assert!(!views::delete(db, &stranger, shared.id, true).await.unwrap());
+
+    // Deleting: never another's private view; a shared one only when
+    // allowed; one's own always.
+    assert!(!views::delete(db, &team.owner, private.id, true).await.unwrap());
+    assert!(!views::delete(db, &team.guest, shared.id, false).await.unwrap());
+    assert!(views::delete(db, &team.owner, shared.id, true).await.unwrap());
+    assert!(views::delete(db, &team.member, private.id, false).await.unwrap());
+    assert!(views::list(db, &team.member, project).await.unwrap().is_empty());
+
+    // A trashed project takes no views.
+    projects::trash(db, &super::admin(&team.owner), project).await.unwrap();
+    assert!(views::insert(db, &team.member, project, &view("Late"), "", false).await.unwrap().is_none());
+
+    // The colour scheme is the account's.
+    let id = team.owner.user_id();
+    assert_eq!(users::find_by_id(db, id).await.unwrap().unwrap().theme, Theme::System);
+    users::set_theme(db, id, Theme::Dark).await.unwrap();
+    assert_eq!(users::find_by_id(db, id).await.unwrap().unwrap().to_session_user().theme, Theme::Dark);
+
+    // Generated history: creation and completion moved into the past.
+    let project = projects::insert(db, &writer, &pname("History"), &desc("")).await.unwrap().id;
+    let open = tasks::insert(db, &writer, project, &fields("Still open")).await.unwrap();
+    let done = tasks::insert(db, &writer, project, &fields("Done long ago")).await.unwrap();
+    tasks::set_completed(db, &writer, &[done.id], true).await.unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let at = |weeks: i64| now - time::Duration::weeks(weeks);
+    let weeks_ago = |weeks: i64| Timestamp::from(at(weeks));
+    let rows = [(open.id, weeks_ago(6), None), (done.id, weeks_ago(5), Some(weeks_ago(4)))];
+    testing::backdate_tasks(db, &writer, &rows).await.unwrap();
+    let open = tasks::find(db, &writer, open.id).await.unwrap().unwrap();
+    let done = tasks::find(db, &writer, done.id).await.unwrap().unwrap();
+    assert!(open.completed_at.is_none(), "an open task stays open");
+    assert!(open.created_at < at(5));
+    let completed = done.completed_at.unwrap();
+    assert!(completed < at(3) && completed > at(5), "{completed}");
+    let monday = |weeks: i64| {
+        let day = at(weeks).date();
+        day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()))
+    };
+    let weeks: Vec<Date> = (0..6).rev().map(monday).collect();
+    let counts = dashboard::completed_per_week(db, &team.owner, &weeks).await.unwrap();
+    assert_eq!(counts.iter().map(|w| w.count).collect::<Vec<_>>(), [0, 1, 0, 0, 0, 0], "the chart sees its week");
 }
 
 /// Settings, plans and limits, suspension, deletion and the platform

@@ -8,6 +8,7 @@ mod account;
 mod admin_cli;
 mod audit;
 mod auth;
+mod dashboard_prefs;
 mod demo;
 mod export;
 mod files;

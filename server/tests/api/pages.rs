@@ -81,7 +81,8 @@ async fn the_dashboard_counts_my_open_and_overdue_work_and_charts_12_weeks_on_th
 
     // The chart is SVG in the server's HTML, one bar per week.
     let html = app.get(&path).await.text().await.unwrap();
-    let chart = &html[html.find("<svg").expect("an inline SVG chart")..];
+    let marker = html.find(r#"data-testid="weekly-chart""#).expect("an inline SVG chart");
+    let chart = &html[html[..marker].rfind("<svg").unwrap()..];
     let chart = &chart[..chart.find("</svg>").unwrap()];
     assert!(chart.contains("Tasks completed per week over the last 12 weeks: 2 in all."), "{chart}");
     assert_eq!(chart.matches("<rect").count(), 12);

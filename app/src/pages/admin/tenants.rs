@@ -40,7 +40,7 @@ pub fn PlatformPage() -> impl IntoView {
             <div class="max-w-7xl">
                 <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Organizations"</h1>
                 <form method="get" role="search" class="mt-4 flex items-end gap-2">
-                    <div>
+                    <div class="min-w-0 flex-1 sm:flex-none">
                         <label for="tenant-search" class="block text-sm font-medium text-slate-700">
                             "Search by name or address"
                         </label>
@@ -50,7 +50,7 @@ pub fn PlatformPage() -> impl IntoView {
                             name="q"
                             maxlength=MAX_TENANT_SEARCH_LEN
                             value=move || search.get()
-                            class="mt-1 w-72 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm"
+                            class="mt-1 w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm sm:w-72"
                         />
                     </div>
                     <button type="submit" class=BUTTON>"Search"</button>
@@ -90,22 +90,24 @@ fn TenantTable(items: Vec<Tenant>) -> impl IntoView {
         return view! { <p class="mt-6 text-sm text-slate-500">"No organizations match this search."</p> }.into_any();
     }
     view! {
-        <table class="list-table mt-6">
-            <thead>
-                <tr>
-                    <th scope="col">"Organization"</th>
-                    <th scope="col">"Plan"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col" class="text-right">"Members"</th>
-                    <th scope="col" class="text-right">"Projects"</th>
-                    <th scope="col" class="text-right">"Tasks"</th>
-                    <th scope="col" class="text-right">"Licenses"</th>
-                    <th scope="col">"Created"</th>
-                    <th scope="col"><span class="sr-only">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody>{items.into_iter().map(|tenant| view! { <TenantRow tenant /> }).collect_view()}</tbody>
-        </table>
+        <div class="table-scroll" tabindex="0">
+            <table class="list-table mt-6">
+                <thead>
+                    <tr>
+                        <th scope="col">"Organization"</th>
+                        <th scope="col">"Plan"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col" class="text-right">"Members"</th>
+                        <th scope="col" class="text-right">"Projects"</th>
+                        <th scope="col" class="text-right">"Tasks"</th>
+                        <th scope="col" class="text-right">"Licenses"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>{items.into_iter().map(|tenant| view! { <TenantRow tenant /> }).collect_view()}</tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

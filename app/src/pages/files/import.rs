@@ -285,30 +285,32 @@ fn MappingForm(page: ImportData, start: ServerAction<StartImport>) -> impl IntoV
                     match preview.await {
                         Ok(rows) => {
                             view! {
-                                <table class="list-table mt-3" aria-label="Preview">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Line"</th>
-                                            {ImportField::ALL.into_iter().map(|f| view! { <th scope="col">{f.label()}</th> }).collect_view()}
-                                            <th scope="col">"Problems"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {rows
-                                            .into_iter()
-                                            .map(|row| {
-                                                let bad = !row.errors.is_empty();
-                                                view! {
-                                                    <tr class=if bad { "bg-red-50 align-top" } else { "align-top" }>
-                                                        <td class="py-1 pr-3 tabular-nums">{row.line}</td>
-                                                        {row.cells.iter().map(|c| view! { <td class="max-w-[12rem] truncate py-1 pr-3">{c.clone()}</td> }).collect_view()}
-                                                        <td class="py-1 text-xs text-red-700">{row.errors.join(" ")}</td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
+                                <div class="table-scroll" tabindex="0">
+                                    <table class="list-table mt-3" aria-label="Preview">
+                                        <thead>
+                                            <tr>
+                                                <th scope="col">"Line"</th>
+                                                {ImportField::ALL.into_iter().map(|f| view! { <th scope="col">{f.label()}</th> }).collect_view()}
+                                                <th scope="col">"Problems"</th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>
+                                            {rows
+                                                .into_iter()
+                                                .map(|row| {
+                                                    let bad = !row.errors.is_empty();
+                                                    view! {
+                                                        <tr class=if bad { "bg-red-50 align-top" } else { "align-top" }>
+                                                            <td class="py-1 pr-3 tabular-nums">{row.line}</td>
+                                                            {row.cells.iter().map(|c| view! { <td class="max-w-[12rem] truncate py-1 pr-3">{c.clone()}</td> }).collect_view()}
+                                                            <td class="py-1 text-xs text-red-700">{row.errors.join(" ")}</td>
+                                                        </tr>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
                             }
                                 .into_any()
                         }

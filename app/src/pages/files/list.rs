@@ -191,97 +191,99 @@ fn FileTable(
     move_file: ServerAction<TrashFile>,
 ) -> impl IntoView {
     view! {
-        <table class="list-table mt-4" aria-label="Files">
-            <thead>
-                <tr>
-                    <th scope="col"><span class="sr-only">"Preview"</span></th>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Size"</th>
-                    <th scope="col">"Type"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Uploaded"</th>
-                    <th scope="col"><span class="sr-only">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody>
-                {items
-                    .into_iter()
-                    .map(|file| {
-                        let base = format!("/o/{slug}/files/{}", file.id);
-                        let id = file.id.to_string();
-                        let dimensions = file.width.zip(file.height).map(|(w, h)| format!(" · {w}×{h}"));
-                        let slug = slug.clone();
-                        let for_actions = file.clone();
-                        let actions = can_change.then(move || {
-                            let file = for_actions;
-                            let label = format!("{} {}", if trash { "Restore" } else { "Delete" }, file.name);
-                            let rename_form = (!trash).then(|| {
-                                let (file, slug) = (file.clone(), slug.clone());
-                                view! { <RenameForm file slug rename /> }
+        <div class="table-scroll" tabindex="0">
+            <table class="list-table mt-4" aria-label="Files">
+                <thead>
+                    <tr>
+                        <th scope="col"><span class="sr-only">"Preview"</span></th>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Size"</th>
+                        <th scope="col">"Type"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Uploaded"</th>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items
+                        .into_iter()
+                        .map(|file| {
+                            let base = format!("/o/{slug}/files/{}", file.id);
+                            let id = file.id.to_string();
+                            let dimensions = file.width.zip(file.height).map(|(w, h)| format!(" · {w}×{h}"));
+                            let slug = slug.clone();
+                            let for_actions = file.clone();
+                            let actions = can_change.then(move || {
+                                let file = for_actions;
+                                let label = format!("{} {}", if trash { "Restore" } else { "Delete" }, file.name);
+                                let rename_form = (!trash).then(|| {
+                                    let (file, slug) = (file.clone(), slug.clone());
+                                    view! { <RenameForm file slug rename /> }
+                                });
+                                view! {
+                                    <div class="flex flex-wrap justify-end gap-2">
+                                        {rename_form}
+                                        <ActionForm action=move_file>
+                                            <input type="hidden" name="org" value=slug.clone() />
+                                            <input type="hidden" name="file" value=id.clone() />
+                                            <input type="hidden" name="trash" value=(!trash).to_string() />
+                                            <button type="submit" class=BUTTON aria-label=label>
+                                                {if trash { "Restore" } else { "Delete" }}
+                                            </button>
+                                        </ActionForm>
+                                    </div>
+                                }
                             });
                             view! {
-                                <div class="flex flex-wrap justify-end gap-2">
-                                    {rename_form}
-                                    <ActionForm action=move_file>
-                                        <input type="hidden" name="org" value=slug.clone() />
-                                        <input type="hidden" name="file" value=id.clone() />
-                                        <input type="hidden" name="trash" value=(!trash).to_string() />
-                                        <button type="submit" class=BUTTON aria-label=label>
-                                            {if trash { "Restore" } else { "Delete" }}
-                                        </button>
-                                    </ActionForm>
-                                </div>
-                            }
-                        });
-                        view! {
-                            <tr class="align-top" data-file=file.name.clone()>
-                                <td class="py-2 pr-3">
-                                    {file
-                                        .has_thumbnail
-                                        .then(|| {
+                                <tr class="align-top" data-file=file.name.clone()>
+                                    <td class="py-2 pr-3">
+                                        {file
+                                            .has_thumbnail
+                                            .then(|| {
+                                                view! {
+                                                    <img
+                                                        src=format!("{base}/thumbnail")
+                                                        alt=""
+                                                        class="h-10 w-10 rounded object-cover"
+                                                        loading="lazy"
+                                                    />
+                                                }
+                                            })}
+                                    </td>
+                                    <td class="py-2 pr-4">
+                                        {if trash {
+                                            view! { <span class="text-slate-900">{file.name.clone()}</span> }.into_any()
+                                        } else {
                                             view! {
-                                                <img
-                                                    src=format!("{base}/thumbnail")
-                                                    alt=""
-                                                    class="h-10 w-10 rounded object-cover"
-                                                    loading="lazy"
-                                                />
+                                                <a href=format!("{base}/download") rel="external" download="" class="font-medium text-indigo-700 hover:underline">
+                                                    {file.name.clone()}
+                                                </a>
                                             }
-                                        })}
-                                </td>
-                                <td class="py-2 pr-4">
-                                    {if trash {
-                                        view! { <span class="text-slate-900">{file.name.clone()}</span> }.into_any()
-                                    } else {
-                                        view! {
-                                            <a href=format!("{base}/download") rel="external" download="" class="font-medium text-indigo-700 hover:underline">
-                                                {file.name.clone()}
-                                            </a>
-                                        }
-                                            .into_any()
-                                    }}
-                                    {file.sha256.clone().map(|sha| view! { <span class="block font-mono text-[11px] text-slate-400" title="SHA-256">{sha[..16].to_owned()}</span> })}
-                                </td>
-                                <td class="py-2 pr-4 whitespace-nowrap text-slate-600">{format_bytes(file.size_bytes)}</td>
-                                <td class="py-2 pr-4 text-slate-600">
-                                    {file.content_type.clone().unwrap_or_default()}
-                                    {dimensions}
-                                </td>
-                                <td class="py-2 pr-4" data-status=file.status.as_str()>
-                                    {file_status_badge(file.status)}
-                                    {file.failure.clone().map(|reason| view! { <p class="mt-1 max-w-xs text-xs text-red-700">{reason}</p> })}
-                                </td>
-                                <td class="py-2 pr-4 text-slate-600">
-                                    {file.uploaded_by.clone().unwrap_or_else(|| "Former member".into())}
-                                    <span class="block text-xs text-slate-400">{when(file.created_at)}</span>
-                                </td>
-                                <td class="py-2 text-right">{actions}                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+                                                .into_any()
+                                        }}
+                                        {file.sha256.clone().map(|sha| view! { <span class="block font-mono text-[11px] text-slate-500" title="SHA-256">{sha[..16].to_owned()}</span> })}
+                                    </td>
+                                    <td class="py-2 pr-4 whitespace-nowrap text-slate-600">{format_bytes(file.size_bytes)}</td>
+                                    <td class="py-2 pr-4 text-slate-600">
+                                        {file.content_type.clone().unwrap_or_default()}
+                                        {dimensions}
+                                    </td>
+                                    <td class="py-2 pr-4" data-status=file.status.as_str()>
+                                        {file_status_badge(file.status)}
+                                        {file.failure.clone().map(|reason| view! { <p class="mt-1 max-w-xs text-xs text-red-700">{reason}</p> })}
+                                    </td>
+                                    <td class="py-2 pr-4 text-slate-600">
+                                        {file.uploaded_by.clone().unwrap_or_else(|| "Former member".into())}
+                                        <span class="block text-xs text-slate-500">{when(file.created_at)}</span>
+                                    </td>
+                                    <td class="py-2 text-right">{actions}                                </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }
 

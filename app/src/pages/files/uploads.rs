@@ -104,43 +104,45 @@ fn UploadsBody(page: UploadsData) -> impl IntoView {
 #[component]
 fn SessionTable(sessions: Vec<UploadSession>, slug: String) -> impl IntoView {
     view! {
-        <table class="list-table mt-4" aria-label="Upload sessions">
-            <thead>
-                <tr>
-                    <th scope="col">"Started"</th>
-                    <th scope="col">"By"</th>
-                    <th scope="col">"Cycle"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Files"</th>
-                    <th scope="col">"Data"</th>
-                    <th scope="col">"Duration"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {sessions
-                    .into_iter()
-                    .map(|session| {
-                        view! {
-                            <tr>
-                                <td class="py-2 pr-4">
-                                    <a href=format!("/o/{slug}/uploads/{}", session.id) class="font-medium text-indigo-700 hover:underline">
-                                        {when(session.created_at)}
-                                    </a>
-                                </td>
-                                <td class="py-2 pr-4 text-slate-600">{session.created_by.clone().unwrap_or_else(|| "Former member".into())}</td>
-                                <td class="py-2 pr-4 text-slate-600">{session.cycle_name.clone().unwrap_or_default()}</td>
-                                <td class="py-2 pr-4">{upload_status_badge(session.status)}</td>
-                                <td class="py-2 pr-4 text-slate-600">
-                                    {format!("{} of {} uploaded, {} refused", session.files_uploaded, session.files_total, session.files_failed)}
-                                </td>
-                                <td class="py-2 pr-4 text-slate-600">{format_bytes(session.bytes_uploaded)}</td>
-                                <td class="py-2 pr-4 text-slate-600">{duration(session.duration())}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll" tabindex="0">
+            <table class="list-table mt-4" aria-label="Upload sessions">
+                <thead>
+                    <tr>
+                        <th scope="col">"Started"</th>
+                        <th scope="col">"By"</th>
+                        <th scope="col">"Cycle"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Files"</th>
+                        <th scope="col">"Data"</th>
+                        <th scope="col">"Duration"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {sessions
+                        .into_iter()
+                        .map(|session| {
+                            view! {
+                                <tr>
+                                    <td class="py-2 pr-4">
+                                        <a href=format!("/o/{slug}/uploads/{}", session.id) class="font-medium text-indigo-700 hover:underline">
+                                            {when(session.created_at)}
+                                        </a>
+                                    </td>
+                                    <td class="py-2 pr-4 text-slate-600">{session.created_by.clone().unwrap_or_else(|| "Former member".into())}</td>
+                                    <td class="py-2 pr-4 text-slate-600">{session.cycle_name.clone().unwrap_or_default()}</td>
+                                    <td class="py-2 pr-4">{upload_status_badge(session.status)}</td>
+                                    <td class="py-2 pr-4 text-slate-600">
+                                        {format!("{} of {} uploaded, {} refused", session.files_uploaded, session.files_total, session.files_failed)}
+                                    </td>
+                                    <td class="py-2 pr-4 text-slate-600">{format_bytes(session.bytes_uploaded)}</td>
+                                    <td class="py-2 pr-4 text-slate-600">{duration(session.duration())}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }
 
@@ -309,44 +311,46 @@ struct SessionUpdate {
 #[component]
 fn SessionFiles(items: Vec<ProjectFile>, slug: String) -> impl IntoView {
     view! {
-        <table class="list-table mt-3" aria-label="Session files">
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Size"</th>
-                    <th scope="col">"Type"</th>
-                    <th scope="col">"Status"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {items
-                    .into_iter()
-                    .map(|file| {
-                        view! {
-                            <tr data-file=file.name.clone()>
-                                <td class="py-2 pr-4">
-                                    {if file.deleted_at.is_some() {
-                                        view! { <span>{format!("{} (deleted)", file.name)}</span> }.into_any()
-                                    } else {
-                                        view! {
-                                            <a href=format!("{slug}/files/{}/download", file.id) rel="external" download="" class="text-indigo-700 hover:underline">
-                                                {file.name.clone()}
-                                            </a>
-                                        }
-                                            .into_any()
-                                    }}
-                                </td>
-                                <td class="py-2 pr-4 text-slate-600">{format_bytes(file.size_bytes)}</td>
-                                <td class="py-2 pr-4 text-slate-600">{file.content_type.clone().unwrap_or_default()}</td>
-                                <td class="py-2 pr-4" data-status=file.status.as_str()>
-                                    {file_status_badge(file.status)}
-                                    {file.failure.clone().map(|reason| view! { <p class="mt-1 text-xs text-red-700">{reason}</p> })}
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll" tabindex="0">
+            <table class="list-table mt-3" aria-label="Session files">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Size"</th>
+                        <th scope="col">"Type"</th>
+                        <th scope="col">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items
+                        .into_iter()
+                        .map(|file| {
+                            view! {
+                                <tr data-file=file.name.clone()>
+                                    <td class="py-2 pr-4">
+                                        {if file.deleted_at.is_some() {
+                                            view! { <span>{format!("{} (deleted)", file.name)}</span> }.into_any()
+                                        } else {
+                                            view! {
+                                                <a href=format!("{slug}/files/{}/download", file.id) rel="external" download="" class="text-indigo-700 hover:underline">
+                                                    {file.name.clone()}
+                                                </a>
+                                            }
+                                                .into_any()
+                                        }}
+                                    </td>
+                                    <td class="py-2 pr-4 text-slate-600">{format_bytes(file.size_bytes)}</td>
+                                    <td class="py-2 pr-4 text-slate-600">{file.content_type.clone().unwrap_or_default()}</td>
+                                    <td class="py-2 pr-4" data-status=file.status.as_str()>
+                                        {file_status_badge(file.status)}
+                                        {file.failure.clone().map(|reason| view! { <p class="mt-1 text-xs text-red-700">{reason}</p> })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }

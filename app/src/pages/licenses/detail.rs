@@ -164,60 +164,62 @@ fn LicenseView(
                     .into_any()
             } else {
                 view! {
-                    <table class="list-table mt-3">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Fingerprint"</th>
-                                <th scope="col">"Hostname"</th>
-                                <th scope="col">"Platform"</th>
-                                <th scope="col" class="text-right">"Cores"</th>
-                                <th scope="col">"Heartbeat"</th>
-                                <th scope="col">"Last seen"</th>
-                                <th scope="col"><span class="sr-only">"Actions"</span></th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {detail
-                                .machines
-                                .into_iter()
-                                .map(|m| {
-                                    let fingerprint = m.fingerprint.clone();
-                                    let license = id.clone();
-                                    view! {
-                                        <tr>
-                                            <td class="py-2 pr-4 font-mono">{m.fingerprint.clone()}</td>
-                                            <td class="py-2 pr-4">{m.hostname.clone().unwrap_or_default()}</td>
-                                            <td class="py-2 pr-4">{m.platform.clone().unwrap_or_default()}</td>
-                                            <td class="py-2 pr-4 text-right tabular-nums">
-                                                {m.cores.map(|c| c.to_string()).unwrap_or_default()}
-                                            </td>
-                                            <td class="py-2 pr-4">{heartbeat_label(m.heartbeat)}</td>
-                                            <td class="whitespace-nowrap py-2 pr-4 text-slate-600">{when(m.last_seen)}</td>
-                                            <td class="py-2 text-right">
-                                                {manage
-                                                    .then(|| {
-                                                        view! {
-                                                            <ActionForm action=deactivate>
-                                                                <input type="hidden" name="org" value=move || org.slug.get() />
-                                                                <input type="hidden" name="license" value=license.clone() />
-                                                                <input type="hidden" name="machine" value=m.id.to_string() />
-                                                                <button
-                                                                    type="submit"
-                                                                    class=BUTTON
-                                                                    aria-label=format!("Deactivate {fingerprint}")
-                                                                >
-                                                                    "Deactivate"
-                                                                </button>
-                                                            </ActionForm>
-                                                        }
-                                                    })}
-                                            </td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
+                    <div class="table-scroll" tabindex="0">
+                        <table class="list-table mt-3">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Fingerprint"</th>
+                                    <th scope="col">"Hostname"</th>
+                                    <th scope="col">"Platform"</th>
+                                    <th scope="col" class="text-right">"Cores"</th>
+                                    <th scope="col">"Heartbeat"</th>
+                                    <th scope="col">"Last seen"</th>
+                                    <th scope="col"><span class="sr-only">"Actions"</span></th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {detail
+                                    .machines
+                                    .into_iter()
+                                    .map(|m| {
+                                        let fingerprint = m.fingerprint.clone();
+                                        let license = id.clone();
+                                        view! {
+                                            <tr>
+                                                <td class="py-2 pr-4 font-mono">{m.fingerprint.clone()}</td>
+                                                <td class="py-2 pr-4">{m.hostname.clone().unwrap_or_default()}</td>
+                                                <td class="py-2 pr-4">{m.platform.clone().unwrap_or_default()}</td>
+                                                <td class="py-2 pr-4 text-right tabular-nums">
+                                                    {m.cores.map(|c| c.to_string()).unwrap_or_default()}
+                                                </td>
+                                                <td class="py-2 pr-4">{heartbeat_label(m.heartbeat)}</td>
+                                                <td class="whitespace-nowrap py-2 pr-4 text-slate-600">{when(m.last_seen)}</td>
+                                                <td class="py-2 text-right">
+                                                    {manage
+                                                        .then(|| {
+                                                            view! {
+                                                                <ActionForm action=deactivate>
+                                                                    <input type="hidden" name="org" value=move || org.slug.get() />
+                                                                    <input type="hidden" name="license" value=license.clone() />
+                                                                    <input type="hidden" name="machine" value=m.id.to_string() />
+                                                                    <button
+                                                                        type="submit"
+                                                                        class=BUTTON
+                                                                        aria-label=format!("Deactivate {fingerprint}")
+                                                                    >
+                                                                        "Deactivate"
+                                                                    </button>
+                                                                </ActionForm>
+                                                            }
+                                                        })}
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
                 }
                     .into_any()
             }}

@@ -45,7 +45,7 @@ pub fn LicensesPage() -> impl IntoView {
         <div class="max-w-6xl">
             <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Licenses"</h1>
             <form method="get" role="search" class="mt-4 flex flex-wrap items-end gap-3">
-                <div>
+                <div class="w-full sm:w-auto">
                     <label for="license-search" class="block text-sm font-medium text-slate-700">
                         "Search key, name or owner"
                     </label>
@@ -55,7 +55,7 @@ pub fn LicensesPage() -> impl IntoView {
                         name="q"
                         maxlength=200
                         value=move || search.get()
-                        class="mt-1 w-72 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm"
+                        class="mt-1 w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm sm:w-72"
                     />
                 </div>
                 <div>
@@ -124,42 +124,44 @@ fn LicenseTable(items: Vec<LicenseItem>) -> impl IntoView {
         return view! { <p class="mt-6 text-sm text-slate-500">"No licenses match. Issue one below."</p> }.into_any();
     }
     view! {
-        <table class="list-table mt-6">
-            <thead>
-                <tr>
-                    <th scope="col">"Key"</th>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Owner"</th>
-                    <th scope="col">"Policy"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Expires"</th>
-                    <th scope="col" class="text-right">"Machines"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {items
-                    .into_iter()
-                    .map(|l| {
-                        let href = org_href(&org.slug.get_untracked(), &format!("/licenses/{}", l.id));
-                        view! {
-                            <tr>
-                                <td class="py-2 pr-4">
-                                    <a href=href class="font-mono text-indigo-700 hover:underline">{l.key.clone()}</a>
-                                </td>
-                                <td class="py-2 pr-4">{l.name.clone().unwrap_or_default()}</td>
-                                <td class="py-2 pr-4">{l.owner_email.clone().unwrap_or_default()}</td>
-                                <td class="py-2 pr-4">{l.policy_name.clone()}</td>
-                                <td class="py-2 pr-4">{status_badge(l.status)}</td>
-                                <td class="whitespace-nowrap py-2 pr-4 text-slate-600">
-                                    {l.expiry.map_or_else(|| "Never".to_owned(), |e| e.date().to_string())}
-                                </td>
-                                <td class="py-2 text-right tabular-nums">{l.machines}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll" tabindex="0">
+            <table class="list-table mt-6">
+                <thead>
+                    <tr>
+                        <th scope="col">"Key"</th>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Owner"</th>
+                        <th scope="col">"Policy"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col" class="text-right">"Machines"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items
+                        .into_iter()
+                        .map(|l| {
+                            let href = org_href(&org.slug.get_untracked(), &format!("/licenses/{}", l.id));
+                            view! {
+                                <tr>
+                                    <td class="py-2 pr-4">
+                                        <a href=href class="font-mono text-indigo-700 hover:underline">{l.key.clone()}</a>
+                                    </td>
+                                    <td class="py-2 pr-4">{l.name.clone().unwrap_or_default()}</td>
+                                    <td class="py-2 pr-4">{l.owner_email.clone().unwrap_or_default()}</td>
+                                    <td class="py-2 pr-4">{l.policy_name.clone()}</td>
+                                    <td class="py-2 pr-4">{status_badge(l.status)}</td>
+                                    <td class="whitespace-nowrap py-2 pr-4 text-slate-600">
+                                        {l.expiry.map_or_else(|| "Never".to_owned(), |e| e.date().to_string())}
+                                    </td>
+                                    <td class="py-2 text-right tabular-nums">{l.machines}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

@@ -136,91 +136,93 @@ fn PolicyList(licensing: Licensing, delete: ServerAction<DeletePolicy>) -> impl 
     let can_manage = licensing.can_manage;
     view! {
         <FormError message=form_error(delete) />
-        <table class="list-table mt-6">
-            <thead>
-                <tr>
-                    <th scope="col">"Policy"</th>
-                    <th scope="col">"Machines"</th>
-                    <th scope="col">"Duration"</th>
-                    <th scope="col">"Rules"</th>
-                    <th scope="col">"On expiry"</th>
-                    <th scope="col">"Entitlements"</th>
-                    <th scope="col" class="text-right">"Licenses"</th>
-                    <th scope="col"><span class="sr-only">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody>
-                {licensing
-                    .policies
-                    .into_iter()
-                    .map(|policy: Policy| {
-                        let f = policy.fields.clone();
-                        let machines = match (f.floating, f.max_machines) {
-                            (false, _) => "Node-locked (1)".to_owned(),
-                            (true, Some(n)) => format!("Floating, up to {n}"),
-                            (true, None) => "Floating, no limit".to_owned(),
-                        };
-                        let mut rules = Vec::new();
-                        if f.strict {
-                            rules.push("Strict".to_owned());
-                        }
-                        if f.require_heartbeat {
-                            rules.push(format!("Heartbeat every {} min", f.heartbeat_seconds / 60));
-                        }
-                        if let Some(product) = &f.product {
-                            rules.push(format!("Product {product}"));
-                        }
-                        let entitlements = policy
-                            .entitlements
-                            .iter()
-                            .map(|e| e.code.clone())
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        let name = policy.name.clone();
-                        view! {
-                            <tr>
-                                <td class="py-2 pr-4 font-medium">
-                                    <a
-                                        href=org_href(&org.slug.get_untracked(), &format!("/policies/{}", policy.id))
-                                        class="text-indigo-700 hover:underline"
-                                    >
-                                        {policy.name.clone()}
-                                    </a>
-                                </td>
-                                <td class="py-2 pr-4">{machines}</td>
-                                <td class="py-2 pr-4">{duration_label(f.duration_seconds)}</td>
-                                <td class="py-2 pr-4">
-                                    {if rules.is_empty() { "—".to_owned() } else { rules.join(" · ") }}
-                                </td>
-                                <td class="py-2 pr-4">{f.expiration_strategy.label()}</td>
-                                <td class="py-2 pr-4">
-                                    {if entitlements.is_empty() { "—".to_owned() } else { entitlements }}
-                                </td>
-                                <td class="py-2 pr-4 text-right tabular-nums">{policy.licenses}</td>
-                                <td class="py-2 text-right">
-                                    {(can_manage && policy.licenses == 0)
-                                        .then(|| {
-                                            view! {
-                                                <ActionForm action=delete>
-                                                    <input type="hidden" name="org" value=move || org.slug.get() />
-                                                    <input type="hidden" name="policy" value=policy.id.to_string() />
-                                                    <button
-                                                        type="submit"
-                                                        class=BUTTON
-                                                        aria-label=format!("Delete policy {name}")
-                                                    >
-                                                        "Delete"
-                                                    </button>
-                                                </ActionForm>
-                                            }
-                                        })}
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll" tabindex="0">
+            <table class="list-table mt-6">
+                <thead>
+                    <tr>
+                        <th scope="col">"Policy"</th>
+                        <th scope="col">"Machines"</th>
+                        <th scope="col">"Duration"</th>
+                        <th scope="col">"Rules"</th>
+                        <th scope="col">"On expiry"</th>
+                        <th scope="col">"Entitlements"</th>
+                        <th scope="col" class="text-right">"Licenses"</th>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {licensing
+                        .policies
+                        .into_iter()
+                        .map(|policy: Policy| {
+                            let f = policy.fields.clone();
+                            let machines = match (f.floating, f.max_machines) {
+                                (false, _) => "Node-locked (1)".to_owned(),
+                                (true, Some(n)) => format!("Floating, up to {n}"),
+                                (true, None) => "Floating, no limit".to_owned(),
+                            };
+                            let mut rules = Vec::new();
+                            if f.strict {
+                                rules.push("Strict".to_owned());
+                            }
+                            if f.require_heartbeat {
+                                rules.push(format!("Heartbeat every {} min", f.heartbeat_seconds / 60));
+                            }
+                            if let Some(product) = &f.product {
+                                rules.push(format!("Product {product}"));
+                            }
+                            let entitlements = policy
+                                .entitlements
+                                .iter()
+                                .map(|e| e.code.clone())
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            let name = policy.name.clone();
+                            view! {
+                                <tr>
+                                    <td class="py-2 pr-4 font-medium">
+                                        <a
+                                            href=org_href(&org.slug.get_untracked(), &format!("/policies/{}", policy.id))
+                                            class="text-indigo-700 hover:underline"
+                                        >
+                                            {policy.name.clone()}
+                                        </a>
+                                    </td>
+                                    <td class="py-2 pr-4">{machines}</td>
+                                    <td class="py-2 pr-4">{duration_label(f.duration_seconds)}</td>
+                                    <td class="py-2 pr-4">
+                                        {if rules.is_empty() { "—".to_owned() } else { rules.join(" · ") }}
+                                    </td>
+                                    <td class="py-2 pr-4">{f.expiration_strategy.label()}</td>
+                                    <td class="py-2 pr-4">
+                                        {if entitlements.is_empty() { "—".to_owned() } else { entitlements }}
+                                    </td>
+                                    <td class="py-2 pr-4 text-right tabular-nums">{policy.licenses}</td>
+                                    <td class="py-2 text-right">
+                                        {(can_manage && policy.licenses == 0)
+                                            .then(|| {
+                                                view! {
+                                                    <ActionForm action=delete>
+                                                        <input type="hidden" name="org" value=move || org.slug.get() />
+                                                        <input type="hidden" name="policy" value=policy.id.to_string() />
+                                                        <button
+                                                            type="submit"
+                                                            class=BUTTON
+                                                            aria-label=format!("Delete policy {name}")
+                                                        >
+                                                            "Delete"
+                                                        </button>
+                                                    </ActionForm>
+                                                }
+                                            })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

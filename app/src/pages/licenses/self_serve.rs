@@ -25,7 +25,7 @@ pub fn SelfServePage() -> impl IntoView {
     });
     view! {
         <Title text="Your license · Atrium" />
-        <main class="mx-auto max-w-3xl px-4 py-10">
+        <main id="main" tabindex="-1" class="mx-auto max-w-3xl px-4 py-10">
             <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Your license"</h1>
             <p class="mt-1 text-sm text-slate-600">
                 "Enter your license key to see where it is activated, and free a machine to use it on another one."

@@ -229,28 +229,30 @@ fn EventTable(page: AuditPage, filter: Filter, base: String) -> impl IntoView {
     let first = (!filter.before.is_empty()).then(|| filter.href(&base, None));
     let older = page.next.as_deref().map(|next| filter.href(&base, Some(next)));
     view! {
-        <table class="list-table mt-6">
-            <thead>
-                <tr>
-                    <th scope="col">"When (UTC)"</th>
-                    <th scope="col">"Who"</th>
-                    <th scope="col">"Event"</th>
-                    <th scope="col">"Details"</th>
-                    <th scope="col">"From"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {page
-                    .items
-                    .into_iter()
-                    .map(|event| {
-                        let actor_href =
-                            event.actor_id.map(|id| filter.with_actor(&id.to_string()).href(&base, None));
-                        view! { <EventRow event actor_href /> }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll" tabindex="0">
+            <table class="list-table mt-6">
+                <thead>
+                    <tr>
+                        <th scope="col">"When (UTC)"</th>
+                        <th scope="col">"Who"</th>
+                        <th scope="col">"Event"</th>
+                        <th scope="col">"Details"</th>
+                        <th scope="col">"From"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page
+                        .items
+                        .into_iter()
+                        .map(|event| {
+                            let actor_href =
+                                event.actor_id.map(|id| filter.with_actor(&id.to_string()).href(&base, None));
+                            view! { <EventRow event actor_href /> }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
         <nav aria-label="Pages" class="mt-4 flex justify-end gap-2 text-sm">
             {first.map(|href| view! { <a href=href class=LINK>"Newest"</a> })}
             {older.map(|href| view! { <a href=href class=LINK rel="next">"Older"</a> })}

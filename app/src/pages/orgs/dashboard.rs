@@ -53,7 +53,7 @@ fn Dashboard(dashboard: OrgDashboard) -> impl IntoView {
             <Stat label="Overdue" value=count_label(overdue_count, overdue_capped) />
         </dl>
         <div class="mt-10 grid max-w-5xl gap-10 xl:grid-cols-2">
-            <section aria-labelledby="mine-heading">
+            <section aria-labelledby="mine-heading" class="min-w-0">
                 <h2 id="mine-heading" class="text-lg font-semibold text-slate-900">"Assigned to me"</h2>
                 {if assigned_to_me.is_empty() {
                     view! { <p class="mt-3 text-sm text-slate-500">"Nothing open is assigned to you."</p> }.into_any()
@@ -69,7 +69,7 @@ fn Dashboard(dashboard: OrgDashboard) -> impl IntoView {
                         .into_any()
                 }}
             </section>
-            <section aria-labelledby="chart-heading">
+            <section aria-labelledby="chart-heading" class="min-w-0">
                 <h2 id="chart-heading" class="text-lg font-semibold text-slate-900">"Completed per week"</h2>
                 <div class="mt-3 rounded-lg border border-slate-200 bg-white p-4">
                     <WeeklyChart weeks=completed_per_week />

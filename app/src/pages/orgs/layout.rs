@@ -11,7 +11,7 @@ use leptos_router::components::Outlet;
 
 use super::use_org_slug;
 use crate::{
-    api::orgs::get_org_shell,
+    api::{flash::take_flash, orgs::get_org_shell},
     components::{
         layout::{Sidebar, TopBar, VerifyEmailBanner},
         org::OrgContext,
@@ -30,6 +30,30 @@ fn SuspendedNotice(name: String) -> impl IntoView {
                 "A platform admin has suspended this organization. You can still read everything in it, but nothing can be changed until it is reactivated. Contact your platform administrator."
             </p>
         </div>
+    }
+}
+
+/// What the last form posted without JavaScript did (a hydrated page shows
+/// a toast instead), once.
+#[component]
+fn FlashMessage() -> impl IntoView {
+    let flash = Resource::new_blocking(|| (), |()| take_flash());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                flash
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|message| {
+                        view! {
+                            <p role="status" class="mb-4 rounded-md border border-emerald-300 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
+                                {message}
+                            </p>
+                        }
+                    })
+            })}
+        </Suspense>
     }
 }
 
@@ -62,7 +86,7 @@ pub fn OrgLayout() -> impl IntoView {
                         shell.await.ok().map(|shell| view! { <Sidebar slug=shell.org.slug role=shell.org.role /> <ProjectPalette /> })
                     })}
                 </Suspense>
-                <main class="min-w-0 flex-1 p-8">
+                <main id="main" tabindex="-1" class="min-w-0 flex-1 p-4 md:p-8">
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             shell
@@ -72,6 +96,7 @@ pub fn OrgLayout() -> impl IntoView {
                                 .map(|shell| view! { <SuspendedNotice name=shell.org.name /> })
                         })}
                     </Suspense>
+                    <FlashMessage />
                     <Outlet />
                 </main>
             </div>

@@ -62,7 +62,7 @@ pub fn MembersPage() -> impl IntoView {
         <div class="max-w-5xl">
             <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Members"</h1>
             <form method="get" role="search" class="mt-4 flex items-end gap-2">
-                <div>
+                <div class="min-w-0 flex-1 sm:flex-none">
                     <label for="member-search" class="block text-sm font-medium text-slate-700">
                         "Search members"
                     </label>
@@ -72,7 +72,7 @@ pub fn MembersPage() -> impl IntoView {
                         name="q"
                         maxlength=MAX_SEARCH_LEN
                         value=move || search.get()
-                        class=format!("{FIELD} mt-1 w-72")
+                        class=format!("{FIELD} mt-1 w-full sm:w-72")
                     />
                 </div>
                 <button type="submit" class=BUTTON>"Search"</button>
@@ -137,63 +137,65 @@ fn MemberTable(
     let sees_two_factor = items.iter().any(|member| member.two_factor.is_some());
     let me = me();
     view! {
-        <table class="list-table mt-6">
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    {sees_emails.then(|| view! { <th scope="col">"Email"</th> })}
-                    {sees_two_factor.then(|| view! { <th scope="col">"Two-factor"</th> })}
-                    <th scope="col">"Role"</th>
-                    <th scope="col"><span class="sr-only">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody>
-                {items
-                    .into_iter()
-                    .map(|member| {
-                        let is_me = me == Some(member.user_id);
-                        let roles = my_role.assignable_roles(member.role);
-                        let removable = !is_me && my_role.can_remove(member.role);
-                        view! {
-                            <tr>
-                                <td class="py-2 pr-4 font-medium text-slate-900">
-                                    {member.display_name.clone()}
-                                    {is_me.then(|| view! { <span class="ml-2 text-xs text-slate-500">"(you)"</span> })}
-                                </td>
-                                {sees_emails
-                                    .then(|| {
-                                        view! {
-                                            <td class="py-2 pr-4 text-slate-600">
-                                                {member.email.clone().unwrap_or_default()}
-                                            </td>
-                                        }
-                                    })}
-                                {member
-                                    .two_factor
-                                    .map(|on| {
-                                        let (text, class) = if on {
-                                            ("On", "rounded bg-emerald-100 px-1.5 py-0.5 text-xs font-medium text-emerald-800")
-                                        } else {
-                                            ("Off", "rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600")
-                                        };
-                                        view! {
-                                            <td class="py-2 pr-4">
-                                                <span class=class>{text}</span>
-                                            </td>
-                                        }
-                                    })}
-                                <td class="py-2 pr-4">
-                                    <RoleCell member=member.clone() roles change_role />
-                                </td>
-                                <td class="py-2 text-right">
-                                    {removable.then(|| view! { <RemoveButton member=member.clone() remove /> })}
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll" tabindex="0">
+            <table class="list-table mt-6">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        {sees_emails.then(|| view! { <th scope="col">"Email"</th> })}
+                        {sees_two_factor.then(|| view! { <th scope="col">"Two-factor"</th> })}
+                        <th scope="col">"Role"</th>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items
+                        .into_iter()
+                        .map(|member| {
+                            let is_me = me == Some(member.user_id);
+                            let roles = my_role.assignable_roles(member.role);
+                            let removable = !is_me && my_role.can_remove(member.role);
+                            view! {
+                                <tr>
+                                    <td class="py-2 pr-4 font-medium text-slate-900">
+                                        {member.display_name.clone()}
+                                        {is_me.then(|| view! { <span class="ml-2 text-xs text-slate-500">"(you)"</span> })}
+                                    </td>
+                                    {sees_emails
+                                        .then(|| {
+                                            view! {
+                                                <td class="py-2 pr-4 text-slate-600">
+                                                    {member.email.clone().unwrap_or_default()}
+                                                </td>
+                                            }
+                                        })}
+                                    {member
+                                        .two_factor
+                                        .map(|on| {
+                                            let (text, class) = if on {
+                                                ("On", "rounded bg-emerald-100 px-1.5 py-0.5 text-xs font-medium text-emerald-800")
+                                            } else {
+                                                ("Off", "rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600")
+                                            };
+                                            view! {
+                                                <td class="py-2 pr-4">
+                                                    <span class=class>{text}</span>
+                                                </td>
+                                            }
+                                        })}
+                                    <td class="py-2 pr-4">
+                                        <RoleCell member=member.clone() roles change_role />
+                                    </td>
+                                    <td class="py-2 text-right">
+                                        {removable.then(|| view! { <RemoveButton member=member.clone() remove /> })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }
@@ -314,56 +316,58 @@ fn PendingInvitations(
     let org = use_org();
     view! {
         <h3 class="mt-5 text-sm font-semibold text-slate-900">"Pending invitations"</h3>
-        <table class="list-table mt-2">
-            <thead>
-                <tr>
-                    <th scope="col">"Email"</th>
-                    <th scope="col">"Role"</th>
-                    <th scope="col">"Invited by"</th>
-                    <th scope="col">"Expires"</th>
-                    <th scope="col"><span class="sr-only">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody>
-                {items
-                    .into_iter()
-                    .map(|invitation| {
-                        let expires = if invitation.expired {
-                            "Expired".to_owned()
-                        } else {
-                            crate::model::task::format_date(invitation.expires_at.date())
-                        };
-                        let (resend_id, revoke_id) = (invitation.id.to_string(), invitation.id.to_string());
-                        let resend_label = format!("Resend the invitation to {}", invitation.email);
-                        let revoke_label = format!("Revoke the invitation to {}", invitation.email);
-                        view! {
-                            <tr>
-                                <td class="py-2 pr-4 text-slate-900">{invitation.email}</td>
-                                <td class="py-2 pr-4 text-slate-700">{invitation.role.label()}</td>
-                                <td class="py-2 pr-4 text-slate-600">{invitation.invited_by}</td>
-                                <td class="py-2 pr-4 text-slate-600">{expires}</td>
-                                <td class="flex justify-end gap-2 py-2">
-                                    <ActionForm action=resend>
-                                        <input type="hidden" name="org" value=move || org.slug.get() />
-                                        <input type="hidden" name="invitation" value=resend_id />
-                                        <button type="submit" class=BUTTON aria-label=resend_label>
-                                            "Resend"
-                                        </button>
-                                    </ActionForm>
-                                    <ActionForm action=revoke>
-                                        <input type="hidden" name="org" value=move || org.slug.get() />
-                                        <input type="hidden" name="invitation" value=revoke_id />
-                                        <button type="submit" class=DANGER aria-label=revoke_label>
-                                            "Revoke"
-                                        </button>
-                                    </ActionForm>
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll" tabindex="0">
+            <table class="list-table mt-2">
+                <thead>
+                    <tr>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Invited by"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items
+                        .into_iter()
+                        .map(|invitation| {
+                            let expires = if invitation.expired {
+                                "Expired".to_owned()
+                            } else {
+                                crate::model::task::format_date(invitation.expires_at.date())
+                            };
+                            let (resend_id, revoke_id) = (invitation.id.to_string(), invitation.id.to_string());
+                            let resend_label = format!("Resend the invitation to {}", invitation.email);
+                            let revoke_label = format!("Revoke the invitation to {}", invitation.email);
+                            view! {
+                                <tr>
+                                    <td class="py-2 pr-4 text-slate-900">{invitation.email}</td>
+                                    <td class="py-2 pr-4 text-slate-700">{invitation.role.label()}</td>
+                                    <td class="py-2 pr-4 text-slate-600">{invitation.invited_by}</td>
+                                    <td class="py-2 pr-4 text-slate-600">{expires}</td>
+                                    <td class="flex justify-end gap-2 py-2">
+                                        <ActionForm action=resend>
+                                            <input type="hidden" name="org" value=move || org.slug.get() />
+                                            <input type="hidden" name="invitation" value=resend_id />
+                                            <button type="submit" class=BUTTON aria-label=resend_label>
+                                                "Resend"
+                                            </button>
+                                        </ActionForm>
+                                        <ActionForm action=revoke>
+                                            <input type="hidden" name="org" value=move || org.slug.get() />
+                                            <input type="hidden" name="invitation" value=revoke_id />
+                                            <button type="submit" class=DANGER aria-label=revoke_label>
+                                                "Revoke"
+                                            </button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }
 

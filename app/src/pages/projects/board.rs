@@ -12,11 +12,13 @@ use crate::{
         tasks::{BulkUpdateTasks, CreateTask, PatchTask, TaskField},
     },
     components::{
+        confirm::ConfirmButton,
         forms::{FormError, field_error, form_error, member_options, priority_options, reset_after_success},
         labels::LabelChip,
+        org::org_href,
         pagination::CursorPager,
     },
-    model::{Action, Page, StatusFilter, TaskId, TaskItem, TaskTitle, task::format_date},
+    model::{Action, Page, StatusFilter, TaskId, TaskItem, TaskQuery, TaskTitle, task::format_date},
 };
 
 /// Component classes (`style/main.css`).
@@ -107,7 +109,12 @@ fn QuickAdd() -> impl IntoView {
                 <option value="">"Unassigned"</option>
                 {move || member_options(&members(), typed_assignee)}
             </select>
-            <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500">
+            <button
+                type="submit"
+                disabled=move || create.pending().get()
+                class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500 \
+                       disabled:cursor-wait disabled:opacity-70"
+            >
                 "Add task"
             </button>
         </ActionForm>
@@ -125,12 +132,11 @@ fn BulkBar() -> impl IntoView {
     let count = move || state.selected.with(|s| s.len());
     let data = move || state.data.get().and_then(Result::ok);
     let in_trash = move || state.query.get().status == StatusFilter::Trash;
-    let confirm_purge = move |event: ev::MouseEvent| {
-        let message = format!("Delete {} selected task(s) for good? This cannot be undone.", count());
-        if !window().confirm_with_message(&message).unwrap_or(false) {
-            event.prevent_default();
-        }
-    };
+    let purge_question = Signal::derive(move || {
+        let count = count();
+        let tasks = if count == 1 { "task" } else { "tasks" };
+        format!("Delete {count} selected {tasks} for good? This cannot be undone.")
+    });
     view! {
         <ActionForm
             action=bulk
@@ -143,9 +149,14 @@ fn BulkBar() -> impl IntoView {
             <Show when=in_trash>
                 <button type="submit" name="action" value="restore" class=BUTTON>"Restore"</button>
                 <Show when=move || state.org.can(Action::PurgeTasks)>
-                    <button type="submit" name="action" value="purge" class=DANGER_BUTTON on:click=confirm_purge>
-                        "Delete forever"
-                    </button>
+                    <ConfirmButton
+                        label="Delete forever"
+                        question=purge_question
+                        confirm="Delete forever"
+                        name="action"
+                        value="purge"
+                        class=DANGER_BUTTON
+                    />
                 </Show>
             </Show>
             <Show when=move || !in_trash()>
@@ -190,19 +201,57 @@ fn BulkBar() -> impl IntoView {
 fn EmptyTrash() -> impl IntoView {
     let state = use_project();
     let empty = state.empty_trash;
-    let confirm = move |event: ev::MouseEvent| {
-        if !window().confirm_with_message("Delete every task in the trash for good?").unwrap_or(false) {
-            event.prevent_default();
-        }
-    };
     view! {
         <ActionForm action=empty attr:class="mt-2">
             <input type="hidden" name="org" value=move || state.org.slug.get() />
             <input type="hidden" name="project" value=move || state.project_id.get() />
-            <button type="submit" class=DANGER_BUTTON on:click=confirm>"Empty trash"</button>
+            <ConfirmButton
+                label="Empty trash"
+                question="Delete every task in the trash for good? This cannot be undone.".to_owned()
+                confirm="Empty trash"
+                class=DANGER_BUTTON
+            />
         </ActionForm>
         <FormError message=form_error(empty) />
     }
+}
+
+/// What an empty list means, and what to do next: clear the filters, or
+/// add (or import) a task.
+#[component]
+fn EmptyList() -> impl IntoView {
+    let state = use_project();
+    let query = state.query.get_untracked();
+    let unfiltered = TaskQuery { status: query.status, ..TaskQuery::default() };
+    let import = org_href(&state.slug(), &format!("/projects/{}/import", state.project_id.get_untracked()));
+    let link = "font-medium text-indigo-700 hover:underline";
+    let message = if query.first_page() != unfiltered {
+        let clear = state.href(&unfiltered, None);
+        view! {
+            <p>
+                "No tasks match these filters. "
+                <a href=clear class=link>"Clear the filters"</a>
+            </p>
+        }
+        .into_any()
+    } else {
+        match query.status {
+            StatusFilter::Trash => {
+                view! { <p>"The trash is empty. Deleted tasks stay here for 30 days."</p> }.into_any()
+            }
+            StatusFilter::Done => view! { <p>"No task is done yet."</p> }.into_any(),
+            StatusFilter::Open | StatusFilter::All => view! {
+                <p>
+                    {if query.status == StatusFilter::Open { "No open tasks. " } else { "No tasks yet. " }}
+                    "Add one with the line above, or "
+                    <a href=import class=link>"import a CSV"</a>
+                    "."
+                </p>
+            }
+            .into_any(),
+        }
+    };
+    view! { <div class="mt-6 rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-600">{message}</div> }
 }
 
 #[component]
@@ -210,7 +259,7 @@ fn TaskTable(page: Page<TaskItem>) -> impl IntoView {
     let state = use_project();
     let ids: Vec<_> = page.items.iter().map(|t| t.id).collect();
     if page.items.is_empty() {
-        return view! { <p class="mt-6 text-sm text-slate-500">"No tasks match."</p> }.into_any();
+        return view! { <EmptyList /> }.into_any();
     }
     let all_ticked = {
         let ids = ids.clone();
@@ -383,7 +432,7 @@ fn TaskRow(task: TaskItem, index: usize) -> impl IntoView {
                     view! { <span class="state">{if done { "Done" } else { "Open" }}</span> }.into_any()
                 }}
             </td>
-            <td>
+            <td class="title">
                 {if trashed {
                     view! { <span id=title_id.clone()>{task.title.clone()}</span> }.into_any()
                 } else {
@@ -399,13 +448,13 @@ fn TaskRow(task: TaskItem, index: usize) -> impl IntoView {
                         .into_any()
                 }}
             </td>
-            <td>{priority_cell}</td>
-            <td>{assignee_cell}</td>
-            <td class:overdue=overdue>
+            <td class="priority">{priority_cell}</td>
+            <td class="assignee">{assignee_cell}</td>
+            <td class="due" class:overdue=overdue>
                 {task.due_on.map(format_date)}
                 {overdue.then(|| view! { <span class="sr-only">" (overdue)"</span> })}
             </td>
-            <td>
+            <td class="labels-cell">
                 {(!task.labels.is_empty())
                     .then(|| {
                         view! {

@@ -87,7 +87,7 @@ fn CycleCard(cycle: Cycle) -> impl IntoView {
                     <ActionForm action=state.delete_cycle>
                         <input type="hidden" name="org" value=state.slug() />
                         <input type="hidden" name="cycle" value=cycle_id.to_string() />
-                        <button type="submit" aria-label=delete_label.get_value() class="text-xs text-slate-400 hover:text-red-700">
+                        <button type="submit" aria-label=delete_label.get_value() class="text-xs text-slate-500 hover:text-red-700">
                             "Delete"
                         </button>
                     </ActionForm>

@@ -178,6 +178,7 @@ pub fn ProjectPage() -> impl IntoView {
 
     // Effects run only in the browser, after hydration.
     Effect::new(move |_| state.live.set(true));
+    super::feedback::announce_task_changes(state);
 
     // A bulk action that went through empties the selection.
     Effect::new(move |_| {

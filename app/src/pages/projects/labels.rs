@@ -53,7 +53,7 @@ pub fn LabelsPanel() -> impl IntoView {
                                                     <input type="hidden" name="label" value=label_id.to_string() />
                                                     <button
                                                         type="submit"
-                                                        class="text-xs text-slate-400 hover:text-red-700"
+                                                        class="text-xs text-slate-500 hover:text-red-700"
                                                         aria-label=delete_label.get_value()
                                                     >
                                                         "×"

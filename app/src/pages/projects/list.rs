@@ -190,22 +190,24 @@ fn ProjectTable(
         return view! { <p class="mt-6 text-sm text-slate-500">{message}</p> }.into_any();
     }
     view! {
-        <table class="list-table mt-6">
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Open"</th>
-                    <th scope="col">"Done"</th>
-                    <th scope="col"><span class="sr-only">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody>
-                {items
-                    .into_iter()
-                    .map(|project| view! { <ProjectRow project view editing update archive delete restore /> })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll" tabindex="0">
+            <table class="list-table mt-6">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Open"</th>
+                        <th scope="col">"Done"</th>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items
+                        .into_iter()
+                        .map(|project| view! { <ProjectRow project view editing update archive delete restore /> })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

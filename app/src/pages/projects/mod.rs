@@ -3,6 +3,7 @@
 mod board;
 mod cycles;
 mod detail;
+mod feedback;
 mod labels;
 mod list;
 mod shortcuts;

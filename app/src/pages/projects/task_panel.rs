@@ -31,7 +31,12 @@ pub fn TaskPanel() -> impl IntoView {
     );
     let close = move || state.href(&state.query.get(), None);
     view! {
-        <aside aria-label="Task details" class="w-[26rem] shrink-0 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+        // A side panel from `md` up; a full-screen sheet on phones.
+        <aside
+            aria-label="Task details"
+            class="w-[26rem] shrink-0 rounded-lg border border-slate-200 bg-white p-5 shadow-sm max-md:fixed max-md:inset-0 \
+                   max-md:z-40 max-md:w-auto max-md:overflow-y-auto max-md:rounded-none max-md:border-0"
+        >
             <div class="flex items-center justify-between">
                 <h2 class="text-base font-semibold text-slate-900">"Task"</h2>
                 <a href=close aria-label="Close task details" class="text-slate-500 hover:text-slate-900">"✕"</a>
@@ -203,8 +208,13 @@ fn TaskForm(task: Task) -> impl IntoView {
                 {writable
                     .then(|| {
                         view! {
-                            <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">
-                                "Save task"
+                            <button
+                                type="submit"
+                                disabled=move || update.pending().get()
+                                class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500 \
+                                       disabled:cursor-wait disabled:opacity-70"
+                            >
+                                {move || if update.pending().get() { "Saving…" } else { "Save task" }}
                             </button>
                         }
                     })}

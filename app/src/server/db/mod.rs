@@ -28,6 +28,7 @@ pub mod testing;
 pub(crate) mod text_enum;
 mod timestamp;
 pub mod users;
+pub mod views;
 
 use std::{path::Path, str::FromStr, time::Duration};
 

@@ -48,3 +48,4 @@ text_enum!(crate::model::Plan);
 text_enum!(crate::model::FileStatus);
 text_enum!(crate::model::UploadStatus);
 text_enum!(crate::model::ImportStatus);
+text_enum!(crate::model::Theme);

@@ -1,6 +1,6 @@
 //! `users`: accounts, and sign-up (an account with its first organization).
 
-use crate::model::{DisplayName, Email, OrgName, OrgSummary, Role, SessionId, SessionUser, UserId};
+use crate::model::{DisplayName, Email, OrgName, OrgSummary, Role, SessionId, SessionUser, Theme, UserId};
 
 use super::scope::Scope;
 use super::{Db, Timestamp, UniqueKey, orgs, with_pool};
@@ -21,6 +21,7 @@ pub struct UserRow {
     pub email_verified_at: Option<Timestamp>,
     /// When two-factor authentication was turned on; `None`: off.
     pub totp_enabled_at: Option<Timestamp>,
+    pub theme: Theme,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -44,6 +45,7 @@ impl UserRow {
             display_name: self.display_name.clone(),
             is_platform_admin: self.is_platform_admin,
             email_verified: self.email_verified_at.is_some(),
+            theme: self.theme,
         }
     }
 }
@@ -71,6 +73,7 @@ impl NewUser<'_> {
             is_platform_admin: self.is_platform_admin,
             email_verified_at: self.email_verified.then_some(now),
             totp_enabled_at: None,
+            theme: Theme::System,
             created_at: now,
             updated_at: now,
         }
@@ -101,7 +104,7 @@ const INSERT_USER: &str = "INSERT INTO users \
 macro_rules! user_columns {
     () => {
         "u.id, u.email, u.display_name, u.password_hash, u.is_platform_admin, u.email_verified_at, \
-         u.totp_enabled_at, u.created_at, u.updated_at"
+         u.totp_enabled_at, u.theme, u.created_at, u.updated_at"
     };
 }
 
@@ -291,4 +294,12 @@ pub async fn verify_email(db: &Db, user: UserId, email: &str, now: Timestamp) ->
         sqlx::query(sql).bind(user).bind(email).bind(now).execute(&mut *conn).await.map(|_| ())
     })
     .map_err(CreateUserError::from_insert)
+}
+
+/// Keeps `theme` as the colour scheme of the account `id`.
+pub async fn set_theme(db: &Db, id: UserId, theme: Theme) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE users SET theme = $2, updated_at = $3 WHERE id = $1";
+    with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query(sql).bind(id).bind(theme).bind(Timestamp::now()).execute(&mut *conn).await.map(drop)
+    })
 }

@@ -1,0 +1,81 @@
+//! Saved views of a project's task list: a name for a list URL's filters,
+//! sort and page size. Anyone who reads the project may save private
+//! views; sharing one with the organization needs [`Action::EditTasks`]
+//! (Members and above), like any change others see. Views are deleted by
+//! their author, and shared ones also by whoever may manage the
+//! organization's settings (Admins and Owners).
+
+use leptos::prelude::*;
+
+use crate::{error::AppError, model::SavedView};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    api::{args::parse_id, projects::readable_project},
+    error::FieldErrors,
+    model::{Action, SavedViewId, TaskParams, ViewName},
+    server::{ctx, db::views},
+};
+
+/// The views of `project` the caller may see: shared ones and their own,
+/// by name. Errors: 404 for a project that is not readable.
+#[server(endpoint = "list_views")]
+pub async fn list_views(org: String, project: String) -> Result<Vec<SavedView>, AppError> {
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewWork)?;
+    let project = readable_project(req.db(), &req.org, &project).await?;
+    Ok(views::list(req.db(), &req.org, project.id).await?)
+}
+
+/// Saves the task list `query` (a list URL's query string, with or without
+/// its `?`; paging is dropped) of `project` as the view `name` (1–60
+/// characters); `shared` (a checkbox: any value) shows it to the whole
+/// organization. Answers the view, its query in canonical form.
+///
+/// Errors: field errors on `name`, and on `query` for a parameter the list
+/// does not know or a value it cannot use; 403 for a Guest sharing (and
+/// `Suspended` for sharing in a suspended organization); 404
+/// for a project that is not readable.
+#[server(endpoint = "save_view")]
+pub async fn save_view(
+    org: String,
+    project: String,
+    name: String,
+    #[server(default)] query: String,
+    #[server(default)] shared: Option<String>,
+) -> Result<SavedView, AppError> {
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewWork)?;
+    let shared = shared.is_some();
+    if shared {
+        // As any change others see: Members and above, not while suspended.
+        req.org.writer(Action::EditTasks)?;
+    }
+    let project = readable_project(req.db(), &req.org, &project).await?;
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", ViewName::parse(&name));
+    let params =
+        TaskParams(form_urlencoded::parse(query.trim().trim_start_matches('?').as_bytes()).into_owned().collect());
+    let query = match params.parse() {
+        Ok(query) => Some(query.first_page().to_query_string()),
+        Err(problems) => {
+            let first = problems.fields.iter().next().map(|(field, message)| format!("{field}: {message}"));
+            errors.add("query", first.unwrap_or_else(|| "This list cannot be saved.".into()));
+            None
+        }
+    };
+    let (Some(name), Some(query)) = (name, query) else { return Err(AppError::Validation(errors)) };
+    views::insert(req.db(), &req.org, project.id, &name, &query, shared).await?.ok_or(AppError::NotFound)
+}
+
+/// Deletes the view `view`: the caller's own, or a shared one when they
+/// may manage the organization's settings. Errors: 404 for any other view
+/// (another member's private one included).
+#[server(endpoint = "delete_view")]
+pub async fn delete_view(org: String, view: String) -> Result<(), AppError> {
+    let req = ctx::org_request(&org).await?;
+    req.org.check(Action::ViewWork)?;
+    let id: SavedViewId = parse_id(&view)?;
+    let may_delete_shared = req.org.can(Action::ManageSettings);
+    if views::delete(req.db(), &req.org, id, may_delete_shared).await? { Ok(()) } else { Err(AppError::NotFound) }
+}

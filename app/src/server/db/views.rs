@@ -1,0 +1,122 @@
+//! `saved_views`: named task-list URLs of a project, shared with the
+//! organization or private to their author.
+
+use crate::{
+    model::{ProjectId, SavedView, SavedViewId, ViewName},
+    server::ctx::OrgCtx,
+};
+
+use super::scope::Scope;
+use super::{
+    Db, Timestamp,
+    projects::{ProjectAccess, rule},
+    with_pool,
+};
+
+#[derive(Debug, sqlx::FromRow)]
+struct ViewRow {
+    id: SavedViewId,
+    project_id: ProjectId,
+    name: String,
+    query: String,
+    shared: bool,
+    mine: bool,
+    created_by: Option<String>,
+}
+
+impl From<ViewRow> for SavedView {
+    fn from(row: ViewRow) -> Self {
+        SavedView {
+            id: row.id,
+            project_id: row.project_id,
+            name: row.name,
+            query: row.query,
+            shared: row.shared,
+            mine: row.mine,
+            created_by: row.created_by,
+        }
+    }
+}
+
+/// The views of a readable project that the member of `ctx` may see: the
+/// shared ones and their own, by name.
+pub async fn list(db: &Db, ctx: &OrgCtx, project: ProjectId) -> Result<Vec<SavedView>, sqlx::Error> {
+    let sql = format!(
+        "SELECT v.id, v.project_id, v.name, v.query, v.shared, \
+                COALESCE(v.created_by = $3, FALSE) AS mine, u.display_name AS created_by \
+         FROM saved_views v LEFT JOIN users u ON u.id = v.created_by \
+         WHERE v.org_id = $1 AND v.project_id = $2 AND (v.shared OR v.created_by = $3) AND {} \
+         ORDER BY v.name, v.id",
+        rule(db.backend(), ProjectAccess::Read, "$1", "$2")
+    );
+    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        sqlx::query_as::<_, ViewRow>(&sql)
+            .bind(ctx.org_id())
+            .bind(project)
+            .bind(ctx.user_id())
+            .fetch_all(&mut *conn)
+            .await?
+    });
+    Ok(rows.into_iter().map(SavedView::from).collect())
+}
+
+/// Saves `query` (canonical, see `TaskQuery::to_query_string`) as the view
+/// `name` of a readable project, by the member of `ctx`. `None` when the
+/// project is not readable (another organization's, or in the trash).
+pub async fn insert(
+    db: &Db,
+    ctx: &OrgCtx,
+    project: ProjectId,
+    name: &ViewName,
+    query: &str,
+    shared: bool,
+) -> Result<Option<SavedView>, sqlx::Error> {
+    let id = SavedViewId::new();
+    let sql = format!(
+        "INSERT INTO saved_views (id, org_id, project_id, created_by, name, query, shared, created_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE {}",
+        rule(db.backend(), ProjectAccess::Read, "$2", "$3")
+    );
+    let inserted = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        sqlx::query(&sql)
+            .bind(id)
+            .bind(ctx.org_id())
+            .bind(project)
+            .bind(ctx.user_id())
+            .bind(name.as_str())
+            .bind(query)
+            .bind(shared)
+            .bind(Timestamp::now())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+    });
+    Ok((inserted == 1).then(|| SavedView {
+        id,
+        project_id: project,
+        name: name.as_str().to_owned(),
+        query: query.to_owned(),
+        shared,
+        mine: true,
+        created_by: None,
+    }))
+}
+
+/// Deletes the view `id` when the member of `ctx` saved it, or when it is
+/// shared and `may_delete_shared`. False when there is no such view they
+/// may delete (so another member's private view is as absent as another
+/// organization's).
+pub async fn delete(db: &Db, ctx: &OrgCtx, id: SavedViewId, may_delete_shared: bool) -> Result<bool, sqlx::Error> {
+    let sql = "DELETE FROM saved_views WHERE org_id = $1 AND id = $2 AND (created_by = $3 OR (shared AND $4))";
+    let deleted = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        sqlx::query(sql)
+            .bind(ctx.org_id())
+            .bind(id)
+            .bind(ctx.user_id())
+            .bind(may_delete_shared)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+    });
+    Ok(deleted == 1)
+}
