@@ -200,11 +200,17 @@ test("projects are renamed, archived, trashed and restored", async ({ page }) =>
 
   await page.getByRole("button", { name: "Archive" }).click();
   await expect(page.getByText("No projects yet.")).toBeVisible();
+  // The toast offers to take it back.
+  const archived = page.locator(".toast").filter({ hasText: "Archived “New name”." });
+  await archived.getByRole("button", { name: "Undo" }).click();
+  await expect(page.getByRole("link", { name: "New name" })).toBeVisible();
+  await page.getByRole("button", { name: "Archive" }).click();
+  await expect(page.getByText("No projects yet.")).toBeVisible();
   await page.getByRole("link", { name: "Archived" }).click();
   await expect(page.getByRole("link", { name: "New name" })).toBeVisible();
   await page.getByRole("button", { name: "Delete" }).click();
   await page.getByRole("link", { name: "Trash" }).click();
-  await expect(page.getByText("New name")).toBeVisible();
+  await expect(page.locator("table").getByText("New name")).toBeVisible();
   await page.getByRole("button", { name: "Restore" }).click();
   await expect(page.getByText("The trash is empty.")).toBeVisible();
   await page.getByRole("link", { name: "Archived" }).click();

@@ -227,12 +227,12 @@ fn new_user<'a>(email: &'a Email, name: &'a DisplayName, hash: &'a str) -> users
 fn created_on(n: u64, today: Date, archived: bool) -> Date {
     let span = WEEKS * 7;
     let r = mix(n) % 1000;
+    let x = r as i64;
     let days_ago = if archived {
-        span - 1 - (r as i64 * 28 / 1000)
+        span - 1 - (x * 28 / 1000)
     } else {
         // Squaring leans the spread towards today.
-        let x = r as i64;
-        span - 1 - (x * x * (span - 1) / 1_000_000)
+        x * x * (span - 1) / 1_000_000
     };
     today - Duration::days(days_ago)
 }

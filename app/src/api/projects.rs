@@ -144,6 +144,39 @@ pub async fn get_project_page(org: String, project: String) -> Result<ProjectPag
     })
 }
 
+/// What happened to a project, as its toast (or, without JavaScript, the
+/// flash on the next page) says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectChange {
+    Created,
+    Saved,
+    Archived,
+    Unarchived,
+    Trashed,
+    Restored,
+}
+
+impl ProjectChange {
+    /// "Archived “Launch”."
+    pub fn message(self, project: &Project) -> String {
+        let name = &project.name;
+        match self {
+            ProjectChange::Created => format!("Created “{name}”."),
+            ProjectChange::Saved => format!("Saved “{name}”."),
+            ProjectChange::Archived => format!("Archived “{name}”."),
+            ProjectChange::Unarchived => format!("Unarchived “{name}”."),
+            ProjectChange::Trashed => format!("Moved “{name}” to the trash."),
+            ProjectChange::Restored => format!("Restored “{name}”."),
+        }
+    }
+}
+
+/// Leaves `change`'s message for the next page of a plain form.
+#[cfg(feature = "ssr")]
+async fn flash(change: ProjectChange, project: &Project) -> Result<(), AppError> {
+    crate::server::flash::set(change.message(project)).await
+}
+
 /// Creates a project. `name`: 1–100 characters, unique among the
 /// organization's projects outside the trash; `description` up to 2,000.
 /// Members and above.
@@ -159,6 +192,7 @@ pub async fn create_project(
     let (name, description) = parse_project_fields(&name, &description)?;
     let project = projects::insert(db, &ctx, &name, &description).await.map_err(project_error)?;
     req.audit(AuditAction::ProjectCreated, project_target(&project), json!({ "name": project.name })).await?;
+    flash(ProjectChange::Created, &project).await?;
     Ok(project)
 }
 
@@ -182,7 +216,9 @@ pub async fn update_project(
     let db = req.db();
     let id: ProjectId = parse_id(&project)?;
     let (name, description) = parse_project_fields(&name, &description)?;
-    projects::update(db, &ctx, id, &name, &description).await.map_err(project_error)
+    let project = projects::update(db, &ctx, id, &name, &description).await.map_err(project_error)?;
+    flash(ProjectChange::Saved, &project).await?;
+    Ok(project)
 }
 
 /// Archives (`archived` true) or unarchives a project. Members and above.
@@ -195,6 +231,7 @@ pub async fn set_project_archived(org: String, project: String, archived: bool) 
     let project = projects::set_archived(db, &ctx, id, archived).await.map_err(project_error)?;
     let action = if archived { AuditAction::ProjectArchived } else { AuditAction::ProjectUnarchived };
     req.audit(action, project_target(&project), json!({ "name": project.name })).await?;
+    flash(if archived { ProjectChange::Archived } else { ProjectChange::Unarchived }, &project).await?;
     Ok(project)
 }
 
@@ -209,6 +246,7 @@ pub async fn delete_project(org: String, project: String) -> Result<Project, App
     let trashed = projects::trash(db, &ctx, id).await.map_err(project_error)?;
     tracing::info!(org_id = %ctx.org_id(), project_id = %id, "project moved to the trash");
     req.audit(AuditAction::ProjectTrashed, project_target(&trashed), json!({ "name": trashed.name })).await?;
+    flash(ProjectChange::Trashed, &trashed).await?;
     Ok(trashed)
 }
 
@@ -227,5 +265,6 @@ pub async fn restore_project(org: String, project: String) -> Result<Project, Ap
         other => project_error(other),
     })?;
     req.audit(AuditAction::ProjectRestored, project_target(&restored), json!({ "name": restored.name })).await?;
+    flash(ProjectChange::Restored, &restored).await?;
     Ok(restored)
 }

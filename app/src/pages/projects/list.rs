@@ -8,13 +8,17 @@ use super::labels::LabelsPanel;
 use crate::{
     api::{
         draft::typed_values,
-        projects::{CreateProject, DeleteProject, RestoreProject, SetProjectArchived, UpdateProject, list_projects},
+        projects::{
+            CreateProject, DeleteProject, ProjectChange, RestoreProject, SetProjectArchived, UpdateProject,
+            list_projects,
+        },
     },
     components::{
         errors::PageError,
         forms::{FormError, TextField, field_error, form_error, reset_after_success},
         org::{org_href, use_org},
         pagination::{Pager, use_page_number},
+        toast::use_toasts,
     },
     model::{Action, Project, ProjectDescription, ProjectId, ProjectName, ProjectView, listing::DEFAULT_PAGE_SIZE},
 };
@@ -53,6 +57,8 @@ pub fn ProjectsPage() -> impl IntoView {
             list_projects(slug, view.as_str().to_owned(), Some(DEFAULT_PAGE_SIZE), Some((page - 1) * DEFAULT_PAGE_SIZE))
         },
     );
+
+    announce_project_changes(create, update, archive, delete, restore);
 
     // Close the edit form once its save went through.
     Effect::new(move |_| {
@@ -316,4 +322,54 @@ fn ProjectRow(
             </td>
         </tr>
     }
+}
+
+/// A toast for each project action that went through, with Undo for an
+/// archive (unarchive) and a move to the trash (restore).
+fn announce_project_changes(
+    create: ServerAction<CreateProject>,
+    update: ServerAction<UpdateProject>,
+    archive: ServerAction<SetProjectArchived>,
+    delete: ServerAction<DeleteProject>,
+    restore: ServerAction<RestoreProject>,
+) {
+    let Some(toasts) = use_toasts() else { return };
+    let org = use_org();
+    Effect::new(move |_| {
+        if let Some(Ok(project)) = create.value().get() {
+            toasts.show(ProjectChange::Created.message(&project), None);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(project)) = update.value().get() {
+            toasts.show(ProjectChange::Saved.message(&project), None);
+        }
+    });
+    Effect::new(move |_| {
+        let Some(Ok(project)) = archive.value().get() else { return };
+        let archived = project.archived_at.is_some();
+        let change = if archived { ProjectChange::Archived } else { ProjectChange::Unarchived };
+        let id = project.id.to_string();
+        let undo = Callback::new(move |()| {
+            archive.dispatch(SetProjectArchived {
+                org: org.slug.get_untracked(),
+                project: id.clone(),
+                archived: !archived,
+            });
+        });
+        toasts.show(change.message(&project), Some(undo));
+    });
+    Effect::new(move |_| {
+        let Some(Ok(project)) = delete.value().get() else { return };
+        let id = project.id.to_string();
+        let undo = Callback::new(move |()| {
+            restore.dispatch(RestoreProject { org: org.slug.get_untracked(), project: id.clone() });
+        });
+        toasts.show(ProjectChange::Trashed.message(&project), Some(undo));
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(project)) = restore.value().get() {
+            toasts.show(ProjectChange::Restored.message(&project), None);
+        }
+    });
 }
