@@ -1,7 +1,7 @@
 //! `atrium seed-demo`: an organization to look around in.
 //!
-//! "Northwind Studio", owned by the given email, with four more people (one
-//! of each other role), five labels, three projects (one archived), two-week
+//! "Northwind Studio", owned by the given email, with four more people (an
+//! Admin, two Members and a Guest), five labels, three projects (one archived), two-week
 //! cycles around today, and a few hundred tasks created and completed over
 //! the last twelve weeks, so the dashboard's chart, the cycles' progress and
 //! the task filters all have something to show. The content is the same on
@@ -128,10 +128,18 @@ pub async fn create(db: &Db, email: &str, password_text: &str) -> Result<Demo, S
     let password = Password::parse(password_text.to_owned()).map_err(|e| input("password", &e))?;
     let owner_email = Email::parse(email).map_err(|e| input("email", &e))?;
     let (local, domain) = owner_email.as_str().split_once('@').ok_or_else(|| input("email", &"no domain"))?;
-    if users::find_by_email(db, &owner_email).await?.is_some() {
-        return Err(SeedError::Input(format!(
-            "{email} already has an account: pass another --email for a second demo"
-        )));
+    // Every address is checked before anything is written: a half-made
+    // demo would block the next try.
+    let mut addresses = vec![owner_email.clone()];
+    for (_, tag, _) in PEOPLE {
+        addresses.push(Email::parse(&format!("{local}+{tag}@{domain}")).map_err(|e| input("email", &e))?);
+    }
+    for address in &addresses {
+        if users::find_by_email(db, address).await?.is_some() {
+            return Err(SeedError::Input(format!(
+                "{address} already has an account: pass another --email for a second demo"
+            )));
+        }
     }
     let hash = password::hash(&password).await?;
 

@@ -64,7 +64,7 @@ enum Command {
         #[arg(long, default_value_t = 50_000)]
         machines: usize,
     },
-    /// Create a demo organization to look around in: five people (one per
+    /// Create a demo organization to look around in: five people (every
     /// role), labels, three projects with cycles and a few hundred tasks
     /// over the last twelve weeks. Prints where to sign in.
     SeedDemo {

@@ -114,7 +114,7 @@ pub async fn signup(
     crate::api::account::send_sign_up_verification(&state, &user).await?;
 
     let session = ctx::request_session().await?;
-    ctx::sign_in(&state, &session, user.id).await?;
+    ctx::sign_in(&state, &session, &user).await?;
     let slug = crate::model::OrgSlug::parse(&org.slug).map_err(AppError::internal)?;
     session::remember_org(&session, &slug).await?;
     leptos_axum::redirect(&org_path(&org.slug));
@@ -202,8 +202,7 @@ async fn finish_sign_in(
     next: Option<String>,
     details: serde_json::Value,
 ) -> Result<(), AppError> {
-    ctx::sign_in(state, session, user.id).await?;
-    crate::server::theme::remember(state, user.theme);
+    ctx::sign_in(state, session, user).await?;
     tracing::info!(user_id = %user.id, "signed in");
     ctx::audit_person(state, AuditAction::UserSignedIn, None, Some(user.id), &user.email, details).await?;
     let destination = match next.as_deref().and_then(safe_next) {

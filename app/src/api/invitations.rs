@@ -284,7 +284,7 @@ pub async fn accept_invitation_with_signup(
         users::CreateUserError::Db(err) => AppError::from(err),
     })?;
     let session = ctx::request_session().await?;
-    ctx::sign_in(&state, &session, user.id).await?;
+    ctx::sign_in(&state, &session, &user).await?;
     let details = json!({ "invitation": invitation.id.to_string() });
     ctx::audit_person(&state, AuditAction::UserSignedUp, None, Some(user.id), &user.email, details).await?;
     join(&state, &session, &invitation, &user).await

@@ -89,9 +89,13 @@ fn memo() -> Option<Arc<RequestMemo>> {
     use_context::<Parts>()?.extensions.get::<Arc<RequestMemo>>().cloned()
 }
 
-/// Signs `user` in on this request's `session` (see `session::sign_in`).
-pub async fn sign_in(state: &AppState, session: &Session, user: UserId) -> Result<SessionId, AppError> {
-    session::sign_in(session, &state.db, &state.config, user, &request_origin(state)?).await
+/// Signs `user` in on this request's `session` (see `session::sign_in`),
+/// and gives the browser their colour scheme (`server::theme`), so a
+/// cookie left by someone else on this browser does not outlive them.
+pub async fn sign_in(state: &AppState, session: &Session, user: &UserRow) -> Result<SessionId, AppError> {
+    let signed_in = session::sign_in(session, &state.db, &state.config, user.id, &request_origin(state)?).await?;
+    super::theme::remember(state, user.theme);
+    Ok(signed_in)
 }
 
 /// The signed-in session and the user's row, or `None` when signed out.

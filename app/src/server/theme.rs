@@ -1,7 +1,9 @@
 //! The colour-scheme cookie: the person's [`Theme`], mirrored from their
 //! account so the page shell can put `data-theme` on `<html>` before any
-//! data loads (no flash of the wrong scheme). Set when they sign in or
-//! change it, removed when they sign out; absent means "follow the device".
+//! data loads (no flash of the wrong scheme). Set (or removed, for
+//! "system") whenever someone signs in or up and when they change it,
+//! removed when they sign out; absent means "follow the device". A
+//! session that ends without signing out leaves it until the next sign-in.
 
 use http::{HeaderValue, header, request::Parts};
 use leptos::prelude::use_context;

@@ -34,25 +34,34 @@ fn SuspendedNotice(name: String) -> impl IntoView {
 }
 
 /// What the last form posted without JavaScript did (a hydrated page shows
-/// a toast instead), once.
+/// a toast instead), once, on the page the form returned to: the frame
+/// stays when the router moves to another page, the message does not.
 #[component]
 fn FlashMessage() -> impl IntoView {
     let flash = Resource::new_blocking(|| (), |()| take_flash());
+    let location = leptos_router::hooks::use_location();
+    let shown_on = location.pathname.get_untracked();
     view! {
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                flash
-                    .await
-                    .ok()
-                    .flatten()
-                    .map(|message| {
-                        view! {
-                            <p role="status" class="mb-4 rounded-md border border-emerald-300 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
-                                {message}
-                            </p>
-                        }
+            {move || {
+                let shown_on = shown_on.clone();
+                Suspend::new(async move {
+                    let message = flash.await.ok().flatten()?;
+                    Some(move || {
+                        (location.pathname.get() == shown_on)
+                            .then(|| {
+                                view! {
+                                    <p
+                                        role="status"
+                                        class="mb-4 rounded-md border border-emerald-300 bg-emerald-50 px-3 py-2 text-sm text-emerald-900"
+                                    >
+                                        {message.clone()}
+                                    </p>
+                                }
+                            })
                     })
-            })}
+                })
+            }}
         </Suspense>
     }
 }

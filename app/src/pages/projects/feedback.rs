@@ -17,22 +17,23 @@ use crate::{
 /// the page of `state`.
 pub fn announce_task_changes(state: ProjectState) {
     let Some(toasts) = use_toasts() else { return };
+    let scope = toasts.undo_scope();
 
     let done = state.done;
+    let done_scope = scope.clone();
     Effect::new(move |_| {
         let Some(Ok(task)) = done.value().get() else { return };
         let (org, id, now_done) = (state.slug(), task.id.to_string(), task.is_done());
-        let undo = Callback::new(move |()| {
+        let verb = if now_done { "Completed" } else { "Reopened" };
+        toasts.show_undoable(&done_scope, format!("{verb} “{}”.", task.title), move || {
             done.dispatch(SetTaskDone { org: org.clone(), task: id.clone(), done: !now_done });
         });
-        let verb = if now_done { "Completed" } else { "Reopened" };
-        toasts.show(format!("{verb} “{}”.", task.title), Some(undo));
     });
 
     let create = state.create;
     Effect::new(move |_| {
         if let Some(Ok(task)) = create.value().get() {
-            toasts.show(format!("Added “{}”.", task.title), None);
+            toasts.show(format!("Added “{}”.", task.title));
         }
     });
 
@@ -65,10 +66,11 @@ pub fn announce_task_changes(state: ProjectState) {
             BulkAction::Restore => Some((BulkAction::Trash, input.ids.clone(), String::new())),
             BulkAction::Assign | BulkAction::Purge => None,
         };
-        let undo =
-            inverse.filter(|(_, ids, _)| !ids.is_empty() && outcome.affected > 0).map(|(action, ids, project)| {
+        let message = input.action.outcome_message(outcome.affected);
+        match inverse.filter(|(_, ids, _)| !ids.is_empty() && outcome.affected > 0) {
+            Some((action, ids, project)) => {
                 let org = input.org.clone();
-                Callback::new(move |()| {
+                toasts.show_undoable(&scope, message, move || {
                     bulk.dispatch(BulkUpdateTasks {
                         org: org.clone(),
                         ids: ids.clone(),
@@ -76,8 +78,9 @@ pub fn announce_task_changes(state: ProjectState) {
                         project: project.clone(),
                         assignee: String::new(),
                     });
-                })
-            });
-        toasts.show(input.action.outcome_message(outcome.affected), undo);
+                });
+            }
+            None => toasts.show(message),
+        }
     });
 }

@@ -334,42 +334,42 @@ fn announce_project_changes(
     restore: ServerAction<RestoreProject>,
 ) {
     let Some(toasts) = use_toasts() else { return };
+    let scope = toasts.undo_scope();
     let org = use_org();
     Effect::new(move |_| {
         if let Some(Ok(project)) = create.value().get() {
-            toasts.show(ProjectChange::Created.message(&project), None);
+            toasts.show(ProjectChange::Created.message(&project));
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(project)) = update.value().get() {
-            toasts.show(ProjectChange::Saved.message(&project), None);
+            toasts.show(ProjectChange::Saved.message(&project));
         }
     });
+    let undo_scope = scope.clone();
     Effect::new(move |_| {
         let Some(Ok(project)) = archive.value().get() else { return };
         let archived = project.archived_at.is_some();
         let change = if archived { ProjectChange::Archived } else { ProjectChange::Unarchived };
         let id = project.id.to_string();
-        let undo = Callback::new(move |()| {
+        toasts.show_undoable(&undo_scope, change.message(&project), move || {
             archive.dispatch(SetProjectArchived {
                 org: org.slug.get_untracked(),
                 project: id.clone(),
                 archived: !archived,
             });
         });
-        toasts.show(change.message(&project), Some(undo));
     });
     Effect::new(move |_| {
         let Some(Ok(project)) = delete.value().get() else { return };
         let id = project.id.to_string();
-        let undo = Callback::new(move |()| {
+        toasts.show_undoable(&scope, ProjectChange::Trashed.message(&project), move || {
             restore.dispatch(RestoreProject { org: org.slug.get_untracked(), project: id.clone() });
         });
-        toasts.show(ProjectChange::Trashed.message(&project), Some(undo));
     });
     Effect::new(move |_| {
         if let Some(Ok(project)) = restore.value().get() {
-            toasts.show(ProjectChange::Restored.message(&project), None);
+            toasts.show(ProjectChange::Restored.message(&project));
         }
     });
 }

@@ -306,7 +306,7 @@ fn SavedViews() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(view)) = save.value().get() {
             if let Some(toasts) = toasts {
-                toasts.show(format!("Saved the view “{}”.", view.name), None);
+                toasts.show(format!("Saved the view “{}”.", view.name));
             }
             if let Some(disclosure) = disclosure.get() {
                 disclosure.set_open(false);
@@ -315,6 +315,9 @@ fn SavedViews() -> impl IntoView {
     });
     let current = move || state.query.get().first_page().to_query_string();
     let can_share = move || state.org.can(crate::model::Action::EditTasks);
+    // As `delete_view` allows: one's own views, and shared ones for those
+    // who manage the organization's settings.
+    let may_delete_shared = move || state.org.can_untracked(crate::model::Action::ManageSettings);
     view! {
         <div class="mt-3 flex flex-wrap items-start gap-2">
             <Transition fallback=|| ()>
@@ -350,8 +353,7 @@ fn SavedViews() -> impl IntoView {
                                                             {view.name.clone()}
                                                             {(!view.shared).then(|| view! { <span class="sr-only">" (private)"</span> })}
                                                         </a>
-                                                        {view
-                                                            .mine
+                                                        {(view.mine || (view.shared && may_delete_shared()))
                                                             .then(|| {
                                                                 view! {
                                                                     <ActionForm action=delete attr:class="inline">
