@@ -29,10 +29,14 @@ pub fn from_request() -> Option<Theme> {
 }
 
 /// Adds to the response the `Set-Cookie` that makes `theme` the browser's
-/// (removing the cookie for [`Theme::System`]). A year long, `HttpOnly`,
-/// `SameSite=Lax`, and `Secure` when the app is served over HTTPS, like the
-/// session cookie.
+/// (removing the cookie for [`Theme::System`], when the browser sent one).
+/// A year long, `HttpOnly`, `SameSite=Lax`, and `Secure` when the app is
+/// served over HTTPS, like the session cookie.
 pub fn remember(state: &AppState, theme: Theme) {
+    if theme == Theme::System && from_request().is_none() {
+        // Nothing to remove: the browser already follows the device.
+        return;
+    }
     let Some(response) = use_context::<leptos_axum::ResponseOptions>() else { return };
     let mut cookie = Cookie::build((Theme::COOKIE, theme.as_str()))
         .path("/")
