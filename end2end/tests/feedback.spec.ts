@@ -4,7 +4,7 @@ import { addTask, createProject, fillSignup, newPerson, signUp, taskTitles } fro
 test("each action says what it did in a toast, with Undo where it can be reversed", async ({ page }) => {
   const orgPath = await signUp(page, newPerson("toast"));
   await createProject(page, orgPath, "Toasts");
-  const toasts = page.getByRole("status").filter({ hasText: /./ }).last();
+  const toasts = page.getByRole("region", { name: "Notifications" });
 
   await addTask(page, "Write the brief");
   await expect(page.getByText("Added “Write the brief”.")).toBeVisible();

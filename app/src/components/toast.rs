@@ -1,6 +1,7 @@
 //! Toasts: a short message after each completed action, with Undo where
-//! the action can be reversed. One polite live region at the foot of the
-//! page, so screen readers announce them without moving focus.
+//! the action can be reversed. One polite live region ("Notifications")
+//! at the foot of the page, so screen readers announce them without moving
+//! focus; not `role="status"`, which the pages' own messages use.
 //!
 //! A toast stays 8 seconds, and as long as the pointer or the keyboard
 //! focus is on the region (WCAG 2.2.1: time enough to reach Undo). Undo
@@ -122,7 +123,7 @@ pub fn ToastRegion(children: Children) -> impl IntoView {
     view! {
         {children()}
         <div
-            role="status"
+            role="region"
             aria-live="polite"
             aria-label="Notifications"
             class="pointer-events-none fixed inset-x-0 bottom-4 z-50 flex flex-col items-center gap-2 px-4 sm:items-end"
