@@ -82,8 +82,8 @@ async fn a_page_render_reads_the_user_once_and_no_statement_twice() {
     assert_eq!(users, 1, "the user is read once:\n{}", statements.join("\n"));
     // Session, user with membership, the switcher's organizations, the
     // project, its members, labels and the live projects, the page of
-    // tasks with their labels, the cycles.
-    assert!(statements.len() <= 9, "{} statements:\n{}", statements.len(), statements.join("\n"));
+    // tasks with their labels, the cycles, the saved views.
+    assert!(statements.len() <= 10, "{} statements:\n{}", statements.len(), statements.join("\n"));
 
     let listed = app.list_tasks(org, &project, &[]).await;
     assert_eq!(listed.status(), 200);

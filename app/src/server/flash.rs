@@ -34,8 +34,12 @@ pub async fn set(message: String) -> Result<(), AppError> {
     session.insert(KEY, message).await.map_err(AppError::internal)
 }
 
-/// The pending message, removed from the session.
+/// The pending message, removed from the session. Read first: a page
+/// without one (nearly every page) does not write the session back.
 pub async fn take() -> Result<Option<String>, AppError> {
     let session = ctx::request_session().await?;
+    if session.get::<String>(KEY).await.map_err(AppError::internal)?.is_none() {
+        return Ok(None);
+    }
     session.remove::<String>(KEY).await.map_err(AppError::internal)
 }
