@@ -155,10 +155,9 @@ pub async fn create(db: &Db, email: &str, password_text: &str) -> Result<Demo, S
 
     let mut people = Vec::new();
     let mut workers = vec![owner.id];
-    for (name, tag, role) in PEOPLE {
-        let email = Email::parse(&format!("{local}+{tag}@{domain}")).map_err(|e| input("email", &e))?;
+    for ((name, _, role), email) in PEOPLE.into_iter().zip(&addresses[1..]) {
         let name = DisplayName::parse(name).map_err(|e| input("name", &e))?;
-        let user = users::insert(db, new_user(&email, &name, &hash)).await.map_err(|e| input("member", &e))?;
+        let user = users::insert(db, new_user(email, &name, &hash)).await.map_err(|e| input("member", &e))?;
         orgs::add_member(db, &admin, user.id, role).await?;
         if role != Role::Guest {
             workers.push(user.id);
@@ -196,18 +195,19 @@ pub async fn create(db: &Db, email: &str, password_text: &str) -> Result<Demo, S
             cycle_ids.push((cycle.id, starts));
         }
 
-        let numbers: Vec<u64> = (0..count).map(|i| ((p as u64) << 32) | i as u64).collect();
+        // Each task's number and the day it was made.
+        let numbers: Vec<(u64, Date)> =
+            (0..count).map(|i| ((p as u64) << 32) | i as u64).map(|n| (n, created_on(n, today, archived))).collect();
         let fields: Vec<TaskFields> = numbers
             .iter()
-            .map(|&n| task(n, created_on(n, today, archived), &workers, &label_ids, &cycle_ids))
+            .map(|&(n, created)| task(n, created, &workers, &label_ids, &cycle_ids))
             .collect::<Result<_, _>>()
             .map_err(|e| input("task", &e))?;
         let ids = tasks::insert_many(db, writer, project.id, &fields).await.map_err(|e| input("tasks", &e))?;
         let history: Vec<(TaskId, Timestamp, Option<Timestamp>)> = numbers
             .iter()
             .zip(&ids)
-            .map(|(&n, &id)| {
-                let created = created_on(n, today, archived);
+            .map(|(&(n, created), &id)| {
                 let created_at = at(created, n);
                 let completed_at = completed_on(n, created, today, archived).map(|day| at(day, n + 1));
                 (id, created_at, completed_at)
