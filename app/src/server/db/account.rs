@@ -140,7 +140,7 @@ pub async fn issue_token(
     let insert = "INSERT INTO account_tokens (token_hash, user_id, purpose, email, created_at, expires_at) \
                   VALUES ($1, $2, $3, $4, $5, $6)";
     with_pool!(db, Scope::EveryTenant, conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(FORGET_UNUSED).bind(user).bind(purpose.as_str()).execute(&mut *tx).await?;
         sqlx::query(insert)
             .bind(&hash).bind(user).bind(purpose.as_str()).bind(email).bind(now).bind(expires)
@@ -259,7 +259,7 @@ pub async fn enable_totp(db: &Db, user: UserId, code_hashes: &[String], now: Tim
     let enable = "UPDATE users SET totp_enabled_at = $2 \
                   WHERE id = $1 AND totp_secret IS NOT NULL AND totp_enabled_at IS NULL";
     with_pool!(db, Scope::EveryTenant, conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         if sqlx::query(enable).bind(user).bind(now).execute(&mut *tx).await?.rows_affected() != 1 {
             return Ok(false);
         }
@@ -286,7 +286,7 @@ use replace_codes;
 /// Replaces `user`'s recovery codes (two-factor stays on).
 pub async fn replace_recovery_codes(db: &Db, user: UserId, code_hashes: &[String]) -> Result<(), sqlx::Error> {
     with_pool!(db, Scope::EveryTenant, conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         replace_codes!(tx, user, code_hashes);
         tx.commit().await?;
     });
@@ -297,7 +297,7 @@ pub async fn replace_recovery_codes(db: &Db, user: UserId, code_hashes: &[String
 pub async fn disable_totp(db: &Db, user: UserId) -> Result<(), sqlx::Error> {
     let clear = "UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1";
     with_pool!(db, Scope::EveryTenant, conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(clear).bind(user).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
         tx.commit().await?;

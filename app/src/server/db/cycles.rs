@@ -154,7 +154,7 @@ pub async fn delete(db: &Db, ctx: &Writer, id: CycleId) -> Result<bool, sqlx::Er
     );
     let delete = format!("DELETE FROM cycles WHERE org_id = $1 AND id = $2 AND {writable}");
     let done = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(&clear).bind(ctx.org_id()).bind(id).execute(&mut *tx).await?;
         let done = sqlx::query(&delete).bind(ctx.org_id()).bind(id).execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;

@@ -128,7 +128,7 @@ pub async fn reserve(
         rule(backend, ProjectAccess::Write, "$2", "$3")
     );
     with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(LOCK_ORGANIZATION).bind(ctx.org_id()).execute(&mut *tx).await?;
         check_room!(tx, ctx.org_id(), reserve);
         let inserted = sqlx::query(&sql)
@@ -161,7 +161,7 @@ pub async fn grow(db: &Db, ctx: &Writer, id: FileId, more: i64) -> Result<(), Up
     let sql = "UPDATE project_files SET size_bytes = size_bytes + $3, updated_at = $4 \
                WHERE org_id = $1 AND id = $2 AND status = 'uploading'";
     with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(LOCK_ORGANIZATION).bind(ctx.org_id()).execute(&mut *tx).await?;
         check_room!(tx, ctx.org_id(), more);
         let updated = sqlx::query(sql)
@@ -304,7 +304,7 @@ pub async fn set_trashed(db: &Db, ctx: &Writer, ids: &[FileId], trashed: bool) -
     );
     let now = Timestamp::now();
     with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         let mut moved = 0;
         for id in ids {
             moved += sqlx::query(&sql).bind(ctx.org_id()).bind(*id).bind(now).execute(&mut *tx).await?.rows_affected();
@@ -554,7 +554,7 @@ pub async fn record_arrival(
                    bytes_uploaded = bytes_uploaded + $5, updated_at = $6 \
                  WHERE org_id = $1 AND id = $2 AND status = 'in_progress'";
     with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         let counted = sqlx::query(count)
             .bind(ctx.org_id())
             .bind(id)
@@ -635,7 +635,7 @@ pub enum SessionDeleteError {
 pub async fn delete_session(db: &Db, ctx: &Writer, id: UploadSessionId) -> Result<u64, SessionDeleteError> {
     let now = Timestamp::now();
     with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         // Lock first (see `record_arrival`), then read the status.
         sqlx::query("UPDATE upload_sessions SET updated_at = updated_at WHERE org_id = $1 AND id = $2")
             .bind(ctx.org_id())

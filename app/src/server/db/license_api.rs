@@ -315,7 +315,7 @@ pub async fn activate(db: &Db, license: &ApiLicense, new: &NewMachine) -> Result
     let select = format!("SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.id = $1");
     const TAKEN: &str = "SELECT COUNT(*) FROM machines WHERE license_id = $1 AND fingerprint = $2";
     with_pool!(db, Scope::Tenant(org), conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         if let Some(lock) = lock {
             sqlx::query(lock).bind(license.id).execute(&mut *tx).await?;
         }

@@ -252,7 +252,7 @@ pub async fn create_policy(
                   require_heartbeat, heartbeat_seconds, expiration_strategy, created_at, updated_at) \
                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)";
     with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(insert)
             .bind(id)
             .bind(ctx.org_id())
@@ -294,7 +294,7 @@ pub async fn update_policy(
                   WHERE org_id = $1 AND id = $2";
     let clear = "DELETE FROM policy_entitlements WHERE org_id = $1 AND policy_id = $2";
     with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         let done = sqlx::query(update)
             .bind(ctx.org_id())
             .bind(id)

@@ -253,7 +253,7 @@ pub async fn change_role(db: &Db, ctx: &Admin, change: &RoleChange) -> Result<()
     let sql = format!("UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2 AND role = $4{guard}");
     let lock = super::orgs::lock_organization(db.backend());
     let changed = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         if let Some(lock) = lock {
             sqlx::query(lock).bind(ctx.org_id()).execute(&mut *tx).await?;
         }
@@ -299,7 +299,7 @@ async fn leave_or_remove(db: &Db, ctx: &OrgCtx, user: UserId, role: Role) -> Res
     let guard = keeps_an_owner(role);
     let delete = format!("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND role = $3{guard}");
     let deleted = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         if let Some(lock) = lock {
             sqlx::query(lock).bind(org).execute(&mut *tx).await?;
         }

@@ -33,7 +33,7 @@ pub mod views;
 use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
-    PgPool, SqlitePool,
+    PgConnection, PgPool, SqliteConnection, SqlitePool, Transaction,
     migrate::{MigrateError, Migrator},
     postgres::PgPoolOptions,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -67,7 +67,7 @@ pub enum Backend {
 /// row-level security sees only that tenant's rows). The body is compiled
 /// once per backend, so one SQL text serves both; it passes `&mut *$conn`
 /// to each statement it runs, and may begin a transaction on it
-/// (`sqlx::Connection::begin`). Errors taking the connection propagate
+/// ([`begin_write`]). Errors taking the connection propagate
 /// with `?`.
 macro_rules! with_pool {
     ($db:expr, $scope:expr, $conn:ident => $body:expr) => {
@@ -86,6 +86,37 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
+
+/// A connection that can begin a transaction which writes
+/// ([`begin_write`]).
+pub trait WriteTransaction: sqlx::Connection + Sized {
+    /// The statement that begins a writing transaction on this backend.
+    const BEGIN: &'static str;
+}
+
+/// SQLite takes the write lock when the transaction begins. A deferred
+/// `BEGIN` reads under a snapshot and asks for the lock at its first
+/// write; when another connection committed in between, SQLite answers
+/// `SQLITE_BUSY_SNAPSHOT` (extended code 517) at once, without waiting
+/// on `busy_timeout`, and the request failed with "database is locked".
+/// `BEGIN IMMEDIATE` makes concurrent writers queue on the busy timeout
+/// instead (<https://www.sqlite.org/lang_transaction.html>).
+impl WriteTransaction for SqliteConnection {
+    const BEGIN: &'static str = "BEGIN IMMEDIATE";
+}
+
+/// PostgreSQL locks rows as statements touch them; a plain `BEGIN`.
+impl WriteTransaction for PgConnection {
+    const BEGIN: &'static str = "BEGIN";
+}
+
+/// Begins a transaction that may write on `conn` (inside [`with_pool!`]:
+/// `begin_write(&mut *conn)`). Every transaction of the repositories
+/// begins here, never with `sqlx::Connection::begin`, so that on SQLite
+/// concurrent writers wait for each other instead of failing.
+pub async fn begin_write<C: WriteTransaction>(conn: &mut C) -> Result<Transaction<'_, C::Database>, sqlx::Error> {
+    conn.begin_with(C::BEGIN).await
+}
 
 /// The database URL could not be used.
 #[derive(Debug, thiserror::Error)]

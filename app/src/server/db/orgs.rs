@@ -164,7 +164,7 @@ pub async fn create(db: &Db, user: UserId, name: &OrgName, plan: Plan) -> Result
     loop {
         let now = super::Timestamp::now();
         let result = with_pool!(db, Scope::EveryTenant, conn => async {
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let mut tx = super::begin_write(&mut *conn).await?;
             let org = insert_in_tx!(tx, name, plan, user, Role::Owner, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(org)
@@ -279,7 +279,7 @@ macro_rules! within_quota {
         let limit_sql = $quota.limit_sql();
         let org: $crate::model::OrgId = $org;
         $crate::server::db::with_pool!($db, $crate::server::db::scope::Scope::Tenant(org), conn => async {
-            let mut $tx = sqlx::Connection::begin(&mut *conn).await?;
+            let mut $tx = $crate::server::db::begin_write(&mut *conn).await?;
             if let Some(lock) = lock {
                 sqlx::query(lock).bind(org).execute(&mut *$tx).await?;
             }
@@ -398,7 +398,7 @@ pub async fn change_slug(db: &Db, ctx: &Admin, slug: &OrgSlug) -> Result<(), Slu
     // Slugs are one namespace across organizations: the redirect dropped
     // may be another organization's, so this works across tenants.
     let result = with_pool!(db, Scope::EveryTenant, conn => async {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(update).bind(ctx.org_id()).bind(slug.as_str()).bind(now).execute(&mut *tx).await?;
         sqlx::query(keep).bind(&old).bind(ctx.org_id()).bind(now).execute(&mut *tx).await?;
         sqlx::query(drop).bind(slug.as_str()).execute(&mut *tx).await?;
@@ -459,7 +459,7 @@ pub async fn transfer_ownership(db: &Db, ctx: &Owner, to: UserId) -> Result<Role
     let step_down = "UPDATE memberships SET role = 'admin' WHERE org_id = $1 AND user_id = $2 AND role = 'owner'";
     let org = ctx.org_id();
     with_pool!(db, Scope::Tenant(ctx.org_id()), conn => async {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         if let Some(lock) = lock {
             sqlx::query(lock).bind(org).execute(&mut *tx).await?;
         }

@@ -155,7 +155,7 @@ pub async fn insert_with_organization(
     let mut attempts_left = 3;
     loop {
         let result = with_pool!(db, Scope::EveryTenant, conn => async {
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let mut tx = super::begin_write(&mut *conn).await?;
             bind_user!(row).execute(&mut *tx).await.map_err(CreateUserError::from_insert)?;
             let org = orgs::insert_in_tx!(tx, org_name, plan, row.id, Role::Owner, row.created_at);
             tx.commit().await?;
