@@ -2,7 +2,8 @@
 //!
 //! Guarantees, on both backends:
 //! - a job is run by one worker at a time: claiming is one guarded
-//!   `UPDATE ... RETURNING` of the oldest due queued job; on PostgreSQL the
+//!   `UPDATE ... RETURNING` of a due queued job (the platform's own first,
+//!   then the organizations in turn: [`claim`]); on PostgreSQL the
 //!   candidate is locked `FOR UPDATE SKIP LOCKED`, so workers of several
 //!   processes skip each other's rows instead of waiting or colliding; on
 //!   SQLite writes are serialized and the update re-checks the status;
@@ -89,28 +90,59 @@ pub struct ClaimedJob {
 
 const CLAIMED: &str = "RETURNING id, org_id, kind, payload, attempts, max_attempts";
 
-/// Claims the oldest queued job due at `now` for `worker`, leased until
+/// Claims a queued job due at `now` for `worker`, leased until
 /// `lease_until`; `None` when none is due.
+///
+/// Fair between tenants: the platform's own jobs (account mail, the
+/// maintenance) come first, oldest first; then the oldest due job of the
+/// first organization after `after` in id order (the organization this
+/// worker's process served last), wrapping around. So one organization's
+/// 100,000 queued jobs delay another's next job by one job per
+/// organization ahead of it, not by 100,000.
 pub async fn claim(
     db: &Db,
     worker: &str,
     now: Timestamp,
     lease_until: Timestamp,
+    after: Option<OrgId>,
 ) -> Result<Option<ClaimedJob>, sqlx::Error> {
-    let candidate = match db {
-        Db::Sqlite(_) => "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1",
-        Db::Postgres(_) => {
-            "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1 \
-             FOR UPDATE SKIP LOCKED"
-        }
+    let lock = match db {
+        Db::Sqlite(_) => "",
+        Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
     };
-    let sql = format!(
-        "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $2, lease_until = $3, \
-           updated_at = $1 \
-         WHERE id = ({candidate}) AND status = 'queued' {CLAIMED}"
-    );
+    let candidates = [
+        format!(
+            "SELECT id FROM jobs WHERE status = 'queued' AND org_id IS NULL AND run_at <= $1 \
+             ORDER BY run_at, id LIMIT 1{lock}"
+        ),
+        format!(
+            "SELECT id FROM jobs WHERE status = 'queued' AND org_id IS NOT NULL AND org_id > $4 AND run_at <= $1 \
+             ORDER BY org_id, run_at, id LIMIT 1{lock}"
+        ),
+        format!(
+            "SELECT id FROM jobs WHERE status = 'queued' AND org_id IS NOT NULL AND run_at <= $1 \
+             ORDER BY org_id, run_at, id LIMIT 1{lock}"
+        ),
+    ];
     with_pool!(db, Scope::EveryTenant, conn => {
-        sqlx::query_as(&sql).bind(now).bind(worker).bind(lease_until).fetch_optional(&mut *conn).await
+        for (i, candidate) in candidates.iter().enumerate() {
+            if i == 1 && after.is_none() {
+                continue;
+            }
+            let sql = format!(
+                "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $2, lease_until = $3, \
+                   updated_at = $1 \
+                 WHERE id = ({candidate}) AND status = 'queued' {CLAIMED}"
+            );
+            let mut query = sqlx::query_as(&sql).bind(now).bind(worker).bind(lease_until);
+            if i == 1 {
+                query = query.bind(after);
+            }
+            if let Some(claimed) = query.fetch_optional(&mut *conn).await? {
+                return Ok(Some(claimed));
+            }
+        }
+        Ok(None)
     })
 }
 
@@ -161,6 +193,11 @@ pub enum Outcome {
         error: String,
         retry_at: Timestamp,
     },
+    /// Failed with this error, for good: no attempt could do better (the
+    /// input is refused, the person lost the right).
+    GaveUp {
+        error: String,
+    },
 }
 
 /// Ends `worker`'s attempt at job `id` with `outcome` (a failure of a job
@@ -175,6 +212,9 @@ pub async fn finish(db: &Db, id: JobId, worker: &str, outcome: &Outcome, now: Ti
                     finished_at = CASE WHEN cancel_requested OR attempts >= max_attempts THEN $4 ELSE NULL END, \
                     run_at = $5, last_error = $3, locked_by = NULL, lease_until = NULL, updated_at = $4 \
                   WHERE id = $1 AND locked_by = $2 AND status = 'running'";
+    let gave_up = "UPDATE jobs SET status = 'failed', finished_at = $4, last_error = $3, locked_by = NULL, \
+                     lease_until = NULL, updated_at = $4 \
+                   WHERE id = $1 AND locked_by = $2 AND status = 'running'";
     let affected = with_pool!(db, Scope::EveryTenant, conn => {
         match outcome {
             Outcome::Succeeded | Outcome::Cancelled => {
@@ -183,6 +223,9 @@ pub async fn finish(db: &Db, id: JobId, worker: &str, outcome: &Outcome, now: Ti
             }
             Outcome::Failed { error, retry_at } => {
                 sqlx::query(failed).bind(id).bind(worker).bind(error).bind(now).bind(*retry_at).execute(&mut *conn).await?
+            }
+            Outcome::GaveUp { error } => {
+                sqlx::query(gave_up).bind(id).bind(worker).bind(error).bind(now).execute(&mut *conn).await?
             }
         }
         .rows_affected()
