@@ -78,7 +78,8 @@ fn csv_bytes(rows: impl IntoIterator<Item = [String; 11]>, header: bool) -> Resu
 }
 
 /// An RFC 7807 problem response for `err`, with its status; a validation
-/// error also lists its messages per list parameter under `errors`.
+/// error also lists its messages per list parameter under `errors`, and
+/// a rate-limited one says when to try again (`Retry-After`).
 pub fn problem(err: &AppError) -> Response {
     let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut body = serde_json::json!({
@@ -87,8 +88,14 @@ pub fn problem(err: &AppError) -> Response {
     if let AppError::Validation(errors) = err {
         body["errors"] = serde_json::json!(errors.fields);
     }
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))], body.to_string())
-        .into_response()
+    let mut response =
+        (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))], body.to_string())
+            .into_response();
+    // RFC 9110 section 10.2.3: when to try again.
+    if let AppError::RateLimited { retry_after_secs } = err {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+    }
+    response
 }
 
 /// What an export reads, once the request has passed every check.

@@ -49,7 +49,7 @@ use axum::{
     },
     routing::{get, post},
 };
-use futures_util::{Stream, StreamExt, stream};
+use futures_util::{StreamExt, stream};
 use serde::Serialize;
 use tower_sessions::Session;
 
@@ -591,42 +591,77 @@ const EVENT_POLL: Duration = Duration::from_millis(500);
 /// An event stream ends after this long (the page opens another).
 const EVENT_STREAM_LIFE: Duration = Duration::from_secs(600);
 
-/// A stream of server-sent events: every [`EVENT_POLL`] it reads the
-/// current state with `read`; a state that differs from the last one sent
-/// goes out as a `progress` event (JSON). It ends after a state that
-/// `read` calls final, or after [`EVENT_STREAM_LIFE`].
-fn poll_events<T, F, Fut>(read: F) -> Sse<impl Stream<Item = Result<Event, Infallible>>>
+/// Who an event stream is for: the session and organization it was opened
+/// with. Access is checked again before every read, so a member removed,
+/// or a session signed out (here or on another server), gets nothing more
+/// and the stream ends with an `error` event.
+struct Watcher {
+    state: AppState,
+    session: Session,
+    org: String,
+}
+
+impl Watcher {
+    /// The member's context, read afresh (session row, membership, role).
+    async fn recheck(&self) -> Result<OrgCtx, AppError> {
+        reader(&self.state, &self.session, &self.org).await
+    }
+}
+
+/// A stream of server-sent events for `watcher`: every [`EVENT_POLL`] it
+/// checks the watcher's access again, then reads the current state with
+/// `read`; a state that differs from the last one sent goes out as a
+/// `progress` event (JSON). It ends after a state that `read` calls final,
+/// after [`EVENT_STREAM_LIFE`], or with an `error` event when access is
+/// gone or reading failed. A person holds at most
+/// [`STREAMS_PER_PERSON`](app::server::streams::STREAMS_PER_PERSON) streams
+/// at once: one more answers 429.
+fn poll_events<T, F, Fut>(watcher: Watcher, ctx: &OrgCtx, read: F) -> Response
 where
     T: Serialize + Send + 'static,
-    F: FnMut() -> Fut + Send + 'static,
+    F: FnMut(AppState, OrgCtx) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Result<(T, bool), AppError>> + Send,
 {
+    let Some(permit) = watcher.state.streams.open(ctx.user_id()) else {
+        return problem(&AppError::RateLimited { retry_after_secs: 5 });
+    };
     let started = tokio::time::Instant::now();
-    let events = stream::unfold((read, None::<String>, false), move |(mut read, last, ended)| async move {
-        if ended {
-            return None;
-        }
-        loop {
-            if started.elapsed() > EVENT_STREAM_LIFE {
+    let events =
+        stream::unfold((watcher, read, None::<String>, false), move |(watcher, mut read, last, ended)| async move {
+            if ended {
                 return None;
             }
-            match read().await {
-                Ok((state, done)) => {
-                    let json = serde_json::to_string(&state).unwrap_or_default();
-                    if last.as_deref() != Some(json.as_str()) || done {
-                        let event = Event::default().event(if done { "done" } else { "progress" }).data(json.clone());
-                        return Some((Ok(event), (read, Some(json), done)));
+            loop {
+                if started.elapsed() > EVENT_STREAM_LIFE {
+                    return None;
+                }
+                let result = match watcher.recheck().await {
+                    Ok(ctx) => read(watcher.state.clone(), ctx).await,
+                    Err(err) => Err(err),
+                };
+                match result {
+                    Ok((state, done)) => {
+                        let json = serde_json::to_string(&state).unwrap_or_default();
+                        if last.as_deref() != Some(json.as_str()) || done {
+                            let event =
+                                Event::default().event(if done { "done" } else { "progress" }).data(json.clone());
+                            return Some((Ok::<_, Infallible>(event), (watcher, read, Some(json), done)));
+                        }
+                    }
+                    Err(err) => {
+                        let event = Event::default().event("error").data(err.to_string());
+                        return Some((Ok(event), (watcher, read, last, true)));
                     }
                 }
-                Err(err) => {
-                    let event = Event::default().event("error").data(err.to_string());
-                    return Some((Ok(event), (read, last, true)));
-                }
+                tokio::time::sleep(EVENT_POLL).await;
             }
-            tokio::time::sleep(EVENT_POLL).await;
-        }
+        });
+    // The permit lives as long as the stream does.
+    let events = events.map(move |event| {
+        let _held = &permit;
+        event
     });
-    Sse::new(events).keep_alive(KeepAlive::default())
+    Sse::new(events).keep_alive(KeepAlive::default()).into_response()
 }
 
 /// `GET /o/{org}/projects/{project}/files/events`: the project's newest
@@ -647,16 +682,12 @@ async fn file_events(
         Ok(found) => found,
         Err(err) => return problem(&err),
     };
-    poll_events(move || {
-        let (state, ctx) = (state.clone(), ctx.clone());
-        async move {
-            let page =
-                files::list(&state.db, &ctx, project, FileView::Live, app::api::files::FILES_PER_PAGE, 0).await?;
-            let done = !page.items.iter().any(|file| file.status.is_pending());
-            Ok((page.items, done))
-        }
+    let watcher = Watcher { state, session, org };
+    poll_events(watcher, &ctx, move |state, ctx| async move {
+        let page = files::list(&state.db, &ctx, project, FileView::Live, app::api::files::FILES_PER_PAGE, 0).await?;
+        let done = !page.items.iter().any(|file| file.status.is_pending());
+        Ok((page.items, done))
     })
-    .into_response()
 }
 
 /// `GET /o/{org}/uploads/{session}/events`: the session and its files
@@ -678,16 +709,13 @@ async fn session_events(
         Ok(found) => found,
         Err(err) => return problem(&err),
     };
-    poll_events(move || {
-        let (state, ctx) = (state.clone(), ctx.clone());
-        async move {
-            let upload = files::find_session(&state.db, &ctx, id).await?.ok_or(AppError::NotFound)?;
-            let files = files::list_for_session(&state.db, &ctx, id).await?;
-            let done = upload.status != UploadStatus::InProgress && !files.iter().any(|f| f.status.is_pending());
-            Ok((serde_json::json!({ "session": upload, "files": files }), done))
-        }
+    let watcher = Watcher { state, session, org };
+    poll_events(watcher, &ctx, move |state, ctx| async move {
+        let upload = files::find_session(&state.db, &ctx, id).await?.ok_or(AppError::NotFound)?;
+        let files = files::list_for_session(&state.db, &ctx, id).await?;
+        let done = upload.status != UploadStatus::InProgress && !files.iter().any(|f| f.status.is_pending());
+        Ok((serde_json::json!({ "session": upload, "files": files }), done))
     })
-    .into_response()
 }
 
 /// `GET /o/{org}/jobs/{job}/events`: one of the organization's jobs until
@@ -708,15 +736,12 @@ async fn job_events(
         Ok(found) => found,
         Err(err) => return problem(&err),
     };
-    poll_events(move || {
-        let (state, org) = (state.clone(), ctx.org_id());
-        async move {
-            let job = jobs::find(&state.db, Some(org), id).await?.ok_or(AppError::NotFound)?;
-            let done = !job.status.is_active();
-            Ok((job, done))
-        }
+    let watcher = Watcher { state, session, org };
+    poll_events(watcher, &ctx, move |state, ctx| async move {
+        let job = jobs::find(&state.db, Some(ctx.org_id()), id).await?.ok_or(AppError::NotFound)?;
+        let done = !job.status.is_active();
+        Ok((job, done))
     })
-    .into_response()
 }
 
 #[cfg(test)]

@@ -101,6 +101,7 @@ impl Application {
             licensing,
             jobs: Arc::new(app::server::jobs::Queue::default()),
             storage: Storage::open(&config_storage_url).map_err(StartupError::Storage)?,
+            streams: Arc::default(),
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self { listener, address, router, state, sessions })

@@ -148,6 +148,8 @@ pub struct TaskImport {
     pub rows_total: Option<i64>,
     pub rows_imported: i64,
     pub rows_failed: i64,
+    /// Why a failed import failed, in words for people.
+    pub error: Option<String>,
     pub created_at: OffsetDateTime,
     pub finished_at: Option<OffsetDateTime>,
 }

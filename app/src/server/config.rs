@@ -106,6 +106,10 @@ pub struct Config {
     /// The largest file one upload may hold, in megabytes (MiB). Each
     /// organization's total is limited by its plan (`OrgLimits::storage_mb`).
     pub file_size_limit_mb: u64,
+    /// How long a worker's claim on a job lasts without news, in seconds
+    /// (it renews it every third of that while the job runs). A job whose
+    /// process died is claimed again this long after its last renewal.
+    pub job_lease_seconds: u64,
 }
 
 impl Default for Config {
@@ -135,6 +139,7 @@ impl Default for Config {
             key_file: std::path::PathBuf::from("data/atrium.key"),
             storage_url: "data/files".to_owned(),
             file_size_limit_mb: 100,
+            job_lease_seconds: 60,
         }
     }
 }
@@ -186,6 +191,11 @@ impl Config {
 
     pub fn response_write_timeout(&self) -> Duration {
         Duration::from_secs(self.response_write_timeout_seconds.max(1))
+    }
+
+    /// [`Config::job_lease_seconds`], at least 3 seconds.
+    pub fn job_lease(&self) -> Duration {
+        Duration::from_secs(self.job_lease_seconds.max(3))
     }
 
     /// [`Config::file_size_limit_mb`] in bytes.

@@ -16,7 +16,11 @@ use crate::{
     server::{
         AppState,
         ctx::{OrgCtx, Writer},
-        db::{cycles, imports, labels, members, tasks},
+        db::{
+            cycles,
+            imports::{self, Refusal},
+            labels, members, tasks,
+        },
         jobs::{Cancelled, JobContext},
         storage::Storage,
     },
@@ -32,7 +36,7 @@ pub const PREVIEW_ROWS: usize = 10;
 /// A CSV reader that tolerates rows of uneven length (each is checked on
 /// its own) and a byte-order mark.
 fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bytes = without_bom(bytes);
     csv::ReaderBuilder::new().flexible(true).from_reader(bytes)
 }
 
@@ -164,17 +168,19 @@ pub fn check_mapping(mapping: &ImportMapping, columns: usize) -> Result<(), Stri
 /// The first [`PREVIEW_ROWS`] rows of the file with what is wrong with
 /// each, as the import would find it.
 pub fn preview(bytes: &[u8], mapping: &ImportMapping, lookup: &Lookup) -> Vec<PreviewRow> {
+    let bytes = without_bom(bytes);
+    let mut lines = Lines::new(bytes);
     reader(bytes)
         .records()
         .take(PREVIEW_ROWS)
         .map(|record| match record {
             Ok(record) => PreviewRow {
-                line: record.position().map_or(0, |p| p.line()),
+                line: lines.at(record.position().map_or(0, |p| p.byte())),
                 cells: ImportField::ALL.iter().map(|f| cell(&record, mapping, *f).to_owned()).collect(),
                 errors: check(&record, mapping, lookup).err().unwrap_or_default(),
             },
             Err(err) => PreviewRow {
-                line: err.position().map_or(0, |p| p.line()),
+                line: err.position().map_or(0, |p| lines.at(p.byte())),
                 cells: Vec::new(),
                 errors: vec![format!("The row cannot be read: {err}.")],
             },
@@ -201,16 +207,18 @@ impl From<Cancelled> for ImportError {
     }
 }
 
-/// Writes the refused rows as CSV: their line, why, then the row as it was.
-fn error_report(columns: &[String], refused: &[(u64, String, Vec<String>)]) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+/// Writes the refused rows as CSV: their line, why, then the row as it
+/// was. Rows may have any number of cells (an unreadable row has none, a
+/// short row fewer than the header).
+fn error_report(columns: &[String], refused: &[Refusal]) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::WriterBuilder::new().flexible(true).terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     let mut head = vec!["line".to_owned(), "error".to_owned()];
-    head.extend(columns.iter().cloned());
+    head.extend(columns.iter().map(|c| neutralize_formula(c).into_owned()));
     writer.write_record(&head)?;
-    for (line, reason, cells) in refused {
-        let mut row = vec![line.to_string(), reason.clone()];
-        row.extend(cells.iter().map(|c| neutralize_formula(c).into_owned()));
-        writer.write_record(&row)?;
+    for row in refused {
+        let mut record = vec![row.line.to_string(), neutralize_formula(&row.reason).into_owned()];
+        record.extend(row.cells.iter().map(|c| neutralize_formula(c).into_owned()));
+        writer.write_record(&record)?;
     }
     writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
@@ -227,11 +235,53 @@ pub fn neutralize_formula(cell: &str) -> std::borrow::Cow<'_, str> {
 /// What a formula cell starts with.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
+/// Line numbers of records, from their byte offsets: counts the `\n`s
+/// before each offset (so `\r\n` and `\n` files number the same), moving
+/// forward only, so a whole file costs one pass.
+struct Lines<'b> {
+    bytes: &'b [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'b> Lines<'b> {
+    fn new(bytes: &'b [u8]) -> Self {
+        Self { bytes, offset: 0, line: 1 }
+    }
+
+    /// The line (from 1) of the record starting at byte `offset`; offsets
+    /// must not go back. The csv reader ends a line at its `\r`, so in a
+    /// `\r\n` file a record's offset is that of the `\n` before it: line
+    /// breaks at the offset belong before the record.
+    fn at(&mut self, offset: u64) -> u64 {
+        let mut offset = usize::try_from(offset).unwrap_or(usize::MAX).min(self.bytes.len());
+        while self.bytes.get(offset).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+            offset += 1;
+        }
+        if offset > self.offset {
+            self.line += self.bytes[self.offset..offset].iter().filter(|b| **b == b'\n').count() as u64;
+            self.offset = offset;
+        }
+        self.line
+    }
+}
+
+/// The file without a UTF-8 byte-order mark.
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
 /// The job: imports the rows of import `id` for `user` (who must still be
-/// a Member or above of `org`), [`BATCH`] rows per transaction, reporting
-/// progress after each; a cancel stops between batches, with every batch
-/// before it imported whole. Refused rows (line, reasons) are kept as a
-/// CSV report.
+/// a Member or above of `org`), [`BATCH`] records per transaction, with
+/// the import's counts, its refused rows and its resume point committed
+/// in the same transaction ([`imports::commit_batch`]); progress is
+/// reported after each. A new attempt (after a crash, or a failure of the
+/// database or the storage) resumes after the last committed batch. A
+/// cancel stops between batches, with every batch before it imported
+/// whole. The import always ends: done (with or without refused rows,
+/// kept as a CSV report), cancelled, or failed with a reason; an error the
+/// job retries leaves it importing until its last attempt, after which
+/// [`imports::end_orphaned`] ends it failed.
 pub async fn run(
     ctx: &JobContext,
     state: &AppState,
@@ -239,98 +289,156 @@ pub async fn run(
     id: TaskImportId,
     user: UserId,
 ) -> Result<(), ImportError> {
-    let import =
-        imports::find_in(&state.db, org, id).await?.ok_or_else(|| ImportError::Refused("the import is gone".into()))?;
+    let Some((import, consumed)) = imports::find_for_run(&state.db, org, id).await? else {
+        return Err(ImportError::Refused("the import is gone".into()));
+    };
     if import.status != ImportStatus::Importing {
         // Cancelled before it ran, or ended: nothing to do.
         return Ok(());
     }
-    let mapping = import.mapping.clone().unwrap_or_default();
-    let outcome = async {
-        let member = OrgCtx::load_by_id(&state.db, user, org)
-            .await
-            .map_err(|_| ImportError::Refused("The person who started the import is no longer a member.".into()))?;
-        let writer: Writer = member
-            .writer(Action::EditTasks)
-            .map_err(|err| ImportError::Refused(format!("The import is not allowed: {err}.")))?;
-        let bytes = state.storage.read_all(&Storage::import_key(org, id)).await?;
-        let lookup = Lookup::load(state, &member, import.project_id).await.map_err(ImportError::Db)?;
-        let total = i64::try_from(reader(&bytes).records().count()).unwrap_or(i64::MAX);
-        let (mut imported, mut refused) = (0_i64, Vec::new());
-        let mut records = reader(&bytes).into_records();
-        ctx.progress(0, Some(total), "Importing").await?;
-        loop {
-            let mut batch: Vec<ImportRow> = Vec::with_capacity(BATCH);
-            let mut seen = 0;
-            for record in records.by_ref().take(BATCH) {
-                seen += 1;
-                match record {
-                    Ok(record) => match check(&record, &mapping, &lookup) {
-                        Ok(row) => batch.push(row),
-                        Err(errors) => refused.push((
-                            record.position().map_or(0, |p| p.line()),
-                            errors.join("; "),
-                            record.iter().map(str::to_owned).collect(),
-                        )),
-                    },
-                    Err(err) => refused.push((
-                        err.position().map_or(0, |p| p.line()),
-                        format!("The row cannot be read: {err}."),
-                        Vec::new(),
-                    )),
-                }
-            }
-            if seen == 0 {
-                break;
-            }
-            if !batch.is_empty() {
-                let fields: Vec<TaskFields> = batch.iter().map(|row| row.fields.clone()).collect();
-                let ids =
-                    tasks::insert_many(&state.db, &writer, import.project_id, &fields).await.map_err(
-                        |err| match err {
-                            tasks::TaskWriteError::NotWritable => {
-                                ImportError::Refused("The project was archived or trashed during the import.".into())
-                            }
-                            tasks::TaskWriteError::Db(err) => ImportError::Db(err),
-                        },
-                    )?;
-                let done: Vec<_> = ids.iter().zip(&batch).filter(|(_, row)| row.done).map(|(id, _)| *id).collect();
-                if !done.is_empty() {
-                    tasks::set_completed(&state.db, &writer, &done, true).await?;
-                }
-                imported += i64::try_from(ids.len()).unwrap_or(0);
-            }
-            let failed = i64::try_from(refused.len()).unwrap_or(0);
-            imports::record(&state.db, org, id, Some(total), imported, failed, None).await?;
-            let message = format!("Imported {imported} of {total} rows, {failed} refused");
-            if ctx.progress(imported + failed, Some(total), &message).await.is_err() {
-                return Ok((imported, refused, ImportStatus::Cancelled));
-            }
-        }
-        Ok::<_, ImportError>((imported, refused, ImportStatus::Succeeded))
-    }
-    .await;
-    match outcome {
-        Ok((imported, refused, status)) => {
+    match import_rows(ctx, state, org, &import, consumed, user).await {
+        Ok(status) => {
+            let refused = imports::refusals(&state.db, org, id).await?;
             if !refused.is_empty() {
-                let report =
-                    error_report(&import.columns, &refused).map_err(|err| ImportError::Refused(err.to_string()))?;
-                state.storage.put(&Storage::import_errors_key(org, id), report).await?;
+                let report = error_report(&import.columns, &refused)
+                    .map_err(|err| ImportError::Refused(format!("The report of refused rows failed: {err}.")));
+                match report {
+                    Ok(report) => state.storage.put(&Storage::import_errors_key(org, id), report).await?,
+                    Err(err) => return fail(state, org, id, err).await,
+                }
             }
-            let failed = i64::try_from(refused.len()).unwrap_or(0);
-            imports::record(&state.db, org, id, None, imported, failed, Some(status)).await?;
+            imports::end(&state.db, org, id, status, None).await?;
             if status == ImportStatus::Cancelled { Err(ImportError::Cancelled) } else { Ok(()) }
         }
-        Err(err) => {
-            // Cancelled before the first batch; or refused, or storage or
-            // database trouble: the import ends failed, keeping the counts
-            // of the batches that are in (it is not retried).
-            let status =
-                if matches!(err, ImportError::Cancelled) { ImportStatus::Cancelled } else { ImportStatus::Failed };
-            if let Err(record) = imports::end(&state.db, org, id, status).await {
-                tracing::error!(error = %record, import = %id, "recording a failed import failed");
+        Err(ImportError::Cancelled) => {
+            imports::end(&state.db, org, id, ImportStatus::Cancelled, None).await?;
+            Err(ImportError::Cancelled)
+        }
+        // The import cannot go on, whatever the number of attempts.
+        Err(err @ ImportError::Refused(_)) => fail(state, org, id, err).await,
+        // Database or storage trouble: the job tries again, from the last
+        // committed batch; after its last attempt the import is ended.
+        Err(err) => Err(err),
+    }
+}
+
+/// Ends import `id` failed with `err` as its reason, and returns `err`.
+async fn fail(state: &AppState, org: OrgId, id: TaskImportId, err: ImportError) -> Result<(), ImportError> {
+    if let Err(record) = imports::end(&state.db, org, id, ImportStatus::Failed, Some(&err.to_string())).await {
+        tracing::error!(error = %record, import = %id, "recording a failed import failed");
+    }
+    Err(err)
+}
+
+/// Imports the records after the first `consumed`; how the import ended
+/// (succeeded, or cancelled between batches).
+async fn import_rows(
+    ctx: &JobContext,
+    state: &AppState,
+    org: OrgId,
+    import: &crate::model::TaskImport,
+    consumed: i64,
+    user: UserId,
+) -> Result<ImportStatus, ImportError> {
+    let id = import.id;
+    let mapping = import.mapping.clone().unwrap_or_default();
+    let member = OrgCtx::load_by_id(&state.db, user, org)
+        .await
+        .map_err(|_| ImportError::Refused("The person who started the import is no longer a member.".into()))?;
+    let writer: Writer = member
+        .writer(Action::EditTasks)
+        .map_err(|err| ImportError::Refused(format!("The import is not allowed: {err}.")))?;
+    let stored = state.storage.read_all(&Storage::import_key(org, id)).await?;
+    let bytes = without_bom(&stored);
+    let lookup = Lookup::load(state, &member, import.project_id).await.map_err(ImportError::Db)?;
+    let total = i64::try_from(reader(bytes).byte_records().count()).unwrap_or(i64::MAX);
+    let (mut imported, mut failed) = (import.rows_imported, import.rows_failed);
+    let mut lines = Lines::new(bytes);
+    let mut records = reader(bytes).into_byte_records().enumerate().skip(usize::try_from(consumed).unwrap_or(0));
+    let start = if consumed > 0 { "Resuming" } else { "Importing" };
+    ctx.progress(imported + failed, Some(total), start).await?;
+    loop {
+        let mut tasks: Vec<(TaskFields, bool)> = Vec::with_capacity(BATCH);
+        let mut refused = Vec::new();
+        let mut seen = 0_i64;
+        for (index, record) in records.by_ref().take(BATCH) {
+            seen += 1;
+            let index = i64::try_from(index).unwrap_or(i64::MAX);
+            match record {
+                Ok(record) => {
+                    let line = i64::try_from(lines.at(record.position().map_or(0, |p| p.byte()))).unwrap_or(0);
+                    match csv::StringRecord::from_byte_record(record) {
+                        Ok(record) => match check(&record, &mapping, &lookup) {
+                            Ok(row) => tasks.push((row.fields, row.done)),
+                            Err(errors) => refused.push(Refusal {
+                                record: index,
+                                line,
+                                reason: errors.join("; "),
+                                cells: record.iter().map(str::to_owned).collect(),
+                            }),
+                        },
+                        Err(err) => {
+                            let record = err.into_byte_record();
+                            let cells = record.iter().map(|c| String::from_utf8_lossy(c).into_owned());
+                            refused.push(Refusal {
+                                record: index,
+                                line,
+                                reason: "The row is not UTF-8 text: save the file as UTF-8 and import it again."
+                                    .to_owned(),
+                                cells: cells.collect(),
+                            });
+                        }
+                    }
+                }
+                Err(err) => refused.push(Refusal {
+                    record: index,
+                    line: i64::try_from(err.position().map_or(0, |p| lines.at(p.byte()))).unwrap_or(0),
+                    reason: format!("The row cannot be read: {err}."),
+                    cells: Vec::new(),
+                }),
             }
-            Err(err)
+        }
+        if seen == 0 {
+            return Ok(ImportStatus::Succeeded);
+        }
+        let batch = imports::Batch { tasks: &tasks, refused: &refused, records: seen, total };
+        let committed = imports::commit_batch(&state.db, &writer, id, import.project_id, &batch).await.map_err(
+            |err| match err {
+                tasks::TaskWriteError::NotWritable => {
+                    ImportError::Refused("The project was archived or trashed during the import.".into())
+                }
+                tasks::TaskWriteError::Db(err) => ImportError::Db(err),
+            },
+        )?;
+        let Some(ids) = committed else {
+            // Ended meanwhile (cancelled while queued again): stop here.
+            return Ok(ImportStatus::Cancelled);
+        };
+        imported += i64::try_from(ids.len()).unwrap_or(0);
+        failed += i64::try_from(refused.len()).unwrap_or(0);
+        let message = format!("Imported {imported} of {total} rows, {failed} refused");
+        if ctx.progress(imported + failed, Some(total), &message).await.is_err() {
+            return Ok(ImportStatus::Cancelled);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_numbered_by_the_line_they_start_on_for_either_line_ending() {
+        for newline in ["\n", "\r\n"] {
+            let text =
+                format!("title,priority{newline}One,low{newline}\"Two{newline}lines\",high{newline}Three,{newline}");
+            let bytes = text.as_bytes();
+            let mut lines = Lines::new(bytes);
+            let numbered: Vec<u64> = reader(bytes)
+                .into_byte_records()
+                .map(|record| lines.at(record.unwrap().position().unwrap().byte()))
+                .collect();
+            assert_eq!(numbered, [2, 3, 5], "{newline:?}");
         }
     }
 }

@@ -42,10 +42,16 @@ pub const WORKERS: usize = 2;
 /// How often an idle worker looks for due jobs (retries, other processes'
 /// jobs).
 pub const POLL: StdDuration = StdDuration::from_secs(1);
-/// A claim's lease; the worker extends it every third of it.
-const LEASE: Duration = Duration::seconds(60);
-/// How often the scheduler runs.
+/// How often the scheduler runs, at most (more often with a lease shorter
+/// than a minute, so a dead worker's job is claimed again soon after its
+/// lease ran out).
 const SCHEDULE_EVERY: StdDuration = StdDuration::from_secs(30);
+
+/// A claim's lease (`Config::job_lease`); the worker extends it every
+/// third of it.
+fn lease(state: &AppState) -> Duration {
+    Duration::try_from(state.config.job_lease()).unwrap_or(Duration::MINUTE)
+}
 
 /// A job: its kind and input. Stored as JSON (`payload`), the kind also
 /// in its own column.
@@ -95,9 +101,8 @@ impl Job {
     fn max_attempts(&self) -> i64 {
         match self {
             Job::Maintenance | Job::ProcessFile { .. } => 3,
-            // An import half done is never redone: its batches are
-            // committed as they go.
-            Job::ImportTasks { .. } => 1,
+            // An import resumes after its last committed batch.
+            Job::ImportTasks { .. } => 5,
             Job::Mail { .. } | Job::VerifyEmail { .. } | Job::PasswordReset { .. } | Job::SignInWarning { .. } => 8,
         }
     }
@@ -107,6 +112,21 @@ impl Job {
 #[derive(Debug, Default)]
 pub struct Queue {
     wake: Notify,
+    /// The organization whose job this process's workers claimed last:
+    /// the next claim serves the organization after it (`jobs::claim`).
+    last_org: std::sync::Mutex<Option<OrgId>>,
+}
+
+impl Queue {
+    fn last_org(&self) -> Option<OrgId> {
+        *self.last_org.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn served(&self, org: Option<OrgId>) {
+        if let Some(org) = org {
+            *self.last_org.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(org);
+        }
+    }
 }
 
 /// Adds `job` (the platform's own, no organization) to run as soon as a
@@ -184,7 +204,10 @@ impl JobContext {
 /// Why an attempt did not succeed.
 enum Failure {
     Cancelled,
+    /// Worth another attempt (the database or storage was unavailable).
     Error(String),
+    /// No attempt could do better: the job fails for good at once.
+    Final(String),
 }
 
 impl From<Cancelled> for Failure {
@@ -230,6 +253,7 @@ async fn handle(ctx: &JobContext, job: Job) -> Result<(), Failure> {
         Job::ImportTasks { org, import, user } => {
             crate::server::imports::run(ctx, state, org, import, user).await.map_err(|err| match err {
                 crate::server::imports::ImportError::Cancelled => Failure::Cancelled,
+                err @ crate::server::imports::ImportError::Refused(_) => Failure::Final(err.to_string()),
                 err => Failure::Error(err.to_string()),
             })
         }
@@ -347,10 +371,11 @@ async fn run_one(state: &AppState, worker: &str, claimed: jobs::ClaimedJob) {
     let keeper = AbortOnDrop(tokio::spawn({
         let ctx = Arc::clone(&ctx);
         async move {
-            let every = StdDuration::from_secs(u64::try_from(LEASE.whole_seconds() / 3).unwrap_or(20));
+            let lease = lease(&ctx.state);
+            let every = ctx.state.config.job_lease() / 3;
             loop {
                 tokio::time::sleep(every).await;
-                let until = Timestamp::from(OffsetDateTime::now_utc() + LEASE);
+                let until = Timestamp::from(OffsetDateTime::now_utc() + lease);
                 match jobs::extend_lease(&ctx.state.db, ctx.id, &ctx.worker, until).await {
                     Ok(Some(cancel)) => ctx.cancel.store(cancel, Ordering::Relaxed),
                     Ok(None) => break,
@@ -384,21 +409,44 @@ async fn run_one(state: &AppState, worker: &str, claimed: jobs::ClaimedJob) {
             tracing::warn!(job = %claimed.id, kind = %claimed.kind, attempt = claimed.attempts, %error, "a job failed");
             Outcome::Failed { error, retry_at: Timestamp::from(now.into_inner() + backoff(claimed.attempts)) }
         }
+        Err(Failure::Final(error)) => {
+            tracing::warn!(job = %claimed.id, kind = %claimed.kind, attempt = claimed.attempts, %error, "a job failed for good");
+            Outcome::GaveUp { error }
+        }
     };
     match jobs::finish(&state.db, claimed.id, worker, &outcome, now).await {
         Ok(true) => {}
         Ok(false) => tracing::warn!(job = %claimed.id, "a job's lease ran out before it finished"),
         Err(err) => tracing::error!(error = %err, job = %claimed.id, "recording a job's end failed"),
     }
+    if claimed.kind == "import_tasks" {
+        end_orphaned_imports(state).await;
+    }
 }
 
-/// A worker: claims and runs jobs until the task is aborted. `name`
+/// Ends the imports whose job ended without ending them (its last attempt
+/// failed, or its worker died on it).
+async fn end_orphaned_imports(state: &AppState) {
+    match imports::end_orphaned(&state.db).await {
+        Ok(0) => {}
+        Ok(ended) => tracing::warn!(ended, "ended imports whose job had ended"),
+        Err(err) => tracing::error!(error = %err, "ending imports whose job had ended failed"),
+    }
+}
+
+/// A worker: claims and runs jobs (fairly between organizations:
+/// `jobs::claim`) until the task is aborted. `name`
 /// identifies it in `jobs.locked_by`.
 pub async fn work(state: AppState, name: String) {
     loop {
         let now = OffsetDateTime::now_utc();
-        match jobs::claim(&state.db, &name, Timestamp::from(now), Timestamp::from(now + LEASE)).await {
-            Ok(Some(claimed)) => run_one(&state, &name, claimed).await,
+        let after = state.jobs.last_org();
+        let until = Timestamp::from(now + lease(&state));
+        match jobs::claim(&state.db, &name, Timestamp::from(now), until, after).await {
+            Ok(Some(claimed)) => {
+                state.jobs.served(claimed.org_id);
+                run_one(&state, &name, claimed).await
+            }
             Ok(None) => {
                 let _ = tokio::time::timeout(POLL, state.jobs.wake.notified()).await;
             }
@@ -413,7 +461,7 @@ pub async fn work(state: AppState, name: String) {
 /// The scheduler: every 30 seconds, queues again the jobs of workers that
 /// died and enqueues this hour's maintenance (once across all processes).
 pub async fn schedule(state: AppState) {
-    let mut tick = tokio::time::interval(SCHEDULE_EVERY);
+    let mut tick = tokio::time::interval(SCHEDULE_EVERY.min(state.config.job_lease() / 2));
     loop {
         tick.tick().await;
         let now = OffsetDateTime::now_utc();
@@ -422,6 +470,7 @@ pub async fn schedule(state: AppState) {
             Ok(released) => tracing::warn!(released, "queued again the jobs of workers that stopped"),
             Err(err) => tracing::error!(error = %err, "releasing expired job leases failed"),
         }
+        end_orphaned_imports(&state).await;
         let hour = format!("maintenance:{}T{:02}", now.date(), now.hour());
         if let Err(err) = enqueue_keyed(&state, &Job::Maintenance, Some(hour)).await {
             tracing::error!(error = %err, "scheduling maintenance failed");

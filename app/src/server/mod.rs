@@ -14,6 +14,7 @@ pub mod mail;
 pub mod session_store;
 pub mod state;
 pub mod storage;
+pub mod streams;
 pub mod theme;
 
 pub use config::Config;

@@ -33,4 +33,6 @@ pub struct AppState {
     pub jobs: Arc<super::jobs::Queue>,
     /// Where project files and imported CSVs are kept.
     pub storage: super::storage::Storage,
+    /// Each person's open server-sent event streams.
+    pub streams: Arc<super::streams::EventStreams>,
 }

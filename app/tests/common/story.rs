@@ -67,6 +67,8 @@ pub async fn run(db: &Db) {
     sign_in_failures(db).await;
     account_security(db).await;
     job_queue(db).await;
+    fair_job_queue(db).await;
+    resumable_imports(db).await;
     tenancy(db).await;
     licensing(db).await;
     preferences(db).await;
@@ -1411,7 +1413,8 @@ async fn job_queue(db: &Db) {
 
     // Two workers race for one job: exactly one gets it.
     let first = jobs::enqueue(db, new("race", 3)).await.unwrap().unwrap();
-    let (a, b) = tokio::join!(jobs::claim(db, "worker-a", now, at(60)), jobs::claim(db, "worker-b", now, at(60)));
+    let (a, b) =
+        tokio::join!(jobs::claim(db, "worker-a", now, at(60), None), jobs::claim(db, "worker-b", now, at(60), None));
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.iter().chain(b.iter()).count(), 1, "one claim: {a:?} {b:?}");
     let (winner, claimed) = match (a, b) {
@@ -1420,7 +1423,7 @@ async fn job_queue(db: &Db) {
         other => panic!("{other:?}"),
     };
     assert_eq!((claimed.id, claimed.attempts), (first, 1));
-    assert!(jobs::claim(db, "worker-c", now, at(60)).await.unwrap().is_none(), "nothing else is due");
+    assert!(jobs::claim(db, "worker-c", now, at(60), None).await.unwrap().is_none(), "nothing else is due");
     let loser = if winner == "worker-a" { "worker-b" } else { "worker-a" };
     assert_eq!(jobs::report_progress(db, first, loser, 1, Some(2), Some("no")).await.unwrap(), None, "not the loser's");
     assert_eq!(jobs::report_progress(db, first, winner, 1, Some(2), Some("half")).await.unwrap(), Some(false));
@@ -1429,7 +1432,7 @@ async fn job_queue(db: &Db) {
     // and another worker resumes it as a second attempt.
     assert_eq!(jobs::release_expired(db, at(30)).await.unwrap(), 0, "the lease still holds");
     assert_eq!(jobs::release_expired(db, at(61)).await.unwrap(), 1);
-    let resumed = jobs::claim(db, "worker-c", at(61), at(121)).await.unwrap().unwrap();
+    let resumed = jobs::claim(db, "worker-c", at(61), at(121), None).await.unwrap().unwrap();
     assert_eq!((resumed.id, resumed.attempts), (first, 2));
     assert!(!jobs::finish(db, first, winner, &Outcome::Succeeded, at(62)).await.unwrap(), "the dead worker's no more");
     let progress = jobs::find(db, None, first).await.unwrap().unwrap();
@@ -1442,13 +1445,13 @@ async fn job_queue(db: &Db) {
     // Failures: retried after the backoff, failed for good after the last
     // attempt with its error kept.
     let flaky = jobs::enqueue(db, new("flaky", 2)).await.unwrap().unwrap();
-    let claimed = jobs::claim(db, "w", now, at(60)).await.unwrap().unwrap();
+    let claimed = jobs::claim(db, "w", now, at(60), None).await.unwrap().unwrap();
     assert_eq!(claimed.id, flaky);
     let failed = Outcome::Failed { error: "smtp down".into(), retry_at: at(10) };
     assert!(jobs::finish(db, flaky, "w", &failed, now).await.unwrap());
     assert_eq!(jobs::find(db, None, flaky).await.unwrap().unwrap().status, JobStatus::Queued);
-    assert!(jobs::claim(db, "w", at(5), at(65)).await.unwrap().is_none(), "not before its retry time");
-    let again = jobs::claim(db, "w", at(10), at(70)).await.unwrap().unwrap();
+    assert!(jobs::claim(db, "w", at(5), at(65), None).await.unwrap().is_none(), "not before its retry time");
+    let again = jobs::claim(db, "w", at(10), at(70), None).await.unwrap().unwrap();
     assert_eq!(again.attempts, 2);
     let failed = Outcome::Failed { error: "still down".into(), retry_at: at(30) };
     assert!(jobs::finish(db, flaky, "w", &failed, at(11)).await.unwrap());
@@ -1456,7 +1459,7 @@ async fn job_queue(db: &Db) {
     assert_eq!((gave_up.status, gave_up.last_error.as_deref()), (JobStatus::Failed, Some("still down")));
     // A dead worker's last attempt fails the job.
     let lost = jobs::enqueue(db, new("lost", 1)).await.unwrap().unwrap();
-    jobs::claim(db, "w", at(11), at(20)).await.unwrap().unwrap();
+    jobs::claim(db, "w", at(11), at(20), None).await.unwrap().unwrap();
     assert_eq!(jobs::release_expired(db, at(21)).await.unwrap(), 1);
     let lost = jobs::find(db, None, lost).await.unwrap().unwrap();
     assert_eq!((lost.status, lost.last_error.as_deref()), (JobStatus::Failed, Some(jobs::WORKER_LOST)));
@@ -1466,7 +1469,7 @@ async fn job_queue(db: &Db) {
     assert_eq!(jobs::cancel(db, None, queued, now).await.unwrap(), Cancel::Cancelled);
     assert_eq!(jobs::cancel(db, None, queued, now).await.unwrap(), Cancel::Finished);
     let running = jobs::enqueue(db, new("long", 3)).await.unwrap().unwrap();
-    jobs::claim(db, "w", at(30), at(90)).await.unwrap().unwrap();
+    jobs::claim(db, "w", at(30), at(90), None).await.unwrap().unwrap();
     assert_eq!(jobs::cancel(db, None, running, now).await.unwrap(), Cancel::Requested);
     assert_eq!(jobs::report_progress(db, running, "w", 5, None, None).await.unwrap(), Some(true));
     assert_eq!(jobs::extend_lease(db, running, "w", at(150)).await.unwrap(), Some(true));
@@ -1492,4 +1495,147 @@ async fn job_queue(db: &Db) {
     // Finished jobs are forgotten after their time.
     let finished_before = jobs::recent(db, None, 50).await.unwrap().iter().filter(|j| j.finished_at.is_some()).count();
     assert_eq!(jobs::forget_finished(db, at(3600)).await.unwrap(), u64::try_from(finished_before).unwrap());
+}
+
+/// Claiming is fair: the platform's own jobs (account mail) first, then
+/// the organizations in turn, so one organization's flood of jobs does
+/// not hold up another's.
+async fn fair_job_queue(db: &Db) {
+    use app::server::db::jobs::{self, NewJob};
+
+    let now = Timestamp::now();
+    let later = Timestamp::from(now.into_inner() + time::Duration::seconds(60));
+    let job = |org: Option<app::model::OrgId>, kind: &'static str| NewJob {
+        org,
+        kind,
+        payload: format!(r#"{{"kind":"{kind}"}}"#),
+        max_attempts: 3,
+        run_at: now,
+        unique_key: None,
+    };
+    // Jobs left by the walk before (other organizations) are claimed
+    // out of the way first.
+    while jobs::claim(db, "sweeper", now, later, None).await.unwrap().is_some() {}
+    let flooder = team(db, "Flo", "Flood Co").await.owner.org_id();
+    let quiet = team(db, "Quinn", "Quiet Co").await.owner.org_id();
+    for _ in 0..200 {
+        jobs::enqueue(db, job(Some(flooder), "process_file")).await.unwrap().unwrap();
+    }
+    let theirs = jobs::enqueue(db, job(Some(quiet), "import_tasks")).await.unwrap().unwrap();
+    let mail = jobs::enqueue(db, job(None, "mail")).await.unwrap().unwrap();
+
+    // The mail, enqueued last, is claimed first.
+    let first = jobs::claim(db, "w", now, later, Some(flooder)).await.unwrap().unwrap();
+    assert_eq!(first.id, mail);
+    // Then each organization in turn: the quiet one's only job comes
+    // within one job of the flood, however the turn stood.
+    let mut last = Some(flooder);
+    let mut order = Vec::new();
+    for _ in 0..3 {
+        let claimed = jobs::claim(db, "w", now, later, last).await.unwrap().unwrap();
+        last = claimed.org_id;
+        order.push(claimed.id);
+    }
+    assert!(order[..2].contains(&theirs), "the quiet organization waited behind the flood: {order:?}");
+    // Every job is claimed once, the flood to its end.
+    let mut flood = order.iter().filter(|id| **id != theirs).count();
+    while let Some(claimed) = jobs::claim(db, "w", now, later, last).await.unwrap() {
+        assert_eq!(claimed.org_id, Some(flooder));
+        last = claimed.org_id;
+        flood += 1;
+    }
+    assert_eq!(flood, 200);
+}
+
+/// An import commits each batch with its counts, its refused rows and
+/// its resume point, or nothing; an ended import stays ended; an import
+/// whose job ended without ending it is ended failed with the job's error.
+async fn resumable_imports(db: &Db) {
+    use app::model::{ImportMapping, ImportStatus, TaskImportId};
+    use app::server::db::imports::{self, Batch, Refusal};
+    use app::server::db::jobs::{self, NewJob, Outcome};
+
+    let team = team(db, "Imogen", "Import Co").await;
+    let writer = writer(&team.owner);
+    let project = projects::insert(db, &writer, &pname("Imported"), &desc("")).await.unwrap().id;
+    let columns = vec!["title".to_owned()];
+    let new_import = || async {
+        let id = TaskImportId::new();
+        assert!(imports::insert(db, &writer, id, project, "tasks.csv", 10, &columns).await.unwrap());
+        assert!(imports::start(db, &writer, id, &ImportMapping::default()).await.unwrap());
+        id
+    };
+    let import = new_import().await;
+    let refused = |record: i64| Refusal {
+        record,
+        line: record + 2,
+        reason: "Title: missing".into(),
+        cells: vec![String::new(), "x".into()],
+    };
+    let rows = [(fields("One"), false), (fields("Two"), true)];
+    let first = Batch { tasks: &rows, refused: &[refused(2)], records: 3, total: 5 };
+    let ids = imports::commit_batch(db, &writer, import, project, &first).await.unwrap().unwrap();
+    assert_eq!(ids.len(), 2);
+    let (found, consumed) = imports::find_for_run(db, team.owner.org_id(), import).await.unwrap().unwrap();
+    assert_eq!((consumed, found.rows_imported, found.rows_failed, found.rows_total), (3, 2, 1, Some(5)));
+    let done = tasks::find(db, &team.owner, ids[1]).await.unwrap().unwrap();
+    assert!(done.completed_at.is_some(), "a done row is completed in its batch");
+    assert!(tasks::find(db, &team.owner, ids[0]).await.unwrap().unwrap().completed_at.is_none());
+    // A batch of refused rows only still moves the resume point.
+    let second = Batch { tasks: &[], refused: &[refused(3), refused(4)], records: 2, total: 5 };
+    assert_eq!(imports::commit_batch(db, &writer, import, project, &second).await.unwrap(), Some(Vec::new()));
+    let kept = imports::refusals(db, team.owner.org_id(), import).await.unwrap();
+    assert_eq!(kept.iter().map(|r| r.record).collect::<Vec<_>>(), [2, 3, 4]);
+    assert_eq!(kept[0], refused(2));
+    assert!(imports::end(db, team.owner.org_id(), import, ImportStatus::Succeeded, None).await.unwrap());
+    // Ended: a late batch writes nothing, and the end stays as it was.
+    let late = Batch { tasks: &rows, refused: &[], records: 2, total: 5 };
+    assert_eq!(imports::commit_batch(db, &writer, import, project, &late).await.unwrap(), None);
+    assert!(!imports::end(db, team.owner.org_id(), import, ImportStatus::Failed, Some("late")).await.unwrap());
+    let (found, consumed) = imports::find_for_run(db, team.owner.org_id(), import).await.unwrap().unwrap();
+    assert_eq!((found.status, consumed, found.rows_imported), (ImportStatus::Succeeded, 5, 2));
+    // Another organization sees none of it.
+    let other = team_other(db).await;
+    assert!(imports::refusals(db, other, import).await.unwrap().is_empty());
+    assert!(imports::find_for_run(db, other, import).await.unwrap().is_none());
+
+    // An import whose job failed for good without ending it is ended
+    // failed, with the job's error; one whose job still runs is not.
+    let now = Timestamp::now();
+    let later = Timestamp::from(now.into_inner() + time::Duration::seconds(60));
+    let orphan = new_import().await;
+    let running = new_import().await;
+    for (import, kind) in [(orphan, "import_tasks"), (running, "import_tasks")] {
+        let job = jobs::enqueue(
+            db,
+            NewJob {
+                org: Some(team.owner.org_id()),
+                kind,
+                payload: "{}".into(),
+                max_attempts: 1,
+                run_at: now,
+                unique_key: None,
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        imports::set_job(db, &writer, import, job).await.unwrap();
+        let claimed = jobs::claim(db, "w", now, later, None).await.unwrap().unwrap();
+        if import == orphan {
+            let failed = Outcome::GaveUp { error: "the disk is gone".into() };
+            assert!(jobs::finish(db, claimed.id, "w", &failed, now).await.unwrap());
+        }
+    }
+    assert_eq!(imports::end_orphaned(db).await.unwrap(), 1);
+    let (ended, _) = imports::find_for_run(db, team.owner.org_id(), orphan).await.unwrap().unwrap();
+    assert_eq!((ended.status, ended.error.as_deref()), (ImportStatus::Failed, Some("the disk is gone")));
+    let (still, _) = imports::find_for_run(db, team.owner.org_id(), running).await.unwrap().unwrap();
+    assert_eq!(still.status, ImportStatus::Importing);
+    assert_eq!(imports::end_orphaned(db).await.unwrap(), 0);
+}
+
+/// An organization of nobody in particular.
+async fn team_other(db: &Db) -> app::model::OrgId {
+    team(db, "Ivo", "Other Import Co").await.owner.org_id()
 }

@@ -324,8 +324,13 @@ async fn another_organizations_files_sessions_and_jobs_answer_404_and_guests_onl
 }
 
 /// Uploads `csv` for import into `project`; the import's id.
-async fn upload_csv(client: &Visitor, org: &str, project: &str, csv: &str) -> String {
-    let form = Form::new().part("file", part("tasks.csv", csv.as_bytes().to_vec()));
+pub async fn upload_csv(client: &Visitor, org: &str, project: &str, csv: &str) -> String {
+    upload_csv_bytes(client, org, project, csv.as_bytes().to_vec()).await
+}
+
+/// Uploads the bytes `csv` for import into `project`; the import's id.
+pub async fn upload_csv_bytes(client: &Visitor, org: &str, project: &str, csv: Vec<u8>) -> String {
+    let form = Form::new().part("file", part("tasks.csv", csv));
     let response = client
         .client
         .post(client.url(&format!("/o/{org}/projects/{project}/imports")))
@@ -338,7 +343,7 @@ async fn upload_csv(client: &Visitor, org: &str, project: &str, csv: &str) -> St
 }
 
 /// The import once it has ended.
-async fn import_ended(client: &Visitor, org: &Org, import: &str) -> Value {
+pub async fn import_ended(client: &Visitor, org: &Org, import: &str) -> Value {
     for _ in 0..400 {
         let page = client.ok("get_import", &org.form(&[("import", import)])).await;
         if !["draft", "importing"].contains(&page["import"]["status"].as_str().unwrap()) {

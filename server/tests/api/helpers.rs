@@ -32,8 +32,24 @@ pub struct TestApp {
     pub mail: tempfile::TempDir,
 }
 
+/// A fresh, migrated database on the suite's backend ([`on_postgres`]):
+/// its URL (as the application connects), and its keeper, which removes
+/// it when dropped.
+pub async fn test_database() -> (String, Storage) {
+    if on_postgres() {
+        let server = postgres_test_url().expect("TEST_BACKEND=postgres needs TEST_DATABASE_URL");
+        let template = postgres_template(&server).await;
+        let name = create_postgres(&server, Some(&template)).await.expect("a test database");
+        grant_app_role(&server, &name).await.expect("the application's role may use the test database");
+        (app_database_url(&server, &name), Storage::Postgres { server, name })
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        (format!("sqlite://{}/atrium.db?mode=rwc", dir.path().display()), Storage::Sqlite(dir))
+    }
+}
+
 /// Where a test app's database lives, removed when the test ends.
-enum Storage {
+pub enum Storage {
     Sqlite(#[allow(dead_code, reason = "held for its Drop")] tempfile::TempDir),
     Postgres { server: String, name: String },
 }
@@ -158,16 +174,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         server::telemetry::init(app::server::config::LogFormat::Pretty);
     }
-    let (database_url, storage) = if on_postgres() {
-        let server = postgres_test_url().expect("TEST_BACKEND=postgres needs TEST_DATABASE_URL");
-        let template = postgres_template(&server).await;
-        let name = create_postgres(&server, Some(&template)).await.expect("a test database");
-        grant_app_role(&server, &name).await.expect("the application's role may use the test database");
-        (app_database_url(&server, &name), Storage::Postgres { server, name })
-    } else {
-        let dir = tempfile::tempdir().unwrap();
-        (format!("sqlite://{}/atrium.db?mode=rwc", dir.path().display()), Storage::Sqlite(dir))
-    };
+    let (database_url, storage) = test_database().await;
     let mail = tempfile::tempdir().unwrap();
     let mut config = Config {
         listen: Some("127.0.0.1:0".parse().unwrap()),

@@ -322,6 +322,10 @@ fn MappingForm(page: ImportData, start: ServerAction<StartImport>) -> impl IntoV
     }
 }
 
+/// How many times the page of an import whose job has ended looks again
+/// for the import's end before it leaves that to a reload.
+const RECHECKS: u32 = 6;
+
 /// The running or finished import: its job's progress, live.
 #[component]
 fn ImportProgress(page: ImportData, cancel: ServerAction<CancelOrgJob>, finished: RwSignal<u32>) -> impl IntoView {
@@ -330,18 +334,33 @@ fn ImportProgress(page: ImportData, cancel: ServerAction<CancelOrgJob>, finished
     let import = page.import.clone();
     let job = RwSignal::new(page.job.clone());
     let running = import.status == ImportStatus::Importing;
-    if let (true, Some(current)) = (running, page.job.as_ref()) {
-        let url = format!("/o/{slug}/jobs/{}/events", current.id);
-        Effect::new(move |started: Option<()>| {
-            if started.is_none() {
-                listen(url.clone(), move |item: JobItem, done| {
-                    job.set(Some(item));
-                    if done {
-                        finished.update(|n| *n += 1);
-                    }
-                });
-            }
-        });
+    match page.job.as_ref() {
+        // The job runs (or waits for a worker): follow it live.
+        Some(current) if running && current.status.is_active() => {
+            let url = format!("/o/{slug}/jobs/{}/events", current.id);
+            Effect::new(move |started: Option<()>| {
+                if started.is_none() {
+                    listen(url.clone(), move |item: JobItem, done| {
+                        job.set(Some(item));
+                        if done {
+                            finished.update(|n| *n += 1);
+                        }
+                    });
+                }
+            });
+        }
+        // The job has ended and the import is about to say how: look
+        // again after 1, 2, 4 ... 32 seconds, then leave it to a reload,
+        // instead of reopening an event stream that ends at once.
+        _ if running && finished.get_untracked() < RECHECKS => {
+            let delay = std::time::Duration::from_secs(1 << finished.get_untracked().min(5));
+            Effect::new(move |started: Option<()>| {
+                if started.is_none() {
+                    set_timeout(move || _ = finished.try_update(|n| *n += 1), delay);
+                }
+            });
+        }
+        _ => {}
     }
     let project_href = format!("/o/{slug}/projects/{}", import.project_id);
     let errors_href = format!("/o/{slug}/imports/{}/errors.csv", import.id);
@@ -390,6 +409,7 @@ fn ImportProgress(page: ImportData, cancel: ServerAction<CancelOrgJob>, finished
                                 },
                             )}
                         </p>
+                        {import.error.clone().map(|error| view! { <p class="mt-1 text-sm text-red-700">{error}</p> })}
                         <p class="mt-2 flex gap-4 text-sm">
                             <a href=project_href.clone() class="text-indigo-700 hover:underline">"See the tasks"</a>
                             {(import.rows_failed > 0)

@@ -3,12 +3,14 @@
 //! how the import went (live progress is its job's).
 
 use crate::{
-    model::{ImportMapping, ImportStatus, JobId, OrgId, ProjectId, TaskImport, TaskImportId},
+    model::{ImportMapping, ImportStatus, JobId, OrgId, ProjectId, TaskFields, TaskId, TaskImport, TaskImportId},
     server::ctx::{OrgCtx, Writer},
 };
 
 use super::projects::{ProjectAccess, rule};
 use super::scope::Scope;
+use super::sql::{Sql, bind_args};
+use super::tasks::{INSERT_BATCH, TaskWriteError, insert_rows};
 use super::{Db, Timestamp, with_pool};
 
 /// How long a finished import (and its error report) is kept.
@@ -27,8 +29,18 @@ struct ImportRow {
     rows_total: Option<i64>,
     rows_imported: i64,
     rows_failed: i64,
+    rows_consumed: i64,
+    error: Option<String>,
     created_at: Timestamp,
     finished_at: Option<Timestamp>,
+}
+
+impl From<ImportRow> for (TaskImport, i64) {
+    /// The import, and how many records it has committed.
+    fn from(row: ImportRow) -> Self {
+        let consumed = row.rows_consumed;
+        (TaskImport::from(row), consumed)
+    }
 }
 
 impl From<ImportRow> for TaskImport {
@@ -45,6 +57,7 @@ impl From<ImportRow> for TaskImport {
             rows_total: row.rows_total,
             rows_imported: row.rows_imported,
             rows_failed: row.rows_failed,
+            error: row.error,
             created_at: row.created_at.into_inner(),
             finished_at: row.finished_at.map(Timestamp::into_inner),
         }
@@ -52,7 +65,7 @@ impl From<ImportRow> for TaskImport {
 }
 
 const COLUMNS: &str = "id, project_id, file_name, size_bytes, columns, mapping, status, job_id, rows_total, \
-     rows_imported, rows_failed, created_at, finished_at";
+     rows_imported, rows_failed, rows_consumed, error, created_at, finished_at";
 
 /// Records the uploaded CSV `id` (stored already) for `project`; `false`
 /// when the project takes no new tasks (archived, trashed).
@@ -102,6 +115,16 @@ pub async fn find_in(db: &Db, org: OrgId, id: TaskImportId) -> Result<Option<Tas
     Ok(row.map(TaskImport::from))
 }
 
+/// [`find_in`] for the import's job: the import, and how many of its
+/// records are committed (a new attempt resumes after them).
+pub async fn find_for_run(db: &Db, org: OrgId, id: TaskImportId) -> Result<Option<(TaskImport, i64)>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM task_imports WHERE org_id = $1 AND id = $2");
+    let row = with_pool!(db, Scope::Tenant(org), conn => {
+        sqlx::query_as::<_, ImportRow>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await?
+    });
+    Ok(row.map(Into::into))
+}
+
 /// `project`'s most recent imports, newest first.
 pub async fn recent(db: &Db, ctx: &OrgCtx, project: ProjectId, limit: i64) -> Result<Vec<TaskImport>, sqlx::Error> {
     let sql = format!(
@@ -136,44 +159,158 @@ pub async fn set_job(db: &Db, ctx: &Writer, id: TaskImportId, job: JobId) -> Res
     Ok(())
 }
 
-/// Records counts as the import goes; with `status`, it ended.
-pub async fn record(
+/// A row an import refused: where it is and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The record's place among the file's records, from 0.
+    pub record: i64,
+    /// The file line it starts on, from 1 (the header is line 1).
+    pub line: i64,
+    /// Every reason, joined.
+    pub reason: String,
+    /// The cells as read (unreadable bytes replaced).
+    pub cells: Vec<String>,
+}
+
+/// One batch of an import, committed whole or not at all.
+#[derive(Debug)]
+pub struct Batch<'a> {
+    /// The tasks to create, and which of them are done.
+    pub tasks: &'a [(TaskFields, bool)],
+    pub refused: &'a [Refusal],
+    /// The records the batch read (created, refused or unreadable).
+    pub records: i64,
+    /// The file's data records.
+    pub total: i64,
+}
+
+/// Commits `batch` of import `id` into `project` in one transaction: its
+/// tasks (those marked done completed), its refused rows, and the import's
+/// counts and resume point. So after a crash an import resumes after its
+/// last whole batch, with nothing created twice. `NotWritable` when the
+/// project was archived or trashed since; `Ok(None)` (nothing written) when
+/// the import is no longer importing (cancelled, or ended elsewhere).
+pub async fn commit_batch(
+    db: &Db,
+    ctx: &Writer,
+    id: TaskImportId,
+    project: ProjectId,
+    batch: &Batch<'_>,
+) -> Result<Option<Vec<TaskId>>, TaskWriteError> {
+    let now = Timestamp::now();
+    let backend = db.backend();
+    let rows: Vec<(TaskId, &TaskFields)> = batch.tasks.iter().map(|(fields, _)| (TaskId::new(), fields)).collect();
+    let done: Vec<TaskId> =
+        rows.iter().zip(batch.tasks).filter(|(_, (_, done))| *done).map(|((id, _), _)| *id).collect();
+    let counts = "UPDATE task_imports SET rows_total = $3, rows_consumed = rows_consumed + $4, \
+                    rows_imported = rows_imported + $5, rows_failed = rows_failed + $6, updated_at = $7 \
+                  WHERE org_id = $1 AND id = $2 AND status = 'importing'";
+    let refusal = "INSERT INTO task_import_refusals (org_id, import_id, record, line, reason, cells) \
+                   VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (import_id, record) DO NOTHING";
+    let imported = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    let refused = i64::try_from(batch.refused.len()).unwrap_or(i64::MAX);
+    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let counted = sqlx::query(counts)
+            .bind(ctx.org_id())
+            .bind(id)
+            .bind(batch.total)
+            .bind(batch.records)
+            .bind(imported)
+            .bind(refused)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if counted == 0 {
+            return Ok(None);
+        }
+        if !rows.is_empty() {
+            insert_rows!(tx, backend, ctx, project, &rows, now);
+        }
+        for chunk in done.chunks(INSERT_BATCH) {
+            let mut sql = Sql::new("UPDATE tasks SET completed_at = ");
+            sql.arg(now).push(" WHERE org_id = ").arg(ctx.org_id()).push(" AND id IN (").arg_list(chunk.iter().copied());
+            sql.push(")");
+            bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(&mut *tx).await?;
+        }
+        for row in batch.refused {
+            let cells = serde_json::to_string(&row.cells).unwrap_or_else(|_| "[]".to_owned());
+            sqlx::query(refusal)
+                .bind(ctx.org_id())
+                .bind(id)
+                .bind(row.record)
+                .bind(row.line)
+                .bind(&row.reason)
+                .bind(cells)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(rows.iter().map(|(id, _)| *id).collect()))
+    })
+}
+
+/// The rows import `id` refused, in file order.
+pub async fn refusals(db: &Db, org: OrgId, id: TaskImportId) -> Result<Vec<Refusal>, sqlx::Error> {
+    let sql = "SELECT record, line, reason, cells FROM task_import_refusals \
+               WHERE org_id = $1 AND import_id = $2 ORDER BY record";
+    let rows: Vec<(i64, i64, String, String)> = with_pool!(db, Scope::Tenant(org), conn => {
+        sqlx::query_as(sql).bind(org).bind(id).fetch_all(&mut *conn).await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(record, line, reason, cells)| Refusal {
+            record,
+            line,
+            reason,
+            cells: serde_json::from_str(&cells).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Ends the import `id` with `status` (and, when it failed, `error`, in
+/// words for people), keeping its counts; only while it is importing, so
+/// an ended import keeps how it ended. Whether it ended it.
+pub async fn end(
     db: &Db,
     org: OrgId,
     id: TaskImportId,
-    rows_total: Option<i64>,
-    imported: i64,
-    failed: i64,
-    status: Option<ImportStatus>,
-) -> Result<(), sqlx::Error> {
-    let now = Timestamp::now();
-    let sql = "UPDATE task_imports SET rows_total = COALESCE($3, rows_total), rows_imported = $4, rows_failed = $5, \
-                 status = COALESCE($6, status), finished_at = CASE WHEN $6 IS NULL THEN finished_at ELSE $7 END, \
-                 updated_at = $7 \
-               WHERE org_id = $1 AND id = $2";
+    status: ImportStatus,
+    error: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE task_imports SET status = $3, error = $4, finished_at = $5, updated_at = $5 \
+               WHERE org_id = $1 AND id = $2 AND status = 'importing'";
     with_pool!(db, Scope::Tenant(org), conn => {
-        sqlx::query(sql)
-            .bind(org)
-            .bind(id)
-            .bind(rows_total)
-            .bind(imported)
-            .bind(failed)
-            .bind(status)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-    });
-    Ok(())
+        let done = sqlx::query(sql).bind(org).bind(id).bind(status).bind(error).bind(Timestamp::now()).execute(&mut *conn).await?;
+        Ok(done.rows_affected() == 1)
+    })
 }
 
-/// Ends the import `id` with `status`, keeping its counts.
-pub async fn end(db: &Db, org: OrgId, id: TaskImportId, status: ImportStatus) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE task_imports SET status = $3, finished_at = $4, updated_at = $4 WHERE org_id = $1 AND id = $2";
-    with_pool!(db, Scope::Tenant(org), conn => {
-        sqlx::query(sql).bind(org).bind(id).bind(status).bind(Timestamp::now()).execute(&mut *conn).await?;
-    });
-    Ok(())
+/// Ends, failed, every import still importing whose job has ended without
+/// ending it: its last attempt failed, its worker died on the last
+/// attempt, or the job was cancelled or purged. The job's error becomes
+/// the import's. Run by the scheduler and after each import job, so no
+/// import shows "Importing" for ever. Returns how many.
+pub async fn end_orphaned(db: &Db) -> Result<u64, sqlx::Error> {
+    let now = Timestamp::now();
+    let sql = "UPDATE task_imports /* maintenance: every organization */ SET \
+                 status = CASE WHEN (SELECT j.status FROM jobs j WHERE j.id = task_imports.job_id) = 'cancelled' \
+                               THEN 'cancelled' ELSE 'failed' END, \
+                 error = CASE WHEN (SELECT j.status FROM jobs j WHERE j.id = task_imports.job_id) = 'cancelled' \
+                              THEN NULL \
+                              ELSE COALESCE((SELECT j.last_error FROM jobs j WHERE j.id = task_imports.job_id), $2) END, \
+                 finished_at = $1, updated_at = $1 \
+               WHERE status = 'importing' AND job_id IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = task_imports.job_id \
+                                 AND j.status IN ('queued', 'running'))";
+    with_pool!(db, Scope::EveryTenant, conn => {
+        Ok(sqlx::query(sql).bind(now).bind(ORPHANED).execute(&mut *conn).await?.rows_affected())
+    })
 }
+
+/// The error of an import whose job is gone.
+const ORPHANED: &str = "The job running the import is gone.";
 
 /// Ends the import run by `job`, if it is still importing, with `status`
 /// (its job was cancelled before it ran).

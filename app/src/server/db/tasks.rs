@@ -90,7 +90,7 @@ fn select_task(backend: Backend) -> String {
 
 /// What the search matches against: title and description, lowercased the
 /// same way on both backends.
-fn search_text(fields: &TaskFields) -> String {
+pub(crate) fn search_text(fields: &TaskFields) -> String {
     format!("{}\n{}", fields.title.as_str().to_lowercase(), fields.description.as_str().to_lowercase())
 }
 
@@ -243,7 +243,7 @@ pub async fn insert(db: &Db, ctx: &Writer, project: ProjectId, fields: &TaskFiel
         rule(db.backend(), ProjectAccess::Write, "$2", "$3")
     );
     let inserted = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         let inserted = bind_fields!(sqlx::query(&sql).bind(id).bind(ctx.org_id()).bind(project), fields)
             .bind(ctx.user_id())
             .bind(now)
@@ -265,10 +265,85 @@ pub async fn insert(db: &Db, ctx: &Writer, project: ProjectId, fields: &TaskFiel
 /// Rows one multi-row insert writes: 14 values each stays far below either
 /// backend's limit on bound parameters (32,766 for SQLite, 65,535 for
 /// PostgreSQL).
-const INSERT_BATCH: usize = 500;
+pub(crate) const INSERT_BATCH: usize = 500;
+
+/// Inserts `$rows` (`&[(TaskId, &TaskFields)]`) into `$project` by the
+/// writer `$ctx`, inside the transaction `$tx`, 500 rows per statement,
+/// each under the project's write rule; evaluates to the rows written, or
+/// returns `Err(TaskWriteError::NotWritable)` from the enclosing function
+/// (the transaction rolls back as it drops) when the project is archived
+/// or trashed.
+macro_rules! insert_rows {
+    ($tx:ident, $backend:expr, $ctx:expr, $project:expr, $rows:expr, $now:expr) => {{
+        let rows: &[(TaskId, &TaskFields)] = $rows;
+        let mut inserted = 0_u64;
+        for batch in rows.chunks($crate::server::db::tasks::INSERT_BATCH) {
+            let mut sql = $crate::server::db::sql::Sql::new(
+                "INSERT INTO tasks (id, org_id, project_id, title, title_key, description, search_text, priority, \
+                   due_on, assignee_id, cycle_id, created_by, created_at, updated_at) \
+                 SELECT v.* FROM (VALUES ",
+            );
+            let org = sql.bind($ctx.org_id());
+            let project_arg = sql.bind($project);
+            let author = sql.bind($ctx.user_id());
+            let at = sql.bind($now);
+            for (i, (id, fields)) in batch.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                sql.arg(*id).push(&format!(", {org}, {project_arg}, "));
+                sql.arg(fields.title.as_str())
+                    .push(", ")
+                    .arg(fields.title.as_str().to_lowercase())
+                    .push(", ")
+                    .arg(fields.description.as_str())
+                    .push(", ")
+                    .arg($crate::server::db::tasks::search_text(fields))
+                    .push(", ")
+                    .arg(fields.priority.as_str());
+                sql.push(", ").arg_optional(fields.due_on).push(", ").arg_optional(fields.assignee);
+                sql.push(", ").arg_optional(fields.cycle).push(&format!(", {author}, {at}, {at})"));
+            }
+            sql.push(") AS v WHERE ").push(&$crate::server::db::projects::rule(
+                $backend,
+                $crate::server::db::projects::ProjectAccess::Write,
+                &org,
+                &project_arg,
+            ));
+            let done = $crate::server::db::sql::bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned())
+                .execute(&mut *$tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err($crate::server::db::tasks::TaskWriteError::NotWritable);
+            }
+            inserted += done.rows_affected();
+            let labelled: Vec<(TaskId, $crate::model::LabelId)> = batch
+                .iter()
+                .flat_map(|(id, fields)| {
+                    let mut labels = fields.labels.clone();
+                    labels.sort_unstable();
+                    labels.dedup();
+                    labels.into_iter().map(move |label| (*id, label))
+                })
+                .collect();
+            for links in labelled.chunks($crate::server::db::tasks::INSERT_BATCH * 4) {
+                let mut sql =
+                    $crate::server::db::sql::Sql::new("INSERT INTO task_labels (org_id, task_id, label_id) VALUES ");
+                let org = sql.bind($ctx.org_id());
+                for (i, (task, label)) in links.iter().enumerate() {
+                    sql.push(if i == 0 { "(" } else { ", (" }).push(&org).push(", ").arg(*task).push(", ").arg(*label);
+                    sql.push(")");
+                }
+                $crate::server::db::sql::bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned())
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+        inserted
+    }};
+}
+pub(crate) use insert_rows;
 
 /// Creates many tasks in `project` at once, in batches of 500 rows per
-/// statement, all in one transaction (bulk loads: imports, seeding). The
+/// statement, all in one transaction (bulk loads: seeding, the demo). The
 /// same checks and rule as [`insert`] apply to every row: `NotWritable`
 /// (and nothing written) when the project is archived or trashed. Ids are
 /// made in order, so the tasks list in the order given. Returns the new
@@ -283,61 +358,11 @@ pub async fn insert_many(
     let rows: Vec<(TaskId, &TaskFields)> = tasks.iter().map(|fields| (TaskId::new(), fields)).collect();
     let backend = db.backend();
     let inserted = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let mut inserted = 0;
-        for batch in rows.chunks(INSERT_BATCH) {
-            let mut sql = Sql::new(
-                "INSERT INTO tasks (id, org_id, project_id, title, title_key, description, search_text, priority, \
-                   due_on, assignee_id, cycle_id, created_by, created_at, updated_at) \
-                 SELECT v.* FROM (VALUES ",
-            );
-            let org = sql.bind(ctx.org_id());
-            let project_arg = sql.bind(project);
-            let author = sql.bind(ctx.user_id());
-            let at = sql.bind(now);
-            for (i, (id, fields)) in batch.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" });
-                sql.arg(*id).push(&format!(", {org}, {project_arg}, "));
-                sql.arg(fields.title.as_str())
-                    .push(", ")
-                    .arg(fields.title.as_str().to_lowercase())
-                    .push(", ")
-                    .arg(fields.description.as_str())
-                    .push(", ")
-                    .arg(search_text(fields))
-                    .push(", ")
-                    .arg(fields.priority.as_str());
-                sql.push(", ").arg_optional(fields.due_on).push(", ").arg_optional(fields.assignee);
-                sql.push(", ").arg_optional(fields.cycle).push(&format!(", {author}, {at}, {at})"));
-            }
-            sql.push(") AS v WHERE ").push(&rule(backend, ProjectAccess::Write, &org, &project_arg));
-            let done = bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Err(TaskWriteError::NotWritable);
-            }
-            inserted += done.rows_affected();
-            let labelled: Vec<(TaskId, LabelId)> = batch
-                .iter()
-                .flat_map(|(id, fields)| {
-                    let mut labels = fields.labels.clone();
-                    labels.sort_unstable();
-                    labels.dedup();
-                    labels.into_iter().map(move |label| (*id, label))
-                })
-                .collect();
-            for links in labelled.chunks(INSERT_BATCH * 4) {
-                let mut sql = Sql::new("INSERT INTO task_labels (org_id, task_id, label_id) VALUES ");
-                let org = sql.bind(ctx.org_id());
-                for (i, (task, label)) in links.iter().enumerate() {
-                    sql.push(if i == 0 { "(" } else { ", (" }).push(&org).push(", ").arg(*task).push(", ").arg(*label);
-                    sql.push(")");
-                }
-                bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(&mut *tx).await?;
-            }
-        }
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let inserted = insert_rows!(tx, backend, ctx, project, &rows, now);
         tx.commit().await?;
-        Ok::<u64, TaskWriteError>(inserted)
-    })?;
+        inserted
+    });
     debug_assert_eq!(inserted as usize, rows.len());
     Ok(rows.into_iter().map(|(id, _)| id).collect())
 }
@@ -352,7 +377,7 @@ pub async fn update(db: &Db, ctx: &Writer, id: TaskId, fields: &TaskFields) -> R
         rule(db.backend(), ProjectAccess::Write, "tasks.org_id", "tasks.project_id")
     );
     let changed = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
         let changed = bind_fields!(sqlx::query(&sql).bind(ctx.org_id()).bind(id), fields)
             .bind(Timestamp::now())
             .execute(&mut *tx)
