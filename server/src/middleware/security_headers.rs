@@ -15,7 +15,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Makes a nonce for each request, for the page rendered from it to put on
 /// its scripts (`app::server::csp::provide_request_nonce`), and gives an
-/// HTML response the page policy naming that nonce.
+/// HTML response the page policy naming that nonce, unless the handler set
+/// a policy of its own (a download's sandbox must never be loosened into
+/// the page policy).
 async fn page_csp(mut request: Request, next: Next) -> Response {
     let nonce = Nonce::new();
     request.extensions_mut().insert(nonce.clone());
@@ -25,7 +27,11 @@ async fn page_csp(mut request: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/html"));
-    if is_html && let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce)) {
+    let has_own = response.headers().contains_key(header::CONTENT_SECURITY_POLICY);
+    if is_html
+        && !has_own
+        && let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce))
+    {
         response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     response

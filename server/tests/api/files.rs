@@ -225,6 +225,35 @@ async fn content_that_contradicts_the_name_fails_with_the_reason() {
 }
 
 #[tokio::test]
+async fn uploaded_html_and_svg_download_as_sandboxed_bytes_never_as_a_page() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let project = app.project(&org.slug, "Web").await;
+    let html = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>".to_vec();
+    // Without a prolog, an SVG reads as plain text: its name says SVG.
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>"#;
+    // The same SVG with an XML prolog, under a name the bytes do not
+    // contradict: read as `text/xml`, which a browser renders (and runs).
+    let xml = [br#"<?xml version="1.0"?>"#.as_slice(), svg.as_slice()].concat();
+    let form = Form::new()
+        .part("file", part("x.html", html))
+        .part("file", part("drawing.svg", svg.to_vec()))
+        .part("file", part("drawing.xml", xml));
+    assert_eq!(upload(app, &org.slug, &project, form, false).await.status(), 303);
+    let files = files_when(app, &org, &project, |files| files.len() == 3 && all_settled(files)).await;
+    for name in ["x.html", "drawing.svg", "drawing.xml"] {
+        let id = named(&files, name)["id"].as_str().unwrap().to_owned();
+        let download = app.get(&format!("/o/{}/files/{id}/download", org.slug)).await;
+        assert_eq!(download.status(), 200, "{name}");
+        let headers = download.headers();
+        assert_eq!(headers[header::CONTENT_TYPE], "application/octet-stream", "{name}");
+        assert_eq!(headers[header::CONTENT_SECURITY_POLICY], "sandbox; default-src 'none'", "{name}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{name}");
+        assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment;"), "{name}");
+    }
+}
+
+#[tokio::test]
 async fn file_names_are_never_paths_and_download_safely() {
     let org = Org::new().await;
     let app = &org.app;
