@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use crate::server::csv_out::{FORMULA_STARTS, write_row};
 use crate::{
     model::{
         Action, ImportField, ImportMapping, ImportStatus, OrgId, PreviewRow, Priority, ProjectId, TaskDescription,
@@ -206,26 +207,14 @@ fn error_report(columns: &[String], refused: &[(u64, String, Vec<String>)]) -> R
     let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     let mut head = vec!["line".to_owned(), "error".to_owned()];
     head.extend(columns.iter().cloned());
-    writer.write_record(&head)?;
+    write_row(&mut writer, &head)?;
     for (line, reason, cells) in refused {
         let mut row = vec![line.to_string(), reason.clone()];
-        row.extend(cells.iter().map(|c| neutralize_formula(c).into_owned()));
-        writer.write_record(&row)?;
+        row.extend(cells.iter().cloned());
+        write_row(&mut writer, &row)?;
     }
     writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
-
-/// A cell that a spreadsheet would run as a formula (it starts with `=`,
-/// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so a
-/// written title cannot execute when opened (OWASP "CSV Injection"); the
-/// task export and the import's error report both use it, and the import
-/// takes the `'` off again.
-pub fn neutralize_formula(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(FORMULA_STARTS) { format!("'{cell}").into() } else { cell.into() }
-}
-
-/// What a formula cell starts with.
-const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// The job: imports the rows of import `id` for `user` (who must still be
 /// a Member or above of `org`), [`BATCH`] rows per transaction, reporting

