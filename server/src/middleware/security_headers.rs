@@ -63,3 +63,35 @@ pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>, https: bool) -
         router
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, routing::get};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn csp_of(router: Router) -> String {
+        let response = apply(router, false).oneshot(Request::new(Body::empty())).await.unwrap();
+        response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned()
+    }
+
+    #[tokio::test]
+    async fn an_html_response_gets_the_page_policy_unless_it_brought_its_own() {
+        let page = Router::new().route("/", get(|| async { ([(header::CONTENT_TYPE, "text/html")], "<p>hi</p>") }));
+        assert!(csp_of(page).await.contains("'nonce-"));
+        let sandboxed = Router::new().route(
+            "/",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/html"),
+                        (header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'"),
+                    ],
+                    "<p>hi</p>",
+                )
+            }),
+        );
+        assert_eq!(csp_of(sandboxed).await, "sandbox; default-src 'none'");
+    }
+}
