@@ -46,7 +46,8 @@ const HEADER: [&str; 11] = [
     "description",
 ];
 
-pub use app::server::imports::neutralize_formula;
+pub use app::server::csv_out::neutralize_formula;
+use app::server::csv_out::{write_row, writer};
 
 fn record(task: &Task, cycle_names: &HashMap<app::model::CycleId, String>) -> [String; 11] {
     let labels = task.labels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join("; ");
@@ -67,14 +68,14 @@ fn record(task: &Task, cycle_names: &HashMap<app::model::CycleId, String>) -> [S
 
 /// Writes `rows` as CSV (RFC 4180: CRLF line ends, quoting as needed).
 fn csv_bytes(rows: impl IntoIterator<Item = [String; 11]>, header: bool) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut csv = writer();
     if header {
-        writer.write_record(HEADER)?;
+        write_row(&mut csv, HEADER)?;
     }
     for row in rows {
-        writer.write_record(row.iter().map(|cell| neutralize_formula(cell).into_owned()))?;
+        write_row(&mut csv, &row)?;
     }
-    writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    csv.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// An RFC 7807 problem response for `err`, with its status; a validation
@@ -205,14 +206,14 @@ fn audit_record(event: &AuditEvent) -> [String; 10] {
 
 /// Writes audit `rows` as CSV, with the header first when `header`.
 fn audit_csv_bytes(rows: impl IntoIterator<Item = [String; 10]>, header: bool) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut csv = writer();
     if header {
-        writer.write_record(AUDIT_HEADER)?;
+        write_row(&mut csv, AUDIT_HEADER)?;
     }
     for row in rows {
-        writer.write_record(row.iter().map(|cell| neutralize_formula(cell).into_owned()))?;
+        write_row(&mut csv, &row)?;
     }
-    writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    csv.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// Whose audit log a download is of.

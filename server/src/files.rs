@@ -33,6 +33,7 @@ use app::{
             files::{self, Arrival, FileView, UploadError},
             imports, jobs,
         },
+        file_processing::type_by_name,
         imports::{MAX_IMPORT_BYTES, header},
         jobs::{Job, enqueue_for},
         storage::Storage,
@@ -403,10 +404,45 @@ async fn readable_file(state: &AppState, ctx: &OrgCtx, file: &str) -> Result<Pro
     Ok(file)
 }
 
+/// Whether a browser may run script in a document of type `mime` (the
+/// essence, any case): HTML, XHTML, SVG and any other XML (an XML document
+/// can hold SVG or XHTML elements), XSLT, JavaScript and ECMAScript, and
+/// any `text/` type but plain text and CSV (a browser may render it as
+/// markup). The OWASP File Upload Cheat Sheet's "active content".
+pub fn is_active_type(mime: &str) -> bool {
+    let essence = mime.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let (top, sub) = essence.split_once('/').unwrap_or((essence.as_str(), ""));
+    sub.contains("html")
+        || sub.contains("xml")
+        || sub.contains("svg")
+        || sub.contains("xsl")
+        || sub.contains("javascript")
+        || sub.contains("ecmascript")
+        || (top == "text" && !matches!(sub, "plain" | "csv"))
+        || essence.is_empty()
+        || sub.is_empty()
+}
+
+/// The `Content-Type` a download is sent with: the type read from the
+/// bytes, or `application/octet-stream` when there is none yet (before
+/// processing, a failed file) or when that type or the one the file's
+/// `name` claims is active content ([`is_active_type`]: an SVG without an
+/// XML prolog reads as plain text), so that a browser saves it rather
+/// than render it under Atrium's origin.
+pub fn download_type(stored: &str, name: &str) -> HeaderValue {
+    let named_active = type_by_name(name).is_some_and(|named| is_active_type(&named));
+    if is_active_type(stored) || named_active {
+        return HeaderValue::from_static("application/octet-stream");
+    }
+    HeaderValue::from_str(stored).unwrap_or(HeaderValue::from_static("application/octet-stream"))
+}
+
 /// `GET /o/{org}/files/{file}/download`: the file's bytes, streamed, with
-/// its original name. The type is the one read from the bytes (or
-/// `application/octet-stream` before processing); `nosniff` and a
-/// sandboxing CSP keep a browser from running what it downloads.
+/// its original name. The type is the one read from the bytes, or
+/// `application/octet-stream` before processing and for active content
+/// ([`download_type`]); `attachment`, `nosniff` and a sandboxing CSP (which
+/// the security-headers middleware leaves in place) keep a browser from
+/// running what it downloads.
 async fn download(
     State(state): State<AppState>,
     session: Session,
@@ -425,18 +461,12 @@ async fn download(
         Err(err) => return problem(&err),
     };
     let content_type = match file.status {
-        app::model::FileStatus::Ready => file.content_type.clone().unwrap_or_default(),
-        _ => String::new(),
+        app::model::FileStatus::Ready => file.content_type.as_deref().unwrap_or_default(),
+        _ => "",
     };
     let mut response = Body::from_stream(body.map(|chunk| chunk.map_err(std::io::Error::other))).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&content_type)
-            .ok()
-            .filter(|_| !content_type.is_empty())
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
+    headers.insert(header::CONTENT_TYPE, download_type(content_type, &file.name));
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     headers.insert(header::CONTENT_DISPOSITION, content_disposition("attachment", &file.name));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -757,5 +787,31 @@ mod tests {
         );
         let tricky = content_disposition("attachment", "a\r\nSet-Cookie: x=1;.txt");
         assert!(!tricky.to_str().unwrap().contains('\n'));
+    }
+
+    #[test]
+    fn active_content_downloads_as_bytes() {
+        for active in [
+            "text/html",
+            "Text/HTML; charset=utf-8",
+            "application/xhtml+xml",
+            "image/svg+xml",
+            "text/xml",
+            "application/xml",
+            "text/xsl",
+            "text/javascript",
+            "application/x-javascript",
+            "text/x-shellscript",
+            "",
+        ] {
+            assert_eq!(download_type(active, "file"), "application/octet-stream", "{active}");
+        }
+        for passive in ["text/plain", "text/csv", "image/png", "application/pdf", "application/zip"] {
+            assert_eq!(download_type(passive, "file"), passive);
+        }
+        assert_eq!(download_type("text/plain", "notes.txt"), "text/plain");
+        for name in ["drawing.svg", "page.HTM", "feed.xml", "app.js"] {
+            assert_eq!(download_type("text/plain", name), "application/octet-stream", "{name}");
+        }
     }
 }

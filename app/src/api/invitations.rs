@@ -28,7 +28,7 @@ use crate::{
         auth::{password, session},
         ctx::{self, Admin, OrgRequest},
         db::{
-            invitations::{self, Acceptance, LinkedInvitation},
+            invitations::{self, Acceptance, InviteRefusal, LinkedInvitation},
             members, orgs, users,
         },
     },
@@ -72,11 +72,13 @@ async fn pending_invitation(req: &OrgRequest, admin: &Admin, id: &str) -> Result
 /// Invites `email` to the organization with `role` (`admin`, `member` or
 /// `guest`; `owner` too for Owners) and mails them a link that works once,
 /// for 7 days. Inviting someone already invited sends a new link (the old
-/// one stops working). Admins and Owners; only Owners invite Admins and
+/// one stops working) and needs the right over both roles, the pending
+/// one and the new one. Admins and Owners; only Owners invite Admins and
 /// Owners.
 ///
-/// Errors: `Validation` on `email` (malformed, or already a member) or
-/// `role`; `Forbidden` beyond the caller's role.
+/// Errors: `Validation` on `email` (malformed, already a member, no seat
+/// left) or `role`; `Forbidden` beyond the caller's role, for the new
+/// role or the pending invitation's.
 #[server(endpoint = "invite_member")]
 pub async fn invite_member(org: String, email: String, role: String) -> Result<Invitation, AppError> {
     let req = ctx::org_request(&org).await?;
@@ -91,9 +93,10 @@ pub async fn invite_member(org: String, email: String, role: String) -> Result<I
         return Err(AppError::field("email", "This person is already a member."));
     }
     let (token, hash) = invitations::new_token();
-    let id = invitations::invite(req.db(), &admin, &email, role, &hash)
-        .await?
-        .map_err(|limit| AppError::field("email", orgs::MEMBER_SEATS.reached(limit).to_string()))?;
+    let id = invitations::invite(req.db(), &admin, &email, role, &hash).await?.map_err(|refusal| match refusal {
+        InviteRefusal::NoSeat(limit) => AppError::field("email", orgs::MEMBER_SEATS.reached(limit).to_string()),
+        InviteRefusal::Outranked(_) => AppError::Forbidden,
+    })?;
     send_invitation(&req, email.as_str(), role, &token).await?;
     let details = json!({ "email": email.as_str(), "role": role.as_str() });
     req.audit(AuditAction::InvitationSent, Some(("invitation", id.to_string())), details).await?;

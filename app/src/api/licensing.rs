@@ -415,9 +415,17 @@ pub async fn look_up_license(key: String) -> Result<HeldLicense, AppError> {
 
 /// The holder of `key` deactivates one of its machines (to move the
 /// license to another computer).
+///
+/// Errors: `Conflict` with the reason when the key may not be used
+/// (banned, suspended, its organization suspended, expired under
+/// `REVOKE_ACCESS`): the rule of `/v1`'s machine deactivation,
+/// `ApiLicense::use_refusal`.
 #[server(endpoint = "release_machine")]
 pub async fn release_machine(key: String, machine: String) -> Result<(), AppError> {
     let (state, found) = held(&key).await?;
+    if let Some(refusal) = found.use_refusal(time::OffsetDateTime::now_utc()) {
+        return Err(AppError::Conflict(refusal.message().to_owned()));
+    }
     let machine: MachineId = parse_id(&machine)?;
     let fingerprint = repo::deactivate_machine(&state.db, found.org_id, found.id, machine).await?;
     let origin = ctx::request_origin(&state)?;

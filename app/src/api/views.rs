@@ -1,7 +1,8 @@
 //! Saved views of a project's task list: a name for a list URL's filters,
 //! sort and page size. Anyone who reads the project may save private
 //! views; sharing one with the organization needs [`Action::EditTasks`]
-//! (Members and above), like any change others see. Views are deleted by
+//! (Members and above), like any change others see. Nothing is saved or
+//! deleted while the organization is suspended. Views are deleted by
 //! their author, and shared ones also by whoever may manage the
 //! organization's settings (Admins and Owners).
 
@@ -16,6 +17,24 @@ use crate::{
     model::{Action, SavedViewId, TaskParams, ViewName},
     server::{ctx, db::views},
 };
+
+/// The one rule for saving and deleting views: the member reads the
+/// organization's work, and nothing is changed while it is suspended
+/// (`Suspended`, as for every other write); a shared view (saving one,
+/// `shared`) is a change others see, so it needs the writer's right,
+/// [`Action::EditTasks`] (`Forbidden` for Guests). Deleting a shared view
+/// one did not save also needs [`Action::ManageSettings`], which
+/// `delete_view` asks of the same context.
+#[cfg(feature = "ssr")]
+fn may_change_views(member: &ctx::OrgCtx, shared: bool) -> Result<(), AppError> {
+    member.check(Action::ViewWork)?;
+    if shared {
+        member.writer(Action::EditTasks)?;
+    } else if member.org().suspended {
+        return Err(AppError::Suspended);
+    }
+    Ok(())
+}
 
 /// The views of `project` the caller may see: shared ones and their own,
 /// by name. Errors: 404 for a project that is not readable.
@@ -33,9 +52,9 @@ pub async fn list_views(org: String, project: String) -> Result<Vec<SavedView>, 
 /// organization. Answers the view, its query in canonical form.
 ///
 /// Errors: field errors on `name`, and on `query` for a parameter the list
-/// does not know or a value it cannot use; 403 for a Guest sharing (and
-/// `Suspended` for sharing in a suspended organization); 404
-/// for a project that is not readable.
+/// does not know or a value it cannot use; 403 for a Guest sharing;
+/// `Suspended` in a suspended organization, shared or not; 404 for a
+/// project that is not readable.
 #[server(endpoint = "save_view")]
 pub async fn save_view(
     org: String,
@@ -45,12 +64,8 @@ pub async fn save_view(
     #[server(default)] shared: Option<String>,
 ) -> Result<SavedView, AppError> {
     let req = ctx::org_request(&org).await?;
-    req.org.check(Action::ViewWork)?;
     let shared = shared.is_some();
-    if shared {
-        // As any change others see: Members and above, not while suspended.
-        req.org.writer(Action::EditTasks)?;
-    }
+    may_change_views(&req.org, shared)?;
     let project = readable_project(req.db(), &req.org, &project).await?;
     let mut errors = FieldErrors::new();
     let name = errors.check("name", ViewName::parse(&name));
@@ -70,11 +85,12 @@ pub async fn save_view(
 
 /// Deletes the view `view`: the caller's own, or a shared one when they
 /// may manage the organization's settings. Errors: 404 for any other view
-/// (another member's private one included).
+/// (another member's private one included); `Suspended` in a suspended
+/// organization.
 #[server(endpoint = "delete_view")]
 pub async fn delete_view(org: String, view: String) -> Result<(), AppError> {
     let req = ctx::org_request(&org).await?;
-    req.org.check(Action::ViewWork)?;
+    may_change_views(&req.org, false)?;
     let id: SavedViewId = parse_id(&view)?;
     let may_delete_shared = req.org.can(Action::ManageSettings);
     if views::delete(req.db(), &req.org, id, may_delete_shared).await? { Ok(()) } else { Err(AppError::NotFound) }

@@ -46,6 +46,12 @@ pub fn sniff(head: &[u8]) -> (String, bool) {
     }
 }
 
+/// The type a file's name claims by its extension (`mime_guess`), if it
+/// has a known one: `image/svg+xml` for `drawing.svg`.
+pub fn type_by_name(name: &str) -> Option<String> {
+    mime_guess::from_path(name).first().map(|mime| mime.essence_str().to_owned())
+}
+
 /// Why a file's bytes contradict its name, if they do: the name's
 /// extension says one kind (`mime_guess`) and the signature another, with
 /// a different top-level type (a `.png` that is a PDF), a different image

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use crate::server::csv_out::{FORMULA_STARTS, write_row};
 use crate::{
     model::{
         Action, ImportField, ImportMapping, ImportStatus, OrgId, PreviewRow, Priority, ProjectId, TaskDescription,
@@ -213,27 +214,15 @@ impl From<Cancelled> for ImportError {
 fn error_report(columns: &[String], refused: &[Refusal]) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::WriterBuilder::new().flexible(true).terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     let mut head = vec!["line".to_owned(), "error".to_owned()];
-    head.extend(columns.iter().map(|c| neutralize_formula(c).into_owned()));
-    writer.write_record(&head)?;
+    head.extend(columns.iter().cloned());
+    write_row(&mut writer, &head)?;
     for row in refused {
-        let mut record = vec![row.line.to_string(), neutralize_formula(&row.reason).into_owned()];
-        record.extend(row.cells.iter().map(|c| neutralize_formula(c).into_owned()));
-        writer.write_record(&record)?;
+        let mut record = vec![row.line.to_string(), row.reason.clone()];
+        record.extend(row.cells.iter().cloned());
+        write_row(&mut writer, &record)?;
     }
     writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
-
-/// A cell that a spreadsheet would run as a formula (it starts with `=`,
-/// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so a
-/// written title cannot execute when opened (OWASP "CSV Injection"); the
-/// task export and the import's error report both use it, and the import
-/// takes the `'` off again.
-pub fn neutralize_formula(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(FORMULA_STARTS) { format!("'{cell}").into() } else { cell.into() }
-}
-
-/// What a formula cell starts with.
-const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// Line numbers of records, from their byte offsets: counts the `\n`s
 /// before each offset (so `\r\n` and `\n` files number the same), moving

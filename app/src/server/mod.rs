@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod config;
 pub mod csp;
+pub mod csv_out;
 pub mod ctx;
 pub mod db;
 pub mod file_processing;

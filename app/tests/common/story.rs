@@ -195,7 +195,7 @@ async fn tenancy(db: &Db) {
     invitations::invite(db, &heir, &email("seat@example.com"), Role::Member, &hash).await.unwrap().unwrap();
     let (_, hash) = invitations::new_token();
     let full = invitations::invite(db, &heir, &email("none@example.com"), Role::Member, &hash).await.unwrap();
-    assert_eq!(full, Err(Some(4)));
+    assert_eq!(full, Err(invitations::InviteRefusal::NoSeat(Some(4))));
     let usage = orgs::plan_and_usage(db, &heir).await.unwrap();
     assert_eq!((usage.plan, usage.members, usage.projects), (Plan::Pro, 4, 1));
 

@@ -49,7 +49,7 @@ pub async fn refuse_cross_site(
     }
     tracing::warn!(
         method = %request.method(),
-        path = request.uri().path(),
+        path = %crate::telemetry::loggable_path(request.uri().path()),
         origin = ?request.headers().get(header::ORIGIN),
         "refused a cross-site request"
     );

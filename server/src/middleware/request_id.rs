@@ -1,6 +1,8 @@
 //! Request ids: each request gets an `x-request-id` (kept when the client
 //! or a proxy sent one), echoed on the response and recorded on the
-//! request's log span, so every log line of a request carries it.
+//! request's log span, so every log line of a request carries it. The
+//! span's `path` is the path without its query, with secret segments
+//! replaced (`telemetry::loggable_path`).
 
 use axum::{Router, http::Request};
 use tower_http::{
@@ -21,7 +23,7 @@ pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
             tracing::info_span!(
                 "request",
                 method = %request.method(),
-                path = request.uri().path(),
+                path = %crate::telemetry::loggable_path(request.uri().path()),
                 request_id = %request_id,
             )
         })

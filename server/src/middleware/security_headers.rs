@@ -15,7 +15,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Makes a nonce for each request, for the page rendered from it to put on
 /// its scripts (`app::server::csp::provide_request_nonce`), and gives an
-/// HTML response the page policy naming that nonce.
+/// HTML response the page policy naming that nonce, unless the handler set
+/// a policy of its own (a download's sandbox must never be loosened into
+/// the page policy).
 async fn page_csp(mut request: Request, next: Next) -> Response {
     let nonce = Nonce::new();
     request.extensions_mut().insert(nonce.clone());
@@ -25,7 +27,11 @@ async fn page_csp(mut request: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/html"));
-    if is_html && let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce)) {
+    let has_own = response.headers().contains_key(header::CONTENT_SECURITY_POLICY);
+    if is_html
+        && !has_own
+        && let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce))
+    {
         response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     response
@@ -55,5 +61,37 @@ pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>, https: bool) -
         router.layer(if_missing(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains"))
     } else {
         router
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, routing::get};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn csp_of(router: Router) -> String {
+        let response = apply(router, false).oneshot(Request::new(Body::empty())).await.unwrap();
+        response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned()
+    }
+
+    #[tokio::test]
+    async fn an_html_response_gets_the_page_policy_unless_it_brought_its_own() {
+        let page = Router::new().route("/", get(|| async { ([(header::CONTENT_TYPE, "text/html")], "<p>hi</p>") }));
+        assert!(csp_of(page).await.contains("'nonce-"));
+        let sandboxed = Router::new().route(
+            "/",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/html"),
+                        (header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'"),
+                    ],
+                    "<p>hi</p>",
+                )
+            }),
+        );
+        assert_eq!(csp_of(sandboxed).await, "sandbox; default-src 'none'");
     }
 }

@@ -294,19 +294,17 @@ impl Call {
             _ => return Err(ApiError::unauthorized("LICENSE_INVALID", "License key is invalid")),
         };
         self.signer = Some((license.org_id, license.sealed_secret_key.clone()));
-        if access == Access::Use {
-            let now = time::OffsetDateTime::now_utc();
-            if license.banned {
-                return Err(ApiError::forbidden("LICENSE_BANNED", "License is banned"));
-            }
-            if license.suspended || license.org_suspended {
-                return Err(ApiError::forbidden("LICENSE_SUSPENDED", "License is suspended"));
-            }
-            if license.expired(now)
-                && license.policy.fields().expiration_strategy == app::model::ExpirationStrategy::RevokeAccess
-            {
-                return Err(ApiError::forbidden("LICENSE_EXPIRED", "License is expired"));
-            }
+        if access == Access::Use
+            && let Some(refusal) = license.use_refusal(time::OffsetDateTime::now_utc())
+        {
+            use app::server::db::license_api::UseRefusal;
+            return Err(match refusal {
+                UseRefusal::Banned => ApiError::forbidden("LICENSE_BANNED", "License is banned"),
+                UseRefusal::Suspended | UseRefusal::OrgSuspended => {
+                    ApiError::forbidden("LICENSE_SUSPENDED", "License is suspended")
+                }
+                UseRefusal::Expired => ApiError::forbidden("LICENSE_EXPIRED", "License is expired"),
+            });
         }
         Ok(license)
     }

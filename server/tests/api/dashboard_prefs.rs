@@ -140,3 +140,45 @@ async fn a_plain_form_leaves_a_flash_for_the_next_page_once() {
     app.ok("set_task_done", &org.form(&[("task", task["id"].as_str().unwrap()), ("done", "false")])).await;
     assert!(!app.get(&page).await.text().await.unwrap().contains("Reopened"));
 }
+
+#[tokio::test]
+async fn views_are_neither_saved_nor_deleted_in_a_suspended_organization() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let project = app.project(&org.slug, "Launch").await;
+    let (member, _, _) = org.person("mo", Role::Member).await;
+    let (guest, _, _) = org.person("gail", Role::Guest).await;
+    let save = |name: &'static str, shared: bool| {
+        let mut form = org.form(&[("project", &project), ("name", name), ("query", "priority=high")]);
+        if shared {
+            form.push(("shared", "on"));
+        }
+        form
+    };
+    let shared = member.ok("save_view", &save("Team", true)).await;
+    let private = member.ok("save_view", &save("Mine", false)).await;
+    let guests = guest.ok("save_view", &save("Guest's", false)).await;
+
+    let admin = crate::helpers::platform_admin(app).await;
+    let id = app.ok("get_org_settings", &org.form(&[])).await["org"]["id"].as_str().unwrap().to_owned();
+    admin.ok("suspend_organization", &[("org", &id)]).await;
+    let calls = [
+        (&member, "save_view", save("Later", false)),
+        (&member, "save_view", save("Later, shared", true)),
+        (&guest, "save_view", save("Later", false)),
+        (&member, "delete_view", org.form(&[("view", private["id"].as_str().unwrap())])),
+        (&member, "delete_view", org.form(&[("view", shared["id"].as_str().unwrap())])),
+        (&guest, "delete_view", org.form(&[("view", guests["id"].as_str().unwrap())])),
+        (&**app, "delete_view", org.form(&[("view", shared["id"].as_str().unwrap())])),
+    ];
+    for (client, name, form) in calls {
+        let response = client.call(name, &form).await;
+        assert_eq!(response.status(), 403, "{name} {form:?}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["kind"], "suspended", "{name}: {body}");
+    }
+    // Nothing changed, and reading still works.
+    let listing = org.form(&[("project", &project)]);
+    assert_eq!(member.ok("list_views", &listing).await.as_array().unwrap().len(), 2);
+    assert_eq!(guest.ok("list_views", &listing).await.as_array().unwrap().len(), 2);
+}

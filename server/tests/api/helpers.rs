@@ -163,6 +163,67 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
+/// The log writer of this test run's one global subscriber (the server's
+/// own, `server::telemetry::subscriber`, at its default level): lines go
+/// to the buffer of the thread that logs them when it is capturing
+/// ([`capture_log`]), and to standard error with `TEST_LOG=1`. A test's
+/// runtime runs on its thread, with its app's requests: so a test reads
+/// its own app's lines only. (A global subscriber, not a test's scoped
+/// one: tracing caches which events are wanted across threads, so a
+/// scoped subscriber misses events when tests run in parallel.)
+#[derive(Clone, Copy, Default)]
+struct LogWriter;
+
+thread_local! {
+    static CAPTURED: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+}
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if std::env::var_os("TEST_LOG").is_some() {
+            std::io::stderr().write_all(bytes)?;
+        }
+        CAPTURED.with_borrow_mut(|captured| {
+            if let Some(captured) = captured {
+                captured.extend_from_slice(bytes);
+            }
+        });
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogWriter {
+    type Writer = LogWriter;
+    fn make_writer(&'a self) -> Self::Writer {
+        *self
+    }
+}
+
+/// Installs the run's global subscriber, once.
+fn install_logging() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let subscriber = server::telemetry::subscriber(app::server::config::LogFormat::Pretty, LogWriter);
+        let _already_set = tracing::subscriber::set_global_default(subscriber);
+    });
+}
+
+/// From now on, keeps what is logged on this thread (the test's, where
+/// its app runs) for [`captured_log`].
+pub fn capture_log() {
+    install_logging();
+    CAPTURED.with_borrow_mut(|captured| *captured = Some(Vec::new()));
+}
+
+/// What was logged on this thread since [`capture_log`].
+pub fn captured_log() -> String {
+    CAPTURED.with_borrow(|captured| String::from_utf8_lossy(captured.as_deref().unwrap_or_default()).into_owned())
+}
+
 /// Spawns the app with the default configuration.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
@@ -170,10 +231,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// Spawns the app after `configure` has adjusted the configuration.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
-    // Quiet by default; `TEST_LOG=1 cargo test` shows the app's logs.
-    if std::env::var_os("TEST_LOG").is_some() {
-        server::telemetry::init(app::server::config::LogFormat::Pretty);
-    }
+    install_logging();
     let (database_url, storage) = test_database().await;
     let mail = tempfile::tempdir().unwrap();
     let mut config = Config {

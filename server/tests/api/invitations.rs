@@ -252,3 +252,50 @@ async fn admins_invite_members_and_guests_only_and_bad_input_is_named() {
     let their = slug(&other.signed_up(&Person::new("oth")).await).to_owned();
     assert_eq!(other.call("revoke_invitation", &[("org", &their), ("invitation", id)]).await.status(), 404);
 }
+
+#[tokio::test]
+async fn an_admin_cannot_replace_an_owners_admin_or_owner_invitation_by_inviting_again() {
+    let team = team().await;
+    let person = Person::new("adm");
+    let admin = team.app.visitor();
+    admin.signed_up(&person).await;
+    join(&team.app, &team.org, &team.owner, &person, Role::Admin).await;
+    let reinvite = |email: &'static str, role: &'static str| {
+        let (admin, org) = (&admin, &team.org);
+        async move { admin.call("invite_member", &[("org", org), ("email", email), ("role", role)]).await.status() }
+    };
+    for (email, role) in [("boss@example.com", "admin"), ("heir@example.com", "owner")] {
+        let owners = team.invite(email, role).await;
+        let link = team.app.invitation_link(email);
+        for lower in ["guest", "member"] {
+            assert_eq!(reinvite(email, lower).await, 403, "{role} invitation re-sent as {lower}");
+        }
+        // Untouched: the same invitation, role and link.
+        let pending = team.app.ok("list_invitations", &[("org", &team.org)]).await;
+        let kept = pending.as_array().unwrap().iter().find(|i| i["email"] == email).unwrap().clone();
+        assert_eq!((&kept["id"], &kept["role"]), (&owners["id"], &serde_json::json!(role)));
+        assert_eq!(team.app.invitation_link(email), link, "no new link was sent");
+        let view = team.app.visitor().ok("get_invitation", &[("token", token(&link))]).await;
+        assert_eq!((view["status"].as_str(), view["role"].as_str()), (Some("pending"), Some(role)));
+    }
+    // Sent at the same moment, the Owner's Admin invitation always wins:
+    // whichever comes second, the Admin's Guest one cannot replace it.
+    for n in 0..8 {
+        let email = format!("race{n}@example.com");
+        let owner_form = [("org", team.org.as_str()), ("email", email.as_str()), ("role", "admin")];
+        let admin_form = [("org", team.org.as_str()), ("email", email.as_str()), ("role", "guest")];
+        let (owners, admins) =
+            tokio::join!(team.app.call("invite_member", &owner_form), admin.call("invite_member", &admin_form));
+        assert_eq!(owners.status(), 200);
+        assert!([200, 403].contains(&admins.status().as_u16()), "{}", admins.status());
+        let pending = team.app.ok("list_invitations", &[("org", &team.org)]).await;
+        let kept = pending.as_array().unwrap().iter().find(|i| i["email"] == email.as_str()).unwrap().clone();
+        assert_eq!(kept["role"], "admin", "round {n}");
+    }
+    // An Admin still renews invitations within their right, and an Owner
+    // any of them.
+    team.invite("mem@example.com", "member").await;
+    assert_eq!(reinvite("mem@example.com", "guest").await, 200);
+    assert_eq!(team.invite("boss@example.com", "guest").await["role"], "guest");
+    assert_eq!(reinvite("boss@example.com", "member").await, 200);
+}

@@ -416,6 +416,53 @@ async fn a_license_holder_sees_and_frees_machines_with_the_key_alone() {
     lic.activate("third", &[]).await.expect("a freed place takes a new machine");
 }
 
+#[tokio::test]
+async fn a_banned_or_suspended_license_frees_no_machine_through_either_door() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let slug = org.slug.as_str();
+    let policy_id = policy(app, slug, &[("name", "Team"), ("floating", "on"), ("max_machines", "2")]).await;
+    let (license_id, key) = license(app, slug, &policy_id).await;
+    let public_key = app.ok("get_licensing", &[("org", slug)]).await["public_key"].as_str().unwrap().to_owned();
+    let mut lic = License::from_key(&key).with_config(config(app, &key, &public_key));
+    lic.id = license_id.clone();
+    let laptop = lic.activate("laptop", &[]).await.unwrap();
+    let holder = app.visitor();
+    let held = holder.ok("look_up_license", &[("key", &key)]).await;
+    let laptop_id = held["machines"][0]["id"].as_str().unwrap().to_owned();
+    let release_form = [("key", key.as_str()), ("machine", laptop_id.as_str())];
+    let set = |flag: &'static str, on: &'static str| {
+        let form = [("org", slug), ("license", license_id.as_str()), (flag, on)];
+        async move { app.ok(&format!("set_license_{flag}"), &form).await }
+    };
+
+    for (flag, code, message) in [
+        ("banned", "LICENSE_BANNED", "This license is banned: its machines cannot be changed."),
+        ("suspended", "LICENSE_SUSPENDED", "This license is suspended: its machines cannot be changed."),
+    ] {
+        set(flag, "true").await;
+        let refused = holder.call("release_machine", &release_form).await;
+        assert_eq!(refused.status(), 409, "{flag}");
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!((body["kind"].as_str(), body["detail"].as_str()), (Some("conflict"), Some(message)), "{body}");
+        assert_eq!(code_of(&laptop.deactivate().await.unwrap_err()), code, "/v1 refuses the same");
+        set(flag, "false").await;
+    }
+    // The organization suspended: the license with it.
+    let admin = crate::helpers::platform_admin(app).await;
+    let tenant = app.ok("get_org_settings", &[("org", slug)]).await["org"]["id"].as_str().unwrap().to_owned();
+    admin.ok("suspend_organization", &[("org", &tenant)]).await;
+    let refused = holder.call("release_machine", &release_form).await;
+    assert_eq!(refused.status(), 409);
+    let body: Value = refused.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("organization that issued this license is suspended"), "{body}");
+    assert_eq!(code_of(&laptop.deactivate().await.unwrap_err()), "LICENSE_SUSPENDED");
+    assert_eq!(holder.ok("look_up_license", &[("key", &key)]).await["machines"].as_array().unwrap().len(), 1);
+    admin.ok("reactivate_organization", &[("org", &tenant)]).await;
+    holder.ok("release_machine", &[("key", &key), ("machine", &laptop_id)]).await;
+    assert!(holder.ok("look_up_license", &[("key", &key)]).await["machines"].as_array().unwrap().is_empty());
+}
+
 /// A man in the middle between the client and Atrium: forwards every
 /// request as it came (same `Host`, so the signature still names it) and
 /// hands the answer back after `tamper` has had the body.

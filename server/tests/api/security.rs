@@ -163,3 +163,53 @@ async fn the_session_cookie_expires_with_the_idle_timeout() {
         .unwrap();
     assert!((1..=30 * 60).contains(&max_age), "{max_age}");
 }
+
+#[tokio::test]
+async fn request_logs_name_the_route_and_never_a_link_token_or_license_key() {
+    crate::helpers::capture_log();
+    let org = crate::helpers::Org::new().await;
+    let app = &org.app;
+    app.ok("invite_member", &org.form(&[("email", "guest@example.com"), ("role", "guest")])).await;
+    let link = app.invitation_link("guest@example.com");
+    let invitation_token = link.trim_start_matches("/invite/").to_owned();
+    assert_eq!(app.visitor().get(&link).await.status(), 200);
+    // A refused cross-site post is logged with its path too.
+    let refused = app.client.post(app.url(&link)).header("origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let (query_token, key_token) = ("c0ffee".repeat(10), "feed".repeat(12));
+    for page in ["reset-password", "verify-email", "end-sessions"] {
+        app.visitor().get(&format!("/{page}?token={query_token}")).await;
+    }
+
+    let policy = app.ok("create_policy", &org.form(&[("name", "Team")])).await.as_str().unwrap().to_owned();
+    let license = app.ok("create_license", &org.form(&[("policy", &policy)])).await.as_str().unwrap().to_owned();
+    let detail = app.ok("get_license", &org.form(&[("license", &license)])).await;
+    let key = detail["license"]["key"].as_str().unwrap().to_owned();
+    for path in [
+        format!("/v1/licenses/{key}/entitlements"),
+        format!("/v1/accounts/{}/licenses/{key}/entitlements", org.slug),
+        format!("/v1/licenses/{key_token}/machines"),
+    ] {
+        let response =
+            app.client.get(app.url(&path)).header("authorization", format!("License {key}")).send().await.unwrap();
+        assert!(response.status().is_success() || response.status() == 404, "{path}: {}", response.status());
+    }
+
+    let text = crate::helpers::captured_log();
+    for secret in [&invitation_token, &query_token, &key, &key_token] {
+        let leaks: Vec<&str> = text.lines().filter(|line| line.contains(secret.as_str())).collect();
+        assert!(leaks.is_empty(), "{secret} is in the log:\n{}", leaks.join("\n"));
+    }
+    for route in [
+        "/invite/{token}",
+        "/reset-password",
+        "/verify-email",
+        "/v1/licenses/{license}/entitlements",
+        "/v1/licenses/{license}/machines",
+        "refused a cross-site request",
+    ] {
+        assert!(text.contains(route), "no {route} in the log");
+    }
+    let account_path = format!("/v1/accounts/{}/licenses/{{license}}/entitlements", org.slug);
+    assert!(text.contains(&account_path), "no {account_path} in the log");
+}

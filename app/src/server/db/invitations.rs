@@ -11,7 +11,9 @@ use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    model::{Email, Invitation, InvitationId, InvitationStatus, OrgId, Role, UserId, invitation::INVITATION_DAYS},
+    model::{
+        Action, Email, Invitation, InvitationId, InvitationStatus, OrgId, Role, UserId, invitation::INVITATION_DAYS,
+    },
     server::ctx::Admin,
 };
 
@@ -65,24 +67,42 @@ const SELECT_PENDING: &str = "SELECT i.id, i.email, i.role, u.display_name AS in
      FROM invitations i JOIN users u ON u.id = i.invited_by";
 const PENDING: &str = "i.accepted_at IS NULL AND i.revoked_at IS NULL";
 
+/// Why [`invite`] wrote nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteRefusal {
+    /// A new invitation needs a member seat and the plan has none left:
+    /// the limit (`None`: none stored).
+    NoSeat(Option<i64>),
+    /// The address has a pending invitation with this role, which the
+    /// acting Admin may not manage (an Admin replacing an Owner's Admin or
+    /// Owner invitation).
+    Outranked(Role),
+}
+
 /// Invites `email` with `role`, sent by the acting Admin, with the link
 /// token whose hash is `token_hash`. Inviting an address that already has
 /// a pending invitation renews that one (new token, role, sender and 7
 /// days), so the older link stops working: one upsert on the pending
 /// invitations' unique index, so two invitations of one address at once
 /// cannot both insert. A new invitation holds a member seat
-/// ([`orgs::MEMBER_SEATS`]); renewing one needs no new seat.
+/// ([`orgs::MEMBER_SEATS`]); renewing one needs no new seat. Renewing
+/// needs the right over the pending invitation's role as well as over
+/// `role` (the caller checks `role`): the upsert's update is guarded on
+/// the stored role, so an Admin cannot replace an Owner's invitation as
+/// Admin or Owner even when both are sent at once.
 ///
-/// Returns the invitation's id, or `Err(limit)` when the plan has no seat
-/// left.
+/// Returns the invitation's id, or why nothing was written.
 pub async fn invite(
     db: &Db,
     ctx: &Admin,
     email: &Email,
     role: Role,
     token_hash: &str,
-) -> Result<Result<InvitationId, Option<i64>>, sqlx::Error> {
+) -> Result<Result<InvitationId, InviteRefusal>, sqlx::Error> {
     let now = Timestamp::now();
+    let manageable: Vec<Role> = Role::ALL.into_iter().filter(|held| ctx.role().can(Action::managing(*held))).collect();
+    // Role names are fixed identifiers, not input.
+    let manageable_sql = manageable.iter().map(|role| format!("'{}'", role.as_str())).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "INSERT INTO invitations (id, org_id, email, role, token_hash, invited_by, created_at, sent_at, \
          expires_at) SELECT $1, $2, $3, $4, $5, $6, $7, $7, $8 \
@@ -91,11 +111,14 @@ pub async fn invite(
          ON CONFLICT (org_id, email) WHERE accepted_at IS NULL AND revoked_at IS NULL DO UPDATE SET \
          role = excluded.role, token_hash = excluded.token_hash, invited_by = excluded.invited_by, \
          sent_at = excluded.sent_at, expires_at = excluded.expires_at \
+         WHERE invitations.role IN ({manageable_sql}) \
          RETURNING id",
         orgs::MEMBER_SEATS.has_room("$2")
     );
-    orgs::within_quota!(db, ctx.org_id(), orgs::MEMBER_SEATS, tx => {
-        sqlx::query_scalar::<_, InvitationId>(&sql)
+    let pending_role = "SELECT role FROM invitations WHERE org_id = $1 AND email = $2 \
+                        AND accepted_at IS NULL AND revoked_at IS NULL";
+    let outcome = orgs::within_quota!(db, ctx.org_id(), orgs::MEMBER_SEATS, tx => {
+        let id = sqlx::query_scalar::<_, InvitationId>(&sql)
             .bind(InvitationId::new())
             .bind(ctx.org_id())
             .bind(email.as_str())
@@ -105,7 +128,24 @@ pub async fn invite(
             .bind(now)
             .bind(expiry(now))
             .fetch_optional(&mut *tx)
-            .await?
+            .await?;
+        match id {
+            Some(id) => Some(Ok(id)),
+            // Refused by the seat guard, or by the role guard on the
+            // pending invitation (read in the same transaction).
+            None => sqlx::query_scalar::<_, Role>(pending_role)
+                .bind(ctx.org_id())
+                .bind(email.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+                .filter(|held| !manageable.contains(held))
+                .map(Err),
+        }
+    })?;
+    Ok(match outcome {
+        Ok(Ok(id)) => Ok(id),
+        Ok(Err(held)) => Err(InviteRefusal::Outranked(held)),
+        Err(limit) => Err(InviteRefusal::NoSeat(limit)),
     })
 }
 

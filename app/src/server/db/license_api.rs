@@ -47,9 +47,59 @@ pub struct ApiLicense {
     pub policy: PolicyRow,
 }
 
+/// Why a license key may not be used for anything but validating itself
+/// (Keygen's license-key authentication: `LICENSE_BANNED`,
+/// `LICENSE_SUSPENDED`, `LICENSE_EXPIRED`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UseRefusal {
+    /// The license is banned.
+    Banned,
+    /// The license is suspended.
+    Suspended,
+    /// Its organization is suspended by a platform admin (Keygen has no
+    /// such state; the API answers it as a suspended license).
+    OrgSuspended,
+    /// Expired under the `REVOKE_ACCESS` expiration strategy.
+    Expired,
+}
+
+impl UseRefusal {
+    /// The sentence the license holder's self-serve page shows.
+    pub fn message(self) -> &'static str {
+        match self {
+            UseRefusal::Banned => "This license is banned: its machines cannot be changed.",
+            UseRefusal::Suspended => "This license is suspended: its machines cannot be changed.",
+            UseRefusal::OrgSuspended => {
+                "The organization that issued this license is suspended: its machines cannot be changed."
+            }
+            UseRefusal::Expired => "This license has expired: its machines cannot be changed.",
+        }
+    }
+}
+
 impl ApiLicense {
     pub fn expired(&self, now: OffsetDateTime) -> bool {
         self.expiry.is_some_and(|e| e.into_inner() < now)
+    }
+
+    /// Whether the key may be used, at `now`, for anything but validating
+    /// itself: activating, deactivating and pinging machines through
+    /// `/v1`, and the holder's self-serve page releasing a machine. Both
+    /// doors ask this one function. `None` when it may.
+    pub fn use_refusal(&self, now: OffsetDateTime) -> Option<UseRefusal> {
+        if self.banned {
+            Some(UseRefusal::Banned)
+        } else if self.suspended {
+            Some(UseRefusal::Suspended)
+        } else if self.org_suspended {
+            Some(UseRefusal::OrgSuspended)
+        } else if self.expired(now)
+            && self.policy.fields().expiration_strategy == crate::model::ExpirationStrategy::RevokeAccess
+        {
+            Some(UseRefusal::Expired)
+        } else {
+            None
+        }
     }
 
     /// The validation facts, given the machines the scope names and the
