@@ -69,6 +69,10 @@ pub fn routes() -> Router<AppState> {
         .route("/o/{org}/jobs/{job}/events", get(job_events))
 }
 
+/// Files one upload request may store (a plain form sends them all at
+/// once); the ones after are listed as refused, at most as many again.
+pub const MAX_FILES_PER_REQUEST: i64 = 100;
+
 /// Whether `path` takes an upload (for the longer request time limit).
 pub fn is_upload_path(path: &str) -> bool {
     path.starts_with("/o/") && (path.ends_with("/files") || path.ends_with("/imports"))
@@ -332,8 +336,21 @@ async fn receive(
                     }
                 };
                 received.session = id;
-                count += 1;
                 let name = file_name(&raw_name);
+                if count >= MAX_FILES_PER_REQUEST {
+                    // Listed as refused, its bytes read and dropped.
+                    let reason =
+                        format!("At most {MAX_FILES_PER_REQUEST} files go in one upload: send the rest again.");
+                    let refusal = RefusedFile { name, reason: reason.clone() };
+                    if received.refused.len() < MAX_FILES_PER_REQUEST as usize {
+                        files::record_arrival(&state.db, &writer, id, &Arrival::Refused(refusal.clone())).await?;
+                        received.refused.push(refusal);
+                    }
+                    received.last_refusal = Some(AppError::Request(reason));
+                    while let Ok(Some(_)) = field.chunk().await {}
+                    continue;
+                }
+                count += 1;
                 match store_file(state, &writer, project.id, id, &mut field, &name, declared_size.take()).await {
                     Ok(file) => {
                         files::record_arrival(&state.db, &writer, id, &Arrival::Stored { bytes: file.size_bytes })
@@ -567,11 +584,17 @@ async fn receive_import(
         let id = TaskImportId::new();
         let key = Storage::import_key(ctx.org_id(), id);
         state.storage.put(&key, bytes).await.map_err(AppError::internal)?;
-        if !imports::insert(&state.db, &writer, id, project.id, &name, size, &columns).await? {
+        let recorded = imports::insert(&state.db, &writer, id, project.id, &name, size, &columns).await;
+        if recorded.is_err() {
             state.storage.delete(&key).await.map_err(AppError::internal)?;
-            return Err(AppError::NotFound);
         }
-        return Ok(Ok(id));
+        return match recorded {
+            Ok(()) => Ok(Ok(id)),
+            // Another upload took the last room since the check above.
+            Err(UploadError::StorageFull { .. }) => Ok(Err("storage_full")),
+            Err(UploadError::NotWritable) => Err(AppError::NotFound),
+            Err(UploadError::Db(err)) => Err(err.into()),
+        };
     }
     Ok(Err("no_file"))
 }

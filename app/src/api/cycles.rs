@@ -72,8 +72,17 @@ pub async fn create_cycle(
     let writer = req.org.writer(Action::ManageCycles)?;
     let project = writable_project(req.db(), &writer, &project).await?;
     let (name, starts, ends) = parse_cycle(&name, &starts_on, &ends_on)?;
+    if cycles::list_for_project(req.db(), &writer, project.id).await?.len() >= MAX_CYCLES {
+        return Err(AppError::field(
+            "name",
+            format!("A project has at most {MAX_CYCLES} cycles: delete an old one first."),
+        ));
+    }
     cycles::insert(req.db(), &writer, project.id, &name, starts, ends).await?.ok_or_else(archived)
 }
+
+/// Cycles one project may have (its page sends them all).
+pub const MAX_CYCLES: usize = 100;
 
 /// Renames or re-dates a cycle (rules as [`create_cycle`]).
 #[server(endpoint = "update_cycle")]

@@ -28,11 +28,29 @@ use crate::{
         auth::{password, session},
         ctx::{self, Admin, OrgRequest},
         db::{
+            audit,
             invitations::{self, Acceptance, InviteRefusal, LinkedInvitation},
             members, orgs, users,
         },
     },
 };
+
+/// Invitation mails (new and resent) one organization may send per hour:
+/// enough for any onboarding, too few to use Atrium as a mail cannon
+/// (OWASP ASVS 5.0 V2.4.1, anti-automation).
+pub const INVITATION_MAILS_PER_HOUR: i64 = 100;
+
+/// `RateLimited` once the organization has sent
+/// [`INVITATION_MAILS_PER_HOUR`] invitation mails in the last hour
+/// (counted from its audit log, so across every server).
+#[cfg(feature = "ssr")]
+async fn within_mail_rate(req: &OrgRequest, admin: &Admin) -> Result<(), AppError> {
+    let hour_ago = time::OffsetDateTime::now_utc() - time::Duration::HOUR;
+    if audit::count_since(req.db(), admin, AuditAction::InvitationSent, hour_ago).await? >= INVITATION_MAILS_PER_HOUR {
+        return Err(AppError::RateLimited { retry_after_secs: 600 });
+    }
+    Ok(())
+}
 
 /// Sends the invitation mail with the link for `token`.
 #[cfg(feature = "ssr")]
@@ -89,6 +107,7 @@ pub async fn invite_member(org: String, email: String, role: String) -> Result<I
     errors.into_result()?;
     let (Some(email), Some(role)) = (email, role) else { return Err(AppError::internal("checked above")) };
     may_invite_as(&admin, role)?;
+    within_mail_rate(&req, &admin).await?;
     if members::find_by_email(req.db(), &admin, &email).await?.is_some() {
         return Err(AppError::field("email", "This person is already a member."));
     }
@@ -122,6 +141,7 @@ pub async fn resend_invitation(org: String, invitation: String) -> Result<Invita
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::InviteMembers)?;
     let pending = pending_invitation(&req, &admin, &invitation).await?;
+    within_mail_rate(&req, &admin).await?;
     let id = pending.id;
     let (token, hash) = invitations::new_token();
     if !invitations::renew(req.db(), &admin, id, &hash).await? {

@@ -53,8 +53,17 @@ pub async fn create_label(org: String, name: String, #[server(default)] color: S
     let writer = req.org.writer(Action::ManageLabels)?;
     let db = req.db();
     let (name, color) = parse_label(&name, &color)?;
+    if labels::list(db, &writer).await?.len() >= MAX_LABELS {
+        return Err(AppError::field(
+            "name",
+            format!("An organization has at most {MAX_LABELS} labels: delete or reuse one."),
+        ));
+    }
     labels::insert(db, &writer, &name, color).await.map_err(label_error)
 }
+
+/// Labels one organization may have (every project page sends them all).
+pub const MAX_LABELS: usize = 200;
 
 /// Renames or recolours a label (rules as [`create_label`]).
 #[server(endpoint = "update_label")]

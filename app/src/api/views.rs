@@ -15,7 +15,10 @@ use crate::{
     api::{args::parse_id, projects::readable_project},
     error::FieldErrors,
     model::{Action, SavedViewId, TaskParams, ViewName},
-    server::{ctx, db::views},
+    server::{
+        ctx,
+        db::{tasks, views},
+    },
 };
 
 /// The one rule for saving and deleting views: the member reads the
@@ -55,6 +58,13 @@ pub async fn list_views(org: String, project: String) -> Result<Vec<SavedView>, 
 /// does not know or a value it cannot use; 403 for a Guest sharing;
 /// `Suspended` in a suspended organization, shared or not; 404 for a
 /// project that is not readable.
+/// Saved views of one project one person may keep (each page of the
+/// project sends them all).
+pub const MAX_VIEWS_PER_PERSON: usize = 50;
+/// Saved views a person sees on one project at most (theirs and the
+/// shared ones), before saving another is refused.
+pub const MAX_VIEWS: usize = 200;
+
 #[server(endpoint = "save_view")]
 pub async fn save_view(
     org: String,
@@ -71,7 +81,8 @@ pub async fn save_view(
     let name = errors.check("name", ViewName::parse(&name));
     let params =
         TaskParams(form_urlencoded::parse(query.trim().trim_start_matches('?').as_bytes()).into_owned().collect());
-    let query = match params.parse() {
+    let parsed = params.parse();
+    let query = match &parsed {
         Ok(query) => Some(query.first_page().to_query_string()),
         Err(problems) => {
             let first = problems.fields.iter().next().map(|(field, message)| format!("{field}: {message}"));
@@ -80,6 +91,22 @@ pub async fn save_view(
         }
     };
     let (Some(name), Some(query)) = (name, query) else { return Err(AppError::Validation(errors)) };
+    // A label or assignee of another organization is as absent here as in
+    // the list itself (`list_tasks`).
+    if let Ok(parsed) = &parsed
+        && !tasks::filter_ids_exist(req.db(), &req.org, parsed).await?
+    {
+        return Err(AppError::NotFound);
+    }
+    let existing = views::list(req.db(), &req.org, project.id).await?;
+    if existing.iter().filter(|view| view.mine).count() >= MAX_VIEWS_PER_PERSON || existing.len() >= MAX_VIEWS {
+        return Err(AppError::field(
+            "name",
+            format!(
+                "A project keeps at most {MAX_VIEWS_PER_PERSON} views per person and {MAX_VIEWS} in all: delete one first."
+            ),
+        ));
+    }
     views::insert(req.db(), &req.org, project.id, &name, &query, shared).await?.ok_or(AppError::NotFound)
 }
 

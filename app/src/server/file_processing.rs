@@ -22,9 +22,11 @@ const MAX_THUMBNAIL_SOURCE: i64 = 40 * 1024 * 1024;
 /// The thumbnail's longest side, in pixels.
 const THUMBNAIL_SIDE: u32 = 320;
 /// Largest image decoded, in pixels per side and bytes of memory (a
-/// "decompression bomb" is refused, not decoded).
+/// "decompression bomb" is refused, not decoded). 192 MiB holds a 48
+/// megapixel photo with an alpha channel; two workers per process decode
+/// at most two at once.
 const MAX_IMAGE_SIDE: u32 = 20_000;
-const MAX_IMAGE_ALLOC: u64 = 512 * 1024 * 1024;
+const MAX_IMAGE_ALLOC: u64 = 192 * 1024 * 1024;
 
 /// The type of `head` (a file's first bytes) by its signature: what
 /// `infer` recognises, else `text/plain` for UTF-8 text without NULs, else

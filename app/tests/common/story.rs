@@ -1561,7 +1561,7 @@ async fn resumable_imports(db: &Db) {
     let columns = vec!["title".to_owned()];
     let new_import = || async {
         let id = TaskImportId::new();
-        assert!(imports::insert(db, &writer, id, project, "tasks.csv", 10, &columns).await.unwrap());
+        imports::insert(db, &writer, id, project, "tasks.csv", 10, &columns).await.unwrap();
         assert!(imports::start(db, &writer, id, &ImportMapping::default()).await.unwrap());
         id
     };

@@ -19,6 +19,7 @@ mod imports;
 mod invitations;
 mod jobs;
 mod licensing;
+mod limits;
 mod members;
 mod organizations;
 mod pages;

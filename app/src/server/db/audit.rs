@@ -176,3 +176,40 @@ pub async fn list(db: &Db, scope: &AuditScope, filter: &AuditFilter, limit: u32)
     let next = if more { rows.last().map(|row| row.id) } else { None };
     Ok(EventPage { items: rows.into_iter().map(AuditEvent::from).collect(), next })
 }
+
+/// How many `action` events the organization of `ctx` has recorded since
+/// `since` (a rate over the log itself: the same count on every server).
+/// Reads the `(org_id, action, id)` index from the first id of that
+/// instant (ids are UUID v7, so id order is time order).
+pub async fn count_since(db: &Db, ctx: &Admin, action: AuditAction, since: OffsetDateTime) -> Result<i64, sqlx::Error> {
+    let sql = "SELECT COUNT(*) FROM audit_events WHERE org_id = $1 AND action = $2 AND id >= $3";
+    let first = first_id_at(since);
+    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        sqlx::query_scalar(sql).bind(ctx.org_id()).bind(action.as_str()).bind(first).fetch_one(&mut *conn).await
+    })
+}
+
+/// The smallest UUID v7 of the millisecond `at` (RFC 9562 section 5.7:
+/// 48 bits of Unix milliseconds, then the version and variant, the rest
+/// zero).
+fn first_id_at(at: OffsetDateTime) -> uuid::Uuid {
+    let millis = u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    let mut bytes = [0_u8; 16];
+    bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    bytes[6] = 0x70;
+    bytes[8] = 0x80;
+    uuid::Uuid::from_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_first_id_of_an_instant_sorts_before_every_id_made_then_or_later() {
+        let now = time::OffsetDateTime::now_utc();
+        let made = uuid::Uuid::now_v7();
+        let first = super::first_id_at(now - time::Duration::milliseconds(1));
+        assert_eq!(first.get_version_num(), 7);
+        assert!(first < made, "{first} < {made}");
+        assert!(super::first_id_at(now + time::Duration::seconds(1)) > made);
+    }
+}

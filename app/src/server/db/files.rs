@@ -13,7 +13,7 @@ use crate::{
 
 use super::projects::{ProjectAccess, rule};
 use super::scope::Scope;
-use super::{Db, Timestamp, orgs, with_pool};
+use super::{Db, Timestamp, with_pool};
 
 /// Days a trashed file stays restorable, as tasks and projects do.
 pub const TRASH_RETENTION_DAYS: i64 = 30;
@@ -22,10 +22,7 @@ pub const TRASH_RETENTION_DAYS: i64 = 30;
 /// SQLite before the limit is read, so uploads of one organization take
 /// room one at a time (a plain read first would let two both see room, or
 /// on SQLite fail to upgrade to a write).
-const LOCK_ORGANIZATION: &str = "UPDATE organizations SET updated_at = updated_at WHERE id = $1";
-
-/// Bytes in a MiB, the unit of `storage_limit_mb`.
-const MIB: i64 = 1024 * 1024;
+pub(crate) const LOCK_ORGANIZATION: &str = "UPDATE organizations SET updated_at = updated_at WHERE id = $1";
 
 #[derive(sqlx::FromRow)]
 struct FileRow {
@@ -88,19 +85,24 @@ pub enum UploadError {
 
 /// Returns `StorageFull` from the enclosing function unless `$more` bytes
 /// fit in the organization's limit, read in the transaction `$tx` (which
-/// has locked the organization on PostgreSQL).
+/// has locked the organization with [`LOCK_ORGANIZATION`]).
 macro_rules! check_room {
     ($tx:ident, $org:expr, $more:expr) => {{
-        let sql = format!("SELECT o.storage_limit_mb, {} FROM organizations o WHERE o.id = $1", orgs::STORAGE_USAGE);
+        let sql = format!(
+            "SELECT o.storage_limit_mb, {} FROM organizations o WHERE o.id = $1",
+            $crate::server::db::orgs::STORAGE_USAGE
+        );
         let (limit_mb, used): (Option<i64>, i64) = sqlx::query_as(&sql).bind($org).fetch_one(&mut *$tx).await?;
         if let Some(limit_mb) = limit_mb {
-            let limit_bytes = limit_mb.saturating_mul(MIB);
+            // `storage_limit_mb` is in MiB.
+            let limit_bytes = limit_mb.saturating_mul(1024 * 1024);
             if used.saturating_add($more) > limit_bytes {
-                return Err(UploadError::StorageFull { limit_bytes, used_bytes: used });
+                return Err($crate::server::db::files::UploadError::StorageFull { limit_bytes, used_bytes: used });
             }
         }
     }};
 }
+pub(crate) use check_room;
 
 /// Starts a file in `project` (and `session`): a row in `uploading` that
 /// holds `reserve` bytes of the organization's storage limit while its

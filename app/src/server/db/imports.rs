@@ -7,6 +7,7 @@ use crate::{
     server::ctx::{OrgCtx, Writer},
 };
 
+use super::files::{LOCK_ORGANIZATION, UploadError, check_room};
 use super::projects::{ProjectAccess, rule};
 use super::scope::Scope;
 use super::sql::{Sql, bind_args};
@@ -67,8 +68,14 @@ impl From<ImportRow> for TaskImport {
 const COLUMNS: &str = "id, project_id, file_name, size_bytes, columns, mapping, status, job_id, rows_total, \
      rows_imported, rows_failed, rows_consumed, error, created_at, finished_at";
 
-/// Records the uploaded CSV `id` (stored already) for `project`; `false`
-/// when the project takes no new tasks (archived, trashed).
+/// Records the uploaded CSV `id` (stored already, `size_bytes` long) for
+/// `project`. Its bytes count towards the organization's storage limit:
+/// the check and the insert are one transaction that locks the
+/// organization, like a file's (`files::reserve`), so an import and an
+/// upload cannot both take the last room.
+///
+/// Errors: `NotWritable` when the project takes no new tasks (archived,
+/// trashed); `StorageFull`.
 pub async fn insert(
     db: &Db,
     ctx: &Writer,
@@ -77,7 +84,7 @@ pub async fn insert(
     file_name: &str,
     size_bytes: i64,
     columns: &[String],
-) -> Result<bool, sqlx::Error> {
+) -> Result<(), UploadError> {
     let sql = format!(
         "INSERT INTO task_imports (id, org_id, project_id, created_by, file_name, size_bytes, columns, status, \
            rows_imported, rows_failed, created_at, updated_at) \
@@ -86,6 +93,9 @@ pub async fn insert(
     );
     let columns = serde_json::to_string(columns).unwrap_or_else(|_| "[]".to_owned());
     with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
+        sqlx::query(LOCK_ORGANIZATION).bind(ctx.org_id()).execute(&mut *tx).await?;
+        check_room!(tx, ctx.org_id(), size_bytes);
         let done = sqlx::query(&sql)
             .bind(id)
             .bind(ctx.org_id())
@@ -95,9 +105,13 @@ pub async fn insert(
             .bind(size_bytes)
             .bind(columns)
             .bind(Timestamp::now())
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() == 0 {
+            return Err(UploadError::NotWritable);
+        }
+        tx.commit().await?;
+        Ok(())
     })
 }
 
