@@ -49,6 +49,13 @@ pub async fn list_views(org: String, project: String) -> Result<Vec<SavedView>, 
     Ok(views::list(req.db(), &req.org, project.id).await?)
 }
 
+/// Saved views of one project one person may keep (each page of the
+/// project sends them all).
+pub const MAX_VIEWS_PER_PERSON: usize = 50;
+/// Saved views a person sees on one project at most (theirs and the
+/// shared ones), before saving another is refused.
+pub const MAX_VIEWS: usize = 200;
+
 /// Saves the task list `query` (a list URL's query string, with or without
 /// its `?`; paging is dropped) of `project` as the view `name` (1–60
 /// characters); `shared` (a checkbox: any value) shows it to the whole
@@ -57,14 +64,9 @@ pub async fn list_views(org: String, project: String) -> Result<Vec<SavedView>, 
 /// Errors: field errors on `name`, and on `query` for a parameter the list
 /// does not know or a value it cannot use; 403 for a Guest sharing;
 /// `Suspended` in a suspended organization, shared or not; 404 for a
-/// project that is not readable.
-/// Saved views of one project one person may keep (each page of the
-/// project sends them all).
-pub const MAX_VIEWS_PER_PERSON: usize = 50;
-/// Saved views a person sees on one project at most (theirs and the
-/// shared ones), before saving another is refused.
-pub const MAX_VIEWS: usize = 200;
-
+/// project that is not readable, or for a label or assignee of another
+/// organization in `query`; a field error on `name` past
+/// [`MAX_VIEWS_PER_PERSON`] or [`MAX_VIEWS`].
 #[server(endpoint = "save_view")]
 pub async fn save_view(
     org: String,
