@@ -61,9 +61,11 @@ pub struct Config {
     /// Failed sign-ins for one email from one network after which that
     /// network is locked out for the window.
     pub sign_in_lock_after_failures: u32,
-    /// Failed sign-ins for one email from all networks together, within
-    /// the window, after which every network that has failed for it waits
-    /// too. Networks without failures are never refused.
+    /// Failed sign-ins (passwords and two-factor codes) for one email from
+    /// all networks together, within the window, after which every
+    /// browser is refused for it until the window has passed, except one
+    /// holding the account's device cookie (`auth::device`); the owner is
+    /// told by mail.
     pub sign_in_failures_per_email: u32,
     /// The window failures are counted in, in minutes; a locked-out
     /// network waits this long after its last failure.

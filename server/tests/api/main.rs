@@ -12,6 +12,7 @@ mod dashboard_prefs;
 mod demo;
 mod export;
 mod files;
+mod guessing;
 mod hardening;
 mod invitations;
 mod jobs;
