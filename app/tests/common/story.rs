@@ -337,13 +337,13 @@ async fn licensing(db: &Db) {
         metadata: "{}".into(),
         ..NewMachine::default()
     };
-    let first = license_api::activate(db, &found, &machine("fp-1")).await.unwrap();
+    let first = license_api::activate(db, &found, &machine("fp-1"), 1000).await.unwrap();
     assert!(matches!(
-        license_api::activate(db, &found, &machine("fp-1")).await,
+        license_api::activate(db, &found, &machine("fp-1"), 1000).await,
         Err(ActivationError::FingerprintTaken)
     ));
     assert!(matches!(
-        license_api::activate(db, &found, &machine("fp-2")).await,
+        license_api::activate(db, &found, &machine("fp-2"), 1000).await,
         Err(ActivationError::LimitExceeded(1))
     ));
     let (found, scoped, codes) =
@@ -382,7 +382,7 @@ async fn licensing(db: &Db) {
     assert!(license_api::machines(db, &found).await.unwrap().is_empty());
 
     // The dashboard deactivates and deletes.
-    let again = license_api::activate(db, &found, &machine("fp-3")).await.unwrap();
+    let again = license_api::activate(db, &found, &machine("fp-3"), 1000).await.unwrap();
     assert!(matches!(repo::deactivate_machine(db, stranger.id, id, again.id).await, Err(LicensingError::NotFound)));
     assert_eq!(repo::deactivate_machine(db, org_id, id, again.id).await.unwrap(), "fp-3");
     assert_eq!(repo::delete_license(db, &admin, id).await.unwrap(), key);
@@ -391,7 +391,7 @@ async fn licensing(db: &Db) {
     // A deleted organization's licenses stop answering at once, and go
     // with it, machines and all, when it is purged.
     let survivor = license_api::find_by_key(db, "SECOND-KEY-0001").await.unwrap().expect("the second license");
-    license_api::activate(db, &survivor, &machine("fp-9")).await.unwrap();
+    license_api::activate(db, &survivor, &machine("fp-9"), 1000).await.unwrap();
     orgs::delete(db, &super::owner(&team.owner)).await.unwrap();
     assert!(license_api::find_by_key(db, "SECOND-KEY-0001").await.unwrap().is_none());
     let later = time::OffsetDateTime::now_utc() + time::Duration::days(31);

@@ -16,6 +16,7 @@ mod guessing;
 mod hardening;
 mod invitations;
 mod jobs;
+mod license_api_limits;
 mod licensing;
 mod members;
 mod organizations;
