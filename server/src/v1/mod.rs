@@ -245,10 +245,7 @@ where
         let throttled = state.limits.check_license_api(ip).err();
         let ip = ip.map(|ip| ip.to_string());
         // Answered by the handler, once it knows whose key signs the 413.
-        let (body, too_large) = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-            Ok(body) => (body, false),
-            Err(_) => (Bytes::new(), true),
-        };
+        let (body, too_large) = read_body(body).await;
         Ok(Self {
             state,
             method: parts.method.as_str().to_owned(),
@@ -264,6 +261,30 @@ where
             too_large,
         })
     }
+}
+
+/// Past [`MAX_BODY_BYTES`], a body is still read (and dropped) up to this
+/// many bytes, so that the client, still sending, gets to read the 413:
+/// a server that stops reading and closes makes the client's TCP stack
+/// discard the answer ("lingering close", as web servers do).
+const DRAIN_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// The body, and whether it was over [`MAX_BODY_BYTES`] (then empty).
+async fn read_body(body: Body) -> (Bytes, bool) {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut seen = 0_usize;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else { return (Bytes::new(), seen > MAX_BODY_BYTES) };
+        seen = seen.saturating_add(chunk.len());
+        if seen <= MAX_BODY_BYTES {
+            kept.extend_from_slice(&chunk);
+        } else if seen > DRAIN_BODY_BYTES {
+            break;
+        }
+    }
+    if seen > MAX_BODY_BYTES { (Bytes::new(), true) } else { (Bytes::from(kept), false) }
 }
 
 fn percent_decode(text: &str) -> String {
