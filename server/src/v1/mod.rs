@@ -12,6 +12,15 @@
 //! `app::server::licensing::signing`). A request naming neither a known
 //! key nor an account has no organization to sign for; its answer is
 //! unsigned, and a verifying client rejects it.
+//!
+//! Limits: requests per client network and per license (429
+//! `TOO_MANY_REQUESTS` with `Retry-After`; the network's is checked before
+//! any key is looked up, so a throttled answer is signed only when the
+//! path names the account), bodies up to [`MAX_BODY_BYTES`] (413), and the
+//! handlers' own (scope lists, metadata, machines per license). The 429,
+//! the 413 and the 404 of an unknown route are answered through
+//! [`Call::answer`] like every other, so they are signed when the
+//! organization is known.
 
 mod handlers;
 mod resources;
