@@ -124,7 +124,10 @@ async fn check_current_password(
     password: String,
     field: &str,
 ) -> Result<(), AppError> {
-    use crate::server::auth::lockout::{self, FailureLimits};
+    use crate::server::auth::{
+        device,
+        lockout::{self, FailureLimits},
+    };
     if password.is_empty() {
         errors.add(field, "Enter your current password.");
         return Ok(());
@@ -133,12 +136,16 @@ async fn check_current_password(
     state.limits.check_ip(ip)?;
     let email = Email::parse(&user.email).map_err(AppError::internal)?;
     let limits = FailureLimits::from_config(&state.config);
-    lockout::check(&state.db, limits, &email, ip, Timestamp::now()).await?;
+    let trusted = device::trusted(state, user.id);
+    let attempt = lockout::begin(&state.db, limits, &email, ip, trusted, Timestamp::now()).await?;
     if password.chars().count() > crate::model::Password::MAX_LEN
         || !password::verify(password, Some(user.password_hash.clone())).await?
     {
-        lockout::record_failure(&state.db, limits, &email, ip, Timestamp::now()).await?;
+        let _counted = attempt.failed();
         errors.add(field, WRONG_PASSWORD);
+    } else {
+        // Right: given back, but no count is cleared (that takes a sign-in).
+        attempt.released(&state.db).await?;
     }
     Ok(())
 }

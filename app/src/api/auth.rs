@@ -11,6 +11,7 @@ use crate::{
     model::{AuditAction, DisplayName, Email, OrgName, Password},
     server::{
         auth::{
+            device,
             lockout::{self, FailureLimits},
             password, session,
         },
@@ -144,38 +145,25 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         return Err(AppError::Validation(errors));
     };
     let limits = FailureLimits::from_config(&state.config);
-    lockout::check(&state.db, limits, &email, ip, Timestamp::now()).await?;
+    // Read before the attempt is counted: a browser that signed in to this
+    // account before is not refused by the account-wide ceiling.
+    let account = users::find_by_email(&state.db, &email).await?;
+    let trusted = account.as_ref().is_some_and(|user| device::trusted(&state, user.id));
+    let attempt = lockout::begin(&state.db, limits, &email, ip, trusted, Timestamp::now()).await?;
 
     // No account can have a longer password: skip the hashing work.
     let user = if password.chars().count() > Password::MAX_LEN {
         None
     } else {
-        let user = users::find_by_email(&state.db, &email).await?;
-        let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
-        match (password::verify(password, stored_hash).await?, user) {
+        let stored_hash = account.as_ref().map(|u| u.password_hash.clone());
+        match (password::verify(password, stored_hash).await?, account) {
             (true, Some(user)) => Some(user),
             _ => None,
         }
     };
-    let user = match user {
-        Some(user) => user,
-        None => {
-            let failures = lockout::record_failure(&state.db, limits, &email, ip, Timestamp::now()).await?;
-            tracing::info!("sign-in failed");
-            let details = serde_json::json!({});
-            ctx::audit_person(&state, AuditAction::UserSignInFailed, None, None, email.as_str(), details).await?;
-            if failures == limits.per_address {
-                let details = serde_json::json!({ "failures": failures });
-                ctx::audit_person(&state, AuditAction::UserSignInThrottled, None, None, email.as_str(), details)
-                    .await?;
-                let address = ip.map_or_else(|| "an unknown address".to_owned(), |ip| ip.to_string());
-                // A job, like a password reset: the time taken must not
-                // tell whether the account exists.
-                let warning = Job::SignInWarning { email: email.as_str().to_owned(), failures, address };
-                jobs::enqueue(&state, &warning).await?;
-            }
-            return Err(AppError::InvalidCredentials);
-        }
+    let Some(user) = user else {
+        sign_in_failed(&state, limits, &email, ip, attempt, true).await?;
+        return Err(AppError::InvalidCredentials);
     };
 
     let session = ctx::request_session().await?;
@@ -184,13 +172,57 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         // The password was right; the session is not signed in until the
         // second factor is given too (ASVS 5.0 V6.3.3, V6.5).
         // The failure count is cleared only once the code is right too.
+        attempt.released(&state.db).await?;
         session::begin_second_factor(&session, &state.db, user.id, &user.password_hash, next).await?;
         leptos_axum::redirect("/login/two-factor");
         return Ok(());
     }
-    lockout::record_success(&state.db, &email, ip).await?;
+    attempt.succeeded(&state.db).await?;
     finish_sign_in(&state, &session, &user, next, serde_json::json!({})).await
 }
+
+/// Records a wrong password or code for `email` from `ip` (its attempt
+/// stays counted), and tells the owner by mail when this network has just
+/// reached the limit where it is slowed, or every network together the
+/// account's ceiling.
+#[cfg(feature = "ssr")]
+async fn sign_in_failed(
+    state: &crate::server::AppState,
+    limits: FailureLimits,
+    email: &Email,
+    ip: Option<std::net::IpAddr>,
+    attempt: lockout::Attempt,
+    audit_failure: bool,
+) -> Result<(), AppError> {
+    let (failures, account_failures) = attempt.failed();
+    if audit_failure {
+        tracing::info!("sign-in failed");
+        let details = serde_json::json!({});
+        ctx::audit_person(state, AuditAction::UserSignInFailed, None, None, email.as_str(), details).await?;
+    }
+    let address = if failures == limits.per_address {
+        Some(ip.map_or_else(|| "an unknown address".to_owned(), |ip| ip.to_string()))
+    } else if account_failures == limits.per_email {
+        Some(MANY_NETWORKS.to_owned())
+    } else {
+        None
+    };
+    if let Some(address) = address {
+        let failures = failures.max(account_failures);
+        let details = serde_json::json!({ "failures": failures });
+        ctx::audit_person(state, AuditAction::UserSignInThrottled, None, None, email.as_str(), details).await?;
+        // A job, like a password reset: the time taken must not tell
+        // whether the account exists.
+        let warning = Job::SignInWarning { email: email.as_str().to_owned(), failures, address };
+        jobs::enqueue(state, &warning).await?;
+    }
+    Ok(())
+}
+
+/// The "address" of the owner's warning when every network together has
+/// reached the account's ceiling.
+#[cfg(feature = "ssr")]
+const MANY_NETWORKS: &str = "many addresses";
 
 /// Signs `user` in on `session`, records it, and goes to `next` (a local
 /// path) or the organization last opened.
@@ -203,6 +235,8 @@ async fn finish_sign_in(
     details: serde_json::Value,
 ) -> Result<(), AppError> {
     ctx::sign_in(state, session, user).await?;
+    // Past every factor: this browser is the owner's from now on.
+    device::remember(state, user.id);
     tracing::info!(user_id = %user.id, "signed in");
     ctx::audit_person(state, AuditAction::UserSignedIn, None, Some(user.id), &user.email, details).await?;
     let destination = match next.as_deref().and_then(safe_next) {
@@ -231,9 +265,15 @@ pub(crate) async fn warn_owner(
     let token =
         account::issue_token(&state.db, user.id, TokenPurpose::EndSessions, &user.email, Timestamp::now()).await?;
     let origin = state.public_origin.as_str();
+    let slowed = if address == MANY_NETWORKS {
+        "Sign-ins to it from browsers that have not signed in to it before are refused for now; yours, \
+         from a browser you signed in with before, are not."
+    } else {
+        "Sign-ins from there are slowed down now; yours from elsewhere are not."
+    };
     let body = format!(
         "Hello {name},\n\nSomeone failed to sign in to your Atrium account {failures} times in a row from \
-         {address}. Sign-ins from there are slowed down now; yours from elsewhere are not.\n\n\
+         {address}. {slowed}\n\n\
          If this was you, there is nothing to do. If not, sign out every session at once:\n\n\
          {origin}/end-sessions?token={token}\n\nand consider choosing a new password: {origin}/forgot-password\n",
         name = user.display_name
@@ -244,36 +284,46 @@ pub(crate) async fn warn_owner(
 /// The second step of signing in with two-factor on: a 6-digit code from
 /// the authenticator app, or one of the recovery codes (used up). Only
 /// after a right password in this session, within 5 minutes, and at most
-/// 5 wrong codes, and while the password given is still the account's
-/// (a reset meanwhile ends it); then the password is asked again. A wrong
-/// code also
-/// counts as a failed sign-in for the account from this network
-/// (`auth::lockout`), so starting over with the password does not reset
-/// the guessing budget (ASVS 5.0 V6.3.1).
+/// [`session::PENDING_ATTEMPTS`] codes tried, and while the password given
+/// is still the account's (a reset meanwhile ends it); then the password
+/// is asked again. The codes tried are counted in the database per pending
+/// sign-in, before each is checked, so parallel requests on one session
+/// get no more tries than sequential ones. A wrong code also counts as a
+/// failed sign-in for the account from this network and from all networks
+/// (`auth::lockout`), so neither starting over with the password nor
+/// spreading guesses over many networks gives more guesses (ASVS 5.0
+/// V6.3.1).
 ///
 /// Errors: `Validation` on `code`; `Conflict` when no sign-in is waiting
-/// for a code (expired, or too many wrong codes); `RateLimited`.
+/// for a code (expired, or its codes used up); `RateLimited`.
 #[server(endpoint = "login_code")]
 pub async fn login_code(code: String) -> Result<(), AppError> {
-    use crate::server::{
-        auth::two_factor,
-        db::account::{self},
-    };
+    use crate::server::{auth::two_factor, db::account};
     let state = ctx::app_state()?;
     let ip = ctx::request_ip(&state)?;
     state.limits.check_ip(ip)?;
     let session = ctx::request_session().await?;
     let expired = || AppError::Conflict("Your sign-in has expired. Enter your email and password again.".into());
+    let used_up = || AppError::Conflict("Too many wrong codes. Enter your email and password again.".into());
     let pending = session::pending_second_factor(&session).await?.ok_or_else(expired)?;
+    let attempt_id = pending.attempt_id.ok_or_else(expired)?;
     let user = users::find_by_id(&state.db, pending.user_id)
         .await?
         .filter(|user| session::password_digest(&user.password_hash) == pending.password_digest)
         .ok_or_else(expired)?;
     let email = Email::parse(&user.email).map_err(AppError::internal)?;
+    let allowed = i64::from(session::PENDING_ATTEMPTS);
+    let tried = lockout::count_code_attempt(&state.db, attempt_id, Timestamp::now()).await?;
+    if tried > allowed {
+        session::end_second_factor(&session).await?;
+        return Err(used_up());
+    }
     let limits = FailureLimits::from_config(&state.config);
-    lockout::check(&state.db, limits, &email, ip, Timestamp::now()).await?;
+    let trusted = device::trusted(&state, user.id);
+    let attempt = lockout::begin(&state.db, limits, &email, ip, trusted, Timestamp::now()).await?;
     let totp = account::totp(&state.db, user.id).await?.ok_or_else(expired)?;
     let Some(sealed) = totp.totp_secret.filter(|_| totp.totp_enabled_at.is_some()) else {
+        attempt.released(&state.db).await?;
         return Err(expired());
     };
     let secret = two_factor::open(&state.licensing.kek, user.id, &sealed)?;
@@ -286,16 +336,18 @@ pub async fn login_code(code: String) -> Result<(), AppError> {
         }
     };
     let Some(method) = used else {
-        lockout::record_failure(&state.db, limits, &email, ip, Timestamp::now()).await?;
-        let left = session::second_factor_failed(&session, pending).await?;
+        sign_in_failed(&state, limits, &email, ip, attempt, false).await?;
+        let left = allowed - tried;
         let details = serde_json::json!({ "attempts_left": left });
         ctx::audit_person(&state, AuditAction::UserTwoFactorFailed, None, Some(user.id), &user.email, details).await?;
         if left == 0 {
-            return Err(AppError::Conflict("Too many wrong codes. Enter your email and password again.".into()));
+            session::end_second_factor(&session).await?;
+            return Err(used_up());
         }
         return Err(AppError::field("code", format!("That code is not right. {left} attempts left.")));
     };
-    lockout::record_success(&state.db, &email, ip).await?;
+    attempt.succeeded(&state.db).await?;
+    lockout::forget_code_attempts(&state.db, attempt_id).await?;
     if method == "recovery_code" {
         let left = account::recovery_codes_left(&state.db, user.id).await?;
         let details = serde_json::json!({ "codes_left": left });

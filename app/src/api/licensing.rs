@@ -248,8 +248,8 @@ pub async fn list_licenses(
 }
 
 /// Issues a license under `policy`: `key` empty to generate one in
-/// Keygen's format (or 8–255 printable characters), `owner_email`
-/// optional, `metadata` a JSON object (empty: `{}`). Returns its id.
+/// Keygen's format (or 16–255 printable characters, hard to guess: see
+/// `model::license::parse_license_key`), `owner_email` optional, `metadata` a JSON object (empty: `{}`). Returns its id.
 #[server(endpoint = "create_license")]
 pub async fn create_license(
     org: String,

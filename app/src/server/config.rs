@@ -61,13 +61,23 @@ pub struct Config {
     /// Failed sign-ins for one email from one network after which that
     /// network is locked out for the window.
     pub sign_in_lock_after_failures: u32,
-    /// Failed sign-ins for one email from all networks together, within
-    /// the window, after which every network that has failed for it waits
-    /// too. Networks without failures are never refused.
+    /// Failed sign-ins (passwords and two-factor codes) for one email from
+    /// all networks together, within the window, after which every
+    /// browser is refused for it until the window has passed, except one
+    /// holding the account's device cookie (`auth::device`); the owner is
+    /// told by mail.
     pub sign_in_failures_per_email: u32,
     /// The window failures are counted in, in minutes; a locked-out
     /// network waits this long after its last failure.
     pub sign_in_failure_window_minutes: u64,
+    /// Requests to the license API (`/v1`) per client network (an IPv4
+    /// address, an IPv6 /64) per minute; past it, 429 in Keygen's shape.
+    pub license_api_requests_per_minute_per_ip: u32,
+    /// Requests to the license API per license (by its key) per minute.
+    pub license_api_requests_per_minute_per_license: u32,
+    /// Machines one license may have activated, whatever its policy says
+    /// (a floating policy without a maximum too).
+    pub max_machines_per_license: u32,
     /// A connection whose client has not taken a write for this many
     /// seconds is closed (a stalled download, a slow reader).
     pub response_write_timeout_seconds: u64,
@@ -128,6 +138,9 @@ impl Default for Config {
             sign_in_lock_after_failures: 10,
             sign_in_failures_per_email: 50,
             sign_in_failure_window_minutes: 15,
+            license_api_requests_per_minute_per_ip: 120,
+            license_api_requests_per_minute_per_license: 60,
+            max_machines_per_license: 1000,
             response_write_timeout_seconds: 30,
             trust_proxy_headers: false,
             log_format: LogFormat::Pretty,

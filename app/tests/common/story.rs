@@ -339,13 +339,13 @@ async fn licensing(db: &Db) {
         metadata: "{}".into(),
         ..NewMachine::default()
     };
-    let first = license_api::activate(db, &found, &machine("fp-1")).await.unwrap();
+    let first = license_api::activate(db, &found, &machine("fp-1"), 1000).await.unwrap();
     assert!(matches!(
-        license_api::activate(db, &found, &machine("fp-1")).await,
+        license_api::activate(db, &found, &machine("fp-1"), 1000).await,
         Err(ActivationError::FingerprintTaken)
     ));
     assert!(matches!(
-        license_api::activate(db, &found, &machine("fp-2")).await,
+        license_api::activate(db, &found, &machine("fp-2"), 1000).await,
         Err(ActivationError::LimitExceeded(1))
     ));
     let (found, scoped, codes) =
@@ -384,7 +384,7 @@ async fn licensing(db: &Db) {
     assert!(license_api::machines(db, &found).await.unwrap().is_empty());
 
     // The dashboard deactivates and deletes.
-    let again = license_api::activate(db, &found, &machine("fp-3")).await.unwrap();
+    let again = license_api::activate(db, &found, &machine("fp-3"), 1000).await.unwrap();
     assert!(matches!(repo::deactivate_machine(db, stranger.id, id, again.id).await, Err(LicensingError::NotFound)));
     assert_eq!(repo::deactivate_machine(db, org_id, id, again.id).await.unwrap(), "fp-3");
     assert_eq!(repo::delete_license(db, &admin, id).await.unwrap(), key);
@@ -393,7 +393,7 @@ async fn licensing(db: &Db) {
     // A deleted organization's licenses stop answering at once, and go
     // with it, machines and all, when it is purged.
     let survivor = license_api::find_by_key(db, "SECOND-KEY-0001").await.unwrap().expect("the second license");
-    license_api::activate(db, &survivor, &machine("fp-9")).await.unwrap();
+    license_api::activate(db, &survivor, &machine("fp-9"), 1000).await.unwrap();
     orgs::delete(db, &super::owner(&team.owner)).await.unwrap();
     assert!(license_api::find_by_key(db, "SECOND-KEY-0001").await.unwrap().is_none());
     let later = time::OffsetDateTime::now_utc() + time::Duration::days(31);
@@ -1240,8 +1240,9 @@ async fn insert_cannot_write_a_trashed_project(db: &Db, ctx: &app::server::ctx::
     matches!(refused, Err(TaskWriteError::NotWritable)) && counted.open_tasks == 2_075
 }
 
-/// Failed sign-ins: per email and network, a looser ceiling per email that
-/// never refuses a network without failures, reset by a success.
+/// Failed sign-ins: per email and network, a looser ceiling per email
+/// that refuses every network but a trusted browser, each attempt counted
+/// atomically before it is checked, reset by a success.
 async fn sign_in_failures(db: &Db) {
     use app::server::auth::lockout::{self, FailureLimits};
     use std::net::IpAddr;
@@ -1255,53 +1256,64 @@ async fn sign_in_failures(db: &Db) {
     };
     let victim = email("victim@example.com");
     let now = Timestamp::now();
+    let at = |seconds: i64| Timestamp::from(now.into_inner() + time::Duration::seconds(seconds));
     let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
-    let check = |address: Option<IpAddr>, at: Timestamp| {
+    let begin = |address: Option<IpAddr>, at: Timestamp, trusted: bool| {
         let victim = victim.clone();
-        async move { lockout::check(db, limits, &victim, address, at).await }
+        async move { lockout::begin(db, limits, &victim, address, trusted, at).await }
     };
-    let fail = |address: Option<IpAddr>| {
-        let victim = victim.clone();
-        async move { lockout::record_failure(db, limits, &victim, address, now).await.unwrap() }
+    let fail = |address: Option<IpAddr>, at: Timestamp| {
+        let begin = &begin;
+        async move { begin(address, at, false).await.unwrap().failed() }
+    };
+    let retry = |result: Result<lockout::Attempt, AppError>| match result {
+        Err(AppError::RateLimited { retry_after_secs }) => retry_after_secs,
+        other => panic!("expected RateLimited, got {other:?}"),
     };
 
     // Three failures from one address: that address waits a minute after
     // each further failure, others do not wait at all.
     for expected in 1..=3 {
-        assert!(check(ip("198.51.100.1"), now).await.is_ok());
-        assert_eq!(fail(ip("198.51.100.1")).await, expected);
+        assert_eq!(fail(ip("198.51.100.1"), now).await.0, expected);
     }
-    match check(ip("198.51.100.1"), now).await {
-        Err(AppError::RateLimited { retry_after_secs }) => assert!((1..=60).contains(&retry_after_secs)),
-        other => panic!("expected RateLimited, got {other:?}"),
-    }
-    let minute_later = Timestamp::from(now.into_inner() + time::Duration::seconds(61));
-    assert!(check(ip("198.51.100.1"), minute_later).await.is_ok(), "the delay has passed");
-    assert!(check(ip("203.0.113.9"), now).await.is_ok(), "another address is not locked out");
-    // The fourth failure locks that address out for the window.
-    assert_eq!(fail(ip("198.51.100.1")).await, 4);
-    match check(ip("198.51.100.1"), minute_later).await {
-        Err(AppError::RateLimited { retry_after_secs }) => assert!((800..=900).contains(&retry_after_secs)),
-        other => panic!("expected the 15-minute lock, got {other:?}"),
-    }
+    assert!((1..=60).contains(&retry(begin(ip("198.51.100.1"), now, false).await)));
+    begin(ip("203.0.113.9"), now, false).await.unwrap().released(db).await.unwrap();
+    // The delay has passed: a fourth failure locks that address out for
+    // the window.
+    assert_eq!(fail(ip("198.51.100.1"), at(61)).await.0, 4);
+    assert!((800..=900).contains(&retry(begin(ip("198.51.100.1"), at(120), false).await)), "the 15-minute lock");
     // The same IPv6 /64 is one network.
-    fail(ip("2001:db8::1")).await;
-    fail(ip("2001:db8::2")).await;
-    fail(ip("2001:db8::3")).await;
-    assert!(check(ip("2001:db8::ffff"), now).await.is_err());
-    // Eight failures for the email in all: networks that have failed wait,
-    // a clean one (the owner's) never does.
-    assert!(check(ip("192.0.2.50"), now).await.is_ok());
-    fail(ip("192.0.2.50")).await;
-    assert!(check(ip("192.0.2.50"), now).await.is_err(), "over the email's ceiling after one failure");
-    assert!(check(ip("203.0.113.9"), now).await.is_ok(), "the owner's own address still may");
-    // A success clears that network's count; the window clears everything.
-    lockout::record_success(db, &victim, ip("192.0.2.50")).await.unwrap();
-    assert!(check(ip("192.0.2.50"), now).await.is_ok());
-    let later = Timestamp::from(now.into_inner() + time::Duration::minutes(16));
-    assert!(check(ip("198.51.100.1"), later).await.is_ok(), "the window has passed");
-    assert_eq!(lockout::forget_expired(db, limits, later).await.unwrap(), 2);
-    assert!(lockout::check(db, limits, &email("other@example.com"), ip("198.51.100.1"), now).await.is_ok());
+    for n in 1..=3 {
+        fail(ip(&format!("2001:db8::{n}")), now).await;
+    }
+    assert!(begin(ip("2001:db8::ffff"), now, false).await.is_err());
+    // Eight failures for the email in all: every network is refused now,
+    // one that never failed too, but not a browser trusted for the account.
+    assert_eq!(fail(ip("192.0.2.50"), now).await, (1, 8));
+    assert!((1..=900).contains(&retry(begin(ip("198.18.0.1"), now, false).await)), "a fresh network is refused");
+    let owner = begin(ip("198.18.0.1"), now, true).await.expect("a trusted browser may");
+    owner.succeeded(db).await.unwrap();
+    assert!(begin(ip("198.18.0.2"), now, false).await.is_err(), "the success gave its attempt back, no more");
+    // Parallel attempts cannot all pass the check before any is counted.
+    let parallel = email("parallel@example.com");
+    let attempts = (0..12).map(|_| lockout::begin(db, limits, &parallel, ip("198.51.100.99"), false, now));
+    let allowed = futures_util::future::join_all(attempts).await.into_iter().filter(Result::is_ok).count();
+    assert_eq!(allowed, 3, "the fourth waits for the delay");
+    // The window clears everything.
+    let later = at(17 * 60);
+    begin(ip("198.51.100.1"), later, false).await.unwrap().released(db).await.unwrap();
+    assert_eq!(lockout::forget_expired(db, limits, at(60 * 60)).await.unwrap(), 7);
+    assert!(begin(ip("198.51.100.1"), now, false).await.is_ok());
+
+    // Two-factor codes per pending sign-in, each parallel try its own count.
+    let pending = uuid::Uuid::new_v4();
+    assert_eq!(lockout::count_code_attempt(db, pending, now).await.unwrap(), 1);
+    let tries = (0..10).map(|_| lockout::count_code_attempt(db, pending, now));
+    let mut counts: Vec<i64> = futures_util::future::join_all(tries).await.into_iter().map(Result::unwrap).collect();
+    counts.sort_unstable();
+    assert_eq!(counts, (2..=11).collect::<Vec<_>>());
+    lockout::forget_code_attempts(db, pending).await.unwrap();
+    assert_eq!(lockout::count_code_attempt(db, pending, now).await.unwrap(), 1);
 }
 
 /// A person's sessions (devices), mailed links, email verification and

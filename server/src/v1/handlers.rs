@@ -39,12 +39,17 @@ pub async fn openapi() -> Response {
     ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
-/// Unknown `/v1` paths: Keygen's 404 document.
-pub async fn not_found() -> Response {
-    let error = ApiError::not_found(
-        "The requested endpoint was not found (check your HTTP method, Accept header, and URL path)",
-    );
-    (error.status, [(axum::http::header::CONTENT_TYPE, super::JSON_API)], error.document().to_string()).into_response()
+/// Unknown `/v1` paths: Keygen's 404 document, signed when the path
+/// names a known account (or throttled, 429, like any other request).
+pub async fn not_found(mut call: Call) -> Response {
+    let result = async {
+        call.resolve_account().await?;
+        Err(ApiError::not_found(
+            "The requested endpoint was not found (check your HTTP method, Accept header, and URL path)",
+        ))
+    }
+    .await;
+    call.answer(result).await
 }
 
 /// `GET /v1/ping`: the service answers (signed when the key or account
@@ -90,14 +95,35 @@ fn validation_meta(body: &[u8]) -> Result<ValidationMeta, ApiError> {
     }
 }
 
+/// Most fingerprints, components or entitlements one validation scope
+/// may name (Keygen documents no limit; each becomes a bound SQL
+/// parameter, and SQLite allows 32,766 per statement, PostgreSQL 65,535).
+pub const MAX_SCOPE_ITEMS: usize = 100;
+
 /// The request's `meta.scope`, parsed (`None` when absent).
+/// `SCOPE_TOO_LARGE` (422) when a list names more than
+/// [`MAX_SCOPE_ITEMS`].
 fn validation_scope(meta: &ValidationMeta) -> Result<Option<ValidationScope>, ApiError> {
-    match &meta.scope {
-        None | Some(Value::Null) => Ok(None),
+    let scope: ValidationScope = match &meta.scope {
+        None | Some(Value::Null) => return Ok(None),
         Some(value) => serde_json::from_value(value.clone())
-            .map(Some)
-            .map_err(|err| ApiError::bad_request(format!("The validation scope is invalid: {err}"))),
+            .map_err(|err| ApiError::bad_request(format!("The validation scope is invalid: {err}")))?,
+    };
+    let lists = [
+        (scope.fingerprints.as_ref(), "/meta/scope/fingerprints"),
+        (scope.components.as_ref(), "/meta/scope/components"),
+        (scope.entitlements.as_ref(), "/meta/scope/entitlements"),
+    ];
+    for (list, pointer) in lists {
+        if list.is_some_and(|list| list.len() > MAX_SCOPE_ITEMS) {
+            return Err(ApiError::unprocessable(
+                "SCOPE_TOO_LARGE",
+                format!("is too long (maximum is {MAX_SCOPE_ITEMS} items)"),
+                pointer,
+            ));
+        }
     }
+    Ok(Some(scope))
 }
 
 /// Keygen's validation document for `license` (with the machines its
@@ -160,6 +186,7 @@ pub async fn validate_key(mut call: Call) -> Response {
         .filter(|(l, ..)| account.is_none_or(|org| org == l.org_id));
         if let Some((license, ..)) = &found {
             call.sign_for(license);
+            call.limit_license(license)?;
         }
         let found = found.as_ref().map(|(license, machines, codes)| (license, machines.as_slice(), codes.clone()));
         validation_answer(&call, found, &meta, scope.as_ref())
@@ -380,6 +407,10 @@ async fn own_machine(
 
 /// Longest fingerprint, hostname, platform and name accepted.
 const MAX_TEXT: usize = 255;
+/// Largest machine metadata accepted: bytes as JSON text (as a license's,
+/// 16 KiB), and top-level keys.
+pub const MAX_METADATA_BYTES: usize = 16 * 1024;
+pub const MAX_METADATA_KEYS: usize = 64;
 
 fn text_attribute(attributes: &Value, name: &str) -> Option<String> {
     attributes.get(name).and_then(Value::as_str).map(|s| s.chars().take(MAX_TEXT).collect())
@@ -410,6 +441,20 @@ pub async fn activate(mut call: Call) -> Response {
         }
         let metadata = match attributes.get("metadata") {
             None | Some(Value::Null) => "{}".to_owned(),
+            Some(Value::Object(map)) if map.len() > MAX_METADATA_KEYS => {
+                return Err(ApiError::unprocessable(
+                    "METADATA_TOO_MANY_KEYS",
+                    format!("has too many keys (maximum is {MAX_METADATA_KEYS})"),
+                    "/data/attributes/metadata",
+                ));
+            }
+            Some(value @ Value::Object(_)) if value.to_string().len() > MAX_METADATA_BYTES => {
+                return Err(ApiError::unprocessable(
+                    "METADATA_TOO_LARGE",
+                    format!("is too large (maximum is {MAX_METADATA_BYTES} bytes as JSON)"),
+                    "/data/attributes/metadata",
+                ));
+            }
             Some(value @ Value::Object(_)) => value.to_string(),
             Some(_) => {
                 return Err(ApiError::unprocessable(
@@ -428,7 +473,8 @@ pub async fn activate(mut call: Call) -> Response {
             cores: attributes.get("cores").and_then(Value::as_i64).and_then(|c| i32::try_from(c).ok()),
             metadata,
         };
-        let machine = match license_api::activate(&call.state().db, &license, &new).await {
+        let ceiling = call.state().config.max_machines_per_license;
+        let machine = match license_api::activate(&call.state().db, &license, &new, ceiling).await {
             Ok(machine) => machine,
             Err(ActivationError::FingerprintTaken) => {
                 return Err(ApiError::unprocessable(

@@ -12,6 +12,15 @@
 //! `app::server::licensing::signing`). A request naming neither a known
 //! key nor an account has no organization to sign for; its answer is
 //! unsigned, and a verifying client rejects it.
+//!
+//! Limits: requests per client network and per license (429
+//! `TOO_MANY_REQUESTS` with `Retry-After`; the network's is checked before
+//! any key is looked up, so a throttled answer is signed only when the
+//! path names the account), bodies up to [`MAX_BODY_BYTES`] (413), and the
+//! handlers' own (scope lists, metadata, machines per license). The 429,
+//! the 413 and the 404 of an unknown route are answered through
+//! [`Call::answer`] like every other, so they are signed when the
+//! organization is known.
 
 mod handlers;
 mod resources;
@@ -23,7 +32,7 @@ use axum::{
     body::{Body, Bytes},
     extract::{FromRequest, Request},
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    response::Response,
     routing::{get, post},
 };
 use serde_json::{Value, json};
@@ -83,6 +92,8 @@ pub struct ApiError {
     pub code: Option<&'static str>,
     /// A JSON pointer into the request document (`/data/attributes/...`).
     pub pointer: Option<&'static str>,
+    /// Seconds for `Retry-After` (429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -93,6 +104,7 @@ impl ApiError {
             detail: detail.into(),
             code: Some("NOT_FOUND"),
             pointer: None,
+            retry_after: None,
         }
     }
 
@@ -103,6 +115,7 @@ impl ApiError {
             detail: detail.into(),
             code: Some(code),
             pointer: None,
+            retry_after: None,
         }
     }
 
@@ -113,11 +126,19 @@ impl ApiError {
             detail: detail.into(),
             code: Some(code),
             pointer: None,
+            retry_after: None,
         }
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, title: "Bad request", detail: detail.into(), code: None, pointer: None }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            title: "Bad request",
+            detail: detail.into(),
+            code: None,
+            pointer: None,
+            retry_after: None,
+        }
     }
 
     pub fn unprocessable(code: &'static str, detail: impl Into<String>, pointer: &'static str) -> Self {
@@ -127,6 +148,32 @@ impl ApiError {
             detail: detail.into(),
             code: Some(code),
             pointer: Some(pointer),
+            retry_after: None,
+        }
+    }
+
+    /// 429: too many requests from this network or for this license;
+    /// `Retry-After` says when to try again.
+    pub fn too_many_requests(retry_after: u64) -> Self {
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            title: "Too many requests",
+            detail: format!("Too many requests: try again in {retry_after} seconds"),
+            code: Some("TOO_MANY_REQUESTS"),
+            pointer: None,
+            retry_after: Some(retry_after),
+        }
+    }
+
+    /// 413: the body is over [`MAX_BODY_BYTES`].
+    pub fn payload_too_large() -> Self {
+        Self {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            title: "Payload too large",
+            detail: format!("The request body is larger than {MAX_BODY_BYTES} bytes"),
+            code: Some("PAYLOAD_TOO_LARGE"),
+            pointer: None,
+            retry_after: None,
         }
     }
 
@@ -139,6 +186,7 @@ impl ApiError {
             detail: format!("Something went wrong on our side (reference {reference})."),
             code: None,
             pointer: None,
+            retry_after: None,
         }
     }
 
@@ -176,7 +224,14 @@ pub struct Call {
     user_agent: Option<String>,
     /// The organization whose key signs the answer, once known.
     signer: Option<(OrgId, Option<String>)>,
+    /// Seconds to wait when this network has spent its requests.
+    throttled: Option<u64>,
+    /// The body was over [`MAX_BODY_BYTES`] (and is left empty).
+    too_large: bool,
 }
+
+/// The largest request body read, in bytes; larger ones answer 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 impl<S: Send + Sync> FromRequest<S> for Call
 where
@@ -194,12 +249,12 @@ where
         let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default().to_owned();
         let account = target.strip_prefix("/v1/accounts/").and_then(|rest| rest.split('/').next()).map(percent_decode);
         let key = license_key(&parts.headers);
-        let ip =
-            app::server::auth::client_ip::client_ip(&parts, state.config.trust_proxy_headers).map(|ip| ip.to_string());
         let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let body = axum::body::to_bytes(body, 1024 * 1024)
-            .await
-            .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response())?;
+        let ip = app::server::auth::client_ip::client_ip(&parts, state.config.trust_proxy_headers);
+        let throttled = state.limits.check_license_api(ip).err();
+        let ip = ip.map(|ip| ip.to_string());
+        // Answered by the handler, once it knows whose key signs the 413.
+        let (body, too_large) = read_body(body).await;
         Ok(Self {
             state,
             method: parts.method.as_str().to_owned(),
@@ -211,8 +266,34 @@ where
             ip,
             user_agent,
             signer: None,
+            throttled,
+            too_large,
         })
     }
+}
+
+/// Past [`MAX_BODY_BYTES`], a body is still read (and dropped) up to this
+/// many bytes, so that the client, still sending, gets to read the 413:
+/// a server that stops reading and closes makes the client's TCP stack
+/// discard the answer ("lingering close", as web servers do).
+const DRAIN_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// The body, and whether it was over [`MAX_BODY_BYTES`] (then empty).
+async fn read_body(body: Body) -> (Bytes, bool) {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut seen = 0_usize;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else { return (Bytes::new(), seen > MAX_BODY_BYTES) };
+        seen = seen.saturating_add(chunk.len());
+        if seen <= MAX_BODY_BYTES {
+            kept.extend_from_slice(&chunk);
+        } else if seen > DRAIN_BODY_BYTES {
+            break;
+        }
+    }
+    if seen > MAX_BODY_BYTES { (Bytes::new(), true) } else { (Bytes::from(kept), false) }
 }
 
 fn percent_decode(text: &str) -> String {
@@ -258,8 +339,29 @@ impl Call {
     }
 
     /// Finds the organization the path names (slug or id), to sign with
-    /// its key. `NOT_FOUND` when there is none.
+    /// its key. `NOT_FOUND` when there is none; then `TOO_MANY_REQUESTS`
+    /// when this network has spent its requests (before any key is looked
+    /// up, so a throttled client learns nothing about keys), and 413 when
+    /// the body was too large (left to [`Call::license`] when a key is
+    /// given, so its answer is signed).
     pub async fn resolve_account(&mut self) -> Result<Option<OrgId>, ApiError> {
+        let org = self.find_account().await?;
+        if let Some(wait) = self.throttled {
+            return Err(ApiError::too_many_requests(wait));
+        }
+        if self.too_large && (org.is_some() || self.key.is_none()) {
+            return Err(ApiError::payload_too_large());
+        }
+        Ok(org)
+    }
+
+    /// Counts a request for `license` against its own limit.
+    /// `TOO_MANY_REQUESTS` when spent.
+    pub fn limit_license(&self, license: &ApiLicense) -> Result<(), ApiError> {
+        self.state.limits.check_license_api_license(license.id.0).map_err(ApiError::too_many_requests)
+    }
+
+    async fn find_account(&mut self) -> Result<Option<OrgId>, ApiError> {
         let Some(account) = self.account.clone() else { return Ok(None) };
         let org = match account.parse::<OrgId>() {
             Ok(id) => repo::organization_exists(&self.state.db, id).await?.then_some(id),
@@ -294,6 +396,10 @@ impl Call {
             _ => return Err(ApiError::unauthorized("LICENSE_INVALID", "License key is invalid")),
         };
         self.signer = Some((license.org_id, license.sealed_secret_key.clone()));
+        if self.too_large {
+            return Err(ApiError::payload_too_large());
+        }
+        self.limit_license(&license)?;
         if access == Access::Use
             && let Some(refusal) = license.use_refusal(time::OffsetDateTime::now_utc())
         {
@@ -369,6 +475,9 @@ impl Call {
             Err(err) => {
                 let status = err.status;
                 let mut response = self.reply(status, Some(err.document())).await;
+                if let Some(wait) = err.retry_after {
+                    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
+                }
                 if status == StatusCode::UNAUTHORIZED {
                     response
                         .headers_mut()

@@ -16,14 +16,14 @@ use serde_json::Value;
 use crate::helpers::{Org, TestApp, Visitor};
 
 /// Creates a policy and returns its id.
-async fn policy(client: &Visitor, org: &str, fields: &[(&str, &str)]) -> String {
+pub(crate) async fn policy(client: &Visitor, org: &str, fields: &[(&str, &str)]) -> String {
     let mut form = vec![("org", org)];
     form.extend_from_slice(fields);
     client.ok("create_policy", &form).await.as_str().unwrap().to_owned()
 }
 
 /// Issues a license under `policy` and returns (id, key).
-async fn license(client: &Visitor, org: &str, policy: &str) -> (String, String) {
+pub(crate) async fn license(client: &Visitor, org: &str, policy: &str) -> (String, String) {
     let id = client.ok("create_license", &[("org", org), ("policy", policy)]).await.as_str().unwrap().to_owned();
     let detail = client.ok("get_license", &[("org", org), ("license", &id)]).await;
     (id, detail["license"]["key"].as_str().unwrap().to_owned())
@@ -151,7 +151,7 @@ async fn keygen_rs_validates_activates_heartbeats_checks_out_and_deactivates() {
 
 /// Checks a response's signature as Keygen's clients do: the digest of
 /// the body, then Ed25519 over target, host, date and digest.
-fn signature_holds(
+pub(crate) fn signature_holds(
     headers: &reqwest::header::HeaderMap,
     body: &[u8],
     method: &str,

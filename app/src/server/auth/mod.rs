@@ -3,6 +3,7 @@
 
 pub mod breached;
 pub mod client_ip;
+pub mod device;
 pub mod lockout;
 pub mod password;
 pub mod rate_limit;

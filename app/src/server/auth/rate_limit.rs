@@ -3,8 +3,9 @@
 //! mailed links (reset, verification) share one bucket; requests that send
 //! account mail (password reset, verification, email change) another,
 //! smaller one; the password
-//! strength meter a third, larger one. Failed sign-ins per email are
-//! counted separately, in the database (`auth::lockout`).
+//! strength meter a third, larger one; the license API (`/v1`) one per
+//! network and one per license. Failed sign-ins per email are counted
+//! separately, in the database (`auth::lockout`).
 //!
 //! The counters live in this process (GCRA buckets from `governor`, idle
 //! ones forgotten every minute, so memory stays bounded). With several app
@@ -46,6 +47,8 @@ pub struct AuthLimits {
     by_network: DefaultKeyedRateLimiter<IpAddr>,
     mail: DefaultKeyedRateLimiter<IpAddr>,
     meter: DefaultKeyedRateLimiter<IpAddr>,
+    license_api: DefaultKeyedRateLimiter<IpAddr>,
+    license_api_per_license: DefaultKeyedRateLimiter<uuid::Uuid>,
     clock: DefaultClock,
 }
 
@@ -63,6 +66,10 @@ impl AuthLimits {
             by_network: RateLimiter::keyed(Quota::per_minute(nonzero(config.auth_requests_per_minute_per_ip))),
             mail: RateLimiter::keyed(Quota::per_minute(nonzero(config.account_mail_requests_per_minute_per_ip))),
             meter: RateLimiter::keyed(Quota::per_minute(nonzero(METER_PER_MINUTE))),
+            license_api: RateLimiter::keyed(Quota::per_minute(nonzero(config.license_api_requests_per_minute_per_ip))),
+            license_api_per_license: RateLimiter::keyed(Quota::per_minute(nonzero(
+                config.license_api_requests_per_minute_per_license,
+            ))),
             clock: DefaultClock::default(),
         }
     }
@@ -85,6 +92,19 @@ impl AuthLimits {
         self.check(&self.meter, ip)
     }
 
+    /// Counts one license-API request from `ip`'s network. `Err` with the
+    /// seconds to wait when it is spent.
+    pub fn check_license_api(&self, ip: Option<IpAddr>) -> Result<(), u64> {
+        self.check(&self.license_api, ip).map_err(retry_after)
+    }
+
+    /// Counts one license-API request for the license `license` (its id).
+    pub fn check_license_api_license(&self, license: uuid::Uuid) -> Result<(), u64> {
+        self.license_api_per_license
+            .check_key(&license)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()).as_secs().max(1))
+    }
+
     fn check(&self, buckets: &DefaultKeyedRateLimiter<IpAddr>, ip: Option<IpAddr>) -> Result<(), AppError> {
         let Some(ip) = ip else { return Ok(()) };
         buckets.check_key(&client_network(ip)).map_err(|not_until| {
@@ -96,10 +116,20 @@ impl AuthLimits {
     /// Forgets buckets that are full again, bounding memory. Run
     /// periodically.
     pub fn forget_idle(&self) {
-        for buckets in [&self.by_network, &self.mail, &self.meter] {
+        for buckets in [&self.by_network, &self.mail, &self.meter, &self.license_api] {
             buckets.retain_recent();
             buckets.shrink_to_fit();
         }
+        self.license_api_per_license.retain_recent();
+        self.license_api_per_license.shrink_to_fit();
+    }
+}
+
+/// The seconds of a `RateLimited` error.
+fn retry_after(err: AppError) -> u64 {
+    match err {
+        AppError::RateLimited { retry_after_secs } => retry_after_secs,
+        _ => 1,
     }
 }
 

@@ -144,9 +144,12 @@ pub struct PendingSignIn {
     pub user_id: UserId,
     /// Unix seconds; the code must follow within [`PENDING_SECS`].
     pub started_at: i64,
-    /// Wrong codes so far; after [`PENDING_ATTEMPTS`] the password is
-    /// asked for again.
-    pub failures: u32,
+    /// This pending sign-in's own random id, which its codes are counted
+    /// by in the database (`lockout::count_code_attempt`), not here:
+    /// parallel requests would each write back their own count. A record
+    /// from before there was one counts as expired.
+    #[serde(default)]
+    pub attempt_id: Option<uuid::Uuid>,
     /// Where to go after signing in (a local path).
     pub next: Option<String>,
     /// Which password was given: a SHA-256 of the stored hash then. A
@@ -181,37 +184,32 @@ pub async fn begin_second_factor(
     let pending = PendingSignIn {
         user_id: user,
         started_at: now_unix(),
-        failures: 0,
+        attempt_id: Some(uuid::Uuid::new_v4()),
         next,
         password_digest: password_digest(password_hash),
     };
     session.insert(PENDING_KEY, pending).await.map_err(AppError::internal)
 }
 
-/// The pending sign-in of `session`, while it is fresh and has attempts
-/// left; a stale one is dropped.
+/// The pending sign-in of `session`, while it is fresh; a stale one is
+/// dropped. Whether it has attempts left is the database's count to say
+/// (`lockout::count_code_attempt`).
 pub async fn pending_second_factor(session: &Session) -> Result<Option<PendingSignIn>, AppError> {
     let Some(pending) = session.get::<PendingSignIn>(PENDING_KEY).await.map_err(AppError::internal)? else {
         return Ok(None);
     };
-    if now_unix().saturating_sub(pending.started_at) >= PENDING_SECS || pending.failures >= PENDING_ATTEMPTS {
-        let _: Option<PendingSignIn> = session.remove(PENDING_KEY).await.map_err(AppError::internal)?;
+    if now_unix().saturating_sub(pending.started_at) >= PENDING_SECS || pending.attempt_id.is_none() {
+        end_second_factor(session).await?;
         return Ok(None);
     }
     Ok(Some(pending))
 }
 
-/// Counts a wrong code against the pending sign-in; returns the attempts
-/// left (0: it is dropped and the password must be given again).
-pub async fn second_factor_failed(session: &Session, mut pending: PendingSignIn) -> Result<u32, AppError> {
-    pending.failures += 1;
-    let left = PENDING_ATTEMPTS.saturating_sub(pending.failures);
-    if left == 0 {
-        let _: Option<PendingSignIn> = session.remove(PENDING_KEY).await.map_err(AppError::internal)?;
-    } else {
-        session.insert(PENDING_KEY, pending).await.map_err(AppError::internal)?;
-    }
-    Ok(left)
+/// Drops the pending sign-in of `session` (its codes are used up): the
+/// password must be given again.
+pub async fn end_second_factor(session: &Session) -> Result<(), AppError> {
+    let _: Option<PendingSignIn> = session.remove(PENDING_KEY).await.map_err(AppError::internal)?;
+    Ok(())
 }
 
 /// Whether the person of `session` signed in, or confirmed their password,

@@ -346,12 +346,19 @@ const FINGERPRINT_KEY: super::UniqueKey = super::UniqueKey {
 };
 
 /// Activates a machine on the license, unless the fingerprint is taken
-/// or the policy's machine limit is reached. Atomic: the license row is
-/// locked on PostgreSQL and the limit checked in the insert itself, so two
+/// or the policy's machine limit, or `ceiling` (the server's limit per
+/// license, `max_machines_per_license`, which holds for policies without
+/// a maximum too), is reached. Atomic: the license row is locked on
+/// PostgreSQL and the limit checked in the insert itself, so two
 /// activations at once cannot both take the last place.
-pub async fn activate(db: &Db, license: &ApiLicense, new: &NewMachine) -> Result<ApiMachine, ActivationError> {
+pub async fn activate(
+    db: &Db,
+    license: &ApiLicense,
+    new: &NewMachine,
+    ceiling: u32,
+) -> Result<ApiMachine, ActivationError> {
     let org = license.org_id;
-    let max = license.policy.fields().max_machines;
+    let max = license.policy.fields().max_machines.map_or(ceiling, |max| max.min(ceiling));
     let id = MachineId::new();
     let now = Timestamp::now();
     let lock = match db.backend() {
@@ -361,7 +368,7 @@ pub async fn activate(db: &Db, license: &ApiLicense, new: &NewMachine) -> Result
     let insert = "INSERT INTO machines (id, org_id, license_id, fingerprint, name, hostname, platform, ip, cores, metadata, \
                   last_heartbeat_at, created_at, updated_at) \
                   SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $11 \
-                  WHERE $12 IS NULL OR (SELECT COUNT(*) FROM machines WHERE license_id = $3) < $12";
+                  WHERE (SELECT COUNT(*) FROM machines WHERE license_id = $3) < $12";
     let select = format!("SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.id = $1");
     const TAKEN: &str = "SELECT COUNT(*) FROM machines WHERE license_id = $1 AND fingerprint = $2";
     with_pool!(db, Scope::Tenant(org), conn => {
@@ -381,7 +388,7 @@ pub async fn activate(db: &Db, license: &ApiLicense, new: &NewMachine) -> Result
             .bind(new.cores)
             .bind(&new.metadata)
             .bind(now)
-            .bind(max.map(i64::from))
+            .bind(i64::from(max))
             .execute(&mut *tx)
             .await;
         match added {
@@ -392,7 +399,7 @@ pub async fn activate(db: &Db, license: &ApiLicense, new: &NewMachine) -> Result
                 if taken > 0 {
                     Err(ActivationError::FingerprintTaken)
                 } else {
-                    Err(ActivationError::LimitExceeded(max.unwrap_or(0)))
+                    Err(ActivationError::LimitExceeded(max))
                 }
             }
             Ok(_) => {
