@@ -2,7 +2,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { promoteToPlatformAdmin, waitForHydration } from "./helpers";
+import { accountMenu, promoteToPlatformAdmin, waitForHydration } from "./helpers";
 
 // Every page at a phone's width and a laptop's, in both colour schemes:
 // nothing wider than the window, and no serious or critical accessibility
@@ -186,7 +186,7 @@ test("the theme toggle is kept with the account and the skip link leads to the p
 
   const html = page.locator("html");
   await expect(html).not.toHaveAttribute("data-theme", /./);
-  const account = page.getByLabel(/^Account menu for /);
+  const account = accountMenu(page);
   await account.click();
   await page.getByRole("button", { name: "Dark", exact: true }).click();
   await expect(html).toHaveAttribute("data-theme", "dark");
