@@ -205,6 +205,14 @@ test("the theme toggle is kept with the account and the skip link leads to the p
   await second.screenshot({ path: "end2end/test-results/dashboard-dark-nojs.png", fullPage: true });
   await other.close();
 
+  // And with JavaScript, where the router brings the dashboard without a
+  // full page load after signing in.
+  const scripted = await browser.newContext({ colorScheme: "light" });
+  const third = await scripted.newPage();
+  await signIn(third);
+  await expect(third.locator("html")).toHaveAttribute("data-theme", "dark");
+  await scripted.close();
+
   // Back to the device's scheme (the menu is still open).
   await page.getByRole("button", { name: "System", exact: true }).click();
   await expect(html).not.toHaveAttribute("data-theme", /./);

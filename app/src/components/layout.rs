@@ -170,6 +170,10 @@ fn UserMenu(user: SessionUser) -> impl IntoView {
 fn ThemeChoice(current: Theme) -> impl IntoView {
     let set = ServerAction::<SetTheme>::new();
     let theme = RwSignal::new(current);
+    // The account's scheme, also on a page the router reached without a
+    // full load (signed in with JavaScript, the shell came before the
+    // cookie did). Runs once, in the browser.
+    Effect::new(move |_| apply_theme(current));
     Effect::new(move |_| {
         if let Some(Ok(chosen)) = set.value().get() {
             theme.set(chosen);
