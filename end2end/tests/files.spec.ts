@@ -1,4 +1,7 @@
 import { expect, test } from "@playwright/test";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import zlib from "node:zlib";
 
 import { createProject, newPerson, signUp, waitForHydration } from "./helpers";
@@ -83,6 +86,43 @@ test("two files upload with a progress bar each, then turn ready as they are pro
   await expect(page.getByText("Completed")).toBeVisible();
   await page.screenshot({ path: "end2end/test-results/upload-session.png", fullPage: true });
   expect(projectPath).toContain("/projects/");
+});
+
+test("a file over the size limit is not sent but is listed in its upload session as refused", async ({ page }) => {
+  const owner = newPerson("bigfile");
+  const orgPath = await signUp(page, owner);
+  await createProject(page, orgPath, "Footage");
+  await page.getByRole("navigation", { name: "Project" }).getByRole("link", { name: "Files" }).click();
+  await expect(page.getByRole("heading", { name: "Upload files" })).toBeVisible();
+  await waitForHydration(page);
+
+  // 101 MiB against the 100 MiB limit: a sparse file, nothing written.
+  const big = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "atrium-e2e-big-")), "raw-footage.mov");
+  fs.writeFileSync(big, "");
+  fs.truncateSync(big, 101 * 1024 * 1024);
+  const sent: number[] = [];
+  page.on("request", (request) => {
+    if (request.method() === "POST" && request.url().endsWith("/files")) {
+      sent.push(request.postDataBuffer()?.length ?? 0);
+    }
+  });
+  const small = path.join(path.dirname(big), "notes.txt");
+  fs.writeFileSync(small, "Shot list.\n");
+  await page.locator("#upload-files").setInputFiles([big, small]);
+  await page.getByRole("button", { name: "Upload" }).click();
+  const uploads = page.getByRole("list", { name: "Uploads" });
+  await expect(uploads.locator('[data-upload="notes.txt"]')).toContainText("Uploaded");
+  await expect(uploads.locator('[data-upload="raw-footage.mov"]')).toContainText(/larger than the .* limit/i);
+  // Its bytes never left the browser.
+  expect(Math.max(...sent)).toBeLessThan(1024 * 1024);
+
+  await page.getByRole("navigation", { name: "Project" }).getByRole("link", { name: "Uploads" }).click();
+  const sessions = page.getByRole("table", { name: "Upload sessions" });
+  await expect(sessions).toContainText("1 of 2 uploaded, 1 refused");
+  await sessions.getByRole("link").first().click();
+  await expect(page.getByRole("list", { name: "Refused files" })).toContainText("raw-footage.mov");
+  await page.screenshot({ path: "end2end/test-results/upload-session-refused.png", fullPage: true });
+  fs.rmSync(path.dirname(big), { recursive: true, force: true });
 });
 
 test("a CSV of 1,000 tasks with 3 bad rows imports with live progress and a report of the bad rows", async ({ page }) => {

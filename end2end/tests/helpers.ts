@@ -45,9 +45,15 @@ export async function signUp(page: Page, person: Person) {
   return new URL(page.url()).pathname;
 }
 
+/** The account menu's button (a `<summary>` named by its text: the
+ * initials, then "account menu for" and the person's name). */
+export function accountMenu(page: Page, name?: string) {
+  return page.locator("summary", { hasText: name ? `account menu for ${name}` : "account menu for" });
+}
+
 /** Signs out through the account menu. */
 export async function signOut(page: Page, person: Person) {
-  await page.getByLabel(`Account menu for ${person.name}`).click();
+  await accountMenu(page, person.name).click();
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
 }

@@ -2,7 +2,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { promoteToPlatformAdmin, waitForHydration } from "./helpers";
+import { accountMenu, promoteToPlatformAdmin, waitForHydration } from "./helpers";
 
 // Every page at a phone's width and a laptop's, in both colour schemes:
 // nothing wider than the window, and no serious or critical accessibility
@@ -186,7 +186,7 @@ test("the theme toggle is kept with the account and the skip link leads to the p
 
   const html = page.locator("html");
   await expect(html).not.toHaveAttribute("data-theme", /./);
-  const account = page.getByLabel(/^Account menu for /);
+  const account = accountMenu(page);
   await account.click();
   await page.getByRole("button", { name: "Dark", exact: true }).click();
   await expect(html).toHaveAttribute("data-theme", "dark");
@@ -205,6 +205,14 @@ test("the theme toggle is kept with the account and the skip link leads to the p
   await second.screenshot({ path: "end2end/test-results/dashboard-dark-nojs.png", fullPage: true });
   await other.close();
 
+  // And with JavaScript, where the router brings the dashboard without a
+  // full page load after signing in.
+  const scripted = await browser.newContext({ colorScheme: "light" });
+  const third = await scripted.newPage();
+  await signIn(third);
+  await expect(third.locator("html")).toHaveAttribute("data-theme", "dark");
+  await scripted.close();
+
   // Back to the device's scheme (the menu is still open).
   await page.getByRole("button", { name: "System", exact: true }).click();
   await expect(html).not.toHaveAttribute("data-theme", /./);
@@ -212,3 +220,78 @@ test("the theme toggle is kept with the account and the skip link leads to the p
   await expect(html).not.toHaveAttribute("data-theme", /./);
   await context.close();
 });
+
+/** The project page of the demo's "Website relaunch" (five cycles). */
+async function openDemoProject(page: Page) {
+  await page.goto(`/o/${org}/projects`);
+  await page.getByRole("link", { name: "Website relaunch" }).click();
+  await expect(page.locator("[data-cycle]").first()).toBeVisible();
+  await waitForHydration(page);
+}
+
+test("on a phone a project's tasks come before its cycles", async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await signIn(page);
+  await openDemoProject(page);
+  const firstTask = (await page.locator("table[aria-label=Tasks] tbody tr").first().boundingBox())!;
+  const firstCycle = (await page.locator("[data-cycle]").first().boundingBox())!;
+  expect(firstTask.y).toBeLessThan(firstCycle.y);
+  await page.screenshot({ path: "end2end/test-results/project-phone.png", fullPage: true });
+  // From `md` up the cycles stay above the list.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const wideTask = (await page.locator("table[aria-label=Tasks] tbody tr").first().boundingBox())!;
+  const wideCycle = (await page.locator("[data-cycle]").first().boundingBox())!;
+  expect(wideCycle.y).toBeLessThan(wideTask.y);
+  await context.close();
+});
+
+for (const scheme of SCHEMES) {
+  test(`a cycle's progress track shows against its card in the ${scheme} scheme`, async ({ browser }) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: scheme });
+    const page = await context.newPage();
+    await signIn(page);
+    await openDemoProject(page);
+    const cycle = page.locator("[data-cycle]").first();
+    const { border, width, card } = await cycle.evaluate((card) => {
+      const track = card.querySelector("progress")!;
+      const style = getComputedStyle(track);
+      return {
+        border: style.borderTopColor,
+        width: parseFloat(style.borderTopWidth),
+        card: getComputedStyle(card).backgroundColor,
+      };
+    });
+    // WCAG 1.4.11: a graphical object's boundary at 3:1 against what is
+    // around it, whatever the bar holds (0 % included).
+    expect(width).toBeGreaterThanOrEqual(1);
+    expect(await contrast(page, border, card)).toBeGreaterThanOrEqual(3);
+    await cycle.screenshot({ path: `end2end/test-results/cycle-${scheme}.png` });
+    await context.close();
+  });
+}
+
+/** The WCAG contrast ratio of two CSS colours (any syntax the browser
+ * reads, `oklch()` included), worked out by painting them. */
+async function contrast(page: Page, a: string, b: string): Promise<number> {
+  return page.evaluate(
+    ([a, b]) => {
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = 1;
+      const context = canvas.getContext("2d")!;
+      const luminance = (color: string) => {
+        context.clearRect(0, 0, 1, 1);
+        context.fillStyle = color;
+        context.fillRect(0, 0, 1, 1);
+        const [r, g, bl] = Array.from(context.getImageData(0, 0, 1, 1).data).map((v) => {
+          const c = v / 255;
+          return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+      };
+      const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+      return (x + 0.05) / (y + 0.05);
+    },
+    [a, b],
+  );
+}

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 
-import { newPerson, promoteToPlatformAdmin, signUp, waitForHydration } from "./helpers";
+import { accountMenu, newPerson, promoteToPlatformAdmin, signUp, waitForHydration } from "./helpers";
 
 // Two people in two browsers through a whole flow: longer than one page
 // test, so it gets twice the default time on a loaded machine.
@@ -51,7 +51,7 @@ test("an owner moves and deletes the organization; a platform admin restores, su
   await signUp(admin, root);
   promoteToPlatformAdmin(root.email);
   await admin.reload();
-  await admin.getByLabel(`Account menu for ${root.name}`).click();
+  await accountMenu(admin, root.name).click();
   await admin.getByRole("link", { name: "Platform admin" }).click();
   await expect(admin.getByRole("heading", { level: 1, name: "Organizations" })).toBeVisible();
   await admin.getByLabel("Search by name or address").fill(renamed);

@@ -116,8 +116,7 @@ pub async fn signup(
 
     let session = ctx::request_session().await?;
     ctx::sign_in(&state, &session, &user).await?;
-    let slug = crate::model::OrgSlug::parse(&org.slug).map_err(AppError::internal)?;
-    session::remember_org(&session, &slug).await?;
+    users::remember_org(&state.db, user.id, org.id).await?;
     leptos_axum::redirect(&org_path(&org.slug));
     Ok(())
 }
@@ -241,7 +240,7 @@ async fn finish_sign_in(
     ctx::audit_person(state, AuditAction::UserSignedIn, None, Some(user.id), &user.email, details).await?;
     let destination = match next.as_deref().and_then(safe_next) {
         Some(next) => next.to_owned(),
-        None => home_path(state, session, user).await?.unwrap_or_else(|| "/".to_owned()),
+        None => home_path(state, user).await?.unwrap_or_else(|| "/".to_owned()),
     };
     leptos_axum::redirect(&destination);
     Ok(())
@@ -387,25 +386,21 @@ pub async fn get_landing() -> Result<Landing, AppError> {
     let Some(user) = ctx::signed_in_user(&state, &session).await? else {
         return Ok(Landing::SignedOut);
     };
-    Ok(match home_path(&state, &session, &user).await? {
+    Ok(match home_path(&state, &user).await? {
         Some(path) => Landing::Organization(path),
         None => Landing::NoOrganization(user.to_session_user()),
     })
 }
 
-/// The dashboard of the organization last opened in this session if the
-/// user still belongs to it, else of their first organization by name.
+/// The dashboard of the organization the user opened last (on any
+/// browser, kept with the account) if they still belong to it, else of
+/// their first organization by name.
 #[cfg(feature = "ssr")]
-async fn home_path(
-    state: &crate::server::AppState,
-    session: &tower_sessions::Session,
-    user: &users::UserRow,
-) -> Result<Option<String>, AppError> {
+async fn home_path(state: &crate::server::AppState, user: &users::UserRow) -> Result<Option<String>, AppError> {
     let organizations = orgs::list_for_user(&state.db, user.id).await?;
-    let last = session::last_org(session).await?;
-    let chosen = last
-        .and_then(|last| organizations.iter().find(|org| org.slug == last.as_str()))
-        .or_else(|| organizations.first());
+    let last = users::last_org(&state.db, user.id).await?;
+    let chosen =
+        last.and_then(|last| organizations.iter().find(|org| org.id == last)).or_else(|| organizations.first());
     Ok(chosen.map(|org| org_path(&org.slug)))
 }
 

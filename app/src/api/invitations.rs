@@ -20,12 +20,11 @@ use crate::{
     },
     error::FieldErrors,
     model::{
-        Action, AuditAction, DisplayName, Email, InvitationId, InvitationStatus, OrgSlug, Role,
-        invitation::INVITATION_DAYS,
+        Action, AuditAction, DisplayName, Email, InvitationId, InvitationStatus, Role, invitation::INVITATION_DAYS,
     },
     server::{
         AppState,
-        auth::{password, session},
+        auth::password,
         ctx::{self, Admin, OrgRequest},
         db::{
             audit,
@@ -216,15 +215,10 @@ fn full(invitation: &LinkedInvitation) -> AppError {
     ))
 }
 
-/// Joins `invitation`'s organization as `user` (signed in on `session`),
+/// Joins `invitation`'s organization as `user` (signed in),
 /// records it, and redirects to its dashboard.
 #[cfg(feature = "ssr")]
-async fn join(
-    state: &AppState,
-    session: &tower_sessions::Session,
-    invitation: &LinkedInvitation,
-    user: &users::UserRow,
-) -> Result<(), AppError> {
+async fn join(state: &AppState, invitation: &LinkedInvitation, user: &users::UserRow) -> Result<(), AppError> {
     match invitations::accept(&state.db, invitation, user.id).await? {
         Acceptance::Joined => {}
         Acceptance::NotPending => return Err(AppError::Conflict("This invitation has been used already.".into())),
@@ -240,8 +234,7 @@ async fn join(
         details,
     )
     .await?;
-    let slug = OrgSlug::parse(&invitation.slug).map_err(AppError::internal)?;
-    session::remember_org(session, &slug).await?;
+    users::remember_org(&state.db, user.id, invitation.org_id).await?;
     leptos_axum::redirect(&org_path(&invitation.slug));
     Ok(())
 }
@@ -254,7 +247,7 @@ async fn join(
 /// another email.
 #[server(endpoint = "accept_invitation")]
 pub async fn accept_invitation(token: String) -> Result<(), AppError> {
-    let (state, session, user) = ctx::require_user().await?;
+    let (state, _, user) = ctx::require_user().await?;
     let invitation = usable(&state, &token).await?;
     if user.email != invitation.email {
         return Err(AppError::Conflict(format!(
@@ -262,7 +255,7 @@ pub async fn accept_invitation(token: String) -> Result<(), AppError> {
             invitation.email
         )));
     }
-    join(&state, &session, &invitation, &user).await
+    join(&state, &invitation, &user).await
 }
 
 /// Accepts the invitation of `token` by creating the invited person's
@@ -310,5 +303,5 @@ pub async fn accept_invitation_with_signup(
     ctx::sign_in(&state, &session, &user).await?;
     let details = json!({ "invitation": invitation.id.to_string() });
     ctx::audit_person(&state, AuditAction::UserSignedUp, None, Some(user.id), &user.email, details).await?;
-    join(&state, &session, &invitation, &user).await
+    join(&state, &invitation, &user).await
 }

@@ -9,11 +9,10 @@ use crate::{
 
 #[cfg(feature = "ssr")]
 use crate::{
-    model::{Action, AuditAction, OrgName, OrgSlug, org::week_starts},
+    model::{Action, AuditAction, OrgName, org::week_starts},
     server::{
-        auth::session,
         ctx,
-        db::{dashboard, members, orgs, projects},
+        db::{dashboard, members, orgs, projects, users},
     },
 };
 
@@ -31,8 +30,7 @@ pub async fn get_org_shell(org: String) -> Result<OrgShell, AppError> {
     let req = ctx::org_request(&org).await?;
     req.org.check(Action::ViewWork)?;
     let (db, ctx) = (req.db(), &req.org);
-    let slug = OrgSlug::parse(&ctx.org().slug).map_err(AppError::internal)?;
-    session::remember_org(&req.session, &slug).await?;
+    users::remember_org(db, req.user.id, ctx.org().id).await?;
     let organizations = orgs::list_for_user(db, req.user.id).await?;
     Ok(OrgShell { user: req.user.to_session_user(), org: ctx.org().clone(), organizations })
 }
@@ -44,15 +42,14 @@ pub async fn get_org_shell(org: String) -> Result<OrgShell, AppError> {
 /// Errors: `Unauthenticated` when signed out; `Validation` on `name`.
 #[server(endpoint = "create_organization")]
 pub async fn create_organization(name: String) -> Result<(), AppError> {
-    let (state, session, user) = ctx::require_user().await?;
+    let (state, _, user) = ctx::require_user().await?;
     let name = OrgName::parse(&name).map_err(|err| AppError::field("name", err.to_string()))?;
     let org = orgs::create(&state.db, user.id, &name, state.config.default_plan).await?;
     crate::server::db::licensing::ensure_signing_key(&state.db, &state.licensing.kek, org.id).await?;
     let details = serde_json::json!({ "name": org.name, "slug": org.slug });
     ctx::audit_person(&state, AuditAction::OrganizationCreated, Some(org.id), Some(user.id), &user.email, details)
         .await?;
-    let slug = OrgSlug::parse(&org.slug).map_err(AppError::internal)?;
-    session::remember_org(&session, &slug).await?;
+    users::remember_org(&state.db, user.id, org.id).await?;
     leptos_axum::redirect(&crate::api::auth::org_path(&org.slug));
     Ok(())
 }

@@ -15,7 +15,6 @@ use crate::{
     error::FieldErrors,
     model::{Action, AuditAction, OrgName, OrgSlug, UserId},
     server::{
-        auth::session,
         ctx,
         db::orgs::{self, SlugError},
     },
@@ -57,7 +56,6 @@ pub async fn update_org_settings(org: String, name: String, slug: String) -> Res
             SlugError::Taken => AppError::field("slug", "Another organization has this address. Choose another."),
             SlugError::Db(err) => err.into(),
         })?;
-        session::remember_org(&req.session, &slug).await?;
     }
     if name.as_str() != before.name {
         orgs::rename(req.db(), &admin, &name).await?;

@@ -79,11 +79,16 @@ pub enum Sent {
 /// Sends `file` to `url` as a multipart form (`session`, `size`, then
 /// `file`) with `XMLHttpRequest`, so its upload progress is known:
 /// `on_progress(bytes_sent)` as it goes, `on_end` once answered.
+///
+/// `announce_only` sends the file's name and size with none of its bytes:
+/// for a file the page knows is over the size limit, which the server
+/// then refuses on its announced size and lists in the session as refused.
 #[cfg(feature = "hydrate")]
 pub fn send_file(
     url: &str,
     session: &str,
     file: &web_sys::File,
+    announce_only: bool,
     on_progress: impl Fn(f64) + 'static,
     on_end: impl FnOnce(Sent) + 'static,
 ) {
@@ -102,7 +107,12 @@ pub fn send_file(
     };
     let _ = form.append_with_str("session", session);
     let _ = form.append_with_str("size", &file.size().to_string());
-    let _ = form.append_with_blob_and_filename("file", file, &file.name());
+    let nothing = web_sys::Blob::new();
+    let body: &web_sys::Blob = match (&nothing, announce_only) {
+        (Ok(nothing), true) => nothing,
+        _ => file,
+    };
+    let _ = form.append_with_blob_and_filename("file", body, &file.name());
     if request.open_with_async("POST", url, true).is_err() {
         finish(Sent::Refused("The upload could not start.".into()));
         return;

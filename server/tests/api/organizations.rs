@@ -52,3 +52,27 @@ async fn the_new_organization_page_needs_a_signed_in_person() {
     let html = page.text().await.unwrap();
     assert!(html.contains("Organization name") && html.contains("Create organization"));
 }
+
+#[tokio::test]
+async fn the_last_used_organization_is_kept_with_the_person_across_sign_out_and_browsers() {
+    let app = spawn_app().await;
+    let person = Person::new("ada");
+    let first = app.signed_up(&person).await;
+    let second = location(&app.call("create_organization", &[("name", "Second Venture")]).await);
+    // The first again, then the second: the one used last is not the
+    // first by name.
+    app.ok("get_org_shell", &[("org", slug(&first))]).await;
+    app.ok("get_org_shell", &[("org", slug(&second))]).await;
+
+    assert_eq!(app.call("logout", &[]).await.status(), 200);
+    let signed_in = app.login(&person.email, &person.password).await;
+    assert_eq!(signed_in.status(), 200);
+    assert_eq!(location(&signed_in), second);
+    assert_eq!(app.ok("get_landing", &[]).await["Organization"], second.as_str());
+
+    // Another browser of the same person, too.
+    let other = app.visitor();
+    assert_eq!(location(&other.login(&person.email, &person.password).await), second);
+    other.ok("get_org_shell", &[("org", slug(&first))]).await;
+    assert_eq!(app.ok("get_landing", &[]).await["Organization"], first.as_str());
+}

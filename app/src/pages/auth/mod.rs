@@ -39,6 +39,15 @@ pub(crate) fn NewPasswordField(
 ) -> impl IntoView {
     let (strength, set_strength) = signal(None::<PasswordStrength>);
     let generation = StoredValue::new(0_u64);
+    // The pending 300 ms wait, cancelled when the field goes away: a
+    // form sent at once (as password managers do) navigates before it
+    // ends, and nothing of a disposed field may be touched after.
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    on_cleanup(move || {
+        if let Some(Some(handle)) = pending.try_get_value() {
+            handle.clear();
+        }
+    });
     let on_input = move |ev: leptos::ev::Event| {
         use wasm_bindgen::JsCast;
         let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
@@ -57,26 +66,38 @@ pub(crate) fn NewPasswordField(
                 .unwrap_or_default()
         };
         let (email, name, organization) = (field("email"), field("display_name"), field("organization_name"));
-        generation.update_value(|g| *g += 1);
-        let mine = generation.get_value();
+        let Some(mine) = generation.try_update_value(|g| {
+            *g += 1;
+            *g
+        }) else {
+            return;
+        };
+        if let Some(Some(handle)) = pending.try_get_value() {
+            handle.clear();
+        }
         if password.is_empty() {
-            set_strength.set(None);
+            set_strength.try_set(None);
             return;
         }
-        set_timeout(
+        // `try_` throughout: the field may be gone by the time the wait
+        // or the answer ends (then nothing is done).
+        let current = move || generation.try_get_value() == Some(mine);
+        let handle = set_timeout_with_handle(
             move || {
-                if generation.get_value() != mine {
+                pending.try_set_value(None);
+                if !current() {
                     return;
                 }
                 leptos::task::spawn_local(async move {
                     let estimate = estimate_password(password, email, name, organization).await;
-                    if generation.get_value() == mine {
-                        set_strength.set(estimate.ok());
+                    if current() {
+                        set_strength.try_set(estimate.ok());
                     }
                 });
             },
             std::time::Duration::from_millis(300),
         );
+        pending.try_set_value(handle.ok());
     };
     view! {
         <div on:input=on_input>

@@ -317,8 +317,9 @@ fn RenameForm(file: ProjectFile, slug: String, rename: ServerAction<RenameFile>)
 /// The upload form. Without JavaScript it posts every chosen file at once
 /// and the server answers with the upload session's page. Hydrated, it
 /// starts an upload session and sends the files one by one, each with a
-/// progress bar of its bytes sent; a file over the size limit is refused
-/// before it is sent.
+/// progress bar of its bytes sent; a file over the size limit is not sent:
+/// only its name and size are, for the server to refuse and list in the
+/// session with the others.
 #[component]
 fn Uploader(
     slug: String,
@@ -455,22 +456,13 @@ fn start_upload(
     error.set(None);
     let limit = file_limit as f64;
     let too_large = format!("Larger than the {} limit for one file: not sent.", format_bytes(file_limit));
-    let items: Vec<Sending> = chosen
-        .iter()
-        .map(|file| Sending {
-            name: file.name(),
-            size: file.size(),
-            sent: 0.0,
-            outcome: (file.size() > limit).then(|| Sent::Refused(too_large.clone())),
-        })
-        .collect();
-    let to_send: Vec<(usize, web_sys::File)> =
-        chosen.into_iter().enumerate().filter(|(_, file)| file.size() <= limit).collect();
+    let items: Vec<Sending> =
+        chosen.iter().map(|file| Sending { name: file.name(), size: file.size(), sent: 0.0, outcome: None }).collect();
+    // Every file is in the session; one over the limit is announced (its
+    // name and size) but none of its bytes are sent.
+    let to_send: Vec<(usize, web_sys::File)> = chosen.into_iter().enumerate().collect();
     sending.set(items);
-    if to_send.is_empty() {
-        return;
-    }
-    let bytes: f64 = to_send.iter().map(|(_, f)| f.size()).sum();
+    let bytes: f64 = to_send.iter().map(|(_, f)| f.size()).filter(|size| *size <= limit).sum();
     let cycle = cycle.get_untracked().map(|select| select.value()).unwrap_or_default();
     busy.set(true);
     leptos::task::spawn_local(async move {
@@ -478,7 +470,8 @@ fn start_upload(
         match crate::api::files::start_upload_session(slug, project, cycle, count, bytes as i64).await {
             Ok(session) => {
                 let files = Rc::new(to_send);
-                send_all(Rc::new(action), Rc::new(session.to_string()), files, 0, sending, busy, uploaded);
+                let limit = Rc::new((limit, too_large));
+                send_all(Rc::new(action), Rc::new(session.to_string()), files, limit, 0, sending, busy, uploaded);
             }
             Err(err) => {
                 busy.set(false);
@@ -490,12 +483,15 @@ fn start_upload(
 }
 
 /// Sends the `at`-th file of `files`, then the next; at the end the list
-/// is read again.
+/// is read again. `limit` is the size limit in bytes and what to say of a
+/// file over it should the server not answer why it refused it.
 #[cfg(feature = "hydrate")]
+#[allow(clippy::too_many_arguments)]
 fn send_all(
     url: std::rc::Rc<String>,
     session: std::rc::Rc<String>,
     files: std::rc::Rc<Vec<(usize, web_sys::File)>>,
+    limit: std::rc::Rc<(f64, String)>,
     at: usize,
     sending: RwSignal<Vec<Sending>>,
     busy: RwSignal<bool>,
@@ -506,10 +502,12 @@ fn send_all(
         uploaded.update(|n| *n += 1);
         return;
     };
+    let too_large = file.size() > limit.0;
     crate::components::live::send_file(
         &url.clone(),
         &session.clone(),
         &file,
+        too_large,
         move |sent| {
             sending.update(|list| {
                 if let Some(item) = list.get_mut(index) {
@@ -520,13 +518,17 @@ fn send_all(
         move |outcome| {
             sending.update(|list| {
                 if let Some(item) = list.get_mut(index) {
+                    let outcome = match outcome {
+                        Sent::Stored if too_large => Sent::Refused(limit.1.clone()),
+                        outcome => outcome,
+                    };
                     if outcome == Sent::Stored {
                         item.sent = item.size;
                     }
                     item.outcome = Some(outcome);
                 }
             });
-            send_all(url, session, files, at + 1, sending, busy, uploaded);
+            send_all(url, session, files, limit, at + 1, sending, busy, uploaded);
         },
     );
 }

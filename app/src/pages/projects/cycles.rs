@@ -19,7 +19,9 @@ pub fn CyclesPanel() -> impl IntoView {
     reset_after_success(create, form);
     let typed = typed_values(create);
     view! {
-        <section aria-labelledby="cycles-heading" class="mt-6">
+        // Below `md` the tasks come first: the cycles follow them (the
+        // project page's column is a flex column there).
+        <section aria-labelledby="cycles-heading" class="mt-6 max-md:order-last">
             <h2 id="cycles-heading" class="text-base font-semibold text-slate-900">"Cycles"</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -97,8 +99,7 @@ fn CycleCard(cycle: Cycle) -> impl IntoView {
                 value=cycle.done_tasks
                 max=cycle.total_tasks.max(1)
                 aria-label=label
-                class="mt-2 h-2 w-full overflow-hidden rounded-full [&::-moz-progress-bar]:bg-indigo-500 \
-                       [&::-webkit-progress-bar]:bg-slate-100 [&::-webkit-progress-value]:bg-indigo-500"
+                class="meter mt-2"
             ></progress>
             <p class="mt-1 text-xs text-slate-600" data-testid="cycle-progress">
                 {format!("{} / {} done ({percent}%)", cycle.done_tasks, cycle.total_tasks)}

@@ -209,7 +209,7 @@ fn ProjectBody(page: ProjectPageData) -> impl IntoView {
     view! {
         <Title text=format!("{} · Atrium", project.name) />
         <div class="flex gap-6">
-            <div class="min-w-0 flex-1">
+            <div class="flex min-w-0 flex-1 flex-col">
                 <header>
                     <a
                         href=org_href(&state.slug(), "/projects")

@@ -18,7 +18,7 @@ use tower_sessions::{Expiry, Session};
 
 use crate::{
     error::AppError,
-    model::{OrgSlug, SessionId, UserId},
+    model::{SessionId, UserId},
     server::{
         config::Config,
         db::{Db, Timestamp, account, audit},
@@ -26,7 +26,6 @@ use crate::{
 };
 
 const AUTH_KEY: &str = "auth";
-const LAST_ORG_KEY: &str = "last_org";
 const PENDING_KEY: &str = "second_factor";
 const CONFIRMED_KEY: &str = "password_confirmed_at";
 
@@ -224,19 +223,4 @@ pub async fn recently_authenticated(session: &Session) -> Result<bool, AppError>
 /// Records that the person of `session` just gave their password again.
 pub async fn password_confirmed(session: &Session) -> Result<(), AppError> {
     session.insert(CONFIRMED_KEY, now_unix()).await.map_err(AppError::internal)
-}
-
-/// Remembers the organization last opened, for `/` to return to.
-pub async fn remember_org(session: &Session, slug: &OrgSlug) -> Result<(), AppError> {
-    let current = session.get::<String>(LAST_ORG_KEY).await.map_err(AppError::internal)?;
-    if current.as_deref() != Some(slug.as_str()) {
-        session.insert(LAST_ORG_KEY, slug.as_str()).await.map_err(AppError::internal)?;
-    }
-    Ok(())
-}
-
-/// The organization last opened in this session, if any.
-pub async fn last_org(session: &Session) -> Result<Option<OrgSlug>, AppError> {
-    let stored = session.get::<String>(LAST_ORG_KEY).await.map_err(AppError::internal)?;
-    Ok(stored.and_then(|s| OrgSlug::parse(&s).ok()))
 }

@@ -1,6 +1,6 @@
 //! `users`: accounts, and sign-up (an account with its first organization).
 
-use crate::model::{DisplayName, Email, OrgName, OrgSummary, Role, SessionId, SessionUser, Theme, UserId};
+use crate::model::{DisplayName, Email, OrgId, OrgName, OrgSummary, Role, SessionId, SessionUser, Theme, UserId};
 
 use super::scope::Scope;
 use super::{Db, Timestamp, UniqueKey, orgs, with_pool};
@@ -301,5 +301,30 @@ pub async fn set_theme(db: &Db, id: UserId, theme: Theme) -> Result<(), sqlx::Er
     let sql = "UPDATE users SET theme = $2, updated_at = $3 WHERE id = $1";
     with_pool!(db, Scope::EveryTenant, conn => {
         sqlx::query(sql).bind(id).bind(theme).bind(Timestamp::now()).execute(&mut *conn).await.map(drop)
+    })
+}
+
+/// The organization the account `id` opened last (`users.last_org_id`),
+/// if it was remembered and still exists; whether they still belong to it
+/// is for the caller to check.
+pub async fn last_org(db: &Db, id: UserId) -> Result<Option<OrgId>, sqlx::Error> {
+    let sql = "SELECT last_org_id FROM users WHERE id = $1";
+    let found = with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query_scalar::<_, Option<OrgId>>(sql).bind(id).fetch_optional(&mut *conn).await?
+    });
+    Ok(found.flatten())
+}
+
+/// Remembers `org` as the organization the account `id` opened last, for
+/// `/` to open after they sign in again, on any browser. Read first and
+/// written only when it changed: every organization page asks, and moving
+/// between pages of one organization writes nothing.
+pub async fn remember_org(db: &Db, id: UserId, org: OrgId) -> Result<(), sqlx::Error> {
+    if last_org(db, id).await? == Some(org) {
+        return Ok(());
+    }
+    let sql = "UPDATE users SET last_org_id = $2 WHERE id = $1";
+    with_pool!(db, Scope::EveryTenant, conn => {
+        sqlx::query(sql).bind(id).bind(org).execute(&mut *conn).await.map(drop)
     })
 }
