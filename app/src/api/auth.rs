@@ -116,7 +116,7 @@ pub async fn signup(
 
     let session = ctx::request_session().await?;
     ctx::sign_in(&state, &session, &user).await?;
-    users::remember_org(&state.db, user.id, org.id).await?;
+    users::remember_org(&state.db, &user, org.id).await?;
     leptos_axum::redirect(&org_path(&org.slug));
     Ok(())
 }

@@ -30,7 +30,7 @@ pub async fn get_org_shell(org: String) -> Result<OrgShell, AppError> {
     let req = ctx::org_request(&org).await?;
     req.org.check(Action::ViewWork)?;
     let (db, ctx) = (req.db(), &req.org);
-    users::remember_org(db, req.user.id, ctx.org().id).await?;
+    users::remember_org(db, &req.user, ctx.org().id).await?;
     let organizations = orgs::list_for_user(db, req.user.id).await?;
     Ok(OrgShell { user: req.user.to_session_user(), org: ctx.org().clone(), organizations })
 }
@@ -49,7 +49,7 @@ pub async fn create_organization(name: String) -> Result<(), AppError> {
     let details = serde_json::json!({ "name": org.name, "slug": org.slug });
     ctx::audit_person(&state, AuditAction::OrganizationCreated, Some(org.id), Some(user.id), &user.email, details)
         .await?;
-    users::remember_org(&state.db, user.id, org.id).await?;
+    users::remember_org(&state.db, &user, org.id).await?;
     leptos_axum::redirect(&crate::api::auth::org_path(&org.slug));
     Ok(())
 }

@@ -22,6 +22,8 @@ pub struct UserRow {
     /// When two-factor authentication was turned on; `None`: off.
     pub totp_enabled_at: Option<Timestamp>,
     pub theme: Theme,
+    /// The organization they opened last ([`remember_org`]).
+    pub last_org_id: Option<OrgId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -74,6 +76,7 @@ impl NewUser<'_> {
             email_verified_at: self.email_verified.then_some(now),
             totp_enabled_at: None,
             theme: Theme::System,
+            last_org_id: None,
             created_at: now,
             updated_at: now,
         }
@@ -104,7 +107,7 @@ const INSERT_USER: &str = "INSERT INTO users \
 macro_rules! user_columns {
     () => {
         "u.id, u.email, u.display_name, u.password_hash, u.is_platform_admin, u.email_verified_at, \
-         u.totp_enabled_at, u.theme, u.created_at, u.updated_at"
+         u.totp_enabled_at, u.theme, u.last_org_id, u.created_at, u.updated_at"
     };
 }
 
@@ -315,16 +318,16 @@ pub async fn last_org(db: &Db, id: UserId) -> Result<Option<OrgId>, sqlx::Error>
     Ok(found.flatten())
 }
 
-/// Remembers `org` as the organization the account `id` opened last, for
-/// `/` to open after they sign in again, on any browser. Read first and
-/// written only when it changed: every organization page asks, and moving
-/// between pages of one organization writes nothing.
-pub async fn remember_org(db: &Db, id: UserId, org: OrgId) -> Result<(), sqlx::Error> {
-    if last_org(db, id).await? == Some(org) {
+/// Remembers `org` as the organization `user` opened last, for `/` to
+/// open after they sign in again, on any browser. Written only when it
+/// changed (the row read for the request already holds the last one), so
+/// moving between pages of one organization costs no statement.
+pub async fn remember_org(db: &Db, user: &UserRow, org: OrgId) -> Result<(), sqlx::Error> {
+    if user.last_org_id == Some(org) {
         return Ok(());
     }
     let sql = "UPDATE users SET last_org_id = $2 WHERE id = $1";
     with_pool!(db, Scope::EveryTenant, conn => {
-        sqlx::query(sql).bind(id).bind(org).execute(&mut *conn).await.map(drop)
+        sqlx::query(sql).bind(user.id).bind(org).execute(&mut *conn).await.map(drop)
     })
 }
