@@ -52,6 +52,23 @@ pub async fn not_found(mut call: Call) -> Response {
     call.answer(result).await
 }
 
+/// A known route with a method it does not take: 405 in Keygen's error
+/// shape, signed like every answer whose organization is known (the
+/// account in the path, or the license key's), so a Keygen client reports
+/// the error rather than a signature failure.
+pub async fn method_not_allowed(mut call: Call) -> Response {
+    let result = async {
+        if call.key.is_some() {
+            call.license(Access::Validate).await?;
+        } else {
+            call.resolve_account().await?;
+        }
+        Err(ApiError::method_not_allowed("The requested endpoint does not take this HTTP method"))
+    }
+    .await;
+    call.answer(result).await
+}
+
 /// `GET /v1/ping`: the service answers (signed when the key or account
 /// names an organization).
 pub async fn ping(mut call: Call) -> Response {

@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
                 "/machines/{machine}/actions/check-out",
                 post(handlers::check_out_machine).get(handlers::check_out_machine),
             )
+            .method_not_allowed_fallback(handlers::method_not_allowed)
     };
     Router::new()
         .route("/v1/openapi.json", get(handlers::openapi))
@@ -103,6 +104,17 @@ impl ApiError {
             title: "Not found",
             detail: detail.into(),
             code: Some("NOT_FOUND"),
+            pointer: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn method_not_allowed(detail: &str) -> Self {
+        Self {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            title: "Method not allowed",
+            detail: detail.into(),
+            code: Some("METHOD_NOT_ALLOWED"),
             pointer: None,
             retry_after: None,
         }

@@ -1,7 +1,7 @@
 //! Limits of the license API (`/v1`): requests per network and per
 //! license, given keys' strength, machine metadata and count, validation
-//! scopes; and every answer whose organization is known signed, 429, 413
-//! and 404 included, so Keygen's clients read the error, not a signature
+//! scopes; and every answer whose organization is known signed, 429, 413,
+//! 404 and 405 included, so Keygen's clients read the error, not a signature
 //! failure.
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -212,4 +212,13 @@ async fn too_large_bodies_and_unknown_routes_of_a_known_account_answer_signed() 
     let answer = v1(app, reqwest::Method::GET, &target, None, None).await;
     assert_eq!((answer.status, answer.code()), (404, "NOT_FOUND".to_owned()), "{}", answer.body);
     assert!(answer.signed(app, "get", &target, &public_key));
+    // A known route with a method it does not take.
+    let target = format!("/v1/accounts/{}/machines", org.slug);
+    let answer = v1(app, reqwest::Method::PUT, &target, None, None).await;
+    assert_eq!((answer.status, answer.code()), (405, "METHOD_NOT_ALLOWED".to_owned()), "{}", answer.body);
+    assert!(answer.signed(app, "put", &target, &public_key));
+    let target = format!("/v1/licenses/{id}/actions/validate");
+    let answer = v1(app, reqwest::Method::DELETE, &target, Some(&key), None).await;
+    assert_eq!(answer.status, 405, "{}", answer.body);
+    assert!(answer.signed(app, "delete", &target, &public_key));
 }
