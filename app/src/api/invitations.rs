@@ -234,7 +234,7 @@ async fn join(state: &AppState, invitation: &LinkedInvitation, user: &users::Use
         details,
     )
     .await?;
-    users::remember_org(&state.db, &user, invitation.org_id).await?;
+    users::remember_org(&state.db, user, invitation.org_id).await?;
     leptos_axum::redirect(&org_path(&invitation.slug));
     Ok(())
 }
