@@ -46,7 +46,7 @@ pub async fn list_views(org: String, project: String) -> Result<Vec<SavedView>, 
     let req = ctx::org_request(&org).await?;
     req.org.check(Action::ViewWork)?;
     let project = readable_project(req.db(), &req.org, &project).await?;
-    Ok(views::list(req.db(), &req.org, project.id).await?)
+    ctx::views(req.db(), &req.org, project.id).await
 }
 
 /// Saved views of one project one person may keep (each page of the

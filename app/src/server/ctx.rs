@@ -18,7 +18,10 @@ use tower_sessions::Session;
 
 use crate::{
     error::AppError,
-    model::{AuditAction, OrgId, OrgSlug, OrgSummary, Project, ProjectId, Role, SessionId, UserId, permission::Action},
+    model::{
+        AuditAction, OrgId, OrgSlug, OrgSummary, Project, ProjectId, Role, SavedView, SessionId, UserId,
+        permission::Action,
+    },
     server::{
         AppState,
         auth::{
@@ -28,6 +31,7 @@ use crate::{
         db::{
             Db, audit, orgs, projects,
             users::{self, UserRow},
+            views as db_views,
         },
     },
 };
@@ -64,12 +68,15 @@ pub async fn request_session() -> Result<Session, AppError> {
 pub struct RequestMemo {
     members: Mutex<HashMap<String, Arc<MemberCell>>>,
     projects: Mutex<HashMap<(OrgId, ProjectId), Arc<ProjectCell>>>,
+    views: Mutex<HashMap<(OrgId, UserId, ProjectId), Arc<ViewsCell>>>,
 }
 
 /// The user and their membership in one organization, once read.
 type MemberCell = OnceCell<Option<(UserRow, Option<OrgSummary>)>>;
 /// A project, once read.
 type ProjectCell = OnceCell<Option<Project>>;
+/// The saved views a member sees on a project, once read.
+type ViewsCell = OnceCell<Vec<SavedView>>;
 
 impl RequestMemo {
     fn member_cell(&self, slug: &str) -> Arc<MemberCell> {
@@ -80,6 +87,11 @@ impl RequestMemo {
     fn project_cell(&self, org: OrgId, id: ProjectId) -> Arc<ProjectCell> {
         let mut projects = self.projects.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         projects.entry((org, id)).or_default().clone()
+    }
+
+    fn views_cell(&self, org: OrgId, user: UserId, project: ProjectId) -> Arc<ViewsCell> {
+        let mut views = self.views.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        views.entry((org, user, project)).or_default().clone()
     }
 }
 
@@ -125,6 +137,16 @@ pub async fn project(db: &Db, ctx: &OrgCtx, id: ProjectId) -> Result<Option<Proj
     let Some(memo) = memo() else { return Ok(projects::find(db, ctx, id).await?) };
     let cell = memo.project_cell(ctx.org_id(), id);
     Ok(cell.get_or_try_init(|| projects::find(db, ctx, id)).await?.clone())
+}
+
+/// The saved views the member of `ctx` sees on `project`, read once per
+/// request (see [`RequestMemo`]): a page render whose views list runs
+/// again (its resource re-run as the page's state settles) reads them
+/// once.
+pub async fn views(db: &Db, ctx: &OrgCtx, project: ProjectId) -> Result<Vec<SavedView>, AppError> {
+    let Some(memo) = memo() else { return Ok(db_views::list(db, ctx, project).await?) };
+    let cell = memo.views_cell(ctx.org_id(), ctx.user_id(), project);
+    Ok(cell.get_or_try_init(|| db_views::list(db, ctx, project)).await?.clone())
 }
 
 /// The signed-in user, or `Unauthenticated`.
