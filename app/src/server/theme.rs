@@ -16,6 +16,15 @@ use crate::model::Theme;
 /// or a server function).
 pub fn from_request() -> Option<Theme> {
     let parts = use_context::<Parts>()?;
+    request_cookies(&parts, Theme::COOKIE)
+        .next()
+        .and_then(|cookie| cookie.value().parse().ok())
+        .filter(|theme| *theme != Theme::System)
+}
+
+/// The cookies called `name` the request sent (RFC 6265 `Cookie`
+/// headers, any number of them); unreadable ones are skipped.
+pub fn request_cookies<'a>(parts: &'a Parts, name: &'a str) -> impl Iterator<Item = Cookie<'a>> + 'a {
     parts
         .headers
         .get_all(header::COOKIE)
@@ -23,9 +32,7 @@ pub fn from_request() -> Option<Theme> {
         .filter_map(|value| value.to_str().ok())
         .flat_map(Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|cookie| cookie.name() == Theme::COOKIE)
-        .and_then(|cookie| cookie.value().parse().ok())
-        .filter(|theme| *theme != Theme::System)
+        .filter(move |cookie| cookie.name() == name)
 }
 
 /// Adds to the response the `Set-Cookie` that makes `theme` the browser's

@@ -55,23 +55,15 @@ pub fn trusted(state: &AppState, user: UserId) -> bool {
 
 fn trusted_in(state: &AppState, parts: &Parts, user: UserId) -> bool {
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .filter(|cookie| cookie.name() == COOKIE)
-        .any(|cookie| {
-            let Some((id, sealed)) = cookie.value().split_once('.') else { return false };
-            if id.parse::<UserId>().ok() != Some(user) {
-                return false;
-            }
-            let Ok(payload) = state.licensing.kek.open(user.0, sealed) else { return false };
-            let Some(expires) = payload.strip_prefix(PREFIX).and_then(|rest| <[u8; 8]>::try_from(rest).ok()) else {
-                return false;
-            };
-            i64::from_be_bytes(expires) > now
-        })
+    crate::server::theme::request_cookies(parts, COOKIE).any(|cookie| {
+        let Some((id, sealed)) = cookie.value().split_once('.') else { return false };
+        if id.parse::<UserId>().ok() != Some(user) {
+            return false;
+        }
+        let Ok(payload) = state.licensing.kek.open(user.0, sealed) else { return false };
+        let Some(expires) = payload.strip_prefix(PREFIX).and_then(|rest| <[u8; 8]>::try_from(rest).ok()) else {
+            return false;
+        };
+        i64::from_be_bytes(expires) > now
+    })
 }

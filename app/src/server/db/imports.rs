@@ -36,14 +36,6 @@ struct ImportRow {
     finished_at: Option<Timestamp>,
 }
 
-impl From<ImportRow> for (TaskImport, i64) {
-    /// The import, and how many records it has committed.
-    fn from(row: ImportRow) -> Self {
-        let consumed = row.rows_consumed;
-        (TaskImport::from(row), consumed)
-    }
-}
-
 impl From<ImportRow> for TaskImport {
     fn from(row: ImportRow) -> Self {
         TaskImport {
@@ -120,23 +112,22 @@ pub async fn find(db: &Db, ctx: &OrgCtx, id: TaskImportId) -> Result<Option<Task
     find_in(db, ctx.org_id(), id).await
 }
 
-/// [`find`] for a job, by organization id.
+/// [`find`] by organization id.
 pub async fn find_in(db: &Db, org: OrgId, id: TaskImportId) -> Result<Option<TaskImport>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM task_imports WHERE org_id = $1 AND id = $2");
-    let row = with_pool!(db, Scope::Tenant(org), conn => {
-        sqlx::query_as::<_, ImportRow>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await?
-    });
-    Ok(row.map(TaskImport::from))
+    Ok(find_for_run(db, org, id).await?.map(|(import, _)| import))
 }
 
-/// [`find_in`] for the import's job: the import, and how many of its
-/// records are committed (a new attempt resumes after them).
+/// The import `id` of `org`, and how many of its records are committed
+/// (its job's next attempt resumes after them).
 pub async fn find_for_run(db: &Db, org: OrgId, id: TaskImportId) -> Result<Option<(TaskImport, i64)>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM task_imports WHERE org_id = $1 AND id = $2");
     let row = with_pool!(db, Scope::Tenant(org), conn => {
         sqlx::query_as::<_, ImportRow>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await?
     });
-    Ok(row.map(Into::into))
+    Ok(row.map(|row| {
+        let consumed = row.rows_consumed;
+        (TaskImport::from(row), consumed)
+    }))
 }
 
 /// `project`'s most recent imports, newest first.
