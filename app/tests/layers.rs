@@ -170,14 +170,7 @@ struct Imports<'a> {
 
 impl<'a> Imports<'a> {
     fn new(source: &'a Source, external: Option<&'a str>, module: Vec<String>) -> Self {
-        Self {
-            source,
-            external,
-            module,
-            local: BTreeSet::new(),
-            external_paths: BTreeSet::new(),
-            aliases: Vec::new(),
-        }
+        Self { source, external, module, local: BTreeSet::new(), external_paths: BTreeSet::new(), aliases: Vec::new() }
     }
 
     /// Records `segments`, written in the walk's current module, and

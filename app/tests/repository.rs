@@ -78,7 +78,7 @@ async fn row_level_security_hides_other_tenants_on_postgres() {
     };
     assert_eq!(count(Some(Scope::Tenant(a.id))).await, (2, 1, 1));
     assert_eq!(count(Some(Scope::Tenant(b.id))).await, (1, 1, 1));
-    assert_eq!(count(Some(Scope::EveryTenant)).await, (3, 2, 2));
+    assert_eq!(count(Some(Scope::maintenance())).await, (3, 2, 2));
     assert_eq!(count(None).await, (0, 0, 0), "no tenant named: nothing");
 
     // Writes without a condition reach only the tenant's rows, and a row

@@ -237,10 +237,10 @@ async fn prepare_audit(
     let param = |name: &str| params.get(name).map_or("", String::as_str);
     let scope = match source {
         AuditSource::Organization(org) => {
-            AuditScope::Organization(OrgCtx::load(&state.db, user.id, org).await?.admin(Action::ViewAudit)?)
+            AuditScope::Organization(OrgCtx::load(&state.db, user.id, org).await?.audit_viewer()?)
         }
         AuditSource::Platform => AuditScope::Platform(
-            PlatformAdmin::of(&user).ok_or(AppError::NotFound)?,
+            PlatformAdmin::load(&state.db, user.id).await?,
             app::api::args::parse_optional_id(param("org"))?,
         ),
     };

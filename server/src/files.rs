@@ -781,7 +781,7 @@ async fn job_events(
     let checked = async {
         let ctx = reader(&state, &session, &org).await?;
         let id: JobId = app::api::args::parse_id(&job)?;
-        jobs::find(&state.db, Some(ctx.org_id()), id).await?.ok_or(AppError::NotFound)?;
+        jobs::find(&state.db, jobs::JobsOf::Organization(&ctx), id).await?.ok_or(AppError::NotFound)?;
         Ok::<_, AppError>((ctx, id))
     }
     .await;
@@ -791,7 +791,7 @@ async fn job_events(
     };
     let watcher = Watcher { state, session, org };
     poll_events(watcher, &ctx, move |state, ctx| async move {
-        let job = jobs::find(&state.db, Some(ctx.org_id()), id).await?.ok_or(AppError::NotFound)?;
+        let job = jobs::find(&state.db, jobs::JobsOf::Organization(&ctx), id).await?.ok_or(AppError::NotFound)?;
         let done = !job.status.is_active();
         Ok((job, done))
     })

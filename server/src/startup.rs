@@ -99,7 +99,7 @@ impl Application {
             public_origin,
             mailer,
             licensing,
-            jobs: Arc::new(app::server::jobs::Queue::default()),
+            jobs: Arc::new(app::server::queue::Queue::default()),
             storage: Storage::open(&config_storage_url).map_err(StartupError::Storage)?,
             streams: Arc::default(),
         };

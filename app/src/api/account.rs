@@ -30,9 +30,8 @@ use crate::{
     model::{AccountOverview, PasswordStrength, Theme},
 };
 
-/// The least time between two verification mails, or two reset mails, to
-/// one person, in seconds.
-pub const RESEND_INTERVAL_SECS: i64 = 60;
+#[cfg(feature = "ssr")]
+use crate::server::notices::RESEND_INTERVAL_SECS;
 
 #[cfg(feature = "ssr")]
 const WRONG_PASSWORD: &str = "That is not your current password.";
@@ -164,27 +163,6 @@ async fn require_password(state: &AppState, user: &users::UserRow, password: Str
 #[cfg(feature = "ssr")]
 async fn send_verification(state: &AppState, user: &users::UserRow, email: &str) -> Result<(), AppError> {
     jobs::enqueue(state, &Job::VerifyEmail { user: user.id, email: email.to_owned() }).await
-}
-
-/// Mails `user` the link that verifies `email` (a fresh token; older links
-/// stop working). The `verify_email` job.
-#[cfg(feature = "ssr")]
-pub(crate) async fn mail_verification(
-    state: &AppState,
-    user: crate::model::UserId,
-    email: &str,
-) -> Result<(), AppError> {
-    let Some(user) = users::find_by_id(&state.db, user).await? else {
-        return Ok(());
-    };
-    let token = account::issue_token(&state.db, user.id, TokenPurpose::VerifyEmail, email, Timestamp::now()).await?;
-    let link = format!("{}/verify-email?token={token}", state.public_origin.as_str());
-    let body = format!(
-        "Hello {name},\n\nConfirm that {email} is your address for Atrium by opening this link:\n\n{link}\n\n\
-         The link works once, for two days. If you did not ask for this, ignore this message.\n",
-        name = user.display_name
-    );
-    state.mailer.send(email, "Confirm your email address", body).await.map_err(AppError::internal)
 }
 
 /// Sends the verification link for the signed-in person's address after
@@ -381,34 +359,6 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
     jobs::enqueue(&state, &Job::PasswordReset { email: email.as_str().to_owned() }).await?;
     leptos_axum::redirect("/forgot-password?sent=1");
     Ok(())
-}
-
-/// Mails a reset link to the account with `email`, if there is one (the
-/// `password_reset` job).
-#[cfg(feature = "ssr")]
-pub(crate) async fn send_reset_link(state: &AppState, email: &Email) -> Result<(), AppError> {
-    let Some(user) = users::find_by_email(&state.db, email).await? else {
-        return Ok(());
-    };
-    // One link a minute per account: asking again and again must neither
-    // flood the inbox nor keep replacing the link being read.
-    let purpose = TokenPurpose::ResetPassword;
-    if account::wait_before_another(&state.db, user.id, purpose, RESEND_INTERVAL_SECS, Timestamp::now())
-        .await?
-        .is_some()
-    {
-        return Ok(());
-    }
-    let token =
-        account::issue_token(&state.db, user.id, TokenPurpose::ResetPassword, &user.email, Timestamp::now()).await?;
-    let link = format!("{}/reset-password?token={token}", state.public_origin.as_str());
-    let body = format!(
-        "Hello {name},\n\nSomeone asked to reset the password of your Atrium account. To choose a new one, open:\n\n\
-         {link}\n\nThe link works once, for one hour. Resetting signs you out everywhere.\n\n\
-         If you did not ask for this, ignore this message: your password stays as it is.\n",
-        name = user.display_name
-    );
-    state.mailer.send(&user.email, "Reset your Atrium password", body).await.map_err(AppError::internal)
 }
 
 /// Sets a new password with a reset link's `token`: single use, one hour

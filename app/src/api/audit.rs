@@ -9,7 +9,7 @@ use crate::{error::AppError, model::AuditEvent};
 use crate::{
     api::args::{parse_id, parse_optional_id},
     error::FieldErrors,
-    model::{Action, AuditAction, AuditEventId},
+    model::{AuditAction, AuditEventId},
     server::{
         ctx,
         db::audit::{self, AuditFilter, AuditScope},
@@ -85,8 +85,8 @@ pub async fn list_audit_events(
     #[server(default)] before: String,
 ) -> Result<AuditPage, AppError> {
     let req = ctx::org_request(&org).await?;
-    let admin = req.org.admin(Action::ViewAudit)?;
+    let viewer = req.org.audit_viewer()?;
     let filter = parse_filter(&action, &actor, &from, &to, &before)?;
-    let page = audit::list(req.db(), &AuditScope::Organization(admin), &filter, AUDIT_PAGE_SIZE).await?;
+    let page = audit::list(req.db(), &AuditScope::Organization(viewer), &filter, AUDIT_PAGE_SIZE).await?;
     Ok(AuditPage { items: page.items, next: page.next.map(|id| id.to_string()) })
 }

@@ -202,7 +202,7 @@ async fn sign_in_failed(
     let address = if failures == limits.per_address {
         Some(ip.map_or_else(|| "an unknown address".to_owned(), |ip| ip.to_string()))
     } else if account_failures == limits.per_email {
-        Some(MANY_NETWORKS.to_owned())
+        Some(crate::server::notices::MANY_NETWORKS.to_owned())
     } else {
         None
     };
@@ -217,11 +217,6 @@ async fn sign_in_failed(
     }
     Ok(())
 }
-
-/// The "address" of the owner's warning when every network together has
-/// reached the account's ceiling.
-#[cfg(feature = "ssr")]
-const MANY_NETWORKS: &str = "many addresses";
 
 /// Signs `user` in on `session`, records it, and goes to `next` (a local
 /// path) or the organization last opened.
@@ -244,40 +239,6 @@ async fn finish_sign_in(
     };
     leptos_axum::redirect(&destination);
     Ok(())
-}
-
-/// Tells the owner of `email`, if there is one, that `failures` sign-ins
-/// failed from `address`, with a link that ends every session (OWASP ASVS
-/// 5.0 V6.3.5: notify of suspicious authentication attempts). The
-/// `sign_in_warning` job.
-#[cfg(feature = "ssr")]
-pub(crate) async fn warn_owner(
-    state: &crate::server::AppState,
-    email: &Email,
-    failures: i64,
-    address: &str,
-) -> Result<(), AppError> {
-    use crate::server::db::account::{self, TokenPurpose};
-    let Some(user) = users::find_by_email(&state.db, email).await? else {
-        return Ok(());
-    };
-    let token =
-        account::issue_token(&state.db, user.id, TokenPurpose::EndSessions, &user.email, Timestamp::now()).await?;
-    let origin = state.public_origin.as_str();
-    let slowed = if address == MANY_NETWORKS {
-        "Sign-ins to it from browsers that have not signed in to it before are refused for now; yours, \
-         from a browser you signed in with before, are not."
-    } else {
-        "Sign-ins from there are slowed down now; yours from elsewhere are not."
-    };
-    let body = format!(
-        "Hello {name},\n\nSomeone failed to sign in to your Atrium account {failures} times in a row from \
-         {address}. {slowed}\n\n\
-         If this was you, there is nothing to do. If not, sign out every session at once:\n\n\
-         {origin}/end-sessions?token={token}\n\nand consider choosing a new password: {origin}/forgot-password\n",
-        name = user.display_name
-    );
-    state.mailer.send(&user.email, "Failed sign-ins to your Atrium account", body).await.map_err(AppError::internal)
 }
 
 /// The second step of signing in with two-factor on: a 6-digit code from

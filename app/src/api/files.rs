@@ -25,7 +25,7 @@ use crate::{
     },
     model::{Action, AuditAction, FileId, ImportField, ProjectId, TaskImportId, file::file_name},
     server::{
-        ctx::{self, OrgRequest},
+        ctx::{self, OrgRequest, Writer},
         db::{
             Timestamp, cycles,
             files::{self, FileView, SessionDeleteError},
@@ -330,7 +330,7 @@ pub async fn get_import(org: String, import: String) -> Result<ImportPage, AppEr
     let project = readable_project(req.db(), &req.org, &import.project_id.to_string()).await?;
     let mapping = import.mapping.clone().unwrap_or_else(|| ImportMapping::guess(&import.columns));
     let job = match import.job_id {
-        Some(job) => jobs::find(req.db(), Some(req.org.org_id()), job).await?,
+        Some(job) => jobs::find(req.db(), jobs::JobsOf::Organization(&req.org), job).await?,
         None => None,
     };
     Ok(ImportPage { project, import, mapping, job })
@@ -355,12 +355,13 @@ fn mapping_of(columns: &[&str; 8]) -> Result<ImportMapping, AppError> {
 #[cfg(feature = "ssr")]
 async fn draft_with_file(
     req: &OrgRequest,
+    uploader: &Writer,
     import: &str,
     mapping: &ImportMapping,
 ) -> Result<(TaskImport, bytes::Bytes), AppError> {
     let id: TaskImportId = parse_id(import)?;
-    let import = imports::find(req.db(), &req.org, id).await?.ok_or(AppError::NotFound)?;
-    readable_project(req.db(), &req.org, &import.project_id.to_string()).await?;
+    let import = imports::find(req.db(), uploader, id).await?.ok_or(AppError::NotFound)?;
+    readable_project(req.db(), uploader, &import.project_id.to_string()).await?;
     check_mapping(mapping, import.columns.len()).map_err(|message| AppError::field("title", message))?;
     let key = Storage::import_key(req.org.org_id(), id);
     let bytes = req.state.storage.read_all(&key).await.map_err(AppError::internal)?;
@@ -387,9 +388,9 @@ pub async fn preview_import(
     #[server(default)] cycle: String,
 ) -> Result<Vec<PreviewRow>, AppError> {
     let req = ctx::org_request(&org).await?;
-    req.org.writer(Action::UploadFiles)?;
+    let uploader = req.org.writer(Action::UploadFiles)?;
     let mapping = mapping_of(&[&title, &description, &status, &priority, &due_on, &assignee, &labels, &cycle])?;
-    let (import, bytes) = draft_with_file(&req, &import, &mapping).await?;
+    let (import, bytes) = draft_with_file(&req, &uploader, &import, &mapping).await?;
     let lookup = Lookup::load(&req.state, &req.org, import.project_id).await?;
     Ok(crate::server::imports::preview(&bytes, &mapping, &lookup))
 }
@@ -414,11 +415,12 @@ pub async fn start_import(
     #[server(default)] cycle: String,
 ) -> Result<JobId, AppError> {
     let req = ctx::org_request(&org).await?;
+    // An import uploads (its file) and writes tasks: both rights.
     let writer = req.org.writer(Action::UploadFiles)?;
-    writer.writer(Action::EditTasks)?;
+    let task_writer = req.org.writer(Action::EditTasks)?;
     let mapping = mapping_of(&[&title, &description, &status, &priority, &due_on, &assignee, &labels, &cycle])?;
-    let (import, _) = draft_with_file(&req, &import, &mapping).await?;
-    writable_project(req.db(), &writer, &import.project_id.to_string()).await?;
+    let (import, _) = draft_with_file(&req, &writer, &import, &mapping).await?;
+    writable_project(req.db(), &task_writer, &import.project_id.to_string()).await?;
     if import.status != crate::model::ImportStatus::Draft {
         return Err(AppError::Conflict("This import has started already.".into()));
     }
@@ -442,7 +444,7 @@ pub async fn start_import(
 pub async fn list_org_jobs(org: String) -> Result<Vec<JobItem>, AppError> {
     let req = ctx::org_request(&org).await?;
     req.org.check(Action::ViewWork)?;
-    Ok(jobs::recent(req.db(), Some(req.org.org_id()), ORG_JOBS_SHOWN).await?)
+    Ok(jobs::recent(req.db(), jobs::JobsOf::Organization(&req.org), ORG_JOBS_SHOWN).await?)
 }
 
 /// Cancels one of the organization's jobs: a queued one at once, a running
@@ -454,16 +456,16 @@ pub async fn list_org_jobs(org: String) -> Result<Vec<JobItem>, AppError> {
 #[server(endpoint = "cancel_org_job")]
 pub async fn cancel_org_job(org: String, job: String) -> Result<(), AppError> {
     let req = ctx::org_request(&org).await?;
-    req.org.writer(Action::UploadFiles)?;
+    let writer = req.org.writer(Action::UploadFiles)?;
     let id: JobId = parse_id(&job)?;
-    let found = jobs::find(req.db(), Some(req.org.org_id()), id).await?.ok_or(AppError::NotFound)?;
+    let found = jobs::find(req.db(), jobs::JobsOf::Organization(&writer), id).await?.ok_or(AppError::NotFound)?;
     if found.kind == "process_file" {
         // Its file would wait for ever; delete the file instead.
         return Err(AppError::Conflict(
             "Reading an uploaded file cannot be cancelled: delete the file instead.".into(),
         ));
     }
-    match jobs::cancel(req.db(), Some(req.org.org_id()), id, Timestamp::now()).await? {
+    match jobs::cancel(req.db(), jobs::CancelledBy::Organization(&writer), id, Timestamp::now()).await? {
         jobs::Cancel::Cancelled => {
             // It never ran: an import waiting for it ends here.
             imports::end_for_job(req.db(), req.org.org_id(), id, crate::model::ImportStatus::Cancelled).await?;

@@ -19,9 +19,7 @@ use crate::{
         auth::{EMAIL_TAKEN, org_path},
     },
     error::FieldErrors,
-    model::{
-        Action, AuditAction, DisplayName, Email, InvitationId, InvitationStatus, Role, invitation::INVITATION_DAYS,
-    },
+    model::{Action, AuditAction, DisplayName, Email, InvitationId, InvitationStatus, Role},
     server::{
         AppState,
         auth::password,
@@ -31,6 +29,7 @@ use crate::{
             invitations::{self, Acceptance, InviteRefusal, LinkedInvitation},
             members, orgs, users,
         },
+        notices,
     },
 };
 
@@ -51,20 +50,18 @@ async fn within_mail_rate(req: &OrgRequest, admin: &Admin) -> Result<(), AppErro
     Ok(())
 }
 
-/// Sends the invitation mail with the link for `token`.
+/// Sends the invitation mail with the link for `token`, from the
+/// signed-in member of `req` (see `notices::send_invitation`).
 #[cfg(feature = "ssr")]
 async fn send_invitation(req: &OrgRequest, email: &str, role: Role, token: &str) -> Result<(), AppError> {
-    let link = format!("{}/invite/{token}", req.state.public_origin.as_str());
-    let organization = &req.org.org().name;
-    let body = format!(
-        "{inviter} invited you to join {organization} on Atrium as {role}.\n\n\
-         Accept the invitation: {link}\n\n\
-         The link works once and expires in {INVITATION_DAYS} days. If you did not expect it, ignore this message.\n",
-        inviter = req.user.display_name,
-        role = role.label(),
-    );
-    let subject = format!("Join {organization} on Atrium");
-    req.state.mailer.send(email, &subject, body).await.map_err(AppError::internal)
+    let invitation = notices::Invitation {
+        email,
+        inviter: req.user.display_name.as_str(),
+        organization: &req.org.org().name,
+        role,
+        token,
+    };
+    notices::send_invitation(&req.state, invitation).await
 }
 
 /// `Forbidden` unless `admin`'s role may invite as `role`: Admins invite

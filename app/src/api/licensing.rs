@@ -48,13 +48,13 @@ pub struct Licensing {
 #[server(endpoint = "get_licensing")]
 pub async fn get_licensing(org: String) -> Result<Licensing, AppError> {
     let req = ctx::org_request(&org).await?;
-    req.org.check(Action::ViewLicenses)?;
-    let (db, ctx) = (req.db(), &req.org);
+    let viewer = req.org.license_viewer()?;
+    let db = req.db();
     Ok(Licensing {
-        public_key: repo::public_key(db, &req.state.licensing.kek, ctx.org_id()).await?,
-        entitlements: repo::entitlements(db, ctx).await?,
-        policies: repo::policies(db, ctx).await?,
-        can_manage: ctx.can(Action::ManageLicenses),
+        public_key: repo::public_key(db, &req.state.licensing.kek, viewer.org_id()).await?,
+        entitlements: repo::entitlements(db, &viewer).await?,
+        policies: repo::policies(db, &viewer).await?,
+        can_manage: viewer.can(Action::ManageLicenses),
     })
 }
 
@@ -234,7 +234,7 @@ pub async fn list_licenses(
     #[server(default)] page: u32,
 ) -> Result<Page<LicenseItem>, AppError> {
     let req = ctx::org_request(&org).await?;
-    req.org.check(Action::ViewLicenses)?;
+    let viewer = req.org.license_viewer()?;
     let status = match status.trim() {
         "" => None,
         slug => Some(
@@ -244,7 +244,7 @@ pub async fn list_licenses(
     };
     let filter = LicenseFilter { search: Some(q), status, policy: None };
     let offset = page.max(1).saturating_sub(1).saturating_mul(LICENSES_PER_PAGE);
-    Ok(repo::licenses(req.db(), &req.org, &filter, LICENSES_PER_PAGE, offset).await?)
+    Ok(repo::licenses(req.db(), &viewer, &filter, LICENSES_PER_PAGE, offset).await?)
 }
 
 /// Issues a license under `policy`: `key` empty to generate one in
@@ -308,10 +308,10 @@ pub async fn create_license(
 #[server(endpoint = "get_license")]
 pub async fn get_license(org: String, license: String) -> Result<LicenseDetail, AppError> {
     let req = ctx::org_request(&org).await?;
-    req.org.check(Action::ViewLicenses)?;
+    let viewer = req.org.license_viewer()?;
     let id: LicenseId = parse_id(&license)?;
     let pending = req.state.licensing.tally.pending(id);
-    repo::license(req.db(), req.org.org_id(), id, pending).await?.ok_or(AppError::NotFound)
+    repo::license(req.db(), repo::ReadableLicense::viewed(&viewer, id), pending).await?.ok_or(AppError::NotFound)
 }
 
 /// Suspends (`suspended` = `true`) or reinstates a license: a suspended
@@ -376,7 +376,8 @@ pub async fn deactivate_machine(org: String, license: String, machine: String) -
     let admin = req.org.admin(Action::ManageLicenses)?;
     let license: LicenseId = parse_id(&license)?;
     let machine: MachineId = parse_id(&machine)?;
-    let fingerprint = repo::deactivate_machine(req.db(), admin.org_id(), license, machine).await?;
+    let fingerprint =
+        repo::deactivate_machine(req.db(), repo::ManagedLicense::managed(&admin, license), machine).await?;
     req.audit(
         AuditAction::MachineDeactivated,
         Some(("machine", machine.to_string())),
@@ -403,7 +404,7 @@ pub struct HeldLicense {
 pub async fn look_up_license(key: String) -> Result<HeldLicense, AppError> {
     let (state, found) = held(&key).await?;
     let pending = state.licensing.tally.pending(found.id);
-    let detail = repo::license(&state.db, found.org_id, found.id, pending).await?.ok_or_else(unknown_key)?;
+    let detail = repo::license(&state.db, found.readable(), pending).await?.ok_or_else(unknown_key)?;
     Ok(HeldLicense {
         name: detail.license.name,
         status: detail.license.status,
@@ -427,7 +428,7 @@ pub async fn release_machine(key: String, machine: String) -> Result<(), AppErro
         return Err(AppError::Conflict(refusal.message().to_owned()));
     }
     let machine: MachineId = parse_id(&machine)?;
-    let fingerprint = repo::deactivate_machine(&state.db, found.org_id, found.id, machine).await?;
+    let fingerprint = repo::deactivate_machine(&state.db, found.managed(), machine).await?;
     let origin = ctx::request_origin(&state)?;
     let event = (machine, fingerprint.as_str());
     Ok(license_api::record_machine_event(

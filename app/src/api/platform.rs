@@ -190,7 +190,12 @@ pub const PLATFORM_JOBS_SHOWN: i64 = 100;
 #[server(endpoint = "list_platform_jobs")]
 pub async fn list_platform_jobs() -> Result<Vec<crate::model::JobItem>, AppError> {
     let req = ctx::platform_request().await?;
-    Ok(crate::server::db::jobs::recent(req.db(), None, PLATFORM_JOBS_SHOWN).await?)
+    Ok(crate::server::db::jobs::recent(
+        req.db(),
+        crate::server::db::jobs::JobsOf::Platform(&req.admin),
+        PLATFORM_JOBS_SHOWN,
+    )
+    .await?)
 }
 
 /// Cancels a platform job: a queued one at once, a running one is asked to
@@ -203,7 +208,7 @@ pub async fn cancel_platform_job(job: String) -> Result<(), AppError> {
     use crate::server::db::{Timestamp, jobs};
     let req = ctx::platform_request().await?;
     let id: crate::model::JobId = parse_id(&job)?;
-    match jobs::cancel(req.db(), None, id, Timestamp::now()).await? {
+    match jobs::cancel(req.db(), jobs::CancelledBy::Platform(&req.admin), id, Timestamp::now()).await? {
         jobs::Cancel::Cancelled | jobs::Cancel::Requested => Ok(()),
         jobs::Cancel::Finished => Err(AppError::Conflict("This job has ended already.".into())),
         jobs::Cancel::NotFound => Err(AppError::NotFound),

@@ -23,17 +23,15 @@ use crate::{
 
 /// The one rule for saving and deleting views: the member reads the
 /// organization's work, and nothing is changed while it is suspended
-/// (`Suspended`, as for every other write); a shared view (saving one,
-/// `shared`) is a change others see, so it needs the writer's right,
-/// [`Action::EditTasks`] (`Forbidden` for Guests). Deleting a shared view
-/// one did not save also needs [`Action::ManageSettings`], which
-/// `delete_view` asks of the same context.
+/// (`Suspended`, as for every other write). A shared view is a change
+/// others see, so saving one needs the writer's handle for
+/// [`Action::EditTasks`] (`Forbidden` for Guests); deleting a shared view
+/// one did not save needs the admin's for [`Action::ManageSettings`]: the
+/// repository takes those handles (`views::SavedBy`, `views::DeletedBy`).
 #[cfg(feature = "ssr")]
-fn may_change_views(member: &ctx::OrgCtx, shared: bool) -> Result<(), AppError> {
+fn may_change_views(member: &ctx::OrgCtx) -> Result<(), AppError> {
     member.check(Action::ViewWork)?;
-    if shared {
-        member.writer(Action::EditTasks)?;
-    } else if member.org().suspended {
+    if member.org().suspended {
         return Err(AppError::Suspended);
     }
     Ok(())
@@ -76,8 +74,8 @@ pub async fn save_view(
     #[server(default)] shared: Option<String>,
 ) -> Result<SavedView, AppError> {
     let req = ctx::org_request(&org).await?;
-    let shared = shared.is_some();
-    may_change_views(&req.org, shared)?;
+    may_change_views(&req.org)?;
+    let writer = if shared.is_some() { Some(req.org.writer(Action::EditTasks)?) } else { None };
     let project = readable_project(req.db(), &req.org, &project).await?;
     let mut errors = FieldErrors::new();
     let name = errors.check("name", ViewName::parse(&name));
@@ -109,7 +107,11 @@ pub async fn save_view(
             ),
         ));
     }
-    views::insert(req.db(), &req.org, project.id, &name, &query, shared).await?.ok_or(AppError::NotFound)
+    let by = match &writer {
+        Some(writer) => views::SavedBy::Shared(writer),
+        None => views::SavedBy::Private(&req.org),
+    };
+    views::insert(req.db(), by, project.id, &name, &query).await?.ok_or(AppError::NotFound)
 }
 
 /// Deletes the view `view`: the caller's own, or a shared one when they
@@ -119,8 +121,12 @@ pub async fn save_view(
 #[server(endpoint = "delete_view")]
 pub async fn delete_view(org: String, view: String) -> Result<(), AppError> {
     let req = ctx::org_request(&org).await?;
-    may_change_views(&req.org, false)?;
+    may_change_views(&req.org)?;
     let id: SavedViewId = parse_id(&view)?;
-    let may_delete_shared = req.org.can(Action::ManageSettings);
-    if views::delete(req.db(), &req.org, id, may_delete_shared).await? { Ok(()) } else { Err(AppError::NotFound) }
+    let manager = req.org.admin(Action::ManageSettings).ok();
+    let by = match &manager {
+        Some(admin) => views::DeletedBy::Manager(admin),
+        None => views::DeletedBy::Author(&req.org),
+    };
+    if views::delete(req.db(), by, id).await? { Ok(()) } else { Err(AppError::NotFound) }
 }

@@ -1,5 +1,7 @@
 //! Request context for server functions: the app state, the signed-in
-//! user, and `OrgCtx`, the only key to tenant-scoped repositories.
+//! user, and their role handles (`server::handles`), read from the
+//! database: the only way to the handles that open tenant-scoped
+//! repositories.
 //!
 //! A page render runs several server functions (the layout's, the page's,
 //! each list's); a [`RequestMemo`] in the request lets them read the
@@ -18,10 +20,7 @@ use tower_sessions::Session;
 
 use crate::{
     error::AppError,
-    model::{
-        AuditAction, OrgId, OrgSlug, OrgSummary, Project, ProjectId, Role, SavedView, SessionId, UserId,
-        permission::Action,
-    },
+    model::{AuditAction, OrgId, OrgSlug, OrgSummary, Project, ProjectId, SavedView, SessionId, UserId},
     server::{
         AppState,
         auth::{
@@ -33,8 +32,11 @@ use crate::{
             users::{self, UserRow},
             views as db_views,
         },
+        handles,
     },
 };
+
+pub use handles::{Admin, AuditViewer, LicenseViewer, OrgCtx, Owner, PlatformAdmin, Writer};
 
 /// The shared state, provided to every server function and page render.
 pub fn app_state() -> Result<AppState, AppError> {
@@ -157,24 +159,6 @@ pub async fn require_user() -> Result<(AppState, Session, UserRow), AppError> {
     Ok((state, session, user))
 }
 
-/// Proof that a user is a member of an organization, whatever the role:
-/// the reader's capability. Only [`OrgCtx::load`] makes one, after reading
-/// the membership, so a tenant-scoped repository function cannot be called
-/// unchecked: every such function takes an `&OrgCtx` (or a stronger handle
-/// that derefs to one) and filters on [`OrgCtx::org_id`].
-///
-/// The stronger handles, [`Writer`], [`Admin`] and [`Owner`], come only
-/// from [`OrgCtx::writer`], [`OrgCtx::admin`] and [`OrgCtx::owner`], which
-/// consult the permission matrix (`model::permission`). Repository
-/// functions that change data take the handle they need, so a server
-/// function that forgot its role check does not compile (the pattern of
-/// lldap's permission-checked backend handlers).
-#[derive(Debug, Clone)]
-pub struct OrgCtx {
-    org: OrgSummary,
-    user_id: UserId,
-}
-
 impl OrgCtx {
     /// The membership of `user` in the organization `slug`.
     ///
@@ -184,7 +168,7 @@ impl OrgCtx {
     pub async fn load(db: &Db, user_id: UserId, slug: &str) -> Result<Self, AppError> {
         let slug = OrgSlug::parse(slug).map_err(|_| AppError::NotFound)?;
         let org = orgs::find_membership(db, user_id, &slug).await?.ok_or(AppError::NotFound)?;
-        Ok(Self { org, user_id })
+        Ok(Self::member(org, user_id))
     }
 
     /// The membership of `user` in the organization `org`, for a job
@@ -192,104 +176,7 @@ impl OrgCtx {
     /// deleted), so a job cannot outlive the person's rights.
     pub async fn load_by_id(db: &Db, user_id: UserId, org: OrgId) -> Result<Self, AppError> {
         let org = orgs::find_membership_by_id(db, user_id, org).await?.ok_or(AppError::NotFound)?;
-        Ok(Self { org, user_id })
-    }
-
-    pub fn org_id(&self) -> OrgId {
-        self.org.id
-    }
-
-    pub fn user_id(&self) -> UserId {
-        self.user_id
-    }
-
-    pub fn role(&self) -> Role {
-        self.org.role
-    }
-
-    /// The organization with the member's role.
-    pub fn org(&self) -> &OrgSummary {
-        &self.org
-    }
-
-    /// Whether the member may do `action` (their role, and nothing that
-    /// changes data while the organization is suspended).
-    pub fn can(&self, action: Action) -> bool {
-        self.org.can(action)
-    }
-
-    /// `Forbidden` unless the member's role may do `action`: for reads that
-    /// some roles may not make (Guests and member emails).
-    pub fn check(&self, action: Action) -> Result<(), AppError> {
-        if self.org.role.can(action) { Ok(()) } else { Err(AppError::Forbidden) }
-    }
-
-    /// The role check of every stronger handle, then the organization's
-    /// status: a suspended organization hands out none (`Suspended`), so
-    /// nothing in it can be changed.
-    fn grant(&self, action: Action, level: Role) -> Result<(), AppError> {
-        if !(self.org.role.can(action) && self.org.role.at_least(level)) {
-            Err(AppError::Forbidden)
-        } else if self.org.suspended {
-            Err(AppError::Suspended)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// The writer's capability for `action` (Members and above whom the
-    /// matrix allows it), or `Forbidden`.
-    pub fn writer(&self, action: Action) -> Result<Writer, AppError> {
-        self.grant(action, Role::Member)?;
-        Ok(Writer(self.clone()))
-    }
-
-    /// The admin's capability for `action` (Admins and Owners whom the
-    /// matrix allows it), or `Forbidden`.
-    pub fn admin(&self, action: Action) -> Result<Admin, AppError> {
-        self.grant(action, Role::Admin)?;
-        Ok(Admin(Writer(self.clone())))
-    }
-
-    /// The owner's capability for `action`, or `Forbidden`.
-    pub fn owner(&self, action: Action) -> Result<Owner, AppError> {
-        self.grant(action, Role::Owner)?;
-        Ok(Owner(Admin(Writer(self.clone()))))
-    }
-}
-
-/// Proof that the member may change the organization's work (Member or
-/// above). Derefs to the [`OrgCtx`] it was granted from.
-#[derive(Debug, Clone)]
-pub struct Writer(OrgCtx);
-
-/// Proof of an Admin or Owner. Derefs to [`Writer`], so it serves wherever
-/// a writer does.
-#[derive(Debug, Clone)]
-pub struct Admin(Writer);
-
-/// Proof of an Owner. Derefs to [`Admin`].
-#[derive(Debug, Clone)]
-pub struct Owner(Admin);
-
-impl std::ops::Deref for Writer {
-    type Target = OrgCtx;
-    fn deref(&self) -> &OrgCtx {
-        &self.0
-    }
-}
-
-impl std::ops::Deref for Admin {
-    type Target = Writer;
-    fn deref(&self) -> &Writer {
-        &self.0
-    }
-}
-
-impl std::ops::Deref for Owner {
-    type Target = Admin;
-    fn deref(&self) -> &Admin {
-        &self.0
+        Ok(Self::member(org, user_id))
     }
 }
 
@@ -363,22 +250,13 @@ pub fn request_origin(state: &AppState) -> Result<audit::Origin, AppError> {
     Ok(audit::Origin { ip, user_agent })
 }
 
-/// Proof that the signed-in user is a platform admin: the key to the
-/// functions that act on every tenant (`db::platform`). Only
-/// [`platform_request`] makes one.
-#[derive(Debug, Clone)]
-pub struct PlatformAdmin {
-    user_id: UserId,
-}
-
 impl PlatformAdmin {
-    /// The proof for `user`, when they are a platform admin.
-    pub fn of(user: &UserRow) -> Option<Self> {
-        user.is_platform_admin.then_some(Self { user_id: user.id })
-    }
-
-    pub fn user_id(&self) -> UserId {
-        self.user_id
+    /// The proof for the account `user_id`, read afresh: `NotFound` unless
+    /// it exists and is a platform admin (the same answer the admin area
+    /// gives everyone else).
+    pub async fn load(db: &Db, user_id: UserId) -> Result<Self, AppError> {
+        let user = users::find_by_id(db, user_id).await?.ok_or(AppError::NotFound)?;
+        PlatformAdmin::of(user.id, user.is_platform_admin).ok_or(AppError::NotFound)
     }
 }
 
@@ -406,7 +284,7 @@ impl PlatformRequest {
 /// so the admin area is not even known to exist).
 pub async fn platform_request() -> Result<PlatformRequest, AppError> {
     let (state, _session, user) = require_user().await?;
-    let admin = PlatformAdmin::of(&user).ok_or(AppError::NotFound)?;
+    let admin = PlatformAdmin::of(user.id, user.is_platform_admin).ok_or(AppError::NotFound)?;
     Ok(PlatformRequest { state, user, admin })
 }
 
@@ -437,6 +315,6 @@ pub async fn org_request(slug: &str) -> Result<OrgRequest, AppError> {
         session::sign_out(&session, &state.db).await?;
         return Err(AppError::Unauthenticated);
     };
-    let org = OrgCtx { org: membership.ok_or(AppError::NotFound)?, user_id };
+    let org = OrgCtx::member(membership.ok_or(AppError::NotFound)?, user_id);
     Ok(OrgRequest { state, session, user, org })
 }

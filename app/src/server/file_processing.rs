@@ -9,7 +9,7 @@ use crate::{
     server::{
         AppState,
         db::files::{self, Processed},
-        jobs::{Cancelled, JobContext},
+        job_context::{Cancelled, JobContext},
         storage::Storage,
     },
 };

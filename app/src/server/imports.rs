@@ -22,7 +22,7 @@ use crate::{
             imports::{self, Refusal},
             labels, members, tasks,
         },
-        jobs::{Cancelled, JobContext},
+        job_context::{Cancelled, JobContext},
         storage::Storage,
     },
 };

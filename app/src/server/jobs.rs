@@ -21,7 +21,6 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
-use tokio::sync::Notify;
 
 use crate::{
     error::AppError,
@@ -34,6 +33,7 @@ use crate::{
             jobs::{self, NewJob, Outcome},
             platform, projects, tasks,
         },
+        job_context::{Cancelled, JobContext},
     },
 };
 
@@ -108,27 +108,6 @@ impl Job {
     }
 }
 
-/// The queue's in-process side: the bell that wakes a worker.
-#[derive(Debug, Default)]
-pub struct Queue {
-    wake: Notify,
-    /// The organization whose job this process's workers claimed last:
-    /// the next claim serves the organization after it (`jobs::claim`).
-    last_org: std::sync::Mutex<Option<OrgId>>,
-}
-
-impl Queue {
-    fn last_org(&self) -> Option<OrgId> {
-        *self.last_org.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn served(&self, org: Option<OrgId>) {
-        if let Some(org) = org {
-            *self.last_org.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(org);
-        }
-    }
-}
-
 /// Adds `job` (the platform's own, no organization) to run as soon as a
 /// worker is free.
 pub async fn enqueue(state: &AppState, job: &Job) -> Result<(), AppError> {
@@ -148,7 +127,7 @@ async fn enqueue_keyed(state: &AppState, job: &Job, unique_key: Option<String>) 
     };
     let added = jobs::enqueue(&state.db, new).await?.is_some();
     if added {
-        state.jobs.wake.notify_one();
+        state.jobs.ring();
     }
     Ok(added)
 }
@@ -167,38 +146,13 @@ pub async fn enqueue_for(state: &AppState, org: OrgId, job: &Job) -> Result<JobI
     };
     let id =
         jobs::enqueue(&state.db, new).await?.ok_or_else(|| AppError::internal("a job without a key was refused"))?;
-    state.jobs.wake.notify_one();
+    state.jobs.ring();
     Ok(id)
 }
 
 /// Queues a plain-text message to `to`.
 pub async fn mail(state: &AppState, to: &str, subject: &str, body: String) -> Result<(), AppError> {
     enqueue(state, &Job::Mail { to: to.to_owned(), subject: subject.to_owned(), body }).await
-}
-
-/// What a running job's handler reports through.
-pub struct JobContext {
-    state: AppState,
-    id: JobId,
-    worker: String,
-    cancel: AtomicBool,
-}
-
-/// The job was asked to stop and did.
-#[derive(Debug)]
-pub struct Cancelled;
-
-impl JobContext {
-    /// Records progress (`done` of `total`, a message); `Err(Cancelled)`
-    /// when cancelling was asked for, so the handler stops there.
-    pub async fn progress(&self, done: i64, total: Option<i64>, message: &str) -> Result<(), Cancelled> {
-        match jobs::report_progress(&self.state.db, self.id, &self.worker, done, total, Some(message)).await {
-            Ok(Some(true)) => self.cancel.store(true, Ordering::Relaxed),
-            Ok(_) => {}
-            Err(err) => tracing::warn!(error = %err, job = %self.id, "recording progress failed"),
-        }
-        if self.cancel.load(Ordering::Relaxed) { Err(Cancelled) } else { Ok(()) }
-    }
 }
 
 /// Why an attempt did not succeed.
@@ -235,14 +189,14 @@ async fn handle(ctx: &JobContext, job: Job) -> Result<(), Failure> {
         Job::Mail { to, subject, body } => {
             state.mailer.send(&to, &subject, body).await.map_err(|err| Failure::Error(err.to_string()))
         }
-        Job::VerifyEmail { user, email } => Ok(crate::api::account::mail_verification(state, user, &email).await?),
+        Job::VerifyEmail { user, email } => Ok(super::notices::mail_verification(state, user, &email).await?),
         Job::PasswordReset { email } => {
             let email = Email::parse(&email).map_err(|err| Failure::Error(err.to_string()))?;
-            Ok(crate::api::account::send_reset_link(state, &email).await?)
+            Ok(super::notices::send_reset_link(state, &email).await?)
         }
         Job::SignInWarning { email, failures, address } => {
             let email = Email::parse(&email).map_err(|err| Failure::Error(err.to_string()))?;
-            Ok(crate::api::auth::warn_owner(state, &email, failures, &address).await?)
+            Ok(super::notices::warn_owner(state, &email, failures, &address).await?)
         }
         Job::ProcessFile { org, file } => {
             crate::server::file_processing::process(ctx, state, org, file).await.map_err(|err| match err {
@@ -448,7 +402,7 @@ pub async fn work(state: AppState, name: String) {
                 run_one(&state, &name, claimed).await
             }
             Ok(None) => {
-                let _ = tokio::time::timeout(POLL, state.jobs.wake.notified()).await;
+                let _ = tokio::time::timeout(POLL, state.jobs.rung()).await;
             }
             Err(err) => {
                 tracing::error!(error = %err, "claiming a job failed");

@@ -30,7 +30,7 @@ pub struct AppState {
     /// Signing keys and validation counts of the license API.
     pub licensing: Arc<super::licensing::Licensing>,
     /// The job queue's in-process side (waking workers).
-    pub jobs: Arc<super::jobs::Queue>,
+    pub jobs: Arc<super::queue::Queue>,
     /// Where project files and imported CSVs are kept.
     pub storage: super::storage::Storage,
     /// Each person's open server-sent event streams.

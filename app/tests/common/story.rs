@@ -80,17 +80,25 @@ pub async fn run(db: &Db) {
 async fn preferences(db: &Db) {
     use app::{
         model::{Theme, ViewName},
-        server::db::{testing, views},
+        server::db::{
+            testing,
+            views::{self, DeletedBy, SavedBy},
+        },
     };
     let team = team(db, "Vera", "Views Co").await;
     let writer = super::writer(&team.owner);
     let project = projects::insert(db, &writer, &pname("Viewed"), &desc("")).await.unwrap().id;
     let view = |name: &str| ViewName::parse(name).unwrap();
 
-    let shared = views::insert(db, &team.member, project, &view("Urgent"), "?priority=urgent", true).await.unwrap();
+    let shared =
+        views::insert(db, SavedBy::Shared(&super::writer(&team.member)), project, &view("Urgent"), "?priority=urgent")
+            .await
+            .unwrap();
     let shared = shared.unwrap();
-    let private =
-        views::insert(db, &team.member, project, &view("Mine"), "?assignee=me", false).await.unwrap().unwrap();
+    let private = views::insert(db, SavedBy::Private(&team.member), project, &view("Mine"), "?assignee=me")
+        .await
+        .unwrap()
+        .unwrap();
     let names = |list: Vec<app::model::SavedView>| list.into_iter().map(|v| (v.name, v.mine)).collect::<Vec<_>>();
     assert_eq!(
         names(views::list(db, &team.member, project).await.unwrap()),
@@ -106,20 +114,25 @@ async fn preferences(db: &Db) {
     let (stranger_id, stranger_org) = super::sign_up(db, "Stan", "Stranger Co").await;
     let stranger = OrgCtx::load(db, stranger_id, &stranger_org.slug).await.unwrap();
     assert!(views::list(db, &stranger, project).await.unwrap().is_empty());
-    assert!(views::insert(db, &stranger, project, &view("Spy"), "", true).await.unwrap().is_none());
-    assert!(!views::delete(db, &stranger, shared.id, true).await.unwrap());
+    assert!(
+        views::insert(db, SavedBy::Shared(&super::writer(&stranger)), project, &view("Spy"), "")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(!views::delete(db, DeletedBy::Manager(&super::admin(&stranger)), shared.id).await.unwrap());
 
     // Deleting: never another's private view; a shared one only when
     // allowed; one's own always.
-    assert!(!views::delete(db, &team.owner, private.id, true).await.unwrap());
-    assert!(!views::delete(db, &team.guest, shared.id, false).await.unwrap());
-    assert!(views::delete(db, &team.owner, shared.id, true).await.unwrap());
-    assert!(views::delete(db, &team.member, private.id, false).await.unwrap());
+    assert!(!views::delete(db, DeletedBy::Manager(&super::admin(&team.owner)), private.id).await.unwrap());
+    assert!(!views::delete(db, DeletedBy::Author(&team.guest), shared.id).await.unwrap());
+    assert!(views::delete(db, DeletedBy::Manager(&super::admin(&team.owner)), shared.id).await.unwrap());
+    assert!(views::delete(db, DeletedBy::Author(&team.member), private.id).await.unwrap());
     assert!(views::list(db, &team.member, project).await.unwrap().is_empty());
 
     // A trashed project takes no views.
     projects::trash(db, &super::admin(&team.owner), project).await.unwrap();
-    assert!(views::insert(db, &team.member, project, &view("Late"), "", false).await.unwrap().is_none());
+    assert!(views::insert(db, SavedBy::Private(&team.member), project, &view("Late"), "").await.unwrap().is_none());
 
     // The colour scheme is the account's.
     let id = team.owner.user_id();
@@ -223,7 +236,8 @@ async fn tenancy(db: &Db) {
     assert_eq!(listed.status, TenantStatus::Deleted);
     assert!(platform::restore(db, &platform, heir.org_id()).await.unwrap());
     assert!(!platform::restore(db, &platform, heir.org_id()).await.unwrap(), "only a deleted one");
-    OrgCtx::load(db, team.member_id, "tenant-new").await.unwrap();
+    let restored = OrgCtx::load(db, team.member_id, "tenant-new").await.unwrap();
+    assert_eq!(restored.org_id(), heir.org_id(), "restored, its members are back in");
     orgs::delete(db, &heir).await.unwrap();
     let now = time::OffsetDateTime::now_utc();
     assert_eq!(platform::purge_deleted(db, now).await.unwrap(), 0, "kept for 30 days");
@@ -254,6 +268,7 @@ async fn licensing(db: &Db) {
     };
     let team = team(db, "Lena", "License Co").await;
     let admin = admin(&team.owner);
+    let viewer = team.member.license_viewer().unwrap();
     let org_id = team.owner.org_id();
     let kek = KeyEncryptionKey::random();
 
@@ -270,7 +285,7 @@ async fn licensing(db: &Db) {
     let pro = repo::create_entitlement(db, &admin, &code, &EntitlementName::parse("Pro").unwrap()).await.unwrap();
     let again = repo::create_entitlement(db, &admin, &code, &EntitlementName::parse("Again").unwrap()).await;
     assert!(matches!(again, Err(LicensingError::CodeTaken)), "{again:?}");
-    assert_eq!(repo::entitlements(db, &team.member).await.unwrap().len(), 1);
+    assert_eq!(repo::entitlements(db, &team.member.license_viewer().unwrap()).await.unwrap().len(), 1);
 
     // A strict node-locked policy requiring heartbeats, granting Pro.
     let form = PolicyForm {
@@ -284,7 +299,7 @@ async fn licensing(db: &Db) {
     };
     let (pname, fields) = form.parse().unwrap();
     let policy = repo::create_policy(db, &admin, &pname, &fields, &[pro.id]).await.unwrap();
-    let listed = repo::policies(db, &team.guest).await.unwrap();
+    let listed = repo::policies(db, &team.member.license_viewer().unwrap()).await.unwrap();
     assert_eq!((listed[0].entitlements.len(), listed[0].fields.heartbeat_seconds), (1, 300));
 
     // Licenses count against the plan's limit.
@@ -314,13 +329,13 @@ async fn licensing(db: &Db) {
 
     // The list: search and status.
     let search = LicenseFilter { search: Some("second".into()), ..LicenseFilter::default() };
-    let page = repo::licenses(db, &team.member, &search, 25, 0).await.unwrap();
+    let page = repo::licenses(db, &viewer, &search, 25, 0).await.unwrap();
     assert_eq!((page.total, page.items[0].key.as_str()), (1, "SECOND-KEY-0001"));
     repo::set_flag(db, &admin, id, repo::LicenseFlag::Suspended, true).await.unwrap();
     let suspended = LicenseFilter { status: Some(LicenseStatus::Suspended), ..LicenseFilter::default() };
-    assert_eq!(repo::licenses(db, &team.member, &suspended, 25, 0).await.unwrap().total, 1);
+    assert_eq!(repo::licenses(db, &viewer, &suspended, 25, 0).await.unwrap().total, 1);
     let active = LicenseFilter { status: Some(LicenseStatus::Active), ..LicenseFilter::default() };
-    assert_eq!(repo::licenses(db, &team.member, &active, 25, 0).await.unwrap().total, 1);
+    assert_eq!(repo::licenses(db, &viewer, &active, 25, 0).await.unwrap().total, 1);
     repo::set_flag(db, &admin, id, repo::LicenseFlag::Suspended, false).await.unwrap();
     let (_, renewed) = repo::renew(db, &admin, id).await.unwrap();
     let days = (renewed.unwrap() - time::OffsetDateTime::now_utc()).whole_days();
@@ -330,8 +345,11 @@ async fn licensing(db: &Db) {
     let found = license_api::find_by_key(db, key).await.unwrap().expect("by key");
     assert_eq!((found.id, found.org_id), (id, org_id));
     assert!(license_api::find_by_key(db, "NO-SUCH-KEY").await.unwrap().is_none());
-    let stranger = super::sign_up(db, "Sam", "Stranger Co").await.1;
-    assert!(repo::license(db, stranger.id, id, 0).await.unwrap().is_none());
+    let (stranger_id, stranger) = super::sign_up(db, "Sam", "Stranger Co").await;
+    let stranger = OrgCtx::load(db, stranger_id, &stranger.slug).await.unwrap();
+    let stranger_viewer = stranger.license_viewer().unwrap();
+    assert!(repo::license(db, repo::ReadableLicense::viewed(&stranger_viewer, id), 0).await.unwrap().is_none());
+    assert!(team.guest.license_viewer().is_err(), "Guests see no licensing");
     let machine = |fp: &str| NewMachine {
         fingerprint: fp.into(),
         hostname: Some("box".into()),
@@ -375,7 +393,8 @@ async fn licensing(db: &Db) {
     }
     assert_eq!(tally.flush(db).await.unwrap(), 1);
     assert_eq!(tally.pending(id), 0);
-    let detail = repo::license(db, org_id, id, tally.pending(id)).await.unwrap().unwrap();
+    let detail =
+        repo::license(db, repo::ReadableLicense::viewed(&viewer, id), tally.pending(id)).await.unwrap().unwrap();
     assert_eq!((detail.validations, detail.machines.len(), detail.entitlements.len()), (3, 1, 1));
 
     // Heartbeats: alive now, culled once the interval and grace are past.
@@ -385,8 +404,14 @@ async fn licensing(db: &Db) {
 
     // The dashboard deactivates and deletes.
     let again = license_api::activate(db, &found, &machine("fp-3"), 1000).await.unwrap();
-    assert!(matches!(repo::deactivate_machine(db, stranger.id, id, again.id).await, Err(LicensingError::NotFound)));
-    assert_eq!(repo::deactivate_machine(db, org_id, id, again.id).await.unwrap(), "fp-3");
+    assert!(matches!(
+        repo::deactivate_machine(db, repo::ManagedLicense::managed(&super::admin(&stranger), id), again.id).await,
+        Err(LicensingError::NotFound)
+    ));
+    assert_eq!(
+        repo::deactivate_machine(db, repo::ManagedLicense::managed(&admin, id), again.id).await.unwrap(),
+        "fp-3"
+    );
     assert_eq!(repo::delete_license(db, &admin, id).await.unwrap(), key);
     assert!(license_api::find_by_key(db, key).await.unwrap().is_none());
 
@@ -415,7 +440,8 @@ async fn platform_admin(db: &Db) -> PlatformAdmin {
     let address = email(&format!("root.{}@example.com", uuid::Uuid::now_v7().simple()));
     let root = name("Root");
     let new = NewUser { is_platform_admin: true, ..new_user(&address, &root) };
-    PlatformAdmin::of(&users::insert(db, new).await.unwrap()).unwrap()
+    let user = users::insert(db, new).await.unwrap();
+    PlatformAdmin::load(db, user.id).await.unwrap()
 }
 
 async fn accounts(db: &Db) {
@@ -651,7 +677,7 @@ async fn accounts(db: &Db) {
         };
         audit::record(db, event).await.unwrap();
     }
-    let owner = AuditScope::Organization(super::admin(&ctx));
+    let owner = AuditScope::Organization(ctx.audit_viewer().unwrap());
     let log = audit::list(db, &owner, &AuditFilter::default(), 10).await.unwrap();
     let kinds: Vec<AuditAction> = log.items.iter().map(|e| e.action).collect();
     assert_eq!(kinds, [AuditAction::MemberRemoved, AuditAction::ProjectCreated], "this organization's, newest first");
@@ -1410,7 +1436,7 @@ async fn account_security(db: &Db) {
 /// cancelling, periodic keys, and tenancy of the lists.
 async fn job_queue(db: &Db) {
     use app::model::JobStatus;
-    use app::server::db::jobs::{self, Cancel, NewJob, Outcome};
+    use app::server::db::jobs::{self, Cancel, CancelledBy, JobsOf, NewJob, Outcome};
 
     let now = Timestamp::now();
     let at = |seconds: i64| Timestamp::from(now.into_inner() + time::Duration::seconds(seconds));
@@ -1422,6 +1448,8 @@ async fn job_queue(db: &Db) {
         run_at: now,
         unique_key: None,
     };
+
+    let root = platform_admin(db).await;
 
     // Two workers race for one job: exactly one gets it.
     let first = jobs::enqueue(db, new("race", 3)).await.unwrap().unwrap();
@@ -1447,10 +1475,10 @@ async fn job_queue(db: &Db) {
     let resumed = jobs::claim(db, "worker-c", at(61), at(121), None).await.unwrap().unwrap();
     assert_eq!((resumed.id, resumed.attempts), (first, 2));
     assert!(!jobs::finish(db, first, winner, &Outcome::Succeeded, at(62)).await.unwrap(), "the dead worker's no more");
-    let progress = jobs::find(db, None, first).await.unwrap().unwrap();
+    let progress = jobs::find(db, JobsOf::Platform(&root), first).await.unwrap().unwrap();
     assert_eq!((progress.status, progress.progress_done, progress.progress_total), (JobStatus::Running, 1, Some(2)));
     assert!(jobs::finish(db, first, "worker-c", &Outcome::Succeeded, at(62)).await.unwrap());
-    let done = jobs::find(db, None, first).await.unwrap().unwrap();
+    let done = jobs::find(db, JobsOf::Platform(&root), first).await.unwrap().unwrap();
     assert_eq!(done.status, JobStatus::Succeeded);
     assert!(done.finished_at.is_some());
 
@@ -1461,33 +1489,36 @@ async fn job_queue(db: &Db) {
     assert_eq!(claimed.id, flaky);
     let failed = Outcome::Failed { error: "smtp down".into(), retry_at: at(10) };
     assert!(jobs::finish(db, flaky, "w", &failed, now).await.unwrap());
-    assert_eq!(jobs::find(db, None, flaky).await.unwrap().unwrap().status, JobStatus::Queued);
+    assert_eq!(jobs::find(db, JobsOf::Platform(&root), flaky).await.unwrap().unwrap().status, JobStatus::Queued);
     assert!(jobs::claim(db, "w", at(5), at(65), None).await.unwrap().is_none(), "not before its retry time");
     let again = jobs::claim(db, "w", at(10), at(70), None).await.unwrap().unwrap();
     assert_eq!(again.attempts, 2);
     let failed = Outcome::Failed { error: "still down".into(), retry_at: at(30) };
     assert!(jobs::finish(db, flaky, "w", &failed, at(11)).await.unwrap());
-    let gave_up = jobs::find(db, None, flaky).await.unwrap().unwrap();
+    let gave_up = jobs::find(db, JobsOf::Platform(&root), flaky).await.unwrap().unwrap();
     assert_eq!((gave_up.status, gave_up.last_error.as_deref()), (JobStatus::Failed, Some("still down")));
     // A dead worker's last attempt fails the job.
     let lost = jobs::enqueue(db, new("lost", 1)).await.unwrap().unwrap();
     jobs::claim(db, "w", at(11), at(20), None).await.unwrap().unwrap();
     assert_eq!(jobs::release_expired(db, at(21)).await.unwrap(), 1);
-    let lost = jobs::find(db, None, lost).await.unwrap().unwrap();
+    let lost = jobs::find(db, JobsOf::Platform(&root), lost).await.unwrap().unwrap();
     assert_eq!((lost.status, lost.last_error.as_deref()), (JobStatus::Failed, Some(jobs::WORKER_LOST)));
 
     // Cancelling: a queued job at once, a running one on request.
     let queued = jobs::enqueue(db, NewJob { run_at: at(3600), ..new("later", 3) }).await.unwrap().unwrap();
-    assert_eq!(jobs::cancel(db, None, queued, now).await.unwrap(), Cancel::Cancelled);
-    assert_eq!(jobs::cancel(db, None, queued, now).await.unwrap(), Cancel::Finished);
+    assert_eq!(jobs::cancel(db, CancelledBy::Platform(&root), queued, now).await.unwrap(), Cancel::Cancelled);
+    assert_eq!(jobs::cancel(db, CancelledBy::Platform(&root), queued, now).await.unwrap(), Cancel::Finished);
     let running = jobs::enqueue(db, new("long", 3)).await.unwrap().unwrap();
     jobs::claim(db, "w", at(30), at(90), None).await.unwrap().unwrap();
-    assert_eq!(jobs::cancel(db, None, running, now).await.unwrap(), Cancel::Requested);
+    assert_eq!(jobs::cancel(db, CancelledBy::Platform(&root), running, now).await.unwrap(), Cancel::Requested);
     assert_eq!(jobs::report_progress(db, running, "w", 5, None, None).await.unwrap(), Some(true));
     assert_eq!(jobs::extend_lease(db, running, "w", at(150)).await.unwrap(), Some(true));
     assert!(jobs::finish(db, running, "w", &Outcome::Cancelled, at(31)).await.unwrap());
-    assert_eq!(jobs::find(db, None, running).await.unwrap().unwrap().status, JobStatus::Cancelled);
-    assert_eq!(jobs::cancel(db, None, app::model::JobId::new(), now).await.unwrap(), Cancel::NotFound);
+    assert_eq!(jobs::find(db, JobsOf::Platform(&root), running).await.unwrap().unwrap().status, JobStatus::Cancelled);
+    assert_eq!(
+        jobs::cancel(db, CancelledBy::Platform(&root), app::model::JobId::new(), now).await.unwrap(),
+        Cancel::NotFound
+    );
 
     // A periodic job's key makes one job however often it is enqueued.
     let hourly = || NewJob { unique_key: Some("maintenance:2026-11-22T17".into()), ..new("maintenance", 3) };
@@ -1495,17 +1526,29 @@ async fn job_queue(db: &Db) {
     assert!(jobs::enqueue(db, hourly()).await.unwrap().is_none());
 
     // An organization's jobs are its own.
-    let mine = team(db, "Jo", "Jobs Co").await.owner.org_id();
-    let other = team(db, "Kai", "Other Jobs Co").await.owner.org_id();
-    let theirs = jobs::enqueue(db, NewJob { org: Some(mine), ..new("import", 3) }).await.unwrap().unwrap();
-    assert_eq!(jobs::recent(db, Some(mine), 10).await.unwrap().len(), 1);
-    assert!(jobs::recent(db, Some(other), 10).await.unwrap().is_empty());
-    assert!(jobs::find(db, Some(other), theirs).await.unwrap().is_none(), "another tenant's id");
-    assert_eq!(jobs::cancel(db, Some(other), theirs, now).await.unwrap(), Cancel::NotFound);
-    assert_eq!(jobs::cancel(db, None, theirs, now).await.unwrap(), Cancel::NotFound, "not a platform job");
-    assert!(jobs::recent(db, None, 50).await.unwrap().iter().all(|job| job.id != theirs), "not a platform job");
+    let mine = team(db, "Jo", "Jobs Co").await.owner;
+    let other = team(db, "Kai", "Other Jobs Co").await.owner;
+    let theirs = jobs::enqueue(db, NewJob { org: Some(mine.org_id()), ..new("import", 3) }).await.unwrap().unwrap();
+    assert_eq!(jobs::recent(db, JobsOf::Organization(&mine), 10).await.unwrap().len(), 1);
+    assert!(jobs::recent(db, JobsOf::Organization(&other), 10).await.unwrap().is_empty());
+    assert!(jobs::find(db, JobsOf::Organization(&other), theirs).await.unwrap().is_none(), "another tenant's id");
+    let other_writer = super::writer(&other);
+    assert_eq!(
+        jobs::cancel(db, CancelledBy::Organization(&other_writer), theirs, now).await.unwrap(),
+        Cancel::NotFound
+    );
+    assert_eq!(
+        jobs::cancel(db, CancelledBy::Platform(&root), theirs, now).await.unwrap(),
+        Cancel::NotFound,
+        "not a platform job"
+    );
+    assert!(
+        jobs::recent(db, JobsOf::Platform(&root), 50).await.unwrap().iter().all(|job| job.id != theirs),
+        "not a platform job"
+    );
     // Finished jobs are forgotten after their time.
-    let finished_before = jobs::recent(db, None, 50).await.unwrap().iter().filter(|j| j.finished_at.is_some()).count();
+    let finished_before =
+        jobs::recent(db, JobsOf::Platform(&root), 50).await.unwrap().iter().filter(|j| j.finished_at.is_some()).count();
     assert_eq!(jobs::forget_finished(db, at(3600)).await.unwrap(), u64::try_from(finished_before).unwrap());
 }
 

@@ -542,7 +542,7 @@ pub async fn deactivate(Path(params): Params, mut call: Call) -> Response {
     let result = async {
         let license = call.license(Access::Use).await?;
         let machine = own_machine(&call, &license, &params).await?;
-        match licensing_repo::deactivate_machine(&call.state().db, license.org_id, license.id, machine.id).await {
+        match licensing_repo::deactivate_machine(&call.state().db, license.managed(), machine.id).await {
             Ok(_) => {}
             Err(LicensingError::NotFound) => return Err(ApiError::not_found("The requested machine was not found")),
             Err(err) => return Err(ApiError::internal(err)),

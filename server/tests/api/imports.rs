@@ -154,7 +154,7 @@ async fn count_titles(db: &app::server::db::Db) -> (i64, i64) {
         app::server::db::Db::Sqlite(pool) => sqlx::query_as(sql).fetch_one(pool).await.unwrap(),
         app::server::db::Db::Postgres(pool) => {
             let mut conn =
-                app::server::db::scope::acquire(pool, app::server::db::scope::Scope::EveryTenant).await.unwrap();
+                app::server::db::scope::acquire(pool, app::server::db::scope::Scope::maintenance()).await.unwrap();
             sqlx::query_as(sql).fetch_one(&mut *conn).await.unwrap()
         }
     }

@@ -123,6 +123,131 @@ async fn every_role_may_do_exactly_what_the_matrix_says() {
     }
 }
 
+/// The matrix in a suspended organization, for every role: each action
+/// that reads (`Action::changes_data` false: the work, member emails, the
+/// audit log and its export, licensing, the task export) answers exactly
+/// as `Role::can` says, and each action that changes data is refused with
+/// `suspended` to every role that may otherwise do it (`forbidden` to the
+/// others). The `match` has no catch-all, so a new action is walked here
+/// too.
+#[tokio::test]
+async fn a_suspended_organization_reads_as_the_matrix_says_and_changes_nothing() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let project = app.project(&org.slug, "Work").await;
+    let id = app.ok("get_org_settings", &org.form(&[])).await["org"]["id"].as_str().unwrap().to_owned();
+    let people: Vec<_> = {
+        let mut people = Vec::new();
+        for role in Role::ALL {
+            let (client, _, me) = org.person(&format!("s{}", role.as_str()), role).await;
+            people.push((role, client, me));
+        }
+        people
+    };
+    let platform = crate::helpers::platform_admin(app).await;
+    platform.ok("suspend_organization", &[("org", &id)]).await;
+    for (role, client, _) in &people {
+        let role = *role;
+        for action in Action::ALL {
+            let status = |response: reqwest::Response| async move {
+                let status = response.status().as_u16();
+                let kind =
+                    response.json::<Value>().await.ok().and_then(|body| body["kind"].as_str().map(str::to_owned));
+                (status, kind)
+            };
+            let (status, kind) = match action {
+                // Reading: allowed as the matrix says.
+                Action::ViewWork => {
+                    let export = client.get(&format!("/o/{}/projects/{project}/tasks.csv", org.slug)).await;
+                    assert_eq!(export.status(), 200, "{role:?}: the task export is reading");
+                    status(client.call("list_projects", &org.form(&[])).await).await
+                }
+                Action::ViewMemberEmails => {
+                    let members = client.ok("list_members", &org.form(&[])).await;
+                    let emails = members.as_array().unwrap().iter().filter(|m| m.get("email").is_some()).count();
+                    (if emails > 0 { 200 } else { 403 }, None)
+                }
+                Action::ViewAudit => {
+                    let export = client.get(&format!("/o/{}/audit.csv", org.slug)).await.status();
+                    assert_eq!(export == 200, role.can(action), "{role:?}: the audit export ({export})");
+                    status(client.call("list_audit_events", &org.form(&[])).await).await
+                }
+                Action::ViewLicenses => {
+                    let licensing = client.call("get_licensing", &org.form(&[])).await.status();
+                    assert_eq!(licensing == 200, role.can(action), "{role:?}: get_licensing ({licensing})");
+                    status(client.call("list_licenses", &org.form(&[])).await).await
+                }
+                Action::LeaveOrganization => {
+                    // Last, below: leaving ends the walk for this role.
+                    continue;
+                }
+                // Changing: refused.
+                Action::EditProjects => {
+                    status(client.call("create_project", &org.form(&[("name", "More")])).await).await
+                }
+                Action::EditTasks => {
+                    let form = org.form(&[("project", &project), ("title", "A task")]);
+                    status(client.call("create_task", &form).await).await
+                }
+                Action::UploadFiles => {
+                    let form = org.form(&[("project", &project), ("files", "1")]);
+                    status(client.call("start_upload_session", &form).await).await
+                }
+                Action::ManageCycles => {
+                    let form = org.form(&[
+                        ("project", &project),
+                        ("name", "Sprint"),
+                        ("starts_on", "2026-11-01"),
+                        ("ends_on", "2026-11-14"),
+                    ]);
+                    status(client.call("create_cycle", &form).await).await
+                }
+                Action::ManageLabels => status(client.call("create_label", &org.form(&[("name", "Bug")])).await).await,
+                Action::TrashProjects => {
+                    status(client.call("delete_project", &org.form(&[("project", &project)])).await).await
+                }
+                Action::PurgeTasks => {
+                    status(client.call("empty_task_trash", &org.form(&[("project", &project)])).await).await
+                }
+                Action::ManageMembers | Action::ManageAdminsAndOwners => {
+                    let target = &people.iter().find(|(role, ..)| *role == Role::Guest).unwrap().2;
+                    let to = if action == Action::ManageMembers { "member" } else { "admin" };
+                    status(client.call("change_member_role", &org.form(&[("user", target), ("role", to)])).await).await
+                }
+                Action::InviteMembers => {
+                    let form = org.form(&[("email", "invitee@example.com"), ("role", "guest")]);
+                    status(client.call("invite_member", &form).await).await
+                }
+                Action::ManageSettings => {
+                    let form = org.form(&[("name", "Renamed"), ("slug", &org.slug)]);
+                    status(client.call("update_org_settings", &form).await).await
+                }
+                Action::TransferOwnership => {
+                    let heir = &people.iter().find(|(role, ..)| *role == Role::Member).unwrap().2;
+                    status(client.call("transfer_ownership", &org.form(&[("user", heir)])).await).await
+                }
+                Action::DeleteOrganization => {
+                    status(client.call("delete_organization", &org.form(&[("confirm", "not the name")])).await).await
+                }
+                Action::ManageLicenses => {
+                    let form = org.form(&[("code", "feature"), ("name", "A feature")]);
+                    status(client.call("create_entitlement", &form).await).await
+                }
+            };
+            if action.changes_data() {
+                let expected = if role.can(action) { "suspended" } else { "forbidden" };
+                assert_eq!((status, kind.as_deref()), (403, Some(expected)), "{role:?} {action:?}");
+            } else {
+                assert_eq!(status == 200, role.can(action), "{role:?} {action:?}: {status} {kind:?}");
+            }
+        }
+    }
+    // Leaving is not a change to the organization's work: anyone but its
+    // only Owner may leave a suspended organization.
+    let (_, member, _) = people.iter().find(|(role, ..)| *role == Role::Member).unwrap();
+    assert_eq!(member.call("leave_organization", &org.form(&[])).await.status(), 200);
+}
+
 #[tokio::test]
 async fn guests_see_names_and_roles_but_no_email_addresses() {
     let org = Org::new().await;

@@ -137,7 +137,7 @@ pub async fn begin(
     let account_limit = if trusted { i64::MAX } else { limits.per_email };
     let read =
         "SELECT CAST(failures AS BIGINT), last_failure_at FROM sign_in_failures WHERE email = $1 AND address = $2";
-    let outcome: Reservation = with_pool!(db, Scope::EveryTenant, conn => {
+    let outcome: Reservation = with_pool!(db, Scope::accounts(), conn => {
         let mut tx = crate::server::db::begin_write(&mut *conn).await?;
         // The account's row first, then the network's, in every request:
         // the same order, so no two wait for each other.
@@ -201,7 +201,7 @@ impl Attempt {
         let clear = "DELETE FROM sign_in_failures WHERE email = $1 AND address = $2";
         let give_back =
             "UPDATE sign_in_failures SET failures = failures - 1 WHERE email = $1 AND address = $2 AND failures > 0";
-        with_pool!(db, Scope::EveryTenant, conn => {
+        with_pool!(db, Scope::accounts(), conn => {
             sqlx::query(clear).bind(&self.email).bind(&self.address).execute(&mut *conn).await?;
             sqlx::query(give_back).bind(&self.email).bind(EVERY_NETWORK).execute(&mut *conn).await?;
         });
@@ -214,7 +214,7 @@ impl Attempt {
     pub async fn released(self, db: &Db) -> Result<(), sqlx::Error> {
         let give_back = "UPDATE sign_in_failures SET failures = failures - 1 \
                          WHERE email = $1 AND address IN ($2, $3) AND failures > 0";
-        with_pool!(db, Scope::EveryTenant, conn => {
+        with_pool!(db, Scope::accounts(), conn => {
             sqlx::query(give_back).bind(&self.email).bind(&self.address).bind(EVERY_NETWORK).execute(&mut *conn).await?;
         });
         Ok(())
@@ -235,7 +235,7 @@ pub async fn forget_expired(db: &Db, limits: FailureLimits, now: Timestamp) -> R
     let pending_since = Timestamp::from(now.into_inner() - Duration::seconds(super::session::PENDING_SECS + 60));
     let failures = "DELETE FROM sign_in_failures WHERE last_failure_at < $1";
     let codes = "DELETE FROM second_factor_attempts WHERE started_at < $1";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         let failures = sqlx::query(failures).bind(since).execute(&mut *conn).await?.rows_affected();
         let codes = sqlx::query(codes).bind(pending_since).execute(&mut *conn).await?.rows_affected();
         Ok(failures + codes)
@@ -250,7 +250,7 @@ pub async fn count_code_attempt(db: &Db, pending: uuid::Uuid, now: Timestamp) ->
     let sql = "INSERT INTO second_factor_attempts (pending_id, attempts, started_at) VALUES ($1, 1, $2) \
                ON CONFLICT (pending_id) DO UPDATE SET attempts = second_factor_attempts.attempts + 1 \
                RETURNING CAST(attempts AS BIGINT)";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         sqlx::query_scalar(sql).bind(pending.to_string()).bind(now).fetch_one(&mut *conn).await
     })
 }
@@ -258,7 +258,7 @@ pub async fn count_code_attempt(db: &Db, pending: uuid::Uuid, now: Timestamp) ->
 /// Forgets the code count of a pending sign-in that is over.
 pub async fn forget_code_attempts(db: &Db, pending: uuid::Uuid) -> Result<(), sqlx::Error> {
     let sql = "DELETE FROM second_factor_attempts WHERE pending_id = $1";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         sqlx::query(sql).bind(pending.to_string()).execute(&mut *conn).await?;
     });
     Ok(())

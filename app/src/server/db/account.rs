@@ -37,7 +37,7 @@ pub async fn create_session(
     let agent: Option<String> = user_agent.map(|agent| agent.chars().take(USER_AGENT_MAX).collect());
     let sql = "INSERT INTO user_sessions (id, user_id, ip, user_agent, created_at, last_active_at) \
                VALUES ($1, $2, $3, $4, $5, $5)";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         sqlx::query(sql).bind(id).bind(user).bind(ip).bind(agent).bind(now).execute(&mut *conn).await?;
     });
     Ok(id)
@@ -46,7 +46,7 @@ pub async fn create_session(
 /// Moves the session's last activity to `now`.
 pub async fn touch_session(db: &Db, id: SessionId, now: Timestamp) -> Result<(), sqlx::Error> {
     let sql = "UPDATE user_sessions SET last_active_at = $2 WHERE id = $1";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         sqlx::query(sql).bind(id).bind(now).execute(&mut *conn).await?;
     });
     Ok(())
@@ -56,13 +56,13 @@ pub async fn touch_session(db: &Db, id: SessionId, now: Timestamp) -> Result<(),
 pub async fn sessions(db: &Db, user: UserId) -> Result<Vec<SessionRow>, sqlx::Error> {
     let sql = "SELECT id, ip, user_agent, created_at, last_active_at FROM user_sessions \
                WHERE user_id = $1 ORDER BY last_active_at DESC, id DESC";
-    with_pool!(db, Scope::EveryTenant, conn => sqlx::query_as(sql).bind(user).fetch_all(&mut *conn).await)
+    with_pool!(db, Scope::accounts(), conn => sqlx::query_as(sql).bind(user).fetch_all(&mut *conn).await)
 }
 
 /// Ends the session `id` of `user`; false when `user` has no such session.
 pub async fn delete_session(db: &Db, user: UserId, id: SessionId) -> Result<bool, sqlx::Error> {
     let sql = "DELETE FROM user_sessions WHERE user_id = $1 AND id = $2";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         Ok(sqlx::query(sql).bind(user).bind(id).execute(&mut *conn).await?.rows_affected() == 1)
     })
 }
@@ -71,7 +71,7 @@ pub async fn delete_session(db: &Db, user: UserId, id: SessionId) -> Result<bool
 /// `None`). Returns how many ended.
 pub async fn delete_sessions(db: &Db, user: UserId, keep: Option<SessionId>) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM user_sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         Ok(sqlx::query(sql).bind(user).bind(keep).execute(&mut *conn).await?.rows_affected())
     })
 }
@@ -84,7 +84,7 @@ pub async fn forget_ended_sessions(
     signed_in_since: Timestamp,
 ) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM user_sessions WHERE last_active_at < $1 OR created_at < $2";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         Ok(sqlx::query(sql).bind(idle_since).bind(signed_in_since).execute(&mut *conn).await?.rows_affected())
     })
 }
@@ -139,7 +139,7 @@ pub async fn issue_token(
     let expires = Timestamp::from(now.into_inner() + purpose.lifetime());
     let insert = "INSERT INTO account_tokens (token_hash, user_id, purpose, email, created_at, expires_at) \
                   VALUES ($1, $2, $3, $4, $5, $6)";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(FORGET_UNUSED).bind(user).bind(purpose.as_str()).execute(&mut *tx).await?;
         sqlx::query(insert)
@@ -153,7 +153,7 @@ pub async fn issue_token(
 /// Forgets `user`'s unused links of `purpose` (a password reset link sent
 /// to an address that is no longer theirs, or from before a new password).
 pub async fn forget_unused_tokens(db: &Db, user: UserId, purpose: TokenPurpose) -> Result<u64, sqlx::Error> {
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         Ok(sqlx::query(FORGET_UNUSED).bind(user).bind(purpose.as_str()).execute(&mut *conn).await?.rows_affected())
     })
 }
@@ -176,7 +176,7 @@ pub async fn wait_before_another(
 /// how often one is sent.
 pub async fn last_token_at(db: &Db, user: UserId, purpose: TokenPurpose) -> Result<Option<Timestamp>, sqlx::Error> {
     let sql = "SELECT MAX(created_at) FROM account_tokens WHERE user_id = $1 AND purpose = $2";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         sqlx::query_scalar(sql).bind(user).bind(purpose.as_str()).fetch_one(&mut *conn).await
     })
 }
@@ -191,7 +191,7 @@ pub async fn peek_token(
 ) -> Result<Option<(UserId, String)>, sqlx::Error> {
     let sql = "SELECT user_id, email FROM account_tokens \
                WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         sqlx::query_as(sql).bind(token_hash(token)).bind(purpose.as_str()).bind(now).fetch_optional(&mut *conn).await
     })
 }
@@ -208,7 +208,7 @@ pub async fn use_token(
     let sql = "UPDATE account_tokens SET used_at = $3 \
                WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 \
                RETURNING user_id, email";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         sqlx::query_as(sql).bind(token_hash(token)).bind(purpose.as_str()).bind(now).fetch_optional(&mut *conn).await
     })
 }
@@ -216,7 +216,7 @@ pub async fn use_token(
 /// Forgets tokens that expired before `before`. Maintenance.
 pub async fn forget_expired_tokens(db: &Db, before: Timestamp) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM account_tokens WHERE expires_at < $1";
-    with_pool!(db, Scope::EveryTenant, conn => Ok(sqlx::query(sql).bind(before).execute(&mut *conn).await?.rows_affected()))
+    with_pool!(db, Scope::accounts(), conn => Ok(sqlx::query(sql).bind(before).execute(&mut *conn).await?.rows_affected()))
 }
 
 /// A person's two-factor state.
@@ -230,7 +230,7 @@ pub struct TotpRow {
 /// `user`'s two-factor state; `None` when there is no such user.
 pub async fn totp(db: &Db, user: UserId) -> Result<Option<TotpRow>, sqlx::Error> {
     let sql = "SELECT totp_secret, totp_enabled_at FROM users WHERE id = $1";
-    with_pool!(db, Scope::EveryTenant, conn => sqlx::query_as(sql).bind(user).fetch_optional(&mut *conn).await)
+    with_pool!(db, Scope::accounts(), conn => sqlx::query_as(sql).bind(user).fetch_optional(&mut *conn).await)
 }
 
 /// Starts enrolment: keeps `sealed` as `user`'s secret, two-factor still
@@ -238,7 +238,7 @@ pub async fn totp(db: &Db, user: UserId) -> Result<Option<TotpRow>, sqlx::Error>
 pub async fn start_totp(db: &Db, user: UserId, sealed: &str) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE users SET totp_secret = $2, totp_last_step = NULL \
                WHERE id = $1 AND totp_enabled_at IS NULL";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         Ok(sqlx::query(sql).bind(user).bind(sealed).execute(&mut *conn).await?.rows_affected() == 1)
     })
 }
@@ -248,7 +248,7 @@ pub async fn start_totp(db: &Db, user: UserId, sealed: &str) -> Result<bool, sql
 pub async fn accept_totp_step(db: &Db, user: UserId, step: i64) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE users SET totp_last_step = $2 \
                WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         Ok(sqlx::query(sql).bind(user).bind(step).execute(&mut *conn).await?.rows_affected() == 1)
     })
 }
@@ -258,7 +258,7 @@ pub async fn accept_totp_step(db: &Db, user: UserId, step: i64) -> Result<bool, 
 pub async fn enable_totp(db: &Db, user: UserId, code_hashes: &[String], now: Timestamp) -> Result<bool, sqlx::Error> {
     let enable = "UPDATE users SET totp_enabled_at = $2 \
                   WHERE id = $1 AND totp_secret IS NOT NULL AND totp_enabled_at IS NULL";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         if sqlx::query(enable).bind(user).bind(now).execute(&mut *tx).await?.rows_affected() != 1 {
             return Ok(false);
@@ -285,7 +285,7 @@ use replace_codes;
 
 /// Replaces `user`'s recovery codes (two-factor stays on).
 pub async fn replace_recovery_codes(db: &Db, user: UserId, code_hashes: &[String]) -> Result<(), sqlx::Error> {
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         replace_codes!(tx, user, code_hashes);
         tx.commit().await?;
@@ -296,7 +296,7 @@ pub async fn replace_recovery_codes(db: &Db, user: UserId, code_hashes: &[String
 /// Turns two-factor off for `user`: the secret and recovery codes go.
 pub async fn disable_totp(db: &Db, user: UserId) -> Result<(), sqlx::Error> {
     let clear = "UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(clear).bind(user).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
@@ -309,7 +309,7 @@ pub async fn disable_totp(db: &Db, user: UserId) -> Result<(), sqlx::Error> {
 /// not one of theirs or was used.
 pub async fn use_recovery_code(db: &Db, user: UserId, code_hash: &str, now: Timestamp) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         Ok(sqlx::query(sql).bind(user).bind(code_hash).bind(now).execute(&mut *conn).await?.rows_affected() == 1)
     })
 }
@@ -317,5 +317,5 @@ pub async fn use_recovery_code(db: &Db, user: UserId, code_hash: &str, now: Time
 /// How many unused recovery codes `user` has.
 pub async fn recovery_codes_left(db: &Db, user: UserId) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL";
-    with_pool!(db, Scope::EveryTenant, conn => sqlx::query_scalar(sql).bind(user).fetch_one(&mut *conn).await)
+    with_pool!(db, Scope::accounts(), conn => sqlx::query_scalar(sql).bind(user).fetch_one(&mut *conn).await)
 }

@@ -6,7 +6,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::{
     model::{AuditAction, AuditEvent, AuditEventId, OrgId, UserId},
-    server::ctx::{Admin, PlatformAdmin},
+    server::handles::{Admin, AuditViewer, PlatformAdmin},
 };
 
 use super::scope::Scope;
@@ -48,7 +48,7 @@ pub async fn record(db: &Db, event: NewEvent<'_>) -> Result<(), sqlx::Error> {
                user_agent, details, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
     let (target_type, target_id) = event.target.map_or((None, None), |(kind, id)| (Some(kind), Some(id)));
     let user_agent = event.origin.user_agent.as_deref().map(|ua| ua.chars().take(MAX_USER_AGENT).collect::<String>());
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::audit_log(), conn => {
         sqlx::query(sql)
             .bind(AuditEventId::new())
             .bind(event.org)
@@ -121,8 +121,8 @@ impl From<EventRow> for AuditEvent {
 /// Whose events to read.
 #[derive(Debug, Clone)]
 pub enum AuditScope {
-    /// One organization's, for its Admins.
-    Organization(Admin),
+    /// One organization's, for whoever may read its log.
+    Organization(AuditViewer),
     /// Everyone's, for platform admins: every organization's events and
     /// each person's own (sign-ins, sign-ups: no organization), or only
     /// those of the organization given.
@@ -165,8 +165,8 @@ pub async fn list(db: &Db, scope: &AuditScope, filter: &AuditFilter, limit: u32)
     }
     sql.push(" ORDER BY id DESC LIMIT ").arg(i64::from(limit) + 1);
     let tenant = match scope {
-        AuditScope::Organization(admin) => Scope::Tenant(admin.org_id()),
-        AuditScope::Platform(..) => Scope::EveryTenant,
+        AuditScope::Organization(viewer) => Scope::Tenant(viewer.org_id()),
+        AuditScope::Platform(admin, _) => Scope::platform(admin),
     };
     let mut rows = with_pool!(db, tenant, conn => {
         bind_args!(sqlx::query_as::<_, EventRow>(sql.text()), sql.args().iter().cloned()).fetch_all(&mut *conn).await?

@@ -4,7 +4,7 @@ use time::Date;
 
 use crate::{
     model::{Cycle, CycleId, CycleName, ProjectId},
-    server::ctx::{OrgCtx, Writer},
+    server::handles::{OrgCtx, Writer},
 };
 
 use super::scope::Scope;

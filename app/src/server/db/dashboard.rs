@@ -7,7 +7,7 @@ use time::{Date, OffsetDateTime, Time};
 
 use crate::{
     model::{AssignedTask, Priority, ProjectId, TaskId, UserId, WeekCount, task_query::COUNT_CAP},
-    server::ctx::OrgCtx,
+    server::handles::OrgCtx,
 };
 
 use super::scope::Scope;

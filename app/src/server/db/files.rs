@@ -8,7 +8,7 @@ use crate::{
         CycleId, FileId, FileStatus, OrgId, Page, ProjectFile, ProjectId, RefusedFile, UploadSession, UploadSessionId,
         UploadStats, UploadStatus,
     },
-    server::ctx::{OrgCtx, Writer},
+    server::handles::{OrgCtx, Writer},
 };
 
 use super::projects::{ProjectAccess, rule};
@@ -385,7 +385,7 @@ pub async fn purge_expired(
     let cutoff = Timestamp::from(now - time::Duration::days(TRASH_RETENTION_DAYS));
     let sql = "DELETE FROM project_files /* maintenance: every organization */ \
                WHERE (deleted_at IS NOT NULL AND deleted_at < $1) OR (status = 'uploading' AND created_at < $2)";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::maintenance(), conn => {
         Ok(sqlx::query(sql).bind(cutoff).bind(abandoned_before).execute(&mut *conn).await?.rows_affected())
     })
 }
@@ -393,13 +393,13 @@ pub async fn purge_expired(
 /// Objects whose rows are gone: (owner id, organization, kind).
 pub async fn deleted_objects(db: &Db, limit: i64) -> Result<Vec<(uuid::Uuid, OrgId, String)>, sqlx::Error> {
     let sql = "SELECT owner_id, org_id, kind FROM deleted_objects LIMIT $1";
-    with_pool!(db, Scope::EveryTenant, conn => sqlx::query_as(sql).bind(limit).fetch_all(&mut *conn).await)
+    with_pool!(db, Scope::maintenance(), conn => sqlx::query_as(sql).bind(limit).fetch_all(&mut *conn).await)
 }
 
 /// Forgets the deleted object of `owner` once it is removed from storage.
 pub async fn forget_deleted_object(db: &Db, owner: uuid::Uuid) -> Result<(), sqlx::Error> {
     let sql = "DELETE FROM deleted_objects WHERE owner_id = $1";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::maintenance(), conn => {
         sqlx::query(sql).bind(owner).execute(&mut *conn).await?;
     });
     Ok(())
@@ -682,5 +682,5 @@ pub async fn end_abandoned_sessions(db: &Db, before: Timestamp) -> Result<u64, s
     let sql = "UPDATE upload_sessions /* maintenance: every organization */ SET \
         status = CASE WHEN files_uploaded > 0 THEN 'completed' ELSE 'failed' END, finished_at = updated_at \
         WHERE status = 'in_progress' AND updated_at < $1";
-    with_pool!(db, Scope::EveryTenant, conn => Ok(sqlx::query(sql).bind(before).execute(&mut *conn).await?.rows_affected()))
+    with_pool!(db, Scope::maintenance(), conn => Ok(sqlx::query(sql).bind(before).execute(&mut *conn).await?.rows_affected()))
 }

@@ -4,7 +4,7 @@
 
 use crate::{
     model::{ImportMapping, ImportStatus, JobId, OrgId, ProjectId, TaskFields, TaskId, TaskImport, TaskImportId},
-    server::ctx::{OrgCtx, Writer},
+    server::handles::{OrgCtx, Writer},
 };
 
 use super::files::{LOCK_ORGANIZATION, UploadError, check_room};
@@ -309,7 +309,7 @@ pub async fn end_orphaned(db: &Db) -> Result<u64, sqlx::Error> {
                WHERE status = 'importing' AND job_id IS NOT NULL \
                  AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = task_imports.job_id \
                                  AND j.status IN ('queued', 'running'))";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::maintenance(), conn => {
         Ok(sqlx::query(sql).bind(now).bind(ORPHANED).execute(&mut *conn).await?.rows_affected())
     })
 }
@@ -333,5 +333,5 @@ pub async fn end_for_job(db: &Db, org: OrgId, job: JobId, status: ImportStatus) 
 pub async fn forget_finished(db: &Db, before: Timestamp) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM task_imports /* maintenance: every organization */ \
                WHERE (finished_at IS NOT NULL AND finished_at < $1) OR (status = 'draft' AND created_at < $1)";
-    with_pool!(db, Scope::EveryTenant, conn => Ok(sqlx::query(sql).bind(before).execute(&mut *conn).await?.rows_affected()))
+    with_pool!(db, Scope::maintenance(), conn => Ok(sqlx::query(sql).bind(before).execute(&mut *conn).await?.rows_affected()))
 }

@@ -14,7 +14,7 @@ use crate::{
     model::{
         Action, Email, Invitation, InvitationId, InvitationStatus, OrgId, Role, UserId, invitation::INVITATION_DAYS,
     },
-    server::ctx::Admin,
+    server::handles::Admin,
 };
 
 use super::scope::Scope;
@@ -238,7 +238,7 @@ pub async fn find_by_token(db: &Db, token: &str) -> Result<Option<LinkedInvitati
                FROM invitations i JOIN organizations o ON o.id = i.org_id AND o.deleted_at IS NULL \
                JOIN users u ON u.id = i.invited_by \
                /* a link names its invitation in every organization */ WHERE i.token_hash = $1";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::invitation_link(), conn => {
         sqlx::query_as::<_, LinkedInvitation>(sql).bind(token_hash(token)).fetch_optional(&mut *conn).await
     })
 }

@@ -23,6 +23,7 @@ use crate::model::{JobId, JobItem, JobStatus, OrgId};
 
 use super::scope::Scope;
 use super::{Db, Timestamp, with_pool};
+use crate::server::handles::{OrgCtx, PlatformAdmin, Writer};
 
 /// A job to add.
 #[derive(Debug, Clone)]
@@ -40,7 +41,33 @@ pub struct NewJob<'a> {
 }
 
 fn scope(org: Option<OrgId>) -> Scope {
-    org.map_or(Scope::EveryTenant, Scope::Tenant)
+    org.map_or(Scope::maintenance(), Scope::Tenant)
+}
+
+/// Whose jobs a reader sees: a member's organization's, or, for a
+/// platform admin, the platform's own (account mail, maintenance).
+#[derive(Debug, Clone, Copy)]
+pub enum JobsOf<'a> {
+    Organization(&'a OrgCtx),
+    Platform(&'a PlatformAdmin),
+}
+
+impl JobsOf<'_> {
+    fn org(self) -> Option<OrgId> {
+        match self {
+            JobsOf::Organization(member) => Some(member.org_id()),
+            JobsOf::Platform(_) => None,
+        }
+    }
+}
+
+/// Who cancels a job: a member who may start such jobs (the writer's
+/// handle for `Action::UploadFiles`: imports), for the organization's; a
+/// platform admin for the platform's own.
+#[derive(Debug, Clone, Copy)]
+pub enum CancelledBy<'a> {
+    Organization(&'a Writer),
+    Platform(&'a PlatformAdmin),
 }
 
 /// The condition that a job belongs to `org`, bound as `param`: that
@@ -124,7 +151,7 @@ pub async fn claim(
              ORDER BY org_id, run_at, id LIMIT 1{lock}"
         ),
     ];
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::maintenance(), conn => {
         for (i, candidate) in candidates.iter().enumerate() {
             if i == 1 && after.is_none() {
                 continue;
@@ -152,7 +179,7 @@ pub async fn claim(
 pub async fn extend_lease(db: &Db, id: JobId, worker: &str, until: Timestamp) -> Result<Option<bool>, sqlx::Error> {
     let sql = "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running' \
                RETURNING cancel_requested";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::maintenance(), conn => {
         sqlx::query_scalar(sql).bind(id).bind(worker).bind(until).fetch_optional(&mut *conn).await
     })
 }
@@ -169,7 +196,7 @@ pub async fn report_progress(
 ) -> Result<Option<bool>, sqlx::Error> {
     let sql = "UPDATE jobs SET progress_done = $3, progress_total = $4, progress_message = $5, updated_at = $6 \
                WHERE id = $1 AND locked_by = $2 AND status = 'running' RETURNING cancel_requested";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::maintenance(), conn => {
         sqlx::query_scalar(sql)
             .bind(id)
             .bind(worker)
@@ -215,7 +242,7 @@ pub async fn finish(db: &Db, id: JobId, worker: &str, outcome: &Outcome, now: Ti
     let gave_up = "UPDATE jobs SET status = 'failed', finished_at = $4, last_error = $3, locked_by = NULL, \
                      lease_until = NULL, updated_at = $4 \
                    WHERE id = $1 AND locked_by = $2 AND status = 'running'";
-    let affected = with_pool!(db, Scope::EveryTenant, conn => {
+    let affected = with_pool!(db, Scope::maintenance(), conn => {
         match outcome {
             Outcome::Succeeded | Outcome::Cancelled => {
                 let status = if *outcome == Outcome::Succeeded { JobStatus::Succeeded } else { JobStatus::Cancelled };
@@ -249,7 +276,7 @@ pub async fn release_expired(db: &Db, now: Timestamp) -> Result<u64, sqlx::Error
                  last_error = CASE WHEN attempts >= max_attempts THEN $2 ELSE last_error END, \
                  locked_by = NULL, lease_until = NULL, run_at = $1, updated_at = $1 \
                WHERE status = 'running' AND lease_until < $1";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::maintenance(), conn => {
         Ok(sqlx::query(sql).bind(now).bind(WORKER_LOST).execute(&mut *conn).await?.rows_affected())
     })
 }
@@ -267,9 +294,14 @@ pub enum Cancel {
     NotFound,
 }
 
-/// Cancels job `id` of `org` (`None`: a platform job; an organization's
-/// job is `NotFound` then).
-pub async fn cancel(db: &Db, org: Option<OrgId>, id: JobId, now: Timestamp) -> Result<Cancel, sqlx::Error> {
+/// Cancels job `id` of the organization or platform of `by` (another
+/// organization's job, or an organization's for the platform, is
+/// `NotFound`).
+pub async fn cancel(db: &Db, by: CancelledBy<'_>, id: JobId, now: Timestamp) -> Result<Cancel, sqlx::Error> {
+    let org = match by {
+        CancelledBy::Organization(writer) => Some(writer.org_id()),
+        CancelledBy::Platform(_) => None,
+    };
     let queued = format!(
         "UPDATE jobs SET status = 'cancelled', finished_at = $2, updated_at = $2 \
          WHERE id = $1 AND status = 'queued' AND {}",
@@ -329,9 +361,9 @@ impl TryFrom<JobRow> for JobItem {
 const SELECT_JOB: &str = "SELECT id, kind, status, attempts, max_attempts, progress_done, progress_total, \
      progress_message, last_error, created_at, finished_at FROM jobs";
 
-/// The `limit` most recent jobs of `org` (`None`: the platform's own),
-/// newest first.
-pub async fn recent(db: &Db, org: Option<OrgId>, limit: i64) -> Result<Vec<JobItem>, sqlx::Error> {
+/// The `limit` most recent jobs of `of`, newest first.
+pub async fn recent(db: &Db, of: JobsOf<'_>, limit: i64) -> Result<Vec<JobItem>, sqlx::Error> {
+    let org = of.org();
     let sql = format!("{SELECT_JOB} WHERE {} ORDER BY created_at DESC, id DESC LIMIT $2", owned_by(org, "$1"));
     let rows: Vec<JobRow> = with_pool!(db, scope(org), conn => {
         sqlx::query_as(&sql).bind(org).bind(limit).fetch_all(&mut *conn).await?
@@ -339,8 +371,9 @@ pub async fn recent(db: &Db, org: Option<OrgId>, limit: i64) -> Result<Vec<JobIt
     rows.into_iter().map(JobItem::try_from).collect()
 }
 
-/// Job `id` of `org` (`None`: a platform job); `None` when there is none.
-pub async fn find(db: &Db, org: Option<OrgId>, id: JobId) -> Result<Option<JobItem>, sqlx::Error> {
+/// Job `id` of `of`; `None` when it has none such.
+pub async fn find(db: &Db, of: JobsOf<'_>, id: JobId) -> Result<Option<JobItem>, sqlx::Error> {
+    let org = of.org();
     let sql = format!("{SELECT_JOB} WHERE id = $1 AND {}", owned_by(org, "$2"));
     let row: Option<JobRow> = with_pool!(db, scope(org), conn => {
         sqlx::query_as(&sql).bind(id).bind(org).fetch_optional(&mut *conn).await?
@@ -354,5 +387,5 @@ pub const KEEP_FINISHED: Duration = Duration::days(14);
 /// Deletes jobs that finished before `before`. Maintenance.
 pub async fn forget_finished(db: &Db, before: Timestamp) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM jobs WHERE finished_at < $1";
-    with_pool!(db, Scope::EveryTenant, conn => Ok(sqlx::query(sql).bind(before).execute(&mut *conn).await?.rows_affected()))
+    with_pool!(db, Scope::maintenance(), conn => Ok(sqlx::query(sql).bind(before).execute(&mut *conn).await?.rows_affected()))
 }

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::{
     model::{Label, LabelColor, LabelId, LabelName},
-    server::ctx::{OrgCtx, Writer},
+    server::handles::{OrgCtx, Writer},
 };
 
 use super::scope::Scope;

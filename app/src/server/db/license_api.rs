@@ -78,6 +78,17 @@ impl UseRefusal {
 }
 
 impl ApiLicense {
+    /// The right to read this license, which its key proves.
+    pub fn readable(&self) -> super::licensing::ReadableLicense {
+        super::licensing::held(self.org_id, self.id).0
+    }
+
+    /// The right to change this license's machines, which its key proves
+    /// (callers first ask [`ApiLicense::use_refusal`]).
+    pub fn managed(&self) -> super::licensing::ManagedLicense {
+        super::licensing::held(self.org_id, self.id).1
+    }
+
     pub fn expired(&self, now: OffsetDateTime) -> bool {
         self.expiry.is_some_and(|e| e.into_inner() < now)
     }
@@ -158,7 +169,7 @@ fn license_select(condition: &str) -> String {
 /// across tenants; deleted organizations' licenses are gone).
 pub async fn find_by_key(db: &Db, key: &str) -> Result<Option<ApiLicense>, sqlx::Error> {
     let sql = license_select("l.key = $1");
-    with_pool!(db, Scope::EveryTenant, conn => sqlx::query_as::<_, ApiLicense>(&sql).bind(key).fetch_optional(&mut *conn).await)
+    with_pool!(db, Scope::license_key(), conn => sqlx::query_as::<_, ApiLicense>(&sql).bind(key).fetch_optional(&mut *conn).await)
 }
 
 /// The condition on machines `m` that the scope names: a fingerprint in
@@ -259,7 +270,7 @@ pub async fn find_for_validation(
                  WHERE pe.org_id = $1 AND pe.policy_id = $2";
     // The key is the only cross-tenant lookup; the machines and
     // entitlements are bound to the license it finds.
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::license_key(), conn => {
         let rows = bind_args!(sqlx::query_as::<_, LicenseWithMachine>(sql.text()), sql.args().iter().cloned())
             .fetch_all(&mut *conn)
             .await?;
@@ -474,7 +485,7 @@ pub async fn cull_dead_machines(db: &Db, now: OffsetDateTime) -> Result<u64, sql
                       FROM machines m JOIN licenses l ON l.id = m.license_id JOIN policies p ON p.id = l.policy_id \
                       WHERE p.require_heartbeat AND COALESCE(m.last_heartbeat_at, m.created_at) < $1";
     let earliest = Timestamp::from(now - Duration::seconds(60 + HEARTBEAT_GRACE_SECONDS));
-    let rows: Vec<(MachineId, Timestamp, i32)> = with_pool!(db, Scope::EveryTenant, conn => sqlx::query_as(candidates).bind(earliest).fetch_all(&mut *conn).await?);
+    let rows: Vec<(MachineId, Timestamp, i32)> = with_pool!(db, Scope::maintenance(), conn => sqlx::query_as(candidates).bind(earliest).fetch_all(&mut *conn).await?);
     let dead: Vec<MachineId> = rows
         .into_iter()
         .filter(|(_, seen, interval)| {
@@ -486,7 +497,7 @@ pub async fn cull_dead_machines(db: &Db, now: OffsetDateTime) -> Result<u64, sql
     for chunk in dead.chunks(500) {
         let mut delete = Sql::new("DELETE FROM machines /* maintenance: every organization */ WHERE id IN (");
         delete.arg_list(chunk.iter().copied()).push(")");
-        culled += with_pool!(db, Scope::EveryTenant, conn => {
+        culled += with_pool!(db, Scope::maintenance(), conn => {
             bind_args!(sqlx::query(delete.text()), delete.args().iter().cloned()).execute(&mut *conn).await?.rows_affected()
         });
     }

@@ -13,7 +13,7 @@ use crate::{
         license::{EXPIRING_WITHIN_DAYS, INACTIVE_AFTER_DAYS},
     },
     server::{
-        ctx::{Admin, OrgCtx},
+        handles::{Admin, LicenseViewer},
         licensing::keys::{self, KeyEncryptionKey},
     },
 };
@@ -121,7 +121,7 @@ impl From<EntitlementRow> for Entitlement {
 }
 
 /// The organization's entitlements, by code.
-pub async fn entitlements(db: &Db, ctx: &OrgCtx) -> Result<Vec<Entitlement>, sqlx::Error> {
+pub async fn entitlements(db: &Db, ctx: &LicenseViewer) -> Result<Vec<Entitlement>, sqlx::Error> {
     let sql = "SELECT id, code, name FROM entitlements WHERE org_id = $1 ORDER BY code";
     let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_as::<_, EntitlementRow>(sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
     Ok(rows.into_iter().map(Entitlement::from).collect())
@@ -209,7 +209,7 @@ struct PolicyEntitlementRow {
 
 /// The organization's policies, by name, with what they grant and how
 /// many licenses each has.
-pub async fn policies(db: &Db, ctx: &OrgCtx) -> Result<Vec<Policy>, sqlx::Error> {
+pub async fn policies(db: &Db, ctx: &LicenseViewer) -> Result<Vec<Policy>, sqlx::Error> {
     let org = ctx.org_id();
     let sql = format!("SELECT {POLICY_COLUMNS} FROM policies p WHERE p.org_id = $1 ORDER BY p.name, p.id");
     let grants = "SELECT pe.policy_id, e.id, e.code, e.name FROM policy_entitlements pe \
@@ -414,7 +414,7 @@ fn status_condition(sql: &mut Sql, status: LicenseStatus, now: OffsetDateTime) {
 /// A page of the organization's licenses, newest first.
 pub async fn licenses(
     db: &Db,
-    ctx: &OrgCtx,
+    ctx: &LicenseViewer,
     filter: &LicenseFilter,
     limit: u32,
     offset: u32,
@@ -578,14 +578,55 @@ impl MachineRow {
     }
 }
 
+/// A license named through the right to read it: a member who may see
+/// the organization's licensing ([`ReadableLicense::viewed`]), or the
+/// holder of its key (`ApiLicense::readable`).
+#[derive(Debug, Clone, Copy)]
+#[must_use]
+pub struct ReadableLicense {
+    org: OrgId,
+    id: LicenseId,
+}
+
+impl ReadableLicense {
+    /// License `id` of the viewer's organization (absent if it is another
+    /// organization's: the queries filter on both).
+    pub fn viewed(viewer: &LicenseViewer, id: LicenseId) -> Self {
+        Self { org: viewer.org_id(), id }
+    }
+}
+
+/// A license named through the right to change its machines: an Admin
+/// allowed `ManageLicenses` ([`ManagedLicense::managed`]), or the holder
+/// of its key (`ApiLicense::managed`, checked by `use_refusal`).
+#[derive(Debug, Clone, Copy)]
+#[must_use]
+pub struct ManagedLicense {
+    org: OrgId,
+    id: LicenseId,
+}
+
+impl ManagedLicense {
+    /// License `id` of the admin's organization.
+    pub fn managed(admin: &Admin, id: LicenseId) -> Self {
+        Self { org: admin.org_id(), id }
+    }
+}
+
+/// The two rights a license key carries for its own license; only the
+/// key's authentication (`license_api`) makes them.
+pub(super) fn held(org: OrgId, id: LicenseId) -> (ReadableLicense, ManagedLicense) {
+    (ReadableLicense { org, id }, ManagedLicense { org, id })
+}
+
 /// One license with its machines and entitlements; `pending_validations`
 /// are those this process has answered and not yet written.
 pub async fn license(
     db: &Db,
-    org: OrgId,
-    id: LicenseId,
+    license: ReadableLicense,
     pending_validations: u64,
 ) -> Result<Option<LicenseDetail>, sqlx::Error> {
+    let ReadableLicense { org, id } = license;
     let now = OffsetDateTime::now_utc();
     let sql = format!(
         "SELECT {LICENSE_COLUMNS}, l.metadata, p.max_machines, p.require_heartbeat, p.heartbeat_seconds, l.validations_count \
@@ -689,10 +730,10 @@ pub async fn delete_license(db: &Db, ctx: &Admin, id: LicenseId) -> Result<Strin
 /// fingerprint.
 pub async fn deactivate_machine(
     db: &Db,
-    org: OrgId,
-    license: LicenseId,
+    license: ManagedLicense,
     machine: MachineId,
 ) -> Result<String, LicensingError> {
+    let ManagedLicense { org, id: license } = license;
     let sql = "DELETE FROM machines WHERE org_id = $1 AND license_id = $2 AND id = $3 RETURNING fingerprint";
     let fingerprint: Option<String> = with_pool!(db, Scope::Tenant(org), conn => {
         sqlx::query_scalar(sql).bind(org).bind(license).bind(machine).fetch_optional(&mut *conn).await?
@@ -707,12 +748,12 @@ pub async fn deactivate_machine(
 pub async fn organization_exists(db: &Db, id: OrgId) -> Result<bool, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM organizations WHERE id = $1 AND deleted_at IS NULL";
     let n: i64 =
-        with_pool!(db, Scope::EveryTenant, conn => sqlx::query_scalar(sql).bind(id).fetch_one(&mut *conn).await?);
+        with_pool!(db, Scope::license_key(), conn => sqlx::query_scalar(sql).bind(id).fetch_one(&mut *conn).await?);
     Ok(n > 0)
 }
 
 /// The live organization with this slug.
 pub async fn organization_by_slug(db: &Db, slug: &crate::model::OrgSlug) -> Result<Option<OrgId>, sqlx::Error> {
     let sql = "SELECT id FROM organizations WHERE slug = $1 AND deleted_at IS NULL";
-    with_pool!(db, Scope::EveryTenant, conn => sqlx::query_scalar(sql).bind(slug.as_str()).fetch_optional(&mut *conn).await)
+    with_pool!(db, Scope::license_key(), conn => sqlx::query_scalar(sql).bind(slug.as_str()).fetch_optional(&mut *conn).await)
 }

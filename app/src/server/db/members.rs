@@ -15,7 +15,7 @@
 use crate::{
     error::AppError,
     model::{Action, Email, Member, Page, Role, UserId},
-    server::ctx::{Admin, OrgCtx},
+    server::handles::{Admin, OrgCtx},
 };
 
 use super::scope::Scope;

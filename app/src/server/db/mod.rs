@@ -183,7 +183,7 @@ impl Db {
 
     /// Runs a trivial query: the readiness check.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        with_pool!(self, scope::Scope::EveryTenant, conn => sqlx::query("SELECT 1").execute(&mut *conn).await.map(|_| ()))
+        with_pool!(self, scope::Scope::maintenance(), conn => sqlx::query("SELECT 1").execute(&mut *conn).await.map(|_| ()))
     }
 
     /// Closes every connection (graceful shutdown, tests).

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use crate::{
     error::AppError,
     model::{OrgId, OrgLimits, OrgName, OrgSlug, OrgSummary, Plan, Role, UserId},
-    server::ctx::{Admin, OrgCtx, Owner},
+    server::handles::{Admin, OrgCtx, Owner},
 };
 
 use super::scope::Scope;
@@ -115,7 +115,7 @@ pub async fn list_for_user(db: &Db, user: UserId) -> Result<Vec<OrgSummary>, sql
     let sql = format!(
         "{SELECT_MEMBERSHIP} /* one person, every organization */ WHERE m.user_id = $1 ORDER BY o.name_key, o.id"
     );
-    let rows = with_pool!(db, Scope::EveryTenant, conn => {
+    let rows = with_pool!(db, Scope::memberships(), conn => {
         sqlx::query_as::<_, OrgMembershipRow>(&sql).bind(user).fetch_all(&mut *conn).await?
     });
     Ok(rows.into_iter().map(OrgSummary::from).collect())
@@ -126,7 +126,7 @@ pub async fn list_for_user(db: &Db, user: UserId) -> Result<Vec<OrgSummary>, sql
 /// both with 404).
 pub async fn find_membership(db: &Db, user: UserId, slug: &OrgSlug) -> Result<Option<OrgSummary>, sqlx::Error> {
     let sql = format!("{SELECT_MEMBERSHIP} WHERE o.slug = $1 AND m.user_id = $2");
-    let row = with_pool!(db, Scope::EveryTenant, conn => {
+    let row = with_pool!(db, Scope::memberships(), conn => {
         sqlx::query_as::<_, OrgMembershipRow>(&sql).bind(slug.as_str()).bind(user).fetch_optional(&mut *conn).await?
     });
     Ok(row.map(OrgSummary::from))
@@ -163,7 +163,7 @@ pub async fn create(db: &Db, user: UserId, name: &OrgName, plan: Plan) -> Result
     let mut attempts_left = 3;
     loop {
         let now = super::Timestamp::now();
-        let result = with_pool!(db, Scope::EveryTenant, conn => async {
+        let result = with_pool!(db, Scope::memberships(), conn => async {
             let mut tx = super::begin_write(&mut *conn).await?;
             let org = insert_in_tx!(tx, name, plan, user, Role::Owner, now);
             tx.commit().await?;
@@ -397,7 +397,7 @@ pub async fn change_slug(db: &Db, ctx: &Admin, slug: &OrgSlug) -> Result<(), Slu
     let drop = "DELETE FROM organization_slug_redirects WHERE slug = $1";
     // Slugs are one namespace across organizations: the redirect dropped
     // may be another organization's, so this works across tenants.
-    let result = with_pool!(db, Scope::EveryTenant, conn => async {
+    let result = with_pool!(db, Scope::slugs(), conn => async {
         let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(update).bind(ctx.org_id()).bind(slug.as_str()).bind(now).execute(&mut *tx).await?;
         sqlx::query(keep).bind(&old).bind(ctx.org_id()).bind(now).execute(&mut *tx).await?;
@@ -417,7 +417,7 @@ pub async fn find_redirect(db: &Db, user: UserId, old: &OrgSlug) -> Result<Optio
                JOIN organizations o ON o.id = r.org_id AND o.deleted_at IS NULL \
                JOIN memberships m ON m.org_id = o.id AND m.user_id = $2 \
                WHERE r.slug = $1";
-    with_pool!(db, Scope::EveryTenant, conn => sqlx::query_scalar(sql).bind(old.as_str()).bind(user).fetch_optional(&mut *conn).await)
+    with_pool!(db, Scope::memberships(), conn => sqlx::query_scalar(sql).bind(old.as_str()).bind(user).fetch_optional(&mut *conn).await)
 }
 
 /// Why ownership was not transferred.

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::{
     model::{OrgId, OrgLimits, Page, Plan, Tenant, TenantStatus},
-    server::ctx::PlatformAdmin,
+    server::handles::PlatformAdmin,
 };
 
 use super::scope::Scope;
@@ -90,7 +90,7 @@ const TENANT_COLUMNS: &str = "o.id, o.name, o.slug, o.plan, o.member_limit, o.pr
 /// names and slugs.
 pub async fn list_tenants(
     db: &Db,
-    _admin: &PlatformAdmin,
+    admin: &PlatformAdmin,
     search: Option<&str>,
     limit: u32,
     offset: u32,
@@ -108,7 +108,7 @@ pub async fn list_tenants(
            ORDER BY o.created_at DESC, o.id DESC LIMIT $1 OFFSET $2 \
          ) page JOIN organizations o ON o.id = page.id ORDER BY o.created_at DESC, o.id DESC"
     );
-    let rows = with_pool!(db, Scope::EveryTenant, conn => {
+    let rows = with_pool!(db, Scope::platform(admin), conn => {
         let query = sqlx::query_as::<_, CountedTenantRow>(&sql).bind(i64::from(limit)).bind(i64::from(offset));
         match &pattern {
             Some(pattern) => query.bind(pattern).fetch_all(&mut *conn).await?,
@@ -120,7 +120,7 @@ pub async fn list_tenants(
         None if offset == 0 => 0,
         None => {
             let sql = format!("SELECT COUNT(*) FROM organizations o{}", filter.replace("$3", "$1"));
-            with_pool!(db, Scope::EveryTenant, conn => {
+            with_pool!(db, Scope::platform(admin), conn => {
                 let query = sqlx::query_scalar::<_, i64>(&sql);
                 match &pattern {
                     Some(pattern) => query.bind(pattern).fetch_one(&mut *conn).await?,
@@ -134,22 +134,22 @@ pub async fn list_tenants(
 }
 
 /// The organization `id`, whatever its status.
-pub async fn find_tenant(db: &Db, _admin: &PlatformAdmin, id: OrgId) -> Result<Option<Tenant>, sqlx::Error> {
+pub async fn find_tenant(db: &Db, admin: &PlatformAdmin, id: OrgId) -> Result<Option<Tenant>, sqlx::Error> {
     let sql = format!("SELECT {TENANT_COLUMNS} FROM organizations o WHERE o.id = $1");
-    let row = with_pool!(db, Scope::EveryTenant, conn => sqlx::query_as::<_, TenantRow>(&sql).bind(id).fetch_optional(&mut *conn).await?);
+    let row = with_pool!(db, Scope::platform(admin), conn => sqlx::query_as::<_, TenantRow>(&sql).bind(id).fetch_optional(&mut *conn).await?);
     Ok(row.map(Tenant::from))
 }
 
 /// Suspends the organization (`suspend`) or reactivates it. `false` when
 /// nothing changed (no such organization, or already so).
-pub async fn set_suspended(db: &Db, _admin: &PlatformAdmin, id: OrgId, suspend: bool) -> Result<bool, sqlx::Error> {
+pub async fn set_suspended(db: &Db, admin: &PlatformAdmin, id: OrgId, suspend: bool) -> Result<bool, sqlx::Error> {
     let now = Timestamp::now();
     let sql = if suspend {
         "UPDATE organizations SET suspended_at = $2, updated_at = $2 WHERE id = $1 AND suspended_at IS NULL"
     } else {
         "UPDATE organizations SET suspended_at = NULL, updated_at = $2 WHERE id = $1 AND suspended_at IS NOT NULL"
     };
-    let changed = with_pool!(db, Scope::EveryTenant, conn => sqlx::query(sql).bind(id).bind(now).execute(&mut *conn).await?.rows_affected());
+    let changed = with_pool!(db, Scope::platform(admin), conn => sqlx::query(sql).bind(id).bind(now).execute(&mut *conn).await?.rows_affected());
     Ok(changed == 1)
 }
 
@@ -158,14 +158,14 @@ pub async fn set_suspended(db: &Db, _admin: &PlatformAdmin, id: OrgId, suspend: 
 /// `false` when there is no such organization.
 pub async fn set_plan(
     db: &Db,
-    _admin: &PlatformAdmin,
+    admin: &PlatformAdmin,
     id: OrgId,
     plan: Plan,
     limits: OrgLimits,
 ) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE organizations SET plan = $2, member_limit = $3, project_limit = $4, license_limit = $5, \
                storage_limit_mb = $7, updated_at = $6 WHERE id = $1";
-    let changed = with_pool!(db, Scope::EveryTenant, conn => {
+    let changed = with_pool!(db, Scope::platform(admin), conn => {
         sqlx::query(sql)
             .bind(id)
             .bind(plan)
@@ -188,10 +188,10 @@ fn retention_cutoff(now: OffsetDateTime) -> Timestamp {
 
 /// Restores an organization its Owner deleted, within 30 days. `false`
 /// when it is not deleted or was deleted longer ago.
-pub async fn restore(db: &Db, _admin: &PlatformAdmin, id: OrgId) -> Result<bool, sqlx::Error> {
+pub async fn restore(db: &Db, admin: &PlatformAdmin, id: OrgId) -> Result<bool, sqlx::Error> {
     let now = OffsetDateTime::now_utc();
     let sql = "UPDATE organizations SET deleted_at = NULL, updated_at = $3 WHERE id = $1 AND deleted_at > $2";
-    let changed = with_pool!(db, Scope::EveryTenant, conn => {
+    let changed = with_pool!(db, Scope::platform(admin), conn => {
         sqlx::query(sql).bind(id).bind(retention_cutoff(now)).bind(Timestamp::from(now)).execute(&mut *conn).await?
             .rows_affected()
     });
@@ -203,5 +203,5 @@ pub async fn restore(db: &Db, _admin: &PlatformAdmin, id: OrgId) -> Result<bool,
 /// many.
 pub async fn purge_deleted(db: &Db, now: OffsetDateTime) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM organizations WHERE deleted_at < $1";
-    with_pool!(db, Scope::EveryTenant, conn => Ok(sqlx::query(sql).bind(retention_cutoff(now)).execute(&mut *conn).await?.rows_affected()))
+    with_pool!(db, Scope::maintenance(), conn => Ok(sqlx::query(sql).bind(retention_cutoff(now)).execute(&mut *conn).await?.rows_affected()))
 }

@@ -35,7 +35,7 @@ use crate::{
         TaskItem, TaskLabel, TaskQuery, TaskSort, UserId,
         task_query::{COUNT_CAP, MAX_OFFSET},
     },
-    server::ctx::OrgCtx,
+    server::handles::OrgCtx,
 };
 
 use super::scope::Scope;

@@ -15,7 +15,7 @@ use crate::{
         AssigneeFilter, CycleId, LabelId, Priority, ProjectId, Task, TaskFields, TaskId, TaskQuery, UserId,
         project::TRASH_RETENTION_DAYS,
     },
-    server::ctx::{Admin, OrgCtx, Writer},
+    server::handles::{Admin, OrgCtx, Writer},
 };
 
 use super::scope::Scope;
@@ -568,5 +568,5 @@ pub async fn purge_expired_trash(db: &Db, now: time::OffsetDateTime) -> Result<u
     let cutoff = Timestamp::from(now - time::Duration::days(TRASH_RETENTION_DAYS));
     let sql =
         "DELETE FROM tasks /* maintenance: every organization */ WHERE deleted_at IS NOT NULL AND deleted_at < $1";
-    with_pool!(db, Scope::EveryTenant, conn => Ok(sqlx::query(sql).bind(cutoff).execute(&mut *conn).await?.rows_affected()))
+    with_pool!(db, Scope::maintenance(), conn => Ok(sqlx::query(sql).bind(cutoff).execute(&mut *conn).await?.rows_affected()))
 }

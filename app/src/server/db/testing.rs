@@ -7,7 +7,7 @@ use sqlx::{Connection, Executor, PgConnection};
 use super::{ConnectError, Db, Timestamp, scope::Scope, with_pool};
 use crate::{
     model::{LabelId, Priority, TaskDescription, TaskFields, TaskId, TaskTitle, UserId},
-    server::ctx::Writer,
+    server::handles::Writer,
 };
 
 /// The `i`th task of a generated project, varied the way real ones are:

@@ -138,7 +138,7 @@ pub fn name_key(display_name: &str) -> String {
 /// command uses it).
 pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<UserRow, CreateUserError> {
     let row = new.into_row();
-    with_pool!(db, Scope::EveryTenant, conn => bind_user!(row).execute(&mut *conn).await.map(|_| ()))
+    with_pool!(db, Scope::accounts(), conn => bind_user!(row).execute(&mut *conn).await.map(|_| ()))
         .map_err(CreateUserError::from_insert)?;
     Ok(row)
 }
@@ -157,7 +157,7 @@ pub async fn insert_with_organization(
     // with the winner's slug now taken.
     let mut attempts_left = 3;
     loop {
-        let result = with_pool!(db, Scope::EveryTenant, conn => async {
+        let result = with_pool!(db, Scope::memberships(), conn => async {
             let mut tx = super::begin_write(&mut *conn).await?;
             bind_user!(row).execute(&mut *tx).await.map_err(CreateUserError::from_insert)?;
             let org = orgs::insert_in_tx!(tx, org_name, plan, row.id, Role::Owner, row.created_at);
@@ -176,7 +176,7 @@ pub async fn insert_with_organization(
 /// The account with this email, if any.
 pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("{SELECT_USER} WHERE email = $1");
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         sqlx::query_as::<_, UserRow>(&sql).bind(email.as_str()).fetch_optional(&mut *conn).await
     })
 }
@@ -184,7 +184,7 @@ pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<UserRow>, sq
 /// The account with this id, if any.
 pub async fn find_by_id(db: &Db, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("{SELECT_USER} WHERE id = $1");
-    with_pool!(db, Scope::EveryTenant, conn => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(&mut *conn).await)
+    with_pool!(db, Scope::accounts(), conn => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(&mut *conn).await)
 }
 
 /// The account `id` while its session `session` has not been ended
@@ -196,7 +196,7 @@ pub async fn find_signed_in(db: &Db, id: UserId, session: SessionId) -> Result<O
         user_columns!(),
         " FROM users u JOIN user_sessions s ON s.user_id = u.id AND s.id = $2 WHERE u.id = $1"
     );
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         sqlx::query_as::<_, UserRow>(sql).bind(id).bind(session).fetch_optional(&mut *conn).await
     })
 }
@@ -234,7 +234,7 @@ pub async fn find_with_membership(
          LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = u.id \
          WHERE u.id = $1"
     );
-    let row = with_pool!(db, Scope::EveryTenant, conn => {
+    let row = with_pool!(db, Scope::memberships(), conn => {
         sqlx::query_as::<_, UserMembershipRow>(sql)
             .bind(id)
             .bind(slug.as_str())
@@ -257,7 +257,7 @@ pub async fn find_with_membership(
 /// has this email.
 pub async fn set_platform_admin(db: &Db, email: &Email, is_admin: bool) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE users SET is_platform_admin = $1, updated_at = $2 WHERE email = $3";
-    let done = with_pool!(db, Scope::EveryTenant, conn => {
+    let done = with_pool!(db, Scope::accounts(), conn => {
         sqlx::query(sql).bind(is_admin).bind(Timestamp::now()).bind(email.as_str()).execute(&mut *conn).await?
             .rows_affected()
     });
@@ -267,7 +267,7 @@ pub async fn set_platform_admin(db: &Db, email: &Email, is_admin: bool) -> Resul
 /// Sets `user`'s display name.
 pub async fn set_display_name(db: &Db, user: UserId, name: &DisplayName) -> Result<(), sqlx::Error> {
     let sql = "UPDATE users SET display_name = $2, name_key = $3, updated_at = $4 WHERE id = $1";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         sqlx::query(sql)
             .bind(user)
             .bind(name.as_str())
@@ -282,7 +282,7 @@ pub async fn set_display_name(db: &Db, user: UserId, name: &DisplayName) -> Resu
 /// Sets `user`'s password hash (an argon2id PHC string).
 pub async fn set_password_hash(db: &Db, user: UserId, password_hash: &str) -> Result<(), sqlx::Error> {
     let sql = "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         sqlx::query(sql).bind(user).bind(password_hash).bind(Timestamp::now()).execute(&mut *conn).await?;
     });
     Ok(())
@@ -293,7 +293,7 @@ pub async fn set_password_hash(db: &Db, user: UserId, password_hash: &str) -> Re
 /// another account took that address meanwhile.
 pub async fn verify_email(db: &Db, user: UserId, email: &str, now: Timestamp) -> Result<(), CreateUserError> {
     let sql = "UPDATE users SET email = $2, email_verified_at = $3, updated_at = $3 WHERE id = $1";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         sqlx::query(sql).bind(user).bind(email).bind(now).execute(&mut *conn).await.map(|_| ())
     })
     .map_err(CreateUserError::from_insert)
@@ -302,7 +302,7 @@ pub async fn verify_email(db: &Db, user: UserId, email: &str, now: Timestamp) ->
 /// Keeps `theme` as the colour scheme of the account `id`.
 pub async fn set_theme(db: &Db, id: UserId, theme: Theme) -> Result<(), sqlx::Error> {
     let sql = "UPDATE users SET theme = $2, updated_at = $3 WHERE id = $1";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         sqlx::query(sql).bind(id).bind(theme).bind(Timestamp::now()).execute(&mut *conn).await.map(drop)
     })
 }
@@ -312,7 +312,7 @@ pub async fn set_theme(db: &Db, id: UserId, theme: Theme) -> Result<(), sqlx::Er
 /// is for the caller to check.
 pub async fn last_org(db: &Db, id: UserId) -> Result<Option<OrgId>, sqlx::Error> {
     let sql = "SELECT last_org_id FROM users WHERE id = $1";
-    let found = with_pool!(db, Scope::EveryTenant, conn => {
+    let found = with_pool!(db, Scope::accounts(), conn => {
         sqlx::query_scalar::<_, Option<OrgId>>(sql).bind(id).fetch_optional(&mut *conn).await?
     });
     Ok(found.flatten())
@@ -327,7 +327,7 @@ pub async fn remember_org(db: &Db, user: &UserRow, org: OrgId) -> Result<(), sql
         return Ok(());
     }
     let sql = "UPDATE users SET last_org_id = $2 WHERE id = $1";
-    with_pool!(db, Scope::EveryTenant, conn => {
+    with_pool!(db, Scope::accounts(), conn => {
         sqlx::query(sql).bind(user.id).bind(org).execute(&mut *conn).await.map(drop)
     })
 }

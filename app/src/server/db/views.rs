@@ -3,7 +3,7 @@
 
 use crate::{
     model::{ProjectId, SavedView, SavedViewId, ViewName},
-    server::ctx::OrgCtx,
+    server::handles::{Admin, OrgCtx, Writer},
 };
 
 use super::scope::Scope;
@@ -60,17 +60,38 @@ pub async fn list(db: &Db, ctx: &OrgCtx, project: ProjectId) -> Result<Vec<Saved
     Ok(rows.into_iter().map(SavedView::from).collect())
 }
 
+/// Who saves a view, and so who sees it: a private view is any member's
+/// to keep; a shared one is a change the whole organization sees, so it
+/// needs a writer's handle (`Action::EditTasks`).
+#[derive(Debug, Clone, Copy)]
+pub enum SavedBy<'a> {
+    /// Seen by its author only.
+    Private(&'a OrgCtx),
+    /// Seen by every member.
+    Shared(&'a Writer),
+}
+
+impl SavedBy<'_> {
+    fn member(&self) -> &OrgCtx {
+        match self {
+            SavedBy::Private(member) => member,
+            SavedBy::Shared(writer) => writer,
+        }
+    }
+}
+
 /// Saves `query` (canonical, see `TaskQuery::to_query_string`) as the view
-/// `name` of a readable project, by the member of `ctx`. `None` when the
+/// `name` of a readable project, by the member of `by`. `None` when the
 /// project is not readable (another organization's, or in the trash).
 pub async fn insert(
     db: &Db,
-    ctx: &OrgCtx,
+    by: SavedBy<'_>,
     project: ProjectId,
     name: &ViewName,
     query: &str,
-    shared: bool,
 ) -> Result<Option<SavedView>, sqlx::Error> {
+    let ctx = by.member();
+    let shared = matches!(by, SavedBy::Shared(_));
     let id = SavedViewId::new();
     let sql = format!(
         "INSERT INTO saved_views (id, org_id, project_id, created_by, name, query, shared, created_at) \
@@ -102,11 +123,26 @@ pub async fn insert(
     }))
 }
 
-/// Deletes the view `id` when the member of `ctx` saved it, or when it is
-/// shared and `may_delete_shared`. False when there is no such view they
-/// may delete (so another member's private view is as absent as another
-/// organization's).
-pub async fn delete(db: &Db, ctx: &OrgCtx, id: SavedViewId, may_delete_shared: bool) -> Result<bool, sqlx::Error> {
+/// Who deletes a view: its author, or one who may manage the
+/// organization's settings (`Action::ManageSettings`), who may also delete
+/// the shared views of others.
+#[derive(Debug, Clone, Copy)]
+pub enum DeletedBy<'a> {
+    /// Their own views only.
+    Author(&'a OrgCtx),
+    /// Their own views and every shared one.
+    Manager(&'a Admin),
+}
+
+/// Deletes the view `id` when the member of `by` saved it, or when it is
+/// shared and they are a [`DeletedBy::Manager`]. False when there is no
+/// such view they may delete (so another member's private view is as
+/// absent as another organization's).
+pub async fn delete(db: &Db, by: DeletedBy<'_>, id: SavedViewId) -> Result<bool, sqlx::Error> {
+    let (ctx, may_delete_shared): (&OrgCtx, bool) = match by {
+        DeletedBy::Author(member) => (member, false),
+        DeletedBy::Manager(admin) => (admin, true),
+    };
     let sql = "DELETE FROM saved_views WHERE org_id = $1 AND id = $2 AND (created_by = $3 OR (shared AND $4))";
     let deleted = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
         sqlx::query(sql)
