@@ -402,8 +402,8 @@ pub struct HeldLicense {
 #[server(endpoint = "look_up_license")]
 pub async fn look_up_license(key: String) -> Result<HeldLicense, AppError> {
     let (state, found) = held(&key).await?;
-    let pending = state.licensing.tally.pending(found.id);
-    let detail = repo::license(&state.db, found.org_id, found.id, pending).await?.ok_or_else(unknown_key)?;
+    let pending = state.licensing.tally.pending(found.id());
+    let detail = repo::license(&state.db, found.org_id(), found.id(), pending).await?.ok_or_else(unknown_key)?;
     Ok(HeldLicense {
         name: detail.license.name,
         status: detail.license.status,
@@ -427,7 +427,7 @@ pub async fn release_machine(key: String, machine: String) -> Result<(), AppErro
         return Err(AppError::Conflict(refusal.message().to_owned()));
     }
     let machine: MachineId = parse_id(&machine)?;
-    let fingerprint = repo::deactivate_machine(&state.db, found.org_id, found.id, machine).await?;
+    let fingerprint = repo::deactivate_machine(&state.db, found.org_id(), found.id(), machine).await?;
     let origin = ctx::request_origin(&state)?;
     let event = (machine, fingerprint.as_str());
     Ok(license_api::record_machine_event(
