@@ -72,8 +72,11 @@ impl From<AppError> for Rejection {
 /// Rejections: `Unauthenticated` (401 problem) when signed out; a
 /// database error (500 problem).
 pub struct SignedIn {
+    /// The shared state.
     pub state: AppState,
+    /// The request's session.
     pub session: Session,
+    /// The signed-in person's row.
     pub user: UserRow,
 }
 
@@ -105,9 +108,13 @@ where
 /// nothing leaks across tenants); a database error (500 problem). A route
 /// without an `{org}` segment is a programming error (500).
 pub struct OrgMember {
+    /// The shared state.
     pub state: AppState,
+    /// The request's session.
     pub session: Session,
+    /// The signed-in member's row.
     pub user: UserRow,
+    /// The membership: the reader's capability in the organization.
     pub org: OrgCtx,
     /// The `{org}` segment, as given.
     slug: String,

@@ -165,7 +165,6 @@ impl Upload {
     ///
     /// Errors (the request fails): `NotFound` for a cycle of another
     /// project or a project that no longer takes files; the database's.
-    #[allow(clippy::too_many_arguments)]
     pub async fn file<S, E>(
         &mut self,
         state: &AppState,

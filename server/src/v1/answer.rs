@@ -56,6 +56,8 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// 404 `NOT_FOUND`: no such route, account, license or machine (for
+    /// this key).
     pub fn not_found(detail: &str) -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
@@ -67,6 +69,7 @@ impl ApiError {
         }
     }
 
+    /// 405 `METHOD_NOT_ALLOWED`.
     pub fn method_not_allowed(detail: &str) -> Self {
         Self {
             status: StatusCode::METHOD_NOT_ALLOWED,
@@ -78,6 +81,7 @@ impl ApiError {
         }
     }
 
+    /// 401 with Keygen's `code` (`LICENSE_INVALID`).
     pub fn unauthorized(code: &'static str, detail: &str) -> Self {
         Self {
             status: StatusCode::UNAUTHORIZED,
@@ -89,6 +93,7 @@ impl ApiError {
         }
     }
 
+    /// 403 with Keygen's `code` (`LICENSE_BANNED`, ...).
     pub fn forbidden(code: &'static str, detail: &str) -> Self {
         Self {
             status: StatusCode::FORBIDDEN,
@@ -100,6 +105,7 @@ impl ApiError {
         }
     }
 
+    /// 400: a body or query that cannot be read.
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
@@ -111,6 +117,8 @@ impl ApiError {
         }
     }
 
+    /// 422 with Keygen's `code`, about the member of the request document
+    /// at `pointer`.
     pub fn unprocessable(code: &'static str, detail: impl Into<String>, pointer: &'static str) -> Self {
         Self {
             status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -147,6 +155,7 @@ impl ApiError {
         }
     }
 
+    /// 500: `err` is logged under a reference the answer gives.
     pub fn internal(err: impl std::fmt::Display) -> Self {
         let reference = uuid::Uuid::new_v4();
         tracing::error!(%reference, error = %err, "license API request failed");

@@ -84,6 +84,7 @@ impl UseRefusal {
 }
 
 impl ApiLicense {
+    /// The license's id.
     pub fn id(&self) -> LicenseId {
         self.id
     }
@@ -98,6 +99,7 @@ impl ApiLicense {
         &self.key
     }
 
+    /// The name its issuer gave it, if any.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
@@ -133,10 +135,12 @@ impl ApiLicense {
         self.last_validated_at
     }
 
+    /// When it was issued.
     pub fn created_at(&self) -> Timestamp {
         self.created_at
     }
 
+    /// When its row last changed.
     pub fn updated_at(&self) -> Timestamp {
         self.updated_at
     }
