@@ -138,10 +138,10 @@ impl Source {
         }
         for glob in &exports.globs {
             let candidate = [glob.clone(), path[module.len()..].to_vec()].concat();
-            if let Some(found) = self.resolve(&candidate, depth + 1) {
-                if self.exports.get(&found).is_some_and(|exports| exports.defined.contains(name)) {
-                    return Some(found);
-                }
+            if let Some(found) = self.resolve(&candidate, depth + 1)
+                && self.exports.get(&found).is_some_and(|exports| exports.defined.contains(name))
+            {
+                return Some(found);
             }
         }
         Some(module)

@@ -6,28 +6,33 @@
 use std::collections::HashMap;
 
 use app::{
-    api::{audit::parse_filter, projects::readable_project},
     error::AppError,
-    model::{Action, AuditEvent, Cycle, CycleId, Project, Task, TaskQuery, task::format_date},
+    model::{Action, AuditEvent, Cycle, CycleId, Project, Task, TaskQuery, args::parse_optional_id, task::format_date},
     server::{
         AppState,
-        ctx::{OrgCtx, PlatformAdmin, signed_in_user},
+        audit::parse_filter,
+        ctx::{OrgCtx, PlatformAdmin},
         db::{
             audit::{self, AuditFilter, AuditScope},
             cycles, tasks,
         },
+        projects::readable_project,
     },
 };
 use axum::{
     body::{Body, Bytes},
-    extract::{Path, Query, State},
-    http::{HeaderValue, StatusCode, header},
+    extract::{Path, Query},
+    http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
 use futures_util::{StreamExt, stream};
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::mpsc;
-use tower_sessions::Session;
+
+use crate::{
+    extract::{OrgMember, SignedIn},
+    problem::problem,
+};
 
 /// Tasks read (and written out) per batch.
 const BATCH: u32 = 500;
@@ -78,27 +83,6 @@ fn csv_bytes(rows: impl IntoIterator<Item = [String; 11]>, header: bool) -> Resu
     csv.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
-/// An RFC 7807 problem response for `err`, with its status; a validation
-/// error also lists its messages per list parameter under `errors`, and
-/// a rate-limited one says when to try again (`Retry-After`).
-pub fn problem(err: &AppError) -> Response {
-    let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut body = serde_json::json!({
-        "type": "about:blank", "title": status.canonical_reason(), "status": status.as_u16(), "detail": err.to_string(),
-    });
-    if let AppError::Validation(errors) = err {
-        body["errors"] = serde_json::json!(errors.fields);
-    }
-    let mut response =
-        (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))], body.to_string())
-            .into_response();
-    // RFC 9110 section 10.2.3: when to try again.
-    if let AppError::RateLimited { retry_after_secs } = err {
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-    }
-    response
-}
-
 /// What an export reads, once the request has passed every check.
 struct Export {
     ctx: OrgCtx,
@@ -107,18 +91,16 @@ struct Export {
     cycle_names: HashMap<CycleId, String>,
 }
 
-/// Checks the request: 401 signed out; 404 for another organization's (or
-/// a trashed) project, or a label or member of another organization in the
-/// filters; 422 for bad list parameters.
+/// Checks the request, after [`OrgMember`]'s (401 signed out, 404 not a
+/// member): 404 for another organization's (or a trashed) project, or a
+/// label or member of another organization in the filters; 422 for bad
+/// list parameters.
 async fn prepare(
     state: &AppState,
-    session: &Session,
-    org: &str,
+    ctx: OrgCtx,
     project: &str,
     params: &HashMap<String, String>,
 ) -> Result<Export, AppError> {
-    let user = signed_in_user(state, session).await?.ok_or(AppError::Unauthenticated)?;
-    let ctx = OrgCtx::load(&state.db, user.id, org).await?;
     ctx.check(Action::ViewWork)?;
     let project = readable_project(&state.db, &ctx, project).await?;
     let (query, errors) = TaskQuery::from_params(|name| params.get(name).cloned());
@@ -137,12 +119,11 @@ async fn prepare(
 /// The handler: the checks of [`prepare`] as RFC 7807 problems, then the
 /// CSV, streamed.
 pub async fn tasks_csv(
-    State(state): State<AppState>,
-    session: Session,
-    Path((org, project)): Path<(String, String)>,
+    Path((_, project)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
+    OrgMember { state, org, .. }: OrgMember,
 ) -> Response {
-    let Export { ctx, project, query, cycle_names } = match prepare(&state, &session, &org, &project, &params).await {
+    let Export { ctx, project, query, cycle_names } = match prepare(&state, org, &project, &params).await {
         Ok(export) => export,
         Err(err) => return problem(&err),
     };
@@ -216,75 +197,58 @@ fn audit_csv_bytes(rows: impl IntoIterator<Item = [String; 10]>, header: bool) -
     csv.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
-/// Whose audit log a download is of.
-enum AuditSource<'a> {
-    /// `/o/{org}/audit.csv`: the organization's, for its Admins.
-    Organization(&'a str),
-    /// `/admin/audit.csv`: everyone's, for platform admins.
-    Platform,
-}
-
-/// The audit log's checks: 401 signed out, 404 for an organization the
-/// person is not in (or the platform log for anyone but a platform admin),
-/// 403 below Admin, 422 for bad filters.
-async fn prepare_audit(
-    state: &AppState,
-    session: &Session,
-    source: &AuditSource<'_>,
-    params: &HashMap<String, String>,
-) -> Result<(AuditScope, AuditFilter), AppError> {
-    let user = signed_in_user(state, session).await?.ok_or(AppError::Unauthenticated)?;
+/// The audit log's filters from the query: 422 for bad ones.
+fn audit_filter(params: &HashMap<String, String>) -> Result<AuditFilter, AppError> {
     let param = |name: &str| params.get(name).map_or("", String::as_str);
-    let scope = match source {
-        AuditSource::Organization(org) => {
-            AuditScope::Organization(OrgCtx::load(&state.db, user.id, org).await?.audit_viewer()?)
-        }
-        AuditSource::Platform => AuditScope::Platform(
-            PlatformAdmin::load(&state.db, user.id).await?,
-            app::api::args::parse_optional_id(param("org"))?,
-        ),
-    };
-    let filter = parse_filter(param("action"), param("actor"), param("from"), param("to"), "")?;
-    Ok((scope, filter))
+    parse_filter(param("action"), param("actor"), param("from"), param("to"), "")
 }
 
 /// `GET /o/{org}/audit.csv?action=&actor=&from=&to=`: every event the
 /// filters match, newest first, read in keyset batches of 500 (each its
 /// own short statement, within the export slots) and written as they come.
+/// 401 signed out, 404 not a member ([`OrgMember`]), 403 below Admin, 422
+/// for bad filters.
 pub async fn audit_csv(
-    State(state): State<AppState>,
-    session: Session,
     Path(org): Path<String>,
     Query(params): Query<HashMap<String, String>>,
+    member: OrgMember,
 ) -> Response {
-    stream_audit(state, session, AuditSource::Organization(&org), params).await
+    let prepared = async {
+        let scope = AuditScope::Organization(member.org.audit_viewer()?);
+        Ok::<_, AppError>((scope, audit_filter(&params)?))
+    }
+    .await;
+    match prepared {
+        Ok((scope, filter)) => {
+            stream_audit(member.state, scope, filter, format!("{}-audit.csv", slug_for_filename(&org)))
+        }
+        Err(err) => problem(&err),
+    }
 }
 
 /// `GET /admin/audit.csv?org=&action=&actor=&from=&to=`: the platform's
 /// audit log (every organization's events and people's own), for platform
-/// admins; 404 for everyone else.
-pub async fn platform_audit_csv(
-    State(state): State<AppState>,
-    session: Session,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    stream_audit(state, session, AuditSource::Platform, params).await
+/// admins: 401 signed out ([`SignedIn`]), 404 for everyone else (and for
+/// a malformed `org`), 422 for bad filters.
+pub async fn platform_audit_csv(Query(params): Query<HashMap<String, String>>, signed_in: SignedIn) -> Response {
+    let prepared = async {
+        let org = params.get("org").map_or("", String::as_str);
+        let scope = AuditScope::Platform(
+            PlatformAdmin::load(&signed_in.state.db, signed_in.user.id).await?,
+            parse_optional_id(org)?,
+        );
+        Ok::<_, AppError>((scope, audit_filter(&params)?))
+    }
+    .await;
+    match prepared {
+        Ok((scope, filter)) => stream_audit(signed_in.state, scope, filter, "platform-audit.csv".to_owned()),
+        Err(err) => problem(&err),
+    }
 }
 
-async fn stream_audit(
-    state: AppState,
-    session: Session,
-    source: AuditSource<'_>,
-    params: HashMap<String, String>,
-) -> Response {
-    let (scope, mut filter) = match prepare_audit(&state, &session, &source, &params).await {
-        Ok(prepared) => prepared,
-        Err(err) => return problem(&err),
-    };
-    let filename = match source {
-        AuditSource::Organization(org) => format!("{}-audit.csv", slug_for_filename(org)),
-        AuditSource::Platform => "platform-audit.csv".to_owned(),
-    };
+/// The audit log of `scope` that `filter` matches, as a CSV download
+/// named `filename`.
+fn stream_audit(state: AppState, scope: AuditScope, mut filter: AuditFilter, filename: String) -> Response {
     let (sender, receiver) = mpsc::channel::<Result<Vec<AuditEvent>, sqlx::Error>>(1);
     let db = state.db.clone();
     let slots = state.export_slots.clone();

@@ -11,38 +11,35 @@
 //! - Server-sent events: `GET /o/{org}/projects/{project}/files/events`,
 //!   `/o/{org}/uploads/{session}/events`, `/o/{org}/jobs/{job}/events`.
 //!
-//! Every route checks the session and membership as pages do; another
-//! organization's id answers 404.
+//! Every route checks the session and membership as pages do (the
+//! [`OrgMember`] extractor); another organization's id answers 404.
 
 use std::{convert::Infallible, time::Duration};
 
 use app::{
-    api::{
-        files::{cycle_of, storage_full},
-        projects::{readable_project, writable_project},
-    },
     error::AppError,
     model::{
         Action, FileId, JobId, ProjectFile, RefusedFile, TaskImportId, UploadSessionId, UploadStatus,
-        file::{file_name, format_bytes},
+        args::parse_id,
+        file::{FILES_PER_PAGE, file_name},
     },
     server::{
         AppState,
-        ctx::{OrgCtx, Writer, signed_in_user},
+        ctx::OrgCtx,
         db::{
-            files::{self, Arrival, FileView, UploadError},
+            files::{self, FileView},
             imports, jobs,
         },
         file_processing::type_by_name,
-        imports::{MAX_IMPORT_BYTES, header},
-        jobs::{Job, enqueue_for},
+        projects::{readable_project, writable_project},
         storage::Storage,
+        uploads::{self, Received, Upload},
     },
 };
 use axum::{
     Json, Router,
     body::Body,
-    extract::{DefaultBodyLimit, Multipart, Path, State, multipart::Field},
+    extract::{DefaultBodyLimit, Multipart, Path, multipart::Field},
     http::{HeaderMap, HeaderValue, header},
     response::{
         IntoResponse, Redirect, Response,
@@ -52,9 +49,11 @@ use axum::{
 };
 use futures_util::{StreamExt, stream};
 use serde::Serialize;
-use tower_sessions::Session;
 
-use crate::export::problem;
+use crate::{
+    extract::{OrgMember, Rejection},
+    problem::problem,
+};
 
 /// The routes of this module.
 pub fn routes() -> Router<AppState> {
@@ -69,25 +68,14 @@ pub fn routes() -> Router<AppState> {
         .route("/o/{org}/jobs/{job}/events", get(job_events))
 }
 
-/// Files one upload request may store (a plain form sends them all at
-/// once); the ones after are listed as refused, at most as many again.
-pub const MAX_FILES_PER_REQUEST: i64 = 100;
-
 /// Whether `path` takes an upload (for the longer request time limit).
 pub fn is_upload_path(path: &str) -> bool {
     path.starts_with("/o/") && (path.ends_with("/files") || path.ends_with("/imports"))
 }
 
-/// The signed-in member's context in `org`: 401 signed out, 404 not a
-/// member.
-async fn member(state: &AppState, session: &Session, org: &str) -> Result<OrgCtx, AppError> {
-    let user = signed_in_user(state, session).await?.ok_or(AppError::Unauthenticated)?;
-    OrgCtx::load(&state.db, user.id, org).await
-}
-
-/// [`member`], who may read the organization's work (every role).
-async fn reader(state: &AppState, session: &Session, org: &str) -> Result<OrgCtx, AppError> {
-    let ctx = member(state, session, org).await?;
+/// The member's context when they may read the organization's work
+/// (every role may).
+fn reader(ctx: OrgCtx) -> Result<OrgCtx, AppError> {
     ctx.check(Action::ViewWork)?;
     Ok(ctx)
 }
@@ -119,120 +107,8 @@ async fn short_text(field: Field<'_>) -> Result<String, AppError> {
 
 /// Whether the rest of a refused request is worth reading (to answer it
 /// cleanly): not for someone with no right to send it.
-fn drain_after(result: &Result<Received, AppError>) -> bool {
-    !matches!(result, Err(AppError::Unauthenticated | AppError::Forbidden | AppError::NotFound | AppError::Request(_)))
-}
-
-/// How many bytes a growing upload holds more at a time.
-const GROW_STEP: i64 = 8 * 1024 * 1024;
-
-/// Streams one file part to storage: the limits are checked before and as
-/// the bytes arrive, and a refused file leaves nothing stored.
-async fn store_file(
-    state: &AppState,
-    writer: &Writer,
-    project: app::model::ProjectId,
-    session: UploadSessionId,
-    field: &mut Field<'_>,
-    name: &str,
-    declared_size: Option<i64>,
-) -> Result<ProjectFile, AppError> {
-    let limit = i64::try_from(state.config.file_size_limit_bytes()).unwrap_or(i64::MAX);
-    let too_large =
-        || AppError::TooLarge(format!("{name} is larger than the {} limit for one file.", format_bytes(limit)));
-    if declared_size.is_some_and(|size| size > limit) {
-        return Err(too_large());
-    }
-    let declared_type = field.content_type().map(str::to_owned);
-    let mut held = declared_size.unwrap_or(0).max(0);
-    let id = files::reserve(&state.db, writer, project, Some(session), name, declared_type.as_deref(), held)
-        .await
-        .map_err(upload_error)?;
-    // A request cut off mid-way (time limit, lost connection) drops this
-    // future: the guard frees the held room then.
-    let mut guard = DiscardOnDrop(Some((state.clone(), writer.clone(), id)));
-    let key = Storage::file_key(writer.org_id(), id);
-    let outcome = async {
-        let mut upload = state.storage.upload(&key).await.map_err(AppError::internal)?;
-        let mut received: i64 = 0;
-        let result = loop {
-            let chunk = match field.chunk().await {
-                Ok(Some(chunk)) => chunk,
-                Ok(None) => break Ok(()),
-                Err(err) => break Err(AppError::Request(format!("The upload was cut off: {err}."))),
-            };
-            received += i64::try_from(chunk.len()).unwrap_or(i64::MAX);
-            if received > limit {
-                break Err(too_large());
-            }
-            if received > held {
-                // A step ahead, or just what arrived when the step does
-                // not fit.
-                let needed = received - held;
-                let step = needed.max(GROW_STEP).min(limit - held);
-                let grown = match files::grow(&state.db, writer, id, step).await {
-                    Err(UploadError::StorageFull { .. }) if step > needed => {
-                        files::grow(&state.db, writer, id, needed).await.map(|()| needed)
-                    }
-                    other => other.map(|()| step),
-                };
-                match grown {
-                    Ok(more) => held += more,
-                    Err(err) => break Err(upload_error(err)),
-                }
-            }
-            upload.write(&chunk);
-            if let Err(err) = upload.ready().await {
-                break Err(AppError::internal(err));
-            }
-        };
-        match result {
-            Ok(()) => {
-                upload.finish().await.map_err(AppError::internal)?;
-                Ok(received)
-            }
-            Err(err) => {
-                upload.abort().await;
-                Err(err)
-            }
-        }
-    }
-    .await;
-    guard.0 = None;
-    let received = match outcome {
-        Ok(received) => received,
-        Err(err) => {
-            files::discard(&state.db, writer, id).await?;
-            return Err(err);
-        }
-    };
-    files::uploaded(&state.db, writer, id, received).await?;
-    let org = writer.org_id();
-    enqueue_for(state, org, &Job::ProcessFile { org, file: id }).await?;
-    files::find(&state.db, writer, id).await?.ok_or(AppError::NotFound)
-}
-
-/// Forgets an upload's file row when dropped while still set.
-struct DiscardOnDrop(Option<(AppState, Writer, FileId)>);
-
-impl Drop for DiscardOnDrop {
-    fn drop(&mut self) {
-        if let Some((state, writer, id)) = self.0.take() {
-            tokio::spawn(async move {
-                if let Err(err) = files::discard(&state.db, &writer, id).await {
-                    tracing::warn!(error = %err, file = %id, "forgetting a cut-off upload failed");
-                }
-            });
-        }
-    }
-}
-
-fn upload_error(err: UploadError) -> AppError {
-    match err {
-        UploadError::NotWritable => AppError::NotFound,
-        UploadError::StorageFull { limit_bytes, used_bytes } => storage_full(limit_bytes, used_bytes),
-        UploadError::Db(err) => err.into(),
-    }
+fn drain_after(err: &AppError) -> bool {
+    !matches!(err, AppError::Unauthenticated | AppError::Forbidden | AppError::NotFound | AppError::Request(_))
 }
 
 /// What an upload answers a script with: the file, or why it was refused.
@@ -248,23 +124,27 @@ struct Uploaded {
 /// Fields, in order: `session` (an upload session of this project in
 /// progress; without it, one is started for this request, optionally in
 /// `cycle`), `size` (the next file's size in bytes, so a file over the
-/// limit is refused before its bytes are read), then `file` parts.
+/// limit is refused before its bytes are read), then `file` parts (at most
+/// [`uploads::MAX_FILES_PER_REQUEST`] stored).
 ///
 /// Answers: with `Accept: application/json`, 200 and the stored files, or
-/// an RFC 7807 problem (413 over the file size or storage limit, 404 for
-/// another organization's project or session, 409 for a cancelled
-/// session); otherwise 303 to the session's page, which lists refused
-/// files with their reasons.
+/// an RFC 7807 problem (401 signed out, 413 over the file size or storage
+/// limit, 404 for another organization's project or session, 409 for a
+/// cancelled session); otherwise 303 to the session's page, which lists
+/// refused files with their reasons.
 async fn upload(
-    State(state): State<AppState>,
-    session: Session,
     Path((org, project)): Path<(String, String)>,
     headers: HeaderMap,
+    member: Result<OrgMember, Rejection>,
     mut multipart: Multipart,
 ) -> Response {
     let json = wants_json(&headers);
-    let result = receive(&state, &session, &org, &project, &mut multipart).await;
-    if drain_after(&result) {
+    let result = match member {
+        Ok(member) => receive(member, &project, &mut multipart).await,
+        Err(Rejection::App(err)) => Err(err),
+        Err(refused) => return refused.into_response(),
+    };
+    if result.as_ref().is_err_and(drain_after) {
         drain(&mut multipart).await;
     }
     match result {
@@ -278,44 +158,17 @@ async fn upload(
     }
 }
 
-struct Received {
-    session: UploadSessionId,
-    files: Vec<ProjectFile>,
-    refused: Vec<RefusedFile>,
-    /// Why the last file was refused (a script sending one file gets it as
-    /// the answer).
-    last_refusal: Option<AppError>,
-}
-
-async fn receive(
-    state: &AppState,
-    session: &Session,
-    org: &str,
-    project: &str,
-    multipart: &mut Multipart,
-) -> Result<Received, AppError> {
-    let ctx = member(state, session, org).await?;
+/// The upload's fields, in order, given to [`Upload`].
+async fn receive(member: OrgMember, project: &str, multipart: &mut Multipart) -> Result<Received, AppError> {
+    let OrgMember { state, org: ctx, .. } = member;
     let writer = ctx.writer(Action::UploadFiles)?;
     let project = writable_project(&state.db, &ctx, project).await?;
-    let mut upload_session: Option<(UploadSessionId, bool)> = None;
+    let mut upload = Upload::new(writer, project.id);
     let mut cycle = String::new();
     let mut declared_size: Option<i64> = None;
-    let mut received =
-        Received { session: UploadSessionId::new(), files: Vec::new(), refused: Vec::new(), last_refusal: None };
-    let mut count = 0_i64;
     while let Some(mut field) = multipart.next_field().await.map_err(|err| AppError::Request(err.to_string()))? {
         match field.name().unwrap_or_default() {
-            "session" => {
-                let id: UploadSessionId = app::api::args::parse_id(&short_text(field).await?)?;
-                let found = files::find_session(&state.db, &ctx, id).await?.ok_or(AppError::NotFound)?;
-                if found.project_id != project.id {
-                    return Err(AppError::NotFound);
-                }
-                if found.status != UploadStatus::InProgress {
-                    return Err(AppError::Conflict("This upload session has ended: start a new upload.".into()));
-                }
-                upload_session = Some((id, true));
-            }
+            "session" => upload.use_session(&state.db, &short_text(field).await?).await?,
             "cycle" => cycle = short_text(field).await?,
             "size" => declared_size = short_text(field).await?.trim().parse().ok(),
             "file" => {
@@ -324,62 +177,14 @@ async fn receive(
                     // A form sent without a file chosen.
                     continue;
                 }
-                let (id, declared) = match upload_session {
-                    Some(found) => found,
-                    None => {
-                        let cycle = cycle_of(&state.db, &writer, project.id, &cycle).await?;
-                        let id = files::start_session(&state.db, &writer, project.id, cycle, 0)
-                            .await?
-                            .ok_or(AppError::NotFound)?;
-                        upload_session = Some((id, false));
-                        (id, false)
-                    }
-                };
-                received.session = id;
+                let declared_type = field.content_type().map(str::to_owned);
                 let name = file_name(&raw_name);
-                if count >= MAX_FILES_PER_REQUEST {
-                    // Listed as refused, its bytes read and dropped.
-                    let reason =
-                        format!("At most {MAX_FILES_PER_REQUEST} files go in one upload: send the rest again.");
-                    let refusal = RefusedFile { name, reason: reason.clone() };
-                    if received.refused.len() < MAX_FILES_PER_REQUEST as usize {
-                        files::record_arrival(&state.db, &writer, id, &Arrival::Refused(refusal.clone())).await?;
-                        received.refused.push(refusal);
-                    }
-                    received.last_refusal = Some(AppError::Request(reason));
-                    while let Ok(Some(_)) = field.chunk().await {}
-                    continue;
-                }
-                count += 1;
-                match store_file(state, &writer, project.id, id, &mut field, &name, declared_size.take()).await {
-                    Ok(file) => {
-                        files::record_arrival(&state.db, &writer, id, &Arrival::Stored { bytes: file.size_bytes })
-                            .await?;
-                        received.files.push(file);
-                    }
-                    Err(err @ (AppError::TooLarge(_) | AppError::Conflict(_) | AppError::Request(_))) => {
-                        let refusal = RefusedFile { name, reason: err.to_string() };
-                        files::record_arrival(&state.db, &writer, id, &Arrival::Refused(refusal.clone())).await?;
-                        received.refused.push(refusal);
-                        received.last_refusal = Some(err);
-                        // What is left of this file is read and dropped.
-                        while let Ok(Some(_)) = field.chunk().await {}
-                    }
-                    Err(err) => return Err(err),
-                }
-                if declared {
-                    files::settle_session(&state.db, &writer, id, None).await?;
-                }
+                upload.file(&state, &cycle, name, declared_type.as_deref(), declared_size.take(), &mut field).await?;
             }
             _ => {}
         }
     }
-    match upload_session {
-        Some((id, false)) => files::settle_session(&state.db, &writer, id, Some(count)).await?,
-        Some((_, true)) => {}
-        None => return Err(AppError::field("file", "Choose at least one file.")),
-    }
-    Ok(received)
+    upload.finish(&state.db).await
 }
 
 /// `Content-Disposition` for `name` (RFC 6266): `attachment` (or
@@ -413,7 +218,7 @@ const RFC8187: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
 
 /// A readable file of the organization (not uploading, not trashed).
 async fn readable_file(state: &AppState, ctx: &OrgCtx, file: &str) -> Result<ProjectFile, AppError> {
-    let id: FileId = app::api::args::parse_id(file)?;
+    let id: FileId = parse_id(file)?;
     let file = files::find(&state.db, ctx, id).await?.ok_or(AppError::NotFound)?;
     if file.deleted_at.is_some() || file.status == app::model::FileStatus::Uploading {
         return Err(AppError::NotFound);
@@ -460,13 +265,10 @@ pub fn download_type(stored: &str, name: &str) -> HeaderValue {
 /// ([`download_type`]); `attachment`, `nosniff` and a sandboxing CSP (which
 /// the security-headers middleware leaves in place) keep a browser from
 /// running what it downloads.
-async fn download(
-    State(state): State<AppState>,
-    session: Session,
-    Path((org, file)): Path<(String, String)>,
-) -> Response {
+async fn download(Path((_, file)): Path<(String, String)>, member: OrgMember) -> Response {
+    let OrgMember { state, org, .. } = member;
     let result = async {
-        let ctx = reader(&state, &session, &org).await?;
+        let ctx = reader(org)?;
         let file = readable_file(&state, &ctx, &file).await?;
         let (size, body) =
             state.storage.read(&Storage::file_key(ctx.org_id(), file.id)).await.map_err(AppError::internal)?;
@@ -493,13 +295,10 @@ async fn download(
 }
 
 /// `GET /o/{org}/files/{file}/thumbnail`: the image's PNG thumbnail.
-async fn thumbnail(
-    State(state): State<AppState>,
-    session: Session,
-    Path((org, file)): Path<(String, String)>,
-) -> Response {
+async fn thumbnail(Path((_, file)): Path<(String, String)>, member: OrgMember) -> Response {
+    let OrgMember { state, org, .. } = member;
     let result = async {
-        let ctx = reader(&state, &session, &org).await?;
+        let ctx = reader(org)?;
         let file = readable_file(&state, &ctx, &file).await?;
         if !file.has_thumbnail {
             return Err(AppError::NotFound);
@@ -532,12 +331,14 @@ fn import_refusal(org: &str, project: &str, code: &str) -> Response {
 /// `too_large`, `not_csv` or `storage_full` (the CSV counts towards the
 /// storage limit while it is kept), which the form shows beside the field.
 async fn upload_import(
-    State(state): State<AppState>,
-    session: Session,
     Path((org, project)): Path<(String, String)>,
+    member: Result<OrgMember, Rejection>,
     mut multipart: Multipart,
 ) -> Response {
-    let result = receive_import(&state, &session, &org, &project, &mut multipart).await;
+    let result = match member {
+        Ok(member) => receive_import(member, &project, &mut multipart).await,
+        Err(refused) => return refused.into_response(),
+    };
     if matches!(result, Ok(Err(_))) {
         drain(&mut multipart).await;
     }
@@ -549,13 +350,11 @@ async fn upload_import(
 }
 
 async fn receive_import(
-    state: &AppState,
-    session: &Session,
-    org: &str,
+    member: OrgMember,
     project: &str,
     multipart: &mut Multipart,
 ) -> Result<Result<TaskImportId, &'static str>, AppError> {
-    let ctx = member(state, session, org).await?;
+    let OrgMember { state, org: ctx, .. } = member;
     let writer = ctx.writer(Action::UploadFiles)?;
     let project = writable_project(&state.db, &ctx, project).await?;
     while let Some(mut field) = multipart.next_field().await.map_err(|err| AppError::Request(err.to_string()))? {
@@ -563,52 +362,19 @@ async fn receive_import(
             continue;
         }
         let name = file_name(field.file_name().unwrap_or_default());
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|err| AppError::Request(err.to_string()))? {
-            if bytes.len() + chunk.len() > MAX_IMPORT_BYTES {
-                return Ok(Err("too_large"));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        if bytes.is_empty() {
-            return Ok(Err("no_file"));
-        }
-        let usage = app::server::db::orgs::plan_and_usage(&state.db, &ctx).await?;
-        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-        if usage.limits.storage_mb.is_some_and(|mb| usage.storage_bytes + size > i64::from(mb) * 1024 * 1024) {
-            return Ok(Err("storage_full"));
-        }
-        let Ok(columns) = header(&bytes) else {
-            return Ok(Err("not_csv"));
-        };
-        let id = TaskImportId::new();
-        let key = Storage::import_key(ctx.org_id(), id);
-        state.storage.put(&key, bytes).await.map_err(AppError::internal)?;
-        let recorded = imports::insert(&state.db, &writer, id, project.id, &name, size, &columns).await;
-        if recorded.is_err() {
-            state.storage.delete(&key).await.map_err(AppError::internal)?;
-        }
-        return match recorded {
-            Ok(()) => Ok(Ok(id)),
-            // Another upload took the last room since the check above.
-            Err(UploadError::StorageFull { .. }) => Ok(Err("storage_full")),
-            Err(UploadError::NotWritable) => Err(AppError::NotFound),
-            Err(UploadError::Db(err)) => Err(err.into()),
-        };
+        let stored = uploads::store_import(&state, &writer, project.id, &name, &mut field).await?;
+        return Ok(stored.map_err(uploads::ImportRefusal::code));
     }
-    Ok(Err("no_file"))
+    Ok(Err(uploads::ImportRefusal::NoFile.code()))
 }
 
 /// `GET /o/{org}/imports/{import}/errors.csv`: the rows an import refused,
 /// with their line and reason, as CSV.
-async fn import_errors(
-    State(state): State<AppState>,
-    session: Session,
-    Path((org, import)): Path<(String, String)>,
-) -> Response {
+async fn import_errors(Path((_, import)): Path<(String, String)>, member: OrgMember) -> Response {
+    let OrgMember { state, org, .. } = member;
     let result = async {
-        let ctx = reader(&state, &session, &org).await?;
-        let id: TaskImportId = app::api::args::parse_id(&import)?;
+        let ctx = reader(org)?;
+        let id: TaskImportId = parse_id(&import)?;
         let import = imports::find(&state.db, &ctx, id).await?.ok_or(AppError::NotFound)?;
         readable_project(&state.db, &ctx, &import.project_id.to_string()).await?;
         if import.rows_failed == 0 {
@@ -644,20 +410,16 @@ const EVENT_POLL: Duration = Duration::from_millis(500);
 /// An event stream ends after this long (the page opens another).
 const EVENT_STREAM_LIFE: Duration = Duration::from_secs(600);
 
-/// Who an event stream is for: the session and organization it was opened
-/// with. Access is checked again before every read, so a member removed,
-/// or a session signed out (here or on another server), gets nothing more
-/// and the stream ends with an `error` event.
-struct Watcher {
-    state: AppState,
-    session: Session,
-    org: String,
-}
+/// Who an event stream is for: the member who opened it. Access is
+/// checked again before every read ([`OrgMember::recheck`]), so a member
+/// removed, or a session signed out (here or on another server), gets
+/// nothing more and the stream ends with an `error` event.
+struct Watcher(OrgMember);
 
 impl Watcher {
     /// The member's context, read afresh (session row, membership, role).
     async fn recheck(&self) -> Result<OrgCtx, AppError> {
-        reader(&self.state, &self.session, &self.org).await
+        reader(self.0.recheck().await?)
     }
 }
 
@@ -669,13 +431,13 @@ impl Watcher {
 /// gone or reading failed. A person holds at most
 /// [`STREAMS_PER_PERSON`](app::server::streams::STREAMS_PER_PERSON) streams
 /// at once: one more answers 429.
-fn poll_events<T, F, Fut>(watcher: Watcher, ctx: &OrgCtx, read: F) -> Response
+fn poll_events<T, F, Fut>(watcher: Watcher, read: F) -> Response
 where
     T: Serialize + Send + 'static,
     F: FnMut(AppState, OrgCtx) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Result<(T, bool), AppError>> + Send,
 {
-    let Some(permit) = watcher.state.streams.open(ctx.user_id()) else {
+    let Some(permit) = watcher.0.state.streams.open(watcher.0.org.user_id()) else {
         return problem(&AppError::RateLimited { retry_after_secs: 5 });
     };
     let started = tokio::time::Instant::now();
@@ -689,7 +451,7 @@ where
                     return None;
                 }
                 let result = match watcher.recheck().await {
-                    Ok(ctx) => read(watcher.state.clone(), ctx).await,
+                    Ok(ctx) => read(watcher.0.state.clone(), ctx).await,
                     Err(err) => Err(err),
                 };
                 match result {
@@ -720,24 +482,19 @@ where
 /// `GET /o/{org}/projects/{project}/files/events`: the project's newest
 /// files while any of them is uploading or being processed (`done` once
 /// none is).
-async fn file_events(
-    State(state): State<AppState>,
-    session: Session,
-    Path((org, project)): Path<(String, String)>,
-) -> Response {
+async fn file_events(Path((_, project)): Path<(String, String)>, member: OrgMember) -> Response {
     let checked = async {
-        let ctx = reader(&state, &session, &org).await?;
-        let project = readable_project(&state.db, &ctx, &project).await?;
-        Ok::<_, AppError>((ctx, project.id))
+        let ctx = reader(member.org.clone())?;
+        let project = readable_project(&member.state.db, &ctx, &project).await?;
+        Ok::<_, AppError>(project.id)
     }
     .await;
-    let (ctx, project) = match checked {
+    let project = match checked {
         Ok(found) => found,
         Err(err) => return problem(&err),
     };
-    let watcher = Watcher { state, session, org };
-    poll_events(watcher, &ctx, move |state, ctx| async move {
-        let page = files::list(&state.db, &ctx, project, FileView::Live, app::api::files::FILES_PER_PAGE, 0).await?;
+    poll_events(Watcher(member), move |state, ctx| async move {
+        let page = files::list(&state.db, &ctx, project, FileView::Live, FILES_PER_PAGE, 0).await?;
         let done = !page.items.iter().any(|file| file.status.is_pending());
         Ok((page.items, done))
     })
@@ -745,25 +502,21 @@ async fn file_events(
 
 /// `GET /o/{org}/uploads/{session}/events`: the session and its files
 /// until it has ended and every file is processed.
-async fn session_events(
-    State(state): State<AppState>,
-    session: Session,
-    Path((org, upload)): Path<(String, String)>,
-) -> Response {
+async fn session_events(Path((_, upload)): Path<(String, String)>, member: OrgMember) -> Response {
     let checked = async {
-        let ctx = reader(&state, &session, &org).await?;
-        let id: UploadSessionId = app::api::args::parse_id(&upload)?;
-        let found = files::find_session(&state.db, &ctx, id).await?.ok_or(AppError::NotFound)?;
-        readable_project(&state.db, &ctx, &found.project_id.to_string()).await?;
-        Ok::<_, AppError>((ctx, id))
+        let ctx = reader(member.org.clone())?;
+        let db = &member.state.db;
+        let id: UploadSessionId = parse_id(&upload)?;
+        let found = files::find_session(db, &ctx, id).await?.ok_or(AppError::NotFound)?;
+        readable_project(db, &ctx, &found.project_id.to_string()).await?;
+        Ok::<_, AppError>(id)
     }
     .await;
-    let (ctx, id) = match checked {
+    let id = match checked {
         Ok(found) => found,
         Err(err) => return problem(&err),
     };
-    let watcher = Watcher { state, session, org };
-    poll_events(watcher, &ctx, move |state, ctx| async move {
+    poll_events(Watcher(member), move |state, ctx| async move {
         let upload = files::find_session(&state.db, &ctx, id).await?.ok_or(AppError::NotFound)?;
         let files = files::list_for_session(&state.db, &ctx, id).await?;
         let done = upload.status != UploadStatus::InProgress && !files.iter().any(|f| f.status.is_pending());
@@ -773,24 +526,19 @@ async fn session_events(
 
 /// `GET /o/{org}/jobs/{job}/events`: one of the organization's jobs until
 /// it ends.
-async fn job_events(
-    State(state): State<AppState>,
-    session: Session,
-    Path((org, job)): Path<(String, String)>,
-) -> Response {
+async fn job_events(Path((_, job)): Path<(String, String)>, member: OrgMember) -> Response {
     let checked = async {
-        let ctx = reader(&state, &session, &org).await?;
-        let id: JobId = app::api::args::parse_id(&job)?;
-        jobs::find(&state.db, jobs::JobsOf::Organization(&ctx), id).await?.ok_or(AppError::NotFound)?;
-        Ok::<_, AppError>((ctx, id))
+        let ctx = reader(member.org.clone())?;
+        let id: JobId = parse_id(&job)?;
+        jobs::find(&member.state.db, jobs::JobsOf::Organization(&ctx), id).await?.ok_or(AppError::NotFound)?;
+        Ok::<_, AppError>(id)
     }
     .await;
-    let (ctx, id) = match checked {
+    let id = match checked {
         Ok(found) => found,
         Err(err) => return problem(&err),
     };
-    let watcher = Watcher { state, session, org };
-    poll_events(watcher, &ctx, move |state, ctx| async move {
+    poll_events(Watcher(member), move |state, ctx| async move {
         let job = jobs::find(&state.db, jobs::JobsOf::Organization(&ctx), id).await?.ok_or(AppError::NotFound)?;
         let done = !job.status.is_active();
         Ok((job, done))

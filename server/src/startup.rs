@@ -195,7 +195,7 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .layer(axum::middleware::from_fn(middleware::server_fn_status::status_from_app_error))
         .layer(axum::middleware::from_fn(middleware::form_drafts::keep_form_drafts))
         .layer(from_fn_with_state(
-            Arc::new(app::api::argument_names()),
+            Arc::new(app::server_fns::argument_names()),
             middleware::server_fn_args::reject_unknown_arguments,
         ))
         .layer(from_fn_with_state(state.clone(), middleware::moved_orgs::redirect_moved_organizations))

@@ -6,14 +6,10 @@ use serde::{Deserialize, Serialize};
 use crate::{error::AppError, model::AuditEvent};
 
 #[cfg(feature = "ssr")]
-use crate::{
-    api::args::{parse_id, parse_optional_id},
-    error::FieldErrors,
-    model::{AuditAction, AuditEventId},
-    server::{
-        ctx,
-        db::audit::{self, AuditFilter, AuditScope},
-    },
+use crate::server::{
+    audit::parse_filter,
+    ctx,
+    db::audit::{self, AuditScope},
 };
 
 /// Events per page.
@@ -25,45 +21,6 @@ pub const AUDIT_PAGE_SIZE: u32 = 50;
 pub struct AuditPage {
     pub items: Vec<AuditEvent>,
     pub next: Option<String>,
-}
-
-/// The filter of the audit log's parameters (see [`list_audit_events`]),
-/// shared with its CSV export.
-///
-/// Errors: `Validation` on `action`, `from`, `to`; `NotFound` for a
-/// malformed `actor` or `before`.
-#[cfg(feature = "ssr")]
-pub fn parse_filter(action: &str, actor: &str, from: &str, to: &str, before: &str) -> Result<AuditFilter, AppError> {
-    let mut errors = FieldErrors::new();
-    let action = match action.trim() {
-        "" => None,
-        name => errors.check("action", name.parse::<AuditAction>().map_err(|_| "Choose an event type from the list.")),
-    };
-    let mut day = |field: &str, text: &str| match text.trim() {
-        "" => None,
-        text => errors.check(
-            field,
-            time::Date::parse(text, &time::format_description::well_known::Iso8601::DATE)
-                .map_err(|_| "Enter a date as YYYY-MM-DD."),
-        ),
-    };
-    let (from, to) = (day("from", from), day("to", to));
-    if let (Some(from), Some(to)) = (from, to)
-        && from > to
-    {
-        errors.add("to", "The end date is before the start date.");
-    }
-    errors.into_result()?;
-    Ok(AuditFilter {
-        action,
-        actor: parse_optional_id(actor)?,
-        from,
-        to,
-        before: match before.trim() {
-            "" => None,
-            id => Some(parse_id::<AuditEventId>(id)?),
-        },
-    })
 }
 
 /// The organization's audit log, 50 events a page, newest first. Filters,

@@ -7,15 +7,13 @@ use crate::{error::AppError, model::Cycle};
 
 #[cfg(feature = "ssr")]
 use crate::{
-    api::{
-        args::parse_id,
-        projects::{archived, readable_project, writable_project},
-    },
+    api::args::parse_id,
     error::FieldErrors,
     model::{Action, CycleId, CycleName, cycle::check_cycle_dates, task::parse_date_field},
     server::{
         ctx::{self, Writer},
         db::{Db, cycles},
+        projects::{archived, readable_project, writable_project},
     },
 };
 

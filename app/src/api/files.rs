@@ -19,11 +19,11 @@ use serde_json::json;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    api::{
-        args::{parse_id, parse_optional_id},
-        projects::{readable_project, writable_project},
+    api::args::parse_id,
+    model::{
+        Action, AuditAction, FileId, ImportField, TaskImportId,
+        file::{FILES_PER_PAGE, file_name},
     },
-    model::{Action, AuditAction, FileId, ImportField, ProjectId, TaskImportId, file::file_name},
     server::{
         ctx::{self, OrgRequest, Writer},
         db::{
@@ -33,12 +33,12 @@ use crate::{
         },
         imports::{Lookup, check_mapping},
         jobs::{Job, enqueue_for},
+        projects::{archived, readable_project, writable_project},
         storage::Storage,
+        uploads::{check_room, cycle_of},
     },
 };
 
-/// Files shown per page.
-pub const FILES_PER_PAGE: u32 = 50;
 /// Sessions shown per page.
 pub const SESSIONS_PER_PAGE: u32 = 25;
 /// Jobs an organization's jobs page shows.
@@ -115,43 +115,8 @@ pub async fn start_upload_session(
         return Err(AppError::field("files", "Choose from 1 to 1,000 files."));
     }
     let cycle = cycle_of(db, &req.org, project.id, &cycle).await?;
-    let usage = orgs::plan_and_usage(db, &req.org).await?;
-    if let Some(limit_mb) = usage.limits.storage_mb {
-        let limit = i64::from(limit_mb) * 1024 * 1024;
-        if usage.storage_bytes.saturating_add(bytes.max(0)) > limit {
-            return Err(storage_full(limit, usage.storage_bytes));
-        }
-    }
-    files::start_session(db, &writer, project.id, cycle, files).await?.ok_or_else(crate::api::projects::archived)
-}
-
-/// The cycle `id` (text, empty for none) when it is `project`'s; 404 else.
-#[cfg(feature = "ssr")]
-pub async fn cycle_of(
-    db: &crate::server::db::Db,
-    ctx: &crate::server::ctx::OrgCtx,
-    project: ProjectId,
-    id: &str,
-) -> Result<Option<crate::model::CycleId>, AppError> {
-    match parse_optional_id::<crate::model::CycleId>(id)? {
-        None => Ok(None),
-        Some(id) => match cycles::find(db, ctx, id).await? {
-            Some(cycle) if cycle.project_id == project => Ok(Some(id)),
-            _ => Err(AppError::NotFound),
-        },
-    }
-}
-
-/// The error for files that do not fit in the storage limit.
-#[cfg(feature = "ssr")]
-pub fn storage_full(limit_bytes: i64, used_bytes: i64) -> AppError {
-    use crate::model::file::format_bytes;
-    AppError::TooLarge(format!(
-        "Your organization's files may take {} and {} are in use: this does not fit. Delete files (and empty \
-         the trash), or ask a platform admin for more room.",
-        format_bytes(limit_bytes),
-        format_bytes(used_bytes)
-    ))
+    check_room(db, &req.org, bytes).await?;
+    files::start_session(db, &writer, project.id, cycle, files).await?.ok_or_else(archived)
 }
 
 /// Cancels an upload session in progress: files still on their way are

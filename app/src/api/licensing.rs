@@ -403,7 +403,7 @@ pub struct HeldLicense {
 #[server(endpoint = "look_up_license")]
 pub async fn look_up_license(key: String) -> Result<HeldLicense, AppError> {
     let (state, found) = held(&key).await?;
-    let pending = state.licensing.tally.pending(found.id);
+    let pending = state.licensing.tally.pending(found.id());
     let detail = repo::license(&state.db, found.readable(), pending).await?.ok_or_else(unknown_key)?;
     Ok(HeldLicense {
         name: detail.license.name,

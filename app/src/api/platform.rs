@@ -16,13 +16,11 @@ use serde_json::json;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    api::{
-        args::parse_id,
-        audit::{AUDIT_PAGE_SIZE, parse_filter},
-    },
+    api::{args::parse_id, audit::AUDIT_PAGE_SIZE},
     error::FieldErrors,
     model::{AuditAction, OrgId, OrgLimits, Plan, listing::check_page_size, plan::parse_limit},
     server::{
+        audit::parse_filter,
         ctx::{self, PlatformRequest},
         db::{
             audit::{self, AuditScope},

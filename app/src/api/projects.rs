@@ -17,11 +17,12 @@ use crate::{
     error::FieldErrors,
     model::{Action, AuditAction, ProjectDescription, ProjectId, ProjectName, ProjectView, listing::check_page_size},
     server::{
-        ctx::{self, OrgCtx},
+        ctx,
         db::{
-            Db, labels, members,
+            labels, members,
             projects::{self, ProjectError},
         },
+        projects::load_project,
     },
 };
 
@@ -50,38 +51,6 @@ fn project_error(err: ProjectError) -> AppError {
         ProjectError::LimitReached(limit) => crate::server::db::orgs::PROJECTS.reached(limit),
         ProjectError::Db(err) => err.into(),
     }
-}
-
-/// The project `id` (text) of the context's organization, in any state;
-/// 404 when malformed or another organization's.
-#[cfg(feature = "ssr")]
-async fn load_project(db: &Db, ctx: &OrgCtx, id: &str) -> Result<Project, AppError> {
-    let id: ProjectId = parse_id(id)?;
-    ctx::project(db, ctx, id).await?.ok_or(AppError::NotFound)
-}
-
-/// The answer for a project whose tasks and cycles cannot change.
-#[cfg(feature = "ssr")]
-pub(crate) fn archived() -> AppError {
-    AppError::Conflict("This project is archived. Unarchive it to change it.".into())
-}
-
-/// The project `id` when its children (tasks, cycles) may be read: the
-/// readable rule (`server::db::projects::rule`), checked before the
-/// statements that also hold it. A trashed project answers 404, like
-/// another organization's.
-#[cfg(feature = "ssr")]
-pub async fn readable_project(db: &Db, ctx: &OrgCtx, id: &str) -> Result<Project, AppError> {
-    let project = load_project(db, ctx, id).await?;
-    if project.deleted_at.is_some() { Err(AppError::NotFound) } else { Ok(project) }
-}
-
-/// The project `id` when its children may change: readable (else 404) and
-/// not archived (else 409).
-#[cfg(feature = "ssr")]
-pub async fn writable_project(db: &Db, ctx: &OrgCtx, id: &str) -> Result<Project, AppError> {
-    let project = readable_project(db, ctx, id).await?;
-    if project.archived_at.is_some() { Err(archived()) } else { Ok(project) }
 }
 
 #[cfg(feature = "ssr")]

@@ -18,10 +18,7 @@ use crate::{
 
 #[cfg(feature = "ssr")]
 use crate::{
-    api::{
-        args::{check_list_len, parse_bounded_ids, parse_id, parse_ids, parse_optional_id},
-        projects::{archived, readable_project, writable_project},
-    },
+    api::args::{check_list_len, parse_bounded_ids, parse_id, parse_ids, parse_optional_id},
     error::FieldErrors,
     model::{Action, Priority, Project, TaskDescription, TaskFields, TaskId, TaskTitle, UserId, task::MAX_LABELS},
     server::{
@@ -31,6 +28,7 @@ use crate::{
             task_list::{self, Listed},
             tasks::{self, Lifecycle, TaskWriteError},
         },
+        projects::{archived, readable_project, writable_project},
     },
 };
 

@@ -12,12 +12,13 @@ use crate::{error::AppError, model::SavedView};
 
 #[cfg(feature = "ssr")]
 use crate::{
-    api::{args::parse_id, projects::readable_project},
+    api::args::parse_id,
     error::FieldErrors,
     model::{Action, SavedViewId, TaskParams, ViewName},
     server::{
         ctx,
         db::{tasks, views},
+        projects::readable_project,
     },
 };
 

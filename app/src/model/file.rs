@@ -286,6 +286,9 @@ pub fn file_name(raw: &str) -> String {
     name
 }
 
+/// Files a project's files page shows at once (its live updates too).
+pub const FILES_PER_PAGE: u32 = 50;
+
 /// `bytes` for people: `812 B`, `4.2 KB`, `18.0 MB`, `1.3 GB` (units of
 /// 1,024).
 pub fn format_bytes(bytes: i64) -> String {

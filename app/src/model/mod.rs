@@ -5,8 +5,10 @@
 //! input met the rule, and the rule lives in exactly one `parse`.
 
 pub mod account;
+pub mod args;
 pub mod audit;
 pub mod cycle;
+pub mod draft;
 pub mod file;
 pub mod ids;
 pub mod invitation;

@@ -1,5 +1,6 @@
 //! Server-only code: never compiled to wasm (`feature = "ssr"`).
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod csp;
@@ -15,12 +16,14 @@ pub mod jobs;
 pub mod licensing;
 pub mod mail;
 pub mod notices;
+pub mod projects;
 pub mod queue;
 pub mod session_store;
 pub mod state;
 pub mod storage;
 pub mod streams;
 pub mod theme;
+pub mod uploads;
 
 pub use config::Config;
 pub use state::AppState;

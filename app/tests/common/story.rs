@@ -343,7 +343,7 @@ async fn licensing(db: &Db) {
 
     // The API: found by key across tenants, then scoped to it.
     let found = license_api::find_by_key(db, key).await.unwrap().expect("by key");
-    assert_eq!((found.id, found.org_id), (id, org_id));
+    assert_eq!((found.id(), found.org_id()), (id, org_id));
     assert!(license_api::find_by_key(db, "NO-SUCH-KEY").await.unwrap().is_none());
     let (stranger_id, stranger) = super::sign_up(db, "Sam", "Stranger Co").await;
     let stranger = OrgCtx::load(db, stranger_id, &stranger.slug).await.unwrap();
@@ -368,7 +368,7 @@ async fn licensing(db: &Db) {
     ));
     let (found, scoped, codes) =
         license_api::find_for_validation(db, key, &["fp-1".into()], None, true).await.unwrap().expect("by key");
-    assert_eq!((found.machine_count, scoped.len(), codes.as_slice()), (1, 1, ["pro".to_owned()].as_slice()));
+    assert_eq!((found.machine_count(), scoped.len(), codes.as_slice()), (1, 1, ["pro".to_owned()].as_slice()));
     let scope = ValidationScope {
         fingerprint: Some("fp-1".into()),
         entitlements: Some(vec!["pro".into()]),

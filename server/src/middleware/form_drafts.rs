@@ -8,7 +8,7 @@
 //! page's request, where the form reads them to refill its inputs. A draft
 //! serves one page: it is removed as it is taken.
 
-use app::api::draft::FormDraft;
+use app::model::draft::FormDraft;
 use axum::{
     body::{Body, to_bytes},
     extract::Request,

@@ -4,7 +4,7 @@
 //! it does not know: a misspelt argument would be silently ignored and the
 //! call would run with a default instead. This layer compares the names a
 //! call sends (the part before any `[`, so `labels[0]` is `labels`) with
-//! the function's own (`app::api::argument_names`) and answers an unknown
+//! the function's own (`app::server_fns::argument_names`) and answers an unknown
 //! one with 422 and a field error naming it. It also bounds a call's body:
 //! the largest legitimate call (a bulk action on 500 tasks) is far below
 //! [`MAX_CALL_BODY`]; beyond it the answer is 413.

@@ -1,6 +1,8 @@
 //! The `/v1` endpoints. Each authenticates the license key (see
-//! [`Call::license`]), acts within that license only (another license's or
-//! organization's ids answer `NOT_FOUND`), and answers a signed document.
+//! [`Call::license`]), acts within that license only (the rules of
+//! `app::server::licensing::access`: another license's or organization's
+//! ids answer `NOT_FOUND`), and answers a document, which the router's
+//! signing layer signs ([`super::signing`]).
 
 use std::collections::HashMap;
 
@@ -13,7 +15,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use app::{
-    model::{AuditAction, LicenseId, MachineId},
+    model::{AuditAction, MachineId},
     server::{
         db::{
             audit,
@@ -21,16 +23,16 @@ use app::{
             licensing::{self as licensing_repo, LicensingError},
         },
         licensing::{
+            access::{self, Access},
             files::{self, FileKind},
             validation::{self, ValidationScope},
         },
     },
 };
 
-use super::{Access, ApiError, Call, resources};
+use super::{Answer, ApiError, Call, Document, resources};
 
 type Params = Path<HashMap<String, String>>;
-type Answer = Result<(StatusCode, Option<Value>), ApiError>;
 
 /// The OpenAPI 3.1 description of `/v1`.
 const OPENAPI: &str = include_str!("openapi.json");
@@ -41,54 +43,42 @@ pub async fn openapi() -> Response {
 
 /// Unknown `/v1` paths: Keygen's 404 document, signed when the path
 /// names a known account (or throttled, 429, like any other request).
-pub async fn not_found(mut call: Call) -> Response {
-    let result = async {
-        call.resolve_account().await?;
-        Err(ApiError::not_found(
-            "The requested endpoint was not found (check your HTTP method, Accept header, and URL path)",
-        ))
-    }
-    .await;
-    call.answer(result).await
+pub async fn not_found(mut call: Call) -> Answer {
+    call.resolve_account().await?;
+    Err(ApiError::not_found(
+        "The requested endpoint was not found (check your HTTP method, Accept header, and URL path)",
+    ))
 }
 
 /// A known route with a method it does not take: 405 in Keygen's error
 /// shape, signed like every answer whose organization is known (the
 /// account in the path, or the license key's), so a Keygen client reports
 /// the error rather than a signature failure.
-pub async fn method_not_allowed(mut call: Call) -> Response {
-    let result = async {
-        if call.key.is_some() {
-            call.license(Access::Validate).await?;
-        } else {
-            call.resolve_account().await?;
-        }
-        Err(ApiError::method_not_allowed("The requested endpoint does not take this HTTP method"))
+pub async fn method_not_allowed(mut call: Call) -> Answer {
+    if call.key.is_some() {
+        call.license(Access::Validate).await?;
+    } else {
+        call.resolve_account().await?;
     }
-    .await;
-    call.answer(result).await
+    Err(ApiError::method_not_allowed("The requested endpoint does not take this HTTP method"))
 }
 
 /// `GET /v1/ping`: the service answers (signed when the key or account
 /// names an organization).
-pub async fn ping(mut call: Call) -> Response {
+pub async fn ping(mut call: Call) -> Answer {
     if call.key.is_some() {
         let _ = call.license(Access::Validate).await;
     } else {
         let _ = call.resolve_account().await;
     }
     let body = json!({ "meta": { "ts": resources::ts(OffsetDateTime::now_utc()), "version": super::API_VERSION } });
-    call.reply(StatusCode::OK, Some(body)).await
+    Ok(Document(StatusCode::OK, Some(body)))
 }
 
 /// `GET /v1/me`: the license of the key.
-pub async fn me(mut call: Call) -> Response {
-    let result = async {
-        let license = call.license(Access::Use).await?;
-        Ok((StatusCode::OK, Some(json!({ "data": resources::license(&license, OffsetDateTime::now_utc()) }))))
-    }
-    .await;
-    call.answer(result).await
+pub async fn me(mut call: Call) -> Answer {
+    let license = call.license(Access::Use).await?;
+    Ok(Document(StatusCode::OK, Some(json!({ "data": resources::license(&license, OffsetDateTime::now_utc()) }))))
 }
 
 /// The `meta` of a validation request body (may be absent).
@@ -153,7 +143,7 @@ fn validation_answer(
 ) -> Answer {
     let now = OffsetDateTime::now_utc();
     let facts = found.as_ref().map(|(license, machines, codes)| {
-        call.state().licensing.tally.record(license.org_id, license.id, now);
+        call.state().licensing.tally.record(license.org_id(), license.id(), now);
         license.facts(machines, codes.clone())
     });
     let outcome = validation::validate(facts.as_ref(), scope, now);
@@ -168,7 +158,7 @@ fn validation_answer(
         meta_out["nonce"] = json!(nonce);
     }
     let data = found.map_or(Value::Null, |(license, ..)| resources::license(license, now));
-    Ok((StatusCode::OK, Some(json!({ "meta": meta_out, "data": data }))))
+    Ok(Document(StatusCode::OK, Some(json!({ "meta": meta_out, "data": data }))))
 }
 
 /// What the scope asks of the machines: its fingerprints and machine id.
@@ -180,95 +170,69 @@ fn scope_machines(scope: Option<&ValidationScope>) -> (Vec<String>, Option<Strin
 /// `POST /v1/licenses/actions/validate-key`: validates the key in the
 /// body (`meta.key`), with its scope. An unknown key is `NOT_FOUND`, not an
 /// error.
-pub async fn validate_key(mut call: Call) -> Response {
-    let result = async {
-        let account = call.resolve_account().await?;
-        let meta = validation_meta(call.body())?;
-        let key = meta
-            .key
-            .clone()
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| ApiError::unprocessable("KEY_BLANK", "can't be blank", "/meta/key"))?;
-        let scope = validation_scope(&meta)?;
-        let (fingerprints, machine) = scope_machines(scope.as_ref());
-        let wants_entitlements = scope.as_ref().is_some_and(|s| s.entitlements.is_some());
-        let found = license_api::find_for_validation(
-            &call.state().db,
-            &key,
-            &fingerprints,
-            machine.as_deref(),
-            wants_entitlements,
-        )
-        .await?
-        .filter(|(l, ..)| account.is_none_or(|org| org == l.org_id));
-        if let Some((license, ..)) = &found {
-            call.sign_for(license);
-            call.limit_license(license)?;
-        }
-        let found = found.as_ref().map(|(license, machines, codes)| (license, machines.as_slice(), codes.clone()));
-        validation_answer(&call, found, &meta, scope.as_ref())
+pub async fn validate_key(mut call: Call) -> Answer {
+    let account = call.resolve_account().await?;
+    let meta = validation_meta(call.body())?;
+    let key = meta
+        .key
+        .clone()
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| ApiError::unprocessable("KEY_BLANK", "can't be blank", "/meta/key"))?;
+    let scope = validation_scope(&meta)?;
+    let (fingerprints, machine) = scope_machines(scope.as_ref());
+    let wants_entitlements = scope.as_ref().is_some_and(|s| s.entitlements.is_some());
+    let found =
+        license_api::find_for_validation(&call.state().db, &key, &fingerprints, machine.as_deref(), wants_entitlements)
+            .await?
+            .filter(|(l, ..)| access::in_account(l, account));
+    if let Some((license, ..)) = &found {
+        call.sign_for(license);
+        call.limit_license(license)?;
     }
-    .await;
-    call.answer(result).await
+    let found = found.as_ref().map(|(license, machines, codes)| (license, machines.as_slice(), codes.clone()));
+    validation_answer(&call, found, &meta, scope.as_ref())
 }
 
 /// The license of the key, when the path's `{license}` is it (by id or
-/// by key); another license answers `NOT_FOUND`.
-async fn own_license(
-    call: &mut Call,
-    params: &HashMap<String, String>,
-    access: Access,
-) -> Result<ApiLicense, ApiError> {
-    let license = call.license(access).await?;
+/// by key; `access::own_license`); another license answers `NOT_FOUND`.
+async fn own_license(call: &mut Call, params: &HashMap<String, String>, need: Access) -> Result<ApiLicense, ApiError> {
+    let license = call.license(need).await?;
     let wanted = params.get("license").map(String::as_str).unwrap_or_default();
-    let same = wanted.parse::<LicenseId>().is_ok_and(|id| id == license.id) || wanted == license.key;
-    if same { Ok(license) } else { Err(ApiError::not_found("The requested license was not found")) }
+    Ok(access::own_license(license, wanted)?)
 }
 
 /// `POST /v1/licenses/{id}/actions/validate`.
-pub async fn validate(Path(params): Params, mut call: Call) -> Response {
-    let result = async {
-        let license = own_license(&mut call, &params, Access::Validate).await?;
-        let meta = validation_meta(call.body())?;
-        let scope = validation_scope(&meta)?;
-        let (fingerprints, machine) = scope_machines(scope.as_ref());
-        let db = &call.state().db;
-        let machines = license_api::scoped_machines(db, &license, &fingerprints, machine.as_deref()).await?;
-        let codes = if scope.as_ref().is_some_and(|s| s.entitlements.is_some()) {
-            license_api::entitlements(db, &license).await?.into_iter().map(|(e, _, _)| e.code).collect()
-        } else {
-            Vec::new()
-        };
-        validation_answer(&call, Some((&license, &machines, codes)), &meta, scope.as_ref())
-    }
-    .await;
-    call.answer(result).await
+pub async fn validate(Path(params): Params, mut call: Call) -> Answer {
+    let license = own_license(&mut call, &params, Access::Validate).await?;
+    let meta = validation_meta(call.body())?;
+    let scope = validation_scope(&meta)?;
+    let (fingerprints, machine) = scope_machines(scope.as_ref());
+    let db = &call.state().db;
+    let machines = license_api::scoped_machines(db, &license, &fingerprints, machine.as_deref()).await?;
+    let codes = if scope.as_ref().is_some_and(|s| s.entitlements.is_some()) {
+        license_api::entitlements(db, &license).await?.into_iter().map(|(e, _, _)| e.code).collect()
+    } else {
+        Vec::new()
+    };
+    validation_answer(&call, Some((&license, &machines, codes)), &meta, scope.as_ref())
 }
 
 /// `GET /v1/licenses/{id}/machines`.
-pub async fn license_machines(Path(params): Params, mut call: Call) -> Response {
-    let result = async {
-        let license = own_license(&mut call, &params, Access::Use).await?;
-        let now = OffsetDateTime::now_utc();
-        let machines = license_api::machines(&call.state().db, &license).await?;
-        let data: Vec<Value> = machines.iter().map(|m| resources::machine(&license, m, now)).collect();
-        let count = data.len();
-        Ok((StatusCode::OK, Some(json!({ "data": data, "meta": { "count": count }, "links": {} }))))
-    }
-    .await;
-    call.answer(result).await
+pub async fn license_machines(Path(params): Params, mut call: Call) -> Answer {
+    let license = own_license(&mut call, &params, Access::Use).await?;
+    let now = OffsetDateTime::now_utc();
+    let machines = license_api::machines(&call.state().db, &license).await?;
+    let data: Vec<Value> = machines.iter().map(|m| resources::machine(&license, m, now)).collect();
+    let count = data.len();
+    Ok(Document(StatusCode::OK, Some(json!({ "data": data, "meta": { "count": count }, "links": {} }))))
 }
 
 /// `GET /v1/licenses/{id}/entitlements`.
-pub async fn license_entitlements(Path(params): Params, mut call: Call) -> Response {
-    let result = async {
-        let license = own_license(&mut call, &params, Access::Use).await?;
-        let data = included_entitlements(&call, &license).await?;
-        let count = data.len();
-        Ok((StatusCode::OK, Some(json!({ "data": data, "meta": { "count": count }, "links": {} }))))
-    }
-    .await;
-    call.answer(result).await
+pub async fn license_entitlements(Path(params): Params, mut call: Call) -> Answer {
+    let license = own_license(&mut call, &params, Access::Use).await?;
+    let data = included_entitlements(&call, &license).await?;
+    let count = data.len();
+    Ok(Document(StatusCode::OK, Some(json!({ "data": data, "meta": { "count": count }, "links": {} }))))
 }
 
 /// Default life of a checked-out file: one month, in seconds (Keygen).
@@ -323,8 +287,8 @@ fn file_resource(kind: &str, license: &ApiLicense, certificate: String, issued: 
                 "issued": resources::ts(issued),
             },
             "relationships": {
-                "account": { "data": { "type": "accounts", "id": license.org_id.to_string() } },
-                "license": { "data": { "type": "licenses", "id": license.id.to_string() } },
+                "account": { "data": { "type": "accounts", "id": license.org_id().to_string() } },
+                "license": { "data": { "type": "licenses", "id": license.id().to_string() } },
             },
         }
     })
@@ -359,7 +323,7 @@ async fn checked_out(
     let state = call.state();
     let key = state
         .licensing
-        .signing_key(&state.db, license.org_id, license.sealed_secret_key.as_deref())
+        .signing_key(&state.db, license.org_id(), license.sealed_secret_key())
         .await
         .map_err(ApiError::internal)?;
     let certificate = files::certificate(kind, &key, options.encrypt.then_some(secret), &dataset);
@@ -367,59 +331,49 @@ async fn checked_out(
         FileKind::License => "license-files",
         FileKind::Machine => "machine-files",
     };
-    Ok((StatusCode::OK, Some(file_resource(resource, license, certificate, now, options.ttl))))
+    Ok(Document(StatusCode::OK, Some(file_resource(resource, license, certificate, now, options.ttl))))
 }
 
 /// `POST /v1/licenses/{id}/actions/check-out`: a license file, encrypted
 /// with the license key.
-pub async fn check_out_license(Path(params): Params, mut call: Call) -> Response {
-    let result = async {
-        let license = own_license(&mut call, &params, Access::Use).await?;
-        let options = check_out_query(&call)?;
-        let now = OffsetDateTime::now_utc();
-        let included = if options.include.iter().any(|i| i == "entitlements") {
-            included_entitlements(&call, &license).await?
-        } else {
-            Vec::new()
-        };
-        let data = resources::license(&license, now);
-        checked_out(&call, &license, FileKind::License, data, included, &license.key, &options, now).await
-    }
-    .await;
-    call.answer(result).await
+pub async fn check_out_license(Path(params): Params, mut call: Call) -> Answer {
+    let license = own_license(&mut call, &params, Access::Use).await?;
+    let options = check_out_query(&call)?;
+    let now = OffsetDateTime::now_utc();
+    let included = if options.include.iter().any(|i| i == "entitlements") {
+        included_entitlements(&call, &license).await?
+    } else {
+        Vec::new()
+    };
+    let data = resources::license(&license, now);
+    checked_out(&call, &license, FileKind::License, data, included, license.key(), &options, now).await
 }
 
 /// `POST /v1/machines/{id}/actions/check-out`: a machine file, encrypted
 /// with the license key followed by the machine's fingerprint.
-pub async fn check_out_machine(Path(params): Params, mut call: Call) -> Response {
-    let result = async {
-        let license = call.license(Access::Use).await?;
-        let machine = own_machine(&call, &license, &params).await?;
-        let options = check_out_query(&call)?;
-        let now = OffsetDateTime::now_utc();
-        let mut included = vec![resources::license(&license, now)];
-        if options.include.iter().any(|i| i == "license.entitlements" || i == "entitlements") {
-            included.extend(included_entitlements(&call, &license).await?);
-        }
-        let data = resources::machine(&license, &machine, now);
-        let secret = format!("{}{}", license.key, machine.fingerprint);
-        checked_out(&call, &license, FileKind::Machine, data, included, &secret, &options, now).await
+pub async fn check_out_machine(Path(params): Params, mut call: Call) -> Answer {
+    let license = call.license(Access::Use).await?;
+    let machine = own_machine(&call, &license, &params).await?;
+    let options = check_out_query(&call)?;
+    let now = OffsetDateTime::now_utc();
+    let mut included = vec![resources::license(&license, now)];
+    if options.include.iter().any(|i| i == "license.entitlements" || i == "entitlements") {
+        included.extend(included_entitlements(&call, &license).await?);
     }
-    .await;
-    call.answer(result).await
+    let data = resources::machine(&license, &machine, now);
+    let secret = format!("{}{}", license.key(), machine.fingerprint);
+    checked_out(&call, &license, FileKind::Machine, data, included, &secret, &options, now).await
 }
 
 /// The license's machine named by the path's `{machine}` (id or
-/// fingerprint).
+/// fingerprint; `access::own_machine`), else `NOT_FOUND`.
 async fn own_machine(
     call: &Call,
     license: &ApiLicense,
     params: &HashMap<String, String>,
 ) -> Result<ApiMachine, ApiError> {
     let wanted = params.get("machine").map(String::as_str).unwrap_or_default();
-    license_api::find_machine(&call.state().db, license, wanted)
-        .await?
-        .ok_or_else(|| ApiError::not_found("The requested machine was not found"))
+    Ok(access::own_machine(&call.state().db, license, wanted).await?)
 }
 
 /// Longest fingerprint, hostname, platform and name accepted.
@@ -434,89 +388,81 @@ fn text_attribute(attributes: &Value, name: &str) -> Option<String> {
 }
 
 /// `POST /v1/machines`: activates a machine on the key's license.
-pub async fn activate(mut call: Call) -> Response {
-    let result = async {
-        let license = call.license(Access::Use).await?;
-        let document: Value = serde_json::from_slice(call.body())
-            .map_err(|_| ApiError::bad_request("The request body is not valid JSON"))?;
-        let data = document.get("data").cloned().unwrap_or(Value::Null);
-        let attributes = data.get("attributes").cloned().unwrap_or(Value::Null);
-        let wanted = data.pointer("/relationships/license/data/id").and_then(Value::as_str).unwrap_or_default();
-        if wanted.parse::<LicenseId>().ok() != Some(license.id) && wanted != license.key {
-            return Err(ApiError::unprocessable("LICENSE_NOT_FOUND", "must exist", "/data/relationships/license"));
-        }
-        let fingerprint = attributes.get("fingerprint").and_then(Value::as_str).map(str::trim).unwrap_or_default();
-        if fingerprint.is_empty() {
-            return Err(ApiError::unprocessable("FINGERPRINT_BLANK", "can't be blank", "/data/attributes/fingerprint"));
-        }
-        if fingerprint.len() > MAX_TEXT {
+pub async fn activate(mut call: Call) -> Answer {
+    let license = call.license(Access::Use).await?;
+    let document: Value =
+        serde_json::from_slice(call.body()).map_err(|_| ApiError::bad_request("The request body is not valid JSON"))?;
+    let data = document.get("data").cloned().unwrap_or(Value::Null);
+    let attributes = data.get("attributes").cloned().unwrap_or(Value::Null);
+    let wanted = data.pointer("/relationships/license/data/id").and_then(Value::as_str).unwrap_or_default();
+    if !access::names_license(&license, wanted) {
+        return Err(ApiError::unprocessable("LICENSE_NOT_FOUND", "must exist", "/data/relationships/license"));
+    }
+    let fingerprint = attributes.get("fingerprint").and_then(Value::as_str).map(str::trim).unwrap_or_default();
+    if fingerprint.is_empty() {
+        return Err(ApiError::unprocessable("FINGERPRINT_BLANK", "can't be blank", "/data/attributes/fingerprint"));
+    }
+    if fingerprint.len() > MAX_TEXT {
+        return Err(ApiError::unprocessable(
+            "FINGERPRINT_TOO_LONG",
+            format!("is too long (maximum is {MAX_TEXT} characters)"),
+            "/data/attributes/fingerprint",
+        ));
+    }
+    let metadata = match attributes.get("metadata") {
+        None | Some(Value::Null) => "{}".to_owned(),
+        Some(Value::Object(map)) if map.len() > MAX_METADATA_KEYS => {
             return Err(ApiError::unprocessable(
-                "FINGERPRINT_TOO_LONG",
-                format!("is too long (maximum is {MAX_TEXT} characters)"),
+                "METADATA_TOO_MANY_KEYS",
+                format!("has too many keys (maximum is {MAX_METADATA_KEYS})"),
+                "/data/attributes/metadata",
+            ));
+        }
+        Some(value @ Value::Object(_)) if value.to_string().len() > MAX_METADATA_BYTES => {
+            return Err(ApiError::unprocessable(
+                "METADATA_TOO_LARGE",
+                format!("is too large (maximum is {MAX_METADATA_BYTES} bytes as JSON)"),
+                "/data/attributes/metadata",
+            ));
+        }
+        Some(value @ Value::Object(_)) => value.to_string(),
+        Some(_) => {
+            return Err(ApiError::unprocessable("METADATA_INVALID", "must be an object", "/data/attributes/metadata"));
+        }
+    };
+    let new = NewMachine {
+        fingerprint: fingerprint.to_owned(),
+        name: text_attribute(&attributes, "name"),
+        hostname: text_attribute(&attributes, "hostname"),
+        platform: text_attribute(&attributes, "platform"),
+        ip: text_attribute(&attributes, "ip").or_else(|| call.ip.clone()),
+        cores: attributes.get("cores").and_then(Value::as_i64).and_then(|c| i32::try_from(c).ok()),
+        metadata,
+    };
+    let ceiling = call.state().config.max_machines_per_license;
+    let machine = match license_api::activate(&call.state().db, &license, &new, ceiling).await {
+        Ok(machine) => machine,
+        Err(ActivationError::FingerprintTaken) => {
+            return Err(ApiError::unprocessable(
+                "FINGERPRINT_TAKEN",
+                "has already been taken",
                 "/data/attributes/fingerprint",
             ));
         }
-        let metadata = match attributes.get("metadata") {
-            None | Some(Value::Null) => "{}".to_owned(),
-            Some(Value::Object(map)) if map.len() > MAX_METADATA_KEYS => {
-                return Err(ApiError::unprocessable(
-                    "METADATA_TOO_MANY_KEYS",
-                    format!("has too many keys (maximum is {MAX_METADATA_KEYS})"),
-                    "/data/attributes/metadata",
-                ));
-            }
-            Some(value @ Value::Object(_)) if value.to_string().len() > MAX_METADATA_BYTES => {
-                return Err(ApiError::unprocessable(
-                    "METADATA_TOO_LARGE",
-                    format!("is too large (maximum is {MAX_METADATA_BYTES} bytes as JSON)"),
-                    "/data/attributes/metadata",
-                ));
-            }
-            Some(value @ Value::Object(_)) => value.to_string(),
-            Some(_) => {
-                return Err(ApiError::unprocessable(
-                    "METADATA_INVALID",
-                    "must be an object",
-                    "/data/attributes/metadata",
-                ));
-            }
-        };
-        let new = NewMachine {
-            fingerprint: fingerprint.to_owned(),
-            name: text_attribute(&attributes, "name"),
-            hostname: text_attribute(&attributes, "hostname"),
-            platform: text_attribute(&attributes, "platform"),
-            ip: text_attribute(&attributes, "ip").or_else(|| call.ip.clone()),
-            cores: attributes.get("cores").and_then(Value::as_i64).and_then(|c| i32::try_from(c).ok()),
-            metadata,
-        };
-        let ceiling = call.state().config.max_machines_per_license;
-        let machine = match license_api::activate(&call.state().db, &license, &new, ceiling).await {
-            Ok(machine) => machine,
-            Err(ActivationError::FingerprintTaken) => {
-                return Err(ApiError::unprocessable(
-                    "FINGERPRINT_TAKEN",
-                    "has already been taken",
-                    "/data/attributes/fingerprint",
-                ));
-            }
-            Err(ActivationError::LimitExceeded(max)) => {
-                return Err(ApiError::unprocessable(
-                    "MACHINE_LIMIT_EXCEEDED",
-                    format!("machine count has exceeded maximum allowed for license ({max})"),
-                    "/data",
-                ));
-            }
-            Err(ActivationError::Db(err)) => return Err(err.into()),
-        };
-        record(&call, &license, AuditAction::MachineActivated, &machine).await?;
-        Ok((
-            StatusCode::CREATED,
-            Some(json!({ "data": resources::machine(&license, &machine, OffsetDateTime::now_utc()) })),
-        ))
-    }
-    .await;
-    call.answer(result).await
+        Err(ActivationError::LimitExceeded(max)) => {
+            return Err(ApiError::unprocessable(
+                "MACHINE_LIMIT_EXCEEDED",
+                format!("machine count has exceeded maximum allowed for license ({max})"),
+                "/data",
+            ));
+        }
+        Err(ActivationError::Db(err)) => return Err(err.into()),
+    };
+    record(&call, &license, AuditAction::MachineActivated, &machine).await?;
+    Ok(Document(
+        StatusCode::CREATED,
+        Some(json!({ "data": resources::machine(&license, &machine, OffsetDateTime::now_utc()) })),
+    ))
 }
 
 /// Records a machine's activation or deactivation through the API.
@@ -527,44 +473,38 @@ async fn record(call: &Call, license: &ApiLicense, action: AuditAction, machine:
 }
 
 /// `GET /v1/machines/{id or fingerprint}`.
-pub async fn machine(Path(params): Params, mut call: Call) -> Response {
-    let result = async {
-        let license = call.license(Access::Use).await?;
-        let machine = own_machine(&call, &license, &params).await?;
-        Ok((StatusCode::OK, Some(json!({ "data": resources::machine(&license, &machine, OffsetDateTime::now_utc()) }))))
-    }
-    .await;
-    call.answer(result).await
+pub async fn machine(Path(params): Params, mut call: Call) -> Answer {
+    let license = call.license(Access::Use).await?;
+    let machine = own_machine(&call, &license, &params).await?;
+    Ok(Document(
+        StatusCode::OK,
+        Some(json!({ "data": resources::machine(&license, &machine, OffsetDateTime::now_utc()) })),
+    ))
 }
 
 /// `DELETE /v1/machines/{id or fingerprint}`: deactivates it (204).
-pub async fn deactivate(Path(params): Params, mut call: Call) -> Response {
-    let result = async {
-        let license = call.license(Access::Use).await?;
-        let machine = own_machine(&call, &license, &params).await?;
-        match licensing_repo::deactivate_machine(&call.state().db, license.managed(), machine.id).await {
-            Ok(_) => {}
-            Err(LicensingError::NotFound) => return Err(ApiError::not_found("The requested machine was not found")),
-            Err(err) => return Err(ApiError::internal(err)),
-        }
-        record(&call, &license, AuditAction::MachineDeactivated, &machine).await?;
-        Ok((StatusCode::NO_CONTENT, None))
+pub async fn deactivate(Path(params): Params, mut call: Call) -> Answer {
+    let license = call.license(Access::Use).await?;
+    let machine = own_machine(&call, &license, &params).await?;
+    match licensing_repo::deactivate_machine(&call.state().db, license.managed(), machine.id).await {
+        Ok(_) => {}
+        Err(LicensingError::NotFound) => return Err(ApiError::not_found("The requested machine was not found")),
+        Err(err) => return Err(ApiError::internal(err)),
     }
-    .await;
-    call.answer(result).await
+    record(&call, &license, AuditAction::MachineDeactivated, &machine).await?;
+    Ok(Document(StatusCode::NO_CONTENT, None))
 }
 
 /// `POST /v1/machines/{id}/actions/ping`: a heartbeat.
-pub async fn heartbeat(Path(params): Params, mut call: Call) -> Response {
-    let result = async {
-        let license = call.license(Access::Use).await?;
-        let machine = own_machine(&call, &license, &params).await?;
-        let id: MachineId = machine.id;
-        let machine = license_api::ping(&call.state().db, &license, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("The requested machine was not found"))?;
-        Ok((StatusCode::OK, Some(json!({ "data": resources::machine(&license, &machine, OffsetDateTime::now_utc()) }))))
-    }
-    .await;
-    call.answer(result).await
+pub async fn heartbeat(Path(params): Params, mut call: Call) -> Answer {
+    let license = call.license(Access::Use).await?;
+    let machine = own_machine(&call, &license, &params).await?;
+    let id: MachineId = machine.id;
+    let machine = license_api::ping(&call.state().db, &license, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("The requested machine was not found"))?;
+    Ok(Document(
+        StatusCode::OK,
+        Some(json!({ "data": resources::machine(&license, &machine, OffsetDateTime::now_utc()) })),
+    ))
 }

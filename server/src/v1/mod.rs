@@ -18,12 +18,17 @@
 //! any key is looked up, so a throttled answer is signed only when the
 //! path names the account), bodies up to [`MAX_BODY_BYTES`] (413), and the
 //! handlers' own (scope lists, metadata, machines per license). The 429,
-//! the 413 and the 404 of an unknown route are answered through
-//! [`Call::answer`] like every other, so they are signed when the
-//! organization is known.
+//! the 413 and the 404 of an unknown route are answered like every other,
+//! so they are signed when the organization is known.
+//!
+//! Handlers answer an [`Answer`]: a [`Document`] or an [`ApiError`]. One
+//! layer over the router, [`signing::sign_responses`], signs what they
+//! answer with the key of the organization their [`Call`] found.
 
+mod answer;
 mod handlers;
 mod resources;
+pub mod signing;
 
 use std::collections::HashMap;
 
@@ -31,27 +36,30 @@ use axum::{
     Router,
     body::{Body, Bytes},
     extract::{FromRequest, Request},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, header},
+    middleware::from_fn_with_state,
     response::Response,
     routing::{get, post},
 };
-use serde_json::{Value, json};
 
 use app::{
     model::{OrgId, OrgSlug},
     server::{
         AppState,
         db::{license_api::ApiLicense, licensing as repo},
+        licensing::access::{self, Access},
     },
 };
 
-/// The JSON:API media type every document is sent as.
-pub const JSON_API: &str = "application/vnd.api+json";
-/// The API version Atrium speaks (Keygen's `Keygen-Version`).
-pub const API_VERSION: &str = "1.8";
+pub use answer::{API_VERSION, Answer, ApiError, Document, JSON_API, MAX_BODY_BYTES};
+use signing::Signer;
 
-/// The `/v1` router, both with and without the account in the path.
+/// The `/v1` router, both with and without the account in the path, its
+/// answers signed ([`signing::sign_responses`]).
 pub fn router(state: AppState) -> Router {
+    // Shared behind one `Arc`: a request clones a pointer, not the whole
+    // state (Leptos' options are a dozen strings).
+    let state = std::sync::Arc::new(state);
     let api = || {
         Router::new()
             .route("/ping", get(handlers::ping))
@@ -79,153 +87,15 @@ pub fn router(state: AppState) -> Router {
         .nest("/v1/accounts/{account}", api())
         .nest("/v1", api())
         .route("/v1/{*rest}", axum::routing::any(handlers::not_found))
-        // Shared behind one `Arc`: a request clones a pointer, not the
-        // whole state (Leptos' options are a dozen strings).
-        .with_state(std::sync::Arc::new(state))
+        .layer(from_fn_with_state(state.clone(), signing::sign_responses))
+        .with_state(state)
 }
 
-/// An error in Keygen's shape: `{"errors":[{"title","detail","code"}]}`.
-#[derive(Debug, Clone)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub title: &'static str,
-    pub detail: String,
-    pub code: Option<&'static str>,
-    /// A JSON pointer into the request document (`/data/attributes/...`).
-    pub pointer: Option<&'static str>,
-    /// Seconds for `Retry-After` (429).
-    pub retry_after: Option<u64>,
-}
-
-impl ApiError {
-    pub fn not_found(detail: &str) -> Self {
-        Self {
-            status: StatusCode::NOT_FOUND,
-            title: "Not found",
-            detail: detail.into(),
-            code: Some("NOT_FOUND"),
-            pointer: None,
-            retry_after: None,
-        }
-    }
-
-    pub fn method_not_allowed(detail: &str) -> Self {
-        Self {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            title: "Method not allowed",
-            detail: detail.into(),
-            code: Some("METHOD_NOT_ALLOWED"),
-            pointer: None,
-            retry_after: None,
-        }
-    }
-
-    pub fn unauthorized(code: &'static str, detail: &str) -> Self {
-        Self {
-            status: StatusCode::UNAUTHORIZED,
-            title: "Unauthorized",
-            detail: detail.into(),
-            code: Some(code),
-            pointer: None,
-            retry_after: None,
-        }
-    }
-
-    pub fn forbidden(code: &'static str, detail: &str) -> Self {
-        Self {
-            status: StatusCode::FORBIDDEN,
-            title: "Access denied",
-            detail: detail.into(),
-            code: Some(code),
-            pointer: None,
-            retry_after: None,
-        }
-    }
-
-    pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            title: "Bad request",
-            detail: detail.into(),
-            code: None,
-            pointer: None,
-            retry_after: None,
-        }
-    }
-
-    pub fn unprocessable(code: &'static str, detail: impl Into<String>, pointer: &'static str) -> Self {
-        Self {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            title: "Unprocessable resource",
-            detail: detail.into(),
-            code: Some(code),
-            pointer: Some(pointer),
-            retry_after: None,
-        }
-    }
-
-    /// 429: too many requests from this network or for this license;
-    /// `Retry-After` says when to try again.
-    pub fn too_many_requests(retry_after: u64) -> Self {
-        Self {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            title: "Too many requests",
-            detail: format!("Too many requests: try again in {retry_after} seconds"),
-            code: Some("TOO_MANY_REQUESTS"),
-            pointer: None,
-            retry_after: Some(retry_after),
-        }
-    }
-
-    /// 413: the body is over [`MAX_BODY_BYTES`].
-    pub fn payload_too_large() -> Self {
-        Self {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            title: "Payload too large",
-            detail: format!("The request body is larger than {MAX_BODY_BYTES} bytes"),
-            code: Some("PAYLOAD_TOO_LARGE"),
-            pointer: None,
-            retry_after: None,
-        }
-    }
-
-    pub fn internal(err: impl std::fmt::Display) -> Self {
-        let reference = uuid::Uuid::new_v4();
-        tracing::error!(%reference, error = %err, "license API request failed");
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            title: "Internal server error",
-            detail: format!("Something went wrong on our side (reference {reference})."),
-            code: None,
-            pointer: None,
-            retry_after: None,
-        }
-    }
-
-    fn document(&self) -> Value {
-        let mut error = json!({ "title": self.title, "detail": self.detail });
-        if let Some(code) = self.code {
-            error["code"] = json!(code);
-        }
-        if let Some(pointer) = self.pointer {
-            error["source"] = json!({ "pointer": pointer });
-        }
-        json!({ "errors": [error] })
-    }
-}
-
-impl From<sqlx::Error> for ApiError {
-    fn from(err: sqlx::Error) -> Self {
-        Self::internal(err)
-    }
-}
-
-/// One API request: what it asked, and what signing its answer needs.
+/// One API request: what it asked, and whose key signs its answer.
 pub struct Call {
     state: std::sync::Arc<AppState>,
-    method: String,
+    /// The path and query as the client sent them.
     target: String,
-    host: String,
     /// The organization named in the path, as given.
     account: Option<String>,
     /// The key of `Authorization: License <key>`.
@@ -234,16 +104,14 @@ pub struct Call {
     /// The client's address and user agent, for the audit log.
     ip: Option<String>,
     user_agent: Option<String>,
-    /// The organization whose key signs the answer, once known.
-    signer: Option<(OrgId, Option<String>)>,
+    /// Where the organization whose key signs the answer goes once known
+    /// (the signing layer's; a fresh one, never read, without the layer).
+    signer: Signer,
     /// Seconds to wait when this network has spent its requests.
     throttled: Option<u64>,
     /// The body was over [`MAX_BODY_BYTES`] (and is left empty).
     too_large: bool,
 }
-
-/// The largest request body read, in bytes; larger ones answer 413.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 impl<S: Send + Sync> FromRequest<S> for Call
 where
@@ -258,7 +126,6 @@ where
         // `parts.uri`): the signature covers it exactly.
         let uri = parts.extensions.get::<axum::extract::OriginalUri>().map_or(&parts.uri, |original| &original.0);
         let target = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned());
-        let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default().to_owned();
         let account = target.strip_prefix("/v1/accounts/").and_then(|rest| rest.split('/').next()).map(percent_decode);
         let key = license_key(&parts.headers);
         let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -267,20 +134,8 @@ where
         let ip = ip.map(|ip| ip.to_string());
         // Answered by the handler, once it knows whose key signs the 413.
         let (body, too_large) = read_body(body).await;
-        Ok(Self {
-            state,
-            method: parts.method.as_str().to_owned(),
-            target,
-            host,
-            account,
-            key,
-            body,
-            ip,
-            user_agent,
-            signer: None,
-            throttled,
-            too_large,
-        })
+        let signer = parts.extensions.get::<Signer>().cloned().unwrap_or_default();
+        Ok(Self { state, target, account, key, body, ip, user_agent, signer, throttled, too_large })
     }
 }
 
@@ -323,18 +178,6 @@ fn license_key(headers: &HeaderMap) -> Option<String> {
     scheme.eq_ignore_ascii_case("license").then(|| key.trim().to_owned()).filter(|k| !k.is_empty())
 }
 
-/// What a license key may do besides validating itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Validation: a banned, suspended or expired license still gets its
-    /// answer (the validation code says why it is not valid).
-    Validate,
-    /// Everything else: refused for a banned or suspended license, and for
-    /// an expired one under `REVOKE_ACCESS` (Keygen's license-key
-    /// authentication).
-    Use,
-}
-
 impl Call {
     pub fn state(&self) -> &AppState {
         &self.state
@@ -370,7 +213,7 @@ impl Call {
     /// Counts a request for `license` against its own limit.
     /// `TOO_MANY_REQUESTS` when spent.
     pub fn limit_license(&self, license: &ApiLicense) -> Result<(), ApiError> {
-        self.state.limits.check_license_api_license(license.id.0).map_err(ApiError::too_many_requests)
+        self.state.limits.check_license_api_license(license.id().0).map_err(ApiError::too_many_requests)
     }
 
     async fn find_account(&mut self) -> Result<Option<OrgId>, ApiError> {
@@ -384,7 +227,7 @@ impl Call {
         };
         match org {
             Some(org) => {
-                self.signer = Some((org, None));
+                self.signer.set(org, None);
                 Ok(Some(org))
             }
             None => Err(ApiError::not_found("The requested account was not found")),
@@ -392,111 +235,27 @@ impl Call {
     }
 
     /// The license of the request's key, which from now on signs the
-    /// answer. `LICENSE_INVALID` (401) when the key is missing, unknown,
-    /// or of another organization than the path's.
-    pub async fn license(&mut self, access: Access) -> Result<ApiLicense, ApiError> {
+    /// answer, when it may do what `need` asks (the rules of
+    /// `licensing::access`). `LICENSE_INVALID` (401) when the key is
+    /// missing, unknown, or of another organization than the path's; 413
+    /// for a body over [`MAX_BODY_BYTES`]; `TOO_MANY_REQUESTS` past the
+    /// license's limit; `LICENSE_BANNED`, `LICENSE_SUSPENDED` or
+    /// `LICENSE_EXPIRED` (403) when the license may only validate itself.
+    pub async fn license(&mut self, need: Access) -> Result<ApiLicense, ApiError> {
         let account = self.resolve_account().await?;
-        let key = self.key.clone().ok_or_else(|| {
-            ApiError::unauthorized(
-                "LICENSE_INVALID",
-                "You must be authenticated with a license key to complete the request",
-            )
-        })?;
-        let license = app::server::db::license_api::find_by_key(&self.state.db, &key).await?;
-        let license = match license {
-            Some(license) if account.is_none_or(|org| org == license.org_id) => license,
-            _ => return Err(ApiError::unauthorized("LICENSE_INVALID", "License key is invalid")),
-        };
-        self.signer = Some((license.org_id, license.sealed_secret_key.clone()));
+        let license = access::license_of_key(&self.state.db, self.key.as_deref(), account).await?;
+        self.sign_for(&license);
         if self.too_large {
             return Err(ApiError::payload_too_large());
         }
         self.limit_license(&license)?;
-        if access == Access::Use
-            && let Some(refusal) = license.use_refusal(time::OffsetDateTime::now_utc())
-        {
-            use app::server::db::license_api::UseRefusal;
-            return Err(match refusal {
-                UseRefusal::Banned => ApiError::forbidden("LICENSE_BANNED", "License is banned"),
-                UseRefusal::Suspended | UseRefusal::OrgSuspended => {
-                    ApiError::forbidden("LICENSE_SUSPENDED", "License is suspended")
-                }
-                UseRefusal::Expired => ApiError::forbidden("LICENSE_EXPIRED", "License is expired"),
-            });
-        }
+        access::check_use(&license, need, time::OffsetDateTime::now_utc())?;
         Ok(license)
     }
 
     /// Signs with the organization of a license found another way (the
     /// validate-key body).
     pub fn sign_for(&mut self, license: &ApiLicense) {
-        self.signer = Some((license.org_id, license.sealed_secret_key.clone()));
-    }
-
-    /// The answer: `body` as a JSON:API document (none for 204), signed
-    /// when the organization is known.
-    pub async fn reply(self, status: StatusCode, body: Option<Value>) -> Response {
-        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-        let mut response = Response::new(Body::from(bytes.clone()));
-        *response.status_mut() = status;
-        let headers = response.headers_mut();
-        if !bytes.is_empty() {
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_API));
-        }
-        headers.insert("keygen-version", HeaderValue::from_static(API_VERSION));
-        if let Some((org, sealed)) = &self.signer {
-            match self.state.licensing.signing_key(&self.state.db, *org, sealed.as_deref()).await {
-                Ok(key) => {
-                    let request = app::server::licensing::signing::SignedRequest {
-                        method: &self.method,
-                        target: &self.target,
-                        host: &self.host,
-                    };
-                    let signed = app::server::licensing::signing::sign(
-                        &key,
-                        &org.to_string(),
-                        request,
-                        &bytes,
-                        std::time::SystemTime::now(),
-                    );
-                    for (name, value) in [
-                        ("keygen-date", signed.date),
-                        ("keygen-digest", signed.digest),
-                        ("keygen-signature", signed.signature),
-                    ] {
-                        if let Ok(value) = HeaderValue::from_str(&value) {
-                            headers.insert(name, value);
-                        }
-                    }
-                }
-                Err(err) => {
-                    let error = ApiError::internal(err);
-                    let mut unsigned = Response::new(Body::from(error.document().to_string()));
-                    *unsigned.status_mut() = error.status;
-                    return unsigned;
-                }
-            }
-        }
-        response
-    }
-
-    /// `result` as the answer: the document, or the error's.
-    pub async fn answer(self, result: Result<(StatusCode, Option<Value>), ApiError>) -> Response {
-        match result {
-            Ok((status, body)) => self.reply(status, body).await,
-            Err(err) => {
-                let status = err.status;
-                let mut response = self.reply(status, Some(err.document())).await;
-                if let Some(wait) = err.retry_after {
-                    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
-                }
-                if status == StatusCode::UNAUTHORIZED {
-                    response
-                        .headers_mut()
-                        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("License realm=\"keygen\""));
-                }
-                response
-            }
-        }
+        self.signer.set(license.org_id(), license.sealed_secret_key().map(str::to_owned));
     }
 }

@@ -34,26 +34,26 @@ fn relation(kind: &str, id: impl std::fmt::Display) -> Value {
 }
 
 pub fn license(license: &ApiLicense, now: OffsetDateTime) -> Value {
-    let fields = license.policy.fields();
-    let created = license.created_at.into_inner();
-    let last_active = license.last_validated_at.map_or(created, |t| t.into_inner().max(created));
+    let fields = license.policy().fields();
+    let created = license.created_at().into_inner();
+    let last_active = license.last_validated_at().map_or(created, |t| t.into_inner().max(created));
     let status = LicenseStatus::of(
-        license.banned,
-        license.suspended || license.org_suspended,
-        license.expiry.map(Timestamp::into_inner),
+        license.banned(),
+        license.suspended() || license.org_suspended(),
+        license.expiry().map(Timestamp::into_inner),
         last_active,
         now,
     );
     json!({
-        "id": license.id.to_string(),
+        "id": license.id().to_string(),
         "type": "licenses",
         "attributes": {
-            "name": license.name,
-            "key": license.key,
-            "expiry": ts_opt(license.expiry),
+            "name": license.name(),
+            "key": license.key(),
+            "expiry": ts_opt(license.expiry()),
             "status": status.as_str(),
             "uses": 0,
-            "suspended": license.suspended,
+            "suspended": license.suspended(),
             "scheme": Value::Null,
             "encrypted": false,
             "strict": fields.strict,
@@ -67,26 +67,26 @@ pub fn license(license: &ApiLicense, now: OffsetDateTime) -> Value {
             "maxUses": Value::Null,
             "requireHeartbeat": fields.require_heartbeat,
             "requireCheckIn": false,
-            "lastValidated": ts_opt(license.last_validated_at),
+            "lastValidated": ts_opt(license.last_validated_at()),
             "lastCheckOut": Value::Null,
             "lastCheckIn": Value::Null,
             "nextCheckIn": Value::Null,
-            "metadata": object(&license.metadata),
+            "metadata": object(license.metadata()),
             "created": ts(created),
-            "updated": ts(license.updated_at.into_inner()),
+            "updated": ts(license.updated_at().into_inner()),
         },
         "relationships": {
-            "account": relation("accounts", license.org_id),
-            "policy": relation("policies", license.policy.id),
-            "machines": { "links": { "related": format!("/v1/accounts/{}/licenses/{}/machines", license.org_id, license.id) } },
-            "entitlements": { "links": { "related": format!("/v1/accounts/{}/licenses/{}/entitlements", license.org_id, license.id) } },
+            "account": relation("accounts", license.org_id()),
+            "policy": relation("policies", license.policy().id),
+            "machines": { "links": { "related": format!("/v1/accounts/{}/licenses/{}/machines", license.org_id(), license.id()) } },
+            "entitlements": { "links": { "related": format!("/v1/accounts/{}/licenses/{}/entitlements", license.org_id(), license.id()) } },
         },
-        "links": { "self": format!("/v1/accounts/{}/licenses/{}", license.org_id, license.id) },
+        "links": { "self": format!("/v1/accounts/{}/licenses/{}", license.org_id(), license.id()) },
     })
 }
 
 pub fn machine(license: &ApiLicense, machine: &ApiMachine, now: OffsetDateTime) -> Value {
-    let fields = license.policy.fields();
+    let fields = license.policy().fields();
     let status = machine.heartbeat(fields.require_heartbeat, fields.heartbeat_seconds, now);
     let next = machine
         .last_heartbeat_at
@@ -111,10 +111,10 @@ pub fn machine(license: &ApiLicense, machine: &ApiMachine, now: OffsetDateTime) 
             "updated": ts(machine.updated_at.into_inner()),
         },
         "relationships": {
-            "account": relation("accounts", license.org_id),
-            "license": relation("licenses", license.id),
+            "account": relation("accounts", license.org_id()),
+            "license": relation("licenses", license.id()),
         },
-        "links": { "self": format!("/v1/accounts/{}/machines/{}", license.org_id, machine.id) },
+        "links": { "self": format!("/v1/accounts/{}/machines/{}", license.org_id(), machine.id) },
     })
 }
 
@@ -129,7 +129,7 @@ pub fn entitlement(license: &ApiLicense, (e, created, updated): &(Entitlement, T
             "created": ts(created.into_inner()),
             "updated": ts(updated.into_inner()),
         },
-        "relationships": { "account": relation("accounts", license.org_id) },
-        "links": { "self": format!("/v1/accounts/{}/entitlements/{}", license.org_id, e.id) },
+        "relationships": { "account": relation("accounts", license.org_id()) },
+        "links": { "self": format!("/v1/accounts/{}/entitlements/{}", license.org_id(), e.id) },
     })
 }

@@ -23,28 +23,34 @@ pub use super::licensing::MachineRow as ApiMachine;
 
 /// A license as the API authenticates and serves it, with its policy, its
 /// organization's state and signing key.
+///
+/// A capability: only this module makes one, from the license a key names
+/// ([`find_by_key`], [`find_for_validation`]), and the functions that act
+/// on a license's machines take one, so they act within the license (and
+/// organization) of a key that was checked. Its fields are read through
+/// its accessors.
 #[derive(Debug, sqlx::FromRow)]
 pub struct ApiLicense {
     #[sqlx(rename = "license_id")]
-    pub id: LicenseId,
-    pub org_id: OrgId,
-    pub key: String,
+    id: LicenseId,
+    org_id: OrgId,
+    key: String,
     #[sqlx(rename = "license_name")]
-    pub name: Option<String>,
-    pub owner_email: Option<String>,
-    pub expiry: Option<Timestamp>,
-    pub metadata: String,
-    pub suspended: bool,
-    pub banned: bool,
-    pub last_validated_at: Option<Timestamp>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-    pub org_suspended: bool,
-    pub sealed_secret_key: Option<String>,
+    name: Option<String>,
+    owner_email: Option<String>,
+    expiry: Option<Timestamp>,
+    metadata: String,
+    suspended: bool,
+    banned: bool,
+    last_validated_at: Option<Timestamp>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    org_suspended: bool,
+    sealed_secret_key: Option<String>,
     /// Machines activated on it.
-    pub machine_count: i64,
+    machine_count: i64,
     #[sqlx(flatten)]
-    pub policy: PolicyRow,
+    policy: PolicyRow,
 }
 
 /// Why a license key may not be used for anything but validating itself
@@ -87,6 +93,88 @@ impl ApiLicense {
     /// (callers first ask [`ApiLicense::use_refusal`]).
     pub fn managed(&self) -> super::licensing::ManagedLicense {
         super::licensing::held(self.org_id, self.id).1
+    }
+
+    /// The license's id.
+    pub fn id(&self) -> LicenseId {
+        self.id
+    }
+
+    /// The organization that issued it (whose key signs its answers).
+    pub fn org_id(&self) -> OrgId {
+        self.org_id
+    }
+
+    /// The license key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The name its issuer gave it, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The holder's email, when the issuer gave one.
+    pub fn owner_email(&self) -> Option<&str> {
+        self.owner_email.as_deref()
+    }
+
+    /// When it expires; `None`: never.
+    pub fn expiry(&self) -> Option<Timestamp> {
+        self.expiry
+    }
+
+    /// Its metadata, a JSON object as text.
+    pub fn metadata(&self) -> &str {
+        &self.metadata
+    }
+
+    /// Suspended by its issuer.
+    pub fn suspended(&self) -> bool {
+        self.suspended
+    }
+
+    /// Banned by its issuer.
+    pub fn banned(&self) -> bool {
+        self.banned
+    }
+
+    /// Its last validation as written (the tally writes them every few
+    /// seconds).
+    pub fn last_validated_at(&self) -> Option<Timestamp> {
+        self.last_validated_at
+    }
+
+    /// When it was issued.
+    pub fn created_at(&self) -> Timestamp {
+        self.created_at
+    }
+
+    /// When its row last changed.
+    pub fn updated_at(&self) -> Timestamp {
+        self.updated_at
+    }
+
+    /// Whether its organization is suspended by a platform admin.
+    pub fn org_suspended(&self) -> bool {
+        self.org_suspended
+    }
+
+    /// The organization's signing key, sealed with the key-encryption key
+    /// (`licensing::keys`); `None` until the organization has one.
+    pub fn sealed_secret_key(&self) -> Option<&str> {
+        self.sealed_secret_key.as_deref()
+    }
+
+    /// Machines activated on it.
+    pub fn machine_count(&self) -> i64 {
+        self.machine_count
+    }
+
+    /// Its policy.
+    pub fn policy(&self) -> &PolicyRow {
+        &self.policy
     }
 
     pub fn expired(&self, now: OffsetDateTime) -> bool {

@@ -1,6 +1,7 @@
 //! Licensing: key generation, validation rules, response signing and
 //! license files, as Keygen's clients expect them (see `model::license`).
 
+pub mod access;
 pub mod files;
 pub mod keys;
 pub mod signing;

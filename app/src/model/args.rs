@@ -1,5 +1,7 @@
-//! Reading server-function arguments that name things: ids and optional
-//! choices from form fields.
+//! Reading arguments that name things: ids and optional choices from form
+//! fields and URL paths, for server functions and the server's plain
+//! routes alike (both answer a malformed id as they answer another
+//! organization's).
 
 use crate::error::AppError;
 
