@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::AdminFrame;
+use super::frame::AdminFrame;
 use crate::{
     api::platform::{
         MAX_TENANT_SEARCH_LEN, ReactivateOrganization, RestoreOrganization, SetOrganizationPlan, SuspendOrganization,

@@ -6,7 +6,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{BUTTON, CARD, LABEL, PRIMARY, ProgressBar, ProjectTabs, SELECT, import_status_badge};
+use super::{
+    progress::ProgressBar,
+    status::import_status_badge,
+    style::{BUTTON, CARD, LABEL, PRIMARY, SELECT},
+    tabs::ProjectTabs,
+};
 use crate::{
     api::{
         files::{CancelOrgJob, ImportPage as ImportData, StartImport, get_import, list_imports, preview_import},

@@ -4,7 +4,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{BUTTON, CARD, LABEL, PRIMARY, ProgressBar, ProjectTabs, SELECT, file_status_badge};
+use super::{
+    progress::ProgressBar,
+    status::file_status_badge,
+    style::{BUTTON, CARD, LABEL, PRIMARY, SELECT},
+    tabs::ProjectTabs,
+};
 use crate::{
     api::files::{FilesPage as FilesData, RenameFile, TrashFile, list_files},
     components::{

@@ -6,7 +6,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use super::{BUTTON, CARD, ProgressBar, ProjectTabs, file_status_badge, upload_status_badge};
+use super::{
+    progress::ProgressBar,
+    status::{file_status_badge, upload_status_badge},
+    style::{BUTTON, CARD},
+    tabs::ProjectTabs,
+};
 use crate::{
     api::files::{
         CancelUploadSession, DeleteUploadSession, SessionPage, UploadsPage as UploadsData, get_upload_session,

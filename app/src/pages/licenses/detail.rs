@@ -6,13 +6,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use super::{BUTTON, CARD, heartbeat_label, status_badge, when};
+use super::{
+    status::{heartbeat_label, status_badge},
+    style::{BUTTON, CARD},
+};
 use crate::{
     api::licensing::{
         DeactivateMachine, DeleteLicense, RenewLicense, SetLicenseBanned, SetLicenseSuspended, get_license,
     },
     components::{
         errors::PageError,
+        format::when,
         forms::{FormError, form_error},
         org::{org_href, use_org},
     },

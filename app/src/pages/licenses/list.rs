@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use super::{BUTTON, CARD, SELECT, status_badge};
+use super::{
+    status::status_badge,
+    style::{BUTTON, CARD, SELECT},
+};
 use crate::{
     api::{
         draft::typed_values,

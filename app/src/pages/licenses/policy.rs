@@ -8,8 +8,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::{
-    CARD,
-    policies::{FieldLookup, PolicyInputs},
+    policy_form::{FieldLookup, PolicyInputs},
+    style::CARD,
 };
 use crate::{
     api::licensing::{UpdatePolicy, get_licensing},

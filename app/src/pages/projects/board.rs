@@ -3,8 +3,8 @@
 use leptos::{ev, prelude::*};
 
 use super::{
-    detail::{ProjectState, use_project},
     shortcuts::install_shortcuts,
+    state::{ProjectState, use_project},
 };
 use crate::{
     api::{

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::detail::use_project;
+use super::state::use_project;
 use crate::{
     api::draft::typed_values,
     components::forms::{FormError, field_error, form_error, reset_after_success},

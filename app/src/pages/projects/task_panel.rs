@@ -3,7 +3,7 @@
 
 use leptos::{html, prelude::*};
 
-use super::detail::use_project;
+use super::state::use_project;
 use crate::{
     api::{draft::form_draft, tasks::get_task},
     components::forms::{FormError, field_error, form_error, member_options, priority_options},

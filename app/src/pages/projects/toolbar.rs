@@ -6,7 +6,7 @@
 use leptos::{ev::SubmitEvent, prelude::*, wasm_bindgen::JsCast};
 use leptos_router::hooks::use_navigate;
 
-use super::detail::use_project;
+use super::state::use_project;
 use crate::{
     api::views::{DeleteView, SaveView, list_views},
     components::{
