@@ -10,5 +10,6 @@ pub mod labels;
 pub mod layout;
 pub mod live;
 pub mod org;
+pub mod org_form;
 pub mod pagination;
 pub mod toast;

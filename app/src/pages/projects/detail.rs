@@ -22,6 +22,7 @@ use crate::{
         errors::PageError,
         forms::FormError,
         org::{org_href, use_org},
+        org_form::OrgActionForm,
     },
     model::Action,
     pages::files::tabs::ProjectTabs,
@@ -123,13 +124,12 @@ fn TrashedProject(page: ProjectPageData) -> impl IntoView {
             "This project is in the trash. It will be deleted for good 30 days after it was put there."
         </p>
         <Show when=move || org.can(Action::TrashProjects)>
-            <ActionForm action=restore attr:class="mt-4">
-                <input type="hidden" name="org" value=move || org.slug.get() />
+            <OrgActionForm action=restore attr:class="mt-4">
                 <input type="hidden" name="project" value=page.project.id.to_string() />
                 <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50">
                     "Restore project"
                 </button>
-            </ActionForm>
+            </OrgActionForm>
             <FormError message=crate::components::forms::form_error(restore) />
         </Show>
     }
