@@ -8,6 +8,7 @@ pub mod forms;
 pub mod jobs;
 pub mod labels;
 pub mod layout;
+pub mod list;
 pub mod live;
 pub mod org;
 pub mod org_form;
