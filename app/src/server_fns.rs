@@ -20,7 +20,7 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
             [$((<$function as ServerFn>::PATH, serde_introspect::<$function>())),*].into_iter().collect()
         };
     }
-    registry![
+    let mut names: std::collections::HashMap<_, _> = registry![
         auth::Signup,
         files::ListFiles,
         files::StartUploadSession,
@@ -132,7 +132,11 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         tasks::SetTaskDone,
         tasks::BulkUpdateTasks,
         tasks::EmptyTaskTrash,
-    ]
+    ];
+    // The policy functions take their form fields flattened, which
+    // `serde_introspect` does not see through.
+    names.extend(licensing::policy_argument_names());
+    names
 }
 
 #[cfg(test)]
@@ -150,5 +154,6 @@ mod tests {
         }
         assert_eq!(known.len(), registered.len(), "a listed function is not registered");
         assert_eq!(known["/api/create_task"][..3], ["org", "project", "title"]);
+        assert_eq!(known["/api/update_policy"][..3], ["org", "policy", "name"]);
     }
 }

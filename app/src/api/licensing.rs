@@ -2,11 +2,6 @@
 //! machines. Members read (Guests see none of it); Admins and Owners
 //! manage (`Action::ViewLicenses`, `Action::ManageLicenses`).
 
-// The policy functions take one argument per form field, as every server
-// function here does (forms post flat fields); the browser-side stubs the
-// macro generates carry no attributes, so the allowance is module-wide.
-#![allow(clippy::too_many_arguments)]
-
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -93,71 +88,85 @@ pub async fn delete_entitlement(org: String, entitlement: String) -> Result<(), 
     .await
 }
 
-#[cfg(feature = "ssr")]
-fn policy_form(
-    name: String,
-    product: String,
-    max_machines: String,
-    duration_days: String,
-    floating: String,
-    strict: String,
-    require_heartbeat: String,
-    heartbeat_minutes: String,
-    expiration_strategy: String,
-    entitlements: Vec<String>,
-) -> Result<PolicyForm, AppError> {
-    let expiration_strategy = match expiration_strategy.trim() {
-        "" => ExpirationStrategy::RestrictAccess,
-        text => text.parse().map_err(|_| AppError::field("expiration_strategy", "Choose an expiration strategy."))?,
-    };
-    let entitlements: Vec<EntitlementId> = parse_ids(&entitlements)?;
-    let on = |s: &str| !s.is_empty() && s != "false";
-    Ok(PolicyForm {
-        name,
-        product,
-        max_machines,
-        duration_days,
-        floating: on(&floating),
-        strict: on(&strict),
-        require_heartbeat: on(&require_heartbeat),
-        heartbeat_minutes,
-        expiration_strategy,
-        entitlements,
-    })
+/// The policy form's fields as a form posts them, every one text:
+/// checkboxes (`floating`, `strict`, `require_heartbeat`) are on when
+/// present and not `false`; `entitlements` are entitlement ids
+/// (`entitlements[]` in a form). Creating a policy and changing one take
+/// the same fields (flattened into their arguments); the rules are
+/// `model::PolicyForm::parse`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PostedPolicy {
+    pub name: String,
+    #[serde(default)]
+    pub product: String,
+    #[serde(default)]
+    pub max_machines: String,
+    #[serde(default)]
+    pub duration_days: String,
+    #[serde(default)]
+    pub floating: String,
+    #[serde(default)]
+    pub strict: String,
+    #[serde(default)]
+    pub require_heartbeat: String,
+    #[serde(default)]
+    pub heartbeat_minutes: String,
+    #[serde(default)]
+    pub expiration_strategy: String,
+    #[serde(default)]
+    pub entitlements: Vec<String>,
 }
 
-/// Creates a policy. Checkboxes (`floating`, `strict`,
-/// `require_heartbeat`) are on when present and not `false`;
-/// `entitlements` are entitlement ids (`entitlements[]` in a form). Field
-/// rules: `model::PolicyForm::parse`.
+#[cfg(feature = "ssr")]
+impl PostedPolicy {
+    /// The form as typed, with the checkboxes read, the strategy and the
+    /// entitlement ids parsed (each field's own rules wait for
+    /// `PolicyForm::parse`).
+    fn form(self) -> Result<PolicyForm, AppError> {
+        let expiration_strategy = match self.expiration_strategy.trim() {
+            "" => ExpirationStrategy::RestrictAccess,
+            text => {
+                text.parse().map_err(|_| AppError::field("expiration_strategy", "Choose an expiration strategy."))?
+            }
+        };
+        let entitlements: Vec<EntitlementId> = parse_ids(&self.entitlements)?;
+        let on = |s: &str| !s.is_empty() && s != "false";
+        Ok(PolicyForm {
+            name: self.name,
+            product: self.product,
+            max_machines: self.max_machines,
+            duration_days: self.duration_days,
+            floating: on(&self.floating),
+            strict: on(&self.strict),
+            require_heartbeat: on(&self.require_heartbeat),
+            heartbeat_minutes: self.heartbeat_minutes,
+            expiration_strategy,
+            entitlements,
+        })
+    }
+}
+
+/// The argument names of [`create_policy`] and [`update_policy`], for
+/// `api::argument_names`: their own, then the fields of [`PostedPolicy`]
+/// (flattened into them, so the introspection of the functions' argument
+/// structs finds none). Leaked once, as the registry is built at start.
+#[cfg(feature = "ssr")]
+pub fn policy_argument_names() -> [(&'static str, &'static [&'static str]); 2] {
+    use leptos::server_fn::ServerFn;
+    use serde_aux::serde_introspection::serde_introspect;
+
+    let with = |own: &[&'static str]| -> &'static [&'static str] {
+        Vec::leak([own, serde_introspect::<PostedPolicy>()].concat())
+    };
+    [(CreatePolicy::PATH, with(&["org"])), (UpdatePolicy::PATH, with(&["org", "policy"]))]
+}
+
+/// Creates a policy of the posted fields ([`PostedPolicy`]).
 #[server(endpoint = "create_policy")]
-pub async fn create_policy(
-    org: String,
-    name: String,
-    #[server(default)] product: String,
-    #[server(default)] max_machines: String,
-    #[server(default)] duration_days: String,
-    #[server(default)] floating: String,
-    #[server(default)] strict: String,
-    #[server(default)] require_heartbeat: String,
-    #[server(default)] heartbeat_minutes: String,
-    #[server(default)] expiration_strategy: String,
-    #[server(default)] entitlements: Vec<String>,
-) -> Result<String, AppError> {
+pub async fn create_policy(org: String, #[server(flatten)] policy: PostedPolicy) -> Result<String, AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageLicenses)?;
-    let form = policy_form(
-        name,
-        product,
-        max_machines,
-        duration_days,
-        floating,
-        strict,
-        require_heartbeat,
-        heartbeat_minutes,
-        expiration_strategy,
-        entitlements,
-    )?;
+    let form = policy.form()?;
     let (name, fields) = form.parse().map_err(AppError::Validation)?;
     let id = repo::create_policy(req.db(), &admin, &name, &fields, &form.entitlements).await?;
     req.audit(
@@ -169,37 +178,17 @@ pub async fn create_policy(
     Ok(id.to_string())
 }
 
-/// Changes a policy (fields as [`create_policy`]).
+/// Changes a policy to the posted fields (as [`create_policy`]).
 #[server(endpoint = "update_policy")]
 pub async fn update_policy(
     org: String,
     policy: String,
-    name: String,
-    #[server(default)] product: String,
-    #[server(default)] max_machines: String,
-    #[server(default)] duration_days: String,
-    #[server(default)] floating: String,
-    #[server(default)] strict: String,
-    #[server(default)] require_heartbeat: String,
-    #[server(default)] heartbeat_minutes: String,
-    #[server(default)] expiration_strategy: String,
-    #[server(default)] entitlements: Vec<String>,
+    #[server(flatten)] fields: PostedPolicy,
 ) -> Result<(), AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageLicenses)?;
     let id: PolicyId = parse_id(&policy)?;
-    let form = policy_form(
-        name,
-        product,
-        max_machines,
-        duration_days,
-        floating,
-        strict,
-        require_heartbeat,
-        heartbeat_minutes,
-        expiration_strategy,
-        entitlements,
-    )?;
+    let form = fields.form()?;
     let (name, fields) = form.parse().map_err(AppError::Validation)?;
     repo::update_policy(req.db(), &admin, id, &name, &fields, &form.entitlements).await?;
     req.audit(

@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 
 use crate::{
-    components::format::when,
+    components::{
+        format::when,
+        list::{Columns, Empty, ListTable},
+    },
     model::{JobItem, JobStatus},
 };
 
@@ -34,54 +37,50 @@ pub fn progress_text(job: &JobItem) -> String {
     }
 }
 
-/// Jobs with status, progress, attempts and times; `cancel` gives the
-/// control that cancels an active one.
+/// Jobs with status, progress, attempts and times, or the `empty` message
+/// when there are none; `cancel` gives the control that cancels an active
+/// one.
 #[component]
-pub fn JobTable<F>(items: Vec<JobItem>, cancel: F) -> impl IntoView
+pub fn JobTable<F>(items: Vec<JobItem>, cancel: F, empty: &'static str) -> impl IntoView
 where
     F: Fn(&JobItem) -> AnyView + 'static,
 {
     view! {
-        <div class="table-scroll" tabindex="0">
-            <table class="list-table mt-6" aria-label="Jobs">
-                <thead>
+        <ListTable
+            items
+            label="Jobs"
+            row=move |job| {
+                let progress = progress_text(&job);
+                let control = job.status.is_active().then(|| cancel(&job));
+                view! {
                     <tr>
-                        <th scope="col">"Job"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Progress"</th>
-                        <th scope="col">"Attempts"</th>
-                        <th scope="col">"Queued"</th>
-                        <th scope="col">"Finished"</th>
-                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        <td class="py-2 pr-4 font-mono text-sm text-slate-900">{job.kind.clone()}</td>
+                        <td class="py-2 pr-4">
+                            <span class=format!("rounded px-1.5 py-0.5 text-xs font-medium {}", status_class(job.status))>
+                                {job.status.label()}
+                            </span>
+                            {job.last_error.clone().map(|error| view! { <p class="mt-1 max-w-md text-xs text-red-700">{error}</p> })}
+                        </td>
+                        <td class="py-2 pr-4 text-sm text-slate-600">{progress}</td>
+                        <td class="py-2 pr-4 text-sm text-slate-600">{format!("{} of {}", job.attempts, job.max_attempts)}</td>
+                        <td class="py-2 pr-4 text-sm text-slate-600">{when(job.created_at)}</td>
+                        <td class="py-2 pr-4 text-sm text-slate-600">{job.finished_at.map(when).unwrap_or_default()}</td>
+                        <td class="py-2 text-right">{control}</td>
                     </tr>
-                </thead>
-                <tbody>
-                    {items
-                        .into_iter()
-                        .map(|job| {
-                            let progress = progress_text(&job);
-                            let control = job.status.is_active().then(|| cancel(&job));
-                            view! {
-                                <tr>
-                                    <td class="py-2 pr-4 font-mono text-sm text-slate-900">{job.kind.clone()}</td>
-                                    <td class="py-2 pr-4">
-                                        <span class=format!("rounded px-1.5 py-0.5 text-xs font-medium {}", status_class(job.status))>
-                                            {job.status.label()}
-                                        </span>
-                                        {job.last_error.clone().map(|error| view! { <p class="mt-1 max-w-md text-xs text-red-700">{error}</p> })}
-                                    </td>
-                                    <td class="py-2 pr-4 text-sm text-slate-600">{progress}</td>
-                                    <td class="py-2 pr-4 text-sm text-slate-600">{format!("{} of {}", job.attempts, job.max_attempts)}</td>
-                                    <td class="py-2 pr-4 text-sm text-slate-600">{when(job.created_at)}</td>
-                                    <td class="py-2 pr-4 text-sm text-slate-600">{job.finished_at.map(when).unwrap_or_default()}</td>
-                                    <td class="py-2 text-right">{control}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }
+        >
+            <Columns slot>
+                <th scope="col">"Job"</th>
+                <th scope="col">"Status"</th>
+                <th scope="col">"Progress"</th>
+                <th scope="col">"Attempts"</th>
+                <th scope="col">"Queued"</th>
+                <th scope="col">"Finished"</th>
+                <th scope="col"><span class="sr-only">"Actions"</span></th>
+            </Columns>
+            <Empty slot>{empty}</Empty>
+        </ListTable>
     }
 }
 

@@ -17,7 +17,7 @@ use crate::{
         forms::{FormError, PasswordField, SubmitButton, TextField, field_error, form_error},
     },
     model::{AccountOverview, DeviceSession, DisplayName, Email, TwoFactorEnrolment},
-    pages::auth::NewPasswordField,
+    pages::auth::password_field::NewPasswordField,
 };
 
 const CARD: &str = "rounded-xl border border-slate-200 bg-white p-6 shadow-sm";

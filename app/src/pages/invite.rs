@@ -17,7 +17,7 @@ use crate::{
         forms::{FormError, SubmitButton, TextField, field_error, form_error},
     },
     model::{DisplayName, InvitationStatus, InvitationView},
-    pages::auth::{AuthCard, NewPasswordField},
+    pages::auth::{card::AuthCard, password_field::NewPasswordField},
 };
 
 #[component]

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::AdminFrame;
+use super::frame::AdminFrame;
 use crate::{
     api::platform::list_platform_audit_events,
     pages::orgs::{AuditFilter, AuditLog},

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::AdminFrame;
+use super::frame::AdminFrame;
 use crate::{
     api::platform::{CancelPlatformJob, list_platform_jobs},
     components::{
@@ -33,15 +33,12 @@ pub fn PlatformJobsPage() -> impl IntoView {
                 <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match jobs.await {
-                            Ok(items) if items.is_empty() => {
-                                view! { <p class="mt-6 text-sm text-slate-500">"No jobs yet."</p> }.into_any()
-                            }
                             Ok(items) => {
                                 let cancel = move |job: &JobItem| {
                                     let button = cancel_button(job);
                                     view! { <ActionForm action=cancel>{button}</ActionForm> }.into_any()
                                 };
-                                view! { <JobTable items cancel /> }.into_any()
+                                view! { <JobTable items cancel empty="No jobs yet." /> }.into_any()
                             }
                             Err(error) => view! { <PageError error /> }.into_any(),
                         }

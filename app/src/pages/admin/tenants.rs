@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::AdminFrame;
+use super::frame::AdminFrame;
 use crate::{
     api::platform::{
         MAX_TENANT_SEARCH_LEN, ReactivateOrganization, RestoreOrganization, SetOrganizationPlan, SuspendOrganization,
@@ -13,6 +13,8 @@ use crate::{
     components::{
         errors::PageError,
         forms::{FormError, field_error, form_error},
+        list::{Columns, Empty, ListTable, Paging, SearchForm},
+        org_form::OrgActionForm,
         pagination::{Pager, use_page_number},
     },
     model::{
@@ -39,22 +41,12 @@ pub fn PlatformPage() -> impl IntoView {
         <AdminFrame>
             <div class="max-w-7xl">
                 <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Organizations"</h1>
-                <form method="get" role="search" class="mt-4 flex items-end gap-2">
-                    <div class="min-w-0 flex-1 sm:flex-none">
-                        <label for="tenant-search" class="block text-sm font-medium text-slate-700">
-                            "Search by name or address"
-                        </label>
-                        <input
-                            id="tenant-search"
-                            type="search"
-                            name="q"
-                            maxlength=MAX_TENANT_SEARCH_LEN
-                            value=move || search.get()
-                            class="mt-1 w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm sm:w-72"
-                        />
-                    </div>
-                    <button type="submit" class=BUTTON>"Search"</button>
-                </form>
+                <SearchForm
+                    id="tenant-search"
+                    label="Search by name or address"
+                    value=search
+                    maxlength=MAX_TENANT_SEARCH_LEN
+                />
                 <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match tenants.await {
@@ -70,8 +62,23 @@ pub fn PlatformPage() -> impl IntoView {
                                 };
                                 let position = page.position();
                                 view! {
-                                    <TenantTable items=page.items />
-                                    <Pager position noun="organizations" href />
+                                    <ListTable items=page.items row=|tenant| view! { <TenantRow tenant /> }>
+                                        <Columns slot>
+                                            <th scope="col">"Organization"</th>
+                                            <th scope="col">"Plan"</th>
+                                            <th scope="col">"Status"</th>
+                                            <th scope="col" class="text-right">"Members"</th>
+                                            <th scope="col" class="text-right">"Projects"</th>
+                                            <th scope="col" class="text-right">"Tasks"</th>
+                                            <th scope="col" class="text-right">"Licenses"</th>
+                                            <th scope="col">"Created"</th>
+                                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                                        </Columns>
+                                        <Empty slot>"No organizations match this search."</Empty>
+                                        <Paging slot>
+                                            <Pager position noun="organizations" href />
+                                        </Paging>
+                                    </ListTable>
                                 }
                                     .into_any()
                             }
@@ -82,34 +89,6 @@ pub fn PlatformPage() -> impl IntoView {
             </div>
         </AdminFrame>
     }
-}
-
-#[component]
-fn TenantTable(items: Vec<Tenant>) -> impl IntoView {
-    if items.is_empty() {
-        return view! { <p class="mt-6 text-sm text-slate-500">"No organizations match this search."</p> }.into_any();
-    }
-    view! {
-        <div class="table-scroll" tabindex="0">
-            <table class="list-table mt-6">
-                <thead>
-                    <tr>
-                        <th scope="col">"Organization"</th>
-                        <th scope="col">"Plan"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col" class="text-right">"Members"</th>
-                        <th scope="col" class="text-right">"Projects"</th>
-                        <th scope="col" class="text-right">"Tasks"</th>
-                        <th scope="col" class="text-right">"Licenses"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col"><span class="sr-only">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>{items.into_iter().map(|tenant| view! { <TenantRow tenant /> }).collect_view()}</tbody>
-            </table>
-        </div>
-    }
-    .into_any()
 }
 
 /// "3 / 10", or "3" without a limit.
@@ -176,34 +155,31 @@ fn TenantRow(tenant: Tenant) -> impl IntoView {
                         {match tenant.status {
                             TenantStatus::Active => {
                                 view! {
-                                    <ActionForm action=suspend>
-                                        <input type="hidden" name="org" value=id.clone() />
+                                    <OrgActionForm action=suspend org=id.clone()>
                                         <button type="submit" class=BUTTON aria-label=format!("Suspend {name}")>
                                             "Suspend"
                                         </button>
-                                    </ActionForm>
+                                    </OrgActionForm>
                                 }
                                     .into_any()
                             }
                             TenantStatus::Suspended => {
                                 view! {
-                                    <ActionForm action=reactivate>
-                                        <input type="hidden" name="org" value=id.clone() />
+                                    <OrgActionForm action=reactivate org=id.clone()>
                                         <button type="submit" class=BUTTON aria-label=format!("Reactivate {name}")>
                                             "Reactivate"
                                         </button>
-                                    </ActionForm>
+                                    </OrgActionForm>
                                 }
                                     .into_any()
                             }
                             TenantStatus::Deleted => {
                                 view! {
-                                    <ActionForm action=restore>
-                                        <input type="hidden" name="org" value=id.clone() />
+                                    <OrgActionForm action=restore org=id.clone()>
                                         <button type="submit" class=BUTTON aria-label=format!("Restore {name}")>
                                             "Restore"
                                         </button>
-                                    </ActionForm>
+                                    </OrgActionForm>
                                 }
                                     .into_any()
                             }
@@ -251,8 +227,7 @@ fn PlanForm(tenant: Tenant, set_plan: ServerAction<SetOrganizationPlan>) -> impl
             <summary class="cursor-pointer text-xs font-medium text-indigo-700">
                 {format!("Plan and limits of {}", tenant.name)}
             </summary>
-            <ActionForm action=set_plan attr:class="mt-2 flex flex-wrap items-start justify-end gap-2 text-left">
-                <input type="hidden" name="org" value=id.clone() />
+            <OrgActionForm action=set_plan org=id.clone() attr:class="mt-2 flex flex-wrap items-start justify-end gap-2 text-left">
                 <div>
                     <label for=field("plan") class="block text-xs font-medium text-slate-700">"Plan"</label>
                     <select id=field("plan") name="plan" class=FIELD>
@@ -271,7 +246,7 @@ fn PlanForm(tenant: Tenant, set_plan: ServerAction<SetOrganizationPlan>) -> impl
                 {limit_field("Licenses", "licenses", tenant.limits.licenses, field("licenses"))}
                 {limit_field("Storage (MiB)", "storage", tenant.limits.storage_mb, field("storage"))}
                 <button type="submit" class=format!("{BUTTON} mt-5")>"Save plan"</button>
-            </ActionForm>
+            </OrgActionForm>
             <p class="text-xs text-slate-500">
                 "Changing the plan keeps the limits typed here; empty means no limit."
             </p>

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::AuthCard;
+use super::card::AuthCard;
 use crate::{
     api::{account::ForgotPassword, draft::typed_values},
     components::forms::{FormError, SubmitButton, TextField, field_error, form_error},

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{AuthCard, NewPasswordField};
+use super::{card::AuthCard, password_field::NewPasswordField};
 use crate::{
     api::account::{EndAllSessions, LinkState, ResetPassword, VerifyEmail, check_link},
     components::forms::{FormError, SubmitButton, field_error, form_error},

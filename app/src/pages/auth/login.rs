@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::AuthCard;
+use super::card::AuthCard;
 use crate::{
     api::{
         auth::{Login, safe_next},

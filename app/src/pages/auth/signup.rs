@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{AuthCard, NewPasswordField};
+use super::{card::AuthCard, password_field::NewPasswordField};
 use crate::{
     api::{auth::Signup, draft::typed_values},
     components::forms::{FormError, SubmitButton, TextField, field_error, form_error},

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::AuthCard;
+use super::card::AuthCard;
 use crate::{
     api::auth::LoginCode,
     components::forms::{FormError, SubmitButton, TextField, field_error, form_error},

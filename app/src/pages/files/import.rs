@@ -6,7 +6,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{BUTTON, CARD, LABEL, PRIMARY, ProgressBar, ProjectTabs, SELECT, import_status_badge};
+use super::{
+    progress::ProgressBar,
+    status::import_status_badge,
+    style::{BUTTON, CARD, LABEL, PRIMARY, SELECT},
+    tabs::ProjectTabs,
+};
 use crate::{
     api::{
         files::{CancelOrgJob, ImportPage as ImportData, StartImport, get_import, list_imports, preview_import},
@@ -17,8 +22,10 @@ use crate::{
         format::when,
         forms::{FormError, field_error, form_error},
         jobs::progress_text,
+        list::{Columns, ListTable},
         live::{RefreshWhile, listen},
         org::use_org,
+        org_form::OrgActionForm,
     },
     model::{Action, ImportField, ImportMapping, ImportStatus, JobItem, file::format_bytes},
 };
@@ -224,8 +231,7 @@ fn MappingForm(page: ImportData, start: ServerAction<StartImport>) -> impl IntoV
         <section class=CARD aria-labelledby="mapping-heading">
             <h2 id="mapping-heading" class="text-lg font-semibold text-slate-900">"Columns"</h2>
             <p class="mt-1 text-sm text-slate-600">"Choose the column that fills each task field. Only the title is required."</p>
-            <ActionForm action=start attr:class="mt-4">
-                <input type="hidden" name="org" value=slug.clone() />
+            <OrgActionForm action=start attr:class="mt-4">
                 <input type="hidden" name="import" value=import_id.clone() />
                 <div class="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4">
                     {ImportField::ALL
@@ -275,7 +281,7 @@ fn MappingForm(page: ImportData, start: ServerAction<StartImport>) -> impl IntoV
                             </button>
                         }
                     })}
-            </ActionForm>
+            </OrgActionForm>
         </section>
         <section class=CARD aria-labelledby="preview-heading">
             <h2 id="preview-heading" class="text-lg font-semibold text-slate-900">"Preview"</h2>
@@ -285,32 +291,27 @@ fn MappingForm(page: ImportData, start: ServerAction<StartImport>) -> impl IntoV
                     match preview.await {
                         Ok(rows) => {
                             view! {
-                                <div class="table-scroll" tabindex="0">
-                                    <table class="list-table mt-3" aria-label="Preview">
-                                        <thead>
-                                            <tr>
-                                                <th scope="col">"Line"</th>
-                                                {ImportField::ALL.into_iter().map(|f| view! { <th scope="col">{f.label()}</th> }).collect_view()}
-                                                <th scope="col">"Problems"</th>
+                                <ListTable
+                                    items=rows
+                                    spacing="mt-3"
+                                    label="Preview"
+                                    row=|row| {
+                                        let bad = !row.errors.is_empty();
+                                        view! {
+                                            <tr class=if bad { "bg-red-50 align-top" } else { "align-top" }>
+                                                <td class="py-1 pr-3 tabular-nums">{row.line}</td>
+                                                {row.cells.iter().map(|c| view! { <td class="max-w-[12rem] truncate py-1 pr-3">{c.clone()}</td> }).collect_view()}
+                                                <td class="py-1 text-xs text-red-700">{row.errors.join(" ")}</td>
                                             </tr>
-                                        </thead>
-                                        <tbody>
-                                            {rows
-                                                .into_iter()
-                                                .map(|row| {
-                                                    let bad = !row.errors.is_empty();
-                                                    view! {
-                                                        <tr class=if bad { "bg-red-50 align-top" } else { "align-top" }>
-                                                            <td class="py-1 pr-3 tabular-nums">{row.line}</td>
-                                                            {row.cells.iter().map(|c| view! { <td class="max-w-[12rem] truncate py-1 pr-3">{c.clone()}</td> }).collect_view()}
-                                                            <td class="py-1 text-xs text-red-700">{row.errors.join(" ")}</td>
-                                                        </tr>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
+                                        }
+                                    }
+                                >
+                                    <Columns slot>
+                                        <th scope="col">"Line"</th>
+                                        {ImportField::ALL.into_iter().map(|f| view! { <th scope="col">{f.label()}</th> }).collect_view()}
+                                        <th scope="col">"Problems"</th>
+                                    </Columns>
+                                </ListTable>
                             }
                                 .into_any()
                         }
@@ -387,11 +388,10 @@ fn ImportProgress(page: ImportData, cancel: ServerAction<CancelOrgJob>, finished
                 .then(|| {
                     let id = page.job.as_ref().map(|j| j.id.to_string()).unwrap_or_default();
                     view! {
-                        <ActionForm action=cancel attr:class="mt-3">
-                            <input type="hidden" name="org" value=slug.clone() />
+                        <OrgActionForm action=cancel attr:class="mt-3">
                             <input type="hidden" name="job" value=id />
                             <button type="submit" class=BUTTON>"Cancel import"</button>
-                        </ActionForm>
+                        </OrgActionForm>
                     }
                 })}
             {(!running)

@@ -12,6 +12,7 @@ use crate::{
         jobs::{JobTable, cancel_button},
         live::RefreshWhile,
         org::use_org,
+        org_form::OrgActionForm,
     },
     model::{Action, JobItem},
 };
@@ -37,10 +38,6 @@ pub fn OrgJobsPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match jobs.await {
-                        Ok(items) if items.is_empty() => {
-                            view! { <p class="mt-6 text-sm text-slate-500">"No jobs yet: they start when files are uploaded or tasks imported."</p> }
-                                .into_any()
-                        }
                         Ok(items) => {
                             let active = items.iter().any(|job| job.status.is_active());
                             if active {
@@ -49,16 +46,13 @@ pub fn OrgJobsPage() -> impl IntoView {
                                 set_timeout(move || tick.update(|n| *n += 1), std::time::Duration::from_millis(REFRESH_MS));
                             }
                             let can_cancel = org.can_untracked(Action::UploadFiles);
-                            let slug = org.slug.get_untracked();
                             let control = move |job: &JobItem| {
                                 if can_cancel {
-                                    let slug = slug.clone();
                                     let button = cancel_button(job);
                                     view! {
-                                        <ActionForm action=cancel>
-                                            <input type="hidden" name="org" value=slug />
+                                        <OrgActionForm action=cancel>
                                             {button}
-                                        </ActionForm>
+                                        </OrgActionForm>
                                     }
                                         .into_any()
                                 } else {
@@ -67,7 +61,11 @@ pub fn OrgJobsPage() -> impl IntoView {
                             };
                             view! {
                                 <RefreshWhile active />
-                                <JobTable items cancel=control />
+                                <JobTable
+                                    items
+                                    cancel=control
+                                    empty="No jobs yet: they start when files are uploaded or tasks imported."
+                                />
                             }
                                 .into_any()
                         }

@@ -4,15 +4,22 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{BUTTON, CARD, LABEL, PRIMARY, ProgressBar, ProjectTabs, SELECT, file_status_badge};
+use super::{
+    progress::ProgressBar,
+    status::file_status_badge,
+    style::{BUTTON, CARD, LABEL, PRIMARY, SELECT},
+    tabs::ProjectTabs,
+};
 use crate::{
     api::files::{FilesPage as FilesData, RenameFile, TrashFile, list_files},
     components::{
         errors::PageError,
         format::when,
         forms::{FormError, field_error, form_error},
+        list::{Columns, Empty, ListTable},
         live::{RefreshWhile, Sent, listen},
         org::use_org,
+        org_form::OrgActionForm,
         pagination::Pager,
     },
     model::{Action, ProjectFile, file::format_bytes},
@@ -160,17 +167,7 @@ fn FilesBody(
                 </a>
             </div>
             {move || {
-                let items = files.get();
-                if items.is_empty() {
-                    view! {
-                        <p class="mt-4 text-sm text-slate-500">
-                            {if trash { "The trash is empty." } else { "No files yet. Upload some above." }}
-                        </p>
-                    }
-                        .into_any()
-                } else {
-                    view! { <FileTable items slug=slug.clone() trash can_change=can_upload rename move_file /> }.into_any()
-                }
+                view! { <FileTable items=files.get() slug=slug.clone() trash can_change=can_upload rename move_file /> }
             }}
             <Pager
                 position
@@ -181,6 +178,7 @@ fn FilesBody(
     }
 }
 
+/// The project's files (or its trash), or that there are none.
 #[component]
 fn FileTable(
     items: Vec<ProjectFile>,
@@ -191,111 +189,104 @@ fn FileTable(
     move_file: ServerAction<TrashFile>,
 ) -> impl IntoView {
     view! {
-        <div class="table-scroll" tabindex="0">
-            <table class="list-table mt-4" aria-label="Files">
-                <thead>
-                    <tr>
-                        <th scope="col"><span class="sr-only">"Preview"</span></th>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Size"</th>
-                        <th scope="col">"Type"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Uploaded"</th>
-                        <th scope="col"><span class="sr-only">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {items
-                        .into_iter()
-                        .map(|file| {
-                            let base = format!("/o/{slug}/files/{}", file.id);
-                            let id = file.id.to_string();
-                            let dimensions = file.width.zip(file.height).map(|(w, h)| format!(" · {w}×{h}"));
-                            let slug = slug.clone();
-                            let for_actions = file.clone();
-                            let actions = can_change.then(move || {
-                                let file = for_actions;
-                                let label = format!("{} {}", if trash { "Restore" } else { "Delete" }, file.name);
-                                let rename_form = (!trash).then(|| {
-                                    let (file, slug) = (file.clone(), slug.clone());
-                                    view! { <RenameForm file slug rename /> }
-                                });
+        <ListTable
+            items
+            spacing="mt-4"
+            label="Files"
+            row=move |file| {
+                let base = format!("/o/{slug}/files/{}", file.id);
+                let id = file.id.to_string();
+                let dimensions = file.width.zip(file.height).map(|(w, h)| format!(" · {w}×{h}"));
+                let for_actions = file.clone();
+                let actions = can_change.then(move || {
+                    let file = for_actions;
+                    let label = format!("{} {}", if trash { "Restore" } else { "Delete" }, file.name);
+                    let rename_form = (!trash).then(|| {
+                        let file = file.clone();
+                        view! { <RenameForm file rename /> }
+                    });
+                    view! {
+                        <div class="flex flex-wrap justify-end gap-2">
+                            {rename_form}
+                            <OrgActionForm action=move_file>
+                                <input type="hidden" name="file" value=id.clone() />
+                                <input type="hidden" name="trash" value=(!trash).to_string() />
+                                <button type="submit" class=BUTTON aria-label=label>
+                                    {if trash { "Restore" } else { "Delete" }}
+                                </button>
+                            </OrgActionForm>
+                        </div>
+                    }
+                });
+                view! {
+                    <tr class="align-top" data-file=file.name.clone()>
+                        <td class="py-2 pr-3">
+                            {file
+                                .has_thumbnail
+                                .then(|| {
+                                    view! {
+                                        <img
+                                            src=format!("{base}/thumbnail")
+                                            alt=""
+                                            class="h-10 w-10 rounded object-cover"
+                                            loading="lazy"
+                                        />
+                                    }
+                                })}
+                        </td>
+                        <td class="py-2 pr-4">
+                            {if trash {
+                                view! { <span class="text-slate-900">{file.name.clone()}</span> }.into_any()
+                            } else {
                                 view! {
-                                    <div class="flex flex-wrap justify-end gap-2">
-                                        {rename_form}
-                                        <ActionForm action=move_file>
-                                            <input type="hidden" name="org" value=slug.clone() />
-                                            <input type="hidden" name="file" value=id.clone() />
-                                            <input type="hidden" name="trash" value=(!trash).to_string() />
-                                            <button type="submit" class=BUTTON aria-label=label>
-                                                {if trash { "Restore" } else { "Delete" }}
-                                            </button>
-                                        </ActionForm>
-                                    </div>
+                                    <a href=format!("{base}/download") rel="external" download="" class="font-medium text-indigo-700 hover:underline">
+                                        {file.name.clone()}
+                                    </a>
                                 }
-                            });
-                            view! {
-                                <tr class="align-top" data-file=file.name.clone()>
-                                    <td class="py-2 pr-3">
-                                        {file
-                                            .has_thumbnail
-                                            .then(|| {
-                                                view! {
-                                                    <img
-                                                        src=format!("{base}/thumbnail")
-                                                        alt=""
-                                                        class="h-10 w-10 rounded object-cover"
-                                                        loading="lazy"
-                                                    />
-                                                }
-                                            })}
-                                    </td>
-                                    <td class="py-2 pr-4">
-                                        {if trash {
-                                            view! { <span class="text-slate-900">{file.name.clone()}</span> }.into_any()
-                                        } else {
-                                            view! {
-                                                <a href=format!("{base}/download") rel="external" download="" class="font-medium text-indigo-700 hover:underline">
-                                                    {file.name.clone()}
-                                                </a>
-                                            }
-                                                .into_any()
-                                        }}
-                                        {file.sha256.clone().map(|sha| view! { <span class="block font-mono text-[11px] text-slate-500" title="SHA-256">{sha[..16].to_owned()}</span> })}
-                                    </td>
-                                    <td class="py-2 pr-4 whitespace-nowrap text-slate-600">{format_bytes(file.size_bytes)}</td>
-                                    <td class="py-2 pr-4 text-slate-600">
-                                        {file.content_type.clone().unwrap_or_default()}
-                                        {dimensions}
-                                    </td>
-                                    <td class="py-2 pr-4" data-status=file.status.as_str()>
-                                        {file_status_badge(file.status)}
-                                        {file.failure.clone().map(|reason| view! { <p class="mt-1 max-w-xs text-xs text-red-700">{reason}</p> })}
-                                    </td>
-                                    <td class="py-2 pr-4 text-slate-600">
-                                        {file.uploaded_by.clone().unwrap_or_else(|| "Former member".into())}
-                                        <span class="block text-xs text-slate-500">{when(file.created_at)}</span>
-                                    </td>
-                                    <td class="py-2 text-right">{actions}                                </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                                    .into_any()
+                            }}
+                            {file.sha256.clone().map(|sha| view! { <span class="block font-mono text-[11px] text-slate-500" title="SHA-256">{sha[..16].to_owned()}</span> })}
+                        </td>
+                        <td class="py-2 pr-4 whitespace-nowrap text-slate-600">{format_bytes(file.size_bytes)}</td>
+                        <td class="py-2 pr-4 text-slate-600">
+                            {file.content_type.clone().unwrap_or_default()}
+                            {dimensions}
+                        </td>
+                        <td class="py-2 pr-4" data-status=file.status.as_str()>
+                            {file_status_badge(file.status)}
+                            {file.failure.clone().map(|reason| view! { <p class="mt-1 max-w-xs text-xs text-red-700">{reason}</p> })}
+                        </td>
+                        <td class="py-2 pr-4 text-slate-600">
+                            {file.uploaded_by.clone().unwrap_or_else(|| "Former member".into())}
+                            <span class="block text-xs text-slate-500">{when(file.created_at)}</span>
+                        </td>
+                        <td class="py-2 text-right">{actions}                                </td>
+                    </tr>
+                }
+            }
+        >
+            <Columns slot>
+                <th scope="col"><span class="sr-only">"Preview"</span></th>
+                <th scope="col">"Name"</th>
+                <th scope="col">"Size"</th>
+                <th scope="col">"Type"</th>
+                <th scope="col">"Status"</th>
+                <th scope="col">"Uploaded"</th>
+                <th scope="col"><span class="sr-only">"Actions"</span></th>
+            </Columns>
+            <Empty slot>{if trash { "The trash is empty." } else { "No files yet. Upload some above." }}</Empty>
+        </ListTable>
     }
 }
 
 #[component]
-fn RenameForm(file: ProjectFile, slug: String, rename: ServerAction<RenameFile>) -> impl IntoView {
+fn RenameForm(file: ProjectFile, rename: ServerAction<RenameFile>) -> impl IntoView {
     let field_id = format!("rename-{}", file.id);
     let error = field_error(rename, "name");
     view! {
         <details class="text-left">
             <summary class=format!("{BUTTON} cursor-pointer list-none")>"Rename"</summary>
-            <ActionForm action=rename attr:class="mt-2 flex items-start gap-2">
-                <input type="hidden" name="org" value=slug />
+            <OrgActionForm action=rename attr:class="mt-2 flex items-start gap-2">
                 <input type="hidden" name="file" value=file.id.to_string() />
                 <div>
                     <label for=field_id.clone() class="sr-only">{format!("New name for {}", file.name)}</label>
@@ -309,7 +300,7 @@ fn RenameForm(file: ProjectFile, slug: String, rename: ServerAction<RenameFile>)
                     {move || error.get().map(|message| view! { <p class="mt-1 text-xs text-red-700">{message}</p> })}
                 </div>
                 <button type="submit" class=BUTTON>"Save"</button>
-            </ActionForm>
+            </OrgActionForm>
         </details>
     }
 }

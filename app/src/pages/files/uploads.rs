@@ -6,7 +6,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use super::{BUTTON, CARD, ProgressBar, ProjectTabs, file_status_badge, upload_status_badge};
+use super::{
+    progress::ProgressBar,
+    status::{file_status_badge, upload_status_badge},
+    style::{BUTTON, CARD},
+    tabs::ProjectTabs,
+};
 use crate::{
     api::files::{
         CancelUploadSession, DeleteUploadSession, SessionPage, UploadsPage as UploadsData, get_upload_session,
@@ -16,8 +21,10 @@ use crate::{
         errors::PageError,
         format::{duration, when},
         forms::{FormError, form_error},
+        list::{Columns, Empty, ListTable},
         live::{RefreshWhile, listen},
         org::{org_href, use_org},
+        org_form::OrgActionForm,
         pagination::{Pager, use_page_number},
     },
     model::{Action, ProjectFile, UploadSession, UploadStatus, file::format_bytes},
@@ -82,67 +89,62 @@ fn UploadsBody(page: UploadsData) -> impl IntoView {
         </section>
         <section class=CARD aria-labelledby="sessions-heading">
             <h2 id="sessions-heading" class="text-lg font-semibold text-slate-900">"Upload sessions"</h2>
-            {if page.sessions.items.is_empty() {
-                view! {
-                    <p class="mt-4 text-sm text-slate-500">
-                        "No uploads yet. "
-                        <a href=format!("/o/{slug}/projects/{project_id}/files") class="text-indigo-700 hover:underline">
-                            "Upload files"
-                        </a>
-                        " to start one."
-                    </p>
-                }
-                    .into_any()
-            } else {
-                view! { <SessionTable sessions=page.sessions.items.clone() slug=slug.clone() /> }.into_any()
-            }}
+            <SessionTable
+                sessions=page.sessions.items.clone()
+                slug=slug.clone()
+                files_href=format!("/o/{slug}/projects/{project_id}/files")
+            />
             <Pager position noun="sessions" href=move |offset| format!("{base}?page={}", offset / limit + 1) />
         </section>
     }
 }
 
+/// The project's upload sessions, or, with none, the way to start one
+/// (`files_href`: the project's files page).
 #[component]
-fn SessionTable(sessions: Vec<UploadSession>, slug: String) -> impl IntoView {
+fn SessionTable(sessions: Vec<UploadSession>, slug: String, files_href: String) -> impl IntoView {
     view! {
-        <div class="table-scroll" tabindex="0">
-            <table class="list-table mt-4" aria-label="Upload sessions">
-                <thead>
+        <ListTable
+            items=sessions
+            spacing="mt-4"
+            label="Upload sessions"
+            row=move |session| {
+                view! {
                     <tr>
-                        <th scope="col">"Started"</th>
-                        <th scope="col">"By"</th>
-                        <th scope="col">"Cycle"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Files"</th>
-                        <th scope="col">"Data"</th>
-                        <th scope="col">"Duration"</th>
+                        <td class="py-2 pr-4">
+                            <a href=format!("/o/{slug}/uploads/{}", session.id) class="font-medium text-indigo-700 hover:underline">
+                                {when(session.created_at)}
+                            </a>
+                        </td>
+                        <td class="py-2 pr-4 text-slate-600">{session.created_by.clone().unwrap_or_else(|| "Former member".into())}</td>
+                        <td class="py-2 pr-4 text-slate-600">{session.cycle_name.clone().unwrap_or_default()}</td>
+                        <td class="py-2 pr-4">{upload_status_badge(session.status)}</td>
+                        <td class="py-2 pr-4 text-slate-600">
+                            {format!("{} of {} uploaded, {} refused", session.files_uploaded, session.files_total, session.files_failed)}
+                        </td>
+                        <td class="py-2 pr-4 text-slate-600">{format_bytes(session.bytes_uploaded)}</td>
+                        <td class="py-2 pr-4 text-slate-600">{duration(session.duration())}</td>
                     </tr>
-                </thead>
-                <tbody>
-                    {sessions
-                        .into_iter()
-                        .map(|session| {
-                            view! {
-                                <tr>
-                                    <td class="py-2 pr-4">
-                                        <a href=format!("/o/{slug}/uploads/{}", session.id) class="font-medium text-indigo-700 hover:underline">
-                                            {when(session.created_at)}
-                                        </a>
-                                    </td>
-                                    <td class="py-2 pr-4 text-slate-600">{session.created_by.clone().unwrap_or_else(|| "Former member".into())}</td>
-                                    <td class="py-2 pr-4 text-slate-600">{session.cycle_name.clone().unwrap_or_default()}</td>
-                                    <td class="py-2 pr-4">{upload_status_badge(session.status)}</td>
-                                    <td class="py-2 pr-4 text-slate-600">
-                                        {format!("{} of {} uploaded, {} refused", session.files_uploaded, session.files_total, session.files_failed)}
-                                    </td>
-                                    <td class="py-2 pr-4 text-slate-600">{format_bytes(session.bytes_uploaded)}</td>
-                                    <td class="py-2 pr-4 text-slate-600">{duration(session.duration())}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }
+        >
+            <Columns slot>
+                <th scope="col">"Started"</th>
+                <th scope="col">"By"</th>
+                <th scope="col">"Cycle"</th>
+                <th scope="col">"Status"</th>
+                <th scope="col">"Files"</th>
+                <th scope="col">"Data"</th>
+                <th scope="col">"Duration"</th>
+            </Columns>
+            <Empty slot>
+                "No uploads yet. "
+                <a href=files_href class="text-indigo-700 hover:underline">
+                    "Upload files"
+                </a>
+                " to start one."
+            </Empty>
+        </ListTable>
     }
 }
 
@@ -258,28 +260,26 @@ fn SessionBody(
         }}
         {can_change
             .then(|| {
-                let (id, slug) = (id.clone(), slug.clone());
+                let id = id.clone();
                 move || {
-                    let (id, slug) = (id.clone(), slug.clone());
+                    let id = id.clone();
                     let in_progress = session.with(|s| s.status == UploadStatus::InProgress);
                     view! {
                         <div class="mt-4 flex gap-2">
                             {if in_progress {
                                 view! {
-                                    <ActionForm action=cancel>
-                                        <input type="hidden" name="org" value=slug />
+                                    <OrgActionForm action=cancel>
                                         <input type="hidden" name="session" value=id />
                                         <button type="submit" class=BUTTON>"Cancel upload"</button>
-                                    </ActionForm>
+                                    </OrgActionForm>
                                 }
                                     .into_any()
                             } else {
                                 view! {
-                                    <ActionForm action=delete>
-                                        <input type="hidden" name="org" value=slug />
+                                    <OrgActionForm action=delete>
                                         <input type="hidden" name="session" value=id />
                                         <button type="submit" class=BUTTON>"Delete session and its files"</button>
-                                    </ActionForm>
+                                    </OrgActionForm>
                                 }
                                     .into_any()
                             }}
@@ -289,14 +289,7 @@ fn SessionBody(
             })}
         <section class=CARD aria-labelledby="session-files">
             <h2 id="session-files" class="text-lg font-semibold text-slate-900">"Files"</h2>
-            {move || {
-                let items = files.get();
-                if items.is_empty() {
-                    view! { <p class="mt-3 text-sm text-slate-500">"No file has arrived."</p> }.into_any()
-                } else {
-                    view! { <SessionFiles items slug=org_href(&org.slug.get_untracked(), "") /> }.into_any()
-                }
-            }}
+            {move || view! { <SessionFiles items=files.get() slug=org_href(&org.slug.get_untracked(), "") /> }}
         </section>
     }
 }
@@ -308,49 +301,46 @@ struct SessionUpdate {
     files: Vec<ProjectFile>,
 }
 
+/// The files sent in an upload session, or that none has arrived yet.
 #[component]
 fn SessionFiles(items: Vec<ProjectFile>, slug: String) -> impl IntoView {
     view! {
-        <div class="table-scroll" tabindex="0">
-            <table class="list-table mt-3" aria-label="Session files">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Size"</th>
-                        <th scope="col">"Type"</th>
-                        <th scope="col">"Status"</th>
+        <ListTable
+            items
+            spacing="mt-3"
+            label="Session files"
+            row=move |file| {
+                view! {
+                    <tr data-file=file.name.clone()>
+                        <td class="py-2 pr-4">
+                            {if file.deleted_at.is_some() {
+                                view! { <span>{format!("{} (deleted)", file.name)}</span> }.into_any()
+                            } else {
+                                view! {
+                                    <a href=format!("{slug}/files/{}/download", file.id) rel="external" download="" class="text-indigo-700 hover:underline">
+                                        {file.name.clone()}
+                                    </a>
+                                }
+                                    .into_any()
+                            }}
+                        </td>
+                        <td class="py-2 pr-4 text-slate-600">{format_bytes(file.size_bytes)}</td>
+                        <td class="py-2 pr-4 text-slate-600">{file.content_type.clone().unwrap_or_default()}</td>
+                        <td class="py-2 pr-4" data-status=file.status.as_str()>
+                            {file_status_badge(file.status)}
+                            {file.failure.clone().map(|reason| view! { <p class="mt-1 text-xs text-red-700">{reason}</p> })}
+                        </td>
                     </tr>
-                </thead>
-                <tbody>
-                    {items
-                        .into_iter()
-                        .map(|file| {
-                            view! {
-                                <tr data-file=file.name.clone()>
-                                    <td class="py-2 pr-4">
-                                        {if file.deleted_at.is_some() {
-                                            view! { <span>{format!("{} (deleted)", file.name)}</span> }.into_any()
-                                        } else {
-                                            view! {
-                                                <a href=format!("{slug}/files/{}/download", file.id) rel="external" download="" class="text-indigo-700 hover:underline">
-                                                    {file.name.clone()}
-                                                </a>
-                                            }
-                                                .into_any()
-                                        }}
-                                    </td>
-                                    <td class="py-2 pr-4 text-slate-600">{format_bytes(file.size_bytes)}</td>
-                                    <td class="py-2 pr-4 text-slate-600">{file.content_type.clone().unwrap_or_default()}</td>
-                                    <td class="py-2 pr-4" data-status=file.status.as_str()>
-                                        {file_status_badge(file.status)}
-                                        {file.failure.clone().map(|reason| view! { <p class="mt-1 text-xs text-red-700">{reason}</p> })}
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }
+        >
+            <Columns slot>
+                <th scope="col">"Name"</th>
+                <th scope="col">"Size"</th>
+                <th scope="col">"Type"</th>
+                <th scope="col">"Status"</th>
+            </Columns>
+            <Empty slot>"No file has arrived."</Empty>
+        </ListTable>
     }
 }

@@ -5,18 +5,25 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use time::OffsetDateTime;
 
-use super::{BUTTON, CARD, heartbeat_label, status_badge, when};
+use super::{
+    status::{heartbeat_label, status_badge},
+    style::{BUTTON, CARD},
+};
 use crate::{
     api::licensing::{
         DeactivateMachine, DeleteLicense, RenewLicense, SetLicenseBanned, SetLicenseSuspended, get_license,
     },
     components::{
         errors::PageError,
+        format::when,
         forms::{FormError, form_error},
+        list::{Columns, Empty, ListTable},
         org::{org_href, use_org},
+        org_form::OrgActionForm,
     },
-    model::{Action, LicenseDetail, LicenseStatus},
+    model::{Action, Entitlement, LicenseDetail, LicenseItem, LicenseStatus, Machine},
 };
 
 #[component]
@@ -73,6 +80,8 @@ pub fn LicensePage() -> impl IntoView {
     }
 }
 
+/// The license: what it is, what the organization may do with it (for
+/// Admins), its machines, its entitlements and its metadata.
 #[component]
 fn LicenseView(
     detail: LicenseDetail,
@@ -82,168 +91,203 @@ fn LicenseView(
     delete: ServerAction<DeleteLicense>,
     deactivate: ServerAction<DeactivateMachine>,
 ) -> impl IntoView {
-    let org = use_org();
-    let manage = org.can_untracked(Action::ManageLicenses);
-    let l = detail.license.clone();
-    let id = l.id.to_string();
-    let banned = l.status == LicenseStatus::Banned;
-    let suspended = detail.suspended;
-    let machines_heading = match detail.max_machines {
-        Some(max) => format!("Machines ({} of {max})", detail.machines.len()),
-        None => format!("Machines ({})", detail.machines.len()),
-    };
-    let hidden = move |license: String| {
-        view! {
-            <input type="hidden" name="org" value=move || org.slug.get() />
-            <input type="hidden" name="license" value=license />
-        }
-    };
+    let manage = use_org().can_untracked(Action::ManageLicenses);
+    let LicenseDetail {
+        license,
+        suspended,
+        metadata,
+        max_machines,
+        machines,
+        entitlements,
+        validations,
+        last_validated_at,
+    } = detail;
+    let id = license.id.to_string();
     view! {
-        <h1 class="mt-2 font-mono text-xl font-bold tracking-tight text-slate-900">{l.key.clone()}</h1>
+        <LicenseSummary license=license.clone() validations last_validated_at />
+        {manage.then(|| view! { <LicenseActions license suspended suspend ban renew delete /> })}
+        <Machines license=id machines max_machines manage deactivate />
+        <Entitlements entitlements />
+        <Metadata metadata />
+    }
+}
+
+/// The license's key, name and owner, with its status, policy, expiry and
+/// validations.
+#[component]
+fn LicenseSummary(license: LicenseItem, validations: u64, last_validated_at: Option<OffsetDateTime>) -> impl IntoView {
+    view! {
+        <h1 class="mt-2 font-mono text-xl font-bold tracking-tight text-slate-900">{license.key.clone()}</h1>
         <p class="mt-1 text-sm text-slate-600">
-            {l.name.clone().unwrap_or_else(|| "Unnamed license".into())}
-            {l.owner_email.clone().map(|e| format!(" · {e}"))}
+            {license.name.clone().unwrap_or_else(|| "Unnamed license".into())}
+            {license.owner_email.clone().map(|e| format!(" · {e}"))}
         </p>
         <dl class="mt-4 grid grid-cols-2 gap-4 text-sm sm:grid-cols-4">
             <div>
                 <dt class="text-slate-500">"Status"</dt>
-                <dd>{status_badge(l.status)}</dd>
+                <dd>{status_badge(license.status)}</dd>
             </div>
             <div>
                 <dt class="text-slate-500">"Policy"</dt>
-                <dd class="text-slate-900">{l.policy_name.clone()}</dd>
+                <dd class="text-slate-900">{license.policy_name.clone()}</dd>
             </div>
             <div>
                 <dt class="text-slate-500">"Expires"</dt>
-                <dd class="text-slate-900">{l.expiry.map_or_else(|| "Never".to_owned(), when)}</dd>
+                <dd class="text-slate-900">{license.expiry.map_or_else(|| "Never".to_owned(), when)}</dd>
             </div>
             <div>
                 <dt class="text-slate-500">"Validations"</dt>
                 <dd class="text-slate-900">
-                    {detail.validations}
-                    {detail.last_validated_at.map(|at| format!(" · last {}", when(at)))}
+                    {validations}
+                    {last_validated_at.map(|at| format!(" · last {}", when(at)))}
                 </dd>
             </div>
         </dl>
-        {manage
-            .then(|| {
-                let (a, b, c, d) = (id.clone(), id.clone(), id.clone(), id.clone());
-                view! {
-                    <div class="mt-4 flex flex-wrap gap-2">
-                        <ActionForm action=suspend>
-                            {hidden(a)}
-                            <input type="hidden" name="suspended" value=(!suspended).to_string() />
-                            <button type="submit" class=BUTTON>{if suspended { "Reinstate" } else { "Suspend" }}</button>
-                        </ActionForm>
-                        <ActionForm action=ban>
-                            {hidden(d)}
-                            <input type="hidden" name="banned" value=(!banned).to_string() />
-                            <button type="submit" class=BUTTON>{if banned { "Unban" } else { "Ban" }}</button>
-                        </ActionForm>
-                        <ActionForm action=renew>
-                            {hidden(b)}
-                            <button type="submit" class=BUTTON>"Renew"</button>
-                        </ActionForm>
-                        <ActionForm action=delete>
-                            {hidden(c)}
-                            <button type="submit" class=BUTTON aria-label=format!("Delete license {}", l.key)>
-                                "Delete"
-                            </button>
-                        </ActionForm>
-                    </div>
-                }
-            })}
+    }
+}
+
+/// An Admin's buttons for the license: suspend or reinstate (`suspended`
+/// says which), ban or unban, renew, delete.
+#[component]
+fn LicenseActions(
+    license: LicenseItem,
+    suspended: bool,
+    suspend: ServerAction<SetLicenseSuspended>,
+    ban: ServerAction<SetLicenseBanned>,
+    renew: ServerAction<RenewLicense>,
+    delete: ServerAction<DeleteLicense>,
+) -> impl IntoView {
+    let banned = license.status == LicenseStatus::Banned;
+    let id = license.id.to_string();
+    let (a, b, c, d) = (id.clone(), id.clone(), id.clone(), id);
+    let field = |license: String| view! { <input type="hidden" name="license" value=license /> };
+    view! {
+        <div class="mt-4 flex flex-wrap gap-2">
+            <OrgActionForm action=suspend>
+                {field(a)}
+                <input type="hidden" name="suspended" value=(!suspended).to_string() />
+                <button type="submit" class=BUTTON>{if suspended { "Reinstate" } else { "Suspend" }}</button>
+            </OrgActionForm>
+            <OrgActionForm action=ban>
+                {field(b)}
+                <input type="hidden" name="banned" value=(!banned).to_string() />
+                <button type="submit" class=BUTTON>{if banned { "Unban" } else { "Ban" }}</button>
+            </OrgActionForm>
+            <OrgActionForm action=renew>
+                {field(c)}
+                <button type="submit" class=BUTTON>"Renew"</button>
+            </OrgActionForm>
+            <OrgActionForm action=delete>
+                {field(d)}
+                <button type="submit" class=BUTTON aria-label=format!("Delete license {}", license.key)>
+                    "Delete"
+                </button>
+            </OrgActionForm>
+        </div>
+    }
+}
+
+/// The machines activated with the license (`max_machines`: its policy's
+/// limit), each with a Deactivate button for Admins (`manage`).
+#[component]
+fn Machines(
+    license: String,
+    machines: Vec<Machine>,
+    max_machines: Option<u32>,
+    manage: bool,
+    deactivate: ServerAction<DeactivateMachine>,
+) -> impl IntoView {
+    let heading = match max_machines {
+        Some(max) => format!("Machines ({} of {max})", machines.len()),
+        None => format!("Machines ({})", machines.len()),
+    };
+    view! {
         <section class=CARD aria-labelledby="machines-heading">
-            <h2 id="machines-heading" class="text-lg font-semibold text-slate-900">{machines_heading}</h2>
-            {if detail.machines.is_empty() {
-                view! {
-                    <p class="mt-2 text-sm text-slate-500">
-                        "No machines yet. The software activates one with this key (POST /v1/machines)."
-                    </p>
-                }
-                    .into_any()
-            } else {
-                view! {
-                    <div class="table-scroll" tabindex="0">
-                        <table class="list-table mt-3">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Fingerprint"</th>
-                                    <th scope="col">"Hostname"</th>
-                                    <th scope="col">"Platform"</th>
-                                    <th scope="col" class="text-right">"Cores"</th>
-                                    <th scope="col">"Heartbeat"</th>
-                                    <th scope="col">"Last seen"</th>
-                                    <th scope="col"><span class="sr-only">"Actions"</span></th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {detail
-                                    .machines
-                                    .into_iter()
-                                    .map(|m| {
-                                        let fingerprint = m.fingerprint.clone();
-                                        let license = id.clone();
-                                        view! {
-                                            <tr>
-                                                <td class="py-2 pr-4 font-mono">{m.fingerprint.clone()}</td>
-                                                <td class="py-2 pr-4">{m.hostname.clone().unwrap_or_default()}</td>
-                                                <td class="py-2 pr-4">{m.platform.clone().unwrap_or_default()}</td>
-                                                <td class="py-2 pr-4 text-right tabular-nums">
-                                                    {m.cores.map(|c| c.to_string()).unwrap_or_default()}
-                                                </td>
-                                                <td class="py-2 pr-4">{heartbeat_label(m.heartbeat)}</td>
-                                                <td class="whitespace-nowrap py-2 pr-4 text-slate-600">{when(m.last_seen)}</td>
-                                                <td class="py-2 text-right">
-                                                    {manage
-                                                        .then(|| {
-                                                            view! {
-                                                                <ActionForm action=deactivate>
-                                                                    <input type="hidden" name="org" value=move || org.slug.get() />
-                                                                    <input type="hidden" name="license" value=license.clone() />
-                                                                    <input type="hidden" name="machine" value=m.id.to_string() />
-                                                                    <button
-                                                                        type="submit"
-                                                                        class=BUTTON
-                                                                        aria-label=format!("Deactivate {fingerprint}")
-                                                                    >
-                                                                        "Deactivate"
-                                                                    </button>
-                                                                </ActionForm>
-                                                            }
-                                                        })}
-                                                </td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                    .into_any()
-            }}
+            <h2 id="machines-heading" class="text-lg font-semibold text-slate-900">{heading}</h2>
+            <ListTable
+                items=machines
+                spacing="mt-3"
+                row=move |machine| view! { <MachineRow machine license=license.clone() manage deactivate /> }
+            >
+                <Columns slot>
+                    <th scope="col">"Fingerprint"</th>
+                    <th scope="col">"Hostname"</th>
+                    <th scope="col">"Platform"</th>
+                    <th scope="col" class="text-right">"Cores"</th>
+                    <th scope="col">"Heartbeat"</th>
+                    <th scope="col">"Last seen"</th>
+                    <th scope="col"><span class="sr-only">"Actions"</span></th>
+                </Columns>
+                <Empty slot>"No machines yet. The software activates one with this key (POST /v1/machines)."</Empty>
+            </ListTable>
         </section>
+    }
+}
+
+/// One machine of `license`, with its Deactivate button when `manage`.
+#[component]
+fn MachineRow(
+    machine: Machine,
+    license: String,
+    manage: bool,
+    deactivate: ServerAction<DeactivateMachine>,
+) -> impl IntoView {
+    let label = format!("Deactivate {}", machine.fingerprint);
+    let button = manage.then(|| {
+        view! {
+            <OrgActionForm action=deactivate>
+                <input type="hidden" name="license" value=license />
+                <input type="hidden" name="machine" value=machine.id.to_string() />
+                <button type="submit" class=BUTTON aria-label=label>
+                    "Deactivate"
+                </button>
+            </OrgActionForm>
+        }
+    });
+    view! {
+        <tr>
+            <td class="py-2 pr-4 font-mono">{machine.fingerprint.clone()}</td>
+            <td class="py-2 pr-4">{machine.hostname.unwrap_or_default()}</td>
+            <td class="py-2 pr-4">{machine.platform.unwrap_or_default()}</td>
+            <td class="py-2 pr-4 text-right tabular-nums">{machine.cores.map(|c| c.to_string()).unwrap_or_default()}</td>
+            <td class="py-2 pr-4">{heartbeat_label(machine.heartbeat)}</td>
+            <td class="whitespace-nowrap py-2 pr-4 text-slate-600">{when(machine.last_seen)}</td>
+            <td class="py-2 text-right">{button}</td>
+        </tr>
+    }
+}
+
+/// The entitlements the license's policy grants.
+#[component]
+fn Entitlements(entitlements: Vec<Entitlement>) -> impl IntoView {
+    let list = if entitlements.is_empty() {
+        view! { <p class="mt-2 text-sm text-slate-500">"Its policy grants none."</p> }.into_any()
+    } else {
+        view! {
+            <ul class="mt-2 text-sm">
+                {entitlements
+                    .into_iter()
+                    .map(|e| view! { <li><span class="font-mono">{e.code}</span> " · " {e.name}</li> })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
         <section class=CARD aria-labelledby="entitlements-heading">
             <h2 id="entitlements-heading" class="text-lg font-semibold text-slate-900">"Entitlements"</h2>
-            {if detail.entitlements.is_empty() {
-                view! { <p class="mt-2 text-sm text-slate-500">"Its policy grants none."</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="mt-2 text-sm">
-                        {detail
-                            .entitlements
-                            .into_iter()
-                            .map(|e| view! { <li><span class="font-mono">{e.code}</span> " · " {e.name}</li> })
-                            .collect_view()}
-                    </ul>
-                }
-                    .into_any()
-            }}
+            {list}
         </section>
+    }
+}
+
+/// The license's metadata (pretty JSON).
+#[component]
+fn Metadata(metadata: String) -> impl IntoView {
+    view! {
         <section class=CARD aria-labelledby="metadata-heading">
             <h2 id="metadata-heading" class="text-lg font-semibold text-slate-900">"Metadata"</h2>
-            <pre class="mt-2 overflow-x-auto rounded bg-slate-50 p-3 text-xs text-slate-800">{detail.metadata}</pre>
+            <pre class="mt-2 overflow-x-auto rounded bg-slate-50 p-3 text-xs text-slate-800">{metadata}</pre>
         </section>
     }
 }

@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use super::{BUTTON, CARD, SELECT, status_badge};
+use super::{
+    status::status_badge,
+    style::{CARD, SELECT},
+};
 use crate::{
     api::{
         draft::typed_values,
@@ -14,7 +17,9 @@ use crate::{
     components::{
         errors::PageError,
         forms::{FormError, SubmitButton, TextField, field_error, form_error},
+        list::{Columns, Empty, ListTable, SearchForm},
         org::{org_href, use_org},
+        org_form::OrgActionForm,
         pagination::{Pager, use_page_number},
     },
     model::{LicenseItem, LicenseStatus, Policy},
@@ -44,20 +49,13 @@ pub fn LicensesPage() -> impl IntoView {
         <Title text="Licenses · Atrium" />
         <div class="max-w-6xl">
             <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Licenses"</h1>
-            <form method="get" role="search" class="mt-4 flex flex-wrap items-end gap-3">
-                <div class="w-full sm:w-auto">
-                    <label for="license-search" class="block text-sm font-medium text-slate-700">
-                        "Search key, name or owner"
-                    </label>
-                    <input
-                        id="license-search"
-                        type="search"
-                        name="q"
-                        maxlength=200
-                        value=move || search.get()
-                        class="mt-1 w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm sm:w-72"
-                    />
-                </div>
+            <SearchForm
+                id="license-search"
+                label="Search key, name or owner"
+                value=search
+                maxlength=200
+                button="Filter"
+            >
                 <div>
                     <label for="license-status" class="block text-sm font-medium text-slate-700">"Status"</label>
                     <select id="license-status" name="status" class=SELECT>
@@ -74,8 +72,7 @@ pub fn LicensesPage() -> impl IntoView {
                             .collect_view()}
                     </select>
                 </div>
-                <button type="submit" class=BUTTON>"Filter"</button>
-            </form>
+            </SearchForm>
             <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match licenses.await {
@@ -120,50 +117,40 @@ pub fn LicensesPage() -> impl IntoView {
 #[component]
 fn LicenseTable(items: Vec<LicenseItem>) -> impl IntoView {
     let org = use_org();
-    if items.is_empty() {
-        return view! { <p class="mt-6 text-sm text-slate-500">"No licenses match. Issue one below."</p> }.into_any();
-    }
     view! {
-        <div class="table-scroll" tabindex="0">
-            <table class="list-table mt-6">
-                <thead>
+        <ListTable
+            items
+            row=move |l| {
+                let href = org_href(&org.slug.get_untracked(), &format!("/licenses/{}", l.id));
+                view! {
                     <tr>
-                        <th scope="col">"Key"</th>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Owner"</th>
-                        <th scope="col">"Policy"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col" class="text-right">"Machines"</th>
+                        <td class="py-2 pr-4">
+                            <a href=href class="font-mono text-indigo-700 hover:underline">{l.key.clone()}</a>
+                        </td>
+                        <td class="py-2 pr-4">{l.name.clone().unwrap_or_default()}</td>
+                        <td class="py-2 pr-4">{l.owner_email.clone().unwrap_or_default()}</td>
+                        <td class="py-2 pr-4">{l.policy_name.clone()}</td>
+                        <td class="py-2 pr-4">{status_badge(l.status)}</td>
+                        <td class="whitespace-nowrap py-2 pr-4 text-slate-600">
+                            {l.expiry.map_or_else(|| "Never".to_owned(), |e| e.date().to_string())}
+                        </td>
+                        <td class="py-2 text-right tabular-nums">{l.machines}</td>
                     </tr>
-                </thead>
-                <tbody>
-                    {items
-                        .into_iter()
-                        .map(|l| {
-                            let href = org_href(&org.slug.get_untracked(), &format!("/licenses/{}", l.id));
-                            view! {
-                                <tr>
-                                    <td class="py-2 pr-4">
-                                        <a href=href class="font-mono text-indigo-700 hover:underline">{l.key.clone()}</a>
-                                    </td>
-                                    <td class="py-2 pr-4">{l.name.clone().unwrap_or_default()}</td>
-                                    <td class="py-2 pr-4">{l.owner_email.clone().unwrap_or_default()}</td>
-                                    <td class="py-2 pr-4">{l.policy_name.clone()}</td>
-                                    <td class="py-2 pr-4">{status_badge(l.status)}</td>
-                                    <td class="whitespace-nowrap py-2 pr-4 text-slate-600">
-                                        {l.expiry.map_or_else(|| "Never".to_owned(), |e| e.date().to_string())}
-                                    </td>
-                                    <td class="py-2 text-right tabular-nums">{l.machines}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }
+        >
+            <Columns slot>
+                <th scope="col">"Key"</th>
+                <th scope="col">"Name"</th>
+                <th scope="col">"Owner"</th>
+                <th scope="col">"Policy"</th>
+                <th scope="col">"Status"</th>
+                <th scope="col">"Expires"</th>
+                <th scope="col" class="text-right">"Machines"</th>
+            </Columns>
+            <Empty slot>"No licenses match. Issue one below."</Empty>
+        </ListTable>
     }
-    .into_any()
 }
 
 #[component]
@@ -187,8 +174,7 @@ fn NewLicense(policies: Vec<Policy>, action: ServerAction<CreateLicense>) -> imp
     view! {
         <section class=CARD aria-labelledby="new-license-heading">
             <h2 id="new-license-heading" class="text-lg font-semibold text-slate-900">"New license"</h2>
-            <ActionForm action attr:class="mt-4 grid grid-cols-2 gap-x-6 gap-y-2" attr:novalidate=true>
-                <input type="hidden" name="org" value=move || org.slug.get() />
+            <OrgActionForm action attr:class="mt-4 grid grid-cols-2 gap-x-6 gap-y-2" attr:novalidate=true>
                 <div class="col-span-2">
                     <FormError message=form_error(action) />
                 </div>
@@ -252,7 +238,7 @@ fn NewLicense(policies: Vec<Policy>, action: ServerAction<CreateLicense>) -> imp
                 <div class="col-span-2 w-48">
                     <SubmitButton label="Create license" pending_label="Creating…" pending=action.pending() />
                 </div>
-            </ActionForm>
+            </OrgActionForm>
         </section>
     }
     .into_any()

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{BUTTON, CARD, CHECK, SELECT};
+use super::{
+    policy_form::{FieldLookup, PolicyInputs},
+    style::{BUTTON, CARD},
+};
 use crate::{
     api::{
         draft::typed_values,
@@ -15,9 +18,11 @@ use crate::{
     components::{
         errors::PageError,
         forms::{FormError, SubmitButton, TextField, field_error, form_error, reset_after_success},
+        list::{Columns, Empty, ListTable},
         org::{org_href, use_org},
+        org_form::OrgActionForm,
     },
-    model::{Entitlement, EntitlementCode, EntitlementName, ExpirationStrategy, Policy, PolicyForm, PolicyName},
+    model::{Entitlement, EntitlementCode, EntitlementName, Policy, PolicyForm},
 };
 
 #[component]
@@ -125,111 +130,98 @@ fn duration_label(seconds: Option<i64>) -> String {
 #[component]
 fn PolicyList(licensing: Licensing, delete: ServerAction<DeletePolicy>) -> impl IntoView {
     let org = use_org();
-    if licensing.policies.is_empty() {
-        let hint = if licensing.can_manage {
-            "No policies yet. Create one below, then issue licenses under it."
-        } else {
-            "No policies yet. An admin creates them."
-        };
-        return view! { <p class="mt-6 text-sm text-slate-500">{hint}</p> }.into_any();
-    }
     let can_manage = licensing.can_manage;
+    let empty = if can_manage {
+        "No policies yet. Create one below, then issue licenses under it."
+    } else {
+        "No policies yet. An admin creates them."
+    };
     view! {
         <FormError message=form_error(delete) />
-        <div class="table-scroll" tabindex="0">
-            <table class="list-table mt-6">
-                <thead>
+        <ListTable
+            items=licensing.policies
+            row=move |policy: Policy| {
+                let f = policy.fields.clone();
+                let machines = match (f.floating, f.max_machines) {
+                    (false, _) => "Node-locked (1)".to_owned(),
+                    (true, Some(n)) => format!("Floating, up to {n}"),
+                    (true, None) => "Floating, no limit".to_owned(),
+                };
+                let mut rules = Vec::new();
+                if f.strict {
+                    rules.push("Strict".to_owned());
+                }
+                if f.require_heartbeat {
+                    rules.push(format!("Heartbeat every {} min", f.heartbeat_seconds / 60));
+                }
+                if let Some(product) = &f.product {
+                    rules.push(format!("Product {product}"));
+                }
+                let entitlements = policy
+                    .entitlements
+                    .iter()
+                    .map(|e| e.code.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let name = policy.name.clone();
+                view! {
                     <tr>
-                        <th scope="col">"Policy"</th>
-                        <th scope="col">"Machines"</th>
-                        <th scope="col">"Duration"</th>
-                        <th scope="col">"Rules"</th>
-                        <th scope="col">"On expiry"</th>
-                        <th scope="col">"Entitlements"</th>
-                        <th scope="col" class="text-right">"Licenses"</th>
-                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        <td class="py-2 pr-4 font-medium">
+                            <a
+                                href=org_href(&org.slug.get_untracked(), &format!("/policies/{}", policy.id))
+                                class="text-indigo-700 hover:underline"
+                            >
+                                {policy.name.clone()}
+                            </a>
+                        </td>
+                        <td class="py-2 pr-4">{machines}</td>
+                        <td class="py-2 pr-4">{duration_label(f.duration_seconds)}</td>
+                        <td class="py-2 pr-4">
+                            {if rules.is_empty() { "—".to_owned() } else { rules.join(" · ") }}
+                        </td>
+                        <td class="py-2 pr-4">{f.expiration_strategy.label()}</td>
+                        <td class="py-2 pr-4">
+                            {if entitlements.is_empty() { "—".to_owned() } else { entitlements }}
+                        </td>
+                        <td class="py-2 pr-4 text-right tabular-nums">{policy.licenses}</td>
+                        <td class="py-2 text-right">
+                            {(can_manage && policy.licenses == 0)
+                                .then(|| {
+                                    view! {
+                                        <OrgActionForm action=delete>
+                                            <input type="hidden" name="policy" value=policy.id.to_string() />
+                                            <button
+                                                type="submit"
+                                                class=BUTTON
+                                                aria-label=format!("Delete policy {name}")
+                                            >
+                                                "Delete"
+                                            </button>
+                                        </OrgActionForm>
+                                    }
+                                })}
+                        </td>
                     </tr>
-                </thead>
-                <tbody>
-                    {licensing
-                        .policies
-                        .into_iter()
-                        .map(|policy: Policy| {
-                            let f = policy.fields.clone();
-                            let machines = match (f.floating, f.max_machines) {
-                                (false, _) => "Node-locked (1)".to_owned(),
-                                (true, Some(n)) => format!("Floating, up to {n}"),
-                                (true, None) => "Floating, no limit".to_owned(),
-                            };
-                            let mut rules = Vec::new();
-                            if f.strict {
-                                rules.push("Strict".to_owned());
-                            }
-                            if f.require_heartbeat {
-                                rules.push(format!("Heartbeat every {} min", f.heartbeat_seconds / 60));
-                            }
-                            if let Some(product) = &f.product {
-                                rules.push(format!("Product {product}"));
-                            }
-                            let entitlements = policy
-                                .entitlements
-                                .iter()
-                                .map(|e| e.code.clone())
-                                .collect::<Vec<_>>()
-                                .join(", ");
-                            let name = policy.name.clone();
-                            view! {
-                                <tr>
-                                    <td class="py-2 pr-4 font-medium">
-                                        <a
-                                            href=org_href(&org.slug.get_untracked(), &format!("/policies/{}", policy.id))
-                                            class="text-indigo-700 hover:underline"
-                                        >
-                                            {policy.name.clone()}
-                                        </a>
-                                    </td>
-                                    <td class="py-2 pr-4">{machines}</td>
-                                    <td class="py-2 pr-4">{duration_label(f.duration_seconds)}</td>
-                                    <td class="py-2 pr-4">
-                                        {if rules.is_empty() { "—".to_owned() } else { rules.join(" · ") }}
-                                    </td>
-                                    <td class="py-2 pr-4">{f.expiration_strategy.label()}</td>
-                                    <td class="py-2 pr-4">
-                                        {if entitlements.is_empty() { "—".to_owned() } else { entitlements }}
-                                    </td>
-                                    <td class="py-2 pr-4 text-right tabular-nums">{policy.licenses}</td>
-                                    <td class="py-2 text-right">
-                                        {(can_manage && policy.licenses == 0)
-                                            .then(|| {
-                                                view! {
-                                                    <ActionForm action=delete>
-                                                        <input type="hidden" name="org" value=move || org.slug.get() />
-                                                        <input type="hidden" name="policy" value=policy.id.to_string() />
-                                                        <button
-                                                            type="submit"
-                                                            class=BUTTON
-                                                            aria-label=format!("Delete policy {name}")
-                                                        >
-                                                            "Delete"
-                                                        </button>
-                                                    </ActionForm>
-                                                }
-                                            })}
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }
+        >
+            <Columns slot>
+                <th scope="col">"Policy"</th>
+                <th scope="col">"Machines"</th>
+                <th scope="col">"Duration"</th>
+                <th scope="col">"Rules"</th>
+                <th scope="col">"On expiry"</th>
+                <th scope="col">"Entitlements"</th>
+                <th scope="col" class="text-right">"Licenses"</th>
+                <th scope="col"><span class="sr-only">"Actions"</span></th>
+            </Columns>
+            <Empty slot>{empty}</Empty>
+        </ListTable>
     }
-    .into_any()
 }
 
 #[component]
 fn NewPolicy(entitlements: Vec<Entitlement>, action: ServerAction<CreatePolicy>) -> impl IntoView {
-    let org = use_org();
     let typed = typed_values(action);
     let form = NodeRef::<leptos::html::Form>::new();
     reset_after_success(action, form);
@@ -250,8 +242,7 @@ fn NewPolicy(entitlements: Vec<Entitlement>, action: ServerAction<CreatePolicy>)
     view! {
         <section class=CARD aria-labelledby="new-policy-heading">
             <h2 id="new-policy-heading" class="text-lg font-semibold text-slate-900">"New policy"</h2>
-            <ActionForm action node_ref=form attr:class="mt-4 grid grid-cols-2 gap-x-6 gap-y-2" attr:novalidate=true>
-                <input type="hidden" name="org" value=move || org.slug.get() />
+            <OrgActionForm action node_ref=form attr:class="mt-4 grid grid-cols-2 gap-x-6 gap-y-2" attr:novalidate=true>
                 <div class="col-span-2">
                     <FormError message=form_error(action) />
                 </div>
@@ -259,110 +250,8 @@ fn NewPolicy(entitlements: Vec<Entitlement>, action: ServerAction<CreatePolicy>)
                 <div class="col-span-2 mt-2 w-48">
                     <SubmitButton label="Create policy" pending_label="Creating…" pending=action.pending() />
                 </div>
-            </ActionForm>
+            </OrgActionForm>
         </section>
-    }
-}
-
-/// A field's error message, by field name, from whichever action the form
-/// posts to.
-pub(super) type FieldLookup = Arc<dyn Fn(&'static str) -> Signal<Option<String>> + Send + Sync>;
-
-/// The policy form's fields, filled with `values` (a new policy's, a
-/// failed post's, or a stored policy's).
-#[component]
-pub(super) fn PolicyInputs(values: PolicyForm, entitlements: Vec<Entitlement>, error: FieldLookup) -> impl IntoView {
-    let text = |v: &str| (!v.is_empty()).then(|| v.to_owned());
-    let strategy = values.expiration_strategy;
-    let granted = values.entitlements.clone();
-    view! {
-        <TextField
-            label="Name"
-            name="name"
-            id="policy-name"
-            required=true
-            maxlength=PolicyName::MAX_LEN
-            value=text(&values.name)
-            error=error("name")
-        />
-        <TextField
-            label="Product (optional)"
-            name="product"
-            hint="Clients that name a product in their validation scope must name this one."
-            value=text(&values.product)
-            error=error("product")
-        />
-        <TextField
-            label="Duration in days (empty: no expiry)"
-            name="duration_days"
-            value=text(&values.duration_days)
-            error=error("duration_days")
-        />
-        <div class="space-y-1">
-            <label for="field-expiration_strategy" class="block text-sm font-medium text-slate-700">
-                "When a license expires"
-            </label>
-            <select id="field-expiration_strategy" name="expiration_strategy" class=SELECT>
-                {ExpirationStrategy::ALL
-                    .into_iter()
-                    .map(|s| view! { <option value=s.as_str() selected=s == strategy>{s.label()}</option> })
-                    .collect_view()}
-            </select>
-            <p class="text-xs text-slate-500">
-                "Restrict: validation fails. Revoke: the key stops working. Maintain and allow: it keeps validating."
-            </p>
-        </div>
-        <fieldset class="col-span-2 mt-2 flex flex-wrap gap-x-6 gap-y-2">
-            <legend class="text-sm font-medium text-slate-700">"Rules"</legend>
-            <label class=CHECK>
-                <input type="checkbox" name="floating" value="on" checked=values.floating />
-                "Floating (several machines)"
-            </label>
-            <label class=CHECK>
-                <input type="checkbox" name="strict" value="on" checked=values.strict />
-                "Strict (valid only on activated machines)"
-            </label>
-            <label class=CHECK>
-                <input type="checkbox" name="require_heartbeat" value="on" checked=values.require_heartbeat />
-                "Require heartbeats"
-            </label>
-        </fieldset>
-        <TextField
-            label="Most machines (floating; empty: no limit)"
-            name="max_machines"
-            value=text(&values.max_machines)
-            error=error("max_machines")
-        />
-        <TextField
-            label="Heartbeat interval in minutes (empty: 10)"
-            name="heartbeat_minutes"
-            value=text(&values.heartbeat_minutes)
-            error=error("heartbeat_minutes")
-        />
-        {(!entitlements.is_empty())
-            .then(|| {
-                view! {
-                    <fieldset class="col-span-2 flex flex-wrap gap-x-6 gap-y-2">
-                        <legend class="text-sm font-medium text-slate-700">"Entitlements it grants"</legend>
-                        {entitlements
-                            .iter()
-                            .map(|e| {
-                                view! {
-                                    <label class=CHECK>
-                                        <input
-                                            type="checkbox"
-                                            name="entitlements[]"
-                                            value=e.id.to_string()
-                                            checked=granted.contains(&e.id)
-                                        />
-                                        {format!("{} ({})", e.name, e.code)}
-                                    </label>
-                                }
-                            })
-                            .collect_view()}
-                    </fieldset>
-                }
-            })}
     }
 }
 
@@ -372,7 +261,6 @@ fn Entitlements(
     create: ServerAction<CreateEntitlement>,
     delete: ServerAction<DeleteEntitlement>,
 ) -> impl IntoView {
-    let org = use_org();
     let typed = typed_values(create);
     let form = NodeRef::<leptos::html::Form>::new();
     reset_after_success(create, form);
@@ -403,8 +291,7 @@ fn Entitlements(
                                             .can_manage
                                             .then(|| {
                                                 view! {
-                                                    <ActionForm action=delete>
-                                                        <input type="hidden" name="org" value=move || org.slug.get() />
+                                                    <OrgActionForm action=delete>
                                                         <input type="hidden" name="entitlement" value=e.id.to_string() />
                                                         <button
                                                             type="submit"
@@ -413,7 +300,7 @@ fn Entitlements(
                                                         >
                                                             "Delete"
                                                         </button>
-                                                    </ActionForm>
+                                                    </OrgActionForm>
                                                 }
                                             })}
                                     </li>
@@ -428,13 +315,12 @@ fn Entitlements(
                 .can_manage
                 .then(|| {
                     view! {
-                        <ActionForm
+                        <OrgActionForm
                             action=create
                             node_ref=form
                             attr:class="mt-4 grid grid-cols-3 items-start gap-4"
                             attr:novalidate=true
                         >
-                            <input type="hidden" name="org" value=move || org.slug.get() />
                             <div class="col-span-3">
                                 <FormError message=form_error(create) />
                             </div>
@@ -459,7 +345,7 @@ fn Entitlements(
                             <div class="mt-6">
                                 <SubmitButton label="Add entitlement" pending_label="Adding…" pending=create.pending() />
                             </div>
-                        </ActionForm>
+                        </OrgActionForm>
                     }
                 })}
         </section>

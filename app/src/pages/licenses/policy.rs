@@ -8,8 +8,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::{
-    CARD,
-    policies::{FieldLookup, PolicyInputs},
+    policy_form::{FieldLookup, PolicyInputs},
+    style::CARD,
 };
 use crate::{
     api::licensing::{UpdatePolicy, get_licensing},
@@ -17,6 +17,7 @@ use crate::{
         errors::{NotFound, PageError},
         forms::{FormError, SubmitButton, field_error, form_error},
         org::{org_href, use_org},
+        org_form::OrgActionForm,
     },
     model::PolicyForm,
 };
@@ -68,8 +69,7 @@ pub fn PolicyPage() -> impl IntoView {
                             )}
                         </p>
                         <section class=CARD>
-                            <ActionForm action=update attr:class="grid grid-cols-2 gap-x-6 gap-y-2" attr:novalidate=true>
-                                <input type="hidden" name="org" value=move || org.slug.get() />
+                            <OrgActionForm action=update attr:class="grid grid-cols-2 gap-x-6 gap-y-2" attr:novalidate=true>
                                 <input type="hidden" name="policy" value=policy.id.to_string() />
                                 <div class="col-span-2">
                                     <FormError message=form_error(update) />
@@ -78,7 +78,7 @@ pub fn PolicyPage() -> impl IntoView {
                                 <div class="col-span-2 mt-2 w-48">
                                     <SubmitButton label="Save policy" pending_label="Saving…" pending=update.pending() />
                                 </div>
-                            </ActionForm>
+                            </OrgActionForm>
                         </section>
                     }
                         .into_any()

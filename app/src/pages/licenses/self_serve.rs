@@ -5,10 +5,16 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{BUTTON, CARD, heartbeat_label, status_badge, when};
+use super::{
+    status::{heartbeat_label, status_badge},
+    style::{BUTTON, CARD},
+};
 use crate::{
     api::licensing::{LookUpLicense, ReleaseMachine},
-    components::forms::{FormError, SubmitButton, TextField, field_error, form_error},
+    components::{
+        format::when,
+        forms::{FormError, SubmitButton, TextField, field_error, form_error},
+    },
     model::license::MAX_KEY_LEN,
 };
 

@@ -13,6 +13,7 @@ use crate::{
     },
     components::{
         errors::PageError,
+        list::{Columns, Empty, ListTable, Paging},
         org::{org_href, use_org},
     },
     model::{AuditAction, AuditEvent, Member},
@@ -223,42 +224,37 @@ pub fn AuditLog(
 
 #[component]
 fn EventTable(page: AuditPage, filter: Filter, base: String) -> impl IntoView {
-    if page.items.is_empty() {
-        return view! { <p class="mt-6 text-sm text-slate-500">"No events match."</p> }.into_any();
-    }
-    let first = (!filter.before.is_empty()).then(|| filter.href(&base, None));
-    let older = page.next.as_deref().map(|next| filter.href(&base, Some(next)));
+    // The links to other pages, under events only.
+    let paging = (!page.items.is_empty()).then(|| {
+        let first = (!filter.before.is_empty()).then(|| filter.href(&base, None));
+        let older = page.next.as_deref().map(|next| filter.href(&base, Some(next)));
+        view! {
+            <nav aria-label="Pages" class="mt-4 flex justify-end gap-2 text-sm">
+                {first.map(|href| view! { <a href=href class=LINK>"Newest"</a> })}
+                {older.map(|href| view! { <a href=href class=LINK rel="next">"Older"</a> })}
+            </nav>
+        }
+    });
     view! {
-        <div class="table-scroll" tabindex="0">
-            <table class="list-table mt-6">
-                <thead>
-                    <tr>
-                        <th scope="col">"When (UTC)"</th>
-                        <th scope="col">"Who"</th>
-                        <th scope="col">"Event"</th>
-                        <th scope="col">"Details"</th>
-                        <th scope="col">"From"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page
-                        .items
-                        .into_iter()
-                        .map(|event| {
-                            let actor_href =
-                                event.actor_id.map(|id| filter.with_actor(&id.to_string()).href(&base, None));
-                            view! { <EventRow event actor_href /> }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
-        <nav aria-label="Pages" class="mt-4 flex justify-end gap-2 text-sm">
-            {first.map(|href| view! { <a href=href class=LINK>"Newest"</a> })}
-            {older.map(|href| view! { <a href=href class=LINK rel="next">"Older"</a> })}
-        </nav>
+        <ListTable
+            items=page.items
+            row=move |event| {
+                let actor_href =
+                    event.actor_id.map(|id| filter.with_actor(&id.to_string()).href(&base, None));
+                view! { <EventRow event actor_href /> }
+            }
+        >
+            <Columns slot>
+                <th scope="col">"When (UTC)"</th>
+                <th scope="col">"Who"</th>
+                <th scope="col">"Event"</th>
+                <th scope="col">"Details"</th>
+                <th scope="col">"From"</th>
+            </Columns>
+            <Empty slot>"No events match."</Empty>
+            <Paging slot>{paging}</Paging>
+        </ListTable>
     }
-    .into_any()
 }
 
 #[component]

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::use_org_slug;
+use super::slug::use_org_slug;
 use crate::{
     api::orgs::get_org_dashboard,
     components::{chart::WeeklyChart, errors::PageError, org::org_href},

@@ -9,7 +9,7 @@
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
 
-use super::use_org_slug;
+use super::slug::use_org_slug;
 use crate::{
     api::{flash::take_flash, orgs::get_org_shell},
     components::{

@@ -14,7 +14,9 @@ use crate::{
     components::{
         errors::PageError,
         forms::{FormError, TextField, field_error, form_error, reset_after_success},
+        list::{Columns, Empty, ListTable, SearchForm},
         org::{org_href, use_org},
+        org_form::OrgActionForm,
         pagination::{Pager, use_page_number},
     },
     model::{Action, Email, Invitation, Member, Role, UserId, listing::DEFAULT_PAGE_SIZE},
@@ -61,22 +63,7 @@ pub fn MembersPage() -> impl IntoView {
         <Title text="Members · Atrium" />
         <div class="max-w-5xl">
             <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Members"</h1>
-            <form method="get" role="search" class="mt-4 flex items-end gap-2">
-                <div class="min-w-0 flex-1 sm:flex-none">
-                    <label for="member-search" class="block text-sm font-medium text-slate-700">
-                        "Search members"
-                    </label>
-                    <input
-                        id="member-search"
-                        type="search"
-                        name="q"
-                        maxlength=MAX_SEARCH_LEN
-                        value=move || search.get()
-                        class=format!("{FIELD} mt-1 w-full sm:w-72")
-                    />
-                </div>
-                <button type="submit" class=BUTTON>"Search"</button>
-            </form>
+            <SearchForm id="member-search" label="Search members" value=search maxlength=MAX_SEARCH_LEN />
             <div class="mt-4">
                 <FormError message=row_error />
             </div>
@@ -128,76 +115,66 @@ fn MemberTable(
     change_role: ServerAction<ChangeMemberRole>,
     remove: ServerAction<RemoveMember>,
 ) -> impl IntoView {
-    if items.is_empty() {
-        return view! { <p class="mt-6 text-sm text-slate-500">"No members match this search."</p> }.into_any();
-    }
     let org = use_org();
     let sees_emails = org.can(Action::ViewMemberEmails);
     let my_role = org.acting_role_untracked();
     let sees_two_factor = items.iter().any(|member| member.two_factor.is_some());
     let me = me();
     view! {
-        <div class="table-scroll" tabindex="0">
-            <table class="list-table mt-6">
-                <thead>
+        <ListTable
+            items
+            row=move |member| {
+                let is_me = me == Some(member.user_id);
+                let roles = my_role.assignable_roles(member.role);
+                let removable = !is_me && my_role.can_remove(member.role);
+                view! {
                     <tr>
-                        <th scope="col">"Name"</th>
-                        {sees_emails.then(|| view! { <th scope="col">"Email"</th> })}
-                        {sees_two_factor.then(|| view! { <th scope="col">"Two-factor"</th> })}
-                        <th scope="col">"Role"</th>
-                        <th scope="col"><span class="sr-only">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {items
-                        .into_iter()
-                        .map(|member| {
-                            let is_me = me == Some(member.user_id);
-                            let roles = my_role.assignable_roles(member.role);
-                            let removable = !is_me && my_role.can_remove(member.role);
-                            view! {
-                                <tr>
-                                    <td class="py-2 pr-4 font-medium text-slate-900">
-                                        {member.display_name.clone()}
-                                        {is_me.then(|| view! { <span class="ml-2 text-xs text-slate-500">"(you)"</span> })}
+                        <td class="py-2 pr-4 font-medium text-slate-900">
+                            {member.display_name.clone()}
+                            {is_me.then(|| view! { <span class="ml-2 text-xs text-slate-500">"(you)"</span> })}
+                        </td>
+                        {sees_emails
+                            .then(|| {
+                                view! {
+                                    <td class="py-2 pr-4 text-slate-600">
+                                        {member.email.clone().unwrap_or_default()}
                                     </td>
-                                    {sees_emails
-                                        .then(|| {
-                                            view! {
-                                                <td class="py-2 pr-4 text-slate-600">
-                                                    {member.email.clone().unwrap_or_default()}
-                                                </td>
-                                            }
-                                        })}
-                                    {member
-                                        .two_factor
-                                        .map(|on| {
-                                            let (text, class) = if on {
-                                                ("On", "rounded bg-emerald-100 px-1.5 py-0.5 text-xs font-medium text-emerald-800")
-                                            } else {
-                                                ("Off", "rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600")
-                                            };
-                                            view! {
-                                                <td class="py-2 pr-4">
-                                                    <span class=class>{text}</span>
-                                                </td>
-                                            }
-                                        })}
+                                }
+                            })}
+                        {member
+                            .two_factor
+                            .map(|on| {
+                                let (text, class) = if on {
+                                    ("On", "rounded bg-emerald-100 px-1.5 py-0.5 text-xs font-medium text-emerald-800")
+                                } else {
+                                    ("Off", "rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600")
+                                };
+                                view! {
                                     <td class="py-2 pr-4">
-                                        <RoleCell member=member.clone() roles change_role />
+                                        <span class=class>{text}</span>
                                     </td>
-                                    <td class="py-2 text-right">
-                                        {removable.then(|| view! { <RemoveButton member=member.clone() remove /> })}
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                                }
+                            })}
+                        <td class="py-2 pr-4">
+                            <RoleCell member=member.clone() roles change_role />
+                        </td>
+                        <td class="py-2 text-right">
+                            {removable.then(|| view! { <RemoveButton member=member.clone() remove /> })}
+                        </td>
+                    </tr>
+                }
+            }
+        >
+            <Columns slot>
+                <th scope="col">"Name"</th>
+                {sees_emails.then(|| view! { <th scope="col">"Email"</th> })}
+                {sees_two_factor.then(|| view! { <th scope="col">"Two-factor"</th> })}
+                <th scope="col">"Role"</th>
+                <th scope="col"><span class="sr-only">"Actions"</span></th>
+            </Columns>
+            <Empty slot>"No members match this search."</Empty>
+        </ListTable>
     }
-    .into_any()
 }
 
 /// The member's role: a form to change it when the viewer may, else text.
@@ -206,11 +183,9 @@ fn RoleCell(member: Member, roles: Vec<Role>, change_role: ServerAction<ChangeMe
     if roles.is_empty() {
         return view! { <span class="text-slate-700">{member.role.label()}</span> }.into_any();
     }
-    let org = use_org();
     let select_id = format!("role-{}", member.user_id);
     view! {
-        <ActionForm action=change_role attr:class="flex items-center gap-2">
-            <input type="hidden" name="org" value=move || org.slug.get() />
+        <OrgActionForm action=change_role attr:class="flex items-center gap-2">
             <input type="hidden" name="user" value=member.user_id.to_string() />
             <label for=select_id.clone() class="sr-only">{format!("Role of {}", member.display_name)}</label>
             <select id=select_id name="role" class=FIELD>
@@ -222,7 +197,7 @@ fn RoleCell(member: Member, roles: Vec<Role>, change_role: ServerAction<ChangeMe
             <button type="submit" class=BUTTON aria-label=format!("Change the role of {}", member.display_name)>
                 "Change"
             </button>
-        </ActionForm>
+        </OrgActionForm>
     }
         .into_any()
 }
@@ -230,16 +205,14 @@ fn RoleCell(member: Member, roles: Vec<Role>, change_role: ServerAction<ChangeMe
 /// "Remove", then a confirmation; works without JavaScript (`<details>`).
 #[component]
 fn RemoveButton(member: Member, remove: ServerAction<RemoveMember>) -> impl IntoView {
-    let org = use_org();
     view! {
         <details class="inline-block text-left">
             <summary class=format!("{DANGER} cursor-pointer list-none")>"Remove"</summary>
-            <ActionForm action=remove attr:class="mt-2 flex items-center gap-2">
-                <input type="hidden" name="org" value=move || org.slug.get() />
+            <OrgActionForm action=remove attr:class="mt-2 flex items-center gap-2">
                 <input type="hidden" name="user" value=member.user_id.to_string() />
                 <span class="text-xs text-slate-600">"Their tasks here will be unassigned."</span>
                 <button type="submit" class=DANGER>{format!("Remove {}", member.display_name)}</button>
-            </ActionForm>
+            </OrgActionForm>
         </details>
     }
 }
@@ -268,8 +241,7 @@ fn Invitations() -> impl IntoView {
             <p class="mt-1 text-sm text-slate-600">
                 "They get an email with a link that works once, for 7 days."
             </p>
-            <ActionForm action=invite node_ref=form attr:class="mt-3 grid gap-3 sm:grid-cols-[2fr_1fr_auto] sm:items-start">
-                <input type="hidden" name="org" value=move || org.slug.get() />
+            <OrgActionForm action=invite node_ref=form attr:class="mt-3 grid gap-3 sm:grid-cols-[2fr_1fr_auto] sm:items-start">
                 <TextField
                     label="Email"
                     name="email"
@@ -292,7 +264,7 @@ fn Invitations() -> impl IntoView {
                     </select>
                 </div>
                 <button type="submit" class=format!("{PRIMARY} sm:mt-6")>"Send invitation"</button>
-            </ActionForm>
+            </OrgActionForm>
             <FormError message=form_error(invite) />
             <div class="mt-3">
                 <FormError message=row_error />
@@ -313,68 +285,58 @@ fn PendingInvitations(
     resend: ServerAction<ResendInvitation>,
     revoke: ServerAction<RevokeInvitation>,
 ) -> impl IntoView {
-    let org = use_org();
     view! {
         <h3 class="mt-5 text-sm font-semibold text-slate-900">"Pending invitations"</h3>
-        <div class="table-scroll" tabindex="0">
-            <table class="list-table mt-2">
-                <thead>
+        <ListTable
+            items
+            spacing="mt-2"
+            row=move |invitation| {
+                let expires = if invitation.expired {
+                    "Expired".to_owned()
+                } else {
+                    crate::model::task::format_date(invitation.expires_at.date())
+                };
+                let (resend_id, revoke_id) = (invitation.id.to_string(), invitation.id.to_string());
+                let resend_label = format!("Resend the invitation to {}", invitation.email);
+                let revoke_label = format!("Revoke the invitation to {}", invitation.email);
+                view! {
                     <tr>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Invited by"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        <td class="py-2 pr-4 text-slate-900">{invitation.email}</td>
+                        <td class="py-2 pr-4 text-slate-700">{invitation.role.label()}</td>
+                        <td class="py-2 pr-4 text-slate-600">{invitation.invited_by}</td>
+                        <td class="py-2 pr-4 text-slate-600">{expires}</td>
+                        <td class="flex justify-end gap-2 py-2">
+                            <OrgActionForm action=resend>
+                                <input type="hidden" name="invitation" value=resend_id />
+                                <button type="submit" class=BUTTON aria-label=resend_label>
+                                    "Resend"
+                                </button>
+                            </OrgActionForm>
+                            <OrgActionForm action=revoke>
+                                <input type="hidden" name="invitation" value=revoke_id />
+                                <button type="submit" class=DANGER aria-label=revoke_label>
+                                    "Revoke"
+                                </button>
+                            </OrgActionForm>
+                        </td>
                     </tr>
-                </thead>
-                <tbody>
-                    {items
-                        .into_iter()
-                        .map(|invitation| {
-                            let expires = if invitation.expired {
-                                "Expired".to_owned()
-                            } else {
-                                crate::model::task::format_date(invitation.expires_at.date())
-                            };
-                            let (resend_id, revoke_id) = (invitation.id.to_string(), invitation.id.to_string());
-                            let resend_label = format!("Resend the invitation to {}", invitation.email);
-                            let revoke_label = format!("Revoke the invitation to {}", invitation.email);
-                            view! {
-                                <tr>
-                                    <td class="py-2 pr-4 text-slate-900">{invitation.email}</td>
-                                    <td class="py-2 pr-4 text-slate-700">{invitation.role.label()}</td>
-                                    <td class="py-2 pr-4 text-slate-600">{invitation.invited_by}</td>
-                                    <td class="py-2 pr-4 text-slate-600">{expires}</td>
-                                    <td class="flex justify-end gap-2 py-2">
-                                        <ActionForm action=resend>
-                                            <input type="hidden" name="org" value=move || org.slug.get() />
-                                            <input type="hidden" name="invitation" value=resend_id />
-                                            <button type="submit" class=BUTTON aria-label=resend_label>
-                                                "Resend"
-                                            </button>
-                                        </ActionForm>
-                                        <ActionForm action=revoke>
-                                            <input type="hidden" name="org" value=move || org.slug.get() />
-                                            <input type="hidden" name="invitation" value=revoke_id />
-                                            <button type="submit" class=DANGER aria-label=revoke_label>
-                                                "Revoke"
-                                            </button>
-                                        </ActionForm>
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }
+        >
+            <Columns slot>
+                <th scope="col">"Email"</th>
+                <th scope="col">"Role"</th>
+                <th scope="col">"Invited by"</th>
+                <th scope="col">"Expires"</th>
+                <th scope="col"><span class="sr-only">"Actions"</span></th>
+            </Columns>
+        </ListTable>
     }
 }
 
 /// Leaving the organization, with a confirmation.
 #[component]
 fn LeaveSection(leave: ServerAction<LeaveOrganization>) -> impl IntoView {
-    let org = use_org();
     view! {
         <section aria-labelledby="leave-heading" class="mt-10 rounded-lg border border-red-200 bg-white p-5">
             <h2 id="leave-heading" class="text-base font-semibold text-slate-900">"Leave this organization"</h2>
@@ -384,10 +346,9 @@ fn LeaveSection(leave: ServerAction<LeaveOrganization>) -> impl IntoView {
             </p>
             <details class="mt-3">
                 <summary class=format!("{DANGER} inline-block cursor-pointer list-none")>"Leave…"</summary>
-                <ActionForm action=leave attr:class="mt-3">
-                    <input type="hidden" name="org" value=move || org.slug.get() />
+                <OrgActionForm action=leave attr:class="mt-3">
                     <button type="submit" class=DANGER>"Yes, leave this organization"</button>
-                </ActionForm>
+                </OrgActionForm>
             </details>
             <div class="mt-3">
                 <FormError message=form_error(leave) />

@@ -11,7 +11,7 @@ use crate::{
     },
     error::AppError,
     model::OrgName,
-    pages::auth::AuthCard,
+    pages::auth::card::AuthCard,
 };
 
 #[component]

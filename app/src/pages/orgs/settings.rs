@@ -14,6 +14,7 @@ use crate::{
         errors::PageError,
         forms::{FormError, SubmitButton, TextField, field_error, form_error},
         org::use_org,
+        org_form::OrgActionForm,
     },
     model::{Action, OrgName, OrgSettings, OrgSlug, file::format_bytes, listing::count_label},
 };
@@ -68,7 +69,6 @@ fn SettingsView(settings: OrgSettings) -> impl IntoView {
 
 #[component]
 fn GeneralForm(settings: OrgSettings) -> impl IntoView {
-    let org = use_org();
     let update = ServerAction::<UpdateOrgSettings>::new();
     let typed = typed_values(update);
     let name = typed("name").or(Some(settings.org.name.clone()));
@@ -76,8 +76,7 @@ fn GeneralForm(settings: OrgSettings) -> impl IntoView {
     view! {
         <section class=CARD aria-labelledby="general-heading">
             <h2 id="general-heading" class="text-lg font-semibold text-slate-900">"Name and address"</h2>
-            <ActionForm action=update attr:class="mt-4 space-y-4" attr:novalidate=true>
-                <input type="hidden" name="org" value=move || org.slug.get() />
+            <OrgActionForm action=update attr:class="mt-4 space-y-4" attr:novalidate=true>
                 <FormError message=form_error(update) />
                 <TextField
                     label="Organization name"
@@ -100,7 +99,7 @@ fn GeneralForm(settings: OrgSettings) -> impl IntoView {
                 <div class="w-48">
                     <SubmitButton label="Save" pending_label="Saving…" pending=update.pending() />
                 </div>
-            </ActionForm>
+            </OrgActionForm>
         </section>
     }
 }
@@ -163,8 +162,7 @@ fn TransferForm() -> impl IntoView {
             <p class="mt-1 text-sm text-slate-600">
                 "The member you choose becomes an Owner, and you become an Admin."
             </p>
-            <ActionForm action=transfer attr:class="mt-4 flex flex-wrap items-end gap-3">
-                <input type="hidden" name="org" value=move || org.slug.get() />
+            <OrgActionForm action=transfer attr:class="mt-4 flex flex-wrap items-end gap-3">
                 <div class="min-w-64">
                     <label for="transfer-user" class="block text-sm font-medium text-slate-700">"New owner"</label>
                     <select id="transfer-user" name="user" required=true class=FIELD>
@@ -197,7 +195,7 @@ fn TransferForm() -> impl IntoView {
                 >
                     "Transfer ownership"
                 </button>
-            </ActionForm>
+            </OrgActionForm>
             <div class="mt-2">
                 <FormError message=form_error(transfer) />
             </div>
@@ -207,7 +205,6 @@ fn TransferForm() -> impl IntoView {
 
 #[component]
 fn DeleteForm(name: String) -> impl IntoView {
-    let org = use_org();
     let delete = ServerAction::<DeleteOrganization>::new();
     view! {
         <section class=DANGER_CARD aria-labelledby="delete-heading">
@@ -215,8 +212,7 @@ fn DeleteForm(name: String) -> impl IntoView {
             <p class="mt-1 text-sm text-slate-600">
                 "Its projects, tasks and members go with it. A platform admin can restore it within 30 days; after that it is gone for good."
             </p>
-            <ActionForm action=delete attr:class="mt-4 space-y-3" attr:novalidate=true>
-                <input type="hidden" name="org" value=move || org.slug.get() />
+            <OrgActionForm action=delete attr:class="mt-4 space-y-3" attr:novalidate=true>
                 <FormError message=form_error(delete) />
                 <TextField
                     label="Type the organization's name to confirm"
@@ -232,7 +228,7 @@ fn DeleteForm(name: String) -> impl IntoView {
                 >
                     "Delete organization"
                 </button>
-            </ActionForm>
+            </OrgActionForm>
         </section>
     }
 }

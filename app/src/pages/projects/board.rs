@@ -3,8 +3,8 @@
 use leptos::{ev, prelude::*};
 
 use super::{
-    detail::{ProjectState, use_project},
     shortcuts::install_shortcuts,
+    state::{ProjectState, use_project},
 };
 use crate::{
     api::{
@@ -16,6 +16,7 @@ use crate::{
         forms::{FormError, field_error, form_error, member_options, priority_options, reset_after_success},
         labels::LabelChip,
         org::org_href,
+        org_form::OrgActionForm,
         pagination::CursorPager,
     },
     model::{Action, Page, StatusFilter, TaskId, TaskItem, TaskQuery, TaskTitle, task::format_date},
@@ -74,13 +75,12 @@ fn QuickAdd() -> impl IntoView {
     let typed_assignee = typed("assignee").and_then(|a| a.parse().ok());
     let members = move || state.data.get().and_then(Result::ok).map(|d| d.members).unwrap_or_default();
     view! {
-        <ActionForm
+        <OrgActionForm
             action=create
             node_ref=form
             attr:class="mt-6 flex flex-wrap items-start gap-2 rounded-lg border border-slate-200 bg-white p-3"
             attr:aria-label="New task"
         >
-            <input type="hidden" name="org" value=move || state.org.slug.get() />
             <input type="hidden" name="project" value=move || state.project_id.get() />
             <div class="min-w-64 flex-1">
                 <label for="new-task-title" class="sr-only">"New task title"</label>
@@ -117,7 +117,7 @@ fn QuickAdd() -> impl IntoView {
             >
                 "Add task"
             </button>
-        </ActionForm>
+        </OrgActionForm>
         <p class="text-xs text-red-700">{move || field_error(create, "due_on").get()}</p>
         <FormError message=form_error(create) />
     }
@@ -138,13 +138,12 @@ fn BulkBar() -> impl IntoView {
         format!("Delete {count} selected {tasks} for good? This cannot be undone.")
     });
     view! {
-        <ActionForm
+        <OrgActionForm
             action=bulk
             attr:id="bulk"
             attr:aria-label="Bulk actions"
             attr:class="mt-3 flex flex-wrap items-center gap-2 text-sm"
         >
-            <input type="hidden" name="org" value=move || state.org.slug.get() />
             <span class="mr-2 text-slate-600" aria-live="polite">{move || format!("{} selected", count())}</span>
             <Show when=in_trash>
                 <button type="submit" name="action" value="restore" class=BUTTON>"Restore"</button>
@@ -187,7 +186,7 @@ fn BulkBar() -> impl IntoView {
                 "Delete"
             </button>
             </Show>
-        </ActionForm>
+        </OrgActionForm>
         <p class="text-xs text-red-700">
             {move || field_error(bulk, "ids").get().or_else(|| field_error(bulk, "project").get())}
         </p>
@@ -202,8 +201,7 @@ fn EmptyTrash() -> impl IntoView {
     let state = use_project();
     let empty = state.empty_trash;
     view! {
-        <ActionForm action=empty attr:class="mt-2">
-            <input type="hidden" name="org" value=move || state.org.slug.get() />
+        <OrgActionForm action=empty attr:class="mt-2">
             <input type="hidden" name="project" value=move || state.project_id.get() />
             <ConfirmButton
                 label="Empty trash"
@@ -211,7 +209,7 @@ fn EmptyTrash() -> impl IntoView {
                 confirm="Empty trash"
                 class=DANGER_BUTTON
             />
-        </ActionForm>
+        </OrgActionForm>
         <FormError message=form_error(empty) />
     }
 }
@@ -290,14 +288,12 @@ fn TaskTable(page: Page<TaskItem>) -> impl IntoView {
     view! {
         // The rows' done toggles submit these two forms (through their
         // `form` attribute), so a row carries a button, not a form.
-        <ActionForm action=done attr:id="complete" attr:class="hidden">
-            <input type="hidden" name="org" value=state.slug() />
+        <OrgActionForm action=done attr:id="complete" attr:class="hidden">
             <input type="hidden" name="done" value="true" />
-        </ActionForm>
-        <ActionForm action=done attr:id="reopen" attr:class="hidden">
-            <input type="hidden" name="org" value=state.slug() />
+        </OrgActionForm>
+        <OrgActionForm action=done attr:id="reopen" attr:class="hidden">
             <input type="hidden" name="done" value="false" />
-        </ActionForm>
+        </OrgActionForm>
         // The words the rows' controls are named with, before each row's
         // title (`aria-labelledby`): "Select <title>", "Complete <title>".
         <span hidden id="l-select">"Select"</span>

@@ -2,10 +2,13 @@
 
 use leptos::prelude::*;
 
-use super::detail::use_project;
+use super::state::use_project;
 use crate::{
     api::draft::typed_values,
-    components::forms::{FormError, field_error, form_error, reset_after_success},
+    components::{
+        forms::{FormError, field_error, form_error, reset_after_success},
+        org_form::OrgActionForm,
+    },
     model::{Cycle, CycleName, task::format_date},
 };
 
@@ -40,8 +43,7 @@ pub fn CyclesPanel() -> impl IntoView {
             <Show when=move || state.writable()>
                 <details class="mt-3">
                     <summary class="cursor-pointer text-sm font-medium text-indigo-700">"New cycle"</summary>
-                    <ActionForm action=create node_ref=form attr:class="mt-2 flex flex-wrap items-start gap-3">
-                        <input type="hidden" name="org" value=move || state.org.slug.get() />
+                    <OrgActionForm action=create node_ref=form attr:class="mt-2 flex flex-wrap items-start gap-3">
                         <input type="hidden" name="project" value=move || state.project_id.get() />
                         <div>
                             <label for="cycle-name" class="block text-xs font-medium text-slate-600">"Cycle name"</label>
@@ -61,7 +63,7 @@ pub fn CyclesPanel() -> impl IntoView {
                         <button type="submit" class="mt-5 rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50">
                             "Add cycle"
                         </button>
-                    </ActionForm>
+                    </OrgActionForm>
                     <FormError message=form_error(create) />
                 </details>
             </Show>
@@ -86,13 +88,12 @@ fn CycleCard(cycle: Cycle) -> impl IntoView {
                     </p>
                 </div>
                 <Show when=move || state.writable()>
-                    <ActionForm action=state.delete_cycle>
-                        <input type="hidden" name="org" value=state.slug() />
+                    <OrgActionForm action=state.delete_cycle>
                         <input type="hidden" name="cycle" value=cycle_id.to_string() />
                         <button type="submit" aria-label=delete_label.get_value() class="text-xs text-slate-500 hover:text-red-700">
                             "Delete"
                         </button>
-                    </ActionForm>
+                    </OrgActionForm>
                 </Show>
             </div>
             <progress

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use leptos::prelude::*;
 
-use super::detail::ProjectState;
+use super::state::ProjectState;
 use crate::{
     api::tasks::{BulkAction, BulkUpdateTasks, SetTaskDone},
     components::toast::use_toasts,

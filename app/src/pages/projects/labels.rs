@@ -11,6 +11,7 @@ use crate::{
         forms::{FormError, TextField, field_error, form_error, reset_after_success},
         labels::LabelChip,
         org::use_org,
+        org_form::OrgActionForm,
     },
     model::{Action, LabelColor, LabelName},
 };
@@ -48,8 +49,7 @@ pub fn LabelsPanel() -> impl IntoView {
                                         <li class="flex items-center gap-1">
                                             <LabelChip name=label.name.clone() color=label.color />
                                             <Show when=move || org.can(Action::ManageLabels)>
-                                                <ActionForm action=delete>
-                                                    <input type="hidden" name="org" value=move || org.slug.get() />
+                                                <OrgActionForm action=delete>
                                                     <input type="hidden" name="label" value=label_id.to_string() />
                                                     <button
                                                         type="submit"
@@ -58,7 +58,7 @@ pub fn LabelsPanel() -> impl IntoView {
                                                     >
                                                         "×"
                                                     </button>
-                                                </ActionForm>
+                                                </OrgActionForm>
                                             </Show>
                                         </li>
                                     }
@@ -74,8 +74,7 @@ pub fn LabelsPanel() -> impl IntoView {
             org.loaded().await;
             view! {
             <Show when=move || org.can(Action::ManageLabels)>
-                <ActionForm action=create node_ref=form attr:class="mt-4 flex flex-wrap items-start gap-3">
-                    <input type="hidden" name="org" value=move || org.slug.get() />
+                <OrgActionForm action=create node_ref=form attr:class="mt-4 flex flex-wrap items-start gap-3">
                     <TextField
                         label="Label name"
                         name="name"
@@ -107,7 +106,7 @@ pub fn LabelsPanel() -> impl IntoView {
                     >
                         "Add label"
                     </button>
-                </ActionForm>
+                </OrgActionForm>
                 <FormError message=form_error(create) />
             </Show>
             }

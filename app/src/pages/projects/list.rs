@@ -16,7 +16,9 @@ use crate::{
     components::{
         errors::PageError,
         forms::{FormError, TextField, field_error, form_error, reset_after_success},
+        list::{Columns, Empty, ListTable},
         org::{org_href, use_org},
+        org_form::OrgActionForm,
         pagination::{Pager, use_page_number},
         toast::use_toasts,
     },
@@ -144,15 +146,13 @@ fn ViewTabs(current: Memo<ProjectView>) -> impl IntoView {
 
 #[component]
 fn NewProjectForm(create: ServerAction<CreateProject>) -> impl IntoView {
-    let org = use_org();
     let form = NodeRef::<leptos::html::Form>::new();
     reset_after_success(create, form);
     let typed = typed_values(create);
     view! {
         <section aria-labelledby="new-project" class="mt-6 rounded-lg border border-slate-200 bg-white p-5">
             <h2 id="new-project" class="text-base font-semibold text-slate-900">"New project"</h2>
-            <ActionForm action=create node_ref=form attr:class="mt-3 grid gap-3 sm:grid-cols-[1fr_2fr_auto] sm:items-start">
-                <input type="hidden" name="org" value=move || org.slug.get() />
+            <OrgActionForm action=create node_ref=form attr:class="mt-3 grid gap-3 sm:grid-cols-[1fr_2fr_auto] sm:items-start">
                 <TextField
                     label="Project name"
                     name="name"
@@ -171,7 +171,7 @@ fn NewProjectForm(create: ServerAction<CreateProject>) -> impl IntoView {
                     error=field_error(create, "description")
                 />
                 <button type="submit" class=format!("{PRIMARY} sm:mt-6")>"Create project"</button>
-            </ActionForm>
+            </OrgActionForm>
             <FormError message=form_error(create) />
         </section>
     }
@@ -187,35 +187,25 @@ fn ProjectTable(
     delete: ServerAction<DeleteProject>,
     restore: ServerAction<RestoreProject>,
 ) -> impl IntoView {
-    if items.is_empty() {
-        let message = match view {
-            ProjectView::Active => "No projects yet. Create the first one above.",
-            ProjectView::Archived => "No archived projects.",
-            ProjectView::Trash => "The trash is empty. Deleted projects stay here for 30 days.",
-        };
-        return view! { <p class="mt-6 text-sm text-slate-500">{message}</p> }.into_any();
-    }
+    let empty = match view {
+        ProjectView::Active => "No projects yet. Create the first one above.",
+        ProjectView::Archived => "No archived projects.",
+        ProjectView::Trash => "The trash is empty. Deleted projects stay here for 30 days.",
+    };
     view! {
-        <div class="table-scroll" tabindex="0">
-            <table class="list-table mt-6">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Open"</th>
-                        <th scope="col">"Done"</th>
-                        <th scope="col"><span class="sr-only">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {items
-                        .into_iter()
-                        .map(|project| view! { <ProjectRow project view editing update archive delete restore /> })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <ListTable
+            items
+            row=move |project| view! { <ProjectRow project view editing update archive delete restore /> }
+        >
+            <Columns slot>
+                <th scope="col">"Name"</th>
+                <th scope="col">"Open"</th>
+                <th scope="col">"Done"</th>
+                <th scope="col"><span class="sr-only">"Actions"</span></th>
+            </Columns>
+            <Empty slot>{empty}</Empty>
+        </ListTable>
     }
-    .into_any()
 }
 
 #[component]
@@ -236,7 +226,6 @@ fn ProjectRow(
     let description = StoredValue::new(project.description.clone());
     let hidden = move || {
         view! {
-            <input type="hidden" name="org" value=move || org.slug.get() />
             <input type="hidden" name="project" value=id.to_string() />
         }
     };
@@ -261,7 +250,7 @@ fn ProjectRow(
                         }
                     }
                 >
-                    <ActionForm action=update attr:class="grid gap-2">
+                    <OrgActionForm action=update attr:class="grid gap-2">
                         {hidden()}
                         <label class="sr-only" for=format!("rename-{id}")>"Project name"</label>
                         <input
@@ -289,7 +278,7 @@ fn ProjectRow(
                             <button type="submit" class=BUTTON>"Save"</button>
                             <button type="button" class=BUTTON on:click=move |_| editing.set(None)>"Cancel"</button>
                         </div>
-                    </ActionForm>
+                    </OrgActionForm>
                 </Show>
             </td>
             <td class="py-3 pr-4 align-top tabular-nums" data-testid="open-count">{open_tasks}</td>
@@ -298,25 +287,25 @@ fn ProjectRow(
                 <div class="flex flex-wrap justify-end gap-2">
                     <Show when=move || org.can(Action::EditProjects) && view != ProjectView::Trash>
                         <button type="button" class=BUTTON on:click=move |_| editing.set(Some(id))>"Edit"</button>
-                        <ActionForm action=archive>
+                        <OrgActionForm action=archive>
                             {hidden()}
                             <input type="hidden" name="archived" value=(view == ProjectView::Active).to_string() />
                             <button type="submit" class=BUTTON>
                                 {if view == ProjectView::Active { "Archive" } else { "Unarchive" }}
                             </button>
-                        </ActionForm>
+                        </OrgActionForm>
                     </Show>
                     <Show when=move || org.can(Action::TrashProjects) && view != ProjectView::Trash>
-                        <ActionForm action=delete>
+                        <OrgActionForm action=delete>
                             {hidden()}
                             <button type="submit" class=format!("{BUTTON} text-red-700")>"Delete"</button>
-                        </ActionForm>
+                        </OrgActionForm>
                     </Show>
                     <Show when=move || org.can(Action::TrashProjects) && view == ProjectView::Trash>
-                        <ActionForm action=restore>
+                        <OrgActionForm action=restore>
                             {hidden()}
                             <button type="submit" class=BUTTON>"Restore"</button>
-                        </ActionForm>
+                        </OrgActionForm>
                     </Show>
                 </div>
             </td>

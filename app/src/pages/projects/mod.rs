@@ -7,6 +7,7 @@ mod feedback;
 mod labels;
 mod list;
 mod shortcuts;
+mod state;
 mod task_panel;
 mod toolbar;
 

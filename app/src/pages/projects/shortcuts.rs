@@ -8,7 +8,7 @@
 use leptos::{ev, prelude::*, wasm_bindgen::JsCast};
 use leptos_router::hooks::use_navigate;
 
-use super::detail::ProjectState;
+use super::state::ProjectState;
 
 /// Every shortcut with what it does, for the help dialog.
 pub const SHORTCUTS: [(&str, &str); 8] = [
@@ -89,7 +89,7 @@ pub fn install_shortcuts(state: ProjectState) {
 /// The list of shortcuts, shown with `?`.
 #[component]
 pub fn ShortcutHelp() -> impl IntoView {
-    let state = super::detail::use_project();
+    let state = super::state::use_project();
     view! {
         <Show when=move || state.show_help.get()>
             <div

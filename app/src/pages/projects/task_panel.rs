@@ -3,10 +3,13 @@
 
 use leptos::{html, prelude::*};
 
-use super::detail::use_project;
+use super::state::use_project;
 use crate::{
     api::{draft::form_draft, tasks::get_task},
-    components::forms::{FormError, field_error, form_error, member_options, priority_options},
+    components::{
+        forms::{FormError, field_error, form_error, member_options, priority_options},
+        org_form::OrgActionForm,
+    },
     model::{Task, TaskDescription, TaskTitle, task::format_date},
 };
 
@@ -107,8 +110,7 @@ fn TaskForm(task: Task) -> impl IntoView {
     let description = typed("description").unwrap_or_else(|| task.description.clone());
     let due_on = typed("due_on").unwrap_or_else(|| task.due_on.map(format_date).unwrap_or_default());
     view! {
-        <ActionForm action=update attr:class="mt-4 space-y-4">
-            <input type="hidden" name="org" value=state.slug() />
+        <OrgActionForm action=update attr:class="mt-4 space-y-4">
             <input type="hidden" name="task" value=task.id.to_string() />
             <fieldset disabled=!writable class="space-y-4">
                 <div>
@@ -219,7 +221,7 @@ fn TaskForm(task: Task) -> impl IntoView {
                         }
                     })}
             </fieldset>
-        </ActionForm>
+        </OrgActionForm>
         <FormError message=form_error(update) />
         <p class="mt-4 text-xs text-slate-500">
             {task.completed_at.map(|_| "Completed. ")}

@@ -6,11 +6,12 @@
 use leptos::{ev::SubmitEvent, prelude::*, wasm_bindgen::JsCast};
 use leptos_router::hooks::use_navigate;
 
-use super::detail::use_project;
+use super::state::use_project;
 use crate::{
     api::views::{DeleteView, SaveView, list_views},
     components::{
         forms::{field_error, form_error, member_options, priority_options, reset_after_success},
+        org_form::OrgActionForm,
         toast::use_toasts,
     },
     model::{
@@ -356,8 +357,7 @@ fn SavedViews() -> impl IntoView {
                                                         {(view.mine || (view.shared && may_delete_shared()))
                                                             .then(|| {
                                                                 view! {
-                                                                    <ActionForm action=delete attr:class="inline">
-                                                                        <input type="hidden" name="org" value=state.slug() />
+                                                                    <OrgActionForm action=delete attr:class="inline">
                                                                         <input type="hidden" name="view" value=view.id.to_string() />
                                                                         <button
                                                                             type="submit"
@@ -366,7 +366,7 @@ fn SavedViews() -> impl IntoView {
                                                                         >
                                                                             "✕"
                                                                         </button>
-                                                                    </ActionForm>
+                                                                    </OrgActionForm>
                                                                 }
                                                             })}
                                                     </li>
@@ -381,12 +381,11 @@ fn SavedViews() -> impl IntoView {
             </Transition>
             <details node_ref=disclosure class="relative">
                 <summary class="btn cursor-pointer list-none">"Save view"</summary>
-                <ActionForm
+                <OrgActionForm
                     action=save
                     node_ref=form
                     attr:class="absolute left-0 z-20 mt-1 w-72 max-w-[calc(100vw-2rem)] space-y-2 rounded-lg border border-slate-200 bg-white p-3 shadow-lg"
                 >
-                    <input type="hidden" name="org" value=move || state.org.slug.get() />
                     <input type="hidden" name="project" value=move || state.project_id.get() />
                     <input type="hidden" name="query" value=current />
                     <div>
@@ -412,7 +411,7 @@ fn SavedViews() -> impl IntoView {
                     <button type="submit" class="btn" disabled=move || save.pending().get()>
                         {move || if save.pending().get() { "Saving…" } else { "Save" }}
                     </button>
-                </ActionForm>
+                </OrgActionForm>
             </details>
         </div>
     }
