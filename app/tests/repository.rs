@@ -76,14 +76,14 @@ async fn row_level_security_hides_other_tenants_on_postgres() {
         let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(&mut *conn).await.unwrap();
         (projects, members, orgs)
     };
-    assert_eq!(count(Some(Scope::Tenant(a.id))).await, (2, 1, 1));
-    assert_eq!(count(Some(Scope::Tenant(b.id))).await, (1, 1, 1));
+    assert_eq!(count(Some(Scope::tenant(a.id))).await, (2, 1, 1));
+    assert_eq!(count(Some(Scope::tenant(b.id))).await, (1, 1, 1));
     assert_eq!(count(Some(Scope::maintenance())).await, (3, 2, 2));
     assert_eq!(count(None).await, (0, 0, 0), "no tenant named: nothing");
 
     // Writes without a condition reach only the tenant's rows, and a row
     // for another tenant cannot be written at all.
-    let mut conn = scope::acquire(pool, Scope::Tenant(a.id)).await.unwrap();
+    let mut conn = scope::acquire(pool, Scope::tenant(a.id)).await.unwrap();
     let changed = sqlx::query("UPDATE projects SET description = 'touched'").execute(&mut *conn).await.unwrap();
     assert_eq!(changed.rows_affected(), 2);
     let foreign = sqlx::query(

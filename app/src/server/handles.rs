@@ -138,23 +138,17 @@ impl OrgCtx {
         if self.org.role.can(action) { Ok(()) } else { Err(AppError::Forbidden) }
     }
 
-    /// The role check of every stronger handle, then the organization's
-    /// status: a suspended organization grants no right to change data
-    /// (`Suspended`); reading actions (`Action::changes_data` false) stay
-    /// granted.
+    /// `Forbidden` unless the member's role may do `action` and is at
+    /// least `level`.
     fn grant(&self, action: Action, level: Role) -> Result<(), AppError> {
-        if !(self.org.role.can(action) && self.org.role.at_least(level)) {
-            Err(AppError::Forbidden)
-        } else if self.org.suspended && action.changes_data() {
-            Err(AppError::Suspended)
-        } else {
-            Ok(())
-        }
+        if self.org.role.can(action) && self.org.role.at_least(level) { Ok(()) } else { Err(AppError::Forbidden) }
     }
 
-    /// The right to change data by `action`, at least at `level`: refused
-    /// in a suspended organization whatever the action, since the handle
-    /// serves every write.
+    /// The right to change data by `action`, at least at `level`: after the
+    /// role check, refused in a suspended organization (`Suspended`),
+    /// whatever the action, since the handle serves every write. Reading
+    /// handles ([`OrgCtx::license_viewer`], [`OrgCtx::audit_viewer`]) skip
+    /// this, so a suspended organization can still be read.
     fn grant_change(&self, action: Action, level: Role) -> Result<Writer, AppError> {
         self.grant(action, level)?;
         if self.org.suspended {

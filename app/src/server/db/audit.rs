@@ -165,7 +165,7 @@ pub async fn list(db: &Db, scope: &AuditScope, filter: &AuditFilter, limit: u32)
     }
     sql.push(" ORDER BY id DESC LIMIT ").arg(i64::from(limit) + 1);
     let tenant = match scope {
-        AuditScope::Organization(viewer) => Scope::Tenant(viewer.org_id()),
+        AuditScope::Organization(viewer) => Scope::tenant(viewer.org_id()),
         AuditScope::Platform(admin, _) => Scope::platform(admin),
     };
     let mut rows = with_pool!(db, tenant, conn => {
@@ -184,7 +184,7 @@ pub async fn list(db: &Db, scope: &AuditScope, filter: &AuditFilter, limit: u32)
 pub async fn count_since(db: &Db, ctx: &Admin, action: AuditAction, since: OffsetDateTime) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM audit_events WHERE org_id = $1 AND action = $2 AND id >= $3";
     let first = first_id_at(since);
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_scalar(sql).bind(ctx.org_id()).bind(action.as_str()).bind(first).fetch_one(&mut *conn).await
     })
 }

@@ -51,7 +51,7 @@ pub async fn list_for_project(db: &Db, ctx: &OrgCtx, project: ProjectId) -> Resu
         "{SELECT_CYCLE} WHERE c.org_id = $1 AND c.project_id = $2 AND {} ORDER BY c.starts_on, c.id",
         rule(db.backend(), ProjectAccess::Read, "$1", "$2")
     );
-    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_as::<_, CycleRow>(&sql).bind(ctx.org_id()).bind(project).fetch_all(&mut *conn).await?
     });
     Ok(rows.into_iter().map(Cycle::from).collect())
@@ -63,7 +63,7 @@ pub async fn find(db: &Db, ctx: &OrgCtx, id: CycleId) -> Result<Option<Cycle>, s
         "{SELECT_CYCLE} WHERE c.org_id = $1 AND c.id = $2 AND {}",
         rule(db.backend(), ProjectAccess::Read, "c.org_id", "c.project_id")
     );
-    let row = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_as::<_, CycleRow>(&sql).bind(ctx.org_id()).bind(id).fetch_optional(&mut *conn).await?
     });
     Ok(row.map(Cycle::from))
@@ -85,7 +85,7 @@ pub async fn insert(
          SELECT $1, $2, $3, $4, $5, $6, $7, $7 WHERE {}",
         rule(db.backend(), ProjectAccess::Write, "$2", "$3")
     );
-    let inserted = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let inserted = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(&sql)
             .bind(id)
             .bind(ctx.org_id())
@@ -124,7 +124,7 @@ pub async fn update(
          WHERE org_id = $1 AND id = $2 AND {}",
         rule(db.backend(), ProjectAccess::Write, "cycles.org_id", "cycles.project_id")
     );
-    let changed = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(&sql)
             .bind(ctx.org_id())
             .bind(id)
@@ -153,7 +153,7 @@ pub async fn delete(db: &Db, ctx: &Writer, id: CycleId) -> Result<bool, sqlx::Er
            AND EXISTS (SELECT 1 FROM cycles WHERE cycles.org_id = $1 AND cycles.id = $2 AND {writable})"
     );
     let delete = format!("DELETE FROM cycles WHERE org_id = $1 AND id = $2 AND {writable}");
-    let done = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let done = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(&clear).bind(ctx.org_id()).bind(id).execute(&mut *tx).await?;
         let done = sqlx::query(&delete).bind(ctx.org_id()).bind(id).execute(&mut *tx).await?.rows_affected();

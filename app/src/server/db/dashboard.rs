@@ -39,7 +39,7 @@ struct AssignedRow {
 pub async fn open_task_count(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
     let sql = "SELECT CAST(COALESCE(SUM(p.open_tasks), 0) AS BIGINT) FROM projects p \
                WHERE p.org_id = $1 AND p.deleted_at IS NULL AND p.archived_at IS NULL";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_scalar(sql).bind(ctx.org_id()).fetch_one(&mut *conn).await)
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_scalar(sql).bind(ctx.org_id()).fetch_one(&mut *conn).await)
 }
 
 /// Open tasks in active projects due before `today`, counted up to
@@ -50,7 +50,7 @@ pub async fn overdue_count(db: &Db, ctx: &OrgCtx, today: Date) -> Result<(i64, b
            WHERE t.org_id = $1 AND t.completed_at IS NULL AND t.due_on < $2 AND {} LIMIT $3) capped",
         live_in_active_project(db)
     );
-    let count: i64 = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let count: i64 = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_scalar(&sql).bind(ctx.org_id()).bind(today).bind(COUNT_CAP + 1).fetch_one(&mut *conn).await?
     });
     Ok((count.min(COUNT_CAP), count > COUNT_CAP))
@@ -71,7 +71,7 @@ pub async fn open_assigned_to(
          ORDER BY COALESCE(t.due_on, '9999-12-31'), t.id LIMIT $3",
         live_in_active_project(db)
     );
-    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_as::<_, AssignedRow>(&sql)
             .bind(ctx.org_id())
             .bind(user)
@@ -125,7 +125,7 @@ pub async fn completed_per_week(db: &Db, ctx: &OrgCtx, week_starts: &[Date]) -> 
     ));
     sql.push(" AND completed_at >= ").arg(bounds[0]).push(" AND completed_at < ").arg(bounds[bounds.len() - 1]);
 
-    let counts: Vec<i64> = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let counts: Vec<i64> = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         use sqlx::Row;
         let row = bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).fetch_one(&mut *conn).await?;
         (0..week_starts.len()).map(|i| row.try_get::<i64, _>(i)).collect::<Result<_, _>>()?

@@ -129,7 +129,7 @@ pub async fn reserve(
          SELECT $1, $2, $3, $4, $5, $6, $7, FALSE, 'uploading', $8, $9, $9 WHERE {}",
         rule(backend, ProjectAccess::Write, "$2", "$3")
     );
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(LOCK_ORGANIZATION).bind(ctx.org_id()).execute(&mut *tx).await?;
         check_room!(tx, ctx.org_id(), reserve);
@@ -162,7 +162,7 @@ pub async fn reserve(
 pub async fn grow(db: &Db, ctx: &Writer, id: FileId, more: i64) -> Result<(), UploadError> {
     let sql = "UPDATE project_files SET size_bytes = size_bytes + $3, updated_at = $4 \
                WHERE org_id = $1 AND id = $2 AND status = 'uploading'";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(LOCK_ORGANIZATION).bind(ctx.org_id()).execute(&mut *tx).await?;
         check_room!(tx, ctx.org_id(), more);
@@ -187,7 +187,7 @@ pub async fn grow(db: &Db, ctx: &Writer, id: FileId, more: i64) -> Result<(), Up
 pub async fn uploaded(db: &Db, ctx: &Writer, id: FileId, size: i64) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE project_files SET status = 'queued', size_bytes = $3, updated_at = $4 \
                WHERE org_id = $1 AND id = $2 AND status = 'uploading'";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let done = sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(size).bind(Timestamp::now()).execute(&mut *conn).await?;
         Ok(done.rows_affected() == 1)
     })
@@ -197,7 +197,7 @@ pub async fn uploaded(db: &Db, ctx: &Writer, id: FileId, size: i64) -> Result<bo
 /// bytes are free again, and whatever was stored goes with the row).
 pub async fn discard(db: &Db, ctx: &Writer, id: FileId) -> Result<(), sqlx::Error> {
     let sql = "DELETE FROM project_files WHERE org_id = $1 AND id = $2 AND status = 'uploading'";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql).bind(ctx.org_id()).bind(id).execute(&mut *conn).await?;
     });
     Ok(())
@@ -210,7 +210,7 @@ pub async fn find(db: &Db, ctx: &OrgCtx, id: FileId) -> Result<Option<ProjectFil
         "SELECT {FILE_COLUMNS} FROM {FILE_FROM} WHERE f.org_id = $1 AND f.id = $2 AND {}",
         rule(db.backend(), ProjectAccess::Read, "f.org_id", "f.project_id")
     );
-    let row = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_as::<_, FileRow>(&sql).bind(ctx.org_id()).bind(id).fetch_optional(&mut *conn).await?
     });
     Ok(row.map(ProjectFile::from))
@@ -244,7 +244,7 @@ pub async fn list(
         "SELECT {FILE_COLUMNS} FROM {FILE_FROM} WHERE f.org_id = $1 AND f.project_id = $2 AND {filter} \
          ORDER BY {order} LIMIT $3 OFFSET $4"
     );
-    let (total, rows) = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let (total, rows) = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let total: i64 = sqlx::query_scalar(&count_sql).bind(ctx.org_id()).bind(project).fetch_one(&mut *conn).await?;
         let rows = sqlx::query_as::<_, FileRow>(&page_sql)
             .bind(ctx.org_id())
@@ -268,7 +268,7 @@ pub async fn list_for_session(
         "SELECT {FILE_COLUMNS} FROM {FILE_FROM} WHERE f.org_id = $1 AND f.upload_session_id = $2 \
          ORDER BY f.created_at, f.id"
     );
-    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_as::<_, FileRow>(&sql).bind(ctx.org_id()).bind(session).fetch_all(&mut *conn).await?
     });
     Ok(rows.into_iter().map(ProjectFile::from).collect())
@@ -286,7 +286,7 @@ pub async fn rename(db: &Db, ctx: &Writer, id: FileId, name: &str) -> Result<boo
          WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL AND status <> 'uploading' AND {}",
         writable(db)
     );
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let done = sqlx::query(&sql).bind(ctx.org_id()).bind(id).bind(name).bind(Timestamp::now()).execute(&mut *conn).await?;
         Ok(done.rows_affected() == 1)
     })
@@ -305,7 +305,7 @@ pub async fn set_trashed(db: &Db, ctx: &Writer, ids: &[FileId], trashed: bool) -
         writable(db)
     );
     let now = Timestamp::now();
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         let mut moved = 0;
         for id in ids {
@@ -330,7 +330,7 @@ pub async fn start_processing(db: &Db, org: OrgId, id: FileId) -> Result<Option<
     let sql = "UPDATE project_files SET status = 'processing', updated_at = $3 \
                WHERE org_id = $1 AND id = $2 AND status IN ('queued', 'processing') \
                RETURNING name, declared_type, size_bytes";
-    with_pool!(db, Scope::Tenant(org), conn => {
+    with_pool!(db, Scope::tenant(org), conn => {
         sqlx::query_as(sql).bind(org).bind(id).bind(Timestamp::now()).fetch_optional(&mut *conn).await
     })
 }
@@ -355,7 +355,7 @@ pub async fn finish_processing(db: &Db, org: OrgId, id: FileId, processed: &Proc
             (FileStatus::Failed, content_type.as_ref(), sha256.as_ref(), None, None, false, Some(reason))
         }
     };
-    with_pool!(db, Scope::Tenant(org), conn => {
+    with_pool!(db, Scope::tenant(org), conn => {
         sqlx::query(sql)
             .bind(org)
             .bind(id)
@@ -467,7 +467,7 @@ pub async fn start_session(
             SELECT $1, $2, $3, $4, $5, 'in_progress', $6, 0, 0, 0, '[]', $7, $7 WHERE {}",
         rule(db.backend(), ProjectAccess::Write, "$2", "$3")
     );
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let done = sqlx::query(&sql)
             .bind(id)
             .bind(ctx.org_id())
@@ -485,7 +485,7 @@ pub async fn start_session(
 /// The session `id` of the organization; `None` for another's.
 pub async fn find_session(db: &Db, ctx: &OrgCtx, id: UploadSessionId) -> Result<Option<UploadSession>, sqlx::Error> {
     let sql = format!("SELECT {SESSION_COLUMNS} FROM {SESSION_FROM} WHERE s.org_id = $1 AND s.id = $2");
-    let row = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_as::<_, SessionRow>(&sql).bind(ctx.org_id()).bind(id).fetch_optional(&mut *conn).await?
     });
     Ok(row.map(UploadSession::from))
@@ -504,7 +504,7 @@ pub async fn list_sessions(
         "SELECT {SESSION_COLUMNS} FROM {SESSION_FROM} WHERE s.org_id = $1 AND s.project_id = $2 \
          ORDER BY s.created_at DESC, s.id DESC LIMIT $3 OFFSET $4"
     );
-    let (total, rows) = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let (total, rows) = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let total: i64 = sqlx::query_scalar(count_sql).bind(ctx.org_id()).bind(project).fetch_one(&mut *conn).await?;
         let rows = sqlx::query_as::<_, SessionRow>(&page_sql)
             .bind(ctx.org_id())
@@ -523,7 +523,7 @@ pub async fn stats(db: &Db, ctx: &OrgCtx, project: ProjectId) -> Result<UploadSt
     let sql = "SELECT COUNT(*), CAST(COALESCE(SUM(files_uploaded), 0) AS BIGINT), \
         CAST(COALESCE(SUM(files_failed), 0) AS BIGINT), CAST(COALESCE(SUM(bytes_uploaded), 0) AS BIGINT) \
         FROM upload_sessions WHERE org_id = $1 AND project_id = $2";
-    let (sessions, files_uploaded, files_failed, bytes_uploaded): (i64, i64, i64, i64) = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let (sessions, files_uploaded, files_failed, bytes_uploaded): (i64, i64, i64, i64) = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_as(sql).bind(ctx.org_id()).bind(project).fetch_one(&mut *conn).await?
     });
     Ok(UploadStats { sessions, files_uploaded, files_failed, bytes_uploaded })
@@ -555,7 +555,7 @@ pub async fn record_arrival(
     let count = "UPDATE upload_sessions SET files_uploaded = files_uploaded + $3, files_failed = files_failed + $4, \
                    bytes_uploaded = bytes_uploaded + $5, updated_at = $6 \
                  WHERE org_id = $1 AND id = $2 AND status = 'in_progress'";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         let counted = sqlx::query(count)
             .bind(ctx.org_id())
@@ -601,7 +601,7 @@ pub async fn settle_session(
                  updated_at = $3 \
                WHERE org_id = $1 AND id = $2 AND status = 'in_progress' \
                  AND files_uploaded + files_failed >= COALESCE($4, files_total)";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(Timestamp::now()).bind(files_total).execute(&mut *conn).await?;
     });
     Ok(())
@@ -612,7 +612,7 @@ pub async fn settle_session(
 pub async fn cancel_session(db: &Db, ctx: &Writer, id: UploadSessionId) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE upload_sessions SET status = 'cancelled', finished_at = $3, updated_at = $3 \
         WHERE org_id = $1 AND id = $2 AND status = 'in_progress'";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         Ok(sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(Timestamp::now()).execute(&mut *conn).await?.rows_affected() == 1)
     })
 }
@@ -636,7 +636,7 @@ pub enum SessionDeleteError {
 /// Errors: `NotFound`; `InProgress` while files are still arriving.
 pub async fn delete_session(db: &Db, ctx: &Writer, id: UploadSessionId) -> Result<u64, SessionDeleteError> {
     let now = Timestamp::now();
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         // Lock first (see `record_arrival`), then read the status.
         sqlx::query("UPDATE upload_sessions SET updated_at = updated_at WHERE org_id = $1 AND id = $2")

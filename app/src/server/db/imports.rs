@@ -84,7 +84,7 @@ pub async fn insert(
         rule(db.backend(), ProjectAccess::Write, "$2", "$3")
     );
     let columns = serde_json::to_string(columns).unwrap_or_else(|_| "[]".to_owned());
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(LOCK_ORGANIZATION).bind(ctx.org_id()).execute(&mut *tx).await?;
         check_room!(tx, ctx.org_id(), size_bytes);
@@ -121,7 +121,7 @@ pub async fn find_in(db: &Db, org: OrgId, id: TaskImportId) -> Result<Option<Tas
 /// (its job's next attempt resumes after them).
 pub async fn find_for_run(db: &Db, org: OrgId, id: TaskImportId) -> Result<Option<(TaskImport, i64)>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM task_imports WHERE org_id = $1 AND id = $2");
-    let row = with_pool!(db, Scope::Tenant(org), conn => {
+    let row = with_pool!(db, Scope::tenant(org), conn => {
         sqlx::query_as::<_, ImportRow>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await?
     });
     Ok(row.map(|row| {
@@ -136,7 +136,7 @@ pub async fn recent(db: &Db, ctx: &OrgCtx, project: ProjectId, limit: i64) -> Re
         "SELECT {COLUMNS} FROM task_imports WHERE org_id = $1 AND project_id = $2 \
          ORDER BY created_at DESC, id DESC LIMIT $3"
     );
-    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_as::<_, ImportRow>(&sql).bind(ctx.org_id()).bind(project).bind(limit).fetch_all(&mut *conn).await?
     });
     Ok(rows.into_iter().map(TaskImport::from).collect())
@@ -149,7 +149,7 @@ pub async fn start(db: &Db, ctx: &Writer, id: TaskImportId, mapping: &ImportMapp
     let sql = "UPDATE task_imports SET status = 'importing', mapping = $3, updated_at = $4 \
                WHERE org_id = $1 AND id = $2 AND status = 'draft'";
     let mapping = serde_json::to_string(mapping).unwrap_or_default();
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let done = sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(mapping).bind(Timestamp::now()).execute(&mut *conn).await?;
         Ok(done.rows_affected() == 1)
     })
@@ -158,7 +158,7 @@ pub async fn start(db: &Db, ctx: &Writer, id: TaskImportId, mapping: &ImportMapp
 /// Records the job that runs the import `id`.
 pub async fn set_job(db: &Db, ctx: &Writer, id: TaskImportId, job: JobId) -> Result<(), sqlx::Error> {
     let sql = "UPDATE task_imports SET job_id = $3 WHERE org_id = $1 AND id = $2";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(job).execute(&mut *conn).await?;
     });
     Ok(())
@@ -214,7 +214,7 @@ pub async fn commit_batch(
                    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (import_id, record) DO NOTHING";
     let imported = i64::try_from(rows.len()).unwrap_or(i64::MAX);
     let refused = i64::try_from(batch.refused.len()).unwrap_or(i64::MAX);
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         let counted = sqlx::query(counts)
             .bind(ctx.org_id())
@@ -260,7 +260,7 @@ pub async fn commit_batch(
 pub async fn refusals(db: &Db, org: OrgId, id: TaskImportId) -> Result<Vec<Refusal>, sqlx::Error> {
     let sql = "SELECT record, line, reason, cells FROM task_import_refusals \
                WHERE org_id = $1 AND import_id = $2 ORDER BY record";
-    let rows: Vec<(i64, i64, String, String)> = with_pool!(db, Scope::Tenant(org), conn => {
+    let rows: Vec<(i64, i64, String, String)> = with_pool!(db, Scope::tenant(org), conn => {
         sqlx::query_as(sql).bind(org).bind(id).fetch_all(&mut *conn).await?
     });
     Ok(rows
@@ -286,7 +286,7 @@ pub async fn end(
 ) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE task_imports SET status = $3, error = $4, finished_at = $5, updated_at = $5 \
                WHERE org_id = $1 AND id = $2 AND status = 'importing'";
-    with_pool!(db, Scope::Tenant(org), conn => {
+    with_pool!(db, Scope::tenant(org), conn => {
         let done = sqlx::query(sql).bind(org).bind(id).bind(status).bind(error).bind(Timestamp::now()).execute(&mut *conn).await?;
         Ok(done.rows_affected() == 1)
     })
@@ -322,7 +322,7 @@ const ORPHANED: &str = "The job running the import is gone.";
 pub async fn end_for_job(db: &Db, org: OrgId, job: JobId, status: ImportStatus) -> Result<(), sqlx::Error> {
     let sql = "UPDATE task_imports SET status = $3, finished_at = $4, updated_at = $4 \
                WHERE org_id = $1 AND job_id = $2 AND status = 'importing'";
-    with_pool!(db, Scope::Tenant(org), conn => {
+    with_pool!(db, Scope::tenant(org), conn => {
         sqlx::query(sql).bind(org).bind(job).bind(status).bind(Timestamp::now()).execute(&mut *conn).await?;
     });
     Ok(())

@@ -153,14 +153,14 @@ pub async fn invite(
 /// can be resent), newest first.
 pub async fn list_pending(db: &Db, ctx: &Admin) -> Result<Vec<Invitation>, sqlx::Error> {
     let sql = format!("{SELECT_PENDING} WHERE i.org_id = $1 AND {PENDING} ORDER BY i.sent_at DESC, i.id");
-    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_as::<_, InvitationRow>(&sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
+    let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_as::<_, InvitationRow>(&sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
     Ok(rows.into_iter().map(Invitation::from).collect())
 }
 
 /// The pending invitation `id` of the organization, if there is one.
 pub async fn find_pending(db: &Db, ctx: &Admin, id: InvitationId) -> Result<Option<Invitation>, sqlx::Error> {
     let sql = format!("{SELECT_PENDING} WHERE i.org_id = $1 AND i.id = $2 AND {PENDING}");
-    let row = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_as::<_, InvitationRow>(&sql).bind(ctx.org_id()).bind(id).fetch_optional(&mut *conn).await?
     });
     Ok(row.map(Invitation::from))
@@ -172,7 +172,7 @@ pub async fn renew(db: &Db, ctx: &Admin, id: InvitationId, token_hash: &str) -> 
     let now = Timestamp::now();
     let sql = "UPDATE invitations SET token_hash = $3, invited_by = $4, sent_at = $5, expires_at = $6 \
                WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL";
-    let changed = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql)
             .bind(ctx.org_id())
             .bind(id)
@@ -192,7 +192,7 @@ pub async fn renew(db: &Db, ctx: &Admin, id: InvitationId, token_hash: &str) -> 
 pub async fn revoke(db: &Db, ctx: &Admin, id: InvitationId) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE invitations SET revoked_at = $3 \
                WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL";
-    let changed = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(Timestamp::now()).execute(&mut *conn).await?.rows_affected()
     });
     Ok(changed == 1)

@@ -41,7 +41,7 @@ pub struct NewJob<'a> {
 }
 
 fn scope(org: Option<OrgId>) -> Scope {
-    org.map_or(Scope::maintenance(), Scope::Tenant)
+    org.map_or(Scope::maintenance(), Scope::tenant)
 }
 
 /// Whose jobs a reader sees: a member's organization's, or, for a

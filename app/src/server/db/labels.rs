@@ -50,7 +50,7 @@ impl From<LabelRow> for Label {
 /// The organization's labels, by name.
 pub async fn list(db: &Db, ctx: &OrgCtx) -> Result<Vec<Label>, sqlx::Error> {
     let sql = "SELECT id, name, color FROM labels WHERE org_id = $1 ORDER BY name_key, id";
-    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_as::<_, LabelRow>(sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
+    let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_as::<_, LabelRow>(sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
     Ok(rows.into_iter().map(Label::from).collect())
 }
 
@@ -60,7 +60,7 @@ pub async fn insert(db: &Db, ctx: &Writer, name: &LabelName, color: LabelColor) 
     let now = Timestamp::now();
     let sql = "INSERT INTO labels (id, org_id, name, name_key, color, created_at, updated_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $6)";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql)
             .bind(id)
             .bind(ctx.org_id())
@@ -85,7 +85,7 @@ pub async fn update(
     color: LabelColor,
 ) -> Result<Label, LabelError> {
     let sql = "UPDATE labels SET name = $3, name_key = $4, color = $5, updated_at = $6 WHERE org_id = $1 AND id = $2";
-    let changed = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql)
             .bind(ctx.org_id())
             .bind(id)
@@ -108,7 +108,7 @@ pub async fn update(
 /// such label.
 pub async fn delete(db: &Db, ctx: &Writer, id: LabelId) -> Result<bool, sqlx::Error> {
     let sql = "DELETE FROM labels WHERE org_id = $1 AND id = $2";
-    let done = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query(sql).bind(ctx.org_id()).bind(id).execute(&mut *conn).await?.rows_affected());
+    let done = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query(sql).bind(ctx.org_id()).bind(id).execute(&mut *conn).await?.rows_affected());
     Ok(done == 1)
 }
 
@@ -120,7 +120,7 @@ pub async fn all_exist(db: &Db, ctx: &OrgCtx, ids: &[LabelId]) -> Result<bool, s
     }
     let mut sql = Sql::new("SELECT COUNT(*) FROM labels WHERE org_id = ");
     sql.arg(ctx.org_id()).push(" AND id IN (").arg_list(unique.iter().copied()).push(")");
-    let found: i64 = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let found: i64 = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         bind_args!(sqlx::query_scalar(sql.text()), sql.args().iter().cloned()).fetch_one(&mut *conn).await?
     });
     Ok(usize::try_from(found).is_ok_and(|found| found == unique.len()))

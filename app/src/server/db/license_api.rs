@@ -290,7 +290,7 @@ pub async fn scoped_machines(
     sql.push(&format!(
         "SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = {org} AND m.license_id = {id} AND ({condition})"
     ));
-    with_pool!(db, Scope::Tenant(license.org_id), conn => {
+    with_pool!(db, Scope::tenant(license.org_id), conn => {
         bind_args!(sqlx::query_as::<_, ApiMachine>(sql.text()), sql.args().iter().cloned()).fetch_all(&mut *conn).await
     })
 }
@@ -382,7 +382,7 @@ pub async fn entitlements(
     let sql = "SELECT e.id, e.code, e.name, e.created_at, e.updated_at FROM entitlements e \
                JOIN policy_entitlements pe ON pe.entitlement_id = e.id \
                WHERE pe.org_id = $1 AND pe.policy_id = $2 ORDER BY e.code";
-    let rows: Vec<(EntitlementId, String, String, Timestamp, Timestamp)> = with_pool!(db, Scope::Tenant(license.org_id), conn => {
+    let rows: Vec<(EntitlementId, String, String, Timestamp, Timestamp)> = with_pool!(db, Scope::tenant(license.org_id), conn => {
         sqlx::query_as(sql).bind(license.org_id).bind(license.policy.id).fetch_all(&mut *conn).await?
     });
     Ok(rows.into_iter().map(|(id, code, name, c, u)| (Entitlement { id, code, name }, c, u)).collect())
@@ -391,7 +391,7 @@ pub async fn entitlements(
 /// The license's machines, oldest first.
 pub async fn machines(db: &Db, license: &ApiLicense) -> Result<Vec<ApiMachine>, sqlx::Error> {
     let sql = license_machines_sql();
-    with_pool!(db, Scope::Tenant(license.org_id), conn => sqlx::query_as::<_, ApiMachine>(&sql).bind(license.org_id).bind(license.id).fetch_all(&mut *conn).await)
+    with_pool!(db, Scope::tenant(license.org_id), conn => sqlx::query_as::<_, ApiMachine>(&sql).bind(license.org_id).bind(license.id).fetch_all(&mut *conn).await)
 }
 
 /// The license's machine with this id or, failing that, this fingerprint.
@@ -406,7 +406,7 @@ pub async fn find_machine(
         "SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = $1 AND m.license_id = $2 AND m.fingerprint = $3"
     );
     let org = license.org_id;
-    with_pool!(db, Scope::Tenant(org), conn => {
+    with_pool!(db, Scope::tenant(org), conn => {
         if let Ok(id) = id_or_fingerprint.parse::<MachineId>()
             && let Some(found) = sqlx::query_as::<_, ApiMachine>(&by_id).bind(org).bind(license.id).bind(id).fetch_optional(&mut *conn).await?
         {
@@ -470,7 +470,7 @@ pub async fn activate(
                   WHERE (SELECT COUNT(*) FROM machines WHERE license_id = $3) < $12";
     let select = format!("SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.id = $1");
     const TAKEN: &str = "SELECT COUNT(*) FROM machines WHERE license_id = $1 AND fingerprint = $2";
-    with_pool!(db, Scope::Tenant(org), conn => {
+    with_pool!(db, Scope::tenant(org), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         if let Some(lock) = lock {
             sqlx::query(lock).bind(license.id).execute(&mut *tx).await?;
@@ -553,7 +553,7 @@ pub async fn ping(db: &Db, license: &ApiLicense, machine: MachineId) -> Result<O
         "UPDATE machines SET last_heartbeat_at = $4, updated_at = $4 WHERE org_id = $1 AND license_id = $2 AND id = $3";
     let select = format!("SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = $1 AND m.id = $2");
     let org = license.org_id;
-    with_pool!(db, Scope::Tenant(org), conn => {
+    with_pool!(db, Scope::tenant(org), conn => {
         let done = sqlx::query(update).bind(org).bind(license.id).bind(machine).bind(Timestamp::now()).execute(&mut *conn).await?;
         if done.rows_affected() == 0 {
             return Ok(None);
@@ -624,7 +624,7 @@ impl ValidationTally {
         let mut failed = None;
         for (license, (org, count, at)) in batch {
             let result: Result<(), sqlx::Error> = async {
-                with_pool!(db, Scope::Tenant(org), conn => {
+                with_pool!(db, Scope::tenant(org), conn => {
                     sqlx::query(sql).bind(org).bind(license).bind(count as i64).bind(Timestamp::from(at)).execute(&mut *conn).await?;
                 });
                 Ok(())

@@ -71,13 +71,13 @@ impl From<LicensingError> for AppError {
 pub async fn public_key(db: &Db, kek: &KeyEncryptionKey, org: OrgId) -> Result<String, sqlx::Error> {
     ensure_signing_key(db, kek, org).await?;
     let sql = "SELECT public_key FROM organization_signing_keys WHERE org_id = $1";
-    with_pool!(db, Scope::Tenant(org), conn => sqlx::query_scalar(sql).bind(org).fetch_one(&mut *conn).await)
+    with_pool!(db, Scope::tenant(org), conn => sqlx::query_scalar(sql).bind(org).fetch_one(&mut *conn).await)
 }
 
 /// The organization's sealed secret key.
 pub async fn sealed_signing_key(db: &Db, org: OrgId) -> Result<String, sqlx::Error> {
     let sql = "SELECT sealed_secret_key FROM organization_signing_keys WHERE org_id = $1";
-    with_pool!(db, Scope::Tenant(org), conn => sqlx::query_scalar(sql).bind(org).fetch_one(&mut *conn).await)
+    with_pool!(db, Scope::tenant(org), conn => sqlx::query_scalar(sql).bind(org).fetch_one(&mut *conn).await)
 }
 
 /// Gives `org` its key pair unless it has one. Called when an
@@ -85,14 +85,14 @@ pub async fn sealed_signing_key(db: &Db, org: OrgId) -> Result<String, sqlx::Err
 pub async fn ensure_signing_key(db: &Db, kek: &KeyEncryptionKey, org: OrgId) -> Result<(), sqlx::Error> {
     let exists = "SELECT COUNT(*) FROM organization_signing_keys WHERE org_id = $1";
     let count: i64 =
-        with_pool!(db, Scope::Tenant(org), conn => sqlx::query_scalar(exists).bind(org).fetch_one(&mut *conn).await?);
+        with_pool!(db, Scope::tenant(org), conn => sqlx::query_scalar(exists).bind(org).fetch_one(&mut *conn).await?);
     if count > 0 {
         return Ok(());
     }
     let pair = keys::generate(kek, org);
     let sql = "INSERT INTO organization_signing_keys (org_id, public_key, sealed_secret_key, created_at) \
                VALUES ($1, $2, $3, $4) ON CONFLICT (org_id) DO NOTHING";
-    with_pool!(db, Scope::Tenant(org), conn => {
+    with_pool!(db, Scope::tenant(org), conn => {
         sqlx::query(sql)
             .bind(org)
             .bind(&pair.public_key_hex)
@@ -123,7 +123,7 @@ impl From<EntitlementRow> for Entitlement {
 /// The organization's entitlements, by code.
 pub async fn entitlements(db: &Db, ctx: &LicenseViewer) -> Result<Vec<Entitlement>, sqlx::Error> {
     let sql = "SELECT id, code, name FROM entitlements WHERE org_id = $1 ORDER BY code";
-    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_as::<_, EntitlementRow>(sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
+    let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_as::<_, EntitlementRow>(sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
     Ok(rows.into_iter().map(Entitlement::from).collect())
 }
 
@@ -136,7 +136,7 @@ pub async fn create_entitlement(
     let id = EntitlementId::new();
     let sql =
         "INSERT INTO entitlements (id, org_id, code, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql)
             .bind(id)
             .bind(ctx.org_id())
@@ -155,7 +155,7 @@ pub async fn create_entitlement(
 pub async fn delete_entitlement(db: &Db, ctx: &Admin, id: EntitlementId) -> Result<Entitlement, LicensingError> {
     let find = "SELECT id, code, name FROM entitlements WHERE org_id = $1 AND id = $2";
     let delete = "DELETE FROM entitlements WHERE org_id = $1 AND id = $2";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let row = sqlx::query_as::<_, EntitlementRow>(find).bind(ctx.org_id()).bind(id).fetch_optional(&mut *conn).await?;
         let row = row.ok_or(LicensingError::NotFound)?;
         sqlx::query(delete).bind(ctx.org_id()).bind(id).execute(&mut *conn).await?;
@@ -215,7 +215,7 @@ pub async fn policies(db: &Db, ctx: &LicenseViewer) -> Result<Vec<Policy>, sqlx:
     let grants = "SELECT pe.policy_id, e.id, e.code, e.name FROM policy_entitlements pe \
                   JOIN entitlements e ON e.id = pe.entitlement_id WHERE pe.org_id = $1 ORDER BY e.code";
     let counts = "SELECT policy_id, COUNT(*) FROM licenses WHERE org_id = $1 GROUP BY policy_id";
-    let (rows, grants, counts) = with_pool!(db, Scope::Tenant(org), conn => {
+    let (rows, grants, counts) = with_pool!(db, Scope::tenant(org), conn => {
         let rows = sqlx::query_as::<_, PolicyRow>(&sql).bind(org).fetch_all(&mut *conn).await?;
         let grants = sqlx::query_as::<_, PolicyEntitlementRow>(grants).bind(org).fetch_all(&mut *conn).await?;
         let counts: Vec<(PolicyId, i64)> = sqlx::query_as(counts).bind(org).fetch_all(&mut *conn).await?;
@@ -251,7 +251,7 @@ pub async fn create_policy(
     let insert = "INSERT INTO policies (id, org_id, name, product, max_machines, duration_seconds, floating, strict, \
                   require_heartbeat, heartbeat_seconds, expiration_strategy, created_at, updated_at) \
                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(insert)
             .bind(id)
@@ -293,7 +293,7 @@ pub async fn update_policy(
                   strict = $8, require_heartbeat = $9, heartbeat_seconds = $10, expiration_strategy = $11, updated_at = $12 \
                   WHERE org_id = $1 AND id = $2";
     let clear = "DELETE FROM policy_entitlements WHERE org_id = $1 AND policy_id = $2";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         let done = sqlx::query(update)
             .bind(ctx.org_id())
@@ -327,7 +327,7 @@ pub async fn delete_policy(db: &Db, ctx: &Admin, id: PolicyId) -> Result<String,
     let find = "SELECT name FROM policies WHERE org_id = $1 AND id = $2";
     let used = "SELECT COUNT(*) FROM licenses WHERE org_id = $1 AND policy_id = $2";
     let delete = "DELETE FROM policies WHERE org_id = $1 AND id = $2";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let name: Option<String> = sqlx::query_scalar(find).bind(ctx.org_id()).bind(id).fetch_optional(&mut *conn).await?;
         let name = name.ok_or(LicensingError::NotFound)?;
         let licenses: i64 = sqlx::query_scalar(used).bind(ctx.org_id()).bind(id).fetch_one(&mut *conn).await?;
@@ -446,7 +446,7 @@ pub async fn licenses(
          ORDER BY l.created_at DESC, l.id DESC LIMIT {lim} OFFSET {off}",
         page.text()
     );
-    let (total, mut rows) = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let (total, mut rows) = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let total: i64 = bind_args!(sqlx::query_scalar(&count), conditions.args().iter().cloned()).fetch_one(&mut *conn).await?;
         let rows = bind_args!(sqlx::query_as::<_, LicenseRow>(&list), page.args().iter().cloned()).fetch_all(&mut *conn).await?;
         (total, rows)
@@ -479,7 +479,7 @@ pub struct NewLicense<'a> {
 pub async fn create_license(db: &Db, ctx: &Admin, new: NewLicense<'_>) -> Result<LicenseId, LicensingError> {
     let org = ctx.org_id();
     let duration = "SELECT duration_seconds FROM policies WHERE org_id = $1 AND id = $2";
-    let duration: Option<Option<i64>> = with_pool!(db, Scope::Tenant(org), conn => sqlx::query_scalar(duration).bind(org).bind(new.policy).fetch_optional(&mut *conn).await?);
+    let duration: Option<Option<i64>> = with_pool!(db, Scope::tenant(org), conn => sqlx::query_scalar(duration).bind(org).bind(new.policy).fetch_optional(&mut *conn).await?);
     let duration = duration.ok_or(LicensingError::NotFound)?;
     let id = LicenseId::new();
     let now = OffsetDateTime::now_utc();
@@ -637,7 +637,7 @@ pub async fn license(
                         JOIN policy_entitlements pe ON pe.entitlement_id = e.id \
                         JOIN licenses l ON l.policy_id = pe.policy_id \
                         WHERE l.org_id = $1 AND l.id = $2 ORDER BY e.code";
-    let found = with_pool!(db, Scope::Tenant(org), conn => {
+    let found = with_pool!(db, Scope::tenant(org), conn => {
         match sqlx::query_as::<_, DetailRow>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await? {
             None => None,
             Some(row) => {
@@ -693,7 +693,7 @@ pub async fn set_flag(
             "UPDATE licenses SET banned = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 RETURNING key"
         }
     };
-    let key: Option<String> = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let key: Option<String> = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_scalar(sql).bind(ctx.org_id()).bind(id).bind(on).bind(Timestamp::now()).fetch_optional(&mut *conn).await?
     });
     key.ok_or(LicensingError::NotFound)
@@ -708,7 +708,7 @@ pub async fn renew(db: &Db, ctx: &Admin, id: LicenseId) -> Result<(String, Optio
     let find = "SELECT l.key, l.expiry, p.duration_seconds FROM licenses l JOIN policies p ON p.id = l.policy_id \
                 WHERE l.org_id = $1 AND l.id = $2";
     let update = "UPDATE licenses SET expiry = $3, updated_at = $4 WHERE org_id = $1 AND id = $2";
-    with_pool!(db, Scope::Tenant(org), conn => {
+    with_pool!(db, Scope::tenant(org), conn => {
         let row: Option<(String, Option<Timestamp>, Option<i64>)> =
             sqlx::query_as(find).bind(org).bind(id).fetch_optional(&mut *conn).await?;
         let (key, expiry, duration) = row.ok_or(LicensingError::NotFound)?;
@@ -722,7 +722,7 @@ pub async fn renew(db: &Db, ctx: &Admin, id: LicenseId) -> Result<(String, Optio
 /// Deletes a license with its machines. Returns its key.
 pub async fn delete_license(db: &Db, ctx: &Admin, id: LicenseId) -> Result<String, LicensingError> {
     let sql = "DELETE FROM licenses WHERE org_id = $1 AND id = $2 RETURNING key";
-    let key: Option<String> = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_scalar(sql).bind(ctx.org_id()).bind(id).fetch_optional(&mut *conn).await?);
+    let key: Option<String> = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_scalar(sql).bind(ctx.org_id()).bind(id).fetch_optional(&mut *conn).await?);
     key.ok_or(LicensingError::NotFound)
 }
 
@@ -735,7 +735,7 @@ pub async fn deactivate_machine(
 ) -> Result<String, LicensingError> {
     let ManagedLicense { org, id: license } = license;
     let sql = "DELETE FROM machines WHERE org_id = $1 AND license_id = $2 AND id = $3 RETURNING fingerprint";
-    let fingerprint: Option<String> = with_pool!(db, Scope::Tenant(org), conn => {
+    let fingerprint: Option<String> = with_pool!(db, Scope::tenant(org), conn => {
         sqlx::query_scalar(sql).bind(org).bind(license).bind(machine).fetch_optional(&mut *conn).await?
     });
     fingerprint.ok_or(LicensingError::NotFound)

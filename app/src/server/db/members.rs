@@ -57,7 +57,7 @@ fn visible(viewer: &OrgCtx, row: MemberRow) -> Member {
 /// same on both backends, non-ASCII names included): the assignee choices.
 pub async fn list_all(db: &Db, ctx: &OrgCtx) -> Result<Vec<Member>, sqlx::Error> {
     let sql = format!("{SELECT_MEMBER} WHERE m.org_id = $1 ORDER BY u.name_key, u.id");
-    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_as::<_, MemberRow>(&sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
+    let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_as::<_, MemberRow>(&sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
     Ok(rows.into_iter().map(|row| visible(ctx, row)).collect())
 }
 
@@ -84,7 +84,7 @@ pub async fn list_page(
          FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1{filter} ORDER BY u.name_key, u.id LIMIT $2 OFFSET $3"
     );
-    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let query = sqlx::query_as::<_, CountedMemberRow>(&sql)
             .bind(ctx.org_id())
             .bind(i64::from(limit))
@@ -125,7 +125,7 @@ async fn count(db: &Db, ctx: &OrgCtx, pattern: Option<&str>, emails: bool) -> Re
     let filter = pattern.map(|_| search_filter("$2", emails)).unwrap_or_default();
     let sql =
         format!("SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1{filter}");
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let query = sqlx::query_scalar::<_, i64>(&sql).bind(ctx.org_id());
         match pattern {
             Some(pattern) => query.bind(pattern).fetch_one(&mut *conn).await,
@@ -137,7 +137,7 @@ async fn count(db: &Db, ctx: &OrgCtx, pattern: Option<&str>, emails: bool) -> Re
 /// The member `user` of the context's organization, if they are one.
 pub async fn find(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<Option<Member>, sqlx::Error> {
     let sql = format!("{SELECT_MEMBER} WHERE m.org_id = $1 AND m.user_id = $2");
-    let row = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_as::<_, MemberRow>(&sql).bind(ctx.org_id()).bind(user).fetch_optional(&mut *conn).await?
     });
     Ok(row.map(|row| visible(ctx, row)))
@@ -146,7 +146,7 @@ pub async fn find(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<Option<Member>,
 /// The member with `email` (lowercased already, as `Email` is), if any.
 pub async fn find_by_email(db: &Db, ctx: &OrgCtx, email: &Email) -> Result<Option<Member>, sqlx::Error> {
     let sql = format!("{SELECT_MEMBER} WHERE m.org_id = $1 AND u.email = $2");
-    let row = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_as::<_, MemberRow>(&sql).bind(ctx.org_id()).bind(email.as_str()).fetch_optional(&mut *conn).await?
     });
     Ok(row.map(|row| visible(ctx, row)))
@@ -252,7 +252,7 @@ pub async fn change_role(db: &Db, ctx: &Admin, change: &RoleChange) -> Result<()
     let guard = keeps_an_owner(change.from);
     let sql = format!("UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2 AND role = $4{guard}");
     let lock = super::orgs::lock_organization(db.backend());
-    let changed = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         if let Some(lock) = lock {
             sqlx::query(lock).bind(ctx.org_id()).execute(&mut *tx).await?;
@@ -298,7 +298,7 @@ async fn leave_or_remove(db: &Db, ctx: &OrgCtx, user: UserId, role: Role) -> Res
     let unassign = "UPDATE tasks SET assignee_id = NULL, updated_at = $3 WHERE org_id = $1 AND assignee_id = $2";
     let guard = keeps_an_owner(role);
     let delete = format!("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND role = $3{guard}");
-    let deleted = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let deleted = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         if let Some(lock) = lock {
             sqlx::query(lock).bind(org).execute(&mut *tx).await?;

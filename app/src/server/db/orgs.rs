@@ -136,7 +136,7 @@ pub async fn find_membership(db: &Db, user: UserId, slug: &OrgSlug) -> Result<Op
 /// person's behalf (a job), which must still be theirs to do.
 pub async fn find_membership_by_id(db: &Db, user: UserId, org: OrgId) -> Result<Option<OrgSummary>, sqlx::Error> {
     let sql = format!("{SELECT_MEMBERSHIP} WHERE o.id = $1 AND m.user_id = $2");
-    let row = with_pool!(db, Scope::Tenant(org), conn => {
+    let row = with_pool!(db, Scope::tenant(org), conn => {
         sqlx::query_as::<_, OrgMembershipRow>(&sql).bind(org).bind(user).fetch_optional(&mut *conn).await?
     });
     Ok(row.map(OrgSummary::from))
@@ -145,13 +145,13 @@ pub async fn find_membership_by_id(db: &Db, user: UserId, org: OrgId) -> Result<
 /// How many members the context's organization has.
 pub async fn member_count(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM memberships WHERE org_id = $1";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_scalar::<_, i64>(sql).bind(ctx.org_id()).fetch_one(&mut *conn).await)
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_scalar::<_, i64>(sql).bind(ctx.org_id()).fetch_one(&mut *conn).await)
 }
 
 /// True when `user` is a member of the organization.
 pub async fn is_member(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<bool, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND user_id = $2";
-    let count: i64 = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_scalar(sql).bind(ctx.org_id()).bind(user).fetch_one(&mut *conn).await?);
+    let count: i64 = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_scalar(sql).bind(ctx.org_id()).bind(user).fetch_one(&mut *conn).await?);
     Ok(count > 0)
 }
 
@@ -180,7 +180,7 @@ pub async fn create(db: &Db, user: UserId, name: &OrgName, plan: Plan) -> Result
 /// Adds `user` to the organization with `role`, by an Admin.
 pub async fn add_member(db: &Db, ctx: &Admin, user: UserId, role: Role) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql).bind(ctx.org_id()).bind(user).bind(role).bind(super::Timestamp::now()).execute(&mut *conn).await?;
     });
     Ok(())
@@ -251,7 +251,7 @@ impl Quota {
     /// before work that would be wasted; the guarded insert still decides).
     pub async fn has_room_now(&self, db: &Db, org: OrgId) -> Result<bool, sqlx::Error> {
         let sql = format!("SELECT {}", self.has_room("$1"));
-        with_pool!(db, Scope::Tenant(org), conn => sqlx::query_scalar(&sql).bind(org).fetch_one(&mut *conn).await)
+        with_pool!(db, Scope::tenant(org), conn => sqlx::query_scalar(&sql).bind(org).fetch_one(&mut *conn).await)
     }
 
     /// SQL reading the limit (NULL: none) of the organization `$1`.
@@ -278,7 +278,7 @@ macro_rules! within_quota {
         let lock = $crate::server::db::orgs::lock_organization($db.backend());
         let limit_sql = $quota.limit_sql();
         let org: $crate::model::OrgId = $org;
-        $crate::server::db::with_pool!($db, $crate::server::db::scope::Scope::Tenant(org), conn => async {
+        $crate::server::db::with_pool!($db, $crate::server::db::scope::Scope::tenant(org), conn => async {
             let mut $tx = $crate::server::db::begin_write(&mut *conn).await?;
             if let Some(lock) = lock {
                 sqlx::query(lock).bind(org).execute(&mut *$tx).await?;
@@ -345,7 +345,7 @@ pub async fn plan_and_usage(db: &Db, ctx: &OrgCtx) -> Result<crate::model::org::
          {} AS projects, {} AS licenses, {STORAGE_USAGE} AS storage_bytes FROM organizations o WHERE o.id = $1",
         MEMBER_SEATS.usage, PROJECTS.usage, LICENSES.usage
     );
-    let row = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_as::<_, SettingsRow>(&sql).bind(ctx.org_id()).fetch_one(&mut *conn).await?);
+    let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_as::<_, SettingsRow>(&sql).bind(ctx.org_id()).fetch_one(&mut *conn).await?);
     Ok(crate::model::org::PlanUsage {
         plan: row.plan,
         limits: stored_limits(row.member_limit, row.project_limit, row.license_limit, row.storage_limit_mb),
@@ -359,7 +359,7 @@ pub async fn plan_and_usage(db: &Db, ctx: &OrgCtx) -> Result<crate::model::org::
 /// Renames the organization (its slug stays).
 pub async fn rename(db: &Db, ctx: &Admin, name: &OrgName) -> Result<(), sqlx::Error> {
     let sql = "UPDATE organizations SET name = $2, name_key = $3, updated_at = $4 WHERE id = $1";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql)
             .bind(ctx.org_id())
             .bind(name.as_str())
@@ -458,7 +458,7 @@ pub async fn transfer_ownership(db: &Db, ctx: &Owner, to: UserId) -> Result<Role
     let promote = "UPDATE memberships SET role = 'owner' WHERE org_id = $1 AND user_id = $2";
     let step_down = "UPDATE memberships SET role = 'admin' WHERE org_id = $1 AND user_id = $2 AND role = 'owner'";
     let org = ctx.org_id();
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => async {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => async {
         let mut tx = super::begin_write(&mut *conn).await?;
         if let Some(lock) = lock {
             sqlx::query(lock).bind(org).execute(&mut *tx).await?;
@@ -481,7 +481,7 @@ pub async fn transfer_ownership(db: &Db, ctx: &Owner, to: UserId) -> Result<Role
 /// everything in it.
 pub async fn delete(db: &Db, ctx: &Owner) -> Result<(), sqlx::Error> {
     let sql = "UPDATE organizations SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query(sql).bind(ctx.org_id()).bind(Timestamp::now()).execute(&mut *conn).await.map(|_| ()))?;
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query(sql).bind(ctx.org_id()).bind(Timestamp::now()).execute(&mut *conn).await.map(|_| ()))?;
     Ok(())
 }
 

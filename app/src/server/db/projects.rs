@@ -164,7 +164,7 @@ pub async fn insert(
 /// The project, whatever its state (active, archived or in the trash).
 pub async fn find(db: &Db, ctx: &OrgCtx, id: ProjectId) -> Result<Option<Project>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM projects p WHERE p.org_id = $1 AND p.id = $2");
-    let row = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_as::<_, ProjectRow>(&sql).bind(ctx.org_id()).bind(id).fetch_optional(&mut *conn).await?
     });
     Ok(row.map(Project::from))
@@ -188,7 +188,7 @@ pub async fn list(
     let page_sql = format!(
         "SELECT {COLUMNS} FROM projects p WHERE p.org_id = $1 AND {filter} ORDER BY {order} LIMIT $2 OFFSET $3"
     );
-    let (total, rows) = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let (total, rows) = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let total: i64 = sqlx::query_scalar(&count_sql).bind(ctx.org_id()).fetch_one(&mut *conn).await?;
         let rows = sqlx::query_as::<_, ProjectRow>(&page_sql)
             .bind(ctx.org_id())
@@ -207,14 +207,14 @@ pub async fn list_live(db: &Db, ctx: &OrgCtx) -> Result<Vec<Project>, sqlx::Erro
     let sql = format!(
         "SELECT {COLUMNS} FROM projects p WHERE p.org_id = $1 AND p.deleted_at IS NULL ORDER BY p.name_key, p.id"
     );
-    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_as::<_, ProjectRow>(&sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
+    let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_as::<_, ProjectRow>(&sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
     Ok(rows.into_iter().map(Project::from).collect())
 }
 
 /// How many projects are active (neither archived nor trashed).
 pub async fn count_active(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM projects WHERE org_id = $1 AND deleted_at IS NULL AND archived_at IS NULL";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => sqlx::query_scalar(sql).bind(ctx.org_id()).fetch_one(&mut *conn).await)
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_scalar(sql).bind(ctx.org_id()).fetch_one(&mut *conn).await)
 }
 
 /// Renames and re-describes a project that is not in the trash.
@@ -227,7 +227,7 @@ pub async fn update(
 ) -> Result<Project, ProjectError> {
     let sql = "UPDATE projects SET name = $3, name_key = $4, description = $5, updated_at = $6 \
                WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL";
-    let updated = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let updated = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql)
             .bind(ctx.org_id())
             .bind(id)
@@ -255,7 +255,7 @@ pub async fn set_archived(db: &Db, ctx: &Writer, id: ProjectId, archived: bool) 
     let now = Timestamp::now();
     let sql =
         "UPDATE projects SET archived_at = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL";
-    let changed = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql)
             .bind(ctx.org_id())
             .bind(id)
@@ -273,7 +273,7 @@ pub async fn trash(db: &Db, ctx: &Admin, id: ProjectId) -> Result<Project, Proje
     let now = Timestamp::now();
     let sql =
         "UPDATE projects SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL";
-    let changed = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(now).execute(&mut *conn).await?.rows_affected()
     });
     reload_if(db, ctx, id, changed).await

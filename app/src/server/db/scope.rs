@@ -15,7 +15,7 @@ use sqlx::{PgPool, Postgres, pool::PoolConnection};
 use crate::{model::OrgId, server::handles::PlatformAdmin};
 
 /// The tenant a connection works for: one organization
-/// ([`Scope::Tenant`], from a role handle's `org_id`), or every one, which
+/// ([`Scope::tenant`], from a role handle's `org_id`), or every one, which
 /// only the named constructors below give, each for one kind of lookup
 /// that spans organizations. A new cross-tenant need gets its own named,
 /// documented constructor, so a reader sees why it spans tenants.
@@ -30,8 +30,7 @@ enum Tenants {
 
 impl Scope {
     /// One organization: its rows only.
-    #[allow(non_snake_case)]
-    pub const fn Tenant(org: OrgId) -> Self {
+    pub const fn tenant(org: OrgId) -> Self {
         Scope(Tenants::One(org))
     }
 

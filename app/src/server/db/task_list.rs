@@ -122,7 +122,7 @@ async fn resolve_cursor(
 ) -> Result<Option<Cursor>, sqlx::Error> {
     let Some(expr) = sort_key(query.sort, query.dir, "t") else {
         let sql = "SELECT COUNT(*) FROM tasks t WHERE t.org_id = $1 AND t.project_id = $2 AND t.id = $3";
-        let found: i64 = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+        let found: i64 = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
             sqlx::query_scalar(sql).bind(ctx.org_id()).bind(project.id).bind(id).fetch_one(&mut *conn).await?
         });
         return Ok((found == 1).then_some(Cursor { key: None, id }));
@@ -132,7 +132,7 @@ async fn resolve_cursor(
     let sql = format!("SELECT {expr} FROM tasks t WHERE t.org_id = $1 AND t.project_id = $2 AND t.id = $3");
     macro_rules! key {
         ($ty:ty, $variant:path) => {{
-            let key: Option<$ty> = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+            let key: Option<$ty> = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
                 sqlx::query_scalar(&sql).bind(ctx.org_id()).bind(project.id).bind(id).fetch_optional(&mut *conn).await?
             });
             key.map($variant)
@@ -376,7 +376,7 @@ pub(super) fn parse_labels(column: Option<&str>) -> Result<Vec<TaskLabel>, sqlx:
 }
 
 async fn fetch_items(db: &Db, ctx: &OrgCtx, sql: &Sql) -> Result<Vec<ItemRow>, sqlx::Error> {
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         bind_args!(sqlx::query_as::<_, ItemRow>(sql.text()), sql.args().iter().cloned()).fetch_all(&mut *conn).await
     })
 }
@@ -498,7 +498,7 @@ async fn capped_count(
     }
     b.sql.push(" LIMIT ").arg(COUNT_CAP + 1).push(") capped");
     let sql = b.finish();
-    let count: i64 = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let count: i64 = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         bind_args!(sqlx::query_scalar(sql.text()), sql.args().iter().cloned()).fetch_one(&mut *conn).await?
     });
     Ok((count.min(COUNT_CAP), count > COUNT_CAP))

@@ -96,7 +96,7 @@ pub(crate) fn search_text(fields: &TaskFields) -> String {
 
 /// Runs `rows_sql` (whole tasks with their labels, `select_task`).
 async fn fetch_tasks(db: &Db, ctx: &OrgCtx, rows_sql: &Sql) -> Result<Vec<Task>, sqlx::Error> {
-    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         bind_args!(sqlx::query_as::<_, TaskRow>(rows_sql.text()), rows_sql.args().iter().cloned()).fetch_all(&mut *conn).await?
     });
     rows.into_iter().map(TaskRow::into_task).collect()
@@ -242,7 +242,7 @@ pub async fn insert(db: &Db, ctx: &Writer, project: ProjectId, fields: &TaskFiel
          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13 WHERE {}",
         rule(db.backend(), ProjectAccess::Write, "$2", "$3")
     );
-    let inserted = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let inserted = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         let inserted = bind_fields!(sqlx::query(&sql).bind(id).bind(ctx.org_id()).bind(project), fields)
             .bind(ctx.user_id())
@@ -357,7 +357,7 @@ pub async fn insert_many(
     let now = Timestamp::now();
     let rows: Vec<(TaskId, &TaskFields)> = tasks.iter().map(|fields| (TaskId::new(), fields)).collect();
     let backend = db.backend();
-    let inserted = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let inserted = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         let inserted = insert_rows!(tx, backend, ctx, project, &rows, now);
         tx.commit().await?;
@@ -376,7 +376,7 @@ pub async fn update(db: &Db, ctx: &Writer, id: TaskId, fields: &TaskFields) -> R
          WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL AND {}",
         rule(db.backend(), ProjectAccess::Write, "tasks.org_id", "tasks.project_id")
     );
-    let changed = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         let changed = bind_fields!(sqlx::query(&sql).bind(ctx.org_id()).bind(id), fields)
             .bind(Timestamp::now())
@@ -433,7 +433,7 @@ pub async fn count_found_and_writable(
         .push(" AND t.id IN (")
         .arg_list(ids.iter().copied())
         .push(")");
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         bind_args!(sqlx::query_as::<_, (i64, i64)>(sql.text()), sql.args().iter().cloned()).fetch_one(&mut *conn).await
     })
 }
@@ -471,7 +471,7 @@ async fn update_many(
     if let Some(condition) = condition {
         sql.push(" AND ").push(&condition);
     }
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         Ok(bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(&mut *conn).await?.rows_affected())
     })
 }
@@ -544,7 +544,7 @@ pub async fn purge(db: &Db, ctx: &Admin, ids: &[TaskId]) -> Result<u64, sqlx::Er
     }
     let mut sql = Sql::new("DELETE FROM tasks");
     push_bulk_target(&mut sql, db.backend(), ctx, ids, Lifecycle::Trashed);
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         Ok(bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(&mut *conn).await?.rows_affected())
     })
 }
@@ -556,7 +556,7 @@ pub async fn empty_trash(db: &Db, ctx: &Admin, project: ProjectId) -> Result<u64
         "DELETE FROM tasks WHERE org_id = $1 AND project_id = $2 AND deleted_at IS NOT NULL AND {}",
         rule(db.backend(), ProjectAccess::Write, "$1", "$2")
     );
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         Ok(sqlx::query(&sql).bind(ctx.org_id()).bind(project).execute(&mut *conn).await?.rows_affected())
     })
 }

@@ -171,7 +171,7 @@ pub async fn backdate_tasks(
     let sql = "UPDATE tasks SET created_at = $1, updated_at = COALESCE($2, $1), \
                completed_at = CASE WHEN completed_at IS NULL THEN NULL ELSE COALESCE($2, completed_at) END \
                WHERE org_id = $3 AND id = $4";
-    with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         for (id, created_at, completed_at) in rows {
             sqlx::query(sql).bind(*created_at).bind(*completed_at).bind(ctx.org_id()).bind(*id).execute(&mut *tx).await?;

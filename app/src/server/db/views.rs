@@ -49,7 +49,7 @@ pub async fn list(db: &Db, ctx: &OrgCtx, project: ProjectId) -> Result<Vec<Saved
          ORDER BY v.name, v.id",
         rule(db.backend(), ProjectAccess::Read, "$1", "$2")
     );
-    let rows = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query_as::<_, ViewRow>(&sql)
             .bind(ctx.org_id())
             .bind(project)
@@ -98,7 +98,7 @@ pub async fn insert(
          SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE {}",
         rule(db.backend(), ProjectAccess::Read, "$2", "$3")
     );
-    let inserted = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let inserted = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(&sql)
             .bind(id)
             .bind(ctx.org_id())
@@ -144,7 +144,7 @@ pub async fn delete(db: &Db, by: DeletedBy<'_>, id: SavedViewId) -> Result<bool,
         DeletedBy::Manager(admin) => (admin, true),
     };
     let sql = "DELETE FROM saved_views WHERE org_id = $1 AND id = $2 AND (created_by = $3 OR (shared AND $4))";
-    let deleted = with_pool!(db, Scope::Tenant(ctx.org_id()), conn => {
+    let deleted = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql)
             .bind(ctx.org_id())
             .bind(id)
