@@ -36,7 +36,9 @@ use crate::{
         home::HomePage,
         invite::InvitePage,
         licenses::{LicensePage, LicensesPage, PoliciesPage, PolicyPage, SelfServePage},
-        orgs::{AuditPageView, MembersPage, NewOrganizationPage, OrgDashboardPage, OrgLayout, SettingsPage},
+        orgs::{
+            AuditPageView, MembersPage, NewOrganizationPage, OrgDashboardPage, OrgLayout, SettingsPage, TokensPage,
+        },
         projects::{ProjectPage, ProjectsPage},
     },
 };
@@ -134,6 +136,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("members") view=MembersPage />
                     <Route path=path!("audit") view=AuditPageView />
                     <Route path=path!("settings") view=SettingsPage />
+                    <Route path=path!("settings/tokens") view=TokensPage />
                     <Route path=path!("policies") view=PoliciesPage />
                     <Route path=path!("policies/:policy") view=PolicyPage />
                     <Route path=path!("licenses") view=LicensesPage />

@@ -4,7 +4,7 @@
 
 use crate::api::{
     account, audit, auth, cycles, files, flash, invitations, labels, licensing, members, orgs, platform, projects,
-    settings, tasks, views,
+    settings, tasks, tokens, views,
 };
 
 /// Every server function's endpoint path and the names of its arguments,
@@ -104,6 +104,9 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         licensing::DeactivateMachine,
         licensing::LookUpLicense,
         licensing::ReleaseMachine,
+        tokens::ListApiTokens,
+        tokens::CreateApiToken,
+        tokens::RevokeApiToken,
         labels::ListLabels,
         labels::CreateLabel,
         labels::UpdateLabel,

@@ -66,6 +66,7 @@ async function signedInPages(page: Page): Promise<string[]> {
     `${base}/policies`,
     `${base}/audit`,
     `${base}/settings`,
+    `${base}/settings/tokens`,
     "/account",
     "/organizations/new",
     "/admin",

@@ -1,5 +1,6 @@
 //! The Atrium server: configuration, start-up, middleware and the routes
-//! that are not server functions (`/health`, `/ready`, the `/v1` license API).
+//! that are not server functions (`/health`, `/ready`, the `/v1` license API,
+//! the `/api/v1` REST API).
 //!
 //! `main.rs` is a thin command line over this library, so integration tests
 //! start the real application with [`startup::Application`].
@@ -18,6 +19,7 @@ pub mod health;
 pub mod listener;
 pub mod middleware;
 pub mod problem;
+pub mod rest;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

@@ -202,7 +202,7 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .layer(session_layer)
         .layer(from_fn_with_state(state.public_origin.clone(), middleware::origin::refuse_cross_site))
         .with_state(state);
-    let app = app.merge(crate::v1::router(state_for_api));
+    let app = app.merge(crate::v1::router(state_for_api.clone())).merge(crate::rest::router(state_for_api));
     let app = middleware::security_headers::apply(app, https)
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(time_limit));

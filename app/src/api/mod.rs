@@ -26,6 +26,7 @@ pub mod platform;
 pub mod projects;
 pub mod settings;
 pub mod tasks;
+pub mod tokens;
 pub mod views;
 
 /// The argument parsers live with the model (the server's plain routes use

@@ -9,20 +9,13 @@ use crate::{
 };
 
 #[cfg(feature = "ssr")]
-use serde_json::json;
-
-#[cfg(feature = "ssr")]
 use crate::{
     api::args::parse_id,
-    error::FieldErrors,
-    model::{Action, AuditAction, ProjectDescription, ProjectId, ProjectName, ProjectView, listing::check_page_size},
+    model::{Action, ProjectId, listing::check_page_size},
     server::{
         ctx,
-        db::{
-            labels, members,
-            projects::{self, ProjectError},
-        },
-        projects::load_project,
+        db::{labels, members, projects},
+        projects::{self as rules, load_project},
     },
 };
 
@@ -40,30 +33,6 @@ pub struct ProjectPage {
     pub today: time::Date,
 }
 
-#[cfg(feature = "ssr")]
-const NAME_TAKEN: &str = "A project with this name already exists.";
-
-#[cfg(feature = "ssr")]
-fn project_error(err: ProjectError) -> AppError {
-    match err {
-        ProjectError::NameTaken => AppError::field("name", NAME_TAKEN),
-        ProjectError::NotFound => AppError::NotFound,
-        ProjectError::LimitReached(limit) => crate::server::db::orgs::PROJECTS.reached(limit),
-        ProjectError::Db(err) => err.into(),
-    }
-}
-
-#[cfg(feature = "ssr")]
-fn parse_project_fields(name: &str, description: &str) -> Result<(ProjectName, ProjectDescription), AppError> {
-    let mut errors = FieldErrors::new();
-    let name = errors.check("name", ProjectName::parse(name));
-    let description = errors.check("description", ProjectDescription::parse(description));
-    match (name, description) {
-        (Some(name), Some(description)) => Ok((name, description)),
-        _ => Err(AppError::Validation(errors)),
-    }
-}
-
 /// A page of the organization's projects: `view` is `active` (default),
 /// `archived` or `trash`; `limit` 25, 50 or 100; `offset` in items. Each
 /// carries its open, done and trashed task counts. Any member may read.
@@ -77,11 +46,7 @@ pub async fn list_projects(
     let req = ctx::org_request(&org).await?;
     req.org.check(Action::ViewWork)?;
     let (db, ctx) = (req.db(), &req.org);
-    let view = if view.is_empty() {
-        ProjectView::Active
-    } else {
-        ProjectView::parse(&view).ok_or_else(|| AppError::field("view", "Show active, archived or trash."))?
-    };
+    let view = rules::parse_view(&view)?;
     let limit = check_page_size(limit.unwrap_or(crate::model::listing::DEFAULT_PAGE_SIZE))
         .map_err(|message| AppError::field("limit", message))?;
     Ok(projects::list(db, ctx, view, limit, offset.unwrap_or(0)).await?)
@@ -156,19 +121,10 @@ pub async fn create_project(
     #[server(default)] description: String,
 ) -> Result<Project, AppError> {
     let req = ctx::org_request(&org).await?;
-    let ctx = req.org.writer(Action::EditProjects)?;
-    let db = req.db();
-    let (name, description) = parse_project_fields(&name, &description)?;
-    let project = projects::insert(db, &ctx, &name, &description).await.map_err(project_error)?;
-    req.audit(AuditAction::ProjectCreated, project_target(&project), json!({ "name": project.name })).await?;
+    let writer = req.org.writer(Action::EditProjects)?;
+    let project = rules::create(req.db(), &writer, &req.actor()?, &name, &description).await?;
     flash(ProjectChange::Created, &project).await?;
     Ok(project)
-}
-
-/// A project as the audit log names it.
-#[cfg(feature = "ssr")]
-fn project_target(project: &Project) -> Option<(&'static str, String)> {
-    Some(("project", project.id.to_string()))
 }
 
 /// Renames and re-describes a project (same rules as creating one).
@@ -181,11 +137,9 @@ pub async fn update_project(
     #[server(default)] description: String,
 ) -> Result<Project, AppError> {
     let req = ctx::org_request(&org).await?;
-    let ctx = req.org.writer(Action::EditProjects)?;
-    let db = req.db();
+    let writer = req.org.writer(Action::EditProjects)?;
     let id: ProjectId = parse_id(&project)?;
-    let (name, description) = parse_project_fields(&name, &description)?;
-    let project = projects::update(db, &ctx, id, &name, &description).await.map_err(project_error)?;
+    let project = rules::update(req.db(), &writer, id, (&name, &description), None).await?;
     flash(ProjectChange::Saved, &project).await?;
     Ok(project)
 }
@@ -194,12 +148,9 @@ pub async fn update_project(
 #[server(endpoint = "set_project_archived")]
 pub async fn set_project_archived(org: String, project: String, archived: bool) -> Result<Project, AppError> {
     let req = ctx::org_request(&org).await?;
-    let ctx = req.org.writer(Action::EditProjects)?;
-    let db = req.db();
+    let writer = req.org.writer(Action::EditProjects)?;
     let id: ProjectId = parse_id(&project)?;
-    let project = projects::set_archived(db, &ctx, id, archived).await.map_err(project_error)?;
-    let action = if archived { AuditAction::ProjectArchived } else { AuditAction::ProjectUnarchived };
-    req.audit(action, project_target(&project), json!({ "name": project.name })).await?;
+    let project = rules::set_archived(req.db(), &writer, &req.actor()?, id, archived).await?;
     flash(if archived { ProjectChange::Archived } else { ProjectChange::Unarchived }, &project).await?;
     Ok(project)
 }
@@ -209,12 +160,9 @@ pub async fn set_project_archived(org: String, project: String, archived: bool) 
 #[server(endpoint = "delete_project")]
 pub async fn delete_project(org: String, project: String) -> Result<Project, AppError> {
     let req = ctx::org_request(&org).await?;
-    let ctx = req.org.admin(Action::TrashProjects)?;
-    let db = req.db();
+    let admin = req.org.admin(Action::TrashProjects)?;
     let id: ProjectId = parse_id(&project)?;
-    let trashed = projects::trash(db, &ctx, id).await.map_err(project_error)?;
-    tracing::info!(org_id = %ctx.org_id(), project_id = %id, "project moved to the trash");
-    req.audit(AuditAction::ProjectTrashed, project_target(&trashed), json!({ "name": trashed.name })).await?;
+    let trashed = rules::trash(req.db(), &admin, &req.actor()?, id).await?;
     flash(ProjectChange::Trashed, &trashed).await?;
     Ok(trashed)
 }
@@ -224,16 +172,9 @@ pub async fn delete_project(org: String, project: String) -> Result<Project, App
 #[server(endpoint = "restore_project")]
 pub async fn restore_project(org: String, project: String) -> Result<Project, AppError> {
     let req = ctx::org_request(&org).await?;
-    let ctx = req.org.admin(Action::TrashProjects)?;
-    let db = req.db();
+    let admin = req.org.admin(Action::TrashProjects)?;
     let id: ProjectId = parse_id(&project)?;
-    let restored = projects::restore(db, &ctx, id).await.map_err(|err| match err {
-        ProjectError::NameTaken => {
-            AppError::Conflict("Another project has this name now. Rename that one, then restore this.".into())
-        }
-        other => project_error(other),
-    })?;
-    req.audit(AuditAction::ProjectRestored, project_target(&restored), json!({ "name": restored.name })).await?;
+    let restored = rules::restore(req.db(), &admin, &req.actor()?, id).await?;
     flash(ProjectChange::Restored, &restored).await?;
     Ok(restored)
 }

@@ -336,6 +336,17 @@ fn OrgLinks(slug: String, role: Role) -> impl IntoView {
                         </li>
                     }
                 })}
+            {role
+                .can(Action::ManageApiTokens)
+                .then(|| {
+                    view! {
+                        <li>
+                            <A href=format!("{}/settings/tokens", org_path(&slug)) attr:class=link>
+                                "API tokens"
+                            </A>
+                        </li>
+                    }
+                })}
         </ul>
     }
 }

@@ -65,11 +65,14 @@ pub enum AuditAction {
     LicenseDeleted,
     MachineActivated,
     MachineDeactivated,
+    ApiTokenCreated,
+    ApiTokenRevoked,
+    ApiTokenNewNetwork,
 }
 
 impl AuditAction {
     /// Every kind, in the order the filter lists them.
-    pub const ALL: [AuditAction; 56] = [
+    pub const ALL: [AuditAction; 59] = [
         AuditAction::UserSignedUp,
         AuditAction::UserSignedIn,
         AuditAction::UserSignInFailed,
@@ -126,6 +129,9 @@ impl AuditAction {
         AuditAction::LicenseDeleted,
         AuditAction::MachineActivated,
         AuditAction::MachineDeactivated,
+        AuditAction::ApiTokenCreated,
+        AuditAction::ApiTokenRevoked,
+        AuditAction::ApiTokenNewNetwork,
     ];
 
     /// The stored name.
@@ -187,6 +193,9 @@ impl AuditAction {
             AuditAction::LicenseDeleted => "license.deleted",
             AuditAction::MachineActivated => "machine.activated",
             AuditAction::MachineDeactivated => "machine.deactivated",
+            AuditAction::ApiTokenCreated => "api_token.created",
+            AuditAction::ApiTokenRevoked => "api_token.revoked",
+            AuditAction::ApiTokenNewNetwork => "api_token.new_network",
         }
     }
 
@@ -249,6 +258,9 @@ impl AuditAction {
             AuditAction::LicenseDeleted => "License deleted",
             AuditAction::MachineActivated => "Machine activated",
             AuditAction::MachineDeactivated => "Machine deactivated",
+            AuditAction::ApiTokenCreated => "API token created",
+            AuditAction::ApiTokenRevoked => "API token revoked",
+            AuditAction::ApiTokenNewNetwork => "API token used from a new network",
         }
     }
 }

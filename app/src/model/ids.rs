@@ -46,6 +46,10 @@ id_type!(
     UserId
 );
 id_type!(
+    /// An API token of an organization.
+    ApiTokenId
+);
+id_type!(
     /// An organization (tenant).
     OrgId
 );

@@ -5,6 +5,7 @@
 //! input met the rule, and the rule lives in exactly one `parse`.
 
 pub mod account;
+pub mod api_token;
 pub mod args;
 pub mod audit;
 pub mod cycle;
@@ -32,6 +33,7 @@ pub use account::{
     AccountOverview, DeviceSession, DisplayName, Email, Password, PasswordStrength, SessionUser, Theme,
     TwoFactorEnrolment,
 };
+pub use api_token::{ApiToken, CreatedApiToken, TokenName, TokenRole, TokenStatus};
 pub use audit::{AuditAction, AuditEvent};
 pub use cycle::{Cycle, CycleName};
 pub use file::{
@@ -39,8 +41,8 @@ pub use file::{
     UploadSession, UploadStats, UploadStatus,
 };
 pub use ids::{
-    AuditEventId, CycleId, EntitlementId, FileId, InvitationId, JobId, LabelId, LicenseId, MachineId, OrgId, PolicyId,
-    ProjectId, SavedViewId, SessionId, TaskId, TaskImportId, UploadSessionId, UserId,
+    ApiTokenId, AuditEventId, CycleId, EntitlementId, FileId, InvitationId, JobId, LabelId, LicenseId, MachineId,
+    OrgId, PolicyId, ProjectId, SavedViewId, SessionId, TaskId, TaskImportId, UploadSessionId, UserId,
 };
 pub use invitation::{Invitation, InvitationStatus, InvitationView};
 pub use job::{JobItem, JobStatus};

@@ -60,11 +60,14 @@ pub enum Action {
     /// Create, change and delete policies, licenses and entitlements;
     /// suspend, reinstate and renew licenses; deactivate machines.
     ManageLicenses,
+    /// Create and revoke the organization's API tokens (at most one's own
+    /// role: an Admin cannot mint an Owner's powers).
+    ManageApiTokens,
 }
 
 impl Action {
     /// Every action, in the order of the matrix.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::ViewWork,
         Action::ViewMemberEmails,
         Action::EditProjects,
@@ -84,6 +87,7 @@ impl Action {
         Action::DeleteOrganization,
         Action::ViewLicenses,
         Action::ManageLicenses,
+        Action::ManageApiTokens,
     ];
 
     /// The lowest role allowed to do this; every higher role may too.
@@ -107,7 +111,8 @@ impl Action {
             | Action::ViewAudit
             | Action::InviteMembers
             | Action::ManageSettings
-            | Action::ManageLicenses => Role::Admin,
+            | Action::ManageLicenses
+            | Action::ManageApiTokens => Role::Admin,
             Action::ManageAdminsAndOwners | Action::TransferOwnership | Action::DeleteOrganization => Role::Owner,
         }
     }

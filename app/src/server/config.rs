@@ -75,6 +75,9 @@ pub struct Config {
     pub license_api_requests_per_minute_per_ip: u32,
     /// Requests to the license API per license (by its key) per minute.
     pub license_api_requests_per_minute_per_license: u32,
+    /// Requests to the REST API (`/api/v1`) per API token per minute;
+    /// past it, 429 with `Retry-After` and `RateLimit-*` headers.
+    pub api_requests_per_minute_per_token: u32,
     /// Machines one license may have activated, whatever its policy says
     /// (a floating policy without a maximum too).
     pub max_machines_per_license: u32,
@@ -140,6 +143,7 @@ impl Default for Config {
             sign_in_failure_window_minutes: 15,
             license_api_requests_per_minute_per_ip: 120,
             license_api_requests_per_minute_per_license: 60,
+            api_requests_per_minute_per_token: 600,
             max_machines_per_license: 1000,
             response_write_timeout_seconds: 30,
             trust_proxy_headers: false,

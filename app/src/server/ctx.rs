@@ -23,6 +23,7 @@ use crate::{
     model::{AuditAction, OrgId, OrgSlug, OrgSummary, Project, ProjectId, SavedView, SessionId, UserId},
     server::{
         AppState,
+        actor::Actor,
         auth::{
             client_ip::client_ip,
             session::{self, SignedIn},
@@ -196,6 +197,17 @@ impl OrgRequest {
         &self.state.db
     }
 
+    /// The signed-in member as the audit log records them: their account,
+    /// and this request's address and user agent.
+    pub fn actor(&self) -> Result<Actor, AppError> {
+        Ok(Actor {
+            user: self.user.id,
+            email: self.user.email.clone(),
+            origin: request_origin(&self.state)?,
+            token: None,
+        })
+    }
+
     /// Records `action` in the organization's audit log: by the signed-in
     /// member, from this request's address and user agent, done to
     /// `target` (a kind and an id), with `details` (a JSON object).
@@ -205,17 +217,7 @@ impl OrgRequest {
         target: Option<(&'static str, String)>,
         details: serde_json::Value,
     ) -> Result<(), AppError> {
-        let origin = request_origin(&self.state)?;
-        let event = audit::NewEvent {
-            action,
-            org: Some(self.org.org_id()),
-            actor: Some(self.user.id),
-            actor_email: Some(&self.user.email),
-            target,
-            origin: &origin,
-            details,
-        };
-        Ok(audit::record(self.db(), event).await?)
+        self.actor()?.audit(self.db(), self.org.org_id(), action, target, details).await
     }
 }
 

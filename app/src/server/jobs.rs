@@ -29,7 +29,7 @@ use crate::{
         AppState,
         auth::lockout::{self, FailureLimits},
         db::{
-            Timestamp, account, files, imports,
+            Timestamp, account, files, idempotency, imports,
             jobs::{self, NewJob, Outcome},
             platform, projects, tasks,
         },
@@ -247,6 +247,7 @@ async fn maintenance(ctx: &JobContext) -> Result<(), Failure> {
     note("ended sessions", account::forget_ended_sessions(db, idle_since, signed_in_since).await);
     ctx.progress(4, Some(STEPS), "Forgetting expired links").await?;
     note("expired links", account::forget_expired_tokens(db, at).await);
+    note("idempotency keys", idempotency::forget_expired(db).await);
     ctx.progress(5, Some(STEPS), "Forgetting finished jobs").await?;
     note("finished jobs", jobs::forget_finished(db, Timestamp::from(now - jobs::KEEP_FINISHED)).await);
     ctx.progress(6, Some(STEPS), "Removing deleted files from storage").await?;

@@ -1,13 +1,22 @@
-//! The rules on a project that every door asks before touching its
-//! children (tasks, cycles, files, imports, saved views): server functions
-//! and the server's plain routes (uploads, downloads, exports) alike.
+//! Projects' rules for every door (server functions, the REST API): the
+//! changes to a project with their audit events, and what every door asks
+//! before touching a project's children (tasks, cycles, files, imports,
+//! saved views), the server's plain routes (uploads, downloads, exports)
+//! too.
+
+use serde_json::json;
+use time::OffsetDateTime;
 
 use crate::{
-    error::AppError,
-    model::{Project, ProjectId, args::parse_id},
+    error::{AppError, FieldErrors},
+    model::{AuditAction, Project, ProjectDescription, ProjectId, ProjectName, ProjectView, args::parse_id},
     server::{
-        ctx::{self, OrgCtx},
-        db::Db,
+        actor::Actor,
+        ctx::{self, Admin, OrgCtx, Writer},
+        db::{
+            Db, orgs as db_orgs,
+            projects::{self as db_projects, ProjectError},
+        },
     },
 };
 
@@ -45,4 +54,133 @@ pub async fn readable_project(db: &Db, ctx: &OrgCtx, id: &str) -> Result<Project
 pub async fn writable_project(db: &Db, ctx: &OrgCtx, id: &str) -> Result<Project, AppError> {
     let project = readable_project(db, ctx, id).await?;
     if project.archived_at.is_some() { Err(archived()) } else { Ok(project) }
+}
+
+/// A project's name and description as people give them. `name`: 1–100
+/// characters; `description` up to 2,000.
+///
+/// Errors: `Validation` on `name`, `description`.
+pub fn parse_fields(name: &str, description: &str) -> Result<(ProjectName, ProjectDescription), AppError> {
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", ProjectName::parse(name));
+    let description = errors.check("description", ProjectDescription::parse(description));
+    match (name, description) {
+        (Some(name), Some(description)) => Ok((name, description)),
+        _ => Err(AppError::Validation(errors)),
+    }
+}
+
+/// Which projects a list shows: `active` (also the empty text),
+/// `archived` or `trash`. Errors: `Validation` on `view`.
+pub fn parse_view(view: &str) -> Result<ProjectView, AppError> {
+    if view.is_empty() {
+        return Ok(ProjectView::Active);
+    }
+    ProjectView::parse(view).ok_or_else(|| AppError::field("view", "Show active, archived or trash."))
+}
+
+const NAME_TAKEN: &str = "A project with this name already exists.";
+
+fn project_error(err: ProjectError) -> AppError {
+    match err {
+        ProjectError::NameTaken => AppError::field("name", NAME_TAKEN),
+        ProjectError::NotFound => AppError::NotFound,
+        ProjectError::LimitReached(limit) => db_orgs::PROJECTS.reached(limit),
+        ProjectError::Changed => changed(),
+        ProjectError::Db(err) => err.into(),
+    }
+}
+
+/// The answer to a conditional change of something changed meanwhile.
+pub fn changed() -> AppError {
+    AppError::Conflict("Someone changed this project meanwhile. Reload it, then try again.".into())
+}
+
+/// A project as the audit log names it.
+fn target(project: &Project) -> Option<(&'static str, String)> {
+    Some(("project", project.id.to_string()))
+}
+
+/// Creates a project (see [`parse_fields`]; names are unique among the
+/// organization's projects outside the trash; the plan's project limit
+/// applies). Recorded as `project.created`.
+///
+/// Errors: `Validation` (`name` taken too), `LimitReached`.
+pub async fn create(
+    db: &Db,
+    writer: &Writer,
+    actor: &Actor,
+    name: &str,
+    description: &str,
+) -> Result<Project, AppError> {
+    let (name, description) = parse_fields(name, description)?;
+    let project = db_projects::insert(db, writer, &name, &description).await.map_err(project_error)?;
+    actor
+        .audit(db, writer.org_id(), AuditAction::ProjectCreated, target(&project), json!({ "name": project.name }))
+        .await?;
+    Ok(project)
+}
+
+/// Renames and re-describes the project `id` (rules as [`create`]); not
+/// one in the trash. With `unchanged_since`, only when the project's
+/// `updated_at` is still that.
+///
+/// Errors: as [`create`]; `NotFound`; `Conflict` ([`changed`]).
+pub async fn update(
+    db: &Db,
+    writer: &Writer,
+    id: ProjectId,
+    (name, description): (&str, &str),
+    unchanged_since: Option<OffsetDateTime>,
+) -> Result<Project, AppError> {
+    let (name, description) = parse_fields(name, description)?;
+    db_projects::update(db, writer, id, &name, &description, unchanged_since).await.map_err(project_error)
+}
+
+/// Archives (`archived` true) or unarchives the project `id` (not one in
+/// the trash). Recorded as `project.archived` or `project.unarchived`.
+///
+/// Errors: `NotFound`.
+pub async fn set_archived(
+    db: &Db,
+    writer: &Writer,
+    actor: &Actor,
+    id: ProjectId,
+    archived: bool,
+) -> Result<Project, AppError> {
+    let project = db_projects::set_archived(db, writer, id, archived).await.map_err(project_error)?;
+    let action = if archived { AuditAction::ProjectArchived } else { AuditAction::ProjectUnarchived };
+    actor.audit(db, writer.org_id(), action, target(&project), json!({ "name": project.name })).await?;
+    Ok(project)
+}
+
+/// Moves the project `id` to the trash, where it stays 30 days before it
+/// is deleted for good. Recorded as `project.trashed`.
+///
+/// Errors: `NotFound`.
+pub async fn trash(db: &Db, admin: &Admin, actor: &Actor, id: ProjectId) -> Result<Project, AppError> {
+    let trashed = db_projects::trash(db, admin, id).await.map_err(project_error)?;
+    tracing::info!(org_id = %admin.org_id(), project_id = %id, "project moved to the trash");
+    actor
+        .audit(db, admin.org_id(), AuditAction::ProjectTrashed, target(&trashed), json!({ "name": trashed.name }))
+        .await?;
+    Ok(trashed)
+}
+
+/// Takes the project `id` out of the trash. Recorded as
+/// `project.restored`.
+///
+/// Errors: `NotFound`; `Conflict` when a live project has taken its name
+/// meanwhile; `LimitReached`.
+pub async fn restore(db: &Db, admin: &Admin, actor: &Actor, id: ProjectId) -> Result<Project, AppError> {
+    let restored = db_projects::restore(db, admin, id).await.map_err(|err| match err {
+        ProjectError::NameTaken => {
+            AppError::Conflict("Another project has this name now. Rename that one, then restore this.".into())
+        }
+        other => project_error(other),
+    })?;
+    actor
+        .audit(db, admin.org_id(), AuditAction::ProjectRestored, target(&restored), json!({ "name": restored.name }))
+        .await?;
+    Ok(restored)
 }

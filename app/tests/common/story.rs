@@ -72,6 +72,73 @@ pub async fn run(db: &Db) {
     tenancy(db).await;
     licensing(db).await;
     preferences(db).await;
+    api_tokens(db).await;
+}
+
+/// API tokens (found by their secret's hash across tenants, with the
+/// creator's role now), the networks they were used from, and the
+/// answers kept for `Idempotency-Key`.
+async fn api_tokens(db: &Db) {
+    use app::{
+        model::{TokenName, TokenRole},
+        server::db::{
+            api_tokens::{self, NewToken},
+            idempotency::{self, Claim, StoredAnswer},
+        },
+    };
+    let team = team(db, "Tom", "Token Co").await;
+    let admin = admin(&team.owner);
+    let name = TokenName::parse("Billing").unwrap();
+    let hash = [7_u8; 32];
+    let token = NewToken {
+        name: &name,
+        role: TokenRole::Member,
+        expires_at: None,
+        secret_hash: &hash,
+        secret_start: "atr_abcd",
+    };
+    let made = api_tokens::insert(db, &admin, token).await.unwrap();
+    assert_eq!(
+        (made.name.as_str(), made.role, made.created_by.as_deref()),
+        ("Billing", TokenRole::Member, Some("Tom"))
+    );
+
+    let found = api_tokens::find_by_secret(db, &hash).await.unwrap().unwrap();
+    assert_eq!((found.id, found.org.id, found.org.role), (made.id, team.owner.org_id(), Role::Member));
+    assert_eq!((found.creator, found.creator_role), (Some(team.owner.user_id()), Some(Role::Owner)));
+    assert!(!found.revoked && found.expires_at.is_none());
+    assert!(api_tokens::find_by_secret(db, &[8_u8; 32]).await.unwrap().is_none());
+
+    // A network is new once; "last used" is written at most once a minute
+    // from one network.
+    assert!(api_tokens::record_use(db, &found, Some("192.0.2.1")).await.unwrap());
+    let found = api_tokens::find_by_secret(db, &hash).await.unwrap().unwrap();
+    assert!(!api_tokens::record_use(db, &found, Some("192.0.2.1")).await.unwrap());
+    assert!(api_tokens::record_use(db, &found, Some("192.0.2.2")).await.unwrap());
+    let listed = api_tokens::list(db, &admin).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].last_used_network.as_deref(), Some("192.0.2.2"));
+
+    let (revoked, first) = api_tokens::revoke(db, &admin, made.id).await.unwrap().unwrap();
+    assert!(first && revoked.revoked_at.is_some());
+    let (_, again) = api_tokens::revoke(db, &admin, made.id).await.unwrap().unwrap();
+    assert!(!again, "revoked once");
+    assert!(api_tokens::find_by_secret(db, &hash).await.unwrap().unwrap().revoked);
+    assert!(api_tokens::revoke(db, &admin, app::model::ApiTokenId::new()).await.unwrap().is_none());
+
+    // Idempotency keys: claimed, answered, replayed; another request with
+    // the same key is a mismatch; a released claim runs again.
+    let ctx = &team.owner;
+    assert_eq!(idempotency::claim(db, ctx, made.id, "k1", b"request").await.unwrap(), Claim::Fresh);
+    assert_eq!(idempotency::claim(db, ctx, made.id, "k1", b"request").await.unwrap(), Claim::InProgress);
+    let answer = StoredAnswer { status: 201, headers: vec![("etag".into(), "\"x\"".into())], body: b"{}".to_vec() };
+    idempotency::store(db, ctx, made.id, "k1", &answer).await.unwrap();
+    assert_eq!(idempotency::claim(db, ctx, made.id, "k1", b"request").await.unwrap(), Claim::Replay(answer));
+    assert_eq!(idempotency::claim(db, ctx, made.id, "k1", b"another").await.unwrap(), Claim::Mismatch);
+    assert_eq!(idempotency::claim(db, ctx, made.id, "k2", b"request").await.unwrap(), Claim::Fresh);
+    idempotency::release(db, ctx, made.id, "k2").await.unwrap();
+    assert_eq!(idempotency::claim(db, ctx, made.id, "k2", b"request").await.unwrap(), Claim::Fresh);
+    assert_eq!(idempotency::forget_expired(db).await.unwrap(), 0, "nothing is a day old");
 }
 
 /// The dashboard's per-person settings: saved views (shared or private,
@@ -801,12 +868,22 @@ async fn work(db: &Db) {
     assert_eq!(projects::find(db, ctx, their_site.id).await.unwrap(), None, "another tenant's project");
     assert_eq!(projects::count_active(db, ctx).await.unwrap(), 5);
 
-    let renamed = projects::update(db, ctx, website.id, &pname("Web site"), &desc("New")).await.unwrap();
+    let renamed = projects::update(db, ctx, website.id, &pname("Web site"), &desc("New"), None).await.unwrap();
     assert_eq!((renamed.name.as_str(), renamed.description.as_str()), ("Web site", "New"));
     assert!(matches!(
-        projects::update(db, ctx, their_site.id, &pname("X"), &desc("")).await,
+        projects::update(db, ctx, their_site.id, &pname("X"), &desc(""), None).await,
         Err(ProjectError::NotFound)
     ));
+    // A conditional update: made while the project is as read, refused
+    // once it changed (If-Match in the REST API).
+    let again = projects::update(db, ctx, website.id, &pname("Web site"), &desc("Newer"), Some(renamed.updated_at))
+        .await
+        .unwrap();
+    assert!(matches!(
+        projects::update(db, ctx, website.id, &pname("Lost"), &desc(""), Some(renamed.updated_at)).await,
+        Err(ProjectError::Changed)
+    ));
+    assert_eq!(projects::find(db, ctx, website.id).await.unwrap().unwrap().description, again.description);
 
     let zulu = page.items.iter().find(|p| p.name == "zulu").unwrap().id;
     assert!(projects::set_archived(db, ctx, zulu, true).await.unwrap().archived_at.is_some());
@@ -821,10 +898,13 @@ async fn work(db: &Db) {
     // under it.
     let new_zulu = projects::insert(db, ctx, &pname("Zulu"), &desc("")).await.unwrap();
     assert!(matches!(projects::restore(db, ctx, zulu).await, Err(ProjectError::NameTaken)));
-    projects::update(db, ctx, new_zulu.id, &pname("Zulu two"), &desc("")).await.unwrap();
+    projects::update(db, ctx, new_zulu.id, &pname("Zulu two"), &desc(""), None).await.unwrap();
     assert!(projects::restore(db, ctx, zulu).await.unwrap().deleted_at.is_none());
     projects::trash(db, ctx, zulu).await.unwrap();
-    assert!(matches!(projects::update(db, ctx, zulu, &pname("Q"), &desc("")).await, Err(ProjectError::NotFound)));
+    assert!(matches!(
+        projects::update(db, ctx, zulu, &pname("Q"), &desc(""), Some(trashed.updated_at)).await,
+        Err(ProjectError::NotFound)
+    ));
     let live: Vec<_> = projects::list_live(db, ctx).await.unwrap().into_iter().map(|p| p.id).collect();
     assert!(!live.contains(&zulu) && live.contains(&website.id));
 

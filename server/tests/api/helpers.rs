@@ -539,3 +539,70 @@ pub fn with_proxy(config: &mut Config) {
     config.trust_proxy_headers = true;
     config.auth_requests_per_minute_per_ip = 1000;
 }
+
+/// Creates an API token of `org` (a slug) acting as `role` (`admin`,
+/// `member`, `read_only`) with this visitor's session, and returns its
+/// secret.
+pub async fn api_token(visitor: &Visitor, org: &str, role: &str) -> String {
+    let created =
+        visitor.ok("create_api_token", &[("org", org), ("name", &format!("{role} script")), ("role", role)]).await;
+    created["secret"].as_str().unwrap().to_owned()
+}
+
+/// A client of the REST API (`/api/v1`) with a bearer token and no
+/// cookies.
+pub struct Bearer {
+    pub address: String,
+    pub token: String,
+    pub client: reqwest::Client,
+}
+
+impl Bearer {
+    pub fn new(app: &TestApp, token: &str) -> Self {
+        Bearer { address: app.address.clone(), token: token.to_owned(), client: client() }
+    }
+
+    /// A request to `/api/v1{path}` with the token.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}/api/v1{path}", self.address)).bearer_auth(&self.token)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(reqwest::Method::GET, path).send().await.unwrap()
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: &Value) -> Response {
+        self.request(method, path).json(body).send().await.unwrap()
+    }
+
+    /// The JSON of a request that must succeed.
+    pub async fn ok(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Value {
+        let request = self.request(method.clone(), path);
+        let request = match body {
+            Some(body) => request.json(body),
+            None => request,
+        };
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert!(status.is_success(), "{method} {path} answered {status}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+/// Runs `sql` on the app's database across tenants (row-level security
+/// lifted for the statement on PostgreSQL), for a test that must reach a
+/// state no request makes (a token past its expiry).
+pub async fn run_sql(db: &Db, sql: &str) {
+    match db {
+        Db::Sqlite(pool) => {
+            sqlx::query(sql).execute(pool).await.unwrap();
+        }
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("SELECT set_config('app.org_id', '*', true)").execute(&mut *tx).await.unwrap();
+            sqlx::query(sql).execute(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    }
+}

@@ -6,6 +6,7 @@ mod helpers;
 
 mod account;
 mod admin_cli;
+mod api_tokens;
 mod audit;
 mod auth;
 mod concurrency;
@@ -28,6 +29,7 @@ mod pages;
 mod platform;
 mod probes;
 mod projects;
+mod rest_projects;
 mod security;
 mod settings;
 mod tasks;

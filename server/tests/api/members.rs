@@ -77,6 +77,10 @@ async fn every_role_may_do_exactly_what_the_matrix_says() {
                         .status()
                         == 200
                 }
+                Action::ManageApiTokens => {
+                    let form = org.form(&[("name", "Script"), ("role", "read_only")]);
+                    client.call("create_api_token", &form).await.status() == 200
+                }
                 Action::InviteMembers => {
                     let email = format!("invitee.{}@example.com", role.as_str());
                     let form = org.form(&[("email", &email), ("role", "guest")]);
@@ -231,6 +235,10 @@ async fn a_suspended_organization_reads_as_the_matrix_says_and_changes_nothing()
                 Action::ManageLicenses => {
                     let form = org.form(&[("code", "feature"), ("name", "A feature")]);
                     status(client.call("create_entitlement", &form).await).await
+                }
+                Action::ManageApiTokens => {
+                    let form = org.form(&[("name", "Script"), ("role", "read_only")]);
+                    status(client.call("create_api_token", &form).await).await
                 }
             };
             if action.changes_data() {

@@ -7,6 +7,7 @@ mod members;
 mod new;
 mod settings;
 mod slug;
+mod tokens;
 
 pub use audit::{AuditLog, AuditPageView, Filter as AuditFilter};
 pub use dashboard::OrgDashboardPage;
@@ -14,3 +15,4 @@ pub use layout::OrgLayout;
 pub use members::MembersPage;
 pub use new::NewOrganizationPage;
 pub use settings::SettingsPage;
+pub use tokens::TokensPage;

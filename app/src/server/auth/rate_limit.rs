@@ -4,7 +4,8 @@
 //! account mail (password reset, verification, email change) another,
 //! smaller one; the password
 //! strength meter a third, larger one; the license API (`/v1`) one per
-//! network and one per license. Failed sign-ins per email are counted
+//! network and one per license; the REST API (`/api/v1`) one per API
+//! token. Failed sign-ins per email are counted
 //! separately, in the database (`auth::lockout`).
 //!
 //! The counters live in this process (GCRA buckets from `governor`, idle
@@ -20,6 +21,8 @@ use std::{
 use governor::{
     DefaultKeyedRateLimiter, Quota, RateLimiter,
     clock::{Clock, DefaultClock},
+    middleware::StateInformationMiddleware,
+    state::keyed::DefaultKeyedStateStore,
 };
 
 use crate::error::AppError;
@@ -49,7 +52,26 @@ pub struct AuthLimits {
     meter: DefaultKeyedRateLimiter<IpAddr>,
     license_api: DefaultKeyedRateLimiter<IpAddr>,
     license_api_per_license: DefaultKeyedRateLimiter<uuid::Uuid>,
+    api_per_token: TokenLimiter,
+    api_per_minute: u32,
     clock: DefaultClock,
+}
+
+/// A keyed limiter that also says how much of the quota is left.
+type TokenLimiter =
+    RateLimiter<uuid::Uuid, DefaultKeyedStateStore<uuid::Uuid>, DefaultClock, StateInformationMiddleware>;
+
+/// Where an API token's quota stands after a request, for the
+/// `RateLimit-*` headers (IETF httpapi "RateLimit header fields" draft).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenQuota {
+    /// Requests per window.
+    pub limit: u32,
+    /// Requests left now.
+    pub remaining: u32,
+    /// Seconds until the quota is whole again (the window), or, refused,
+    /// until the next request is allowed.
+    pub reset_secs: u64,
 }
 
 /// Strength-meter estimates per network per minute: one per keystroke
@@ -70,6 +92,9 @@ impl AuthLimits {
             license_api_per_license: RateLimiter::keyed(Quota::per_minute(nonzero(
                 config.license_api_requests_per_minute_per_license,
             ))),
+            api_per_token: RateLimiter::keyed(Quota::per_minute(nonzero(config.api_requests_per_minute_per_token)))
+                .with_middleware::<StateInformationMiddleware>(),
+            api_per_minute: config.api_requests_per_minute_per_token.max(1),
             clock: DefaultClock::default(),
         }
     }
@@ -105,6 +130,26 @@ impl AuthLimits {
             .map_err(|not_until| not_until.wait_time_from(self.clock.now()).as_secs().max(1))
     }
 
+    /// Counts one REST API request of the token `token` (its id): `Ok`
+    /// with what is left of its quota, `Err` with the same when it is
+    /// spent (`remaining` 0, `reset_secs` the wait).
+    pub fn check_api_token(&self, token: uuid::Uuid) -> Result<TokenQuota, TokenQuota> {
+        let limit = self.api_per_minute;
+        match self.api_per_token.check_key(&token) {
+            Ok(snapshot) => {
+                let remaining = snapshot.remaining_burst_capacity();
+                // A spent request comes back every 60 / limit seconds.
+                let used = u64::from(limit.saturating_sub(remaining));
+                let reset_secs = (used * 60).div_ceil(u64::from(limit));
+                Ok(TokenQuota { limit, remaining, reset_secs })
+            }
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(self.clock.now()).as_secs().max(1);
+                Err(TokenQuota { limit, remaining: 0, reset_secs: wait })
+            }
+        }
+    }
+
     fn check(&self, buckets: &DefaultKeyedRateLimiter<IpAddr>, ip: Option<IpAddr>) -> Result<(), AppError> {
         let Some(ip) = ip else { return Ok(()) };
         buckets.check_key(&client_network(ip)).map_err(|not_until| {
@@ -122,6 +167,8 @@ impl AuthLimits {
         }
         self.license_api_per_license.retain_recent();
         self.license_api_per_license.shrink_to_fit();
+        self.api_per_token.retain_recent();
+        self.api_per_token.shrink_to_fit();
     }
 }
 

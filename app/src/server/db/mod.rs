@@ -6,10 +6,12 @@
 //! dialect arms appear only where the SQL really differs.
 
 pub mod account;
+pub mod api_tokens;
 pub mod audit;
 pub mod cycles;
 pub mod dashboard;
 pub mod files;
+pub mod idempotency;
 pub mod imports;
 pub mod invitations;
 pub mod jobs;

@@ -7,6 +7,7 @@ use crate::{
 
 use super::scope::Scope;
 use super::{Backend, Db, Timestamp, UniqueKey, orgs, with_pool};
+use time::OffsetDateTime;
 
 /// What an operation on a project's children (tasks, cycles) needs of the
 /// project.
@@ -97,6 +98,10 @@ pub enum ProjectError {
     /// limit, or `None` when unreadable).
     #[error("project limit reached")]
     LimitReached(Option<i64>),
+    /// The update was conditional on the project being unchanged since a
+    /// moment, and it changed (RFC 9110 `If-Match`).
+    #[error("the project changed meanwhile")]
+    Changed,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -217,16 +222,19 @@ pub async fn count_active(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_scalar(sql).bind(ctx.org_id()).fetch_one(&mut *conn).await)
 }
 
-/// Renames and re-describes a project that is not in the trash.
+/// Renames and re-describes a project that is not in the trash; with
+/// `unchanged_since`, only if its `updated_at` is still that
+/// (`Changed` otherwise).
 pub async fn update(
     db: &Db,
     ctx: &Writer,
     id: ProjectId,
     name: &ProjectName,
     description: &ProjectDescription,
+    unchanged_since: Option<OffsetDateTime>,
 ) -> Result<Project, ProjectError> {
     let sql = "UPDATE projects SET name = $3, name_key = $4, description = $5, updated_at = $6 \
-               WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL";
+               WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL AND ($7 IS NULL OR updated_at = $7)";
     let updated = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         sqlx::query(sql)
             .bind(ctx.org_id())
@@ -235,11 +243,18 @@ pub async fn update(
             .bind(name_key(name.as_str()))
             .bind(description.as_str())
             .bind(Timestamp::now())
+            .bind(unchanged_since.map(Timestamp::from))
             .execute(&mut *conn)
             .await
             .map(|done| done.rows_affected())
     })
     .map_err(ProjectError::from_write)?;
+    if updated == 0
+        && unchanged_since.is_some()
+        && find(db, ctx, id).await?.is_some_and(|project| project.deleted_at.is_none())
+    {
+        return Err(ProjectError::Changed);
+    }
     reload_if(db, ctx, id, updated).await
 }
 

@@ -69,6 +69,13 @@ impl Scope {
         Scope(Tenants::Every)
     }
 
+    /// An API token found by its secret's hash, with its organization
+    /// and its creator's membership, before anyone knows the organization;
+    /// the caller then works in that tenant.
+    pub const fn api_token() -> Self {
+        Scope(Tenants::Every)
+    }
+
     /// The audit log's writes: events of an organization and events of a
     /// person with none (signing up, in, out).
     pub const fn audit_log() -> Self {

@@ -41,6 +41,7 @@ macro_rules! text_enum {
 pub(crate) use text_enum;
 
 text_enum!(crate::model::Role);
+text_enum!(crate::model::TokenRole);
 text_enum!(crate::model::Priority);
 text_enum!(crate::model::LabelColor);
 text_enum!(crate::model::AuditAction);

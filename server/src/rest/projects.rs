@@ -1,0 +1,244 @@
+//! `/api/v1/projects`: list, create, read, update (PUT and PATCH),
+//! archive, unarchive, trash and restore, by the dashboard's rules
+//! (`app::server::projects`).
+
+use app::{
+    model::{Action, Page, Project, ProjectId, args::parse_id, listing},
+    server::{
+        db::projects as db_projects,
+        projects::{self as rules, load_project},
+    },
+};
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+use app::server::AppState;
+
+use super::{
+    ApiClient,
+    body::{Json, QueryParams},
+    conditional::{IfMatch, etag, resource},
+    problem::ApiError,
+};
+
+/// The list's query: `view` `active` (default), `archived` or `trash`;
+/// `limit` 25, 50 (default) or 100; `offset` in items.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    #[serde(default)]
+    view: String,
+    limit: Option<u32>,
+    offset: Option<u32>,
+}
+
+/// `GET /projects`: a page of the organization's projects, with `total`
+/// and a `Link` header (`rel="next"`, `rel="prev"`) to the neighbouring
+/// pages. Any token.
+pub async fn list(
+    State(state): State<AppState>,
+    client: ApiClient,
+    QueryParams(query): QueryParams<ListQuery>,
+) -> Result<Response, ApiError> {
+    client.org().check(Action::ViewWork)?;
+    let view = rules::parse_view(&query.view)?;
+    let limit = listing::check_page_size(query.limit.unwrap_or(listing::DEFAULT_PAGE_SIZE))
+        .map_err(|message| app::error::AppError::field("limit", message))?;
+    let offset = query.offset.unwrap_or(0);
+    let page = db_projects::list(&state.db, client.org(), view, limit, offset).await?;
+    let link = page_links(&page, view.as_str());
+    let mut response = axum::Json(&page).into_response();
+    if let Some(link) = link.and_then(|link| HeaderValue::from_str(&link).ok()) {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    Ok(response)
+}
+
+/// The `Link` header of an offset-paged list (RFC 8288).
+fn page_links(page: &Page<Project>, view: &str) -> Option<String> {
+    let at = |offset: u32| format!("</api/v1/projects?view={view}&limit={}&offset={offset}>", page.limit);
+    let mut links = Vec::new();
+    if page.has_more {
+        links.push(format!("{}; rel=\"next\"", at(page.offset + page.limit)));
+    }
+    if page.offset > 0 {
+        links.push(format!("{}; rel=\"prev\"", at(page.offset.saturating_sub(page.limit))));
+    }
+    (!links.is_empty()).then(|| links.join(", "))
+}
+
+/// A new project: `name` (1–100 characters, unique among live projects),
+/// `description` (up to 2,000, optional).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewProject {
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// `POST /projects`: 201 with the project, its `ETag` and `Location`.
+/// Member and Admin tokens; the plan's project limit applies.
+pub async fn create(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Json(new): Json<NewProject>,
+) -> Result<Response, ApiError> {
+    let writer = client.org().writer(Action::EditProjects)?;
+    let project = rules::create(&state.db, &writer, &client.0.actor, &new.name, &new.description).await?;
+    let mut response = resource(StatusCode::CREATED, &project);
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/projects/{}", project.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// `GET /projects/{project}`: the project, in any state (archived, in the
+/// trash), with its `ETag`. Any token.
+pub async fn read(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(project): Path<String>,
+) -> Result<Response, ApiError> {
+    client.org().check(Action::ViewWork)?;
+    let project = load_project(&state.db, client.org(), &project).await?;
+    Ok(resource(StatusCode::OK, &project))
+}
+
+/// A whole project's editable fields, for PUT.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFields {
+    name: String,
+    description: String,
+}
+
+/// Some of a project's editable fields, for PATCH.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectPatch {
+    name: Option<String>,
+    description: Option<String>,
+}
+
+/// `PUT /projects/{project}`: replaces the name and description (both
+/// required). Conditional with `If-Match`. Member and Admin tokens; not
+/// for a project in the trash (404).
+pub async fn replace(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(project): Path<String>,
+    headers: HeaderMap,
+    Json(fields): Json<ProjectFields>,
+) -> Result<Response, ApiError> {
+    let patch = ProjectPatch { name: Some(fields.name), description: Some(fields.description) };
+    update(&state, &client, &project, &headers, patch).await
+}
+
+/// `PATCH /projects/{project}`: changes the fields given (JSON merge
+/// patch, RFC 7396: absent fields stay). Conditional with `If-Match`.
+/// Member and Admin tokens.
+pub async fn patch(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(project): Path<String>,
+    headers: HeaderMap,
+    Json(patch): Json<ProjectPatch>,
+) -> Result<Response, ApiError> {
+    update(&state, &client, &project, &headers, patch).await
+}
+
+/// Both updates: the current project (404 in the trash), `If-Match`
+/// checked against its tag, then the change made only if nobody changed
+/// the project in between (412 either way).
+async fn update(
+    state: &AppState,
+    client: &ApiClient,
+    project: &str,
+    headers: &HeaderMap,
+    patch: ProjectPatch,
+) -> Result<Response, ApiError> {
+    let writer = client.org().writer(Action::EditProjects)?;
+    let condition = IfMatch::from_headers(headers)?;
+    let current = load_project(&state.db, client.org(), project).await?;
+    if current.deleted_at.is_some() {
+        return Err(app::error::AppError::NotFound.into());
+    }
+    if let Some(condition) = &condition {
+        condition.check(&etag(&current))?;
+    }
+    let name = patch.name.unwrap_or_else(|| current.name.clone());
+    let description = patch.description.unwrap_or_else(|| current.description.clone());
+    let unchanged_since = condition.as_ref().map(|_| current.updated_at);
+    let updated =
+        rules::update(&state.db, &writer, current.id, (&name, &description), unchanged_since).await.map_err(|err| {
+            match err {
+                app::error::AppError::Conflict(_) if condition.is_some() => ApiError::PreconditionFailed,
+                other => other.into(),
+            }
+        })?;
+    Ok(resource(StatusCode::OK, &updated))
+}
+
+fn project_id(project: &str) -> Result<ProjectId, ApiError> {
+    Ok(parse_id(project)?)
+}
+
+/// `POST /projects/{project}/archive`: archived, read-only. Member and
+/// Admin tokens.
+pub async fn archive(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(project): Path<String>,
+) -> Result<Response, ApiError> {
+    set_archived(&state, &client, &project, true).await
+}
+
+/// `POST /projects/{project}/unarchive`. Member and Admin tokens.
+pub async fn unarchive(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(project): Path<String>,
+) -> Result<Response, ApiError> {
+    set_archived(&state, &client, &project, false).await
+}
+
+async fn set_archived(
+    state: &AppState,
+    client: &ApiClient,
+    project: &str,
+    archived: bool,
+) -> Result<Response, ApiError> {
+    let writer = client.org().writer(Action::EditProjects)?;
+    let id = project_id(project)?;
+    let project = rules::set_archived(&state.db, &writer, &client.0.actor, id, archived).await?;
+    Ok(resource(StatusCode::OK, &project))
+}
+
+/// `DELETE /projects/{project}`: moves the project to the trash (30
+/// days, then gone); answers it. Admin tokens.
+pub async fn trash(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(project): Path<String>,
+) -> Result<Response, ApiError> {
+    let admin = client.org().admin(Action::TrashProjects)?;
+    let project = rules::trash(&state.db, &admin, &client.0.actor, project_id(&project)?).await?;
+    Ok(resource(StatusCode::OK, &project))
+}
+
+/// `POST /projects/{project}/restore`: out of the trash. Admin tokens;
+/// 409 when a live project has taken its name.
+pub async fn restore(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(project): Path<String>,
+) -> Result<Response, ApiError> {
+    let admin = client.org().admin(Action::TrashProjects)?;
+    let project = rules::restore(&state.db, &admin, &client.0.actor, project_id(&project)?).await?;
+    Ok(resource(StatusCode::OK, &project))
+}
