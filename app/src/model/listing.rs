@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// ask for as `before`. When the list was only counted up to a cap,
 /// `total_capped` is true and `total` is that cap ("1,000+").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,

@@ -33,8 +33,13 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     middleware::from_fn_with_state,
-    routing::{any, get, post},
+    routing::{any, get},
 };
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use app::server::AppState;
 
@@ -44,32 +49,75 @@ pub use problem::ApiError;
 /// Largest request body, in bytes (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Every route of the REST API, relative to `/api/v1`, with its methods:
-/// what the OpenAPI document must describe and the route test walks.
-pub const ROUTES: &[(&str, &[&str])] = &[
-    ("/projects", &["GET", "POST"]),
-    ("/projects/{project}", &["GET", "PUT", "PATCH", "DELETE"]),
-    ("/projects/{project}/archive", &["POST"]),
-    ("/projects/{project}/unarchive", &["POST"]),
-    ("/projects/{project}/restore", &["POST"]),
-];
+/// The OpenAPI document's frame: what the routes' own annotations do not
+/// say (title, version, the server prefix, bearer authentication).
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Atrium REST API",
+        version = "1",
+        description = "Software acting for an organization with an API token. Errors are RFC 7807 problem \
+                       documents; writes answer the resource and its ETag; PUT and PATCH take If-Match; POST \
+                       takes Idempotency-Key; every answer carries RateLimit-* headers."
+    ),
+    servers((url = "/api/v1")),
+    modifiers(&BearerToken),
+    security(("bearer" = [])),
+    components(schemas(problem::Problem)),
+    tags((name = "projects", description = "An organization's projects."))
+)]
+struct ApiDoc;
 
-/// The `/api/v1` router.
+/// Bearer authentication with an API token (`atr_...`).
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("An API token of the organization, from its settings: `atr_` and 43 characters."))
+            .build();
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// The API's routes with their OpenAPI descriptions: each route is added
+/// with its handler's annotation (`routes!`), so a route cannot be
+/// served without being described.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(projects::list_projects, projects::create_project))
+        .routes(routes!(
+            projects::get_project,
+            projects::replace_project,
+            projects::patch_project,
+            projects::trash_project
+        ))
+        .routes(routes!(projects::archive_project))
+        .routes(routes!(projects::unarchive_project))
+        .routes(routes!(projects::restore_project))
+}
+
+/// The OpenAPI 3.1 document of the REST API, generated from the handlers'
+/// annotations and the types they take and answer.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().into_openapi()
+}
+
+/// The `/api/v1` router, and its document at `/api/v1/openapi.json`
+/// (public: it says nothing an organization owns).
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/projects", get(projects::list).post(projects::create))
-        .route(
-            "/projects/{project}",
-            get(projects::read).put(projects::replace).patch(projects::patch).delete(projects::trash),
-        )
-        .route("/projects/{project}/archive", post(projects::archive))
-        .route("/projects/{project}/unarchive", post(projects::unarchive))
-        .route("/projects/{project}/restore", post(projects::restore))
+    let (api, document) = documented().split_for_parts();
+    let document = std::sync::Arc::new(document);
+    let api = api
         .route("/{*rest}", any(problem::no_such_route))
         .method_not_allowed_fallback(problem::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), idempotency::replay_retries))
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
-    Router::new().nest("/api/v1", api)
+    let served =
+        Router::new().route("/api/v1/openapi.json", get(move || async move { axum::Json(document.as_ref().clone()) }));
+    served.merge(Router::new().nest("/api/v1", api))
 }

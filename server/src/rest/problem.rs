@@ -95,3 +95,61 @@ pub async fn no_such_route() -> ApiError {
 pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
+
+/// An RFC 7807 problem document, as the API sends every error
+/// (`application/problem+json`). For the OpenAPI document.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the status says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The status's reason phrase.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong, for people.
+    pub detail: String,
+    /// For bad input: a message per field (its name, or a path such as
+    /// `labels[2]`; `body` for the body as a whole, `query` for the query).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// The refusals any route of the API may answer, each a [`Problem`].
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code, reason = "describes answers for the OpenAPI document; never built")]
+pub enum Refusals {
+    /// Malformed: not JSON, or a bad header (`If-Match`, `Idempotency-Key`).
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// No usable API token (missing, unknown, revoked, expired, or its
+    /// creator no longer holds its role); `WWW-Authenticate: Bearer`.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// The token's role may not do this, the organization is suspended, or
+    /// its plan's limit is reached.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// No such resource in the token's organization (or a malformed id).
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// The change clashes with the current state (an archived project, a
+    /// name taken by a restored one, an `Idempotency-Key` still running).
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+    /// `If-Match` no longer matches: someone changed the resource.
+    #[response(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Problem),
+    /// The body is over 1 MiB.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// The body is not `application/json`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// Invalid fields or parameters, each named under `errors`.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Problem),
+    /// The token's quota is spent: `Retry-After` says when to try again.
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Problem),
+}

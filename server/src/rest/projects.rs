@@ -15,6 +15,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 use app::server::AppState;
 
@@ -22,24 +23,33 @@ use super::{
     ApiClient,
     body::{Json, QueryParams},
     conditional::{IfMatch, etag, resource},
-    problem::ApiError,
+    problem::{ApiError, Refusals},
 };
 
 /// The list's query: `view` `active` (default), `archived` or `trash`;
 /// `limit` 25, 50 (default) or 100; `offset` in items.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `active` (default), `archived` or `trash`.
     #[serde(default)]
     view: String,
+    /// Projects per page: 25, 50 (default) or 100.
     limit: Option<u32>,
+    /// Projects to skip (default 0).
     offset: Option<u32>,
 }
+
+/// The path parameter of one project.
+const PROJECT: &str = "The project's id (a UUID).";
 
 /// `GET /projects`: a page of the organization's projects, with `total`
 /// and a `Link` header (`rel="next"`, `rel="prev"`) to the neighbouring
 /// pages. Any token.
-pub async fn list(
+#[utoipa::path(get, path = "/projects", tag = "projects", params(ListQuery),
+    responses((status = 200, description = "A page of projects; `Link` names the pages around it.", body = Page<Project>), Refusals))]
+pub async fn list_projects(
     State(state): State<AppState>,
     client: ApiClient,
     QueryParams(query): QueryParams<ListQuery>,
@@ -73,17 +83,23 @@ fn page_links(page: &Page<Project>, view: &str) -> Option<String> {
 
 /// A new project: `name` (1–100 characters, unique among live projects),
 /// `description` (up to 2,000, optional).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProject {
+    /// 1–100 characters, unique among the organization's projects outside
+    /// the trash (compared case-insensitively).
     name: String,
+    /// Up to 2,000 characters; empty by default.
     #[serde(default)]
     description: String,
 }
 
 /// `POST /projects`: 201 with the project, its `ETag` and `Location`.
 /// Member and Admin tokens; the plan's project limit applies.
-pub async fn create(
+#[utoipa::path(post, path = "/projects", tag = "projects", request_body = NewProject,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry answer the first create.")),
+    responses((status = 201, description = "Created; `Location` and `ETag` name it.", body = Project), Refusals))]
+pub async fn create_project(
     State(state): State<AppState>,
     client: ApiClient,
     Json(new): Json<NewProject>,
@@ -99,7 +115,9 @@ pub async fn create(
 
 /// `GET /projects/{project}`: the project, in any state (archived, in the
 /// trash), with its `ETag`. Any token.
-pub async fn read(
+#[utoipa::path(get, path = "/projects/{project}", tag = "projects", params(("project" = ProjectId, Path, description = PROJECT)),
+    responses((status = 200, description = "The project, with its `ETag`.", body = Project), Refusals))]
+pub async fn get_project(
     State(state): State<AppState>,
     client: ApiClient,
     Path(project): Path<String>,
@@ -110,25 +128,32 @@ pub async fn read(
 }
 
 /// A whole project's editable fields, for PUT.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectFields {
+    /// 1–100 characters, unique among live projects.
     name: String,
+    /// Up to 2,000 characters.
     description: String,
 }
 
 /// Some of a project's editable fields, for PATCH.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectPatch {
+    /// A new name (absent: unchanged).
     name: Option<String>,
+    /// A new description (absent: unchanged).
     description: Option<String>,
 }
 
 /// `PUT /projects/{project}`: replaces the name and description (both
 /// required). Conditional with `If-Match`. Member and Admin tokens; not
 /// for a project in the trash (404).
-pub async fn replace(
+#[utoipa::path(put, path = "/projects/{project}", tag = "projects", request_body = ProjectFields,
+    params(("project" = ProjectId, Path, description = PROJECT), ("If-Match" = Option<String>, Header, description = "Change only if the ETag is still this.")),
+    responses((status = 200, description = "The changed project.", body = Project), Refusals))]
+pub async fn replace_project(
     State(state): State<AppState>,
     client: ApiClient,
     Path(project): Path<String>,
@@ -142,7 +167,10 @@ pub async fn replace(
 /// `PATCH /projects/{project}`: changes the fields given (JSON merge
 /// patch, RFC 7396: absent fields stay). Conditional with `If-Match`.
 /// Member and Admin tokens.
-pub async fn patch(
+#[utoipa::path(patch, path = "/projects/{project}", tag = "projects", request_body = ProjectPatch,
+    params(("project" = ProjectId, Path, description = PROJECT), ("If-Match" = Option<String>, Header, description = "Change only if the ETag is still this.")),
+    responses((status = 200, description = "The changed project.", body = Project), Refusals))]
+pub async fn patch_project(
     State(state): State<AppState>,
     client: ApiClient,
     Path(project): Path<String>,
@@ -190,7 +218,9 @@ fn project_id(project: &str) -> Result<ProjectId, ApiError> {
 
 /// `POST /projects/{project}/archive`: archived, read-only. Member and
 /// Admin tokens.
-pub async fn archive(
+#[utoipa::path(post, path = "/projects/{project}/archive", tag = "projects", params(("project" = ProjectId, Path, description = PROJECT)),
+    responses((status = 200, description = "The archived project.", body = Project), Refusals))]
+pub async fn archive_project(
     State(state): State<AppState>,
     client: ApiClient,
     Path(project): Path<String>,
@@ -199,7 +229,9 @@ pub async fn archive(
 }
 
 /// `POST /projects/{project}/unarchive`. Member and Admin tokens.
-pub async fn unarchive(
+#[utoipa::path(post, path = "/projects/{project}/unarchive", tag = "projects", params(("project" = ProjectId, Path, description = PROJECT)),
+    responses((status = 200, description = "The project, no longer archived.", body = Project), Refusals))]
+pub async fn unarchive_project(
     State(state): State<AppState>,
     client: ApiClient,
     Path(project): Path<String>,
@@ -221,7 +253,9 @@ async fn set_archived(
 
 /// `DELETE /projects/{project}`: moves the project to the trash (30
 /// days, then gone); answers it. Admin tokens.
-pub async fn trash(
+#[utoipa::path(delete, path = "/projects/{project}", tag = "projects", params(("project" = ProjectId, Path, description = PROJECT)),
+    responses((status = 200, description = "The project, now in the trash.", body = Project), Refusals))]
+pub async fn trash_project(
     State(state): State<AppState>,
     client: ApiClient,
     Path(project): Path<String>,
@@ -233,7 +267,9 @@ pub async fn trash(
 
 /// `POST /projects/{project}/restore`: out of the trash. Admin tokens;
 /// 409 when a live project has taken its name.
-pub async fn restore(
+#[utoipa::path(post, path = "/projects/{project}/restore", tag = "projects", params(("project" = ProjectId, Path, description = PROJECT)),
+    responses((status = 200, description = "The project, out of the trash.", body = Project), Refusals))]
+pub async fn restore_project(
     State(state): State<AppState>,
     client: ApiClient,
     Path(project): Path<String>,

@@ -24,6 +24,7 @@ mod license_api_limits;
 mod licensing;
 mod limits;
 mod members;
+mod openapi;
 mod organizations;
 mod pages;
 mod platform;
