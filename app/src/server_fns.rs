@@ -3,8 +3,8 @@
 //! the app's root, where the binary may use it.
 
 use crate::api::{
-    account, audit, auth, cycles, files, flash, invitations, labels, licensing, members, orgs, platform, projects,
-    settings, tasks, tokens, views,
+    account, audit, auth, cycles, docs, files, flash, invitations, labels, licensing, members, orgs, platform,
+    projects, settings, tasks, tokens, views,
 };
 
 /// Every server function's endpoint path and the names of its arguments,
@@ -104,6 +104,7 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         licensing::DeactivateMachine,
         licensing::LookUpLicense,
         licensing::ReleaseMachine,
+        docs::GetApiReference,
         tokens::ListApiTokens,
         tokens::CreateApiToken,
         tokens::RevokeApiToken,

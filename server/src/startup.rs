@@ -102,6 +102,7 @@ impl Application {
             jobs: Arc::new(app::server::queue::Queue::default()),
             storage: Storage::open(&config_storage_url).map_err(StartupError::Storage)?,
             streams: Arc::default(),
+            api_document: Arc::new(serde_json::to_value(crate::rest::openapi()).unwrap_or_default()),
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self { listener, address, router, state, sessions })

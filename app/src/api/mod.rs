@@ -14,6 +14,7 @@ pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod cycles;
+pub mod docs;
 pub mod draft;
 pub mod files;
 pub mod flash;

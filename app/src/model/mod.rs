@@ -5,6 +5,7 @@
 //! input met the rule, and the rule lives in exactly one `parse`.
 
 pub mod account;
+pub mod api_reference;
 pub mod api_token;
 pub mod args;
 pub mod audit;

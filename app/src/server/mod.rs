@@ -1,6 +1,7 @@
 //! Server-only code: never compiled to wasm (`feature = "ssr"`).
 
 pub mod actor;
+pub mod api_reference;
 pub mod api_tokens;
 pub mod audit;
 pub mod auth;

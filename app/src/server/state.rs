@@ -33,6 +33,9 @@ pub struct AppState {
     pub jobs: Arc<super::queue::Queue>,
     /// Where project files and imported CSVs are kept.
     pub storage: super::storage::Storage,
+    /// The REST API's OpenAPI document, for the `/docs/api` page (the
+    /// binary generates it from its handlers).
+    pub api_document: Arc<serde_json::Value>,
     /// Each person's open server-sent event streams.
     pub streams: Arc<super::streams::EventStreams>,
 }

@@ -72,3 +72,20 @@ async fn every_operation_of_the_document_is_served() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_reference_page_shows_every_operation_of_the_document() {
+    let app = spawn_app().await;
+    let document: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let page = app.get("/docs/api").await;
+    assert_eq!(page.status(), 200, "public");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Atrium REST API"));
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, _) in item.as_object().unwrap() {
+            let heading = format!("{} {path}", method.to_uppercase());
+            assert!(html.contains(&heading), "{heading} is on the page");
+        }
+    }
+    assert!(html.contains("schema-Problem"), "the schemas are too");
+}

@@ -41,8 +41,8 @@ pub fn TokensPage() -> impl IntoView {
         <div class="max-w-4xl">
             <h1 class="text-2xl font-bold tracking-tight text-slate-900">"API tokens"</h1>
             <p class="mt-2 text-sm text-slate-600">
-                "Tokens let scripts and other software act for this organization through the REST API at "
-                <code>"/api/v1"</code>
+                "Tokens let scripts and other software act for this organization through the "
+                <a href="/docs/api" class="font-medium text-indigo-700 underline">"REST API"</a>
                 ". A token acts for you: it stops working if your own role falls below it."
             </p>
             <CreateForm create />
