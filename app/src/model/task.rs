@@ -188,6 +188,63 @@ pub struct TaskFields {
     pub labels: Vec<LabelId>,
 }
 
+/// A field an inline edit of the dashboard may change (`patch_task`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskField {
+    Title,
+    Description,
+    Priority,
+    DueOn,
+    Assignee,
+    Cycle,
+}
+
+/// Most tasks one bulk action may name.
+pub const MAX_BULK: usize = 500;
+
+/// A bulk action on selected tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BulkAction {
+    Complete,
+    Reopen,
+    /// Move to the project in `project`.
+    Move,
+    /// Assign to the member in `assignee` (empty: unassign).
+    Assign,
+    /// Put in the trash (restorable for 30 days).
+    Trash,
+    /// Take out of the trash.
+    Restore,
+    /// Delete trashed tasks for good (Admins and Owners).
+    Purge,
+}
+
+impl BulkAction {
+    /// What was done to `count` tasks, for a toast or the flash after a
+    /// form without JavaScript: "Moved 3 tasks to the trash."
+    pub fn outcome_message(self, count: u64) -> String {
+        let tasks = if count == 1 { "1 task".to_owned() } else { format!("{count} tasks") };
+        match self {
+            BulkAction::Complete => format!("Completed {tasks}."),
+            BulkAction::Reopen => format!("Reopened {tasks}."),
+            BulkAction::Move => format!("Moved {tasks} to another project."),
+            BulkAction::Assign => format!("Assigned {tasks}."),
+            BulkAction::Trash => format!("Moved {tasks} to the trash."),
+            BulkAction::Restore => format!("Restored {tasks}."),
+            BulkAction::Purge => format!("Deleted {tasks} for good."),
+        }
+    }
+}
+
+/// What a bulk action did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    /// Tasks changed (a task already complete is not completed again).
+    pub affected: u64,
+}
+
 /// A calendar date from a form field: `YYYY-MM-DD`, or empty for none.
 pub fn parse_date_field(input: &str) -> Result<Option<Date>, String> {
     let input = input.trim();
