@@ -7,7 +7,7 @@
 //!   of its organization ([`app::server::api_tokens`]); handlers take an
 //!   [`ApiClient`] and ask it for the capability they need, as the
 //!   dashboard's server functions ask a member's, and call the same rules
-//!   (`app::server::projects`, ...): one rule, two doors.
+//!   (`app::server::projects`, `app::server::tasks`): one rule, two doors.
 //! - **Errors**: RFC 7807 problem documents (`application/problem+json`)
 //!   with `status`, `title`, `detail`, and `errors` (a message per field)
 //!   for bad input; another organization's ids answer 404.
@@ -28,6 +28,7 @@ mod conditional;
 mod idempotency;
 mod problem;
 mod projects;
+mod tasks;
 
 use axum::{
     Router,
@@ -52,6 +53,12 @@ pub const ROUTES: &[(&str, &[&str])] = &[
     ("/projects/{project}/archive", &["POST"]),
     ("/projects/{project}/unarchive", &["POST"]),
     ("/projects/{project}/restore", &["POST"]),
+    ("/projects/{project}/tasks", &["GET", "POST"]),
+    ("/projects/{project}/tasks/bulk", &["POST"]),
+    ("/tasks/{task}", &["GET", "PUT", "PATCH", "DELETE"]),
+    ("/tasks/{task}/complete", &["POST"]),
+    ("/tasks/{task}/reopen", &["POST"]),
+    ("/tasks/{task}/restore", &["POST"]),
 ];
 
 /// The `/api/v1` router.
@@ -65,6 +72,12 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{project}/archive", post(projects::archive))
         .route("/projects/{project}/unarchive", post(projects::unarchive))
         .route("/projects/{project}/restore", post(projects::restore))
+        .route("/projects/{project}/tasks", get(tasks::list).post(tasks::create))
+        .route("/projects/{project}/tasks/bulk", post(tasks::bulk))
+        .route("/tasks/{task}", get(tasks::read).put(tasks::replace).patch(tasks::patch).delete(tasks::trash))
+        .route("/tasks/{task}/complete", post(tasks::complete))
+        .route("/tasks/{task}/reopen", post(tasks::reopen))
+        .route("/tasks/{task}/restore", post(tasks::restore))
         .route("/{*rest}", any(problem::no_such_route))
         .method_not_allowed_fallback(problem::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), idempotency::replay_retries))
