@@ -17,6 +17,7 @@ one_line_text!(
 /// each, so pages need no inline styles (which the CSP forbids).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum LabelColor {
     #[default]
     Gray,

@@ -59,7 +59,10 @@ pub use permission::Action;
 pub use plan::{OrgLimits, Plan};
 pub use project::{Project, ProjectDescription, ProjectName, ProjectView};
 pub use role::Role;
-pub use task::{Assignee, Priority, Task, TaskDescription, TaskFields, TaskItem, TaskLabel, TaskTitle};
+pub use task::{
+    Assignee, BulkAction, BulkOutcome, Priority, Task, TaskDescription, TaskField, TaskFields, TaskItem, TaskLabel,
+    TaskTitle,
+};
 pub use task_query::{AssigneeFilter, SortDir, StatusFilter, TaskParams, TaskQuery, TaskSort};
 pub use tenant::{Tenant, TenantStatus};
 pub use view::{SavedView, ViewName};

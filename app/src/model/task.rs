@@ -26,6 +26,7 @@ multi_line_text!(
 /// How urgent a task is, lowest first. Stored as lowercase text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Priority {
     #[default]
     None,
@@ -79,6 +80,7 @@ impl std::str::FromStr for Priority {
 
 /// A member as shown on a task.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Assignee {
     pub id: UserId,
     pub display_name: String,
@@ -86,6 +88,7 @@ pub struct Assignee {
 
 /// A label as shown on a task.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TaskLabel {
     pub id: LabelId,
     pub name: String,
@@ -94,6 +97,7 @@ pub struct TaskLabel {
 
 /// A task with what a list shows of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Task {
     pub id: TaskId,
     pub project_id: ProjectId,
@@ -128,6 +132,7 @@ pub const MAX_LABELS: usize = 20;
 /// whole task), and in JSON no field that is empty or absent, so a page of
 /// fifty stays small on the wire and in the page's hydration data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TaskItem {
     pub id: TaskId,
     pub title: String,
@@ -186,6 +191,65 @@ pub struct TaskFields {
     pub assignee: Option<UserId>,
     pub cycle: Option<CycleId>,
     pub labels: Vec<LabelId>,
+}
+
+/// A field an inline edit of the dashboard may change (`patch_task`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskField {
+    Title,
+    Description,
+    Priority,
+    DueOn,
+    Assignee,
+    Cycle,
+}
+
+/// Most tasks one bulk action may name.
+pub const MAX_BULK: usize = 500;
+
+/// A bulk action on selected tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum BulkAction {
+    Complete,
+    Reopen,
+    /// Move to the project in `project`.
+    Move,
+    /// Assign to the member in `assignee` (empty: unassign).
+    Assign,
+    /// Put in the trash (restorable for 30 days).
+    Trash,
+    /// Take out of the trash.
+    Restore,
+    /// Delete trashed tasks for good (Admins and Owners).
+    Purge,
+}
+
+impl BulkAction {
+    /// What was done to `count` tasks, for a toast or the flash after a
+    /// form without JavaScript: "Moved 3 tasks to the trash."
+    pub fn outcome_message(self, count: u64) -> String {
+        let tasks = if count == 1 { "1 task".to_owned() } else { format!("{count} tasks") };
+        match self {
+            BulkAction::Complete => format!("Completed {tasks}."),
+            BulkAction::Reopen => format!("Reopened {tasks}."),
+            BulkAction::Move => format!("Moved {tasks} to another project."),
+            BulkAction::Assign => format!("Assigned {tasks}."),
+            BulkAction::Trash => format!("Moved {tasks} to the trash."),
+            BulkAction::Restore => format!("Restored {tasks}."),
+            BulkAction::Purge => format!("Deleted {tasks} for good."),
+        }
+    }
+}
+
+/// What a bulk action did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BulkOutcome {
+    /// Tasks changed (a task already complete is not completed again).
+    pub affected: u64,
 }
 
 /// A calendar date from a form field: `YYYY-MM-DD`, or empty for none.

@@ -25,6 +25,7 @@ pub mod session_store;
 pub mod state;
 pub mod storage;
 pub mod streams;
+pub mod tasks;
 pub mod theme;
 pub mod uploads;
 

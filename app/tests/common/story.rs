@@ -23,7 +23,7 @@ use app::{
             orgs, platform,
             projects::{self, ProjectError},
             task_list::{self, Listed},
-            tasks::{self, Lifecycle, TaskWriteError},
+            tasks::{self, Lifecycle, TaskUpdateError, TaskWriteError},
             users::{self, CreateUserError, NewUser},
         },
         session_store::SessionDb,
@@ -1161,15 +1161,25 @@ async fn work(db: &Db) {
     edit.title = app::model::TaskTitle::parse("Banana split").unwrap();
     edit.labels = vec![ux.id];
     edit.due_on = None;
-    let updated = tasks::update(db, ctx, banana.id, &edit).await.unwrap().unwrap();
+    let read = tasks::find(db, ctx, banana.id).await.unwrap().unwrap();
+    let updated = tasks::update(db, ctx, banana.id, &edit, Some(read.updated_at)).await.unwrap().unwrap();
     assert_eq!((updated.title.as_str(), updated.due_on, updated.labels.len()), ("Banana split", None, 1));
-    assert_eq!(tasks::update(db, theirs, banana.id, &edit).await.unwrap(), None, "another tenant's task");
+    // A conditional update from the version before: someone changed it.
+    let stale = tasks::update(db, ctx, banana.id, &edit, Some(read.updated_at)).await;
+    assert!(matches!(stale, Err(TaskUpdateError::Changed)), "{stale:?}");
+    assert_eq!(tasks::update(db, theirs, banana.id, &edit, None).await.unwrap(), None, "another tenant's task");
+    let stale_theirs = tasks::update(db, theirs, banana.id, &edit, Some(read.updated_at)).await.unwrap();
+    assert_eq!(stale_theirs, None, "another tenant's task is not theirs to have changed");
 
     // Bulk: counts, moves (leaving the cycle), assigns.
     let all: Vec<_> = created.iter().map(|t| t.id).collect();
-    assert_eq!(tasks::count_found_and_writable(db, ctx, &all, Lifecycle::Live).await.unwrap(), (5, 5));
-    assert_eq!(tasks::count_found_and_writable(db, ctx, &all, Lifecycle::Trashed).await.unwrap(), (0, 0));
-    assert_eq!(tasks::count_found_and_writable(db, &globex.owner, &all, Lifecycle::Live).await.unwrap(), (0, 0));
+    assert_eq!(tasks::count_found_and_writable(db, ctx, &all, Lifecycle::Live, None).await.unwrap(), (5, 5));
+    let in_other = tasks::count_found_and_writable(db, ctx, &all, Lifecycle::Live, Some(their_project.id)).await;
+    assert_eq!(in_other.unwrap(), (0, 0), "none of them is in that project");
+    let in_website = tasks::count_found_and_writable(db, ctx, &all, Lifecycle::Live, Some(website.id)).await;
+    assert_eq!(in_website.unwrap(), (5, 5));
+    assert_eq!(tasks::count_found_and_writable(db, ctx, &all, Lifecycle::Trashed, None).await.unwrap(), (0, 0));
+    assert_eq!(tasks::count_found_and_writable(db, &globex.owner, &all, Lifecycle::Live, None).await.unwrap(), (0, 0));
     let alpha = projects::list_live(db, ctx).await.unwrap().into_iter().find(|p| p.name == "Alpha").unwrap();
     assert_eq!(tasks::move_to_project(db, ctx, &[banana.id], their_project.id).await.unwrap(), 0, "not theirs");
     assert_eq!(tasks::move_to_project(db, ctx, &[banana.id], alpha.id).await.unwrap(), 1);
@@ -1184,11 +1194,11 @@ async fn work(db: &Db) {
     projects::set_archived(db, ctx, alpha.id, true).await.unwrap();
     let in_archive = [banana.id];
     assert_eq!(
-        tasks::count_found_and_writable(db, ctx, &[banana.id, created[1].id], Lifecycle::Live).await.unwrap(),
+        tasks::count_found_and_writable(db, ctx, &[banana.id, created[1].id], Lifecycle::Live, None).await.unwrap(),
         (2, 1)
     );
     assert!(matches!(tasks::insert(db, ctx, alpha.id, &fields("late")).await, Err(TaskWriteError::NotWritable)));
-    assert_eq!(tasks::update(db, ctx, banana.id, &edit).await.unwrap(), None);
+    assert_eq!(tasks::update(db, ctx, banana.id, &edit, None).await.unwrap(), None);
     assert_eq!(tasks::set_completed(db, ctx, &in_archive, true).await.unwrap(), 0);
     assert_eq!(tasks::assign(db, ctx, &in_archive, Some(me)).await.unwrap(), 0);
     assert_eq!(tasks::trash(db, ctx, &in_archive).await.unwrap(), 0);
@@ -1239,11 +1249,14 @@ async fn work(db: &Db) {
     let date_500 = created[4].id;
     assert_eq!(tasks::trash(db, author, &[date_500]).await.unwrap(), 1);
     assert_eq!(tasks::find(db, ctx, date_500).await.unwrap(), None, "gone from reads");
+    let binned = tasks::find_in(db, ctx, date_500, Lifecycle::Trashed).await.unwrap().unwrap();
+    assert!(binned.deleted_at.is_some(), "read from the trash when asked");
+    assert_eq!(tasks::find_in(db, theirs, date_500, Lifecycle::Trashed).await.unwrap(), None, "not theirs");
     assert_eq!(list(q(|_| {})).await.total, 3);
     let bin = list(TaskQuery { status: StatusFilter::Trash, ..q(|_| {}) }).await;
     assert_eq!(titles(&bin), ["date 500 off"]);
     assert!(bin.items[0].deleted_at.is_some());
-    assert_eq!(tasks::count_found_and_writable(db, ctx, &[date_500], Lifecycle::Trashed).await.unwrap(), (1, 1));
+    assert_eq!(tasks::count_found_and_writable(db, ctx, &[date_500], Lifecycle::Trashed, None).await.unwrap(), (1, 1));
     assert_eq!(tasks::set_completed(db, ctx, &[date_500], true).await.unwrap(), 0, "a trashed task does not change");
     assert_eq!(tasks::restore(db, author, &[date_500]).await.unwrap(), 1);
     assert!(tasks::find(db, ctx, date_500).await.unwrap().is_some(), "restored");
@@ -1268,7 +1281,7 @@ async fn work(db: &Db) {
     let gone = projects::find(db, ctx, alpha.id).await.unwrap().unwrap();
     let hidden = task_list::list(db, member, &gone, &q(|_| {}), today).await.unwrap();
     assert!(matches!(hidden, Listed::Page(ref page) if page.items.is_empty()), "no rows of a trashed project");
-    assert_eq!(tasks::count_found_and_writable(db, ctx, &[banana.id], Lifecycle::Live).await.unwrap(), (0, 0));
+    assert_eq!(tasks::count_found_and_writable(db, ctx, &[banana.id], Lifecycle::Live, None).await.unwrap(), (0, 0));
     projects::restore(db, ctx, alpha.id).await.unwrap();
     assert!(tasks::find(db, ctx, banana.id).await.unwrap().is_some());
     let website_cycles = cycles::list_for_project(db, ctx, website.id).await.unwrap();

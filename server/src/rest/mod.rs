@@ -7,7 +7,7 @@
 //!   of its organization ([`app::server::api_tokens`]); handlers take an
 //!   [`ApiClient`] and ask it for the capability they need, as the
 //!   dashboard's server functions ask a member's, and call the same rules
-//!   (`app::server::projects`, ...): one rule, two doors.
+//!   (`app::server::projects`, `app::server::tasks`): one rule, two doors.
 //! - **Errors**: RFC 7807 problem documents (`application/problem+json`)
 //!   with `status`, `title`, `detail`, and `errors` (a message per field)
 //!   for bad input; another organization's ids answer 404.
@@ -28,6 +28,7 @@ mod conditional;
 mod idempotency;
 mod problem;
 mod projects;
+mod tasks;
 
 use axum::{
     Router,
@@ -64,7 +65,10 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
     modifiers(&BearerToken),
     security(("bearer" = [])),
     components(schemas(problem::Problem)),
-    tags((name = "projects", description = "An organization's projects."))
+    tags(
+        (name = "projects", description = "An organization's projects."),
+        (name = "tasks", description = "A project's tasks.")
+    )
 )]
 struct ApiDoc;
 
@@ -97,6 +101,12 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(projects::archive_project))
         .routes(routes!(projects::unarchive_project))
         .routes(routes!(projects::restore_project))
+        .routes(routes!(tasks::list_tasks, tasks::create_task))
+        .routes(routes!(tasks::bulk_update_tasks))
+        .routes(routes!(tasks::get_task, tasks::replace_task, tasks::patch_task, tasks::trash_task))
+        .routes(routes!(tasks::complete_task))
+        .routes(routes!(tasks::reopen_task))
+        .routes(routes!(tasks::restore_task))
 }
 
 /// The OpenAPI 3.1 document of the REST API, generated from the handlers'

@@ -31,6 +31,7 @@ mod platform;
 mod probes;
 mod projects;
 mod rest_projects;
+mod rest_tasks;
 mod security;
 mod settings;
 mod tasks;

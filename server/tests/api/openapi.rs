@@ -12,7 +12,7 @@ use crate::helpers::{Bearer, Org, spawn_app};
 
 /// The handlers' modules of the REST API, and the functions in them that
 /// are not routes (none yet).
-const HANDLER_MODULES: &[&str] = &["projects"];
+const HANDLER_MODULES: &[&str] = &["projects", "tasks"];
 
 /// Every `pub async fn` of the REST API's handler modules.
 fn handlers() -> BTreeSet<String> {
@@ -44,9 +44,23 @@ async fn the_document_is_openapi_3_1_and_describes_every_handler() {
         }
     }
     let handlers = handlers();
-    assert!(handlers.len() >= 9, "{handlers:?}");
+    assert!(handlers.len() >= 19, "{handlers:?}");
     let missing: Vec<_> = handlers.difference(&operations).collect();
     assert!(missing.is_empty(), "handlers missing from the OpenAPI document: {missing:?}");
+
+    // The task list's parameters are the dashboard's, by name.
+    let list = &document["paths"]["/projects/{project}/tasks"]["get"];
+    let mut documented: Vec<&str> = list["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|parameter| parameter["in"] == "query")
+        .map(|parameter| parameter["name"].as_str().unwrap())
+        .collect();
+    let mut known = app::model::task_query::PARAMS.to_vec();
+    documented.sort_unstable();
+    known.sort_unstable();
+    assert_eq!(documented, known);
 }
 
 #[tokio::test]

@@ -173,9 +173,15 @@ pub async fn export(
 
 /// One live task, when its project is readable.
 pub async fn find(db: &Db, ctx: &OrgCtx, id: TaskId) -> Result<Option<Task>, sqlx::Error> {
+    find_in(db, ctx, id, Lifecycle::Live).await
+}
+
+/// One task, live or in the trash as `lifecycle` says, when its project is
+/// readable.
+pub async fn find_in(db: &Db, ctx: &OrgCtx, id: TaskId, lifecycle: Lifecycle) -> Result<Option<Task>, sqlx::Error> {
     let mut sql = Sql::new(&select_task(db.backend()));
     sql.push(" WHERE t.org_id = ").arg(ctx.org_id()).push(" AND t.id = ").arg(id);
-    sql.push(" AND t.deleted_at IS NULL AND ").push(&rule(
+    sql.push(" AND ").push(&lifecycle.condition("t")).push(" AND ").push(&rule(
         db.backend(),
         ProjectAccess::Read,
         "t.org_id",
@@ -367,19 +373,41 @@ pub async fn insert_many(
     Ok(rows.into_iter().map(|(id, _)| id).collect())
 }
 
-/// Writes every field of a live task in a writable project. `None` when
-/// there is no such task (or its project is not writable).
-pub async fn update(db: &Db, ctx: &Writer, id: TaskId, fields: &TaskFields) -> Result<Option<Task>, sqlx::Error> {
+/// A conditional task update that could not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskUpdateError {
+    /// The task's `updated_at` is no longer the `unchanged_since` given:
+    /// someone changed it since the caller read it.
+    #[error("the task changed meanwhile")]
+    Changed,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Writes every field of a live task in a writable project; with
+/// `unchanged_since`, only if its `updated_at` is still that (checked in
+/// the same statement, so of two writers from the same version one
+/// wins). `None` when there is no such task (or its project is not
+/// writable); `Changed` when it changed since.
+pub async fn update(
+    db: &Db,
+    ctx: &Writer,
+    id: TaskId,
+    fields: &TaskFields,
+    unchanged_since: Option<time::OffsetDateTime>,
+) -> Result<Option<Task>, TaskUpdateError> {
     let sql = format!(
         "UPDATE tasks SET title = $3, title_key = $4, description = $5, search_text = $6, priority = $7, \
            due_on = $8, assignee_id = $9, cycle_id = $10, updated_at = $11 \
-         WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL AND {}",
+         WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL AND ($12 IS NULL OR updated_at = $12) AND {}",
         rule(db.backend(), ProjectAccess::Write, "tasks.org_id", "tasks.project_id")
     );
+    let since = unchanged_since.map(Timestamp::from);
     let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         let changed = bind_fields!(sqlx::query(&sql).bind(ctx.org_id()).bind(id), fields)
             .bind(Timestamp::now())
+            .bind(since)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -390,9 +418,12 @@ pub async fn update(db: &Db, ctx: &Writer, id: TaskId, fields: &TaskFields) -> R
         changed
     });
     if changed == 0 {
-        return Ok(None);
+        return match (since, find(db, ctx, id).await?) {
+            (Some(since), Some(task)) if Timestamp::from(task.updated_at) != since => Err(TaskUpdateError::Changed),
+            _ => Ok(None),
+        };
     }
-    find(db, ctx, id).await
+    Ok(find(db, ctx, id).await?)
 }
 
 /// Which tasks a bulk action is for: live ones, or those in the trash.
@@ -412,12 +443,14 @@ impl Lifecycle {
 }
 
 /// Of `ids`: how many are `lifecycle` tasks of this organization in a
-/// readable project, and how many of those are in a writable one.
+/// readable project (of `project` only, when given), and how many of those
+/// are in a writable one.
 pub async fn count_found_and_writable(
     db: &Db,
     ctx: &OrgCtx,
     ids: &[TaskId],
     lifecycle: Lifecycle,
+    project: Option<ProjectId>,
 ) -> Result<(i64, i64), sqlx::Error> {
     if ids.is_empty() {
         return Ok((0, 0));
@@ -433,6 +466,9 @@ pub async fn count_found_and_writable(
         .push(" AND t.id IN (")
         .arg_list(ids.iter().copied())
         .push(")");
+    if let Some(project) = project {
+        sql.push(" AND t.project_id = ").arg(project);
+    }
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         bind_args!(sqlx::query_as::<_, (i64, i64)>(sql.text()), sql.args().iter().cloned()).fetch_one(&mut *conn).await
     })
