@@ -66,3 +66,16 @@ ensure_chromium() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
   fi
 }
+
+# Schemathesis (from PyPI) fuzzes the REST API against its OpenAPI
+# document, in a virtual environment of its own under the build cache.
+SCHEMATHESIS_VERSION=4.32.5
+ensure_schemathesis() {
+  local venv="$1"
+  command -v python3 >/dev/null || { echo "python3 is missing: install Python 3.10 or newer first" >&2; return 1; }
+  if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION$"; then
+    say "installing schemathesis $SCHEMATHESIS_VERSION"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+}

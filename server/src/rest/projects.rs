@@ -38,7 +38,8 @@ pub struct ListQuery {
     /// Projects per page: 25, 50 (default) or 100.
     limit: Option<u32>,
     /// Projects to skip (default 0).
-    offset: Option<u32>,
+    #[param(minimum = 0)]
+    offset: Option<i32>,
 }
 
 /// The path parameter of one project.
@@ -58,7 +59,8 @@ pub async fn list_projects(
     let view = rules::parse_view(&query.view)?;
     let limit = listing::check_page_size(query.limit.unwrap_or(listing::DEFAULT_PAGE_SIZE))
         .map_err(|message| app::error::AppError::field("limit", message))?;
-    let offset = query.offset.unwrap_or(0);
+    let offset = u32::try_from(query.offset.unwrap_or(0))
+        .map_err(|_| app::error::AppError::field("offset", "Skip zero or more projects."))?;
     let page = db_projects::list(&state.db, client.org(), view, limit, offset).await?;
     let link = page_links(&page, view.as_str());
     let mut response = axum::Json(&page).into_response();
