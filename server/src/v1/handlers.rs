@@ -217,6 +217,14 @@ pub async fn validate(Path(params): Params, mut call: Call) -> Answer {
     validation_answer(&call, Some((&license, &machines, codes)), &meta, scope.as_ref())
 }
 
+/// `GET /v1/licenses/{id}`: the license of the key, as its own
+/// `links.self` names it.
+pub async fn license(Path(params): Params, mut call: Call) -> Answer {
+    let license = own_license(&mut call, &params, Access::Use).await?;
+    let data = resources::license(&license, OffsetDateTime::now_utc());
+    Ok(Document(StatusCode::OK, Some(json!({ "data": data }))))
+}
+
 /// `GET /v1/licenses/{id}/machines`.
 pub async fn license_machines(Path(params): Params, mut call: Call) -> Answer {
     let license = own_license(&mut call, &params, Access::Use).await?;

@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
             .route("/ping", get(handlers::ping))
             .route("/me", get(handlers::me))
             .route("/licenses/actions/validate-key", post(handlers::validate_key))
+            .route("/licenses/{license}", get(handlers::license))
             .route("/licenses/{license}/actions/validate", post(handlers::validate).get(handlers::validate))
             .route("/licenses/{license}/machines", get(handlers::license_machines))
             .route("/licenses/{license}/entitlements", get(handlers::license_entitlements))

@@ -309,6 +309,31 @@ async fn suspension_expiry_strategies_and_other_tenants_ids() {
         .unwrap();
     assert_eq!(response.status(), 404);
     assert!(response.headers().contains_key("keygen-signature"));
+    // The license's own `links.self` answers it, signed; another
+    // organization's license under this key does not.
+    let own = app
+        .client
+        .get(app.url(&format!("/v1/licenses/{id}")))
+        .header("authorization", format!("License {key}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+    assert!(own.headers().contains_key("keygen-signature"));
+    let own: Value = own.json().await.unwrap();
+    assert_eq!(own["data"]["id"], id.as_str());
+    let self_link = own["data"]["links"]["self"].as_str().unwrap().to_owned();
+    let by_link =
+        app.client.get(app.url(&self_link)).header("authorization", format!("License {key}")).send().await.unwrap();
+    assert_eq!(by_link.status(), 200, "{self_link}");
+    let theirs = app
+        .client
+        .get(app.url(&format!("/v1/licenses/{other_id}")))
+        .header("authorization", format!("License {key}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), 404);
     // An unknown key under the account path: signed, and NOT_FOUND.
     let response = app
         .client
@@ -532,6 +557,7 @@ async fn the_openapi_document_describes_every_route() {
     for path in [
         "/v1/licenses/actions/validate-key",
         "/v1/licenses/{license}/actions/validate",
+        "/v1/licenses/{license}",
         "/v1/machines",
         "/v1/machines/{machine}",
         "/v1/machines/{machine}/actions/ping",
