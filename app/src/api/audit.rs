@@ -1,27 +1,17 @@
 //! The organization's audit log, for its Admins and Owners.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::{error::AppError, model::AuditEvent};
+use crate::error::AppError;
+
+pub use crate::model::{AuditPage, audit::AUDIT_PAGE_SIZE};
 
 #[cfg(feature = "ssr")]
 use crate::server::{
-    audit::parse_filter,
+    audit::{FilterText, list_page},
     ctx,
-    db::audit::{self, AuditScope},
+    db::audit::AuditScope,
 };
-
-/// Events per page.
-pub const AUDIT_PAGE_SIZE: u32 = 50;
-
-/// A page of the audit log, newest first; `next` is the `before` of the
-/// page after it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub items: Vec<AuditEvent>,
-    pub next: Option<String>,
-}
 
 /// The organization's audit log, 50 events a page, newest first. Filters,
 /// each optional (empty means all): `action`, an event type
@@ -43,7 +33,6 @@ pub async fn list_audit_events(
 ) -> Result<AuditPage, AppError> {
     let req = ctx::org_request(&org).await?;
     let viewer = req.org.audit_viewer()?;
-    let filter = parse_filter(&action, &actor, &from, &to, &before)?;
-    let page = audit::list(req.db(), &AuditScope::Organization(viewer), &filter, AUDIT_PAGE_SIZE).await?;
-    Ok(AuditPage { items: page.items, next: page.next.map(|id| id.to_string()) })
+    let filter = FilterText { action: &action, actor: &actor, from: &from, to: &to, before: &before };
+    list_page(req.db(), &AuditScope::Organization(viewer), filter).await
 }

@@ -14,74 +14,23 @@ use serde_json::json;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    api::{
-        args::parse_id,
-        auth::{EMAIL_TAKEN, org_path},
-    },
+    api::auth::{EMAIL_TAKEN, org_path},
     error::FieldErrors,
-    model::{Action, AuditAction, DisplayName, Email, InvitationId, InvitationStatus, Role},
+    model::{Action, AuditAction, DisplayName, Email, InvitationStatus},
     server::{
         AppState,
         auth::password,
-        ctx::{self, Admin, OrgRequest},
+        ctx,
         db::{
-            audit,
-            invitations::{self, Acceptance, InviteRefusal, LinkedInvitation},
-            members, orgs, users,
+            invitations::{self, Acceptance, LinkedInvitation},
+            orgs, users,
         },
-        notices,
+        invitations as rules,
     },
 };
 
-/// Invitation mails (new and resent) one organization may send per hour:
-/// enough for any onboarding, too few to use Atrium as a mail cannon
-/// (OWASP ASVS 5.0 V2.4.1, anti-automation).
-pub const INVITATION_MAILS_PER_HOUR: i64 = 100;
-
-/// `RateLimited` once the organization has sent
-/// [`INVITATION_MAILS_PER_HOUR`] invitation mails in the last hour
-/// (counted from its audit log, so across every server).
 #[cfg(feature = "ssr")]
-async fn within_mail_rate(req: &OrgRequest, admin: &Admin) -> Result<(), AppError> {
-    let hour_ago = time::OffsetDateTime::now_utc() - time::Duration::HOUR;
-    if audit::count_since(req.db(), admin, AuditAction::InvitationSent, hour_ago).await? >= INVITATION_MAILS_PER_HOUR {
-        return Err(AppError::RateLimited { retry_after_secs: 600 });
-    }
-    Ok(())
-}
-
-/// Sends the invitation mail with the link for `token`, from the
-/// signed-in member of `req` (see `notices::send_invitation`).
-#[cfg(feature = "ssr")]
-async fn send_invitation(req: &OrgRequest, email: &str, role: Role, token: &str) -> Result<(), AppError> {
-    let invitation = notices::Invitation {
-        email,
-        inviter: req.user.display_name.as_str(),
-        organization: &req.org.org().name,
-        role,
-        token,
-    };
-    notices::send_invitation(&req.state, invitation).await
-}
-
-/// `Forbidden` unless `admin`'s role may invite as `role`: Admins invite
-/// Members and Guests, Owners anyone (the permission matrix's
-/// `Action::managing`).
-#[cfg(feature = "ssr")]
-fn may_invite_as(admin: &Admin, role: Role) -> Result<(), AppError> {
-    if admin.role().can(Action::managing(role)) { Ok(()) } else { Err(AppError::Forbidden) }
-}
-
-/// The pending invitation `id` (text) of the request's organization, when
-/// `admin` may act on its role: `NotFound` when malformed or not pending
-/// here, `Forbidden` beyond the role.
-#[cfg(feature = "ssr")]
-async fn pending_invitation(req: &OrgRequest, admin: &Admin, id: &str) -> Result<Invitation, AppError> {
-    let id: InvitationId = parse_id(id)?;
-    let pending = invitations::find_pending(req.db(), admin, id).await?.ok_or(AppError::NotFound)?;
-    may_invite_as(admin, pending.role)?;
-    Ok(pending)
-}
+pub use crate::server::invitations::INVITATION_MAILS_PER_HOUR;
 
 /// Invites `email` to the organization with `role` (`admin`, `member` or
 /// `guest`; `owner` too for Owners) and mails them a link that works once,
@@ -97,25 +46,7 @@ async fn pending_invitation(req: &OrgRequest, admin: &Admin, id: &str) -> Result
 pub async fn invite_member(org: String, email: String, role: String) -> Result<Invitation, AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::InviteMembers)?;
-    let mut errors = FieldErrors::new();
-    let email = errors.check("email", Email::parse(&email));
-    let role = errors.check("role", role.parse::<Role>().map_err(|_| "Choose Owner, Admin, Member or Guest."));
-    errors.into_result()?;
-    let (Some(email), Some(role)) = (email, role) else { return Err(AppError::internal("checked above")) };
-    may_invite_as(&admin, role)?;
-    within_mail_rate(&req, &admin).await?;
-    if members::find_by_email(req.db(), &admin, &email).await?.is_some() {
-        return Err(AppError::field("email", "This person is already a member."));
-    }
-    let (token, hash) = invitations::new_token();
-    let id = invitations::invite(req.db(), &admin, &email, role, &hash).await?.map_err(|refusal| match refusal {
-        InviteRefusal::NoSeat(limit) => AppError::field("email", orgs::MEMBER_SEATS.reached(limit).to_string()),
-        InviteRefusal::Outranked(_) => AppError::Forbidden,
-    })?;
-    send_invitation(&req, email.as_str(), role, &token).await?;
-    let details = json!({ "email": email.as_str(), "role": role.as_str() });
-    req.audit(AuditAction::InvitationSent, Some(("invitation", id.to_string())), details).await?;
-    invitations::find_pending(req.db(), &admin, id).await?.ok_or(AppError::NotFound)
+    rules::invite(&req.state, &admin, &req.actor()?, &email, &role).await
 }
 
 /// The organization's pending invitations, newest first (expired ones
@@ -124,7 +55,7 @@ pub async fn invite_member(org: String, email: String, role: String) -> Result<I
 pub async fn list_invitations(org: String) -> Result<Vec<Invitation>, AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::InviteMembers)?;
-    Ok(invitations::list_pending(req.db(), &admin).await?)
+    rules::list(req.db(), &admin).await
 }
 
 /// Sends the pending invitation `invitation` (an id) again with a new link
@@ -136,17 +67,7 @@ pub async fn list_invitations(org: String) -> Result<Vec<Invitation>, AppError> 
 pub async fn resend_invitation(org: String, invitation: String) -> Result<Invitation, AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::InviteMembers)?;
-    let pending = pending_invitation(&req, &admin, &invitation).await?;
-    within_mail_rate(&req, &admin).await?;
-    let id = pending.id;
-    let (token, hash) = invitations::new_token();
-    if !invitations::renew(req.db(), &admin, id, &hash).await? {
-        return Err(AppError::NotFound);
-    }
-    send_invitation(&req, &pending.email, pending.role, &token).await?;
-    let details = json!({ "email": pending.email, "role": pending.role.as_str(), "resent": true });
-    req.audit(AuditAction::InvitationSent, Some(("invitation", id.to_string())), details).await?;
-    invitations::find_pending(req.db(), &admin, id).await?.ok_or(AppError::NotFound)
+    rules::resend(&req.state, &admin, &req.actor()?, &invitation).await
 }
 
 /// Revokes the pending invitation `invitation` (an id): its link stops
@@ -158,13 +79,7 @@ pub async fn resend_invitation(org: String, invitation: String) -> Result<Invita
 pub async fn revoke_invitation(org: String, invitation: String) -> Result<(), AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::InviteMembers)?;
-    let pending = pending_invitation(&req, &admin, &invitation).await?;
-    let id = pending.id;
-    if !invitations::revoke(req.db(), &admin, id).await? {
-        return Err(AppError::NotFound);
-    }
-    let details = json!({ "email": pending.email, "role": pending.role.as_str() });
-    req.audit(AuditAction::InvitationRevoked, Some(("invitation", id.to_string())), details).await
+    rules::revoke(req.db(), &admin, &req.actor()?, &invitation).await
 }
 
 /// The invitation of the link token `token`, for its page: whatever its

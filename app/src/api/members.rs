@@ -1,4 +1,5 @@
-//! Members: the member list, role changes, removal, leaving.
+//! Members: the member list, role changes, removal, leaving. The rules
+//! of all but leaving are `server::members`, shared with the REST API.
 //!
 //! The rules (BoxyHQ's saas-starter-kit and Laravel Jetstream have the
 //! same shape): Admins manage Members and Guests; only Owners grant, take
@@ -18,16 +19,15 @@ use serde_json::json;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    api::args::parse_id,
-    model::{Action, AuditAction, Role, UserId, listing::check_page_size},
+    model::{Action, AuditAction},
     server::{
-        ctx::{self, OrgRequest},
-        db::members::{self, Removal, RoleChange},
+        ctx,
+        db::members,
+        members::{self as rules},
     },
 };
 
-/// Longest member search, in characters.
-pub const MAX_SEARCH_LEN: usize = 100;
+pub use crate::model::member::MAX_SEARCH_LEN;
 
 /// A page of the organization's members by name. `search` matches names
 /// anywhere, case-insensitively, and email addresses for roles that see
@@ -44,22 +44,7 @@ pub async fn list_members_page(
 ) -> Result<Page<Member>, AppError> {
     let req = ctx::org_request(&org).await?;
     req.org.check(Action::ViewWork)?;
-    let search = search.trim();
-    if search.chars().count() > MAX_SEARCH_LEN {
-        return Err(AppError::field("search", format!("Search for at most {MAX_SEARCH_LEN} characters.")));
-    }
-    let limit = check_page_size(limit.unwrap_or(crate::model::listing::DEFAULT_PAGE_SIZE))
-        .map_err(|message| AppError::field("limit", message))?;
-    let search = (!search.is_empty()).then_some(search);
-    Ok(members::list_page(req.db(), &req.org, search, limit, offset.unwrap_or(0)).await?)
-}
-
-/// The member `user` (an id) of the request's organization; 404 when
-/// malformed or not a member here.
-#[cfg(feature = "ssr")]
-async fn target(req: &OrgRequest, user: &str) -> Result<Member, AppError> {
-    let user: UserId = parse_id(user)?;
-    members::find(req.db(), &req.org, user).await?.ok_or(AppError::NotFound)
+    rules::list_page(req.db(), &req.org, ("search", &search), limit, offset).await
 }
 
 /// Gives the member `user` the role `role` (`owner`, `admin`, `member` or
@@ -73,21 +58,7 @@ async fn target(req: &OrgRequest, user: &str) -> Result<Member, AppError> {
 pub async fn change_member_role(org: String, user: String, role: String) -> Result<Member, AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageMembers)?;
-    let to: Role = role.parse().map_err(|_| AppError::field("role", "Choose Owner, Admin, Member or Guest."))?;
-    let member = target(&req, &user).await?;
-    let change = RoleChange::authorize(&admin, &member, to)?;
-    members::change_role(req.db(), &admin, &change).await?;
-    if member.role != to {
-        let details = json!({ "name": member.display_name, "from": member.role.as_str(), "to": to.as_str() });
-        req.audit(AuditAction::MemberRoleChanged, member_target(&member), details).await?;
-    }
-    target(&req, &user).await
-}
-
-/// A member as the audit log names them.
-#[cfg(feature = "ssr")]
-fn member_target(member: &Member) -> Option<(&'static str, String)> {
-    Some(("member", member.user_id.to_string()))
+    rules::change_role(req.db(), &admin, &req.actor()?, &user, &role).await
 }
 
 /// Removes the member `user` from the organization. Their tasks here are
@@ -100,11 +71,7 @@ fn member_target(member: &Member) -> Option<(&'static str, String)> {
 pub async fn remove_member(org: String, user: String) -> Result<(), AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageMembers)?;
-    let member = target(&req, &user).await?;
-    let removal = Removal::authorize(&admin, &member)?;
-    members::remove(req.db(), &admin, &removal).await?;
-    let details = json!({ "name": member.display_name, "role": member.role.as_str() });
-    req.audit(AuditAction::MemberRemoved, member_target(&member), details).await
+    rules::remove(req.db(), &admin, &req.actor()?, &user).await
 }
 
 /// The signed-in member leaves the organization, then is redirected to

@@ -290,10 +290,26 @@ impl TryFrom<String> for AuditAction {
     }
 }
 
+/// Events per page of the audit log.
+pub const AUDIT_PAGE_SIZE: u32 = 50;
+
+/// A page of the audit log, newest first; `next` is the `before` of the
+/// page after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AuditPage {
+    pub items: Vec<AuditEvent>,
+    /// The cursor (`before`) of the next page; `None` on the last.
+    pub next: Option<String>,
+}
+
 /// One event as the log shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEvent {
     pub id: AuditEventId,
+    /// The event type, dotted (`member.role_changed`).
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub action: AuditAction,
     pub actor_id: Option<UserId>,
     /// The actor's email then (or the email a failed sign-in tried).

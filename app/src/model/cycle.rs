@@ -13,8 +13,12 @@ one_line_text!(
     empty = "Enter a name for the cycle."
 );
 
+/// Cycles one project may have (its page sends them all).
+pub const MAX_CYCLES: usize = 100;
+
 /// A cycle with its progress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Cycle {
     pub id: CycleId,
     pub project_id: ProjectId,

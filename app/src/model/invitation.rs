@@ -9,6 +9,7 @@ pub const INVITATION_DAYS: i64 = 7;
 
 /// A pending invitation, as the organization's Admins see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Invitation {
     pub id: InvitationId,
     pub email: String,

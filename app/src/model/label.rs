@@ -91,8 +91,12 @@ impl std::str::FromStr for LabelColor {
     }
 }
 
+/// Labels one organization may have (every project page sends them all).
+pub const MAX_LABELS: usize = 200;
+
 /// A label of the organization.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Label {
     pub id: LabelId,
     pub name: String,

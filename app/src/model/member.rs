@@ -4,10 +4,14 @@ use serde::{Deserialize, Serialize};
 
 use super::{Role, UserId};
 
+/// Longest member search, in characters.
+pub const MAX_SEARCH_LEN: usize = 100;
+
 /// A member: who, and with which role. `email` is `None` for a viewer
 /// whose role may not see members' addresses (Guests; see
 /// `Action::ViewMemberEmails`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Member {
     pub user_id: UserId,
     pub display_name: String,

@@ -35,7 +35,7 @@ pub use account::{
     TwoFactorEnrolment,
 };
 pub use api_token::{ApiToken, CreatedApiToken, TokenName, TokenRole, TokenStatus};
-pub use audit::{AuditAction, AuditEvent};
+pub use audit::{AuditAction, AuditEvent, AuditPage};
 pub use cycle::{Cycle, CycleName};
 pub use file::{
     FileStatus, ImportField, ImportMapping, ImportStatus, PreviewRow, ProjectFile, RefusedFile, TaskImport,

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// is reversed by hand in [`Role::rank`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Role {
     Owner,
     Admin,

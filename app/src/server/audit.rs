@@ -4,11 +4,37 @@
 use crate::{
     error::{AppError, FieldErrors},
     model::{
-        AuditAction, AuditEventId,
+        AuditAction, AuditEventId, AuditPage,
         args::{parse_id, parse_optional_id},
+        audit::AUDIT_PAGE_SIZE,
     },
-    server::db::audit::AuditFilter,
+    server::db::{
+        Db,
+        audit::{self as db_audit, AuditFilter, AuditScope},
+    },
 };
+
+/// The audit log's filters as given, each optional (empty means all);
+/// see [`parse_filter`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FilterText<'a> {
+    pub action: &'a str,
+    pub actor: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub before: &'a str,
+}
+
+/// A page of `scope`'s events matching `filter` (see [`parse_filter`]),
+/// [`AUDIT_PAGE_SIZE`] at a time, newest first, with the cursor of the
+/// next page.
+///
+/// Errors: as [`parse_filter`].
+pub async fn list_page(db: &Db, scope: &AuditScope, filter: FilterText<'_>) -> Result<AuditPage, AppError> {
+    let filter = parse_filter(filter.action, filter.actor, filter.from, filter.to, filter.before)?;
+    let page = db_audit::list(db, scope, &filter, AUDIT_PAGE_SIZE).await?;
+    Ok(AuditPage { items: page.items, next: page.next.map(|id| id.to_string()) })
+}
 
 /// The filter of the audit log's parameters, each optional (empty means
 /// all): `action`, an event type (`member.role_changed`, ...); `actor`, a

@@ -7,7 +7,8 @@
 //!   of its organization ([`app::server::api_tokens`]); handlers take an
 //!   [`ApiClient`] and ask it for the capability they need, as the
 //!   dashboard's server functions ask a member's, and call the same rules
-//!   (`app::server::projects`, `app::server::tasks`): one rule, two doors.
+//!   (`app::server::projects`, `app::server::tasks`, `labels`, `cycles`,
+//!   `members`, `invitations`, `audit`): one rule, two doors.
 //! - **Errors**: RFC 7807 problem documents (`application/problem+json`)
 //!   with `status`, `title`, `detail`, and `errors` (a message per field)
 //!   for bad input; another organization's ids answer 404.
@@ -22,10 +23,15 @@
 //!   `Idempotency-Key` header answers a retry with the first answer
 //!   ([`idempotency`]).
 
+mod audit;
 mod auth;
 mod body;
 mod conditional;
+mod cycles;
 mod idempotency;
+mod invitations;
+mod labels;
+mod members;
 mod problem;
 mod projects;
 mod tasks;
@@ -67,7 +73,12 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
     components(schemas(problem::Problem)),
     tags(
         (name = "projects", description = "An organization's projects."),
-        (name = "tasks", description = "A project's tasks.")
+        (name = "tasks", description = "A project's tasks."),
+        (name = "labels", description = "The organization's labels."),
+        (name = "cycles", description = "A project's cycles (iterations)."),
+        (name = "members", description = "The organization's members and their roles."),
+        (name = "invitations", description = "Invitations to join the organization."),
+        (name = "audit", description = "The organization's audit log.")
     )
 )]
 struct ApiDoc;
@@ -107,6 +118,15 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::complete_task))
         .routes(routes!(tasks::reopen_task))
         .routes(routes!(tasks::restore_task))
+        .routes(routes!(labels::list_labels, labels::create_label))
+        .routes(routes!(labels::update_label, labels::delete_label))
+        .routes(routes!(cycles::list_cycles, cycles::create_cycle))
+        .routes(routes!(cycles::update_cycle, cycles::delete_cycle))
+        .routes(routes!(members::list_members))
+        .routes(routes!(members::change_member_role, members::remove_member))
+        .routes(routes!(invitations::list_invitations, invitations::create_invitation))
+        .routes(routes!(invitations::revoke_invitation))
+        .routes(routes!(audit::list_audit_events))
 }
 
 /// The OpenAPI 3.1 document of the REST API, generated from the handlers'

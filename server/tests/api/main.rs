@@ -30,6 +30,7 @@ mod pages;
 mod platform;
 mod probes;
 mod projects;
+mod rest_more;
 mod rest_projects;
 mod rest_tasks;
 mod security;
