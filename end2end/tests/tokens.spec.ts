@@ -56,6 +56,6 @@ test("an admin creates an API token, sees its secret once, uses it with the page
   // The audit log has the token's life.
   await page.goto(`${orgPath}/audit`);
   await waitForHydration(page);
-  await expect(page.getByText("API token created")).toBeVisible();
-  await expect(page.getByText("API token revoked")).toBeVisible();
+  await expect(page.getByRole("cell", { name: "API token created" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "API token revoked" })).toBeVisible();
 });

@@ -330,7 +330,7 @@ fn OrgLinks(slug: String, role: Role) -> impl IntoView {
                 .then(|| {
                     view! {
                         <li>
-                            <A href=format!("{}/settings", org_path(&slug)) attr:class=link>
+                            <A href=format!("{}/settings", org_path(&slug)) exact=true attr:class=link>
                                 "Settings"
                             </A>
                         </li>

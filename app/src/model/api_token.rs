@@ -94,14 +94,18 @@ pub struct ApiToken {
     pub last_used_at: Option<OffsetDateTime>,
     /// The network it was last used from (an IPv4 address, an IPv6 /64).
     pub last_used_network: Option<String>,
+    /// Whether it works, as of when the server read it (the browser's
+    /// clock is not asked).
+    pub status: TokenStatus,
 }
 
-impl ApiToken {
-    /// Whether it works at `now`.
-    pub fn status(&self, now: OffsetDateTime) -> TokenStatus {
-        if self.revoked_at.is_some() {
+impl TokenStatus {
+    /// The status of a token revoked at `revoked_at` (if ever) and
+    /// expiring at `expires_at` (if ever), at `now`.
+    pub fn at(revoked_at: Option<OffsetDateTime>, expires_at: Option<OffsetDateTime>, now: OffsetDateTime) -> Self {
+        if revoked_at.is_some() {
             TokenStatus::Revoked
-        } else if self.expires_at.is_some_and(|expiry| expiry <= now) {
+        } else if expires_at.is_some_and(|expiry| expiry <= now) {
             TokenStatus::Expired
         } else {
             TokenStatus::Active

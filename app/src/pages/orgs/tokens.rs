@@ -183,13 +183,12 @@ fn NewSecret(created: CreatedApiToken) -> impl IntoView {
 
 #[component]
 fn TokenList(items: Vec<ApiToken>, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
-    let now = time::OffsetDateTime::now_utc();
     view! {
         <ListTable
             items
             spacing="mt-4"
             row=move |token: ApiToken| {
-                let status = token.status(now);
+                let status = token.status;
                 let last_used = match (token.last_used_at, token.last_used_network.clone()) {
                     (Some(at), Some(network)) => format!("{} from {network}", when(at)),
                     (Some(at), None) => when(at),

@@ -36,15 +36,17 @@ struct TokenRow {
 
 impl From<TokenRow> for ApiToken {
     fn from(row: TokenRow) -> Self {
+        let (revoked_at, expires_at) = (row.revoked_at.map(Into::into), row.expires_at.map(Into::into));
         ApiToken {
+            status: crate::model::TokenStatus::at(revoked_at, expires_at, OffsetDateTime::now_utc()),
             id: row.id,
             name: row.name,
             role: row.role,
             secret_start: row.secret_start,
             created_by: row.created_by_name,
             created_at: row.created_at.into(),
-            expires_at: row.expires_at.map(Into::into),
-            revoked_at: row.revoked_at.map(Into::into),
+            expires_at,
+            revoked_at,
             last_used_at: row.last_used_at.map(Into::into),
             last_used_network: row.last_used_network,
         }
