@@ -32,6 +32,16 @@ pub fn resource<T: Serialize>(status: StatusCode, resource: &T) -> Response {
     response
 }
 
+/// `resource`, just created, as JSON with 201, its `ETag`, and its
+/// address under the API in `Location` (`/api/v1{path}`).
+pub fn created<T: Serialize>(resource_value: &T, path: &str) -> Response {
+    let mut response = resource(StatusCode::CREATED, resource_value);
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1{path}")) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
 /// What an `If-Match` header asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IfMatch {

@@ -13,7 +13,7 @@ use app::{
 };
 use axum::{
     extract::{Path, State},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::Response,
 };
 use serde::Deserialize;
@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 use super::{
     ApiClient,
     body::Json,
-    conditional::resource,
+    conditional::{created, resource},
     problem::{ApiError, Refusals},
 };
 
@@ -72,11 +72,7 @@ pub async fn create_cycle(
 ) -> Result<Response, ApiError> {
     let writer = client.org().writer(Action::ManageCycles)?;
     let cycle = rules::create(&state.db, &writer, &project, (&new.name, &new.starts_on, &new.ends_on)).await?;
-    let mut response = resource(StatusCode::CREATED, &cycle);
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/cycles/{}", cycle.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created(&cycle, &format!("/cycles/{}", cycle.id)))
 }
 
 /// Some of a cycle's fields (absent: unchanged); the result is checked

@@ -14,7 +14,7 @@ use app::{
 };
 use axum::{
     extract::{Path, State},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::Response,
 };
 use serde::Deserialize;
@@ -23,7 +23,7 @@ use utoipa::ToSchema;
 use super::{
     ApiClient,
     body::Json,
-    conditional::resource,
+    conditional::created,
     problem::{ApiError, Refusals},
 };
 
@@ -71,11 +71,7 @@ pub async fn create_invitation(
 ) -> Result<Response, ApiError> {
     let admin = client.org().admin(Action::InviteMembers)?;
     let invitation = rules::invite(&state, &admin, &client.0.actor, &new.email, &new.role).await?;
-    let mut response = resource(StatusCode::CREATED, &invitation);
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/invitations/{}", invitation.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created(&invitation, &format!("/invitations/{}", invitation.id)))
 }
 
 /// `DELETE /invitations/{invitation}`: revokes the pending invitation;

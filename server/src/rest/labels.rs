@@ -10,7 +10,7 @@ use app::{
 };
 use axum::{
     extract::{Path, State},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::Response,
 };
 use serde::Deserialize;
@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use super::{
     ApiClient,
     body::Json,
-    conditional::resource,
+    conditional::{created, resource},
     problem::{ApiError, Refusals},
 };
 
@@ -60,11 +60,7 @@ pub async fn create_label(
 ) -> Result<Response, ApiError> {
     let writer = client.org().writer(Action::ManageLabels)?;
     let label = rules::create(&state.db, &writer, &new.name, new.color.as_deref().unwrap_or_default()).await?;
-    let mut response = resource(StatusCode::CREATED, &label);
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/labels/{}", label.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created(&label, &format!("/labels/{}", label.id)))
 }
 
 /// Some of a label's fields (absent: unchanged).

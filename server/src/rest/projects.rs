@@ -22,7 +22,7 @@ use app::server::AppState;
 use super::{
     ApiClient,
     body::{Json, QueryParams},
-    conditional::{IfMatch, etag, resource},
+    conditional::{IfMatch, created, etag, resource},
     problem::{ApiError, Refusals},
 };
 
@@ -108,11 +108,7 @@ pub async fn create_project(
 ) -> Result<Response, ApiError> {
     let writer = client.org().writer(Action::EditProjects)?;
     let project = rules::create(&state.db, &writer, &client.0.actor, &new.name, &new.description).await?;
-    let mut response = resource(StatusCode::CREATED, &project);
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/projects/{}", project.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created(&project, &format!("/projects/{}", project.id)))
 }
 
 /// `GET /projects/{project}`: the project, in any state (archived, in the

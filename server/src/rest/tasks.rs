@@ -31,7 +31,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{
     ApiClient,
     body::{Json, QueryParams},
-    conditional::{IfMatch, etag, resource},
+    conditional::{IfMatch, created, etag, resource},
     problem::{ApiError, Refusals},
 };
 
@@ -174,11 +174,7 @@ pub async fn create_task(
         labels: new.labels.unwrap_or_default(),
     };
     let task = rules::create(&state.db, &writer, &project, form).await?;
-    let mut response = resource(StatusCode::CREATED, &task);
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/tasks/{}", task.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created(&task, &format!("/tasks/{}", task.id)))
 }
 
 /// `GET /tasks/{task}`: the live task, with its `ETag`. Any token.
