@@ -84,6 +84,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T>
     }
 }
 
+/// A list's `offset` parameter: documented as a non-negative int32 (so
+/// a larger number is refused as the document says), used as a `u32`.
+///
+/// Errors: 422 on `offset` for a negative number.
+pub fn offset(value: Option<i32>) -> Result<u32, ApiError> {
+    u32::try_from(value.unwrap_or(0)).map_err(|_| AppError::field("offset", "Skip zero or more items.").into())
+}
+
 /// Media types as far as the API needs them: `application/json` and
 /// `application/<anything>+json`, parameters (`charset`) ignored.
 mod mime_type {

@@ -43,8 +43,7 @@ pub struct NewLabel {
     /// case-insensitively).
     name: String,
     /// A palette colour; `gray` when absent.
-    #[schema(value_type = Option<LabelColor>)]
-    color: Option<String>,
+    color: Option<LabelColor>,
 }
 
 /// `POST /labels`: 201 with the label and its `Location`. Member and
@@ -59,7 +58,8 @@ pub async fn create_label(
     Json(new): Json<NewLabel>,
 ) -> Result<Response, ApiError> {
     let writer = client.org().writer(Action::ManageLabels)?;
-    let label = rules::create(&state.db, &writer, &new.name, new.color.as_deref().unwrap_or_default()).await?;
+    let color = new.color.unwrap_or_default();
+    let label = rules::create(&state.db, &writer, &new.name, color.as_str()).await?;
     Ok(created(&label, &format!("/labels/{}", label.id)))
 }
 
@@ -70,8 +70,7 @@ pub struct LabelPatch {
     /// A new name, 1–50 characters, unique in the organization.
     name: Option<String>,
     /// A new palette colour.
-    #[schema(value_type = Option<LabelColor>)]
-    color: Option<String>,
+    color: Option<LabelColor>,
 }
 
 /// `PATCH /labels/{label}`: renames or recolours the label. Member and
@@ -88,8 +87,8 @@ pub async fn update_label(
     let writer = client.org().writer(Action::ManageLabels)?;
     let current = rules::find(&state.db, &writer, &label).await?;
     let name = patch.name.unwrap_or(current.name);
-    let color = patch.color.unwrap_or_else(|| current.color.as_str().to_owned());
-    let label = rules::update(&state.db, &writer, &label, &name, &color).await?;
+    let color = patch.color.unwrap_or(current.color);
+    let label = rules::update(&state.db, &writer, &label, &name, color.as_str()).await?;
     Ok(resource(StatusCode::OK, &label))
 }
 

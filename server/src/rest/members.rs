@@ -23,7 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{
     ApiClient,
-    body::{Json, QueryParams},
+    body::{self, Json, QueryParams},
     conditional::resource,
     problem::{ApiError, Refusals},
 };
@@ -43,7 +43,8 @@ pub struct MemberListQuery {
     /// Members per page: 25, 50 (default) or 100.
     limit: Option<u32>,
     /// Members to skip (default 0).
-    offset: Option<u32>,
+    #[param(minimum = 0)]
+    offset: Option<i32>,
 }
 
 /// `GET /members`: a page of the organization's members by name, with
@@ -57,7 +58,8 @@ pub async fn list_members(
     QueryParams(query): QueryParams<MemberListQuery>,
 ) -> Result<Response, ApiError> {
     client.org().check(Action::ViewWork)?;
-    let page = rules::list_page(&state.db, client.org(), ("q", &query.q), query.limit, query.offset).await?;
+    let offset = body::offset(query.offset)?;
+    let page = rules::list_page(&state.db, client.org(), ("q", &query.q), query.limit, Some(offset)).await?;
     let link = page_links(&page, query.q.trim());
     let mut response = axum::Json(&page).into_response();
     if let Some(link) = link.and_then(|link| HeaderValue::from_str(&link).ok()) {

@@ -21,7 +21,7 @@ use app::server::AppState;
 
 use super::{
     ApiClient,
-    body::{Json, QueryParams},
+    body::{self, Json, QueryParams},
     conditional::{IfMatch, created, etag, resource},
     problem::{ApiError, Refusals},
 };
@@ -59,8 +59,7 @@ pub async fn list_projects(
     let view = rules::parse_view(&query.view)?;
     let limit = listing::check_page_size(query.limit.unwrap_or(listing::DEFAULT_PAGE_SIZE))
         .map_err(|message| app::error::AppError::field("limit", message))?;
-    let offset = u32::try_from(query.offset.unwrap_or(0))
-        .map_err(|_| app::error::AppError::field("offset", "Skip zero or more projects."))?;
+    let offset = body::offset(query.offset)?;
     let page = db_projects::list(&state.db, client.org(), view, limit, offset).await?;
     let link = page_links(&page, view.as_str());
     let mut response = axum::Json(&page).into_response();
