@@ -58,8 +58,15 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         if inner.is_syntax() || inner.is_eof() || inner.is_io() {
             ApiError::BadRequest { field: "body", detail: format!("The body is not valid JSON: {inner}.") }
         } else {
-            let field = if path == "." { "body".to_owned() } else { path };
-            ApiError::App(AppError::Validation(FieldErrors::single(&field, inner.to_string())))
+            let message = inner.to_string();
+            let field = match (path.as_str(), missing_field(&message)) {
+                // A missing field is reported at its parent: name it.
+                (".", Some(missing)) => missing.to_owned(),
+                (parent, Some(missing)) => format!("{parent}.{missing}"),
+                (".", None) => "body".to_owned(),
+                (_, None) => path,
+            };
+            ApiError::App(AppError::Validation(FieldErrors::single(&field, message)))
         }
     })?;
     deserializer.end().map_err(|err| ApiError::BadRequest {
@@ -67,6 +74,11 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         detail: format!("The body has more after its JSON value: {err}."),
     })?;
     Ok(value)
+}
+
+/// The field serde names in "missing field `name` at line 1 column 9".
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// The query parameters as a `T` (unknown ones refused by

@@ -159,7 +159,7 @@ async fn a_token_runs_a_cycle_through_its_whole_life() {
         (json!({"name": "", "starts_on": "2026-01-05", "ends_on": "2026-01-16"}), "name"),
         (json!({"name": "S", "starts_on": "5 Jan", "ends_on": "2026-01-16"}), "starts_on"),
         (json!({"name": "S", "starts_on": "2026-01-05", "ends_on": "2026-01-01"}), "ends_on"),
-        (json!({"name": "S", "starts_on": "2026-01-05"}), "body"),
+        (json!({"name": "S", "starts_on": "2026-01-05"}), "ends_on"),
     ] {
         let (status, problem) = refused(api.send(Method::POST, &cycles, &body).await).await;
         assert_eq!(status, 422, "{body}");
@@ -282,7 +282,7 @@ async fn a_token_invites_by_mail_lists_and_revokes() {
         (json!({"email": "not-an-address", "role": "member"}), "email"),
         (json!({"email": "a@example.com", "role": "boss"}), "role"),
         (json!({"email": org.owner.email, "role": "member"}), "email"),
-        (json!({"email": "a@example.com"}), "body"),
+        (json!({"email": "a@example.com"}), "role"),
     ] {
         let (status, problem) = refused(api.send(Method::POST, "/invitations", &body).await).await;
         assert_eq!(status, 422, "{body}");

@@ -37,6 +37,8 @@ async fn a_token_runs_a_project_through_its_whole_life() {
     assert_eq!(replaced["description"], "");
     let put_partial = api.send(Method::PUT, &format!("/projects/{id}"), &json!({"name": "Only"})).await;
     assert_eq!(put_partial.status(), 422, "PUT replaces the whole: description is required");
+    let problem: Value = put_partial.json().await.unwrap();
+    assert!(problem["errors"]["description"].as_str().unwrap().contains("missing field"), "{problem}");
 
     let archived = api.ok(Method::POST, &format!("/projects/{id}/archive"), None).await;
     assert!(archived["archived_at"].is_string());

@@ -334,7 +334,7 @@ async fn bad_input_is_a_problem_that_names_the_field_and_writes_nothing() {
         (json!({"action": "complete", "tasks": []}), "tasks"),
         (json!({"action": "complete", "tasks": too_many}), "tasks"),
         (json!({"action": "move", "tasks": [task]}), "project"),
-        (json!({"action": "complete"}), "body"),
+        (json!({"action": "complete"}), "tasks"),
     ] {
         let response = api.send(Method::POST, &bulk, &body).await;
         assert_eq!(response.status(), 422, "{body}");
