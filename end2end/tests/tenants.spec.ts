@@ -83,10 +83,14 @@ test("an owner moves and deletes the organization; a platform admin restores, su
 
   await owner.goto(`/o/harbor-${id}/projects`);
   await waitForHydration(owner);
-  for (const name of ["One", "Two"]) {
-    await owner.getByLabel("Project name").fill(name);
-    await owner.getByRole("button", { name: "Create project" }).click();
-  }
+  // One at a time: the form clears itself after a create, so typing the
+  // second name before the first answer arrives would lose it.
+  await owner.getByLabel("Project name").fill("One");
+  await owner.getByRole("button", { name: "Create project" }).click();
+  await expect(owner.getByRole("link", { name: "One" })).toBeVisible();
+  await expect(owner.getByLabel("Project name")).toHaveValue("");
+  await owner.getByLabel("Project name").fill("Two");
+  await owner.getByRole("button", { name: "Create project" }).click();
   await expect(owner.getByText("Your organization's plan allows 1 project.")).toBeVisible();
   await expect(owner.getByRole("link", { name: "Two" })).toHaveCount(0);
 
