@@ -10,17 +10,14 @@ use app::{
         db::audit::AuditScope,
     },
 };
-use axum::{
-    extract::State,
-    http::{HeaderValue, header},
-    response::{IntoResponse, Response},
-};
+use axum::{extract::State, response::Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{
     ApiClient,
     body::QueryParams,
+    paging,
     problem::{ApiError, Refusals},
 };
 
@@ -71,7 +68,7 @@ pub async fn list_audit_events(
         before: &query.before,
     };
     let page = list_page(&state.db, &AuditScope::Organization(viewer), filter).await?;
-    let link = page.next.as_deref().map(|next| {
+    let next = page.next.as_deref().map(|next| {
         let mut serializer = form_urlencoded::Serializer::new(String::new());
         for (key, value) in
             [("action", &query.action), ("actor", &query.actor), ("from", &query.from), ("to", &query.to)]
@@ -81,11 +78,7 @@ pub async fn list_audit_events(
             }
         }
         serializer.append_pair("before", next);
-        format!("</api/v1/audit-events?{}>; rel=\"next\"", serializer.finish())
+        (format!("/api/v1/audit-events?{}", serializer.finish()), "next")
     });
-    let mut response = axum::Json(&page).into_response();
-    if let Some(link) = link.and_then(|link| HeaderValue::from_str(&link).ok()) {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
+    Ok(paging::listed(&page, next.as_slice()))
 }

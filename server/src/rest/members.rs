@@ -15,8 +15,8 @@ use app::{
 };
 use axum::{
     extract::{Path, State},
-    http::{HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::StatusCode,
+    response::Response,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -25,6 +25,7 @@ use super::{
     ApiClient,
     body::{self, Json, QueryParams},
     conditional::resource,
+    paging,
     problem::{ApiError, Refusals},
 };
 
@@ -60,30 +61,13 @@ pub async fn list_members(
     client.org().check(Action::ViewWork)?;
     let offset = body::offset(query.offset)?;
     let page = rules::list_page(&state.db, client.org(), ("q", &query.q), query.limit, Some(offset)).await?;
-    let link = page_links(&page, query.q.trim());
-    let mut response = axum::Json(&page).into_response();
-    if let Some(link) = link.and_then(|link| HeaderValue::from_str(&link).ok()) {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
-}
-
-/// The `Link` header of a page of members (RFC 8288), with its search.
-fn page_links(page: &Page<Member>, q: &str) -> Option<String> {
+    let q = query.q.trim();
     let search = if q.is_empty() {
         String::new()
     } else {
         format!("q={}&", form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>())
     };
-    let at = |offset: u32| format!("</api/v1/members?{search}limit={}&offset={offset}>", page.limit);
-    let mut links = Vec::new();
-    if page.has_more {
-        links.push(format!("{}; rel=\"next\"", at(page.offset + page.limit)));
-    }
-    if page.offset > 0 {
-        links.push(format!("{}; rel=\"prev\"", at(page.offset.saturating_sub(page.limit))));
-    }
-    (!links.is_empty()).then(|| links.join(", "))
+    Ok(paging::listed(&page, &paging::offset_links(&page, &format!("/api/v1/members?{search}"))))
 }
 
 /// A member's new role.

@@ -32,6 +32,7 @@ mod idempotency;
 mod invitations;
 mod labels;
 mod members;
+mod paging;
 mod problem;
 mod projects;
 mod tasks;

@@ -11,8 +11,8 @@ use app::{
 };
 use axum::{
     extract::{Path, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{HeaderMap, StatusCode},
+    response::Response,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -23,6 +23,7 @@ use super::{
     ApiClient,
     body::{self, Json, QueryParams},
     conditional::{IfMatch, created, etag, resource},
+    paging,
     problem::{ApiError, Refusals},
 };
 
@@ -61,25 +62,8 @@ pub async fn list_projects(
         .map_err(|message| app::error::AppError::field("limit", message))?;
     let offset = body::offset(query.offset)?;
     let page = db_projects::list(&state.db, client.org(), view, limit, offset).await?;
-    let link = page_links(&page, view.as_str());
-    let mut response = axum::Json(&page).into_response();
-    if let Some(link) = link.and_then(|link| HeaderValue::from_str(&link).ok()) {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
-}
-
-/// The `Link` header of an offset-paged list (RFC 8288).
-fn page_links(page: &Page<Project>, view: &str) -> Option<String> {
-    let at = |offset: u32| format!("</api/v1/projects?view={view}&limit={}&offset={offset}>", page.limit);
-    let mut links = Vec::new();
-    if page.has_more {
-        links.push(format!("{}; rel=\"next\"", at(page.offset + page.limit)));
-    }
-    if page.offset > 0 {
-        links.push(format!("{}; rel=\"prev\"", at(page.offset.saturating_sub(page.limit))));
-    }
-    (!links.is_empty()).then(|| links.join(", "))
+    let links = paging::offset_links(&page, &format!("/api/v1/projects?view={}&", view.as_str()));
+    Ok(paging::listed(&page, &links))
 }
 
 /// A new project: `name` (1–100 characters, unique among live projects),

@@ -22,8 +22,8 @@ use app::{
 };
 use axum::{
     extract::{Path, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{HeaderMap, StatusCode},
+    response::Response,
 };
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
@@ -32,6 +32,7 @@ use super::{
     ApiClient,
     body::{Json, QueryParams},
     conditional::{IfMatch, created, etag, resource},
+    paging,
     problem::{ApiError, Refusals},
 };
 
@@ -113,20 +114,14 @@ pub async fn list_tasks(
     let query = rules::parse_query(&params)?;
     let page = rules::list(&state.db, client.org(), &project.to_string(), &query).await?;
     let mut links = Vec::new();
-    let at = |query: TaskQuery| format!("</api/v1/projects/{project}/tasks{}>", query.to_query_string());
+    let at = |query: TaskQuery| format!("/api/v1/projects/{project}/tasks{}", query.to_query_string());
     if let Some(next) = page.next.as_deref().and_then(|id| id.parse().ok()) {
-        links.push(format!("{}; rel=\"next\"", at(query.page_after(next))));
+        links.push((at(query.page_after(next)), "next"));
     }
     if let Some(previous) = page.previous.as_deref().and_then(|id| id.parse().ok()) {
-        links.push(format!("{}; rel=\"prev\"", at(query.page_before(previous))));
+        links.push((at(query.page_before(previous)), "prev"));
     }
-    let mut response = axum::Json(&page).into_response();
-    if !links.is_empty()
-        && let Ok(link) = HeaderValue::from_str(&links.join(", "))
-    {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
+    Ok(paging::listed(&page, &links))
 }
 
 /// A new task. `title` (1–255 characters, trimmed, not blank) is
