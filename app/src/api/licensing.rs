@@ -13,19 +13,14 @@ use crate::{
 #[cfg(feature = "ssr")]
 use crate::{
     api::args::{parse_id, parse_ids},
-    error::FieldErrors,
-    model::{
-        Action, AuditAction, Email, EntitlementCode, EntitlementId, EntitlementName, ExpirationStrategy, LicenseStatus,
-        MachineId, PolicyForm, PolicyId,
-        license::{parse_license_key, parse_metadata},
-    },
+    model::{Action, AuditAction, EntitlementId, ExpirationStrategy, LicenseStatus, MachineId, PolicyForm, PolicyId},
     server::{
         ctx,
         db::{
             license_api::{self, Via},
-            licensing::{self as repo, LicenseFilter, NewLicense},
+            licensing::{self as repo, LicenseFilter},
         },
-        licensing::generate_license_key,
+        licenses,
     },
 };
 
@@ -59,18 +54,7 @@ pub async fn get_licensing(org: String) -> Result<Licensing, AppError> {
 pub async fn create_entitlement(org: String, code: String, name: String) -> Result<Entitlement, AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageLicenses)?;
-    let mut errors = FieldErrors::new();
-    let code = errors.check("code", EntitlementCode::parse(&code));
-    let name = errors.check("name", EntitlementName::parse(&name));
-    let (Some(code), Some(name)) = (code, name) else { return Err(AppError::Validation(errors)) };
-    let created = repo::create_entitlement(req.db(), &admin, &code, &name).await?;
-    req.audit(
-        AuditAction::EntitlementCreated,
-        Some(("entitlement", created.id.to_string())),
-        serde_json::json!({ "code": created.code }),
-    )
-    .await?;
-    Ok(created)
+    licenses::create_entitlement(req.db(), &admin, &req.actor()?, &code, &name).await
 }
 
 /// Deletes an entitlement; policies stop granting it.
@@ -79,13 +63,7 @@ pub async fn delete_entitlement(org: String, entitlement: String) -> Result<(), 
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageLicenses)?;
     let id: EntitlementId = parse_id(&entitlement)?;
-    let deleted = repo::delete_entitlement(req.db(), &admin, id).await?;
-    req.audit(
-        AuditAction::EntitlementDeleted,
-        Some(("entitlement", id.to_string())),
-        serde_json::json!({ "code": deleted.code }),
-    )
-    .await
+    licenses::delete_entitlement(req.db(), &admin, &req.actor()?, id).await
 }
 
 /// The policy form's fields as a form posts them, every one text:
@@ -142,6 +120,7 @@ impl PostedPolicy {
             heartbeat_minutes: self.heartbeat_minutes,
             expiration_strategy,
             entitlements,
+            duration_seconds: None,
         })
     }
 }
@@ -167,15 +146,7 @@ pub async fn create_policy(org: String, #[server(flatten)] policy: PostedPolicy)
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageLicenses)?;
     let form = policy.form()?;
-    let (name, fields) = form.parse().map_err(AppError::Validation)?;
-    let id = repo::create_policy(req.db(), &admin, &name, &fields, &form.entitlements).await?;
-    req.audit(
-        AuditAction::PolicyCreated,
-        Some(("policy", id.to_string())),
-        serde_json::json!({ "name": name.as_str() }),
-    )
-    .await?;
-    Ok(id.to_string())
+    Ok(licenses::create_policy(req.db(), &admin, &req.actor()?, &form).await?.to_string())
 }
 
 /// Changes a policy to the posted fields (as [`create_policy`]).
@@ -189,14 +160,7 @@ pub async fn update_policy(
     let admin = req.org.admin(Action::ManageLicenses)?;
     let id: PolicyId = parse_id(&policy)?;
     let form = fields.form()?;
-    let (name, fields) = form.parse().map_err(AppError::Validation)?;
-    repo::update_policy(req.db(), &admin, id, &name, &fields, &form.entitlements).await?;
-    req.audit(
-        AuditAction::PolicyUpdated,
-        Some(("policy", id.to_string())),
-        serde_json::json!({ "name": name.as_str() }),
-    )
-    .await
+    licenses::update_policy(req.db(), &admin, &req.actor()?, id, &form).await
 }
 
 /// Deletes a policy without licenses (`Conflict` otherwise).
@@ -205,8 +169,7 @@ pub async fn delete_policy(org: String, policy: String) -> Result<(), AppError> 
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageLicenses)?;
     let id: PolicyId = parse_id(&policy)?;
-    let name = repo::delete_policy(req.db(), &admin, id).await?;
-    req.audit(AuditAction::PolicyDeleted, Some(("policy", id.to_string())), serde_json::json!({ "name": name })).await
+    licenses::delete_policy(req.db(), &admin, &req.actor()?, id).await
 }
 
 /// Licenses on one page of the list.
@@ -231,7 +194,7 @@ pub async fn list_licenses(
                 .ok_or_else(|| AppError::field("status", "Choose a status from the list."))?,
         ),
     };
-    let filter = LicenseFilter { search: Some(q), status, policy: None };
+    let filter = LicenseFilter { search: Some(q), status, ..LicenseFilter::default() };
     let offset = page.max(1).saturating_sub(1).saturating_mul(LICENSES_PER_PAGE);
     Ok(repo::licenses(req.db(), &viewer, &filter, LICENSES_PER_PAGE, offset).await?)
 }
@@ -250,47 +213,8 @@ pub async fn create_license(
 ) -> Result<LicenseId, AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageLicenses)?;
-    let mut errors = FieldErrors::new();
-    let policy: Option<PolicyId> = if policy.trim().is_empty() {
-        errors.add("policy", "Choose a policy.");
-        None
-    } else {
-        errors.check("policy", policy.trim().parse::<PolicyId>().map_err(|_| "Choose a policy."))
-    };
-    let owner_email = match owner_email.trim() {
-        "" => None,
-        email => errors.check("owner_email", Email::parse(email)).map(|e| e.as_str().to_owned()),
-    };
-    let key = match key.trim() {
-        "" => Some(generate_license_key()),
-        given => errors.check("key", parse_license_key(given)),
-    };
-    let metadata = errors.check("metadata", parse_metadata(&metadata));
-    let name = name.trim();
-    if name.chars().count() > 100 {
-        errors.add("name", "A name is at most 100 characters.");
-    }
-    let (Some(policy), Some(key), Some(metadata), true) = (policy, key, metadata, errors.is_empty()) else {
-        return Err(AppError::Validation(errors));
-    };
-    let new = NewLicense {
-        policy,
-        key: &key,
-        name: (!name.is_empty()).then_some(name),
-        owner_email: owner_email.as_deref(),
-        metadata: &metadata,
-    };
-    let id = repo::create_license(req.db(), &admin, new).await.map_err(|err| match err {
-        repo::LicensingError::NotFound => AppError::field("policy", "Choose a policy."),
-        other => other.into(),
-    })?;
-    req.audit(
-        AuditAction::LicenseCreated,
-        Some(("license", id.to_string())),
-        serde_json::json!({ "policy": policy.to_string() }),
-    )
-    .await?;
-    Ok(id)
+    let input = licenses::LicenseInput { policy, name, owner_email, key, metadata, expiry: None };
+    licenses::create_license(req.db(), &admin, &req.actor()?, &input).await
 }
 
 /// One license with its machines, entitlements and validation count.
@@ -307,8 +231,7 @@ pub async fn get_license(org: String, license: String) -> Result<LicenseDetail, 
 /// license validates as `SUSPENDED` and can do nothing else.
 #[server(endpoint = "set_license_suspended")]
 pub async fn set_license_suspended(org: String, license: String, suspended: bool) -> Result<(), AppError> {
-    let actions = (AuditAction::LicenseSuspended, AuditAction::LicenseReinstated);
-    set_license_flag(&org, &license, repo::LicenseFlag::Suspended, suspended, actions).await
+    set_license_flag(&org, &license, repo::LicenseFlag::Suspended, suspended).await
 }
 
 /// Bans (`banned` = `true`) or unbans a license: a banned license
@@ -316,24 +239,16 @@ pub async fn set_license_suspended(org: String, license: String, suspended: bool
 /// over suspension (Keygen bans a license's owner; here the license).
 #[server(endpoint = "set_license_banned")]
 pub async fn set_license_banned(org: String, license: String, banned: bool) -> Result<(), AppError> {
-    let actions = (AuditAction::LicenseBanned, AuditAction::LicenseUnbanned);
-    set_license_flag(&org, &license, repo::LicenseFlag::Banned, banned, actions).await
+    set_license_flag(&org, &license, repo::LicenseFlag::Banned, banned).await
 }
 
-/// Turns `flag` on or off and records the first or second of `actions`.
+/// Turns `flag` on or off (`licenses::set_license_flag`).
 #[cfg(feature = "ssr")]
-async fn set_license_flag(
-    org: &str,
-    license: &str,
-    flag: repo::LicenseFlag,
-    on: bool,
-    (when_on, when_off): (AuditAction, AuditAction),
-) -> Result<(), AppError> {
+async fn set_license_flag(org: &str, license: &str, flag: repo::LicenseFlag, on: bool) -> Result<(), AppError> {
     let req = ctx::org_request(org).await?;
     let admin = req.org.admin(Action::ManageLicenses)?;
     let id: LicenseId = parse_id(license)?;
-    repo::set_flag(req.db(), &admin, id, flag, on).await?;
-    req.audit(if on { when_on } else { when_off }, Some(("license", id.to_string())), serde_json::json!({})).await
+    licenses::set_license_flag(req.db(), &admin, &req.actor()?, id, flag, on).await
 }
 
 /// Renews a license by its policy's duration.
@@ -342,10 +257,7 @@ pub async fn renew_license(org: String, license: String) -> Result<(), AppError>
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageLicenses)?;
     let id: LicenseId = parse_id(&license)?;
-    let (_, expiry) = repo::renew(req.db(), &admin, id).await?;
-    let expiry = expiry.map(|e| e.to_string());
-    req.audit(AuditAction::LicenseRenewed, Some(("license", id.to_string())), serde_json::json!({ "expiry": expiry }))
-        .await
+    licenses::renew_license(req.db(), &admin, &req.actor()?, id).await.map(|_| ())
 }
 
 /// Deletes a license and its machines.
@@ -354,8 +266,7 @@ pub async fn delete_license(org: String, license: String) -> Result<(), AppError
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageLicenses)?;
     let id: LicenseId = parse_id(&license)?;
-    repo::delete_license(req.db(), &admin, id).await?;
-    req.audit(AuditAction::LicenseDeleted, Some(("license", id.to_string())), serde_json::json!({})).await
+    licenses::delete_license(req.db(), &admin, &req.actor()?, id).await
 }
 
 /// Deactivates one of a license's machines.
@@ -365,14 +276,7 @@ pub async fn deactivate_machine(org: String, license: String, machine: String) -
     let admin = req.org.admin(Action::ManageLicenses)?;
     let license: LicenseId = parse_id(&license)?;
     let machine: MachineId = parse_id(&machine)?;
-    let fingerprint =
-        repo::deactivate_machine(req.db(), repo::ManagedLicense::managed(&admin, license), machine).await?;
-    req.audit(
-        AuditAction::MachineDeactivated,
-        Some(("machine", machine.to_string())),
-        serde_json::json!({ "license": license.to_string(), "fingerprint": fingerprint }),
-    )
-    .await
+    licenses::deactivate_machine(req.db(), &admin, &req.actor()?, license, machine).await
 }
 
 /// What a license holder sees of their license on the self-serve page.

@@ -55,8 +55,10 @@ pub enum AuditAction {
     PolicyUpdated,
     PolicyDeleted,
     EntitlementCreated,
+    EntitlementUpdated,
     EntitlementDeleted,
     LicenseCreated,
+    LicenseUpdated,
     LicenseSuspended,
     LicenseReinstated,
     LicenseBanned,
@@ -72,7 +74,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every kind, in the order the filter lists them.
-    pub const ALL: [AuditAction; 59] = [
+    pub const ALL: [AuditAction; 61] = [
         AuditAction::UserSignedUp,
         AuditAction::UserSignedIn,
         AuditAction::UserSignInFailed,
@@ -119,8 +121,10 @@ impl AuditAction {
         AuditAction::PolicyUpdated,
         AuditAction::PolicyDeleted,
         AuditAction::EntitlementCreated,
+        AuditAction::EntitlementUpdated,
         AuditAction::EntitlementDeleted,
         AuditAction::LicenseCreated,
+        AuditAction::LicenseUpdated,
         AuditAction::LicenseSuspended,
         AuditAction::LicenseReinstated,
         AuditAction::LicenseBanned,
@@ -183,8 +187,10 @@ impl AuditAction {
             AuditAction::PolicyUpdated => "policy.updated",
             AuditAction::PolicyDeleted => "policy.deleted",
             AuditAction::EntitlementCreated => "entitlement.created",
+            AuditAction::EntitlementUpdated => "entitlement.updated",
             AuditAction::EntitlementDeleted => "entitlement.deleted",
             AuditAction::LicenseCreated => "license.created",
+            AuditAction::LicenseUpdated => "license.updated",
             AuditAction::LicenseSuspended => "license.suspended",
             AuditAction::LicenseReinstated => "license.reinstated",
             AuditAction::LicenseBanned => "license.banned",
@@ -248,8 +254,10 @@ impl AuditAction {
             AuditAction::PolicyUpdated => "Policy changed",
             AuditAction::PolicyDeleted => "Policy deleted",
             AuditAction::EntitlementCreated => "Entitlement created",
+            AuditAction::EntitlementUpdated => "Entitlement changed",
             AuditAction::EntitlementDeleted => "Entitlement deleted",
             AuditAction::LicenseCreated => "License created",
+            AuditAction::LicenseUpdated => "License changed",
             AuditAction::LicenseSuspended => "License suspended",
             AuditAction::LicenseReinstated => "License reinstated",
             AuditAction::LicenseBanned => "License banned",

@@ -304,6 +304,11 @@ pub struct PolicyForm {
     pub heartbeat_minutes: String,
     pub expiration_strategy: ExpirationStrategy,
     pub entitlements: Vec<EntitlementId>,
+    /// An exact duration in seconds, which takes the place of
+    /// `duration_days` when given (Keygen's API counts in seconds; a year
+    /// there is 31,556,952): from a day to [`MAX_DURATION_DAYS`].
+    #[serde(default)]
+    pub duration_seconds: Option<i64>,
 }
 
 impl PolicyForm {
@@ -338,6 +343,19 @@ impl PolicyForm {
         };
         let max_machines = if self.floating { max_machines } else { Some(1) };
         let duration_seconds = match self.duration_days.trim() {
+            _ if self.duration_seconds.is_some() => match self.duration_seconds {
+                Some(seconds) if (86_400..=MAX_DURATION_DAYS * 86_400).contains(&seconds) => Some(seconds),
+                _ => {
+                    errors.add(
+                        "duration_days",
+                        format!(
+                            "A duration is from 86400 seconds (a day) to {} (100 years).",
+                            MAX_DURATION_DAYS * 86_400
+                        ),
+                    );
+                    None
+                }
+            },
             "" => None,
             text => match text.parse::<i64>() {
                 Ok(days) if (1..=MAX_DURATION_DAYS).contains(&days) => Some(days * 86_400),
@@ -396,6 +414,7 @@ impl PolicyForm {
             heartbeat_minutes: (f.heartbeat_seconds / 60).to_string(),
             expiration_strategy: f.expiration_strategy,
             entitlements: policy.entitlements.iter().map(|e| e.id).collect(),
+            duration_seconds: f.duration_seconds.filter(|s| s % 86_400 != 0),
         }
     }
 }

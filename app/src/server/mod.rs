@@ -19,6 +19,7 @@ pub mod invitations;
 pub mod job_context;
 pub mod jobs;
 pub mod labels;
+pub mod licenses;
 pub mod licensing;
 pub mod mail;
 pub mod members;

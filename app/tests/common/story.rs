@@ -381,6 +381,7 @@ async fn licensing(db: &Db) {
         name: Some("Ada's laptop"),
         owner_email: Some("ada@example.com"),
         metadata: &meta,
+        expiry: None,
     };
     let key: &'static str = Box::leak(key.into_boxed_str());
     let id = repo::create_license(db, &admin, new(key)).await.unwrap();
@@ -468,6 +469,85 @@ async fn licensing(db: &Db) {
     assert_eq!(license_api::cull_dead_machines(db, now).await.unwrap(), 0);
     assert_eq!(license_api::cull_dead_machines(db, now + time::Duration::minutes(6)).await.unwrap(), 1);
     assert!(license_api::machines(db, &found).await.unwrap().is_empty());
+
+    // What Keygen's admin API reads and changes: pages of the
+    // organization's licenses, machines, policies and entitlements, never
+    // another organization's.
+    let window = |limit, offset| license_api::Window { limit, offset };
+    let all = LicenseFilter::default();
+    let (first_page, total) = license_api::licenses_of(db, &viewer, &all, window(1, 0)).await.unwrap();
+    let (second_page, _) = license_api::licenses_of(db, &viewer, &all, window(1, 1)).await.unwrap();
+    assert_eq!((total, first_page.len(), second_page.len()), (2, 1, 1));
+    assert_ne!(first_page[0].id(), second_page[0].id());
+    let only = LicenseFilter { ids: vec![id], ..LicenseFilter::default() };
+    assert_eq!(license_api::licenses_of(db, &viewer, &only, window(10, 0)).await.unwrap().1, 1);
+    assert_eq!(license_api::licenses_of(db, &stranger_viewer, &all, window(10, 0)).await.unwrap().1, 0);
+    assert_eq!(license_api::license_of(db, &viewer, key).await.unwrap().unwrap().id(), id, "by key");
+    assert!(license_api::license_of(db, &stranger_viewer, &id.to_string()).await.unwrap().is_none());
+    let changes = repo::LicenseChanges {
+        name: Some(None),
+        expiry: Some(None),
+        metadata: Some(serde_json::from_str(r#"{"seats": 3}"#).unwrap()),
+    };
+    repo::update_license(db, &admin, id, &changes).await.unwrap();
+    let changed = license_api::license_of(db, &viewer, key).await.unwrap().unwrap();
+    assert_eq!((changed.name(), changed.expiry(), changed.metadata()), (None, None, r#"{"seats":3}"#));
+    let foreign = repo::update_license(db, &super::admin(&stranger), id, &changes).await;
+    assert!(matches!(foreign, Err(LicensingError::NotFound)));
+    let filter = license_api::MachineFilter { license: Some(id), fingerprint: None };
+    let (machines, count) = license_api::machines_of(db, &viewer, &filter, window(10, 0)).await.unwrap();
+    assert_eq!((count, machines.len()), (0, 0), "culled above");
+    let (policies, count) = license_api::policies_of(db, &viewer, window(10, 0)).await.unwrap();
+    assert_eq!((count, policies[0].policy.id), (1, policy));
+    assert!(license_api::policy_of(db, &stranger_viewer, policy).await.unwrap().is_none());
+    let sso = repo::create_entitlement(
+        db,
+        &admin,
+        &EntitlementCode::parse("sso").unwrap(),
+        &EntitlementName::parse("SSO").unwrap(),
+    )
+    .await
+    .unwrap();
+    repo::set_grants(db, &admin, policy, &[sso.id], true).await.unwrap();
+    repo::set_grants(db, &admin, policy, &[sso.id], true).await.unwrap();
+    let (granted, count) = license_api::entitlements_of(db, &viewer, Some(policy), window(10, 0)).await.unwrap();
+    assert_eq!((count, granted.len()), (2, 2), "granting twice grants once");
+    repo::set_grants(db, &admin, policy, &[sso.id], false).await.unwrap();
+    let stranger_entitlement = repo::create_entitlement(
+        db,
+        &super::admin(&stranger),
+        &EntitlementCode::parse("x").unwrap(),
+        &EntitlementName::parse("X").unwrap(),
+    )
+    .await
+    .unwrap();
+    let mixed = repo::set_grants(db, &admin, policy, &[sso.id, stranger_entitlement.id], true).await;
+    assert!(matches!(mixed, Err(LicensingError::NotFound)), "{mixed:?}");
+    assert_eq!(
+        license_api::entitlements_of(db, &viewer, Some(policy), window(10, 0)).await.unwrap().1,
+        1,
+        "all or none"
+    );
+    let renamed = repo::update_entitlement(
+        db,
+        &admin,
+        sso.id,
+        &EntitlementCode::parse("pro").unwrap(),
+        &EntitlementName::parse("P").unwrap(),
+    )
+    .await;
+    assert!(matches!(renamed, Err(LicensingError::CodeTaken)), "codes stay unique");
+    repo::update_entitlement(
+        db,
+        &admin,
+        sso.id,
+        &EntitlementCode::parse("saml").unwrap(),
+        &EntitlementName::parse("SAML").unwrap(),
+    )
+    .await
+    .unwrap();
+    let (entitlement, ..) = license_api::entitlement_of(db, &viewer, sso.id).await.unwrap().unwrap();
+    assert_eq!(entitlement.code, "saml");
 
     // The dashboard deactivates and deletes.
     let again = license_api::activate(db, &found, &machine("fp-3"), 1000).await.unwrap();

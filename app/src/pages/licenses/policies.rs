@@ -237,6 +237,7 @@ fn NewPolicy(entitlements: Vec<Entitlement>, action: ServerAction<CreatePolicy>)
         heartbeat_minutes: typed("heartbeat_minutes").unwrap_or_default(),
         expiration_strategy: typed("expiration_strategy").and_then(|s| s.parse().ok()).unwrap_or_default(),
         entitlements: Vec::new(),
+        duration_seconds: None,
     };
     let error: FieldLookup = Arc::new(move |name| field_error(action, name));
     view! {

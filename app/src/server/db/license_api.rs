@@ -7,13 +7,16 @@ use std::collections::HashMap;
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    model::{Entitlement, EntitlementId, LicenseId, MachineId, OrgId, license::HEARTBEAT_GRACE_SECONDS},
-    server::licensing::validation::{LicenseFacts, MachineFacts, PolicyFacts},
+    model::{Entitlement, EntitlementId, LicenseId, MachineId, OrgId, PolicyId, license::HEARTBEAT_GRACE_SECONDS},
+    server::{
+        handles::LicenseViewer,
+        licensing::validation::{LicenseFacts, MachineFacts, PolicyFacts},
+    },
 };
 
 use super::{
     Db, Timestamp,
-    licensing::{MACHINE_COLUMNS, POLICY_COLUMNS, PolicyRow, license_machines_sql},
+    licensing::{LicenseFilter, MACHINE_COLUMNS, POLICY_COLUMNS, PolicyRow, filter_licenses, license_machines_sql},
     scope::Scope,
     sql::{Sql, bind_args},
     with_pool,
@@ -645,4 +648,219 @@ impl ValidationTally {
             None => Ok(written),
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// An organization's licensing, as Keygen's admin API reads it (a token
+// acting for a member who may see licensing: `LicenseViewer`)
+
+/// A policy with its times.
+#[derive(Debug, sqlx::FromRow)]
+pub struct PolicyRecord {
+    #[sqlx(flatten)]
+    pub policy: PolicyRow,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// An entitlement with its creation and last change.
+pub type EntitlementRecord = (Entitlement, Timestamp, Timestamp);
+
+/// A machine with the license it is activated on.
+#[derive(Debug, sqlx::FromRow)]
+pub struct OrgMachine {
+    pub license_id: LicenseId,
+    #[sqlx(flatten)]
+    pub machine: ApiMachine,
+}
+
+/// Which of an organization's machines a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct MachineFilter {
+    pub license: Option<LicenseId>,
+    pub fingerprint: Option<String>,
+}
+
+/// One page of a list: `limit` items after skipping `offset`, with the
+/// number of items in the whole list.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub limit: u32,
+    pub offset: u64,
+}
+
+impl Window {
+    fn bind(self, sql: &mut Sql) -> (String, String) {
+        (sql.bind(i64::from(self.limit)), sql.bind(i64::try_from(self.offset).unwrap_or(i64::MAX)))
+    }
+}
+
+/// Runs `$count` (the whole list's size) and `$list` (the page, rows of
+/// `$row`) on organization `$org`'s connection.
+macro_rules! page_of {
+    ($db:expr, $org:expr, $count:expr, $list:expr, $row:ty) => {{
+        let (count, list): (&Sql, &Sql) = (&$count, &$list);
+        with_pool!($db, Scope::tenant($org), conn => {
+            let total: i64 = bind_args!(sqlx::query_scalar(count.text()), count.args().iter().cloned()).fetch_one(&mut *conn).await?;
+            let rows = bind_args!(sqlx::query_as::<_, $row>(list.text()), list.args().iter().cloned()).fetch_all(&mut *conn).await?;
+            Ok::<_, sqlx::Error>((rows, total))
+        })
+    }};
+}
+
+/// A page of the organization's licenses passing `filter`, newest first.
+pub async fn licenses_of(
+    db: &Db,
+    viewer: &LicenseViewer,
+    filter: &LicenseFilter,
+    window: Window,
+) -> Result<(Vec<ApiLicense>, i64), sqlx::Error> {
+    let now = OffsetDateTime::now_utc();
+    let mut count = Sql::new("SELECT COUNT(*) FROM licenses l");
+    filter_licenses(&mut count, viewer.org_id(), filter, now);
+    let mut list = Sql::new("");
+    filter_licenses(&mut list, viewer.org_id(), filter, now);
+    let condition = list.take_text();
+    let condition = condition.trim_start().trim_start_matches("WHERE");
+    let (limit, offset) = window.bind(&mut list);
+    list.push(&format!(
+        "{} ORDER BY l.created_at DESC, l.id DESC LIMIT {limit} OFFSET {offset}",
+        license_select(condition)
+    ));
+    page_of!(db, viewer.org_id(), count, list, ApiLicense)
+}
+
+/// The organization's license with this id or, failing that, this key.
+pub async fn license_of(db: &Db, viewer: &LicenseViewer, id_or_key: &str) -> Result<Option<ApiLicense>, sqlx::Error> {
+    let org = viewer.org_id();
+    let by_id = license_select("l.org_id = $1 AND l.id = $2");
+    let by_key = license_select("l.org_id = $1 AND l.key = $2");
+    with_pool!(db, Scope::tenant(org), conn => {
+        if let Ok(id) = id_or_key.parse::<LicenseId>()
+            && let Some(found) = sqlx::query_as::<_, ApiLicense>(&by_id).bind(org).bind(id).fetch_optional(&mut *conn).await?
+        {
+            return Ok(Some(found));
+        }
+        sqlx::query_as::<_, ApiLicense>(&by_key).bind(org).bind(id_or_key).fetch_optional(&mut *conn).await
+    })
+}
+
+/// A page of the organization's machines passing `filter`, oldest first.
+pub async fn machines_of(
+    db: &Db,
+    viewer: &LicenseViewer,
+    filter: &MachineFilter,
+    window: Window,
+) -> Result<(Vec<OrgMachine>, i64), sqlx::Error> {
+    let mut conditions = Sql::new("");
+    let org = conditions.bind(viewer.org_id());
+    conditions.push(&format!(" WHERE m.org_id = {org}"));
+    if let Some(license) = filter.license {
+        let arg = conditions.bind(license);
+        conditions.push(&format!(" AND m.license_id = {arg}"));
+    }
+    if let Some(fingerprint) = &filter.fingerprint {
+        let arg = conditions.bind(fingerprint.clone());
+        conditions.push(&format!(" AND m.fingerprint = {arg}"));
+    }
+    let condition = conditions.take_text();
+    let mut count = conditions.clone();
+    count.push(&format!("SELECT COUNT(*) FROM machines m{condition}"));
+    let mut list = conditions;
+    let (limit, offset) = window.bind(&mut list);
+    list.push(&format!(
+        "SELECT m.license_id, {MACHINE_COLUMNS} FROM machines m{condition} ORDER BY m.created_at, m.id LIMIT {limit} OFFSET {offset}"
+    ));
+    page_of!(db, viewer.org_id(), count, list, OrgMachine)
+}
+
+/// The organization's machine with this id.
+pub async fn machine_of(db: &Db, viewer: &LicenseViewer, id: MachineId) -> Result<Option<OrgMachine>, sqlx::Error> {
+    let org = viewer.org_id();
+    let sql = format!("SELECT m.license_id, {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = $1 AND m.id = $2");
+    with_pool!(db, Scope::tenant(org), conn => sqlx::query_as::<_, OrgMachine>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await)
+}
+
+const POLICY_RECORD: &str = "p.created_at, p.updated_at FROM policies p";
+
+/// A page of the organization's policies, oldest first.
+pub async fn policies_of(
+    db: &Db,
+    viewer: &LicenseViewer,
+    window: Window,
+) -> Result<(Vec<PolicyRecord>, i64), sqlx::Error> {
+    let mut count = Sql::new("SELECT COUNT(*) FROM policies p WHERE p.org_id = ");
+    count.arg(viewer.org_id());
+    let mut list = Sql::new("");
+    let org = list.bind(viewer.org_id());
+    let (limit, offset) = window.bind(&mut list);
+    list.push(&format!(
+        "SELECT {POLICY_COLUMNS}, {POLICY_RECORD} WHERE p.org_id = {org} ORDER BY p.created_at, p.id LIMIT {limit} OFFSET {offset}"
+    ));
+    page_of!(db, viewer.org_id(), count, list, PolicyRecord)
+}
+
+/// The organization's policy with this id.
+pub async fn policy_of(db: &Db, viewer: &LicenseViewer, id: PolicyId) -> Result<Option<PolicyRecord>, sqlx::Error> {
+    let org = viewer.org_id();
+    let sql = format!("SELECT {POLICY_COLUMNS}, {POLICY_RECORD} WHERE p.org_id = $1 AND p.id = $2");
+    with_pool!(db, Scope::tenant(org), conn => sqlx::query_as::<_, PolicyRecord>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await)
+}
+
+#[derive(sqlx::FromRow)]
+struct EntitlementRecordRow {
+    id: EntitlementId,
+    code: String,
+    name: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl From<EntitlementRecordRow> for EntitlementRecord {
+    fn from(r: EntitlementRecordRow) -> Self {
+        (Entitlement { id: r.id, code: r.code, name: r.name }, r.created_at, r.updated_at)
+    }
+}
+
+/// A page of the organization's entitlements (those `policy` grants,
+/// when given), by code.
+pub async fn entitlements_of(
+    db: &Db,
+    viewer: &LicenseViewer,
+    policy: Option<PolicyId>,
+    window: Window,
+) -> Result<(Vec<EntitlementRecord>, i64), sqlx::Error> {
+    let mut conditions = Sql::new("");
+    let org = conditions.bind(viewer.org_id());
+    conditions.push(&format!(" WHERE e.org_id = {org}"));
+    if let Some(policy) = policy {
+        let arg = conditions.bind(policy);
+        conditions.push(&format!(
+            " AND e.id IN (SELECT pe.entitlement_id FROM policy_entitlements pe WHERE pe.org_id = {org} AND pe.policy_id = {arg})"
+        ));
+    }
+    let condition = conditions.take_text();
+    let mut count = conditions.clone();
+    count.push(&format!("SELECT COUNT(*) FROM entitlements e{condition}"));
+    let mut list = conditions;
+    let (limit, offset) = window.bind(&mut list);
+    list.push(&format!(
+        "SELECT e.id, e.code, e.name, e.created_at, e.updated_at FROM entitlements e{condition} ORDER BY e.code, e.id \
+         LIMIT {limit} OFFSET {offset}"
+    ));
+    let (rows, total) = page_of!(db, viewer.org_id(), count, list, EntitlementRecordRow)?;
+    Ok((rows.into_iter().map(EntitlementRecord::from).collect(), total))
+}
+
+/// The organization's entitlement with this id.
+pub async fn entitlement_of(
+    db: &Db,
+    viewer: &LicenseViewer,
+    id: EntitlementId,
+) -> Result<Option<EntitlementRecord>, sqlx::Error> {
+    let org = viewer.org_id();
+    let sql =
+        "SELECT e.id, e.code, e.name, e.created_at, e.updated_at FROM entitlements e WHERE e.org_id = $1 AND e.id = $2";
+    let row = with_pool!(db, Scope::tenant(org), conn => sqlx::query_as::<_, EntitlementRecordRow>(sql).bind(org).bind(id).fetch_optional(&mut *conn).await?);
+    Ok(row.map(EntitlementRecord::from))
 }

@@ -163,6 +163,33 @@ pub async fn delete_entitlement(db: &Db, ctx: &Admin, id: EntitlementId) -> Resu
     })
 }
 
+/// Changes an entitlement's code and name (codes stay unique).
+pub async fn update_entitlement(
+    db: &Db,
+    ctx: &Admin,
+    id: EntitlementId,
+    code: &EntitlementCode,
+    name: &EntitlementName,
+) -> Result<Entitlement, LicensingError> {
+    let sql = "UPDATE entitlements SET code = $3, name = $4, updated_at = $5 WHERE org_id = $1 AND id = $2";
+    let done = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
+        sqlx::query(sql)
+            .bind(ctx.org_id())
+            .bind(id)
+            .bind(code.as_str())
+            .bind(name.as_str())
+            .bind(Timestamp::now())
+            .execute(&mut *conn)
+            .await
+            .map(|done| done.rows_affected())
+    })
+    .map_err(|err| if ENTITLEMENT_CODE_KEY.violated_by(&err) { LicensingError::CodeTaken } else { err.into() })?;
+    if done == 0 {
+        return Err(LicensingError::NotFound);
+    }
+    Ok(Entitlement { id, code: code.as_str().to_owned(), name: name.as_str().to_owned() })
+}
+
 // ---------------------------------------------------------------------------
 // Policies
 
@@ -322,6 +349,49 @@ pub async fn update_policy(
     Ok(())
 }
 
+/// Grants (`grant`) or withdraws the entitlements `ids` on a policy, in
+/// one transaction. Granting one already granted, or withdrawing one not
+/// granted, changes nothing.
+///
+/// Errors: `NotFound` when the policy, or one of the entitlements, is not
+/// the organization's (then nothing changes).
+pub async fn set_grants(
+    db: &Db,
+    ctx: &Admin,
+    policy: PolicyId,
+    ids: &[EntitlementId],
+    grant: bool,
+) -> Result<(), LicensingError> {
+    let org = ctx.org_id();
+    let policy_exists = "SELECT COUNT(*) FROM policies WHERE org_id = $1 AND id = $2";
+    let entitlement_exists = "SELECT COUNT(*) FROM entitlements WHERE org_id = $1 AND id = $2";
+    let add = "INSERT INTO policy_entitlements (org_id, policy_id, entitlement_id) VALUES ($1, $2, $3) \
+               ON CONFLICT (policy_id, entitlement_id) DO NOTHING";
+    let remove = "DELETE FROM policy_entitlements WHERE org_id = $1 AND policy_id = $2 AND entitlement_id = $3";
+    with_pool!(db, Scope::tenant(org), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let found: i64 = sqlx::query_scalar(policy_exists).bind(org).bind(policy).fetch_one(&mut *tx).await?;
+        if found == 0 {
+            return Err(LicensingError::NotFound);
+        }
+        for id in ids {
+            let found: i64 = sqlx::query_scalar(entitlement_exists).bind(org).bind(*id).fetch_one(&mut *tx).await?;
+            if found == 0 {
+                return Err(LicensingError::NotFound);
+            }
+            sqlx::query(if grant { add } else { remove }).bind(org).bind(policy).bind(*id).execute(&mut *tx).await?;
+        }
+        sqlx::query("UPDATE policies SET updated_at = $3 WHERE org_id = $1 AND id = $2")
+            .bind(org)
+            .bind(policy)
+            .bind(Timestamp::now())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
 /// Deletes a policy that has no licenses.
 pub async fn delete_policy(db: &Db, ctx: &Admin, id: PolicyId) -> Result<String, LicensingError> {
     let find = "SELECT name FROM policies WHERE org_id = $1 AND id = $2";
@@ -349,6 +419,8 @@ pub struct LicenseFilter {
     pub search: Option<String>,
     pub status: Option<LicenseStatus>,
     pub policy: Option<PolicyId>,
+    /// Only these licenses (none: all).
+    pub ids: Vec<LicenseId>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -411,17 +483,11 @@ fn status_condition(sql: &mut Sql, status: LicenseStatus, now: OffsetDateTime) {
     sql.push(" AND ").push(&condition);
 }
 
-/// A page of the organization's licenses, newest first.
-pub async fn licenses(
-    db: &Db,
-    ctx: &LicenseViewer,
-    filter: &LicenseFilter,
-    limit: u32,
-    offset: u32,
-) -> Result<Page<LicenseItem>, sqlx::Error> {
-    let now = OffsetDateTime::now_utc();
-    let mut conditions = Sql::new("");
-    let org = conditions.bind(ctx.org_id());
+/// Pushes ` WHERE <condition>` selecting organization `org`'s licenses `l`
+/// that pass `filter` at `now`, binding its arguments: the dashboard's
+/// list and the license API's share it.
+pub(super) fn filter_licenses(conditions: &mut Sql, org: OrgId, filter: &LicenseFilter, now: OffsetDateTime) {
+    let org = conditions.bind(org);
     conditions.push(&format!(" WHERE l.org_id = {org}"));
     if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let pattern = conditions.bind(contains_pattern(&search.to_lowercase()));
@@ -435,8 +501,24 @@ pub async fn licenses(
         conditions.push(&format!(" AND l.policy_id = {p}"));
     }
     if let Some(status) = filter.status {
-        status_condition(&mut conditions, status, now);
+        status_condition(conditions, status, now);
     }
+    if !filter.ids.is_empty() {
+        conditions.push(" AND l.id IN (").arg_list(filter.ids.iter().copied()).push(")");
+    }
+}
+
+/// A page of the organization's licenses, newest first.
+pub async fn licenses(
+    db: &Db,
+    ctx: &LicenseViewer,
+    filter: &LicenseFilter,
+    limit: u32,
+    offset: u32,
+) -> Result<Page<LicenseItem>, sqlx::Error> {
+    let now = OffsetDateTime::now_utc();
+    let mut conditions = Sql::new("");
+    filter_licenses(&mut conditions, ctx.org_id(), filter, now);
     let count = format!("SELECT COUNT(*) FROM licenses l{}", conditions.text());
     let mut page = conditions.clone();
     let lim = page.bind(i64::from(limit) + 1);
@@ -472,10 +554,13 @@ pub struct NewLicense<'a> {
     pub name: Option<&'a str>,
     pub owner_email: Option<&'a str>,
     pub metadata: &'a serde_json::Map<String, serde_json::Value>,
+    /// When it expires; `None`: after the policy's duration (or never).
+    pub expiry: Option<OffsetDateTime>,
 }
 
 /// Issues a license under one of the organization's policies, expiring
-/// after the policy's duration; counted against the plan's license limit.
+/// when given or else after the policy's duration; counted against the
+/// plan's license limit.
 pub async fn create_license(db: &Db, ctx: &Admin, new: NewLicense<'_>) -> Result<LicenseId, LicensingError> {
     let org = ctx.org_id();
     let duration = "SELECT duration_seconds FROM policies WHERE org_id = $1 AND id = $2";
@@ -483,7 +568,7 @@ pub async fn create_license(db: &Db, ctx: &Admin, new: NewLicense<'_>) -> Result
     let duration = duration.ok_or(LicensingError::NotFound)?;
     let id = LicenseId::new();
     let now = OffsetDateTime::now_utc();
-    let expiry = duration.map(|secs| Timestamp::from(now + Duration::seconds(secs)));
+    let expiry = new.expiry.or_else(|| duration.map(|secs| now + Duration::seconds(secs))).map(Timestamp::from);
     let sql = format!(
         "INSERT INTO licenses (id, org_id, policy_id, key, name, owner_email, expiry, metadata, suspended, banned, \
          validations_count, created_at, updated_at) \
@@ -717,6 +802,49 @@ pub async fn renew(db: &Db, ctx: &Admin, id: LicenseId) -> Result<(String, Optio
         sqlx::query(update).bind(org).bind(id).bind(renewed.map(Timestamp::from)).bind(Timestamp::from(now)).execute(&mut *conn).await?;
         Ok((key, renewed))
     })
+}
+
+/// What changes of a license: each field that is `Some`.
+#[derive(Debug, Clone, Default)]
+pub struct LicenseChanges {
+    /// `Some(None)` clears the name.
+    pub name: Option<Option<String>>,
+    /// `Some(None)`: never expires.
+    pub expiry: Option<Option<OffsetDateTime>>,
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Changes a license's name, expiry or metadata (the fields given).
+pub async fn update_license(
+    db: &Db,
+    ctx: &Admin,
+    id: LicenseId,
+    changes: &LicenseChanges,
+) -> Result<(), LicensingError> {
+    let mut sql = Sql::new("UPDATE licenses SET updated_at = ");
+    let now = sql.bind(Timestamp::now());
+    sql.push(&now);
+    if let Some(name) = &changes.name {
+        let arg = sql.bind_optional(name.clone());
+        sql.push(&format!(", name = {arg}"));
+    }
+    if let Some(expiry) = changes.expiry {
+        let arg = sql.bind_optional(expiry.map(Timestamp::from));
+        sql.push(&format!(", expiry = {arg}"));
+    }
+    if let Some(metadata) = &changes.metadata {
+        let arg = sql.bind(serde_json::Value::Object(metadata.clone()).to_string());
+        sql.push(&format!(", metadata = {arg}"));
+    }
+    let (org, id) = (sql.bind(ctx.org_id()), sql.bind(id));
+    sql.push(&format!(" WHERE org_id = {org} AND id = {id}"));
+    let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
+        bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(&mut *conn).await?.rows_affected()
+    });
+    if changed == 0 {
+        return Err(LicensingError::NotFound);
+    }
+    Ok(())
 }
 
 /// Deletes a license with its machines. Returns its key.

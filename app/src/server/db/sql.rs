@@ -17,6 +17,8 @@ pub enum Arg {
     /// SQL NULL, typed as the column it goes to would be.
     NullUuid,
     NullDate,
+    NullText,
+    NullTime,
 }
 
 macro_rules! arg_from {
@@ -58,6 +60,14 @@ pub trait NullOf {
 
 impl NullOf for Date {
     const NULL: Arg = Arg::NullDate;
+}
+
+impl NullOf for String {
+    const NULL: Arg = Arg::NullText;
+}
+
+impl NullOf for Timestamp {
+    const NULL: Arg = Arg::NullTime;
 }
 
 macro_rules! null_uuid {
@@ -117,6 +127,11 @@ impl Sql {
         format!("${}", self.args.len())
     }
 
+    /// [`Sql::bind`] of `value`, or of NULL when it is `None`.
+    pub fn bind_optional<T: Into<Arg> + NullOf>(&mut self, value: Option<T>) -> String {
+        self.bind(value.map_or(T::NULL, Into::into))
+    }
+
     /// Appends `$a, $b, ...` for each value (callers make sure the list is
     /// not empty: `IN ()` is not SQL).
     pub fn arg_list<T: Into<Arg>>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self {
@@ -131,6 +146,13 @@ impl Sql {
 
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// Takes the text written so far, keeping the arguments: a condition
+    /// built with its placeholders, then placed inside a larger statement
+    /// pushed after.
+    pub fn take_text(&mut self) -> String {
+        std::mem::take(&mut self.text)
     }
 
     pub fn args(&self) -> &[Arg] {
@@ -152,6 +174,8 @@ macro_rules! bind_args {
                 $crate::server::db::sql::Arg::Int(v) => query.bind(v),
                 $crate::server::db::sql::Arg::NullUuid => query.bind(None::<uuid::Uuid>),
                 $crate::server::db::sql::Arg::NullDate => query.bind(None::<time::Date>),
+                $crate::server::db::sql::Arg::NullText => query.bind(None::<String>),
+                $crate::server::db::sql::Arg::NullTime => query.bind(None::<$crate::server::db::Timestamp>),
             };
         }
         query
