@@ -22,7 +22,7 @@ use super::problem::ApiError;
 
 /// The token's secret from `Authorization: Bearer <secret>` (RFC 6750
 /// section 2.1; the scheme is case-insensitive).
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, secret) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())

@@ -24,7 +24,7 @@
 //!   ([`idempotency`]).
 
 mod audit;
-mod auth;
+pub(crate) mod auth;
 mod body;
 mod conditional;
 mod cycles;

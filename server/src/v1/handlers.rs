@@ -30,7 +30,7 @@ use app::{
     },
 };
 
-use super::{Answer, ApiError, Call, Document, resources};
+use super::{Answer, ApiError, Call, Document, admin, resources};
 
 type Params = Path<HashMap<String, String>>;
 
@@ -44,7 +44,11 @@ pub async fn openapi() -> Response {
 /// Unknown `/v1` paths: Keygen's 404 document, signed when the path
 /// names a known account (or throttled, 429, like any other request).
 pub async fn not_found(mut call: Call) -> Answer {
-    call.resolve_account().await?;
+    if call.has_token() {
+        call.token().await?;
+    } else {
+        call.resolve_account().await?;
+    }
     Err(ApiError::not_found(
         "The requested endpoint was not found (check your HTTP method, Accept header, and URL path)",
     ))
@@ -55,7 +59,9 @@ pub async fn not_found(mut call: Call) -> Answer {
 /// account in the path, or the license key's), so a Keygen client reports
 /// the error rather than a signature failure.
 pub async fn method_not_allowed(mut call: Call) -> Answer {
-    if call.key.is_some() {
+    if call.has_token() {
+        call.token().await?;
+    } else if call.key.is_some() {
         call.license(Access::Validate).await?;
     } else {
         call.resolve_account().await?;
@@ -66,7 +72,9 @@ pub async fn method_not_allowed(mut call: Call) -> Answer {
 /// `GET /v1/ping`: the service answers (signed when the key or account
 /// names an organization).
 pub async fn ping(mut call: Call) -> Answer {
-    if call.key.is_some() {
+    if call.has_token() {
+        let _ = call.token().await;
+    } else if call.key.is_some() {
         let _ = call.license(Access::Validate).await;
     } else {
         let _ = call.resolve_account().await;
@@ -193,12 +201,40 @@ pub async fn validate_key(mut call: Call) -> Answer {
     validation_answer(&call, found, &meta, scope.as_ref())
 }
 
-/// The license of the key, when the path's `{license}` is it (by id or
-/// by key; `access::own_license`); another license answers `NOT_FOUND`.
+/// The license the path's `{license}` names (by id or by key): with a
+/// license key, that key's license only (`access::own_license`; another
+/// license answers `NOT_FOUND`); with an API token, any of its
+/// organization's.
 async fn own_license(call: &mut Call, params: &HashMap<String, String>, need: Access) -> Result<ApiLicense, ApiError> {
-    let license = call.license(need).await?;
     let wanted = params.get("license").map(String::as_str).unwrap_or_default();
+    if call.has_token() {
+        let caller = call.token().await?;
+        return admin::license_for_token(call, &caller, wanted).await;
+    }
+    let license = call.license(need).await?;
     Ok(access::own_license(license, wanted)?)
+}
+
+/// The machine the path's `{machine}` names, with its license: with a
+/// license key, one of that license's (by id or fingerprint); with an API
+/// token, any of its organization's (by id), and only an Admin's token
+/// may `change` it.
+async fn machine_of_call(
+    call: &mut Call,
+    params: &HashMap<String, String>,
+    change: bool,
+) -> Result<(ApiLicense, ApiMachine), ApiError> {
+    let wanted = params.get("machine").map(String::as_str).unwrap_or_default();
+    if call.has_token() {
+        let caller = call.token().await?;
+        if change {
+            admin::may_manage(&caller)?;
+        }
+        return admin::machine_for_token(call, &caller, wanted).await;
+    }
+    let license = call.license(Access::Use).await?;
+    let machine = own_machine(call, &license, params).await?;
+    Ok((license, machine))
 }
 
 /// `POST /v1/licenses/{id}/actions/validate`.
@@ -223,6 +259,20 @@ pub async fn license(Path(params): Params, mut call: Call) -> Answer {
     let license = own_license(&mut call, &params, Access::Use).await?;
     let data = resources::license(&license, OffsetDateTime::now_utc());
     Ok(Document(StatusCode::OK, Some(json!({ "data": data }))))
+}
+
+/// `GET /v1/machines`: with an API token, the organization's machines
+/// (`admin::list_machines`); with a license key, that license's.
+pub async fn machines(mut call: Call) -> Answer {
+    if call.has_token() {
+        return admin::list_machines(&mut call).await;
+    }
+    let license = call.license(Access::Use).await?;
+    let now = OffsetDateTime::now_utc();
+    let machines = license_api::machines(&call.state().db, &license).await?;
+    let data: Vec<Value> = machines.iter().map(|m| resources::machine(&license, m, now)).collect();
+    let count = data.len();
+    Ok(Document(StatusCode::OK, Some(json!({ "data": data, "meta": { "count": count }, "links": {} }))))
 }
 
 /// `GET /v1/licenses/{id}/machines`.
@@ -306,7 +356,7 @@ fn file_resource(kind: &str, license: &ApiLicense, certificate: String, issued: 
 /// checked-out file).
 async fn included_entitlements(call: &Call, license: &ApiLicense) -> Result<Vec<Value>, ApiError> {
     let entitlements = license_api::entitlements(&call.state().db, license).await?;
-    Ok(entitlements.iter().map(|e| resources::entitlement(license, e)).collect())
+    Ok(entitlements.iter().map(|e| resources::entitlement(license.org_id(), e)).collect())
 }
 
 /// A checked-out file of `kind` holding `data` and `included`: signed with
@@ -360,8 +410,7 @@ pub async fn check_out_license(Path(params): Params, mut call: Call) -> Answer {
 /// `POST /v1/machines/{id}/actions/check-out`: a machine file, encrypted
 /// with the license key followed by the machine's fingerprint.
 pub async fn check_out_machine(Path(params): Params, mut call: Call) -> Answer {
-    let license = call.license(Access::Use).await?;
-    let machine = own_machine(&call, &license, &params).await?;
+    let (license, machine) = machine_of_call(&mut call, &params, false).await?;
     let options = check_out_query(&call)?;
     let now = OffsetDateTime::now_utc();
     let mut included = vec![resources::license(&license, now)];
@@ -397,12 +446,22 @@ fn text_attribute(attributes: &Value, name: &str) -> Option<String> {
 
 /// `POST /v1/machines`: activates a machine on the key's license.
 pub async fn activate(mut call: Call) -> Answer {
-    let license = call.license(Access::Use).await?;
+    let token = if call.has_token() { Some(call.token().await?) } else { None };
     let document: Value =
         serde_json::from_slice(call.body()).map_err(|_| ApiError::bad_request("The request body is not valid JSON"))?;
     let data = document.get("data").cloned().unwrap_or(Value::Null);
     let attributes = data.get("attributes").cloned().unwrap_or(Value::Null);
     let wanted = data.pointer("/relationships/license/data/id").and_then(Value::as_str).unwrap_or_default();
+    let license = match &token {
+        // An Admin's token activates a machine on any of its licenses.
+        Some(caller) => {
+            admin::may_manage(caller)?;
+            admin::license_for_token(&call, caller, wanted).await.map_err(|_| {
+                ApiError::unprocessable("LICENSE_NOT_FOUND", "must exist", "/data/relationships/license")
+            })?
+        }
+        None => call.license(Access::Use).await?,
+    };
     if !access::names_license(&license, wanted) {
         return Err(ApiError::unprocessable("LICENSE_NOT_FOUND", "must exist", "/data/relationships/license"));
     }
@@ -482,8 +541,7 @@ async fn record(call: &Call, license: &ApiLicense, action: AuditAction, machine:
 
 /// `GET /v1/machines/{id or fingerprint}`.
 pub async fn machine(Path(params): Params, mut call: Call) -> Answer {
-    let license = call.license(Access::Use).await?;
-    let machine = own_machine(&call, &license, &params).await?;
+    let (license, machine) = machine_of_call(&mut call, &params, false).await?;
     Ok(Document(
         StatusCode::OK,
         Some(json!({ "data": resources::machine(&license, &machine, OffsetDateTime::now_utc()) })),
@@ -492,6 +550,10 @@ pub async fn machine(Path(params): Params, mut call: Call) -> Answer {
 
 /// `DELETE /v1/machines/{id or fingerprint}`: deactivates it (204).
 pub async fn deactivate(Path(params): Params, mut call: Call) -> Answer {
+    if call.has_token() {
+        let wanted = params.get("machine").cloned().unwrap_or_default();
+        return admin::deactivate_machine(&mut call, &wanted).await;
+    }
     let license = call.license(Access::Use).await?;
     let machine = own_machine(&call, &license, &params).await?;
     match licensing_repo::deactivate_machine(&call.state().db, license.managed(), machine.id).await {
@@ -505,8 +567,7 @@ pub async fn deactivate(Path(params): Params, mut call: Call) -> Answer {
 
 /// `POST /v1/machines/{id}/actions/ping`: a heartbeat.
 pub async fn heartbeat(Path(params): Params, mut call: Call) -> Answer {
-    let license = call.license(Access::Use).await?;
-    let machine = own_machine(&call, &license, &params).await?;
+    let (license, machine) = machine_of_call(&mut call, &params, true).await?;
     let id: MachineId = machine.id;
     let machine = license_api::ping(&call.state().db, &license, id)
         .await?

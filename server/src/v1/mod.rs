@@ -25,6 +25,7 @@
 //! layer over the router, [`signing::sign_responses`], signs what they
 //! answer with the key of the organization their [`Call`] found.
 
+mod admin;
 mod answer;
 mod handlers;
 mod resources;
@@ -39,14 +40,15 @@ use axum::{
     http::{HeaderMap, header},
     middleware::from_fn_with_state,
     response::Response,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 
 use app::{
     model::{OrgId, OrgSlug},
     server::{
         AppState,
-        db::{license_api::ApiLicense, licensing as repo},
+        api_tokens::{self, ApiCaller},
+        db::{audit::Origin, license_api::ApiLicense, licensing as repo},
         licensing::access::{self, Access},
     },
 };
@@ -64,8 +66,27 @@ pub fn router(state: AppState) -> Router {
         Router::new()
             .route("/ping", get(handlers::ping))
             .route("/me", get(handlers::me))
+            .route("/licenses", get(admin::list_licenses).post(admin::create_license))
             .route("/licenses/actions/validate-key", post(handlers::validate_key))
-            .route("/licenses/{license}", get(handlers::license))
+            .route(
+                "/licenses/{license}",
+                get(handlers::license).patch(admin::update_license).delete(admin::delete_license),
+            )
+            .route("/licenses/{license}/actions/suspend", post(admin::suspend_license))
+            .route("/licenses/{license}/actions/reinstate", post(admin::reinstate_license))
+            .route("/licenses/{license}/actions/renew", post(admin::renew_license))
+            .route("/licenses/{license}/actions/revoke", delete(admin::delete_license))
+            .route("/policies", get(admin::list_policies).post(admin::create_policy))
+            .route("/policies/{policy}", get(admin::policy).patch(admin::update_policy).delete(admin::delete_policy))
+            .route(
+                "/policies/{policy}/entitlements",
+                get(admin::policy_entitlements).post(admin::attach_entitlements).delete(admin::detach_entitlements),
+            )
+            .route("/entitlements", get(admin::list_entitlements).post(admin::create_entitlement))
+            .route(
+                "/entitlements/{entitlement}",
+                get(admin::entitlement).patch(admin::update_entitlement).delete(admin::delete_entitlement),
+            )
             .route("/licenses/{license}/actions/validate", post(handlers::validate).get(handlers::validate))
             .route("/licenses/{license}/machines", get(handlers::license_machines))
             .route("/licenses/{license}/entitlements", get(handlers::license_entitlements))
@@ -73,7 +94,7 @@ pub fn router(state: AppState) -> Router {
                 "/licenses/{license}/actions/check-out",
                 post(handlers::check_out_license).get(handlers::check_out_license),
             )
-            .route("/machines", post(handlers::activate))
+            .route("/machines", get(handlers::machines).post(handlers::activate))
             .route("/machines/{machine}", get(handlers::machine).delete(handlers::deactivate))
             .route("/machines/{machine}/actions/ping", post(handlers::heartbeat))
             .route("/machines/{machine}/actions/ping-heartbeat", post(handlers::heartbeat))
@@ -101,6 +122,12 @@ pub struct Call {
     account: Option<String>,
     /// The key of `Authorization: License <key>`.
     key: Option<String>,
+    /// The API token of `Authorization: Bearer <token>` (Keygen's admin
+    /// API; see [`Call::token`]).
+    bearer: Option<String>,
+    /// The client's network (its IPv4 address or IPv6 /64), which an API
+    /// token's first use from is audited.
+    network: Option<String>,
     body: Bytes,
     /// The client's address and user agent, for the audit log.
     ip: Option<String>,
@@ -129,14 +156,16 @@ where
         let target = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned());
         let account = target.strip_prefix("/v1/accounts/").and_then(|rest| rest.split('/').next()).map(percent_decode);
         let key = license_key(&parts.headers);
+        let bearer = crate::rest::auth::bearer(&parts.headers).filter(|b| !b.is_empty()).map(str::to_owned);
         let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let ip = app::server::auth::client_ip::client_ip(&parts, state.config.trust_proxy_headers);
         let throttled = state.limits.check_license_api(ip).err();
+        let network = ip.map(|ip| app::server::auth::rate_limit::client_network(ip).to_string());
         let ip = ip.map(|ip| ip.to_string());
         // Answered by the handler, once it knows whose key signs the 413.
         let (body, too_large) = read_body(body).await;
         let signer = parts.extensions.get::<Signer>().cloned().unwrap_or_default();
-        Ok(Self { state, target, account, key, body, ip, user_agent, signer, throttled, too_large })
+        Ok(Self { state, target, account, key, bearer, network, body, ip, user_agent, signer, throttled, too_large })
     }
 }
 
@@ -252,6 +281,50 @@ impl Call {
         self.limit_license(&license)?;
         access::check_use(&license, need, time::OffsetDateTime::now_utc())?;
         Ok(license)
+    }
+
+    /// Whether the request comes with an API token (Keygen's admin API)
+    /// rather than a license key.
+    pub fn has_token(&self) -> bool {
+        self.bearer.is_some()
+    }
+
+    /// The API token of `Authorization: Bearer <token>`, turned into what
+    /// acts for its organization (the token's role, for its creator), whose
+    /// key from now on signs the answer. Counted against the token's own
+    /// quota, as on the REST API.
+    ///
+    /// Errors: `TOKEN_INVALID` (401) when the token is missing, unknown,
+    /// revoked, expired, of another organization than the path's, or its
+    /// creator no longer holds its role; 413 for a body over
+    /// [`MAX_BODY_BYTES`]; `TOO_MANY_REQUESTS` past the network's or the
+    /// token's limit.
+    pub async fn token(&mut self) -> Result<ApiCaller, ApiError> {
+        let account = self.resolve_account().await?;
+        let Some(secret) = self.bearer.clone() else {
+            return Err(ApiError::unauthorized(
+                "TOKEN_INVALID",
+                "An API token is required: send `Authorization: Bearer <token>`",
+            ));
+        };
+        let origin = Origin { ip: self.ip.clone(), user_agent: self.user_agent.clone() };
+        let caller = match api_tokens::authenticate(&self.state.db, &secret, origin, self.network.clone()).await {
+            Ok(Ok(caller)) => caller,
+            Ok(Err(refused)) => return Err(ApiError::unauthorized("TOKEN_INVALID", &refused.to_string())),
+            Err(err) => return Err(err.into()),
+        };
+        if account.is_some_and(|account| account != caller.org.org_id()) {
+            return Err(ApiError::unauthorized("TOKEN_INVALID", "This API token belongs to another account"));
+        }
+        self.signer.set(caller.org.org_id(), None);
+        if self.too_large {
+            return Err(ApiError::payload_too_large());
+        }
+        self.state
+            .limits
+            .check_api_token(caller.token.0)
+            .map_err(|spent| ApiError::too_many_requests(spent.reset_secs))?;
+        Ok(caller)
     }
 
     /// Signs with the organization of a license found another way (the

@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 use app::{
-    model::{Entitlement, LicenseStatus},
+    model::{LicenseStatus, OrgId},
     server::db::{
         Timestamp,
-        license_api::{ApiLicense, ApiMachine},
+        license_api::{ApiLicense, ApiMachine, EntitlementRecord, PolicyRecord},
     },
 };
 
@@ -118,7 +118,7 @@ pub fn machine(license: &ApiLicense, machine: &ApiMachine, now: OffsetDateTime) 
     })
 }
 
-pub fn entitlement(license: &ApiLicense, (e, created, updated): &(Entitlement, Timestamp, Timestamp)) -> Value {
+pub fn entitlement(org: OrgId, (e, created, updated): &EntitlementRecord) -> Value {
     json!({
         "id": e.id.to_string(),
         "type": "entitlements",
@@ -129,7 +129,90 @@ pub fn entitlement(license: &ApiLicense, (e, created, updated): &(Entitlement, T
             "created": ts(created.into_inner()),
             "updated": ts(updated.into_inner()),
         },
-        "relationships": { "account": relation("accounts", license.org_id()) },
-        "links": { "self": format!("/v1/accounts/{}/entitlements/{}", license.org_id(), e.id) },
+        "relationships": { "account": relation("accounts", org) },
+        "links": { "self": format!("/v1/accounts/{org}/entitlements/{}", e.id) },
+    })
+}
+
+/// The policy attributes of Keygen's that Atrium does not vary: what its
+/// policies always do (keys authenticate, machines are counted per
+/// license, dead machines are deactivated, no overage). A request may
+/// send them only with these values.
+pub fn policy_fixed_attributes() -> serde_json::Map<String, Value> {
+    let fixed = json!({
+        "scheme": Value::Null,
+        "encrypted": false,
+        "protected": true,
+        "usePool": false,
+        "requireProductScope": false,
+        "requirePolicyScope": false,
+        "requireMachineScope": false,
+        "requireFingerprintScope": false,
+        "requireComponentsScope": false,
+        "requireUserScope": false,
+        "requireChecksumScope": false,
+        "requireVersionScope": false,
+        "heartbeatCullStrategy": "DEACTIVATE_DEAD",
+        "heartbeatResurrectionStrategy": "NO_REVIVE",
+        "heartbeatBasis": "FROM_FIRST_PING",
+        "machineUniquenessStrategy": "UNIQUE_PER_LICENSE",
+        "machineMatchingStrategy": "MATCH_ANY",
+        "componentUniquenessStrategy": "UNIQUE_PER_MACHINE",
+        "expirationBasis": "FROM_CREATION",
+        "renewalBasis": "FROM_EXPIRY",
+        "transferStrategy": "KEEP_EXPIRY",
+        "authenticationStrategy": "LICENSE",
+        "machineLeasingStrategy": "PER_LICENSE",
+        "processLeasingStrategy": "PER_MACHINE",
+        "overageStrategy": "NO_OVERAGE",
+        "maxProcesses": Value::Null,
+        "maxCores": Value::Null,
+        "maxUses": Value::Null,
+        "maxLicenses": Value::Null,
+        "maxUsers": Value::Null,
+    });
+    match fixed {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// A policy in Keygen's shape: its `product` (the product scope clients
+/// name) is the `product` relationship's id.
+pub fn policy(org: OrgId, record: &PolicyRecord) -> Value {
+    let fields = record.policy.fields();
+    let id = record.policy.id;
+    let mut attributes = json!({
+        "name": record.policy.name,
+        "duration": fields.duration_seconds,
+        "strict": fields.strict,
+        "floating": fields.floating,
+        "requireHeartbeat": fields.require_heartbeat,
+        "heartbeatDuration": fields.heartbeat_seconds,
+        "componentMatchingStrategy": "MATCH_ANY",
+        "expirationStrategy": fields.expiration_strategy.as_str(),
+        "maxMachines": fields.max_machines,
+        "requireCheckIn": false,
+        "checkInInterval": Value::Null,
+        "checkInIntervalCount": Value::Null,
+        "metadata": {},
+        "created": ts(record.created_at.into_inner()),
+        "updated": ts(record.updated_at.into_inner()),
+    });
+    if let Value::Object(map) = &mut attributes {
+        map.extend(policy_fixed_attributes());
+    }
+    let product = fields.product.as_ref().map_or(json!({ "data": Value::Null }), |p| relation("products", p));
+    json!({
+        "id": id.to_string(),
+        "type": "policies",
+        "attributes": attributes,
+        "relationships": {
+            "account": relation("accounts", org),
+            "product": product,
+            "entitlements": { "links": { "related": format!("/v1/accounts/{org}/policies/{id}/entitlements") } },
+            "licenses": { "links": { "related": format!("/v1/accounts/{org}/licenses?policy={id}") } },
+        },
+        "links": { "self": format!("/v1/accounts/{org}/policies/{id}") },
     })
 }

@@ -20,6 +20,7 @@ mod hardening;
 mod imports;
 mod invitations;
 mod jobs;
+mod keygen_admin;
 mod license_api_limits;
 mod licensing;
 mod limits;
