@@ -62,6 +62,8 @@ pub enum AuditAction {
     LicenseBanned,
     LicenseUnbanned,
     LicenseRenewed,
+    /// A license checked in through the API (Keygen's check-in).
+    LicenseCheckedIn,
     LicenseDeleted,
     MachineActivated,
     MachineDeactivated,
@@ -72,7 +74,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every kind, in the order the filter lists them.
-    pub const ALL: [AuditAction; 59] = [
+    pub const ALL: [AuditAction; 60] = [
         AuditAction::UserSignedUp,
         AuditAction::UserSignedIn,
         AuditAction::UserSignInFailed,
@@ -126,6 +128,7 @@ impl AuditAction {
         AuditAction::LicenseBanned,
         AuditAction::LicenseUnbanned,
         AuditAction::LicenseRenewed,
+        AuditAction::LicenseCheckedIn,
         AuditAction::LicenseDeleted,
         AuditAction::MachineActivated,
         AuditAction::MachineDeactivated,
@@ -190,6 +193,7 @@ impl AuditAction {
             AuditAction::LicenseBanned => "license.banned",
             AuditAction::LicenseUnbanned => "license.unbanned",
             AuditAction::LicenseRenewed => "license.renewed",
+            AuditAction::LicenseCheckedIn => "license.checked_in",
             AuditAction::LicenseDeleted => "license.deleted",
             AuditAction::MachineActivated => "machine.activated",
             AuditAction::MachineDeactivated => "machine.deactivated",
@@ -255,6 +259,7 @@ impl AuditAction {
             AuditAction::LicenseBanned => "License banned",
             AuditAction::LicenseUnbanned => "License unbanned",
             AuditAction::LicenseRenewed => "License renewed",
+            AuditAction::LicenseCheckedIn => "License checked in",
             AuditAction::LicenseDeleted => "License deleted",
             AuditAction::MachineActivated => "Machine activated",
             AuditAction::MachineDeactivated => "Machine deactivated",

@@ -50,7 +50,7 @@ pub struct ApiError {
     pub detail: String,
     pub code: Option<&'static str>,
     /// A JSON pointer into the request document (`/data/attributes/...`).
-    pub pointer: Option<&'static str>,
+    pub pointer: Option<std::borrow::Cow<'static, str>>,
     /// Seconds for `Retry-After` (429).
     pub retry_after: Option<u64>,
 }
@@ -125,9 +125,24 @@ impl ApiError {
             title: "Unprocessable resource",
             detail: detail.into(),
             code: Some(code),
-            pointer: Some(pointer),
+            pointer: Some(pointer.into()),
             retry_after: None,
         }
+    }
+
+    /// 422 as [`ApiError::unprocessable`], about a member of the request
+    /// document whose pointer is made at run time (one of a list's items:
+    /// `/data/relationships/components/data/3/attributes/name`).
+    pub fn unprocessable_at(code: &'static str, detail: impl Into<String>, pointer: String) -> Self {
+        Self { pointer: Some(pointer.into()), ..Self::unprocessable(code, detail, "") }
+    }
+
+    /// 422 without a code or pointer: Keygen's answer
+    /// (`render_unprocessable_entity`) to an action the resource's state
+    /// does not allow, such as checking in a license whose policy does
+    /// not require check-ins.
+    pub fn unprocessable_entity(detail: impl Into<String>) -> Self {
+        Self { title: "Unprocessable entity", code: None, pointer: None, ..Self::unprocessable("", detail, "") }
     }
 
     /// 429: too many requests from this network or for this license;
@@ -175,7 +190,7 @@ impl ApiError {
         if let Some(code) = self.code {
             error["code"] = json!(code);
         }
-        if let Some(pointer) = self.pointer {
+        if let Some(pointer) = &self.pointer {
             error["source"] = json!({ "pointer": pointer });
         }
         json!({ "errors": [error] })

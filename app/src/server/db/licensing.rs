@@ -10,7 +10,7 @@ use crate::{
         Entitlement, EntitlementCode, EntitlementId, EntitlementName, ExpirationStrategy, HeartbeatStatus,
         LicenseDetail, LicenseId, LicenseItem, LicenseStatus, Machine, MachineId, OrgId, Page, Policy, PolicyFields,
         PolicyId, PolicyName,
-        license::{EXPIRING_WITHIN_DAYS, INACTIVE_AFTER_DAYS},
+        license::{CheckIn, EXPIRING_WITHIN_DAYS, INACTIVE_AFTER_DAYS, LicenseCheckIn, MachineComponent},
     },
     server::{
         handles::{Admin, LicenseViewer},
@@ -178,10 +178,16 @@ pub struct PolicyRow {
     pub require_heartbeat: bool,
     pub heartbeat_seconds: i32,
     pub expiration_strategy: String,
+    pub require_check_in: bool,
+    /// `day`, `week`, `month`, `year`, with the count; both or neither.
+    pub check_in_interval: Option<String>,
+    pub check_in_interval_count: Option<i32>,
+    pub component_matching_strategy: String,
 }
 
 pub(super) const POLICY_COLUMNS: &str = "p.id, p.name, p.product, p.max_machines, p.duration_seconds, p.floating, \
-     p.strict, p.require_heartbeat, p.heartbeat_seconds, p.expiration_strategy";
+     p.strict, p.require_heartbeat, p.heartbeat_seconds, p.expiration_strategy, \
+     p.require_check_in, p.check_in_interval, p.check_in_interval_count, p.component_matching_strategy";
 
 impl PolicyRow {
     pub fn fields(&self) -> PolicyFields {
@@ -195,8 +201,25 @@ impl PolicyRow {
             heartbeat_seconds: u32::try_from(self.heartbeat_seconds)
                 .unwrap_or(crate::model::license::DEFAULT_HEARTBEAT_SECONDS),
             expiration_strategy: self.expiration_strategy.parse().unwrap_or(ExpirationStrategy::RestrictAccess),
+            require_check_in: self.require_check_in,
+            check_in: self.check_in(),
+            component_matching_strategy: self.component_matching_strategy.parse().unwrap_or_default(),
         }
     }
+
+    fn check_in(&self) -> Option<CheckIn> {
+        stored_check_in(self.check_in_interval.as_deref(), self.check_in_interval_count)
+    }
+}
+
+/// A check-in interval from its two columns, if both are there and valid.
+fn stored_check_in(interval: Option<&str>, count: Option<i32>) -> Option<CheckIn> {
+    Some(CheckIn { interval: interval?.parse().ok()?, count: u16::try_from(count?).ok()? })
+}
+
+/// A policy's check-in interval as its two columns.
+fn check_in_columns(fields: &PolicyFields) -> (Option<&'static str>, Option<i32>) {
+    (fields.check_in.map(|c| c.interval.as_str()), fields.check_in.map(|c| i32::from(c.count)))
 }
 
 #[derive(sqlx::FromRow)]
@@ -249,8 +272,10 @@ pub async fn create_policy(
     let id = PolicyId::new();
     let now = Timestamp::now();
     let insert = "INSERT INTO policies (id, org_id, name, product, max_machines, duration_seconds, floating, strict, \
-                  require_heartbeat, heartbeat_seconds, expiration_strategy, created_at, updated_at) \
-                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)";
+                  require_heartbeat, heartbeat_seconds, expiration_strategy, created_at, updated_at, \
+                  require_check_in, check_in_interval, check_in_interval_count, component_matching_strategy) \
+                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16)";
+    let (interval, count) = check_in_columns(fields);
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(insert)
@@ -266,6 +291,10 @@ pub async fn create_policy(
             .bind(fields.heartbeat_seconds as i32)
             .bind(fields.expiration_strategy.as_str())
             .bind(now)
+            .bind(fields.require_check_in)
+            .bind(interval)
+            .bind(count)
+            .bind(fields.component_matching_strategy.as_str())
             .execute(&mut *tx)
             .await?;
         for entitlement in entitlements {
@@ -290,8 +319,11 @@ pub async fn update_policy(
     entitlements: &[EntitlementId],
 ) -> Result<(), LicensingError> {
     let update = "UPDATE policies SET name = $3, product = $4, max_machines = $5, duration_seconds = $6, floating = $7, \
-                  strict = $8, require_heartbeat = $9, heartbeat_seconds = $10, expiration_strategy = $11, updated_at = $12 \
+                  strict = $8, require_heartbeat = $9, heartbeat_seconds = $10, expiration_strategy = $11, updated_at = $12, \
+                  require_check_in = $13, check_in_interval = $14, check_in_interval_count = $15, \
+                  component_matching_strategy = $16 \
                   WHERE org_id = $1 AND id = $2";
+    let (interval, count) = check_in_columns(fields);
     let clear = "DELETE FROM policy_entitlements WHERE org_id = $1 AND policy_id = $2";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
@@ -308,6 +340,10 @@ pub async fn update_policy(
             .bind(fields.heartbeat_seconds as i32)
             .bind(fields.expiration_strategy.as_str())
             .bind(Timestamp::now())
+            .bind(fields.require_check_in)
+            .bind(interval)
+            .bind(count)
+            .bind(fields.component_matching_strategy.as_str())
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
@@ -523,6 +559,10 @@ struct DetailRow {
     require_heartbeat: bool,
     heartbeat_seconds: i32,
     validations_count: i64,
+    require_check_in: bool,
+    check_in_interval: Option<String>,
+    check_in_interval_count: Option<i32>,
+    last_check_in_at: Option<Timestamp>,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -538,6 +578,12 @@ pub struct MachineRow {
     pub last_heartbeat_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Fingerprints of its components that a validation scope named,
+    /// loaded by the validation lookups only (`license_api::
+    /// find_for_validation`, `license_api::scoped_machines`); empty
+    /// elsewhere.
+    #[sqlx(skip)]
+    pub components: Vec<String>,
 }
 
 pub(super) const MACHINE_COLUMNS: &str = "m.id, m.fingerprint, m.name, m.hostname, m.platform, m.ip, m.cores, m.metadata, \
@@ -574,6 +620,7 @@ impl MachineRow {
             heartbeat: self.heartbeat(require, interval, now),
             created_at: created,
             last_seen: self.last_heartbeat_at.map_or(created, Timestamp::into_inner),
+            components: Vec::new(),
         }
     }
 }
@@ -629,9 +676,13 @@ pub async fn license(
     let ReadableLicense { org, id } = license;
     let now = OffsetDateTime::now_utc();
     let sql = format!(
-        "SELECT {LICENSE_COLUMNS}, l.metadata, p.max_machines, p.require_heartbeat, p.heartbeat_seconds, l.validations_count \
+        "SELECT {LICENSE_COLUMNS}, l.metadata, p.max_machines, p.require_heartbeat, p.heartbeat_seconds, l.validations_count, \
+         p.require_check_in, p.check_in_interval, p.check_in_interval_count, l.last_check_in_at \
          FROM licenses l JOIN policies p ON p.id = l.policy_id WHERE l.org_id = $1 AND l.id = $2"
     );
+    let components = "SELECT c.machine_id, c.fingerprint, c.name FROM machine_components c \
+                      JOIN machines m ON m.id = c.machine_id \
+                      WHERE c.org_id = $1 AND m.license_id = $2 ORDER BY c.name, c.fingerprint";
     let machines = license_machines_sql();
     let entitlements = "SELECT e.id, e.code, e.name FROM entitlements e \
                         JOIN policy_entitlements pe ON pe.entitlement_id = e.id \
@@ -643,11 +694,22 @@ pub async fn license(
             Some(row) => {
                 let machines = sqlx::query_as::<_, MachineRow>(&machines).bind(org).bind(id).fetch_all(&mut *conn).await?;
                 let entitlements = sqlx::query_as::<_, EntitlementRow>(entitlements).bind(org).bind(id).fetch_all(&mut *conn).await?;
-                Some((row, machines, entitlements))
+                let components: Vec<(MachineId, String, String)> = if machines.is_empty() {
+                    Vec::new()
+                } else {
+                    sqlx::query_as(components).bind(org).bind(id).fetch_all(&mut *conn).await?
+                };
+                Some((row, machines, entitlements, components))
             }
         }
     });
-    let Some((row, machines, entitlements)) = found else { return Ok(None) };
+    let Some((row, machines, entitlements, components)) = found else { return Ok(None) };
+    let check_in = stored_check_in(row.check_in_interval.as_deref(), row.check_in_interval_count)
+        .filter(|_| row.require_check_in)
+        .map(|rule| {
+            let last = row.last_check_in_at.map(Timestamp::into_inner);
+            LicenseCheckIn::of(rule, last, row.license.created_at.into_inner(), now)
+        });
     let interval = u32::try_from(row.heartbeat_seconds).unwrap_or(crate::model::license::DEFAULT_HEARTBEAT_SECONDS);
     let metadata = serde_json::from_str::<serde_json::Value>(&row.metadata)
         .ok()
@@ -657,7 +719,22 @@ pub async fn license(
     let suspended = row.license.suspended;
     Ok(Some(LicenseDetail {
         suspended,
-        machines: machines.iter().map(|m| m.view(row.require_heartbeat, interval, now)).collect(),
+        machines: machines
+            .iter()
+            .map(|m| {
+                let mut machine = m.view(row.require_heartbeat, interval, now);
+                machine.components = components
+                    .iter()
+                    .filter(|(owner, ..)| *owner == m.id)
+                    .map(|(_, fingerprint, name)| MachineComponent {
+                        fingerprint: fingerprint.clone(),
+                        name: name.clone(),
+                    })
+                    .collect();
+                machine
+            })
+            .collect(),
+        check_in,
         entitlements: entitlements.into_iter().map(Entitlement::from).collect(),
         validations: row.validations_count as u64 + pending_validations,
         last_validated_at,
