@@ -143,3 +143,84 @@ test("a license holder frees a machine with the key alone", async ({ page, reque
   await expect(page.getByRole("heading", { name: "Machines (1 of 2)" })).toBeVisible();
   await expect(page.getByText("old-laptop")).toHaveCount(0);
 });
+
+test("a policy that requires check-ins asks how often; the license page shows them and each machine's components", async ({
+  page,
+  request,
+}) => {
+  await signUp(page, newPerson("checkins"));
+  await page.getByRole("link", { name: "Policies" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Policies" })).toBeVisible();
+  await waitForHydration(page);
+
+  // Check-ins required: the count must be 1 to 365.
+  await page.getByLabel("Name", { exact: true }).fill("Offline");
+  await page.getByLabel("Require check-in").check();
+  await page.getByLabel("Check in every (number of intervals)").fill("0");
+  await page.getByRole("button", { name: "Create policy" }).click();
+  await expect(page.locator("#field-check_in_interval_count-error")).toContainText("Enter a whole number from 1 to 365");
+  await page.getByLabel("Check in every (number of intervals)").fill("3");
+  await page.getByLabel("Check-in interval", { exact: true }).selectOption("week");
+  await page.getByLabel("Components that must match").selectOption("MATCH_ALL");
+  await page.getByRole("button", { name: "Create policy" }).click();
+  const policyRow = page.getByRole("row").filter({ hasText: "Offline" });
+  await expect(policyRow).toContainText("Check in every 3 weeks");
+  await expect(policyRow).toContainText("Components: all");
+
+  // Its own page has the fields filled in.
+  await page.getByRole("link", { name: "Offline" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Policy: Offline" })).toBeVisible();
+  await waitForHydration(page);
+  await expect(page.getByLabel("Require check-in")).toBeChecked();
+  await expect(page.getByLabel("Check in every (number of intervals)")).toHaveValue("3");
+  await expect(page.getByLabel("Check-in interval", { exact: true })).toHaveValue("week");
+  await expect(page.getByLabel("Components that must match")).toHaveValue("MATCH_ALL");
+
+  // A license under it: never checked in, due three weeks after its issue.
+  await page.getByRole("link", { name: "Licenses" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Licenses" })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Create license" }).click();
+  await expect(page).toHaveURL(/\/licenses\/[0-9a-f-]{36}$/);
+  const key = (await page.getByRole("heading", { level: 1 }).textContent())!.trim();
+  const licenseId = page.url().split("/").at(-1)!;
+  const lastCheckIn = page.locator("dt", { hasText: "Last check-in" }).locator("xpath=following-sibling::dd[1]");
+  await expect(lastCheckIn).toHaveText("Never");
+  await expect(page.getByText("Checks in every 3 weeks")).toBeVisible();
+
+  // The software checks in, and activates with its hardware components.
+  const headers = {
+    Authorization: `License ${key}`,
+    "Content-Type": "application/vnd.api+json",
+    Accept: "application/vnd.api+json",
+  };
+  const checkIn = await request.post(`/v1/licenses/${licenseId}/actions/check-in`, { headers });
+  expect(checkIn.status()).toBe(200);
+  expect((await checkIn.json()).data.attributes.lastCheckIn).not.toBeNull();
+  const activation = await request.post("/v1/machines", {
+    headers,
+    data: {
+      data: {
+        type: "machines",
+        attributes: { fingerprint: "e2e-hardware" },
+        relationships: {
+          license: { data: { type: "licenses", id: licenseId } },
+          components: {
+            data: [
+              { type: "components", attributes: { fingerprint: "disk-serial-1", name: "Disk" } },
+              { type: "components", attributes: { fingerprint: "board-serial-1", name: "Motherboard" } },
+            ],
+          },
+        },
+      },
+    },
+  });
+  expect(activation.status()).toBe(201);
+
+  await page.reload();
+  await expect(lastCheckIn).not.toHaveText("Never");
+  const parts = page.getByRole("list", { name: "Components of e2e-hardware" });
+  await expect(parts).toContainText("Disk");
+  await expect(parts).toContainText("board-serial-1");
+  await page.screenshot({ path: "end2end/test-results/license-check-in.png", fullPage: true });
+});

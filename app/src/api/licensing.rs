@@ -93,6 +93,17 @@ pub struct PostedPolicy {
     pub expiration_strategy: String,
     #[serde(default)]
     pub entitlements: Vec<String>,
+    /// A checkbox; with it, `check_in_interval` (`day`, `week`, `month`,
+    /// `year`) and `check_in_interval_count` (1–365) are needed.
+    #[serde(default)]
+    pub require_check_in: String,
+    #[serde(default)]
+    pub check_in_interval: String,
+    #[serde(default)]
+    pub check_in_interval_count: String,
+    /// `MATCH_ANY` (empty), `MATCH_TWO`, `MATCH_MOST` or `MATCH_ALL`.
+    #[serde(default)]
+    pub component_matching_strategy: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -108,6 +119,12 @@ impl PostedPolicy {
             }
         };
         let entitlements: Vec<EntitlementId> = parse_ids(&self.entitlements)?;
+        let component_matching_strategy = match self.component_matching_strategy.trim() {
+            "" => crate::model::license::ComponentMatchingStrategy::default(),
+            text => text.parse().map_err(|_| {
+                AppError::field("component_matching_strategy", "Choose how many components must match.")
+            })?,
+        };
         let on = |s: &str| !s.is_empty() && s != "false";
         Ok(PolicyForm {
             name: self.name,
@@ -121,6 +138,10 @@ impl PostedPolicy {
             expiration_strategy,
             entitlements,
             duration_seconds: None,
+            require_check_in: on(&self.require_check_in),
+            check_in_interval: self.check_in_interval,
+            check_in_interval_count: self.check_in_interval_count,
+            component_matching_strategy,
         })
     }
 }

@@ -64,6 +64,8 @@ pub enum AuditAction {
     LicenseBanned,
     LicenseUnbanned,
     LicenseRenewed,
+    /// A license checked in through the API (Keygen's check-in).
+    LicenseCheckedIn,
     LicenseDeleted,
     MachineActivated,
     MachineDeactivated,
@@ -74,7 +76,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every kind, in the order the filter lists them.
-    pub const ALL: [AuditAction; 61] = [
+    pub const ALL: [AuditAction; 62] = [
         AuditAction::UserSignedUp,
         AuditAction::UserSignedIn,
         AuditAction::UserSignInFailed,
@@ -130,6 +132,7 @@ impl AuditAction {
         AuditAction::LicenseBanned,
         AuditAction::LicenseUnbanned,
         AuditAction::LicenseRenewed,
+        AuditAction::LicenseCheckedIn,
         AuditAction::LicenseDeleted,
         AuditAction::MachineActivated,
         AuditAction::MachineDeactivated,
@@ -196,6 +199,7 @@ impl AuditAction {
             AuditAction::LicenseBanned => "license.banned",
             AuditAction::LicenseUnbanned => "license.unbanned",
             AuditAction::LicenseRenewed => "license.renewed",
+            AuditAction::LicenseCheckedIn => "license.checked_in",
             AuditAction::LicenseDeleted => "license.deleted",
             AuditAction::MachineActivated => "machine.activated",
             AuditAction::MachineDeactivated => "machine.deactivated",
@@ -263,6 +267,7 @@ impl AuditAction {
             AuditAction::LicenseBanned => "License banned",
             AuditAction::LicenseUnbanned => "License unbanned",
             AuditAction::LicenseRenewed => "License renewed",
+            AuditAction::LicenseCheckedIn => "License checked in",
             AuditAction::LicenseDeleted => "License deleted",
             AuditAction::MachineActivated => "Machine activated",
             AuditAction::MachineDeactivated => "Machine deactivated",

@@ -102,6 +102,174 @@ impl std::str::FromStr for ExpirationStrategy {
     }
 }
 
+/// The unit of a policy's check-in interval (Keygen's `checkInInterval`:
+/// `day`, `week`, `month` or `year`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckInInterval {
+    #[default]
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+impl CheckInInterval {
+    pub const ALL: [CheckInInterval; 4] =
+        [CheckInInterval::Day, CheckInInterval::Week, CheckInInterval::Month, CheckInInterval::Year];
+
+    /// Keygen's name, as stored and as the API and the form carry it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckInInterval::Day => "day",
+            CheckInInterval::Week => "week",
+            CheckInInterval::Month => "month",
+            CheckInInterval::Year => "year",
+        }
+    }
+
+    /// How the dashboard names `count` of them ("1 day", "3 weeks").
+    pub fn label(self, count: u16) -> String {
+        let unit = self.as_str();
+        if count == 1 { format!("1 {unit}") } else { format!("{count} {unit}s") }
+    }
+}
+
+impl std::str::FromStr for CheckInInterval {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| format!("unknown check-in interval {s:?}"))
+    }
+}
+
+/// How often a policy's licenses must check in (`POST
+/// /v1/licenses/{id}/actions/check-in`): every `count` (1 to
+/// [`CheckIn::MAX_COUNT`], Keygen's `checkInIntervalCount`) of
+/// `interval`. A license whose next check-in has passed validates as
+/// `OVERDUE` (Keygen's `requireCheckIn`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CheckIn {
+    pub interval: CheckInInterval,
+    pub count: u16,
+}
+
+impl CheckIn {
+    /// Most intervals between check-ins (Keygen: 1 to 365).
+    pub const MAX_COUNT: u16 = 365;
+
+    /// `at` moved on by `count` intervals. Days and weeks are 24-hour days
+    /// (times are UTC); months and years go by the calendar, a day past
+    /// the end of the month taking its last day (31 January and a month:
+    /// 28 or 29 February), as Rails' `advance`, which Keygen uses.
+    pub fn after(self, at: OffsetDateTime) -> OffsetDateTime {
+        let count = i64::from(self.count);
+        match self.interval {
+            CheckInInterval::Day => at + Duration::days(count),
+            CheckInInterval::Week => at + Duration::weeks(count),
+            CheckInInterval::Month => add_months(at, count),
+            CheckInInterval::Year => add_months(at, count * 12),
+        }
+    }
+
+    /// When a license's next check-in is due: an interval after its last
+    /// check-in or, when it has none, after it was issued (Keygen's
+    /// `nextCheckIn`; Keygen stamps a license's first check-in when it is
+    /// issued under a policy that requires them).
+    pub fn next(self, last: Option<OffsetDateTime>, issued: OffsetDateTime) -> OffsetDateTime {
+        self.after(last.unwrap_or(issued))
+    }
+
+    /// "every day", "every 3 weeks".
+    pub fn label(self) -> String {
+        match self.count {
+            1 => format!("every {}", self.interval.as_str()),
+            n => format!("every {}", self.interval.label(n)),
+        }
+    }
+}
+
+/// `at` moved on by `months` calendar months, clamped to the last day of
+/// the month it lands in; past the calendar's end (year 9999), 30-day
+/// months.
+fn add_months(at: OffsetDateTime, months: i64) -> OffsetDateTime {
+    let index = i64::from(at.year()) * 12 + i64::from(u8::from(at.month())) - 1 + months;
+    let landed = i32::try_from(index.div_euclid(12)).ok().and_then(|year| {
+        let month = time::Month::try_from(u8::try_from(index.rem_euclid(12) + 1).ok()?).ok()?;
+        let day = at.day().min(month.length(year));
+        time::Date::from_calendar_date(year, month, day).ok()
+    });
+    match landed {
+        Some(date) => at.replace_date(date),
+        None => at.saturating_add(Duration::days(30 * months)),
+    }
+}
+
+/// How many of the components a validation scope names must be the
+/// scoped machine's (Keygen's `componentMatchingStrategy`; the scope's
+/// list counted without duplicates).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ComponentMatchingStrategy {
+    /// At least one.
+    #[default]
+    MatchAny,
+    /// At least two.
+    MatchTwo,
+    /// At least half, rounded up (Keygen's `MATCH_MOST`: 2 of 3, 2 of 4).
+    MatchMost,
+    /// All of them.
+    MatchAll,
+}
+
+impl ComponentMatchingStrategy {
+    pub const ALL: [ComponentMatchingStrategy; 4] = [
+        ComponentMatchingStrategy::MatchAny,
+        ComponentMatchingStrategy::MatchTwo,
+        ComponentMatchingStrategy::MatchMost,
+        ComponentMatchingStrategy::MatchAll,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComponentMatchingStrategy::MatchAny => "MATCH_ANY",
+            ComponentMatchingStrategy::MatchTwo => "MATCH_TWO",
+            ComponentMatchingStrategy::MatchMost => "MATCH_MOST",
+            ComponentMatchingStrategy::MatchAll => "MATCH_ALL",
+        }
+    }
+
+    /// How the dashboard names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ComponentMatchingStrategy::MatchAny => "Any one",
+            ComponentMatchingStrategy::MatchTwo => "At least two",
+            ComponentMatchingStrategy::MatchMost => "Most (half or more)",
+            ComponentMatchingStrategy::MatchAll => "All",
+        }
+    }
+
+    /// Whether `matched` of the `asked` components a scope names are
+    /// enough (Keygen's `LicenseValidationService`).
+    pub fn satisfied(self, matched: usize, asked: usize) -> bool {
+        match self {
+            ComponentMatchingStrategy::MatchAny => matched >= 1,
+            ComponentMatchingStrategy::MatchTwo => matched >= 2,
+            ComponentMatchingStrategy::MatchMost => matched >= asked.div_ceil(2),
+            ComponentMatchingStrategy::MatchAll => matched >= asked,
+        }
+    }
+}
+
+impl std::str::FromStr for ComponentMatchingStrategy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| format!("unknown component matching strategy {s:?}"))
+    }
+}
+
 /// A license's state, as Keygen reports it (first that applies wins).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -282,6 +450,19 @@ pub struct PolicyFields {
     /// Seconds a machine stays alive after a heartbeat.
     pub heartbeat_seconds: u32,
     pub expiration_strategy: ExpirationStrategy,
+    /// Licenses must check in (Keygen's `requireCheckIn`); `check_in` is
+    /// then set.
+    pub require_check_in: bool,
+    /// How often they must; may be kept while check-ins are not required.
+    pub check_in: Option<CheckIn>,
+    pub component_matching_strategy: ComponentMatchingStrategy,
+}
+
+impl PolicyFields {
+    /// The check-in rule in force: `check_in` when check-ins are required.
+    pub fn required_check_in(&self) -> Option<CheckIn> {
+        self.check_in.filter(|_| self.require_check_in)
+    }
 }
 
 /// Longest policy duration: 100 years, in days.
@@ -309,6 +490,12 @@ pub struct PolicyForm {
     /// there is 31,556,952): from a day to [`MAX_DURATION_DAYS`].
     #[serde(default)]
     pub duration_seconds: Option<i64>,
+    pub require_check_in: bool,
+    /// `day`, `week`, `month` or `year`; needed when check-ins are.
+    pub check_in_interval: String,
+    /// 1 to 365 intervals between check-ins; needed when check-ins are.
+    pub check_in_interval_count: String,
+    pub component_matching_strategy: ComponentMatchingStrategy,
 }
 
 impl PolicyForm {
@@ -378,6 +565,7 @@ impl PolicyForm {
                 }
             },
         };
+        let check_in = self.check_in(&mut errors);
         match name {
             Some(name) if errors.is_empty() => Ok((
                 name,
@@ -390,9 +578,44 @@ impl PolicyForm {
                     require_heartbeat: self.require_heartbeat,
                     heartbeat_seconds,
                     expiration_strategy: self.expiration_strategy,
+                    require_check_in: self.require_check_in,
+                    check_in,
+                    component_matching_strategy: self.component_matching_strategy,
                 },
             )),
             _ => Err(errors),
+        }
+    }
+
+    /// The check-in interval and count (Keygen's rules: a unit of `day`,
+    /// `week`, `month`, `year` and a count from 1 to 365, both required
+    /// when check-ins are). A policy that does not require check-ins keeps
+    /// them when they are valid, and ignores them otherwise.
+    fn check_in(&self, errors: &mut FieldErrors) -> Option<CheckIn> {
+        let interval = match self.check_in_interval.trim() {
+            "" => Err("Choose how often licenses check in: days, weeks, months or years."),
+            text => text.parse::<CheckInInterval>().map_err(|_| "Choose days, weeks, months or years."),
+        };
+        let count = match self.check_in_interval_count.trim() {
+            "" => Err(format!("Enter a number of intervals between check-ins, from 1 to {}.", CheckIn::MAX_COUNT)),
+            text => text
+                .parse::<u16>()
+                .ok()
+                .filter(|n| (1..=CheckIn::MAX_COUNT).contains(n))
+                .ok_or_else(|| format!("Enter a whole number from 1 to {}.", CheckIn::MAX_COUNT)),
+        };
+        match (interval, count) {
+            (Ok(interval), Ok(count)) => Some(CheckIn { interval, count }),
+            _ if !self.require_check_in => None,
+            (interval, count) => {
+                if let Err(message) = interval {
+                    errors.add("check_in_interval", message);
+                }
+                if let Err(message) = count {
+                    errors.add("check_in_interval_count", message);
+                }
+                None
+            }
         }
     }
 
@@ -415,6 +638,10 @@ impl PolicyForm {
             expiration_strategy: f.expiration_strategy,
             entitlements: policy.entitlements.iter().map(|e| e.id).collect(),
             duration_seconds: f.duration_seconds.filter(|s| s % 86_400 != 0),
+            require_check_in: f.require_check_in,
+            check_in_interval: f.check_in.map(|c| c.interval.as_str().to_owned()).unwrap_or_default(),
+            check_in_interval_count: f.check_in.map(|c| c.count.to_string()).unwrap_or_default(),
+            component_matching_strategy: f.component_matching_strategy,
         }
     }
 }
@@ -529,6 +756,40 @@ pub struct LicenseDetail {
     pub validations: u64,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_validated_at: Option<OffsetDateTime>,
+    /// Its check-ins, when its policy requires them.
+    pub check_in: Option<LicenseCheckIn>,
+}
+
+/// A license's check-ins under a policy that requires them, as of when
+/// the server read them (times are computed there: the browser's clock is
+/// not asked).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LicenseCheckIn {
+    pub rule: CheckIn,
+    /// The last check-in; `None`: none yet.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last: Option<OffsetDateTime>,
+    /// When the next one is due ([`CheckIn::next`]).
+    #[serde(with = "time::serde::rfc3339")]
+    pub next: OffsetDateTime,
+    /// `next` has passed: validation answers `OVERDUE`.
+    pub overdue: bool,
+}
+
+impl LicenseCheckIn {
+    /// The check-ins at `now` of a license issued at `issued` and last
+    /// checked in at `last`, under `rule`.
+    pub fn of(rule: CheckIn, last: Option<OffsetDateTime>, issued: OffsetDateTime, now: OffsetDateTime) -> Self {
+        let next = rule.next(last, issued);
+        Self { rule, last, next, overdue: next < now }
+    }
+}
+
+/// One hardware component of a machine, as the license page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineComponent {
+    pub fingerprint: String,
+    pub name: String,
 }
 
 /// A machine (an activation of a license).
@@ -546,6 +807,8 @@ pub struct Machine {
     /// The last heartbeat, or the activation when none came yet.
     #[serde(with = "time::serde::rfc3339")]
     pub last_seen: OffsetDateTime,
+    /// Its components (activated with it), by name.
+    pub components: Vec<MachineComponent>,
 }
 
 /// The license form as typed.
@@ -639,5 +902,99 @@ mod tests {
         assert!(parse_license_key("AAAA-BBBB-CCCC-DDDD").is_err(), "too easy: {}", key_bits("AAAA-BBBB-CCCC-DDDD"));
         assert!(parse_license_key("ACME-0001-0002-0003").is_err(), "{}", key_bits("ACME-0001-0002-0003"));
         assert!(parse_license_key("Q7XK-M2PD-9RWT-H4VZ").is_ok(), "{}", key_bits("Q7XK-M2PD-9RWT-H4VZ"));
+    }
+
+    #[test]
+    fn policy_form_requires_a_check_in_interval_only_when_check_ins_are_required() {
+        let base = PolicyForm { name: "Offline".into(), require_check_in: true, ..PolicyForm::default() };
+        let errors = base.parse().unwrap_err();
+        assert!(errors.get("check_in_interval").is_some() && errors.get("check_in_interval_count").is_some());
+        for (interval, count, field) in [
+            ("fortnight", "1", "check_in_interval"),
+            ("day", "0", "check_in_interval_count"),
+            ("week", "366", "check_in_interval_count"),
+            ("day", "x", "check_in_interval_count"),
+        ] {
+            let form = PolicyForm {
+                check_in_interval: interval.into(),
+                check_in_interval_count: count.into(),
+                ..base.clone()
+            };
+            let errors = form.parse().unwrap_err();
+            assert!(errors.get(field).is_some(), "{interval} {count}");
+        }
+        let form = PolicyForm { check_in_interval: "week".into(), check_in_interval_count: "2".into(), ..base.clone() };
+        let (_, fields) = form.parse().unwrap();
+        let every_two_weeks = CheckIn { interval: CheckInInterval::Week, count: 2 };
+        assert_eq!((fields.require_check_in, fields.check_in), (true, Some(every_two_weeks)));
+        assert_eq!(fields.required_check_in(), Some(every_two_weeks));
+        // Not required: valid values are kept, others dropped without an error.
+        let off = PolicyForm { require_check_in: false, ..form.clone() };
+        let (_, fields) = off.parse().unwrap();
+        assert_eq!((fields.check_in, fields.required_check_in()), (Some(every_two_weeks), None));
+        let off = PolicyForm { check_in_interval_count: "0".into(), ..off };
+        assert_eq!(off.parse().unwrap().1.check_in, None);
+        // A stored policy fills the form back in.
+        let policy = Policy {
+            id: PolicyId::new(),
+            name: "Offline".into(),
+            fields: form.parse().unwrap().1,
+            entitlements: vec![],
+            licenses: 0,
+        };
+        let again = PolicyForm::of(&policy);
+        assert_eq!((again.check_in_interval.as_str(), again.check_in_interval_count.as_str()), ("week", "2"));
+    }
+
+    #[test]
+    fn check_ins_fall_due_an_interval_after_the_last_or_the_issue() {
+        let every = |count, interval| CheckIn { interval, count };
+        let at = datetime!(2026-01-31 10:30 UTC);
+        assert_eq!(every(1, CheckInInterval::Day).after(at), datetime!(2026-02-01 10:30 UTC));
+        assert_eq!(every(2, CheckInInterval::Week).after(at), datetime!(2026-02-14 10:30 UTC));
+        assert_eq!(every(1, CheckInInterval::Month).after(at), datetime!(2026-02-28 10:30 UTC), "clamped");
+        assert_eq!(every(13, CheckInInterval::Month).after(at), datetime!(2027-02-28 10:30 UTC));
+        assert_eq!(
+            every(1, CheckInInterval::Month).after(datetime!(2028-01-31 0:00 UTC)),
+            datetime!(2028-02-29 0:00 UTC)
+        );
+        assert_eq!(
+            every(1, CheckInInterval::Year).after(datetime!(2028-02-29 0:00 UTC)),
+            datetime!(2029-02-28 0:00 UTC)
+        );
+        assert_eq!(every(365, CheckInInterval::Year).after(at), datetime!(2391-01-31 10:30 UTC));
+        let daily = every(1, CheckInInterval::Day);
+        assert_eq!(daily.next(None, NOW), NOW + Duration::days(1), "from the issue when never checked in");
+        assert_eq!(daily.next(Some(NOW + Duration::days(3)), NOW), NOW + Duration::days(4));
+        let state = LicenseCheckIn::of(daily, Some(NOW - Duration::days(2)), NOW - Duration::days(9), NOW);
+        assert!(state.overdue && state.next == NOW - Duration::days(1));
+        assert!(!LicenseCheckIn::of(daily, None, NOW - Duration::hours(23), NOW).overdue);
+        assert_eq!(
+            (daily.label(), every(3, CheckInInterval::Month).label()),
+            ("every day".into(), "every 3 months".into())
+        );
+        assert_eq!("year".parse(), Ok(CheckInInterval::Year));
+    }
+
+    #[test]
+    fn component_matching_strategies_count_as_keygen_does() {
+        use ComponentMatchingStrategy::*;
+        for (strategy, matched, asked, ok) in [
+            (MatchAny, 1, 5, true),
+            (MatchAny, 0, 5, false),
+            (MatchTwo, 2, 5, true),
+            (MatchTwo, 1, 1, false),
+            (MatchMost, 2, 3, true),
+            (MatchMost, 1, 3, false),
+            (MatchMost, 2, 4, true),
+            (MatchMost, 1, 2, true),
+            (MatchAll, 3, 3, true),
+            (MatchAll, 2, 3, false),
+        ] {
+            assert_eq!(strategy.satisfied(matched, asked), ok, "{strategy:?} {matched} of {asked}");
+        }
+        for strategy in ComponentMatchingStrategy::ALL {
+            assert_eq!(strategy.as_str().parse(), Ok(strategy));
+        }
     }
 }

@@ -323,7 +323,7 @@ async fn licensing(db: &Db) {
         model::{EntitlementCode, EntitlementName, ExpirationStrategy, LicenseStatus, PolicyForm},
         server::{
             db::{
-                license_api::{self, ActivationError, NewMachine},
+                license_api::{self, ActivationError, NewComponent, NewMachine},
                 licensing::{self as repo, LicenseFilter, LicensingError, NewLicense},
             },
             licensing::{
@@ -435,7 +435,7 @@ async fn licensing(db: &Db) {
         Err(ActivationError::LimitExceeded(1))
     ));
     let (found, scoped, codes) =
-        license_api::find_for_validation(db, key, &["fp-1".into()], None, true).await.unwrap().expect("by key");
+        license_api::find_for_validation(db, key, &["fp-1".into()], None, &[], true).await.unwrap().expect("by key");
     assert_eq!((found.machine_count(), scoped.len(), codes.as_slice()), (1, 1, ["pro".to_owned()].as_slice()));
     let scope = ValidationScope {
         fingerprint: Some("fp-1".into()),
@@ -450,7 +450,7 @@ async fn licensing(db: &Db) {
     assert_eq!(validation::validate(Some(&facts), Some(&scope), now).code, "HEARTBEAT_NOT_STARTED");
     let pinged = license_api::ping(db, &found, first.id).await.unwrap().unwrap();
     assert!(pinged.last_heartbeat_at.is_some());
-    let scoped = license_api::scoped_machines(db, &found, &[], Some(&first.id.to_string())).await.unwrap();
+    let scoped = license_api::scoped_machines(db, &found, &[], Some(&first.id.to_string()), &[]).await.unwrap();
     let facts = found.facts(&scoped, vec!["pro".into()]);
     assert_eq!(validation::validate(Some(&facts), Some(&scope), now).code, "VALID");
 
@@ -549,8 +549,67 @@ async fn licensing(db: &Db) {
     let (entitlement, ..) = license_api::entitlement_of(db, &viewer, sso.id).await.unwrap().unwrap();
     assert_eq!(entitlement.code, "saml");
 
-    // The dashboard deactivates and deletes.
-    let again = license_api::activate(db, &found, &machine("fp-3"), 1000).await.unwrap();
+    // Components: stored with their machine, read back by the validation
+    // lookups (only those a scope names) and listed for the API and the
+    // dashboard; another license's machine has none to show.
+    let component = |fingerprint: &str, name: &str| NewComponent {
+        fingerprint: fingerprint.into(),
+        name: name.into(),
+        metadata: r#"{"slot":1}"#.into(),
+    };
+    let with_parts = NewMachine {
+        components: vec![component("disk-1", "Disk"), component("board-1", "Board"), component("cpu-1", "CPU")],
+        ..machine("fp-3")
+    };
+    // A duplicated fingerprint fails the whole activation: no machine.
+    let twice = NewMachine { components: vec![component("x", "A"), component("x", "B")], ..machine("fp-4") };
+    assert!(matches!(license_api::activate(db, &found, &twice, 1000).await, Err(ActivationError::Db(_))));
+    assert!(license_api::machines(db, &found).await.unwrap().is_empty());
+    let again = license_api::activate(db, &found, &with_parts, 1000).await.unwrap();
+    let asked = ["board-1".to_owned(), "gpu-1".to_owned(), "disk-1".to_owned()];
+    let (found, scoped, _) =
+        license_api::find_for_validation(db, key, &["fp-3".into()], None, &asked, false).await.unwrap().unwrap();
+    let mut matched = scoped[0].components.clone();
+    matched.sort();
+    assert_eq!((scoped.len(), matched), (1, vec!["board-1".to_owned(), "disk-1".to_owned()]));
+    let scoped = license_api::scoped_machines(db, &found, &["fp-3".into()], None, &asked).await.unwrap();
+    assert_eq!(scoped[0].components.len(), 2);
+    let none = license_api::scoped_machines(db, &found, &["fp-3".into()], None, &[]).await.unwrap();
+    assert!(none[0].components.is_empty(), "no components scope: none loaded");
+    let listed = license_api::components(db, &found, again.id).await.unwrap();
+    assert_eq!(listed.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["Disk", "Board", "CPU"]);
+    assert_eq!((listed[0].fingerprint.as_str(), listed[0].metadata.as_str()), ("disk-1", r#"{"slot":1}"#));
+    let survivor = license_api::find_by_key(db, "SECOND-KEY-0001").await.unwrap().unwrap();
+    assert!(license_api::components(db, &survivor, again.id).await.unwrap().is_empty());
+    let detail = repo::license(db, repo::ReadableLicense::viewed(&viewer, id), 0).await.unwrap().unwrap();
+    let names: Vec<&str> = detail.machines[0].components.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Board", "CPU", "Disk"]);
+
+    // Check-ins: stamped now, and the next one due an interval later.
+    assert_eq!((found.last_check_in_at(), found.next_check_in()), (None, None), "its policy requires none");
+    let checked = license_api::check_in(db, &found).await.unwrap().unwrap();
+    let stamped = checked.last_check_in_at().expect("stamped").into_inner();
+    assert!((time::OffsetDateTime::now_utc() - stamped).whole_seconds().abs() < 60);
+    assert_eq!(checked.next_check_in(), None, "still not required");
+    let daily = PolicyForm {
+        require_check_in: true,
+        check_in_interval: "day".into(),
+        check_in_interval_count: "1".into(),
+        ..form
+    };
+    let (pname, fields) = daily.parse().unwrap();
+    repo::update_policy(db, &admin, policy, &pname, &fields, &[pro.id]).await.unwrap();
+    let found = license_api::find_by_key(db, key).await.unwrap().unwrap();
+    assert_eq!(found.next_check_in(), Some(stamped + time::Duration::days(1)));
+    let never = license_api::find_by_key(db, "SECOND-KEY-0001").await.unwrap().unwrap();
+    let started = never.last_check_in_at().expect("its count starts when the policy asks for check-ins");
+    assert!((time::OffsetDateTime::now_utc() - started.into_inner()).whole_seconds().abs() < 60);
+    let detail = repo::license(db, repo::ReadableLicense::viewed(&viewer, id), 0).await.unwrap().unwrap();
+    let shown = detail.check_in.expect("shown when required");
+    assert_eq!((shown.last, shown.next, shown.overdue), (Some(stamped), stamped + time::Duration::days(1), false));
+
+    // The dashboard deactivates (the components go with the machine) and
+    // deletes.
     assert!(matches!(
         repo::deactivate_machine(db, repo::ManagedLicense::managed(&super::admin(&stranger), id), again.id).await,
         Err(LicensingError::NotFound)

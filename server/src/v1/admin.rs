@@ -26,6 +26,8 @@ use axum::{extract::Path, http::StatusCode};
 use serde_json::{Map, Value, json};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
+use app::model::license::ComponentMatchingStrategy;
+
 use app::{
     error::AppError,
     model::{EntitlementId, ExpirationStrategy, LicenseId, LicenseStatus, MachineId, PolicyForm, PolicyId},
@@ -654,6 +656,8 @@ const POLICY_FIELDS: &[(&str, &str)] = &[
     ("heartbeat_minutes", "heartbeat_duration"),
     ("max_machines", "max_machines"),
     ("expiration_strategy", "expiration_strategy"),
+    ("check_in_interval", "check_in_interval"),
+    ("check_in_interval_count", "check_in_interval_count"),
 ];
 
 /// The policy form with the document's attributes applied to `base`.
@@ -702,15 +706,26 @@ fn policy_form(resource: &Resource, mut form: PolicyForm) -> Result<PolicyForm, 
             })?,
         };
     }
-    // What Atrium does not vary is accepted only as it is.
-    for (name, fixed) in [("componentMatchingStrategy", json!("MATCH_ANY")), ("requireCheckIn", json!(false))] {
-        if resource.attributes.get(name).is_some_and(|v| !v.is_null() && *v != fixed) {
-            return Err(ApiError::unprocessable(
-                format!("{}_UNSUPPORTED", screaming(name)),
-                format!("is not supported by Atrium (only {fixed})"),
-                format!("/data/attributes/{name}"),
-            ));
-        }
+    if let Some(strategy) = resource.string("componentMatchingStrategy")? {
+        form.component_matching_strategy = match strategy {
+            None => ComponentMatchingStrategy::default(),
+            Some(text) => text.parse().map_err(|_| {
+                ApiError::unprocessable(
+                    "COMPONENT_MATCHING_STRATEGY_INVALID",
+                    "must be one of MATCH_ANY, MATCH_TWO, MATCH_MOST, MATCH_ALL",
+                    "/data/attributes/componentMatchingStrategy",
+                )
+            })?,
+        };
+    }
+    if let Some(require) = resource.boolean("requireCheckIn")? {
+        form.require_check_in = require;
+    }
+    if let Some(interval) = resource.string("checkInInterval")? {
+        form.check_in_interval = interval.unwrap_or_default();
+    }
+    if let Some(count) = resource.integer("checkInIntervalCount")? {
+        form.check_in_interval_count = count.map(|n| n.to_string()).unwrap_or_default();
     }
     if resource.metadata()?.is_some_and(|m| m != "{}") {
         return Err(ApiError::unprocessable(

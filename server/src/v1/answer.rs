@@ -147,6 +147,21 @@ impl ApiError {
         }
     }
 
+    /// 422 as [`ApiError::unprocessable`], about a member of the request
+    /// document whose pointer is made at run time (one of a list's items:
+    /// `/data/relationships/components/data/3/attributes/name`).
+    pub fn unprocessable_at(code: &'static str, detail: impl Into<String>, pointer: String) -> Self {
+        Self { pointer: Some(pointer.into()), ..Self::unprocessable(code, detail, "") }
+    }
+
+    /// 422 without a code or pointer: Keygen's answer
+    /// (`render_unprocessable_entity`) to an action the resource's state
+    /// does not allow, such as checking in a license whose policy does
+    /// not require check-ins.
+    pub fn unprocessable_entity(detail: impl Into<String>) -> Self {
+        Self { title: "Unprocessable entity", code: None, pointer: None, ..Self::unprocessable("", detail, "") }
+    }
+
     /// 429: too many requests from this network or for this license;
     /// `Retry-After` says when to try again.
     pub fn too_many_requests(retry_after: u64) -> Self {

@@ -19,7 +19,7 @@ use app::{
     server::{
         db::{
             audit,
-            license_api::{self, ActivationError, ApiLicense, ApiMachine, NewMachine, Via},
+            license_api::{self, ActivationError, ApiLicense, ApiMachine, NewComponent, NewMachine, Via},
             licensing::{self as licensing_repo, LicensingError},
         },
         licensing::{
@@ -175,6 +175,18 @@ fn scope_machines(scope: Option<&ValidationScope>) -> (Vec<String>, Option<Strin
     (fingerprints, scope.and_then(|s| s.machine.clone()))
 }
 
+/// The components whose presence on the scoped machine is to be loaded:
+/// the scope's, without duplicates, when it names the single
+/// `fingerprint` they are matched on (without it, validation answers
+/// `FINGERPRINT_SCOPE_REQUIRED` and needs none).
+fn scope_components(scope: Option<&ValidationScope>) -> Vec<String> {
+    let Some(scope) = scope.filter(|s| s.fingerprint.is_some()) else { return Vec::new() };
+    let mut components = scope.components.clone().unwrap_or_default();
+    components.sort();
+    components.dedup();
+    components
+}
+
 /// `POST /v1/licenses/actions/validate-key`: validates the key in the
 /// body (`meta.key`), with its scope. An unknown key is `NOT_FOUND`, not an
 /// error.
@@ -188,9 +200,11 @@ pub async fn validate_key(mut call: Call) -> Answer {
         .ok_or_else(|| ApiError::unprocessable("KEY_BLANK", "can't be blank", "/meta/key"))?;
     let scope = validation_scope(&meta)?;
     let (fingerprints, machine) = scope_machines(scope.as_ref());
+    let components = scope_components(scope.as_ref());
     let wants_entitlements = scope.as_ref().is_some_and(|s| s.entitlements.is_some());
+    let db = &call.state().db;
     let found =
-        license_api::find_for_validation(&call.state().db, &key, &fingerprints, machine.as_deref(), wants_entitlements)
+        license_api::find_for_validation(db, &key, &fingerprints, machine.as_deref(), &components, wants_entitlements)
             .await?
             .filter(|(l, ..)| access::in_account(l, account));
     if let Some((license, ..)) = &found {
@@ -243,8 +257,9 @@ pub async fn validate(Path(params): Params, mut call: Call) -> Answer {
     let meta = validation_meta(call.body())?;
     let scope = validation_scope(&meta)?;
     let (fingerprints, machine) = scope_machines(scope.as_ref());
+    let components = scope_components(scope.as_ref());
     let db = &call.state().db;
-    let machines = license_api::scoped_machines(db, &license, &fingerprints, machine.as_deref()).await?;
+    let machines = license_api::scoped_machines(db, &license, &fingerprints, machine.as_deref(), &components).await?;
     let codes = if scope.as_ref().is_some_and(|s| s.entitlements.is_some()) {
         license_api::entitlements(db, &license).await?.into_iter().map(|(e, _, _)| e.code).collect()
     } else {
@@ -273,6 +288,28 @@ pub async fn machines(mut call: Call) -> Answer {
     let data: Vec<Value> = machines.iter().map(|m| resources::machine(&license, m, now)).collect();
     let count = data.len();
     Ok(Document(StatusCode::OK, Some(json!({ "data": data, "meta": { "count": count }, "links": {} }))))
+}
+
+/// `POST /v1/licenses/{id}/actions/check-in`: checks the key's license
+/// in (Keygen's license check-in: `lastCheckIn` becomes now,
+/// `nextCheckIn` an interval later) and answers the license. A license
+/// whose policy does not require check-ins answers Keygen's 422, which
+/// has no code: `{"title": "Unprocessable entity", "detail": "cannot be
+/// checked in because the policy does not require it"}` (keygen-api,
+/// `Licenses::Actions::PermitsController#check_in`). Recorded in the
+/// audit log (`license.checked_in`).
+pub async fn check_in_license(Path(params): Params, mut call: Call) -> Answer {
+    let license = own_license(&mut call, &params, Access::Use).await?;
+    if license.policy().fields().required_check_in().is_none() {
+        return Err(ApiError::unprocessable_entity("cannot be checked in because the policy does not require it"));
+    }
+    let checked = license_api::check_in(&call.state().db, &license)
+        .await?
+        .ok_or_else(|| ApiError::not_found("The requested license was not found"))?;
+    let origin = audit::Origin { ip: call.ip.clone(), user_agent: call.user_agent.clone() };
+    license_api::record_license_event(&call.state().db, &origin, &checked, AuditAction::LicenseCheckedIn).await?;
+    let data = resources::license(&checked, OffsetDateTime::now_utc());
+    Ok(Document(StatusCode::OK, Some(json!({ "data": data }))))
 }
 
 /// `GET /v1/licenses/{id}/machines`.
@@ -440,6 +477,106 @@ const MAX_TEXT: usize = 255;
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 pub const MAX_METADATA_KEYS: usize = 64;
 
+/// Most components one machine is activated with (Keygen takes 20 in one
+/// activation; Atrium 100, the most a validation scope names).
+pub const MAX_COMPONENTS: usize = 100;
+
+/// The components of an activation (`data.relationships.components.data`,
+/// each `{"type": "components", "attributes": {"fingerprint", "name",
+/// "metadata"?}}`), checked as Keygen checks a machine's nested
+/// components, each refusal a 422 whose pointer names the component
+/// (`/data/relationships/components/data/<i>/attributes/<name>`) and whose
+/// code Keygen derives from that path (`lib/keygen/jsonapi/errors.rb`:
+/// a blank member of a relationship is `..._NOT_FOUND`):
+/// `COMPONENTS_FINGERPRINT_NOT_FOUND` and `COMPONENTS_NAME_NOT_FOUND`
+/// ("can't be blank"), `COMPONENTS_FINGERPRINT_TOO_LONG` and
+/// `COMPONENTS_NAME_TOO_LONG` (over [`MAX_TEXT`] characters; Keygen allows
+/// fingerprints of 4 KiB), `COMPONENTS_FINGERPRINT_CONFLICT` ("is
+/// duplicated", at the first of the duplicates), the metadata's
+/// `COMPONENTS_METADATA_INVALID`, `..._TOO_MANY_KEYS`, `..._TOO_LARGE`
+/// (as a machine's), and `COMPONENTS_LIMIT_EXCEEDED` past
+/// [`MAX_COMPONENTS`]. A list that is not one, or an item that is not a
+/// component, is a 400.
+fn activation_components(data: &Value) -> Result<Vec<NewComponent>, ApiError> {
+    let items = match data.pointer("/relationships/components/data") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            return Err(ApiError::bad_request("data.relationships.components.data must be a list of components"));
+        }
+    };
+    if items.len() > MAX_COMPONENTS {
+        return Err(ApiError::unprocessable(
+            "COMPONENTS_LIMIT_EXCEEDED",
+            format!("component count has exceeded maximum allowed for machine ({MAX_COMPONENTS})"),
+            "/data/relationships/components/data",
+        ));
+    }
+    let mut components: Vec<NewComponent> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = |member: &str| format!("/data/relationships/components/data/{i}/attributes/{member}");
+        if !item.is_object() || item.get("type").is_some_and(|t| t != "components") {
+            return Err(ApiError::bad_request(format!(
+                "data.relationships.components.data[{i}] must be a resource of type components"
+            )));
+        }
+        let attributes = item.get("attributes").unwrap_or(&Value::Null);
+        let text = |member: &'static str, blank: &'static str, too_long: &'static str| {
+            let value = attributes.get(member).and_then(Value::as_str).unwrap_or_default();
+            if value.trim().is_empty() {
+                Err(ApiError::unprocessable_at(blank, "can't be blank", at(member)))
+            } else if value.chars().count() > MAX_TEXT {
+                Err(ApiError::unprocessable_at(
+                    too_long,
+                    format!("is too long (maximum is {MAX_TEXT} characters)"),
+                    at(member),
+                ))
+            } else {
+                Ok(value.to_owned())
+            }
+        };
+        let fingerprint = text("fingerprint", "COMPONENTS_FINGERPRINT_NOT_FOUND", "COMPONENTS_FINGERPRINT_TOO_LONG")?;
+        let name = text("name", "COMPONENTS_NAME_NOT_FOUND", "COMPONENTS_NAME_TOO_LONG")?;
+        let metadata = match attributes.get("metadata") {
+            None | Some(Value::Null) => "{}".to_owned(),
+            Some(Value::Object(map)) if map.len() > MAX_METADATA_KEYS => {
+                return Err(ApiError::unprocessable_at(
+                    "COMPONENTS_METADATA_TOO_MANY_KEYS",
+                    format!("has too many keys (maximum is {MAX_METADATA_KEYS})"),
+                    at("metadata"),
+                ));
+            }
+            Some(value @ Value::Object(_)) if value.to_string().len() > MAX_METADATA_BYTES => {
+                return Err(ApiError::unprocessable_at(
+                    "COMPONENTS_METADATA_TOO_LARGE",
+                    format!("is too large (maximum is {MAX_METADATA_BYTES} bytes as JSON)"),
+                    at("metadata"),
+                ));
+            }
+            Some(value @ Value::Object(_)) => value.to_string(),
+            Some(_) => {
+                return Err(ApiError::unprocessable_at(
+                    "COMPONENTS_METADATA_INVALID",
+                    "must be an object",
+                    at("metadata"),
+                ));
+            }
+        };
+        components.push(NewComponent { fingerprint, name, metadata });
+    }
+    let duplicated = components
+        .iter()
+        .position(|c| components.iter().filter(|other| other.fingerprint == c.fingerprint).count() > 1);
+    if let Some(i) = duplicated {
+        return Err(ApiError::unprocessable_at(
+            "COMPONENTS_FINGERPRINT_CONFLICT",
+            "is duplicated",
+            format!("/data/relationships/components/data/{i}/attributes/fingerprint"),
+        ));
+    }
+    Ok(components)
+}
+
 fn text_attribute(attributes: &Value, name: &str) -> Option<String> {
     attributes.get(name).and_then(Value::as_str).map(|s| s.chars().take(MAX_TEXT).collect())
 }
@@ -505,6 +642,7 @@ pub async fn activate(mut call: Call) -> Answer {
         ip: text_attribute(&attributes, "ip").or_else(|| call.ip.clone()),
         cores: attributes.get("cores").and_then(Value::as_i64).and_then(|c| i32::try_from(c).ok()),
         metadata,
+        components: activation_components(&data)?,
     };
     let ceiling = call.state().config.max_machines_per_license;
     let machine = match license_api::activate(&call.state().db, &license, &new, ceiling).await {
@@ -576,4 +714,16 @@ pub async fn heartbeat(Path(params): Params, mut call: Call) -> Answer {
         StatusCode::OK,
         Some(json!({ "data": resources::machine(&license, &machine, OffsetDateTime::now_utc()) })),
     ))
+}
+
+/// `GET /v1/machines/{id or fingerprint}/components`: the components the
+/// key's own machine was activated with, as Keygen's `components`
+/// resources (another license's machine is `NOT_FOUND`).
+pub async fn machine_components(Path(params): Params, mut call: Call) -> Answer {
+    let license = call.license(Access::Use).await?;
+    let machine = own_machine(&call, &license, &params).await?;
+    let components = license_api::components(&call.state().db, &license, machine.id).await?;
+    let data: Vec<Value> = components.iter().map(|c| resources::component(&license, c)).collect();
+    let count = data.len();
+    Ok(Document(StatusCode::OK, Some(json!({ "data": data, "meta": { "count": count }, "links": {} }))))
 }

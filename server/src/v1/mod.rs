@@ -94,9 +94,11 @@ pub fn router(state: AppState) -> Router {
                 "/licenses/{license}/actions/check-out",
                 post(handlers::check_out_license).get(handlers::check_out_license),
             )
+            .route("/licenses/{license}/actions/check-in", post(handlers::check_in_license))
             .route("/machines", get(handlers::machines).post(handlers::activate))
             .route("/machines/{machine}", get(handlers::machine).delete(handlers::deactivate))
             .route("/machines/{machine}/actions/ping", post(handlers::heartbeat))
+            .route("/machines/{machine}/components", get(handlers::machine_components))
             .route("/machines/{machine}/actions/ping-heartbeat", post(handlers::heartbeat))
             .route(
                 "/machines/{machine}/actions/check-out",

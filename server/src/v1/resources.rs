@@ -9,7 +9,7 @@ use app::{
     model::{LicenseStatus, OrgId},
     server::db::{
         Timestamp,
-        license_api::{ApiLicense, ApiMachine, EntitlementRecord, PolicyRecord},
+        license_api::{ApiComponent, ApiLicense, ApiMachine, EntitlementRecord, PolicyRecord},
     },
 };
 
@@ -66,11 +66,11 @@ pub fn license(license: &ApiLicense, now: OffsetDateTime) -> Value {
             "maxCores": Value::Null,
             "maxUses": Value::Null,
             "requireHeartbeat": fields.require_heartbeat,
-            "requireCheckIn": false,
+            "requireCheckIn": fields.require_check_in,
             "lastValidated": ts_opt(license.last_validated_at()),
             "lastCheckOut": Value::Null,
-            "lastCheckIn": Value::Null,
-            "nextCheckIn": Value::Null,
+            "lastCheckIn": ts_opt(license.last_check_in_at()),
+            "nextCheckIn": license.next_check_in().map_or(Value::Null, |next| json!(ts(next))),
             "metadata": object(license.metadata()),
             "created": ts(created),
             "updated": ts(license.updated_at().into_inner()),
@@ -113,6 +113,7 @@ pub fn machine(license: &ApiLicense, machine: &ApiMachine, now: OffsetDateTime) 
         "relationships": {
             "account": relation("accounts", license.org_id()),
             "license": relation("licenses", license.id()),
+            "components": { "links": { "related": format!("/v1/accounts/{}/machines/{}/components", license.org_id(), machine.id) } },
         },
         "links": { "self": format!("/v1/accounts/{}/machines/{}", license.org_id(), machine.id) },
     })
@@ -189,12 +190,12 @@ pub fn policy(org: OrgId, record: &PolicyRecord) -> Value {
         "floating": fields.floating,
         "requireHeartbeat": fields.require_heartbeat,
         "heartbeatDuration": fields.heartbeat_seconds,
-        "componentMatchingStrategy": "MATCH_ANY",
+        "componentMatchingStrategy": fields.component_matching_strategy.as_str(),
         "expirationStrategy": fields.expiration_strategy.as_str(),
         "maxMachines": fields.max_machines,
-        "requireCheckIn": false,
-        "checkInInterval": Value::Null,
-        "checkInIntervalCount": Value::Null,
+        "requireCheckIn": fields.require_check_in,
+        "checkInInterval": fields.check_in.map(|c| c.interval.as_str()),
+        "checkInIntervalCount": fields.check_in.map(|c| c.count),
         "metadata": {},
         "created": ts(record.created_at.into_inner()),
         "updated": ts(record.updated_at.into_inner()),
@@ -214,5 +215,28 @@ pub fn policy(org: OrgId, record: &PolicyRecord) -> Value {
             "licenses": { "links": { "related": format!("/v1/accounts/{org}/licenses?policy={id}") } },
         },
         "links": { "self": format!("/v1/accounts/{org}/policies/{id}") },
+    })
+}
+
+/// A machine's component (Keygen's `components` resource: `fingerprint`,
+/// `name`, `metadata`, `created`, `updated`; related to its account,
+/// license and machine).
+pub fn component(license: &ApiLicense, c: &ApiComponent) -> Value {
+    json!({
+        "id": c.id.to_string(),
+        "type": "components",
+        "attributes": {
+            "fingerprint": c.fingerprint,
+            "name": c.name,
+            "metadata": object(&c.metadata),
+            "created": ts(c.created_at.into_inner()),
+            "updated": ts(c.updated_at.into_inner()),
+        },
+        "relationships": {
+            "account": relation("accounts", license.org_id()),
+            "license": relation("licenses", license.id()),
+            "machine": relation("machines", c.machine_id),
+        },
+        "links": { "self": format!("/v1/accounts/{}/components/{}", license.org_id(), c.id) },
     })
 }

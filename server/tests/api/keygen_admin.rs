@@ -397,6 +397,39 @@ async fn policies_and_entitlements_are_managed_and_attached() {
         (Some("export"), Some("CSV export"))
     );
 
+    // Check-ins and component matching, as Keygen names them; a token
+    // checks a license in too.
+    let daily = admin
+        .ok(
+            Method::POST,
+            "/policies",
+            Some(new_policy(
+                "Daily",
+                json!({ "requireCheckIn": true, "checkInInterval": "day", "checkInIntervalCount": 2,
+                        "componentMatchingStrategy": "MATCH_ALL" }),
+            )),
+        )
+        .await;
+    let attributes = &daily["data"]["attributes"];
+    assert_eq!(
+        (&attributes["requireCheckIn"], &attributes["checkInInterval"], &attributes["checkInIntervalCount"]),
+        (&json!(true), &json!("day"), &json!(2))
+    );
+    assert_eq!(attributes["componentMatchingStrategy"], "MATCH_ALL");
+    let daily_id = daily["data"]["id"].as_str().unwrap();
+    let checked = admin.ok(Method::POST, "/licenses", Some(new_license(daily_id, json!({})))).await;
+    let checked_id = checked["data"]["id"].as_str().unwrap();
+    let after = admin.ok(Method::POST, &format!("/licenses/{checked_id}/actions/check-in"), None).await;
+    assert!(after["data"]["attributes"]["lastCheckIn"].is_string(), "{after}");
+    let (status, body) = admin
+        .send(
+            Method::POST,
+            "/policies",
+            Some(new_policy("Bad", json!({ "requireCheckIn": true, "checkInInterval": "fortnight" }))),
+        )
+        .await;
+    assert_eq!((status.as_u16(), pointer(&body)), (422, "/data/attributes/checkInInterval"), "{body}");
+
     // A policy with licenses is not deleted; without, it is.
     admin.ok(Method::POST, "/licenses", Some(new_license(&policy, json!({})))).await;
     let (status, body) = admin.send(Method::DELETE, &format!("/policies/{policy}"), None).await;

@@ -4,6 +4,7 @@
 //! with the organization's public key.
 
 use keygen_rs::{
+    component::Component,
     config::KeygenConfig,
     errors::Error as KeygenError,
     license::{License, LicenseCheckoutOpts, LicenseValidationRequest, LicenseValidationScope},
@@ -563,6 +564,8 @@ async fn the_openapi_document_describes_every_route() {
         "/v1/machines/{machine}/actions/ping",
         "/v1/licenses/{license}/actions/check-out",
         "/v1/machines/{machine}/actions/check-out",
+        "/v1/licenses/{license}/actions/check-in",
+        "/v1/machines/{machine}/components",
         "/v1/licenses/{license}/machines",
         "/v1/licenses/{license}/entitlements",
         "/v1/me",
@@ -575,4 +578,328 @@ async fn the_openapi_document_describes_every_route() {
     assert_eq!(missing.status(), 404);
     let body: Value = missing.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "NOT_FOUND");
+}
+
+/// A hardware component as `keygen-rs` activates with it.
+fn part(fingerprint: &str, name: &str) -> Component {
+    Component { fingerprint: fingerprint.into(), name: name.into(), ..Component::default() }
+}
+
+/// Validates by key with a fingerprint and components scope.
+async fn validate_components(config: &KeygenConfig, fingerprint: &str, components: &[&str]) -> (bool, String) {
+    let request = LicenseValidationRequest::new(LicenseValidationScope {
+        fingerprint: Some(fingerprint.into()),
+        components: Some(components.iter().map(|c| c.to_string()).collect()),
+        ..Default::default()
+    });
+    let result = keygen_rs::validate_with_config(config.clone(), &request).await.expect("a signed validation answer");
+    (result.meta.valid, result.meta.code)
+}
+
+/// A `/v1` request with the license key, its JSON answer and status.
+async fn v1_json(app: &TestApp, method: reqwest::Method, path: &str, key: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request = app
+        .client
+        .request(method, app.url(path))
+        .header("authorization", format!("License {key}"))
+        .header("content-type", "application/vnd.api+json")
+        .header("accept", "application/vnd.api+json");
+    if let Some(body) = body {
+        request = request.body(body.to_string());
+    }
+    let response = request.send().await.unwrap();
+    assert!(response.headers().contains_key("keygen-signature"), "signed");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn keygen_rs_activates_with_components_and_validates_them() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let slug = org.slug.as_str();
+    let public_key = app.ok("get_licensing", &[("org", slug)]).await["public_key"].as_str().unwrap().to_owned();
+    let policy_id = policy(app, slug, &[("name", "Hardware"), ("strict", "on")]).await;
+    let (license_id, key) = license(app, slug, &policy_id).await;
+    let config = config(app, &key, &public_key);
+    let mut lic = License::from_key(&key).with_config(config.clone());
+    lic.id = license_id.clone();
+
+    // Activated with its parts, the machine validates with any of them
+    // (the policy's default, MATCH_ANY), and not with a foreign one.
+    let machine = lic.activate("fp-hw", &[part("disk-a", "Disk"), part("board-a", "Board")]).await.expect("activation");
+    assert_eq!(validate_components(&config, "fp-hw", &["disk-a"]).await, (true, "VALID".to_owned()));
+    assert_eq!(validate_components(&config, "fp-hw", &["disk-a", "foreign"]).await, (true, "VALID".to_owned()));
+    assert_eq!(
+        validate_components(&config, "fp-hw", &["foreign"]).await,
+        (false, "COMPONENTS_SCOPE_MISMATCH".to_owned())
+    );
+    assert_eq!(validate_components(&config, "fp-hw", &[]).await, (false, "COMPONENTS_SCOPE_EMPTY".to_owned()));
+    // The license's own validate route reads them the same way.
+    let scope = LicenseValidationScope {
+        fingerprint: Some("fp-hw".into()),
+        components: Some(vec!["board-a".into()]),
+        ..Default::default()
+    };
+    let own = lic.validate(&LicenseValidationRequest::new(scope)).await.unwrap();
+    assert_eq!((own.meta.valid, own.meta.code.as_str()), (true, "VALID"));
+    // Components without the one fingerprint they are matched on.
+    let request = LicenseValidationRequest::new(LicenseValidationScope {
+        fingerprints: Some(vec!["fp-hw".into()]),
+        components: Some(vec!["disk-a".into()]),
+        ..Default::default()
+    });
+    let answer = keygen_rs::validate_with_config(config.clone(), &request).await.unwrap();
+    assert_eq!((answer.meta.valid, answer.meta.code.as_str()), (false, "FINGERPRINT_SCOPE_REQUIRED"));
+
+    // Listed for the key, linked from the machine; another key sees none.
+    let (status, found) = v1_json(app, reqwest::Method::GET, &format!("/v1/machines/{}", machine.id), &key, None).await;
+    assert_eq!(status, 200);
+    let related = found["data"]["relationships"]["components"]["links"]["related"].as_str().unwrap().to_owned();
+    assert_eq!(
+        related,
+        format!(
+            "/v1/accounts/{}/machines/{}/components",
+            found["data"]["relationships"]["account"]["data"]["id"].as_str().unwrap(),
+            machine.id
+        )
+    );
+    let (status, listed) = v1_json(app, reqwest::Method::GET, &related, &key, None).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["meta"]["count"], 2);
+    let first = &listed["data"][0];
+    assert_eq!(
+        (first["type"].as_str(), first["attributes"]["fingerprint"].as_str()),
+        (Some("components"), Some("disk-a"))
+    );
+    assert_eq!(first["attributes"]["name"], "Disk");
+    assert_eq!(first["relationships"]["machine"]["data"]["id"], machine.id.as_str());
+    let (_, other_key) = license(app, slug, &policy_id).await;
+    let (status, _) = v1_json(app, reqwest::Method::GET, &related, &other_key, None).await;
+    assert_eq!(status, 404, "another license's machine");
+    // The dashboard lists them with the machine.
+    let detail = app.ok("get_license", &[("org", slug), ("license", &license_id)]).await;
+    let names: Vec<&str> =
+        detail["machines"][0]["components"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Board", "Disk"]);
+
+    // Under MATCH_ALL, one missing part is a mismatch.
+    let strict_parts =
+        policy(app, slug, &[("name", "All parts"), ("strict", "on"), ("component_matching_strategy", "MATCH_ALL")])
+            .await;
+    let (all_id, all_key) = license(app, slug, &strict_parts).await;
+    let all_config = crate::licensing::config(app, &all_key, &public_key);
+    let mut all = License::from_key(&all_key).with_config(all_config.clone());
+    all.id = all_id;
+    all.activate("fp-all", &[part("disk-b", "Disk"), part("ram-b", "Memory")]).await.unwrap();
+    assert_eq!(validate_components(&all_config, "fp-all", &["disk-b", "ram-b"]).await, (true, "VALID".to_owned()));
+    assert_eq!(
+        validate_components(&all_config, "fp-all", &["disk-b", "ram-b", "gpu-b"]).await,
+        (false, "COMPONENTS_SCOPE_MISMATCH".to_owned())
+    );
+    let bad_strategy = [("org", slug), ("name", "Odd"), ("component_matching_strategy", "MATCH_SOME")];
+    assert_eq!(
+        crate::helpers::field_error(app.call("create_policy", &bad_strategy).await, "component_matching_strategy")
+            .await,
+        "Choose how many components must match."
+    );
+}
+
+#[tokio::test]
+async fn a_refused_component_leaves_no_machine_behind() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let slug = org.slug.as_str();
+    let policy_id = policy(app, slug, &[("name", "Team"), ("floating", "on")]).await;
+    let (license_id, key) = license(app, slug, &policy_id).await;
+    let activation = |components: Value| {
+        serde_json::json!({ "data": {
+            "type": "machines",
+            "attributes": { "fingerprint": "fp-parts" },
+            "relationships": {
+                "license": { "data": { "type": "licenses", "id": license_id } },
+                "components": { "data": components },
+            },
+        } })
+    };
+    let component = |fingerprint: Option<&str>, name: &str| {
+        let mut attributes = serde_json::json!({ "name": name });
+        if let Some(fingerprint) = fingerprint {
+            attributes["fingerprint"] = fingerprint.into();
+        }
+        serde_json::json!({ "type": "components", "attributes": attributes })
+    };
+    let long = "x".repeat(256);
+    for (components, code, pointer) in [
+        (
+            vec![component(Some("ok"), "Disk"), component(None, "Board")],
+            "COMPONENTS_FINGERPRINT_NOT_FOUND",
+            "/data/relationships/components/data/1/attributes/fingerprint",
+        ),
+        (
+            vec![component(Some("ok"), " ")],
+            "COMPONENTS_NAME_NOT_FOUND",
+            "/data/relationships/components/data/0/attributes/name",
+        ),
+        (
+            vec![component(Some(&long), "Disk")],
+            "COMPONENTS_FINGERPRINT_TOO_LONG",
+            "/data/relationships/components/data/0/attributes/fingerprint",
+        ),
+        (
+            vec![component(Some("a"), "Disk"), component(Some("b"), "Board"), component(Some("a"), "Again")],
+            "COMPONENTS_FINGERPRINT_CONFLICT",
+            "/data/relationships/components/data/0/attributes/fingerprint",
+        ),
+        (
+            (0..101).map(|i| component(Some(&format!("c{i}")), "Part")).collect(),
+            "COMPONENTS_LIMIT_EXCEEDED",
+            "/data/relationships/components/data",
+        ),
+    ] {
+        let (status, body) =
+            v1_json(app, reqwest::Method::POST, "/v1/machines", &key, Some(activation(Value::Array(components)))).await;
+        assert_eq!(status, 422, "{code}: {body}");
+        let error = &body["errors"][0];
+        assert_eq!(
+            (error["code"].as_str(), error["source"]["pointer"].as_str()),
+            (Some(code), Some(pointer)),
+            "{body}"
+        );
+        if code == "COMPONENTS_FINGERPRINT_NOT_FOUND" {
+            assert_eq!(error["detail"], "can't be blank");
+        }
+    }
+    let (status, machines) =
+        v1_json(app, reqwest::Method::GET, &format!("/v1/licenses/{license_id}/machines"), &key, None).await;
+    assert_eq!((status, machines["meta"]["count"].as_u64()), (200, Some(0)), "no machine left behind");
+    // The same activation with its parts right goes through, 100 of them.
+    let hundred: Vec<Value> = (0..100).map(|i| component(Some(&format!("c{i}")), "Part")).collect();
+    let (status, body) =
+        v1_json(app, reqwest::Method::POST, "/v1/machines", &key, Some(activation(Value::Array(hundred)))).await;
+    assert_eq!(status, 201, "{body}");
+    let machine = body["data"]["id"].as_str().unwrap();
+    let (_, listed) =
+        v1_json(app, reqwest::Method::GET, &format!("/v1/machines/{machine}/components"), &key, None).await;
+    assert_eq!(listed["meta"]["count"], 100);
+}
+
+#[tokio::test]
+async fn keygen_rs_checks_in_and_a_license_overdue_for_check_in_is_refused() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let slug = org.slug.as_str();
+    let public_key = app.ok("get_licensing", &[("org", slug)]).await["public_key"].as_str().unwrap().to_owned();
+    // The form asks for an interval with check-ins, and a sane count.
+    let missing = [("org", slug), ("name", "Offline"), ("require_check_in", "on"), ("check_in_interval_count", "0")];
+    let response = app.call("create_policy", &missing).await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    for field in ["check_in_interval", "check_in_interval_count"] {
+        assert!(body["detail"]["fields"][field].is_string(), "{field}: {body}");
+    }
+    let policy_id = policy(
+        app,
+        slug,
+        &[
+            ("name", "Offline"),
+            ("require_check_in", "on"),
+            ("check_in_interval", "day"),
+            ("check_in_interval_count", "1"),
+        ],
+    )
+    .await;
+    let (license_id, key) = license(app, slug, &policy_id).await;
+    let config = config(app, &key, &public_key);
+    let mut lic = License::from_key(&key).with_config(config.clone());
+    lic.id = license_id.clone();
+    let me = keygen_rs::validate_with_config(config.clone(), &LicenseValidationRequest::default()).await.unwrap();
+    let before = me.license.expect("the license");
+    assert_eq!((before.require_check_in, before.last_check_in), (Some(true), None));
+    assert!(before.next_check_in.is_some(), "due a day after the issue");
+    assert_eq!((me.meta.valid, me.meta.code.as_str()), (true, "VALID"));
+
+    let checked = lic.check_in().await.expect("a check-in");
+    let (last, next) = (checked.last_check_in.expect("lastCheckIn"), checked.next_check_in.expect("nextCheckIn"));
+    assert_eq!((next - last).num_hours(), 24);
+    assert_eq!(checked.require_check_in, Some(true));
+    assert_eq!(validate_unscoped(&config).await, (true, "VALID".to_owned()));
+
+    // Two days without a check-in: overdue, before any scope is looked at.
+    let sql = "UPDATE licenses SET last_check_in_at = $1 WHERE id = $2";
+    let past = app::server::db::Timestamp::from(time::OffsetDateTime::now_utc() - time::Duration::days(2));
+    execute(&app.db, sql, past, license_id.parse().unwrap()).await;
+    let overdue =
+        keygen_rs::validate_with_config(config.clone(), &LicenseValidationRequest::for_fingerprint("none".into()))
+            .await
+            .unwrap();
+    assert_eq!(
+        (overdue.meta.valid, overdue.meta.code.as_str(), overdue.meta.detail.as_str()),
+        (false, "OVERDUE", "is overdue for check in")
+    );
+    let detail = app.ok("get_license", &[("org", slug), ("license", &license_id)]).await;
+    assert_eq!(detail["check_in"]["overdue"], true, "{detail}");
+    // Checking in again mends it, and the audit log has both.
+    lic.check_in().await.expect("a check-in when overdue");
+    assert_eq!(validate_unscoped(&config).await, (true, "VALID".to_owned()));
+    let events = app.ok("list_audit_events", &[("org", slug), ("action", "license.checked_in")]).await;
+    let events = events["items"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0]["target_id"], license_id.as_str());
+
+    // A policy without check-ins: Keygen's 422, which has no code.
+    let plain = policy(app, slug, &[("name", "Online")]).await;
+    let (plain_id, plain_key) = license(app, slug, &plain).await;
+    let mut online = License::from_key(&plain_key).with_config(crate::licensing::config(app, &plain_key, &public_key));
+    online.id = plain_id.clone();
+    match online.check_in().await {
+        Err(KeygenError::Api(document)) => {
+            assert_eq!(document.status().as_u16(), 422);
+            let error = document.primary().expect("an error");
+            assert_eq!(error.title(), Some("Unprocessable entity"));
+            assert_eq!(error.detail(), Some("cannot be checked in because the policy does not require it"));
+            assert_eq!((error.code(), error.source().is_none()), (None, true));
+        }
+        other => panic!("expected a 422, got {other:?}"),
+    }
+    let (status, body) = v1_json(
+        app,
+        reqwest::Method::POST,
+        &format!("/v1/accounts/{slug}/licenses/{plain_key}/actions/check-in"),
+        &plain_key,
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["errors"][0].get("code").is_none(), "{body}");
+    let resource = app.ok("get_license", &[("org", slug), ("license", &plain_id)]).await;
+    assert!(resource["check_in"].is_null(), "nothing to show without check-ins");
+}
+
+#[tokio::test]
+async fn concurrent_check_ins_of_one_license_all_succeed() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let slug = org.slug.as_str();
+    let policy_id = policy(
+        app,
+        slug,
+        &[
+            ("name", "Weekly"),
+            ("require_check_in", "on"),
+            ("check_in_interval", "week"),
+            ("check_in_interval_count", "2"),
+        ],
+    )
+    .await;
+    let (license_id, key) = license(app, slug, &policy_id).await;
+    let path = format!("/v1/licenses/{license_id}/actions/check-in");
+    let answers =
+        futures_util::future::join_all((0..12).map(|_| v1_json(app, reqwest::Method::POST, &path, &key, None))).await;
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+        assert!(body["data"]["attributes"]["lastCheckIn"].is_string(), "{body}");
+    }
+    let events = app.ok("list_audit_events", &[("org", slug), ("action", "license.checked_in")]).await;
+    assert_eq!(events["items"].as_array().unwrap().len(), 12);
 }

@@ -23,7 +23,7 @@ use crate::{
         org::{org_href, use_org},
         org_form::OrgActionForm,
     },
-    model::{Action, Entitlement, LicenseDetail, LicenseItem, LicenseStatus, Machine},
+    model::{Action, Entitlement, LicenseDetail, LicenseItem, LicenseStatus, Machine, license::LicenseCheckIn},
 };
 
 #[component]
@@ -101,10 +101,11 @@ fn LicenseView(
         entitlements,
         validations,
         last_validated_at,
+        check_in,
     } = detail;
     let id = license.id.to_string();
     view! {
-        <LicenseSummary license=license.clone() validations last_validated_at />
+        <LicenseSummary license=license.clone() validations last_validated_at check_in />
         {manage.then(|| view! { <LicenseActions license suspended suspend ban renew delete /> })}
         <Machines license=id machines max_machines manage deactivate />
         <Entitlements entitlements />
@@ -113,9 +114,14 @@ fn LicenseView(
 }
 
 /// The license's key, name and owner, with its status, policy, expiry and
-/// validations.
+/// validations, and its check-ins when its policy requires them.
 #[component]
-fn LicenseSummary(license: LicenseItem, validations: u64, last_validated_at: Option<OffsetDateTime>) -> impl IntoView {
+fn LicenseSummary(
+    license: LicenseItem,
+    validations: u64,
+    last_validated_at: Option<OffsetDateTime>,
+    check_in: Option<LicenseCheckIn>,
+) -> impl IntoView {
     view! {
         <h1 class="mt-2 font-mono text-xl font-bold tracking-tight text-slate-900">{license.key.clone()}</h1>
         <p class="mt-1 text-sm text-slate-600">
@@ -142,7 +148,28 @@ fn LicenseSummary(license: LicenseItem, validations: u64, last_validated_at: Opt
                     {last_validated_at.map(|at| format!(" · last {}", when(at)))}
                 </dd>
             </div>
+            {check_in.map(check_in_terms)}
         </dl>
+    }
+}
+
+/// The last and next check-in (of a policy that requires them), the next
+/// marked when it has passed.
+fn check_in_terms(check_in: LicenseCheckIn) -> impl IntoView {
+    let next_class = if check_in.overdue { "font-medium text-red-700" } else { "text-slate-900" };
+    view! {
+        <div>
+            <dt class="text-slate-500">"Last check-in"</dt>
+            <dd class="text-slate-900">{check_in.last.map_or_else(|| "Never".to_owned(), when)}</dd>
+        </div>
+        <div>
+            <dt class="text-slate-500">"Next check-in"</dt>
+            <dd class=next_class>
+                {when(check_in.next)}
+                {check_in.overdue.then_some(" · overdue")}
+                <span class="block text-xs font-normal text-slate-500">{format!("Checks in {}", check_in.rule.label())}</span>
+            </dd>
+        </div>
     }
 }
 
@@ -233,6 +260,24 @@ fn MachineRow(
     deactivate: ServerAction<DeactivateMachine>,
 ) -> impl IntoView {
     let label = format!("Deactivate {}", machine.fingerprint);
+    let components = (!machine.components.is_empty()).then(|| {
+        let list = format!("Components of {}", machine.fingerprint);
+        view! {
+            <ul aria-label=list class="mt-1 font-sans text-xs text-slate-500">
+                {machine
+                    .components
+                    .iter()
+                    .map(|c| {
+                        view! {
+                            <li>
+                                {c.name.clone()} " · " <span class="font-mono">{c.fingerprint.clone()}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    });
     let button = manage.then(|| {
         view! {
             <OrgActionForm action=deactivate>
@@ -246,7 +291,7 @@ fn MachineRow(
     });
     view! {
         <tr>
-            <td class="py-2 pr-4 font-mono">{machine.fingerprint.clone()}</td>
+            <td class="py-2 pr-4 font-mono">{machine.fingerprint.clone()} {components}</td>
             <td class="py-2 pr-4">{machine.hostname.unwrap_or_default()}</td>
             <td class="py-2 pr-4">{machine.platform.unwrap_or_default()}</td>
             <td class="py-2 pr-4 text-right tabular-nums">{machine.cores.map(|c| c.to_string()).unwrap_or_default()}</td>

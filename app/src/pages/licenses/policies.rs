@@ -22,7 +22,7 @@ use crate::{
         org::{org_href, use_org},
         org_form::OrgActionForm,
     },
-    model::{Entitlement, EntitlementCode, EntitlementName, Policy, PolicyForm},
+    model::{Entitlement, EntitlementCode, EntitlementName, Policy, PolicyForm, license::ComponentMatchingStrategy},
 };
 
 #[component]
@@ -154,6 +154,12 @@ fn PolicyList(licensing: Licensing, delete: ServerAction<DeletePolicy>) -> impl 
                 if f.require_heartbeat {
                     rules.push(format!("Heartbeat every {} min", f.heartbeat_seconds / 60));
                 }
+                if let Some(check_in) = f.required_check_in() {
+                    rules.push(format!("Check in {}", check_in.label()));
+                }
+                if f.component_matching_strategy != ComponentMatchingStrategy::MatchAny {
+                    rules.push(format!("Components: {}", f.component_matching_strategy.label().to_lowercase()));
+                }
                 if let Some(product) = &f.product {
                     rules.push(format!("Product {product}"));
                 }
@@ -238,6 +244,12 @@ fn NewPolicy(entitlements: Vec<Entitlement>, action: ServerAction<CreatePolicy>)
         expiration_strategy: typed("expiration_strategy").and_then(|s| s.parse().ok()).unwrap_or_default(),
         entitlements: Vec::new(),
         duration_seconds: None,
+        require_check_in: typed("require_check_in").is_some(),
+        check_in_interval: typed("check_in_interval").unwrap_or_default(),
+        check_in_interval_count: typed("check_in_interval_count").unwrap_or_default(),
+        component_matching_strategy: typed("component_matching_strategy")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default(),
     };
     let error: FieldLookup = Arc::new(move |name| field_error(action, name));
     view! {

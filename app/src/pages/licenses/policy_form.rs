@@ -8,7 +8,10 @@ use leptos::prelude::*;
 use super::style::{CHECK, SELECT};
 use crate::{
     components::forms::TextField,
-    model::{Entitlement, ExpirationStrategy, PolicyForm, PolicyName},
+    model::{
+        Entitlement, ExpirationStrategy, PolicyForm, PolicyName,
+        license::{CheckInInterval, ComponentMatchingStrategy},
+    },
 };
 
 /// A field's error message, by field name, from whichever action the form
@@ -22,6 +25,9 @@ pub(super) fn PolicyInputs(values: PolicyForm, entitlements: Vec<Entitlement>, e
     let text = |v: &str| (!v.is_empty()).then(|| v.to_owned());
     let strategy = values.expiration_strategy;
     let granted = values.entitlements.clone();
+    let unit = values.check_in_interval.clone();
+    let matching = values.component_matching_strategy;
+    let unit_error = error("check_in_interval");
     view! {
         <TextField
             label="Name"
@@ -73,6 +79,10 @@ pub(super) fn PolicyInputs(values: PolicyForm, entitlements: Vec<Entitlement>, e
                 <input type="checkbox" name="require_heartbeat" value="on" checked=values.require_heartbeat />
                 "Require heartbeats"
             </label>
+            <label class=CHECK>
+                <input type="checkbox" name="require_check_in" value="on" checked=values.require_check_in />
+                "Require check-in"
+            </label>
         </fieldset>
         <TextField
             label="Most machines (floating; empty: no limit)"
@@ -86,6 +96,48 @@ pub(super) fn PolicyInputs(values: PolicyForm, entitlements: Vec<Entitlement>, e
             value=text(&values.heartbeat_minutes)
             error=error("heartbeat_minutes")
         />
+        <TextField
+            label="Check in every (number of intervals)"
+            name="check_in_interval_count"
+            hint="With check-in required: 1 to 365. A license that misses its check-in validates as OVERDUE."
+            value=text(&values.check_in_interval_count)
+            error=error("check_in_interval_count")
+        />
+        <div class="space-y-1">
+            <label for="field-check_in_interval" class="block text-sm font-medium text-slate-700">
+                "Check-in interval"
+            </label>
+            <select
+                id="field-check_in_interval"
+                name="check_in_interval"
+                class=SELECT
+                aria-invalid=move || unit_error.with(Option::is_some).to_string()
+                aria-describedby="field-check_in_interval-error"
+            >
+                {CheckInInterval::ALL
+                    .into_iter()
+                    .map(|i| {
+                        let name = format!("{}s", i.as_str());
+                        view! { <option value=i.as_str() selected=unit == i.as_str()>{name}</option> }
+                    })
+                    .collect_view()}
+            </select>
+            <p id="field-check_in_interval-error" class="min-h-5 text-sm text-red-700">{move || unit_error.get()}</p>
+        </div>
+        <div class="space-y-1">
+            <label for="field-component_matching_strategy" class="block text-sm font-medium text-slate-700">
+                "Components that must match"
+            </label>
+            <select id="field-component_matching_strategy" name="component_matching_strategy" class=SELECT>
+                {ComponentMatchingStrategy::ALL
+                    .into_iter()
+                    .map(|s| view! { <option value=s.as_str() selected=s == matching>{s.label()}</option> })
+                    .collect_view()}
+            </select>
+            <p class="text-xs text-slate-500">
+                "Of the hardware components a validation names, how many the machine must have been activated with."
+            </p>
+        </div>
         {(!entitlements.is_empty())
             .then(|| {
                 view! {

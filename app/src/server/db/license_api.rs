@@ -48,6 +48,7 @@ pub struct ApiLicense {
     last_validated_at: Option<Timestamp>,
     created_at: Timestamp,
     updated_at: Timestamp,
+    last_check_in_at: Option<Timestamp>,
     org_suspended: bool,
     sealed_secret_key: Option<String>,
     /// Machines activated on it.
@@ -154,6 +155,20 @@ impl ApiLicense {
         self.created_at
     }
 
+    /// Its last check-in (`POST /v1/licenses/{id}/actions/check-in`);
+    /// `None`: never checked in.
+    pub fn last_check_in_at(&self) -> Option<Timestamp> {
+        self.last_check_in_at
+    }
+
+    /// When its next check-in is due, when its policy requires them: an
+    /// interval after the last or, failing one, after its issue (Keygen's
+    /// `nextCheckIn`). Past it, the license validates as `OVERDUE`.
+    pub fn next_check_in(&self) -> Option<OffsetDateTime> {
+        let rule = self.policy.fields().required_check_in()?;
+        Some(rule.next(self.last_check_in_at.map(Timestamp::into_inner), self.created_at.into_inner()))
+    }
+
     /// When its row last changed.
     pub fn updated_at(&self) -> Timestamp {
         self.updated_at
@@ -222,6 +237,7 @@ impl ApiLicense {
                 require_heartbeat: fields.require_heartbeat,
                 heartbeat_seconds: fields.heartbeat_seconds,
                 expiration_strategy: fields.expiration_strategy,
+                component_matching_strategy: fields.component_matching_strategy,
             },
             machine_count: self.machine_count.max(0) as u64,
             scoped_machines: scoped
@@ -231,9 +247,11 @@ impl ApiLicense {
                     fingerprint: m.fingerprint.clone(),
                     created_at: m.created_at.into_inner(),
                     last_heartbeat_at: m.last_heartbeat_at.map(Timestamp::into_inner),
+                    components: m.components.clone(),
                 })
                 .collect(),
             entitlements,
+            next_check_in: self.next_check_in(),
         }
     }
 }
@@ -243,7 +261,7 @@ impl ApiLicense {
 fn license_select_with(extra_columns: &str, extra_joins: &str, condition: &str) -> String {
     format!(
         "SELECT l.id AS license_id, l.org_id, l.key, l.name AS license_name, l.owner_email, l.expiry, l.metadata, \
-         l.suspended, l.banned, l.last_validated_at, l.created_at, l.updated_at, \
+         l.suspended, l.banned, l.last_validated_at, l.created_at, l.updated_at, l.last_check_in_at, \
          (o.suspended_at IS NOT NULL) AS org_suspended, k.sealed_secret_key, \
          (SELECT COUNT(*) FROM machines mc WHERE mc.license_id = l.id) AS machine_count, {POLICY_COLUMNS}{extra_columns} \
          FROM licenses l JOIN policies p ON p.id = l.policy_id JOIN organizations o ON o.id = l.org_id \
@@ -279,23 +297,74 @@ fn scope_condition(sql: &mut Sql, fingerprints: &[String], machine: Option<&str>
     (!terms.is_empty()).then(|| terms.join(" OR "))
 }
 
+/// The column `c_fingerprint` and the join that bring, with each machine
+/// `m`, the fingerprints of its components that are in `components` (a
+/// row per machine and component found): the join's arguments bound to
+/// `sql`. Without `components`, a NULL column and no join, so a
+/// validation without the components scope reads what it read before.
+fn components_join(sql: &mut Sql, components: &[String]) -> (&'static str, String) {
+    if components.is_empty() {
+        return (", CAST(NULL AS TEXT) AS c_fingerprint", String::new());
+    }
+    let list: Vec<String> = components.iter().map(|c| sql.bind(c.as_str())).collect();
+    (
+        ", c.fingerprint AS c_fingerprint",
+        format!(
+            " LEFT JOIN machine_components c ON c.machine_id = m.id AND c.org_id = m.org_id AND c.fingerprint IN ({})",
+            list.join(", ")
+        ),
+    )
+}
+
+/// Folds the rows of a machine joined with its components
+/// ([`components_join`]) into one machine each, its components filled.
+fn with_components(rows: impl IntoIterator<Item = (ApiMachine, Option<String>)>) -> Vec<ApiMachine> {
+    let mut machines: Vec<ApiMachine> = Vec::new();
+    for (machine, component) in rows {
+        let at = match machines.iter().position(|m| m.id == machine.id) {
+            Some(at) => at,
+            None => {
+                machines.push(machine);
+                machines.len() - 1
+            }
+        };
+        machines[at].components.extend(component);
+    }
+    machines
+}
+
+/// A machine row with one of its components' fingerprints, NULL when none
+/// matched ([`components_join`]).
+#[derive(sqlx::FromRow)]
+struct MachineWithComponent {
+    #[sqlx(flatten)]
+    machine: ApiMachine,
+    c_fingerprint: Option<String>,
+}
+
 /// The license's machines whose fingerprint is in `fingerprints` or whose
-/// id is `machine`.
+/// id is `machine`, each with the fingerprints of its components that are
+/// in `components` (the validation scope's; duplicates are harmless), in
+/// one statement.
 pub async fn scoped_machines(
     db: &Db,
     license: &ApiLicense,
     fingerprints: &[String],
     machine: Option<&str>,
+    components: &[String],
 ) -> Result<Vec<ApiMachine>, sqlx::Error> {
     let mut sql = Sql::new("");
     let Some(condition) = scope_condition(&mut sql, fingerprints, machine) else { return Ok(Vec::new()) };
     let (org, id) = (sql.bind(license.org_id), sql.bind(license.id));
+    let (column, join) = components_join(&mut sql, components);
     sql.push(&format!(
-        "SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = {org} AND m.license_id = {id} AND ({condition})"
+        "SELECT {MACHINE_COLUMNS}{column} FROM machines m{join} \
+         WHERE m.org_id = {org} AND m.license_id = {id} AND ({condition})"
     ));
-    with_pool!(db, Scope::tenant(license.org_id), conn => {
-        bind_args!(sqlx::query_as::<_, ApiMachine>(sql.text()), sql.args().iter().cloned()).fetch_all(&mut *conn).await
-    })
+    let rows = with_pool!(db, Scope::tenant(license.org_id), conn => {
+        bind_args!(sqlx::query_as::<_, MachineWithComponent>(sql.text()), sql.args().iter().cloned()).fetch_all(&mut *conn).await?
+    });
+    Ok(with_components(rows.into_iter().map(|row| (row.machine, row.c_fingerprint))))
 }
 
 /// A license row joined with at most one of its machines (`m_` columns,
@@ -315,6 +384,7 @@ struct LicenseWithMachine {
     m_last_heartbeat_at: Option<Timestamp>,
     m_created_at: Option<Timestamp>,
     m_updated_at: Option<Timestamp>,
+    c_fingerprint: Option<String>,
 }
 
 impl LicenseWithMachine {
@@ -331,30 +401,37 @@ impl LicenseWithMachine {
             last_heartbeat_at: self.m_last_heartbeat_at,
             created_at: self.m_created_at?,
             updated_at: self.m_updated_at?,
+            components: Vec::new(),
         })
     }
 }
 
 /// What validating the license with this key needs: the license (with its
 /// policy, organization state, signing key and machine count) and its
-/// machines the scope names, in one statement (the machines joined to the
-/// license row), then the codes of its entitlements when `entitlements`
-/// is asked. `None`: no such key.
+/// machines the scope names, each with the fingerprints of its components
+/// that are in `components`, in one statement (the machines and their
+/// components joined to the license row), then the codes of its
+/// entitlements when `entitlements` is asked. `None`: no such key.
 pub async fn find_for_validation(
     db: &Db,
     key: &str,
     fingerprints: &[String],
     machine: Option<&str>,
+    components: &[String],
     entitlements: bool,
 ) -> Result<Option<(ApiLicense, Vec<ApiMachine>, Vec<String>)>, sqlx::Error> {
     let mut sql = Sql::new("");
     let key_arg = sql.bind(key);
     let on = scope_condition(&mut sql, fingerprints, machine).unwrap_or_else(|| "FALSE".to_owned());
+    let (component_column, component_join) = components_join(&mut sql, components);
     sql.push(&license_select_with(
-        ", m.id AS m_id, m.fingerprint AS m_fingerprint, m.name AS m_name, m.hostname AS m_hostname, \
-         m.platform AS m_platform, m.ip AS m_ip, m.cores AS m_cores, m.metadata AS m_metadata, \
-         m.last_heartbeat_at AS m_last_heartbeat_at, m.created_at AS m_created_at, m.updated_at AS m_updated_at",
-        &format!(" LEFT JOIN machines m ON m.license_id = l.id AND m.org_id = l.org_id AND ({on})"),
+        &format!(
+            ", m.id AS m_id, m.fingerprint AS m_fingerprint, m.name AS m_name, m.hostname AS m_hostname, \
+             m.platform AS m_platform, m.ip AS m_ip, m.cores AS m_cores, m.metadata AS m_metadata, \
+             m.last_heartbeat_at AS m_last_heartbeat_at, m.created_at AS m_created_at, m.updated_at AS m_updated_at\
+             {component_column}"
+        ),
+        &format!(" LEFT JOIN machines m ON m.license_id = l.id AND m.org_id = l.org_id AND ({on}){component_join}"),
         &format!("l.key = {key_arg}"),
     ));
     let codes = "SELECT e.code FROM entitlements e JOIN policy_entitlements pe ON pe.entitlement_id = e.id \
@@ -365,7 +442,7 @@ pub async fn find_for_validation(
         let rows = bind_args!(sqlx::query_as::<_, LicenseWithMachine>(sql.text()), sql.args().iter().cloned())
             .fetch_all(&mut *conn)
             .await?;
-        let machines: Vec<ApiMachine> = rows.iter().filter_map(LicenseWithMachine::machine).collect();
+        let machines = with_components(rows.iter().filter_map(|row| Some((row.machine()?, row.c_fingerprint.clone()))));
         let Some(row) = rows.into_iter().next() else { return Ok(None) };
         let license = row.license;
         let codes: Vec<String> = if entitlements {
@@ -429,6 +506,33 @@ pub struct NewMachine {
     pub ip: Option<String>,
     pub cores: Option<i32>,
     pub metadata: String,
+    /// Its hardware components, stored with it (checked by the caller:
+    /// fingerprints unique among them).
+    pub components: Vec<NewComponent>,
+}
+
+/// A component of a machine to activate (Keygen's `components`
+/// relationship of a machine: a fingerprint unique on the machine, a
+/// name, metadata).
+#[derive(Debug, Clone, Default)]
+pub struct NewComponent {
+    pub fingerprint: String,
+    pub name: String,
+    /// A JSON object as text.
+    pub metadata: String,
+}
+
+/// A machine's component as the API serves it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiComponent {
+    pub id: uuid::Uuid,
+    pub machine_id: MachineId,
+    pub fingerprint: String,
+    pub name: String,
+    /// A JSON object as text.
+    pub metadata: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 /// Why an activation was refused.
@@ -447,12 +551,14 @@ const FINGERPRINT_KEY: super::UniqueKey = super::UniqueKey {
     sqlite: "machines.license_id, machines.fingerprint",
 };
 
-/// Activates a machine on the license, unless the fingerprint is taken
-/// or the policy's machine limit, or `ceiling` (the server's limit per
-/// license, `max_machines_per_license`, which holds for policies without
-/// a maximum too), is reached. Atomic: the license row is locked on
-/// PostgreSQL and the limit checked in the insert itself, so two
-/// activations at once cannot both take the last place.
+/// Activates a machine on the license, with its components, unless the
+/// fingerprint is taken or the policy's machine limit, or `ceiling` (the
+/// server's limit per license, `max_machines_per_license`, which holds for
+/// policies without a maximum too), is reached. Atomic: the license row is
+/// locked on PostgreSQL and the limit checked in the insert itself, so two
+/// activations at once cannot both take the last place; the components go
+/// in the same transaction (one statement), so a machine is never there
+/// without them.
 pub async fn activate(
     db: &Db,
     license: &ApiLicense,
@@ -473,6 +579,18 @@ pub async fn activate(
                   WHERE (SELECT COUNT(*) FROM machines WHERE license_id = $3) < $12";
     let select = format!("SELECT {MACHINE_COLUMNS} FROM machines m WHERE m.id = $1");
     const TAKEN: &str = "SELECT COUNT(*) FROM machines WHERE license_id = $1 AND fingerprint = $2";
+    let components = (!new.components.is_empty()).then(|| {
+        let mut sql = Sql::new(
+            "INSERT INTO machine_components (id, org_id, machine_id, fingerprint, name, metadata, created_at, updated_at) VALUES ",
+        );
+        for (i, component) in new.components.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.arg(uuid::Uuid::now_v7()).push(", ").arg(org).push(", ").arg(id).push(", ");
+            sql.arg(component.fingerprint.as_str()).push(", ").arg(component.name.as_str()).push(", ");
+            sql.arg(component.metadata.as_str()).push(", ").arg(now).push(", ").arg(now).push(")");
+        }
+        sql
+    });
     with_pool!(db, Scope::tenant(org), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         if let Some(lock) = lock {
@@ -505,6 +623,9 @@ pub async fn activate(
                 }
             }
             Ok(_) => {
+                if let Some(components) = &components {
+                    bind_args!(sqlx::query(components.text()), components.args().iter().cloned()).execute(&mut *tx).await?;
+                }
                 let row = sqlx::query_as::<_, ApiMachine>(&select).bind(id).fetch_one(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(row)
@@ -548,6 +669,54 @@ pub async fn record_machine_event(
         details: serde_json::json!({ "license": license.id.to_string(), "fingerprint": fingerprint, "via": via }),
     };
     super::audit::record(db, event).await
+}
+
+/// Records `action` on `license` itself (a check-in) through the API, in
+/// its organization's audit log, from `origin`.
+pub async fn record_license_event(
+    db: &Db,
+    origin: &super::audit::Origin,
+    license: &ApiLicense,
+    action: crate::model::AuditAction,
+) -> Result<(), sqlx::Error> {
+    let event = super::audit::NewEvent {
+        action,
+        org: Some(license.org_id),
+        actor: None,
+        actor_email: None,
+        target: Some(("license", license.id.to_string())),
+        origin,
+        details: serde_json::json!({ "via": "api" }),
+    };
+    super::audit::record(db, event).await
+}
+
+/// Checks the license in now (Keygen's `check-in` action: its
+/// `lastCheckIn` becomes now, and its next check-in is due an interval
+/// later). Returns the license as it is now; `None` if it is gone. The
+/// caller checks that its policy requires check-ins. Concurrent check-ins
+/// are one single-row update each, the last to write winning; none
+/// waits on a lock beyond its own statement.
+pub async fn check_in(db: &Db, license: &ApiLicense) -> Result<Option<ApiLicense>, sqlx::Error> {
+    let org = license.org_id;
+    let update = "UPDATE licenses SET last_check_in_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2";
+    let select = license_select("l.org_id = $1 AND l.id = $2");
+    with_pool!(db, Scope::tenant(org), conn => {
+        sqlx::query(update).bind(org).bind(license.id).bind(Timestamp::now()).execute(&mut *conn).await?;
+        sqlx::query_as::<_, ApiLicense>(&select).bind(org).bind(license.id).fetch_optional(&mut *conn).await
+    })
+}
+
+/// The components of the license's machine `machine`, oldest first
+/// (none for another license's machine).
+pub async fn components(db: &Db, license: &ApiLicense, machine: MachineId) -> Result<Vec<ApiComponent>, sqlx::Error> {
+    let sql = "SELECT c.id, c.machine_id, c.fingerprint, c.name, c.metadata, c.created_at, c.updated_at \
+               FROM machine_components c JOIN machines m ON m.id = c.machine_id \
+               WHERE c.org_id = $1 AND m.license_id = $2 AND c.machine_id = $3 ORDER BY c.created_at, c.id";
+    let org = license.org_id;
+    with_pool!(db, Scope::tenant(org), conn => {
+        sqlx::query_as::<_, ApiComponent>(sql).bind(org).bind(license.id).bind(machine).fetch_all(&mut *conn).await
+    })
 }
 
 /// Records a heartbeat; returns the machine as it is now.

@@ -10,7 +10,7 @@ use crate::{
         Entitlement, EntitlementCode, EntitlementId, EntitlementName, ExpirationStrategy, HeartbeatStatus,
         LicenseDetail, LicenseId, LicenseItem, LicenseStatus, Machine, MachineId, OrgId, Page, Policy, PolicyFields,
         PolicyId, PolicyName,
-        license::{EXPIRING_WITHIN_DAYS, INACTIVE_AFTER_DAYS},
+        license::{CheckIn, EXPIRING_WITHIN_DAYS, INACTIVE_AFTER_DAYS, LicenseCheckIn, MachineComponent},
     },
     server::{
         handles::{Admin, LicenseViewer},
@@ -205,10 +205,16 @@ pub struct PolicyRow {
     pub require_heartbeat: bool,
     pub heartbeat_seconds: i32,
     pub expiration_strategy: String,
+    pub require_check_in: bool,
+    /// `day`, `week`, `month`, `year`, with the count; both or neither.
+    pub check_in_interval: Option<String>,
+    pub check_in_interval_count: Option<i32>,
+    pub component_matching_strategy: String,
 }
 
 pub(super) const POLICY_COLUMNS: &str = "p.id, p.name, p.product, p.max_machines, p.duration_seconds, p.floating, \
-     p.strict, p.require_heartbeat, p.heartbeat_seconds, p.expiration_strategy";
+     p.strict, p.require_heartbeat, p.heartbeat_seconds, p.expiration_strategy, \
+     p.require_check_in, p.check_in_interval, p.check_in_interval_count, p.component_matching_strategy";
 
 impl PolicyRow {
     pub fn fields(&self) -> PolicyFields {
@@ -222,8 +228,25 @@ impl PolicyRow {
             heartbeat_seconds: u32::try_from(self.heartbeat_seconds)
                 .unwrap_or(crate::model::license::DEFAULT_HEARTBEAT_SECONDS),
             expiration_strategy: self.expiration_strategy.parse().unwrap_or(ExpirationStrategy::RestrictAccess),
+            require_check_in: self.require_check_in,
+            check_in: self.check_in(),
+            component_matching_strategy: self.component_matching_strategy.parse().unwrap_or_default(),
         }
     }
+
+    fn check_in(&self) -> Option<CheckIn> {
+        stored_check_in(self.check_in_interval.as_deref(), self.check_in_interval_count)
+    }
+}
+
+/// A check-in interval from its two columns, if both are there and valid.
+fn stored_check_in(interval: Option<&str>, count: Option<i32>) -> Option<CheckIn> {
+    Some(CheckIn { interval: interval?.parse().ok()?, count: u16::try_from(count?).ok()? })
+}
+
+/// A policy's check-in interval as its two columns.
+fn check_in_columns(fields: &PolicyFields) -> (Option<&'static str>, Option<i32>) {
+    (fields.check_in.map(|c| c.interval.as_str()), fields.check_in.map(|c| i32::from(c.count)))
 }
 
 #[derive(sqlx::FromRow)]
@@ -276,8 +299,10 @@ pub async fn create_policy(
     let id = PolicyId::new();
     let now = Timestamp::now();
     let insert = "INSERT INTO policies (id, org_id, name, product, max_machines, duration_seconds, floating, strict, \
-                  require_heartbeat, heartbeat_seconds, expiration_strategy, created_at, updated_at) \
-                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)";
+                  require_heartbeat, heartbeat_seconds, expiration_strategy, created_at, updated_at, \
+                  require_check_in, check_in_interval, check_in_interval_count, component_matching_strategy) \
+                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16)";
+    let (interval, count) = check_in_columns(fields);
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(insert)
@@ -293,6 +318,10 @@ pub async fn create_policy(
             .bind(fields.heartbeat_seconds as i32)
             .bind(fields.expiration_strategy.as_str())
             .bind(now)
+            .bind(fields.require_check_in)
+            .bind(interval)
+            .bind(count)
+            .bind(fields.component_matching_strategy.as_str())
             .execute(&mut *tx)
             .await?;
         for entitlement in entitlements {
@@ -307,7 +336,8 @@ const GRANT: &str = "INSERT INTO policy_entitlements (org_id, policy_id, entitle
                      SELECT $1, $2, id FROM entitlements WHERE org_id = $1 AND id = $3";
 
 /// Changes a policy. Its licenses keep their expiry (renewing uses the
-/// new duration).
+/// new duration). Turning check-ins on starts the count of its licenses
+/// that never checked in at this moment.
 pub async fn update_policy(
     db: &Db,
     ctx: &Admin,
@@ -317,11 +347,19 @@ pub async fn update_policy(
     entitlements: &[EntitlementId],
 ) -> Result<(), LicensingError> {
     let update = "UPDATE policies SET name = $3, product = $4, max_machines = $5, duration_seconds = $6, floating = $7, \
-                  strict = $8, require_heartbeat = $9, heartbeat_seconds = $10, expiration_strategy = $11, updated_at = $12 \
+                  strict = $8, require_heartbeat = $9, heartbeat_seconds = $10, expiration_strategy = $11, updated_at = $12, \
+                  require_check_in = $13, check_in_interval = $14, check_in_interval_count = $15, \
+                  component_matching_strategy = $16 \
                   WHERE org_id = $1 AND id = $2";
+    let (interval, count) = check_in_columns(fields);
     let clear = "DELETE FROM policy_entitlements WHERE org_id = $1 AND policy_id = $2";
+    let required = "SELECT require_check_in FROM policies WHERE org_id = $1 AND id = $2";
+    let start_counting = "UPDATE licenses SET last_check_in_at = $3 \
+                          WHERE org_id = $1 AND policy_id = $2 AND last_check_in_at IS NULL";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
+        let was_required: Option<bool> =
+            sqlx::query_scalar(required).bind(ctx.org_id()).bind(id).fetch_optional(&mut *tx).await?;
         let done = sqlx::query(update)
             .bind(ctx.org_id())
             .bind(id)
@@ -335,10 +373,20 @@ pub async fn update_policy(
             .bind(fields.heartbeat_seconds as i32)
             .bind(fields.expiration_strategy.as_str())
             .bind(Timestamp::now())
+            .bind(fields.require_check_in)
+            .bind(interval)
+            .bind(count)
+            .bind(fields.component_matching_strategy.as_str())
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(LicensingError::NotFound);
+        }
+        // Check-ins turned on: the policy's licenses that never checked
+        // in start counting now, so none is overdue the moment the rule
+        // appears (Keygen, likewise, counts only from a check-in).
+        if fields.require_check_in && was_required == Some(false) {
+            sqlx::query(start_counting).bind(ctx.org_id()).bind(id).bind(Timestamp::now()).execute(&mut *tx).await?;
         }
         sqlx::query(clear).bind(ctx.org_id()).bind(id).execute(&mut *tx).await?;
         for entitlement in entitlements {
@@ -608,6 +656,10 @@ struct DetailRow {
     require_heartbeat: bool,
     heartbeat_seconds: i32,
     validations_count: i64,
+    require_check_in: bool,
+    check_in_interval: Option<String>,
+    check_in_interval_count: Option<i32>,
+    last_check_in_at: Option<Timestamp>,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -623,6 +675,12 @@ pub struct MachineRow {
     pub last_heartbeat_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Fingerprints of its components that a validation scope named,
+    /// loaded by the validation lookups only (`license_api::
+    /// find_for_validation`, `license_api::scoped_machines`); empty
+    /// elsewhere.
+    #[sqlx(skip)]
+    pub components: Vec<String>,
 }
 
 pub(super) const MACHINE_COLUMNS: &str = "m.id, m.fingerprint, m.name, m.hostname, m.platform, m.ip, m.cores, m.metadata, \
@@ -659,6 +717,7 @@ impl MachineRow {
             heartbeat: self.heartbeat(require, interval, now),
             created_at: created,
             last_seen: self.last_heartbeat_at.map_or(created, Timestamp::into_inner),
+            components: Vec::new(),
         }
     }
 }
@@ -714,9 +773,13 @@ pub async fn license(
     let ReadableLicense { org, id } = license;
     let now = OffsetDateTime::now_utc();
     let sql = format!(
-        "SELECT {LICENSE_COLUMNS}, l.metadata, p.max_machines, p.require_heartbeat, p.heartbeat_seconds, l.validations_count \
+        "SELECT {LICENSE_COLUMNS}, l.metadata, p.max_machines, p.require_heartbeat, p.heartbeat_seconds, l.validations_count, \
+         p.require_check_in, p.check_in_interval, p.check_in_interval_count, l.last_check_in_at \
          FROM licenses l JOIN policies p ON p.id = l.policy_id WHERE l.org_id = $1 AND l.id = $2"
     );
+    let components = "SELECT c.machine_id, c.fingerprint, c.name FROM machine_components c \
+                      JOIN machines m ON m.id = c.machine_id \
+                      WHERE c.org_id = $1 AND m.license_id = $2 ORDER BY c.name, c.fingerprint";
     let machines = license_machines_sql();
     let entitlements = "SELECT e.id, e.code, e.name FROM entitlements e \
                         JOIN policy_entitlements pe ON pe.entitlement_id = e.id \
@@ -728,11 +791,22 @@ pub async fn license(
             Some(row) => {
                 let machines = sqlx::query_as::<_, MachineRow>(&machines).bind(org).bind(id).fetch_all(&mut *conn).await?;
                 let entitlements = sqlx::query_as::<_, EntitlementRow>(entitlements).bind(org).bind(id).fetch_all(&mut *conn).await?;
-                Some((row, machines, entitlements))
+                let components: Vec<(MachineId, String, String)> = if machines.is_empty() {
+                    Vec::new()
+                } else {
+                    sqlx::query_as(components).bind(org).bind(id).fetch_all(&mut *conn).await?
+                };
+                Some((row, machines, entitlements, components))
             }
         }
     });
-    let Some((row, machines, entitlements)) = found else { return Ok(None) };
+    let Some((row, machines, entitlements, components)) = found else { return Ok(None) };
+    let check_in = stored_check_in(row.check_in_interval.as_deref(), row.check_in_interval_count)
+        .filter(|_| row.require_check_in)
+        .map(|rule| {
+            let last = row.last_check_in_at.map(Timestamp::into_inner);
+            LicenseCheckIn::of(rule, last, row.license.created_at.into_inner(), now)
+        });
     let interval = u32::try_from(row.heartbeat_seconds).unwrap_or(crate::model::license::DEFAULT_HEARTBEAT_SECONDS);
     let metadata = serde_json::from_str::<serde_json::Value>(&row.metadata)
         .ok()
@@ -742,7 +816,22 @@ pub async fn license(
     let suspended = row.license.suspended;
     Ok(Some(LicenseDetail {
         suspended,
-        machines: machines.iter().map(|m| m.view(row.require_heartbeat, interval, now)).collect(),
+        machines: machines
+            .iter()
+            .map(|m| {
+                let mut machine = m.view(row.require_heartbeat, interval, now);
+                machine.components = components
+                    .iter()
+                    .filter(|(owner, ..)| *owner == m.id)
+                    .map(|(_, fingerprint, name)| MachineComponent {
+                        fingerprint: fingerprint.clone(),
+                        name: name.clone(),
+                    })
+                    .collect();
+                machine
+            })
+            .collect(),
+        check_in,
         entitlements: entitlements.into_iter().map(Entitlement::from).collect(),
         validations: row.validations_count as u64 + pending_validations,
         last_validated_at,

@@ -10,7 +10,7 @@
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::model::{ExpirationStrategy, HeartbeatStatus, MachineId, PolicyId};
+use crate::model::{ExpirationStrategy, HeartbeatStatus, MachineId, PolicyId, license::ComponentMatchingStrategy};
 
 /// What validation needs to know of a license.
 #[derive(Debug, Clone)]
@@ -27,6 +27,9 @@ pub struct LicenseFacts {
     pub scoped_machines: Vec<MachineFacts>,
     /// Codes of the entitlements the license has.
     pub entitlements: Vec<String>,
+    /// When its next check-in is due, under a policy that requires them
+    /// (`model::license::CheckIn::next`); `None`: no check-ins required.
+    pub next_check_in: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +42,8 @@ pub struct PolicyFacts {
     pub require_heartbeat: bool,
     pub heartbeat_seconds: u32,
     pub expiration_strategy: ExpirationStrategy,
+    /// How many of the scope's components the machine must have.
+    pub component_matching_strategy: ComponentMatchingStrategy,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +52,9 @@ pub struct MachineFacts {
     pub fingerprint: String,
     pub created_at: OffsetDateTime,
     pub last_heartbeat_at: Option<OffsetDateTime>,
+    /// Fingerprints of its components; the repository loads only those
+    /// the scope's `components` name (none without that scope).
+    pub components: Vec<String>,
 }
 
 /// The `meta.scope` of a validation request. Only keys present are
@@ -135,6 +143,10 @@ pub fn validate(license: Option<&LicenseFacts>, scope: Option<&ValidationScope>,
     let expired = license.expired(now);
     if expired && license.policy.expiration_strategy == ExpirationStrategy::RevokeAccess {
         return no("is expired", "EXPIRED");
+    }
+    // Keygen checks a missed check-in next, before any scope.
+    if license.next_check_in.is_some_and(|next| next < now) {
+        return no("is overdue for check in", "OVERDUE");
     }
     if let Some(scope) = scope
         && let Some(outcome) = check_scope(license, scope, now)
@@ -238,17 +250,10 @@ fn check_scope(license: &LicenseFacts, scope: &ValidationScope, now: OffsetDateT
             return Some(no("machine heartbeat is required", "HEARTBEAT_NOT_STARTED"));
         }
     }
-    if scope.components.is_some() {
-        if scope.fingerprint.is_none() {
-            return Some(no(
-                "fingerprint scope is required when using the components scope",
-                "FINGERPRINT_SCOPE_REQUIRED",
-            ));
-        }
-        return Some(no(
-            "one or more component is not activated (does not match any associated components)",
-            "COMPONENTS_SCOPE_MISMATCH",
-        ));
+    if let Some(components) = &scope.components
+        && let Some(outcome) = check_components(license, scope.fingerprint.as_deref(), components)
+    {
+        return Some(outcome);
     }
     if scope.checksum.is_some() {
         return Some(no(
@@ -263,6 +268,45 @@ fn check_scope(license: &LicenseFacts, scope: &ValidationScope, now: OffsetDateT
         ));
     }
     None
+}
+
+/// The `components` scope (Keygen's rules, after the fingerprint scope
+/// has passed): a single `fingerprint` is required, since components are
+/// matched on one machine; the list, without duplicates, must not be
+/// empty; and the machine of that fingerprint must have enough of them by
+/// the policy's [`ComponentMatchingStrategy`], else
+/// `COMPONENTS_SCOPE_MISMATCH` with the strategy's detail.
+fn check_components(license: &LicenseFacts, fingerprint: Option<&str>, components: &[String]) -> Option<Outcome> {
+    let Some(fingerprint) = fingerprint else {
+        return Some(no("fingerprint scope is required when using the components scope", "FINGERPRINT_SCOPE_REQUIRED"));
+    };
+    let mut asked: Vec<&String> = components.iter().collect();
+    asked.sort();
+    asked.dedup();
+    if asked.is_empty() {
+        return Some(no("components scope is empty", "COMPONENTS_SCOPE_EMPTY"));
+    }
+    let machine = license.scoped_machines.iter().find(|m| m.fingerprint == fingerprint);
+    let matched = machine.map_or(0, |m| asked.iter().filter(|c| m.components.contains(c)).count());
+    let strategy = license.policy.component_matching_strategy;
+    if strategy.satisfied(matched, asked.len()) {
+        return None;
+    }
+    let detail = match strategy {
+        ComponentMatchingStrategy::MatchAny => {
+            "one or more component is not activated (does not match any associated components)"
+        }
+        ComponentMatchingStrategy::MatchTwo => {
+            "one or more component is not activated (does not match at least 2 associated components)"
+        }
+        ComponentMatchingStrategy::MatchMost => {
+            "one or more component is not activated (does not match enough associated components)"
+        }
+        ComponentMatchingStrategy::MatchAll => {
+            "one or more component is not activated (does not match all associated components)"
+        }
+    };
+    Some(no(detail, "COMPONENTS_SCOPE_MISMATCH"))
 }
 
 #[cfg(test)]
@@ -287,10 +331,12 @@ mod tests {
                 require_heartbeat: false,
                 heartbeat_seconds: 600,
                 expiration_strategy: strategy,
+                component_matching_strategy: ComponentMatchingStrategy::MatchAny,
             },
             machine_count: 0,
             scoped_machines: vec![],
             entitlements: vec!["pro".into()],
+            next_check_in: None,
         }
     }
 
@@ -300,6 +346,7 @@ mod tests {
             fingerprint: fingerprint.into(),
             created_at: NOW - Duration::minutes(1),
             last_heartbeat_at: None,
+            components: vec![],
         }
     }
 
@@ -367,5 +414,62 @@ mod tests {
         lic.policy.max_machines = Some(2);
         lic.machine_count = 3;
         assert_eq!(validate(Some(&lic), Some(&fingerprint("a")), NOW).code, "TOO_MANY_MACHINES");
+    }
+
+    #[test]
+    fn an_overdue_check_in_fails_after_bans_and_revoked_expiry_and_before_scopes() {
+        let mut lic = license(ExpirationStrategy::RestrictAccess);
+        lic.policy.strict = false;
+        lic.next_check_in = Some(NOW + Duration::seconds(1));
+        assert_eq!(validate(Some(&lic), None, NOW).code, "VALID");
+        lic.next_check_in = Some(NOW - Duration::seconds(1));
+        let overdue = validate(Some(&lic), Some(&fingerprint("not-activated")), NOW);
+        assert_eq!((overdue.valid, overdue.detail, overdue.code), (false, "is overdue for check in", "OVERDUE"));
+        lic.expiry = Some(NOW - Duration::days(1));
+        assert_eq!(validate(Some(&lic), None, NOW).code, "OVERDUE", "before a restricted expiry");
+        lic.policy.expiration_strategy = ExpirationStrategy::RevokeAccess;
+        assert_eq!(validate(Some(&lic), None, NOW).code, "EXPIRED", "after a revoked one");
+        lic.suspended = true;
+        assert_eq!(validate(Some(&lic), None, NOW).code, "SUSPENDED");
+    }
+
+    #[test]
+    fn components_match_on_the_fingerprints_machine_by_the_policys_strategy() {
+        let mut lic = license(ExpirationStrategy::RestrictAccess);
+        lic.machine_count = 1;
+        let mut activated = machine("fp");
+        activated.components = vec!["disk".into(), "cpu".into(), "board".into()];
+        lic.scoped_machines = vec![activated];
+        let scope = |components: &[&str]| ValidationScope {
+            fingerprint: Some("fp".into()),
+            components: Some(components.iter().map(|c| c.to_string()).collect()),
+            ..ValidationScope::default()
+        };
+        let code = |lic: &LicenseFacts, components: &[&str]| validate(Some(lic), Some(&scope(components)), NOW).code;
+        assert_eq!(code(&lic, &["disk", "gpu"]), "VALID");
+        assert_eq!(code(&lic, &["gpu"]), "COMPONENTS_SCOPE_MISMATCH");
+        assert_eq!(code(&lic, &[]), "COMPONENTS_SCOPE_EMPTY");
+        let without_fingerprint = ValidationScope { fingerprint: None, ..scope(&["disk"]) };
+        assert_eq!(validate(Some(&lic), Some(&without_fingerprint), NOW).code, "FINGERPRINT_SCOPE_REQUIRED");
+        lic.policy.component_matching_strategy = ComponentMatchingStrategy::MatchTwo;
+        assert_eq!(code(&lic, &["disk", "gpu"]), "COMPONENTS_SCOPE_MISMATCH");
+        assert_eq!(code(&lic, &["disk", "disk"]), "COMPONENTS_SCOPE_MISMATCH", "a duplicate counts once");
+        assert_eq!(code(&lic, &["disk", "cpu", "gpu"]), "VALID");
+        lic.policy.component_matching_strategy = ComponentMatchingStrategy::MatchMost;
+        assert_eq!(code(&lic, &["disk", "gpu", "ram"]), "COMPONENTS_SCOPE_MISMATCH");
+        assert_eq!(code(&lic, &["disk", "cpu", "ram"]), "VALID");
+        lic.policy.component_matching_strategy = ComponentMatchingStrategy::MatchAll;
+        let all = validate(Some(&lic), Some(&scope(&["disk", "cpu", "ram"])), NOW);
+        assert_eq!(
+            (all.code, all.detail),
+            (
+                "COMPONENTS_SCOPE_MISMATCH",
+                "one or more component is not activated (does not match all associated components)"
+            )
+        );
+        assert_eq!(code(&lic, &["disk", "cpu", "board"]), "VALID");
+        // The fingerprint scope is checked first.
+        let other = ValidationScope { fingerprint: Some("other".into()), ..scope(&["disk"]) };
+        assert_eq!(validate(Some(&lic), Some(&other), NOW).code, "FINGERPRINT_SCOPE_MISMATCH");
     }
 }
