@@ -115,7 +115,7 @@ fn read_resource(
         return Err(ApiError::bad_parameter("PARAMETER_MISSING", "is missing", "/data"));
     };
     match data.get("type").and_then(Value::as_str) {
-        Some(given) if given == kind || given == kind.trim_end_matches('s') => {}
+        Some(given) if names_kind(given, kind) => {}
         Some(given) => {
             return Err(ApiError::bad_parameter(
                 "TYPE_MISMATCH",
@@ -158,6 +158,16 @@ fn read_resource(
         }
     }
     Ok(Resource { attributes, relationships })
+}
+
+/// Whether a document's `type` names `kind` (plural, as Keygen answers;
+/// its singular is taken too, as Keygen does).
+fn names_kind(given: &str, kind: &str) -> bool {
+    let singular = match kind {
+        "policies" => "policy",
+        other => other.strip_suffix('s').unwrap_or(other),
+    };
+    given == kind || given == singular
 }
 
 fn unpermitted(pointer: &str) -> ApiError {
@@ -285,7 +295,7 @@ fn related_ids(call: &Call, kind: &str) -> Result<Vec<String>, ApiError> {
         .enumerate()
         .map(|(i, item)| {
             let given = item.get("type").and_then(Value::as_str).unwrap_or_default();
-            if given != kind && given != kind.trim_end_matches('s') {
+            if !names_kind(given, kind) {
                 return Err(ApiError::bad_parameter(
                     "TYPE_MISMATCH",
                     format!("type mismatch (expected \"{kind}\")"),
@@ -936,4 +946,18 @@ pub async fn delete_entitlement(Path(params): Params, mut call: Call) -> Answer 
     let id: EntitlementId = path_id(&params, "entitlement", "entitlement")?;
     licenses::delete_entitlement(&call.state().db, &admin, &caller.actor, id).await?;
     Ok(Document(StatusCode::NO_CONTENT, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_type_is_its_plural_or_singular_and_attributes_get_keygen_codes() {
+        assert!(names_kind("policies", "policies") && names_kind("policy", "policies"));
+        assert!(names_kind("license", "licenses") && !names_kind("machines", "licenses"));
+        assert!(!names_kind("policie", "policies"));
+        assert_eq!(screaming("maxMachines"), "MAX_MACHINES");
+        assert_eq!(screaming("name"), "NAME");
+    }
 }

@@ -119,11 +119,17 @@ fn PublicKey(key: String) -> impl IntoView {
     }
 }
 
+/// A policy's duration as people read it: whole days, or days and hours
+/// for one given in seconds through the API (a year there is 365 days
+/// and 5.8 hours).
 fn duration_label(seconds: Option<i64>) -> String {
     match seconds {
         None => "No expiry".into(),
         Some(s) if s % 86_400 == 0 => format!("{} days", s / 86_400),
-        Some(s) => format!("{s} seconds"),
+        Some(s) => {
+            let (days, hours) = (s / 86_400, (s % 86_400) as f64 / 3_600.0);
+            format!("{days} days {hours:.1} hours")
+        }
     }
 }
 
