@@ -32,8 +32,8 @@ use app::{
 
 use super::schema::{
     ComponentListDocument, EntitlementListDocument, LicenseDocument, LicenseFileDocument, MachineActivation,
-    MachineDocument, MachineListDocument, PingDocument, Refusals, ValidateKeyRequest, ValidationDocument,
-    ValidationRequest,
+    MachineDocument, MachineListDocument, PingDocument, Refusals, ValidateKeyRequest, ValidationBody,
+    ValidationDocument,
 };
 use super::{Answer, ApiError, Call, Document, admin, resources};
 
@@ -268,7 +268,7 @@ async fn machine_of_call(
 }
 
 /// `POST /v1/licenses/{id}/actions/validate`.
-#[utoipa::path(post, path = "/licenses/{license}/actions/validate", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE)), request_body(content = Option<ValidationRequest>, content_type = "application/vnd.api+json"), responses((status = 200, description = "The validation.", body = ValidationDocument, content_type = "application/vnd.api+json"), Refusals))]
+#[utoipa::path(post, path = "/licenses/{license}/actions/validate", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE)), request_body(content = Option<ValidationBody>, content_type = "application/vnd.api+json"), responses((status = 200, description = "The validation.", body = ValidationDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn validate(Path(params): Params, mut call: Call) -> Answer {
     let license = own_license(&mut call, &params, Access::Validate).await?;
     let meta = validation_meta(call.body())?;
@@ -453,7 +453,7 @@ async fn checked_out(
 
 /// `POST /v1/licenses/{id}/actions/check-out`: a license file, encrypted
 /// with the license key.
-#[utoipa::path(post, path = "/licenses/{license}/actions/check-out", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE), ("ttl" = Option<i64>, Query, description = "Seconds the file is valid for, 3600 to 31556952 (default one month)."), ("encrypt" = Option<bool>, Query, description = "`true` or `1`: encrypt the dataset with the license key (and the machine's fingerprint for machine files)."), ("include" = Option<String>, Query, description = "Comma-separated: `entitlements` (license files), `license.entitlements` (machine files).")), responses((status = 200, description = "A new license file.", body = LicenseFileDocument, content_type = "application/vnd.api+json"), Refusals))]
+#[utoipa::path(post, path = "/licenses/{license}/actions/check-out", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE), ("ttl" = Option<i64>, Query, description = "Seconds the file is valid for, 3600 to 31556952 (default one month)."), ("encrypt" = Option<String>, Query, description = "`true` or `1`: encrypt the dataset with the license key (and the machine's fingerprint for machine files); any other value, or none, does not."), ("include" = Option<String>, Query, description = "Comma-separated: `entitlements` (license files), `license.entitlements` (machine files).")), responses((status = 200, description = "A new license file.", body = LicenseFileDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn check_out_license(Path(params): Params, mut call: Call) -> Answer {
     let license = own_license(&mut call, &params, Access::Use).await?;
     let options = check_out_query(&call)?;
@@ -469,7 +469,7 @@ pub async fn check_out_license(Path(params): Params, mut call: Call) -> Answer {
 
 /// `POST /v1/machines/{id}/actions/check-out`: a machine file, encrypted
 /// with the license key followed by the machine's fingerprint.
-#[utoipa::path(post, path = "/machines/{machine}/actions/check-out", tag = "Machines", security(("LicenseKey" = []), ("bearer" = [])), params(("machine" = String, Path, description = MACHINE), ("ttl" = Option<i64>, Query, description = "Seconds the file is valid for, 3600 to 31556952 (default one month)."), ("encrypt" = Option<bool>, Query, description = "`true` or `1`: encrypt the dataset with the license key (and the machine's fingerprint for machine files)."), ("include" = Option<String>, Query, description = "Comma-separated: `entitlements` (license files), `license.entitlements` (machine files).")), responses((status = 200, description = "A new machine file.", body = LicenseFileDocument, content_type = "application/vnd.api+json"), Refusals))]
+#[utoipa::path(post, path = "/machines/{machine}/actions/check-out", tag = "Machines", security(("LicenseKey" = []), ("bearer" = [])), params(("machine" = String, Path, description = MACHINE), ("ttl" = Option<i64>, Query, description = "Seconds the file is valid for, 3600 to 31556952 (default one month)."), ("encrypt" = Option<String>, Query, description = "`true` or `1`: encrypt the dataset with the license key (and the machine's fingerprint for machine files); any other value, or none, does not."), ("include" = Option<String>, Query, description = "Comma-separated: `entitlements` (license files), `license.entitlements` (machine files).")), responses((status = 200, description = "A new machine file.", body = LicenseFileDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn check_out_machine(Path(params): Params, mut call: Call) -> Answer {
     let (license, machine) = machine_of_call(&mut call, &params, false).await?;
     let options = check_out_query(&call)?;
@@ -765,13 +765,13 @@ pub async fn validate_get(params: Params, call: Call) -> Answer {
 }
 
 /// `GET /v1/licenses/{license}/actions/check-out`: [`check_out_license`].
-#[utoipa::path(get, path = "/licenses/{license}/actions/check-out", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE), ("ttl" = Option<i64>, Query, description = "Seconds the file is valid for, 3600 to 31556952 (default one month)."), ("encrypt" = Option<bool>, Query, description = "`true` or `1`: encrypt the dataset with the license key (and the machine's fingerprint for machine files)."), ("include" = Option<String>, Query, description = "Comma-separated: `entitlements` (license files), `license.entitlements` (machine files).")), responses((status = 200, description = "A new license file.", body = LicenseFileDocument, content_type = "application/vnd.api+json"), Refusals))]
+#[utoipa::path(get, path = "/licenses/{license}/actions/check-out", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE), ("ttl" = Option<i64>, Query, description = "Seconds the file is valid for, 3600 to 31556952 (default one month)."), ("encrypt" = Option<String>, Query, description = "`true` or `1`: encrypt the dataset with the license key (and the machine's fingerprint for machine files); any other value, or none, does not."), ("include" = Option<String>, Query, description = "Comma-separated: `entitlements` (license files), `license.entitlements` (machine files).")), responses((status = 200, description = "A new license file.", body = LicenseFileDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn check_out_license_get(params: Params, call: Call) -> Answer {
     check_out_license(params, call).await
 }
 
 /// `GET /v1/machines/{machine}/actions/check-out`: [`check_out_machine`].
-#[utoipa::path(get, path = "/machines/{machine}/actions/check-out", tag = "Machines", security(("LicenseKey" = []), ("bearer" = [])), params(("machine" = String, Path, description = MACHINE), ("ttl" = Option<i64>, Query, description = "Seconds the file is valid for, 3600 to 31556952 (default one month)."), ("encrypt" = Option<bool>, Query, description = "`true` or `1`: encrypt the dataset with the license key (and the machine's fingerprint for machine files)."), ("include" = Option<String>, Query, description = "Comma-separated: `entitlements` (license files), `license.entitlements` (machine files).")), responses((status = 200, description = "A new machine file.", body = LicenseFileDocument, content_type = "application/vnd.api+json"), Refusals))]
+#[utoipa::path(get, path = "/machines/{machine}/actions/check-out", tag = "Machines", security(("LicenseKey" = []), ("bearer" = [])), params(("machine" = String, Path, description = MACHINE), ("ttl" = Option<i64>, Query, description = "Seconds the file is valid for, 3600 to 31556952 (default one month)."), ("encrypt" = Option<String>, Query, description = "`true` or `1`: encrypt the dataset with the license key (and the machine's fingerprint for machine files); any other value, or none, does not."), ("include" = Option<String>, Query, description = "Comma-separated: `entitlements` (license files), `license.entitlements` (machine files).")), responses((status = 200, description = "A new machine file.", body = LicenseFileDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn check_out_machine_get(params: Params, call: Call) -> Answer {
     check_out_machine(params, call).await
 }

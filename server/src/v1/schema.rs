@@ -1070,3 +1070,31 @@ pub enum Refusals {
     #[response(status = 500, content_type = "application/vnd.api+json")]
     Internal(ErrorDocument),
 }
+
+/// The body of a validation by id: a [`ValidationRequest`], though the
+/// handler takes any other JSON (or none) as one without `meta`.
+pub struct ValidationBody;
+
+impl utoipa::PartialSchema for ValidationBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Ref, SchemaType, Type};
+        // Any JSON but null, which the `Option` around this body already
+        // allows (a second branch taking null would make it ambiguous).
+        let types = vec![Type::Object, Type::Array, Type::String, Type::Number, Type::Boolean];
+        let anything = ObjectBuilder::new()
+            .schema_type(SchemaType::Array(types))
+            .description(Some("Any other JSON: validated without a scope or nonce."));
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name("ValidationRequest"))
+            .item(anything)
+            .description(Some("A ValidationRequest; only an object's `meta` is read, and the body may be left out."))
+            .into()
+    }
+}
+
+impl ToSchema for ValidationBody {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        schemas.push((ValidationRequest::name().into_owned(), <ValidationRequest as utoipa::PartialSchema>::schema()));
+        <ValidationRequest as ToSchema>::schemas(schemas);
+    }
+}
