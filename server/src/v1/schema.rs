@@ -968,14 +968,6 @@ pub struct EntitlementPageDocument {
     meta: PageMeta,
 }
 
-/// A page of machines (with an API token).
-#[derive(Serialize, ToSchema)]
-pub struct MachinePageDocument {
-    data: Vec<Machine>,
-    links: PageLinks,
-    meta: PageMeta,
-}
-
 // ---------------------------------------------------------------------------
 // Other documents
 
