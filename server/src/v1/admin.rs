@@ -42,9 +42,21 @@ use app::{
     },
 };
 
+use super::schema::{
+    AttachedEntitlementsDocument, EntitlementDocument, EntitlementPageDocument, EntitlementRelationshipRequest,
+    EntitlementRequest, LicenseDocument, LicenseListDocument, LicenseRequest, PolicyDocument, PolicyListDocument,
+    PolicyRequest, Refusals,
+};
 use super::{Answer, ApiError, Call, Document, resources};
 
 type Params = Path<HashMap<String, String>>;
+
+/// The path parameter of a license.
+const LICENSE: &str = "The license's id or key.";
+/// The path parameter of a policy.
+const POLICY: &str = "The policy's id (a UUID).";
+/// The path parameter of an entitlement.
+const ENTITLEMENT: &str = "The entitlement's id (a UUID).";
 
 /// Most items on one page of a list (Keygen's limit).
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -427,6 +439,7 @@ async fn reread(call: &Call, caller: &ApiCaller, id: LicenseId) -> Result<ApiLic
 /// filters `policy` (an id), `status` (`ACTIVE`, `INACTIVE`, `EXPIRING`,
 /// `EXPIRED`, `SUSPENDED`, `BANNED`) and `q` (part of the key, name or
 /// owner email).
+#[utoipa::path(get, path = "/licenses", tag = "Licenses", security(("bearer" = [])), params(("page[number]" = Option<u32>, Query, description = "The page, from 1."), ("page[size]" = Option<u32>, Query, description = "Resources per page, 1 to 100 (default 10)."), ("limit" = Option<u32>, Query, description = "The first page of this size, 1 to 100."), ("q" = Option<String>, Query, description = "Searches names, keys and owners."), ("status" = Option<String>, Query, description = "ACTIVE, INACTIVE, EXPIRING, EXPIRED, SUSPENDED or BANNED."), ("policy" = Option<String>, Query, description = "A policy's id.")), responses((status = 200, description = "A page of the organization's licenses.", body = LicenseListDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn list_licenses(mut call: Call) -> Answer {
     let caller = call.token().await?;
     let viewer = viewer(&caller)?;
@@ -457,6 +470,7 @@ pub async fn list_licenses(mut call: Call) -> Answer {
 /// (required), with optional `name`, `key` (generated when absent),
 /// `expiry` (else the policy's duration), `metadata`, `ownerEmail` and
 /// `suspended`. 201 with the license.
+#[utoipa::path(post, path = "/licenses", tag = "Licenses", security(("bearer" = [])), request_body(content = LicenseRequest, content_type = "application/vnd.api+json"), responses((status = 201, description = "The license, issued.", body = LicenseDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn create_license(mut call: Call) -> Answer {
     let caller = call.token().await?;
     let admin = admin(&caller)?;
@@ -483,6 +497,7 @@ pub async fn create_license(mut call: Call) -> Answer {
 
 /// `PATCH /v1/licenses/{license}`: changes `name`, `expiry`, `metadata`
 /// (replaced whole, as Keygen does) or `suspended`.
+#[utoipa::path(patch, path = "/licenses/{license}", tag = "Licenses", security(("bearer" = [])), params(("license" = String, Path, description = LICENSE)), request_body(content = LicenseRequest, content_type = "application/vnd.api+json"), responses((status = 200, description = "The license, changed.", body = LicenseDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn update_license(Path(params): Params, mut call: Call) -> Answer {
     let caller = call.token().await?;
     let admin = admin(&caller)?;
@@ -514,6 +529,7 @@ pub async fn update_license(Path(params): Params, mut call: Call) -> Answer {
 /// `DELETE /v1/licenses/{license}` and `DELETE
 /// /v1/licenses/{license}/actions/revoke` (Keygen's revoke deletes the
 /// license): 204.
+#[utoipa::path(delete, path = "/licenses/{license}", tag = "Licenses", security(("bearer" = [])), params(("license" = String, Path, description = LICENSE)), responses((status = 204, description = "Deleted."), Refusals))]
 pub async fn delete_license(Path(params): Params, mut call: Call) -> Answer {
     let caller = call.token().await?;
     let admin = admin(&caller)?;
@@ -559,18 +575,21 @@ async fn license_action(params: &HashMap<String, String>, mut call: Call, action
 /// `POST /v1/licenses/{license}/actions/suspend`: the license validates
 /// as `SUSPENDED` and its key can do nothing else. 422
 /// `LICENSE_SUSPENDED` when it already is.
+#[utoipa::path(post, path = "/licenses/{license}/actions/suspend", tag = "Licenses", security(("bearer" = [])), params(("license" = String, Path, description = LICENSE)), responses((status = 200, description = "The license, suspended.", body = LicenseDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn suspend_license(Path(params): Params, call: Call) -> Answer {
     license_action(&params, call, LicenseAction::Suspend).await
 }
 
 /// `POST /v1/licenses/{license}/actions/reinstate`: lifts a suspension.
 /// 422 `LICENSE_NOT_SUSPENDED` when it is not suspended.
+#[utoipa::path(post, path = "/licenses/{license}/actions/reinstate", tag = "Licenses", security(("bearer" = [])), params(("license" = String, Path, description = LICENSE)), responses((status = 200, description = "The license, reinstated.", body = LicenseDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn reinstate_license(Path(params): Params, call: Call) -> Answer {
     license_action(&params, call, LicenseAction::Reinstate).await
 }
 
 /// `POST /v1/licenses/{license}/actions/renew`: moves the expiry on by
 /// the policy's duration (from the expiry, or from now once passed).
+#[utoipa::path(post, path = "/licenses/{license}/actions/renew", tag = "Licenses", security(("bearer" = [])), params(("license" = String, Path, description = LICENSE)), responses((status = 200, description = "The license, its expiry extended by its policy's duration.", body = LicenseDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn renew_license(Path(params): Params, call: Call) -> Answer {
     license_action(&params, call, LicenseAction::Renew).await
 }
@@ -757,6 +776,7 @@ async fn policy_answer(call: &Call, caller: &ApiCaller, status: StatusCode, id: 
 }
 
 /// `GET /v1/policies`: the organization's policies, oldest first.
+#[utoipa::path(get, path = "/policies", tag = "Policies", security(("bearer" = [])), params(("page[number]" = Option<u32>, Query, description = "The page, from 1."), ("page[size]" = Option<u32>, Query, description = "Resources per page, 1 to 100 (default 10)."), ("limit" = Option<u32>, Query, description = "The first page of this size, 1 to 100.")), responses((status = 200, description = "A page of the organization's policies.", body = PolicyListDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn list_policies(mut call: Call) -> Answer {
     let caller = call.token().await?;
     let viewer = viewer(&caller)?;
@@ -771,6 +791,7 @@ pub async fn list_policies(mut call: Call) -> Answer {
 /// minutes; a node-locked policy allows exactly 1 machine). The `product`
 /// relationship's id becomes the product clients name in the validation
 /// scope. 201 with the policy.
+#[utoipa::path(post, path = "/policies", tag = "Policies", security(("bearer" = [])), request_body(content = PolicyRequest, content_type = "application/vnd.api+json"), responses((status = 201, description = "The policy, created.", body = PolicyDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn create_policy(mut call: Call) -> Answer {
     let caller = call.token().await?;
     let admin = admin(&caller)?;
@@ -784,6 +805,7 @@ pub async fn create_policy(mut call: Call) -> Answer {
 }
 
 /// `GET /v1/policies/{policy}`.
+#[utoipa::path(get, path = "/policies/{policy}", tag = "Policies", security(("bearer" = [])), params(("policy" = String, Path, description = POLICY)), responses((status = 200, description = "The policy.", body = PolicyDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn policy(Path(params): Params, mut call: Call) -> Answer {
     let caller = call.token().await?;
     let id: PolicyId = path_id(&params, "policy", "policy")?;
@@ -792,6 +814,7 @@ pub async fn policy(Path(params): Params, mut call: Call) -> Answer {
 
 /// `PATCH /v1/policies/{policy}`: changes the attributes given (as
 /// [`create_policy`]); its licenses keep their expiry.
+#[utoipa::path(patch, path = "/policies/{policy}", tag = "Policies", security(("bearer" = [])), params(("policy" = String, Path, description = POLICY)), request_body(content = PolicyRequest, content_type = "application/vnd.api+json"), responses((status = 200, description = "The policy, changed.", body = PolicyDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn update_policy(Path(params): Params, mut call: Call) -> Answer {
     let caller = call.token().await?;
     let admin = admin(&caller)?;
@@ -809,6 +832,7 @@ pub async fn update_policy(Path(params): Params, mut call: Call) -> Answer {
 
 /// `DELETE /v1/policies/{policy}`: 204; 422 `CONFLICT` while it has
 /// licenses.
+#[utoipa::path(delete, path = "/policies/{policy}", tag = "Policies", security(("bearer" = [])), params(("policy" = String, Path, description = POLICY)), responses((status = 204, description = "Deleted."), Refusals))]
 pub async fn delete_policy(Path(params): Params, mut call: Call) -> Answer {
     let caller = call.token().await?;
     let admin = admin(&caller)?;
@@ -818,6 +842,7 @@ pub async fn delete_policy(Path(params): Params, mut call: Call) -> Answer {
 }
 
 /// `GET /v1/policies/{policy}/entitlements`: what the policy grants.
+#[utoipa::path(get, path = "/policies/{policy}/entitlements", tag = "Policies", security(("bearer" = [])), params(("policy" = String, Path, description = POLICY), ("page[number]" = Option<u32>, Query, description = "The page, from 1."), ("page[size]" = Option<u32>, Query, description = "Resources per page, 1 to 100 (default 10)."), ("limit" = Option<u32>, Query, description = "The first page of this size, 1 to 100.")), responses((status = 200, description = "A page of the policy's entitlements.", body = EntitlementPageDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn policy_entitlements(Path(params): Params, mut call: Call) -> Answer {
     let caller = call.token().await?;
     let viewer = viewer(&caller)?;
@@ -868,12 +893,14 @@ async fn set_policy_entitlements(params: &HashMap<String, String>, mut call: Cal
 /// `POST /v1/policies/{policy}/entitlements` with `{"data": [{"type":
 /// "entitlements", "id": ...}]}`: the policy grants them too (all or
 /// none; 422 `ENTITLEMENT_NOT_FOUND` for another organization's).
+#[utoipa::path(post, path = "/policies/{policy}/entitlements", tag = "Policies", security(("bearer" = [])), params(("policy" = String, Path, description = POLICY)), request_body(content = EntitlementRelationshipRequest, content_type = "application/vnd.api+json"), responses((status = 200, description = "The entitlements attached.", body = AttachedEntitlementsDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn attach_entitlements(Path(params): Params, call: Call) -> Answer {
     set_policy_entitlements(&params, call, true).await
 }
 
 /// `DELETE /v1/policies/{policy}/entitlements` with the same body: the
 /// policy stops granting them (204).
+#[utoipa::path(delete, path = "/policies/{policy}/entitlements", tag = "Policies", security(("bearer" = [])), params(("policy" = String, Path, description = POLICY)), request_body(content = EntitlementRelationshipRequest, content_type = "application/vnd.api+json"), responses((status = 204, description = "Detached."), Refusals))]
 pub async fn detach_entitlements(Path(params): Params, call: Call) -> Answer {
     set_policy_entitlements(&params, call, false).await
 }
@@ -895,6 +922,7 @@ async fn entitlement_answer(call: &Call, caller: &ApiCaller, status: StatusCode,
 }
 
 /// `GET /v1/entitlements`: the organization's entitlements, by code.
+#[utoipa::path(get, path = "/entitlements", tag = "Entitlements", security(("bearer" = [])), params(("page[number]" = Option<u32>, Query, description = "The page, from 1."), ("page[size]" = Option<u32>, Query, description = "Resources per page, 1 to 100 (default 10)."), ("limit" = Option<u32>, Query, description = "The first page of this size, 1 to 100.")), responses((status = 200, description = "A page of the organization's entitlements.", body = EntitlementPageDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn list_entitlements(mut call: Call) -> Answer {
     let caller = call.token().await?;
     let viewer = viewer(&caller)?;
@@ -906,6 +934,7 @@ pub async fn list_entitlements(mut call: Call) -> Answer {
 
 /// `POST /v1/entitlements`: `code` (1–64 letters, digits, `-`, `_`, `.`,
 /// unique in the organization) and `name` (1–100 characters). 201.
+#[utoipa::path(post, path = "/entitlements", tag = "Entitlements", security(("bearer" = [])), request_body(content = EntitlementRequest, content_type = "application/vnd.api+json"), responses((status = 201, description = "The entitlement, created.", body = EntitlementDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn create_entitlement(mut call: Call) -> Answer {
     let caller = call.token().await?;
     let admin = admin(&caller)?;
@@ -917,6 +946,7 @@ pub async fn create_entitlement(mut call: Call) -> Answer {
 }
 
 /// `GET /v1/entitlements/{entitlement}`.
+#[utoipa::path(get, path = "/entitlements/{entitlement}", tag = "Entitlements", security(("bearer" = [])), params(("entitlement" = String, Path, description = ENTITLEMENT)), responses((status = 200, description = "The entitlement.", body = EntitlementDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn entitlement(Path(params): Params, mut call: Call) -> Answer {
     let caller = call.token().await?;
     let id: EntitlementId = path_id(&params, "entitlement", "entitlement")?;
@@ -924,6 +954,7 @@ pub async fn entitlement(Path(params): Params, mut call: Call) -> Answer {
 }
 
 /// `PATCH /v1/entitlements/{entitlement}`: changes `code` or `name`.
+#[utoipa::path(patch, path = "/entitlements/{entitlement}", tag = "Entitlements", security(("bearer" = [])), params(("entitlement" = String, Path, description = ENTITLEMENT)), request_body(content = EntitlementRequest, content_type = "application/vnd.api+json"), responses((status = 200, description = "The entitlement, changed.", body = EntitlementDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn update_entitlement(Path(params): Params, mut call: Call) -> Answer {
     let caller = call.token().await?;
     let admin = admin(&caller)?;
@@ -940,12 +971,20 @@ pub async fn update_entitlement(Path(params): Params, mut call: Call) -> Answer 
 
 /// `DELETE /v1/entitlements/{entitlement}`: 204; policies stop granting
 /// it.
+#[utoipa::path(delete, path = "/entitlements/{entitlement}", tag = "Entitlements", security(("bearer" = [])), params(("entitlement" = String, Path, description = ENTITLEMENT)), responses((status = 204, description = "Deleted."), Refusals))]
 pub async fn delete_entitlement(Path(params): Params, mut call: Call) -> Answer {
     let caller = call.token().await?;
     let admin = admin(&caller)?;
     let id: EntitlementId = path_id(&params, "entitlement", "entitlement")?;
     licenses::delete_entitlement(&call.state().db, &admin, &caller.actor, id).await?;
     Ok(Document(StatusCode::NO_CONTENT, None))
+}
+
+/// `DELETE /v1/licenses/{license}/actions/revoke`: [`delete_license`]
+/// (Keygen's revoke deletes the license).
+#[utoipa::path(delete, path = "/licenses/{license}/actions/revoke", tag = "Licenses", security(("bearer" = [])), params(("license" = String, Path, description = LICENSE)), responses((status = 204, description = "Deleted."), Refusals))]
+pub async fn revoke_license(params: Params, call: Call) -> Answer {
+    delete_license(params, call).await
 }
 
 #[cfg(test)]

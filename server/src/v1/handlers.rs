@@ -30,15 +30,28 @@ use app::{
     },
 };
 
+use super::schema::{
+    ComponentListDocument, EntitlementListDocument, LicenseDocument, LicenseFileDocument, MachineActivation,
+    MachineDocument, MachineListDocument, PingDocument, Refusals, ValidateKeyRequest, ValidationBody,
+    ValidationDocument,
+};
 use super::{Answer, ApiError, Call, Document, admin, resources};
 
 type Params = Path<HashMap<String, String>>;
 
-/// The OpenAPI 3.1 description of `/v1`.
-const OPENAPI: &str = include_str!("openapi.json");
+/// The path parameter of a license.
+const LICENSE: &str = "The license's id or key.";
+/// The path parameter of a machine.
+const MACHINE: &str = "The machine's id or fingerprint (with an API token, its id).";
 
+/// `GET /v1/openapi.json`: the OpenAPI 3.1 document of `/v1`, generated
+/// from these handlers' annotations.
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "Meta", security(()),
+    responses((status = 200, description = "This document.", content_type = "application/json")))]
 pub async fn openapi() -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+    static DOCUMENT: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| super::openapi().to_json().unwrap_or_default());
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], DOCUMENT.as_str()).into_response()
 }
 
 /// Unknown `/v1` paths: Keygen's 404 document, signed when the path
@@ -71,6 +84,7 @@ pub async fn method_not_allowed(mut call: Call) -> Answer {
 
 /// `GET /v1/ping`: the service answers (signed when the key or account
 /// names an organization).
+#[utoipa::path(get, path = "/ping", tag = "Meta", security((), ("LicenseKey" = []), ("bearer" = [])), responses((status = 200, description = "The service answers (signed when the key, token or account names an organization).", body = PingDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn ping(mut call: Call) -> Answer {
     if call.has_token() {
         let _ = call.token().await;
@@ -84,6 +98,7 @@ pub async fn ping(mut call: Call) -> Answer {
 }
 
 /// `GET /v1/me`: the license of the key.
+#[utoipa::path(get, path = "/me", tag = "Licenses", security(("LicenseKey" = [])), responses((status = 200, description = "The key's license.", body = LicenseDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn me(mut call: Call) -> Answer {
     let license = call.license(Access::Use).await?;
     Ok(Document(StatusCode::OK, Some(json!({ "data": resources::license(&license, OffsetDateTime::now_utc()) }))))
@@ -190,6 +205,7 @@ fn scope_components(scope: Option<&ValidationScope>) -> Vec<String> {
 /// `POST /v1/licenses/actions/validate-key`: validates the key in the
 /// body (`meta.key`), with its scope. An unknown key is `NOT_FOUND`, not an
 /// error.
+#[utoipa::path(post, path = "/licenses/actions/validate-key", tag = "Licenses", security(()), request_body(content = ValidateKeyRequest, content_type = "application/vnd.api+json"), responses((status = 200, description = "The validation; `data` is null when the key was not found.", body = ValidationDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn validate_key(mut call: Call) -> Answer {
     let account = call.resolve_account().await?;
     let meta = validation_meta(call.body())?;
@@ -252,6 +268,7 @@ async fn machine_of_call(
 }
 
 /// `POST /v1/licenses/{id}/actions/validate`.
+#[utoipa::path(post, path = "/licenses/{license}/actions/validate", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE)), request_body(content = Option<ValidationBody>, content_type = "application/vnd.api+json"), responses((status = 200, description = "The validation.", body = ValidationDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn validate(Path(params): Params, mut call: Call) -> Answer {
     let license = own_license(&mut call, &params, Access::Validate).await?;
     let meta = validation_meta(call.body())?;
@@ -270,6 +287,7 @@ pub async fn validate(Path(params): Params, mut call: Call) -> Answer {
 
 /// `GET /v1/licenses/{id}`: the license of the key, as its own
 /// `links.self` names it.
+#[utoipa::path(get, path = "/licenses/{license}", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE)), responses((status = 200, description = "The license.", body = LicenseDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn license(Path(params): Params, mut call: Call) -> Answer {
     let license = own_license(&mut call, &params, Access::Use).await?;
     let data = resources::license(&license, OffsetDateTime::now_utc());
@@ -278,6 +296,7 @@ pub async fn license(Path(params): Params, mut call: Call) -> Answer {
 
 /// `GET /v1/machines`: with an API token, the organization's machines
 /// (`admin::list_machines`); with a license key, that license's.
+#[utoipa::path(get, path = "/machines", tag = "Machines", security(("LicenseKey" = []), ("bearer" = [])), params(("page[number]" = Option<u32>, Query, description = "The page, from 1."), ("page[size]" = Option<u32>, Query, description = "Resources per page, 1 to 100 (default 10)."), ("limit" = Option<u32>, Query, description = "The first page of this size, 1 to 100.")), responses((status = 200, description = "The license's machines; with an API token, a page of the organization's.", body = MachineListDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn machines(mut call: Call) -> Answer {
     if call.has_token() {
         return admin::list_machines(&mut call).await;
@@ -298,6 +317,7 @@ pub async fn machines(mut call: Call) -> Answer {
 /// checked in because the policy does not require it"}` (keygen-api,
 /// `Licenses::Actions::PermitsController#check_in`). Recorded in the
 /// audit log (`license.checked_in`).
+#[utoipa::path(post, path = "/licenses/{license}/actions/check-in", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE)), responses((status = 200, description = "The license, checked in.", body = LicenseDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn check_in_license(Path(params): Params, mut call: Call) -> Answer {
     let license = own_license(&mut call, &params, Access::Use).await?;
     if license.policy().fields().required_check_in().is_none() {
@@ -313,6 +333,7 @@ pub async fn check_in_license(Path(params): Params, mut call: Call) -> Answer {
 }
 
 /// `GET /v1/licenses/{id}/machines`.
+#[utoipa::path(get, path = "/licenses/{license}/machines", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE)), responses((status = 200, description = "The license's machines.", body = MachineListDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn license_machines(Path(params): Params, mut call: Call) -> Answer {
     let license = own_license(&mut call, &params, Access::Use).await?;
     let now = OffsetDateTime::now_utc();
@@ -323,6 +344,7 @@ pub async fn license_machines(Path(params): Params, mut call: Call) -> Answer {
 }
 
 /// `GET /v1/licenses/{id}/entitlements`.
+#[utoipa::path(get, path = "/licenses/{license}/entitlements", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE)), responses((status = 200, description = "The license's entitlements (its policy's).", body = EntitlementListDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn license_entitlements(Path(params): Params, mut call: Call) -> Answer {
     let license = own_license(&mut call, &params, Access::Use).await?;
     let data = included_entitlements(&call, &license).await?;
@@ -431,6 +453,7 @@ async fn checked_out(
 
 /// `POST /v1/licenses/{id}/actions/check-out`: a license file, encrypted
 /// with the license key.
+#[utoipa::path(post, path = "/licenses/{license}/actions/check-out", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE), ("ttl" = Option<i64>, Query, description = "Seconds the file is valid for, 3600 to 31556952 (default one month)."), ("encrypt" = Option<String>, Query, description = "`true` or `1`: encrypt the dataset with the license key (and the machine's fingerprint for machine files); any other value, or none, does not."), ("include" = Option<String>, Query, description = "Comma-separated: `entitlements` (license files), `license.entitlements` (machine files).")), responses((status = 200, description = "A new license file.", body = LicenseFileDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn check_out_license(Path(params): Params, mut call: Call) -> Answer {
     let license = own_license(&mut call, &params, Access::Use).await?;
     let options = check_out_query(&call)?;
@@ -446,6 +469,7 @@ pub async fn check_out_license(Path(params): Params, mut call: Call) -> Answer {
 
 /// `POST /v1/machines/{id}/actions/check-out`: a machine file, encrypted
 /// with the license key followed by the machine's fingerprint.
+#[utoipa::path(post, path = "/machines/{machine}/actions/check-out", tag = "Machines", security(("LicenseKey" = []), ("bearer" = [])), params(("machine" = String, Path, description = MACHINE), ("ttl" = Option<i64>, Query, description = "Seconds the file is valid for, 3600 to 31556952 (default one month)."), ("encrypt" = Option<String>, Query, description = "`true` or `1`: encrypt the dataset with the license key (and the machine's fingerprint for machine files); any other value, or none, does not."), ("include" = Option<String>, Query, description = "Comma-separated: `entitlements` (license files), `license.entitlements` (machine files).")), responses((status = 200, description = "A new machine file.", body = LicenseFileDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn check_out_machine(Path(params): Params, mut call: Call) -> Answer {
     let (license, machine) = machine_of_call(&mut call, &params, false).await?;
     let options = check_out_query(&call)?;
@@ -582,6 +606,7 @@ fn text_attribute(attributes: &Value, name: &str) -> Option<String> {
 }
 
 /// `POST /v1/machines`: activates a machine on the key's license.
+#[utoipa::path(post, path = "/machines", tag = "Machines", security(("LicenseKey" = []), ("bearer" = [])), request_body(content = MachineActivation, content_type = "application/vnd.api+json"), responses((status = 201, description = "The machine, activated.", body = MachineDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn activate(mut call: Call) -> Answer {
     let token = if call.has_token() { Some(call.token().await?) } else { None };
     let document: Value =
@@ -678,6 +703,7 @@ async fn record(call: &Call, license: &ApiLicense, action: AuditAction, machine:
 }
 
 /// `GET /v1/machines/{id or fingerprint}`.
+#[utoipa::path(get, path = "/machines/{machine}", tag = "Machines", security(("LicenseKey" = []), ("bearer" = [])), params(("machine" = String, Path, description = MACHINE)), responses((status = 200, description = "The machine.", body = MachineDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn machine(Path(params): Params, mut call: Call) -> Answer {
     let (license, machine) = machine_of_call(&mut call, &params, false).await?;
     Ok(Document(
@@ -687,6 +713,7 @@ pub async fn machine(Path(params): Params, mut call: Call) -> Answer {
 }
 
 /// `DELETE /v1/machines/{id or fingerprint}`: deactivates it (204).
+#[utoipa::path(delete, path = "/machines/{machine}", tag = "Machines", security(("LicenseKey" = []), ("bearer" = [])), params(("machine" = String, Path, description = MACHINE)), responses((status = 204, description = "Deactivated."), Refusals))]
 pub async fn deactivate(Path(params): Params, mut call: Call) -> Answer {
     if call.has_token() {
         let wanted = params.get("machine").cloned().unwrap_or_default();
@@ -704,6 +731,7 @@ pub async fn deactivate(Path(params): Params, mut call: Call) -> Answer {
 }
 
 /// `POST /v1/machines/{id}/actions/ping`: a heartbeat.
+#[utoipa::path(post, path = "/machines/{machine}/actions/ping", tag = "Machines", security(("LicenseKey" = []), ("bearer" = [])), params(("machine" = String, Path, description = MACHINE)), responses((status = 200, description = "The machine, its heartbeat recorded.", body = MachineDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn heartbeat(Path(params): Params, mut call: Call) -> Answer {
     let (license, machine) = machine_of_call(&mut call, &params, true).await?;
     let id: MachineId = machine.id;
@@ -719,6 +747,7 @@ pub async fn heartbeat(Path(params): Params, mut call: Call) -> Answer {
 /// `GET /v1/machines/{id or fingerprint}/components`: the components the
 /// key's own machine was activated with, as Keygen's `components`
 /// resources (another license's machine is `NOT_FOUND`).
+#[utoipa::path(get, path = "/machines/{machine}/components", tag = "Machines", security(("LicenseKey" = [])), params(("machine" = String, Path, description = MACHINE)), responses((status = 200, description = "The components the machine was activated with.", body = ComponentListDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn machine_components(Path(params): Params, mut call: Call) -> Answer {
     let license = call.license(Access::Use).await?;
     let machine = own_machine(&call, &license, &params).await?;
@@ -726,4 +755,30 @@ pub async fn machine_components(Path(params): Params, mut call: Call) -> Answer 
     let data: Vec<Value> = components.iter().map(|c| resources::component(&license, c)).collect();
     let count = data.len();
     Ok(Document(StatusCode::OK, Some(json!({ "data": data, "meta": { "count": count }, "links": {} }))))
+}
+
+/// `GET /v1/licenses/{license}/actions/validate`: [`validate`], for the
+/// clients that validate with GET.
+#[utoipa::path(get, path = "/licenses/{license}/actions/validate", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE)), responses((status = 200, description = "The validation.", body = ValidationDocument, content_type = "application/vnd.api+json"), Refusals))]
+pub async fn validate_get(params: Params, call: Call) -> Answer {
+    validate(params, call).await
+}
+
+/// `GET /v1/licenses/{license}/actions/check-out`: [`check_out_license`].
+#[utoipa::path(get, path = "/licenses/{license}/actions/check-out", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE), ("ttl" = Option<i64>, Query, description = "Seconds the file is valid for, 3600 to 31556952 (default one month)."), ("encrypt" = Option<String>, Query, description = "`true` or `1`: encrypt the dataset with the license key (and the machine's fingerprint for machine files); any other value, or none, does not."), ("include" = Option<String>, Query, description = "Comma-separated: `entitlements` (license files), `license.entitlements` (machine files).")), responses((status = 200, description = "A new license file.", body = LicenseFileDocument, content_type = "application/vnd.api+json"), Refusals))]
+pub async fn check_out_license_get(params: Params, call: Call) -> Answer {
+    check_out_license(params, call).await
+}
+
+/// `GET /v1/machines/{machine}/actions/check-out`: [`check_out_machine`].
+#[utoipa::path(get, path = "/machines/{machine}/actions/check-out", tag = "Machines", security(("LicenseKey" = []), ("bearer" = [])), params(("machine" = String, Path, description = MACHINE), ("ttl" = Option<i64>, Query, description = "Seconds the file is valid for, 3600 to 31556952 (default one month)."), ("encrypt" = Option<String>, Query, description = "`true` or `1`: encrypt the dataset with the license key (and the machine's fingerprint for machine files); any other value, or none, does not."), ("include" = Option<String>, Query, description = "Comma-separated: `entitlements` (license files), `license.entitlements` (machine files).")), responses((status = 200, description = "A new machine file.", body = LicenseFileDocument, content_type = "application/vnd.api+json"), Refusals))]
+pub async fn check_out_machine_get(params: Params, call: Call) -> Answer {
+    check_out_machine(params, call).await
+}
+
+/// `POST /v1/machines/{machine}/actions/ping-heartbeat`: [`heartbeat`]
+/// (Keygen's older name).
+#[utoipa::path(post, path = "/machines/{machine}/actions/ping-heartbeat", tag = "Machines", security(("LicenseKey" = []), ("bearer" = [])), params(("machine" = String, Path, description = MACHINE)), responses((status = 200, description = "The machine, its heartbeat recorded.", body = MachineDocument, content_type = "application/vnd.api+json"), Refusals))]
+pub async fn ping_heartbeat(params: Params, call: Call) -> Answer {
+    heartbeat(params, call).await
 }

@@ -29,9 +29,10 @@ mod admin;
 mod answer;
 mod handlers;
 mod resources;
+mod schema;
 pub mod signing;
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use axum::{
     Router,
@@ -40,8 +41,12 @@ use axum::{
     http::{HeaderMap, header},
     middleware::from_fn_with_state,
     response::Response,
-    routing::{delete, get, post},
 };
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use app::{
     model::{OrgId, OrgSlug},
@@ -56,60 +61,153 @@ use app::{
 pub use answer::{API_VERSION, Answer, ApiError, Document, JSON_API, MAX_BODY_BYTES};
 use signing::Signer;
 
+/// The OpenAPI document's frame: what the routes' own annotations do not
+/// say (title, version, authentication, tags).
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Atrium license API",
+        version = "1.8",
+        description = "Atrium's public license API follows Keygen's API (keygen.sh, API version 1.8), so software using a Keygen client (such as the `keygen-rs` crate) works against Atrium unchanged.\n\n**Authentication.** License-key authentication: `Authorization: License <key>`, for the license's own resources. Keygen's admin API (licenses, policies, entitlements, and any machine of the organization) takes an API token of the organization: `Authorization: Bearer atr_...`. Validation by key (`licenses/actions/validate-key`), `ping` and this document need neither.\n\n**Documents.** Requests and responses are JSON:API documents with the media type `application/vnd.api+json`. Errors are `{\"errors\":[{\"title\",\"detail\",\"code\",\"source\":{\"pointer\"}}]}`. Every JSON:API response carries `Keygen-Version: 1.8`.\n\n**Signatures.** Every response whose organization is known (from the license key or API token, or the account in the path) is signed with that organization's Ed25519 key, errors included, because clients verify the signature before reading the status. Signed responses carry `Keygen-Date` (an HTTP date), `Keygen-Digest` (`sha-256=<base64 of the body's SHA-256>`) and `Keygen-Signature` (`keyid=\"<organization id>\", algorithm=\"ed25519\", signature=\"<base64>\", headers=\"(request-target) host date digest\"`), the signature being over `(request-target): <lower-case method> <path?query>`, `host: <host>`, `date: <Keygen-Date>` and `digest: <Keygen-Digest>` joined by newlines. A request naming neither a known key nor a known account has no organization to sign for; its answer is unsigned, and a verifying client rejects it.\n\n**Account in the path.** Every route except `/v1/openapi.json` also answers under `/v1/accounts/{account}/...` (operation ids ending in `_for_account`), the path of Keygen's hosted API and its other SDKs, where `{account}` is the organization's slug or id. There an unknown account answers 404 NOT_FOUND, the answer is signed by the account's organization, and a license key or API token of another organization answers 401.\n\n**Other answers.** Unknown paths under the API answer 404 NOT_FOUND, a known path with another method 405; request bodies over 1 MiB answer 413; too many requests 429 with `Retry-After`."
+    ),
+    servers((url = "/")),
+    modifiers(&Authentication),
+    security(("LicenseKey" = []), ("bearer" = [])),
+    components(schemas(schema::ErrorDocument, schema::Error, schema::ErrorSource)),
+    tags(
+        (name = "Meta", description = "Service checks and this document."),
+        (name = "Licenses", description = "Licenses: validation, machines, entitlements, license files; with an API token, issuing and managing them."),
+        (name = "Machines", description = "Activation, heartbeats, deactivation and machine files of a license's machines."),
+        (name = "Policies", description = "The organization's policies and the entitlements they grant (API token)."),
+        (name = "Entitlements", description = "The organization's entitlements (API token).")
+    )
+)]
+struct ApiDoc;
+
+/// The two ways to authenticate: a license key, an API token.
+struct Authentication;
+
+impl Modify for Authentication {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let key = ApiKey::Header(ApiKeyValue::with_description(
+            "Authorization",
+            "License-key authentication: the header value is `License <key>` (scheme name case-insensitive, one \
+             space, then the license key). Basic authentication is not accepted.",
+        ));
+        components.add_security_scheme("LicenseKey", SecurityScheme::ApiKey(key));
+        let bearer = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("An API token of the organization, from its settings: `atr_` and 43 characters."))
+            .build();
+        components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
+    }
+}
+
+/// The routes under `/v1` (or `/v1/accounts/{account}`), each added with
+/// its handler's annotation (`routes!`), so a route cannot be served
+/// without being described.
+fn api() -> OpenApiRouter<Arc<AppState>> {
+    let documented = OpenApiRouter::new()
+        .routes(routes!(handlers::ping))
+        .routes(routes!(handlers::me))
+        .routes(routes!(admin::list_licenses, admin::create_license))
+        .routes(routes!(handlers::validate_key))
+        .routes(routes!(handlers::license, admin::update_license, admin::delete_license))
+        .routes(routes!(admin::suspend_license))
+        .routes(routes!(admin::reinstate_license))
+        .routes(routes!(admin::renew_license))
+        .routes(routes!(admin::revoke_license))
+        .routes(routes!(admin::list_policies, admin::create_policy))
+        .routes(routes!(admin::policy, admin::update_policy, admin::delete_policy))
+        .routes(routes!(admin::policy_entitlements, admin::attach_entitlements, admin::detach_entitlements))
+        .routes(routes!(admin::list_entitlements, admin::create_entitlement))
+        .routes(routes!(admin::entitlement, admin::update_entitlement, admin::delete_entitlement))
+        .routes(routes!(handlers::validate, handlers::validate_get))
+        .routes(routes!(handlers::license_machines))
+        .routes(routes!(handlers::license_entitlements))
+        .routes(routes!(handlers::check_out_license, handlers::check_out_license_get))
+        .routes(routes!(handlers::check_in_license))
+        .routes(routes!(handlers::machines, handlers::activate))
+        .routes(routes!(handlers::machine, handlers::deactivate))
+        .routes(routes!(handlers::heartbeat))
+        .routes(routes!(handlers::machine_components))
+        .routes(routes!(handlers::ping_heartbeat))
+        .routes(routes!(handlers::check_out_machine, handlers::check_out_machine_get));
+    // `OpenApiRouter` has no method-not-allowed fallback: set it on the
+    // routes, and keep their document.
+    let (routes, document) = documented.split_for_parts();
+    let mut api = OpenApiRouter::from(routes.method_not_allowed_fallback(handlers::method_not_allowed));
+    *api.get_openapi_mut() = document;
+    api
+}
+
+/// The prefix of the routes that name the account.
+const ACCOUNT_PREFIX: &str = "/v1/accounts/{account}";
+
+/// Every route, documented: this document, then the API both with and
+/// without the account in the path.
+fn documented() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(handlers::openapi))
+        .nest(ACCOUNT_PREFIX, api())
+        .nest("/v1", api())
+}
+
+/// The routes under [`ACCOUNT_PREFIX`] are the same operations again: each
+/// gets the `account` path parameter and an operation id of its own (the
+/// handler's, with `_for_account`).
+fn describe_accounts(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{
+        Required,
+        path::{ParameterBuilder, ParameterIn},
+    };
+    for (path, item) in document.paths.paths.iter_mut() {
+        if !path.starts_with(ACCOUNT_PREFIX) {
+            continue;
+        }
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let account = ParameterBuilder::new()
+                .name("account")
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some("The organization's slug or id."))
+                .schema(Some(utoipa::openapi::schema::Object::with_type(utoipa::openapi::schema::Type::String)))
+                .build();
+            operation.parameters.get_or_insert_with(Vec::new).insert(0, account);
+            if let Some(id) = &mut operation.operation_id {
+                id.push_str("_for_account");
+            }
+        }
+    }
+}
+
+/// The OpenAPI 3.1 document of `/v1`, generated from the handlers'
+/// annotations and the schemas of [`schema`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut document = documented().into_openapi();
+    describe_accounts(&mut document);
+    document
+}
+
 /// The `/v1` router, both with and without the account in the path, its
 /// answers signed ([`signing::sign_responses`]).
 pub fn router(state: AppState) -> Router {
     // Shared behind one `Arc`: a request clones a pointer, not the whole
     // state (Leptos' options are a dozen strings).
-    let state = std::sync::Arc::new(state);
-    let api = || {
-        Router::new()
-            .route("/ping", get(handlers::ping))
-            .route("/me", get(handlers::me))
-            .route("/licenses", get(admin::list_licenses).post(admin::create_license))
-            .route("/licenses/actions/validate-key", post(handlers::validate_key))
-            .route(
-                "/licenses/{license}",
-                get(handlers::license).patch(admin::update_license).delete(admin::delete_license),
-            )
-            .route("/licenses/{license}/actions/suspend", post(admin::suspend_license))
-            .route("/licenses/{license}/actions/reinstate", post(admin::reinstate_license))
-            .route("/licenses/{license}/actions/renew", post(admin::renew_license))
-            .route("/licenses/{license}/actions/revoke", delete(admin::delete_license))
-            .route("/policies", get(admin::list_policies).post(admin::create_policy))
-            .route("/policies/{policy}", get(admin::policy).patch(admin::update_policy).delete(admin::delete_policy))
-            .route(
-                "/policies/{policy}/entitlements",
-                get(admin::policy_entitlements).post(admin::attach_entitlements).delete(admin::detach_entitlements),
-            )
-            .route("/entitlements", get(admin::list_entitlements).post(admin::create_entitlement))
-            .route(
-                "/entitlements/{entitlement}",
-                get(admin::entitlement).patch(admin::update_entitlement).delete(admin::delete_entitlement),
-            )
-            .route("/licenses/{license}/actions/validate", post(handlers::validate).get(handlers::validate))
-            .route("/licenses/{license}/machines", get(handlers::license_machines))
-            .route("/licenses/{license}/entitlements", get(handlers::license_entitlements))
-            .route(
-                "/licenses/{license}/actions/check-out",
-                post(handlers::check_out_license).get(handlers::check_out_license),
-            )
-            .route("/licenses/{license}/actions/check-in", post(handlers::check_in_license))
-            .route("/machines", get(handlers::machines).post(handlers::activate))
-            .route("/machines/{machine}", get(handlers::machine).delete(handlers::deactivate))
-            .route("/machines/{machine}/actions/ping", post(handlers::heartbeat))
-            .route("/machines/{machine}/components", get(handlers::machine_components))
-            .route("/machines/{machine}/actions/ping-heartbeat", post(handlers::heartbeat))
-            .route(
-                "/machines/{machine}/actions/check-out",
-                post(handlers::check_out_machine).get(handlers::check_out_machine),
-            )
-            .method_not_allowed_fallback(handlers::method_not_allowed)
-    };
-    Router::new()
-        .route("/v1/openapi.json", get(handlers::openapi))
-        .nest("/v1/accounts/{account}", api())
-        .nest("/v1", api())
+    let state = Arc::new(state);
+    let (routes, _) = documented().split_for_parts();
+    routes
         .route("/v1/{*rest}", axum::routing::any(handlers::not_found))
         .layer(from_fn_with_state(state.clone(), signing::sign_responses))
         .with_state(state)

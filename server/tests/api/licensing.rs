@@ -553,7 +553,7 @@ async fn the_openapi_document_describes_every_route() {
     let response = app.get("/v1/openapi.json").await;
     assert_eq!(response.status(), 200);
     let document: Value = response.json().await.unwrap();
-    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"), "{}", document["openapi"]);
     let paths = document["paths"].as_object().unwrap();
     for path in [
         "/v1/licenses/actions/validate-key",
@@ -562,6 +562,7 @@ async fn the_openapi_document_describes_every_route() {
         "/v1/machines",
         "/v1/machines/{machine}",
         "/v1/machines/{machine}/actions/ping",
+        "/v1/machines/{machine}/actions/ping-heartbeat",
         "/v1/licenses/{license}/actions/check-out",
         "/v1/machines/{machine}/actions/check-out",
         "/v1/licenses/{license}/actions/check-in",
@@ -570,9 +571,35 @@ async fn the_openapi_document_describes_every_route() {
         "/v1/licenses/{license}/entitlements",
         "/v1/me",
         "/v1/ping",
+        "/v1/licenses",
+        "/v1/policies",
+        "/v1/policies/{policy}/entitlements",
+        "/v1/entitlements/{entitlement}",
+        "/v1/openapi.json",
     ] {
         assert!(paths.contains_key(path), "{path} is not documented");
+        if path != "/v1/openapi.json" {
+            let scoped = path.replacen("/v1", "/v1/accounts/{account}", 1);
+            assert!(paths.contains_key(&scoped), "{scoped} is not documented");
+        }
     }
+    // Both GET and POST validate and check out, each its own operation.
+    for path in ["/v1/licenses/{license}/actions/validate", "/v1/machines/{machine}/actions/check-out"] {
+        assert!(paths[path]["get"].is_object() && paths[path]["post"].is_object(), "{path}");
+        assert_ne!(paths[path]["get"]["operationId"], paths[path]["post"]["operationId"]);
+    }
+    // The account's routes take the account.
+    let scoped = &paths["/v1/accounts/{account}/licenses/actions/validate-key"]["post"];
+    assert_eq!(scoped["operationId"], "validate_key_for_account");
+    assert!(scoped["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "account" && p["in"] == "path"));
+    // Documented schemas and both ways to authenticate.
+    let schemas = document["components"]["schemas"].as_object().unwrap();
+    for schema in ["License", "Machine", "Policy", "ValidationDocument", "LicenseListDocument", "ErrorDocument"] {
+        assert!(schemas.contains_key(schema), "{schema} is not documented");
+    }
+    let schemes = &document["components"]["securitySchemes"];
+    assert_eq!(schemes["LicenseKey"]["type"], "apiKey");
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
     // An unknown route answers Keygen's 404 document.
     let missing = app.get("/v1/nothing-here").await;
     assert_eq!(missing.status(), 404);
