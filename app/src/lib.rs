@@ -129,6 +129,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                 <Route path=path!("/license") view=SelfServePage />
                 <Route path=path!("/docs/api") view=crate::pages::api_docs::ApiDocsPage />
+                <Route path=path!("/docs/license-api") view=crate::pages::api_docs::LicenseApiDocsPage />
                 <Route path=path!("/admin") view=PlatformPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/audit") view=PlatformAuditPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/jobs") view=PlatformJobsPage ssr=SsrMode::Async />

@@ -103,6 +103,7 @@ impl Application {
             storage: Storage::open(&config_storage_url).map_err(StartupError::Storage)?,
             streams: Arc::default(),
             api_document: Arc::new(serde_json::to_value(crate::rest::openapi()).unwrap_or_default()),
+            license_api_document: Arc::new(serde_json::to_value(crate::v1::openapi()).unwrap_or_default()),
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self { listener, address, router, state, sessions })

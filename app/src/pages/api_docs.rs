@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::docs::get_api_reference,
+    api::docs::{get_api_reference, get_license_api_reference},
     components::errors::PageError,
     model::api_reference::{ApiField, ApiOperation, ApiReference, ApiSchema},
 };
@@ -16,13 +16,41 @@ const CARD: &str = "mt-6 rounded-lg border border-slate-200 bg-white p-5";
 #[component]
 pub fn ApiDocsPage() -> impl IntoView {
     let reference = Resource::new(|| (), |_| get_api_reference());
+    let other = ("/docs/license-api", "The license API (Keygen's protocol, for license keys and licensing by token)");
     view! {
         <Title text="REST API reference · Atrium" />
+        <ReferencePage reference other auth="Send an API token as Authorization: Bearer atr_…." />
+    }
+}
+
+/// `/docs/license-api`: the license API's reference (`/v1`), from the
+/// same generated document as `/v1/openapi.json`.
+#[component]
+pub fn LicenseApiDocsPage() -> impl IntoView {
+    let reference = Resource::new(|| (), |_| get_license_api_reference());
+    let other = ("/docs/api", "The REST API (projects, tasks, members and the rest, by token)");
+    view! {
+        <Title text="License API reference · Atrium" />
+        <ReferencePage
+            reference
+            other
+            auth="Software on a customer's machine sends its license key as Authorization: License <key>; software acting for the organization sends an API token as Authorization: Bearer atr_…. Every route also answers under /v1/accounts/{account} (the organization's slug or id)."
+        />
+    }
+}
+
+#[component]
+fn ReferencePage(
+    reference: Resource<Result<ApiReference, crate::error::AppError>>,
+    other: (&'static str, &'static str),
+    auth: &'static str,
+) -> impl IntoView {
+    view! {
         <main id="main" tabindex="-1" class="mx-auto max-w-4xl px-4 py-10">
             <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match reference.await {
-                        Ok(reference) => view! { <Reference reference /> }.into_any(),
+                        Ok(reference) => view! { <Reference reference other auth /> }.into_any(),
                         Err(error) => view! { <PageError error /> }.into_any(),
                     }
                 })}
@@ -32,17 +60,20 @@ pub fn ApiDocsPage() -> impl IntoView {
 }
 
 #[component]
-fn Reference(reference: ApiReference) -> impl IntoView {
+fn Reference(reference: ApiReference, other: (&'static str, &'static str), auth: &'static str) -> impl IntoView {
     let base = reference.base.clone();
+    let (other_href, other_label) = other;
     view! {
         <h1 class="text-2xl font-bold tracking-tight text-slate-900">{reference.title}</h1>
         <p class="mt-2 text-sm text-slate-600">{reference.description}</p>
         <p class="mt-2 text-sm text-slate-600">
-            "Paths start at " <code>{base.clone()}</code> ". Send an API token as "
-            <code>"Authorization: Bearer atr_…"</code> ". The machine-readable document: "
+            "Paths start at " <code>{base.clone()}</code> ". " {auth} " The machine-readable document: "
             <a href=format!("{base}/openapi.json") rel="external" class="font-medium text-indigo-700 underline">
                 {format!("{base}/openapi.json")}
             </a> "."
+        </p>
+        <p class="mt-2 text-sm text-slate-600">
+            "See also: " <a href=other_href class="font-medium text-indigo-700 underline">{other_label}</a> "."
         </p>
         <nav aria-label="Routes" class=CARD>
             <h2 class="text-lg font-semibold text-slate-900">"Routes"</h2>

@@ -36,6 +36,10 @@ pub struct AppState {
     /// The REST API's OpenAPI document, for the `/docs/api` page (the
     /// binary generates it from its handlers).
     pub api_document: Arc<serde_json::Value>,
+    /// The license API's (`/v1`) OpenAPI document, for the
+    /// `/docs/license-api` page.
+    #[from_ref(skip)]
+    pub license_api_document: Arc<serde_json::Value>,
     /// Each person's open server-sent event streams.
     pub streams: Arc<super::streams::EventStreams>,
 }

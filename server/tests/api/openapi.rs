@@ -102,6 +102,32 @@ async fn the_reference_page_shows_every_operation_of_the_document() {
         }
     }
     assert!(html.contains("schema-Problem"), "the schemas are too");
+    assert!(html.contains("href=\"/docs/license-api\""), "it links to the license API's reference");
+}
+
+#[tokio::test]
+async fn the_license_api_reference_page_shows_every_operation_once() {
+    let app = spawn_app().await;
+    let document: Value = app.client.get(app.url("/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let page = app.get("/docs/license-api").await;
+    assert_eq!(page.status(), 200, "public");
+    let html = page.text().await.unwrap();
+    let mut shown = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        // Each route is listed once, from /v1; its account variant is said
+        // in a sentence.
+        let Some(relative) = path.strip_prefix("/v1").filter(|p| !p.starts_with("/accounts/{account}")) else {
+            continue;
+        };
+        for (method, _) in item.as_object().unwrap() {
+            let heading = format!("{} {relative}", method.to_uppercase());
+            assert!(html.contains(&heading), "{heading} is on the page");
+            shown += 1;
+        }
+    }
+    assert!(shown >= 40, "{shown}");
+    assert!(!html.contains("/accounts/{account}/licenses"), "the account variants are not listed twice");
+    assert!(html.contains("Authorization: License"), "{html}");
 }
 
 /// The license API's handler modules, and their `pub async fn`s that are
