@@ -105,6 +105,7 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         licensing::LookUpLicense,
         licensing::ReleaseMachine,
         docs::GetApiReference,
+        docs::GetLicenseApiReference,
         tokens::ListApiTokens,
         tokens::CreateApiToken,
         tokens::RevokeApiToken,
