@@ -272,6 +272,7 @@ impl std::str::FromStr for ComponentMatchingStrategy {
 
 /// A license's state, as Keygen reports it (first that applies wins).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum LicenseStatus {
     Active,

@@ -302,11 +302,7 @@ pub async fn machines(mut call: Call) -> Answer {
         return admin::list_machines(&mut call).await;
     }
     let license = call.license(Access::Use).await?;
-    let now = OffsetDateTime::now_utc();
-    let machines = license_api::machines(&call.state().db, &license).await?;
-    let data: Vec<Value> = machines.iter().map(|m| resources::machine(&license, m, now)).collect();
-    let count = data.len();
-    Ok(Document(StatusCode::OK, Some(json!({ "data": data, "meta": { "count": count }, "links": {} }))))
+    license_machines_document(&call, &license).await
 }
 
 /// `POST /v1/licenses/{id}/actions/check-in`: checks the key's license
@@ -336,9 +332,14 @@ pub async fn check_in_license(Path(params): Params, mut call: Call) -> Answer {
 #[utoipa::path(get, path = "/licenses/{license}/machines", tag = "Licenses", security(("LicenseKey" = []), ("bearer" = [])), params(("license" = String, Path, description = LICENSE)), responses((status = 200, description = "The license's machines.", body = MachineListDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn license_machines(Path(params): Params, mut call: Call) -> Answer {
     let license = own_license(&mut call, &params, Access::Use).await?;
+    license_machines_document(&call, &license).await
+}
+
+/// The document listing `license`'s machines, oldest first.
+async fn license_machines_document(call: &Call, license: &ApiLicense) -> Answer {
     let now = OffsetDateTime::now_utc();
-    let machines = license_api::machines(&call.state().db, &license).await?;
-    let data: Vec<Value> = machines.iter().map(|m| resources::machine(&license, m, now)).collect();
+    let machines = license_api::machines(&call.state().db, license).await?;
+    let data: Vec<Value> = machines.iter().map(|m| resources::machine(license, m, now)).collect();
     let count = data.len();
     Ok(Document(StatusCode::OK, Some(json!({ "data": data, "meta": { "count": count }, "links": {} }))))
 }

@@ -89,7 +89,7 @@ pub struct LicenseAttributes {
     /// BANNED, then SUSPENDED (the license or its organization), then
     /// EXPIRED, EXPIRING (expires within 3 days), INACTIVE (neither created
     /// nor validated in the last 90 days), else ACTIVE.
-    status: LicenseStatus,
+    status: app::model::LicenseStatus,
     /// Always 0.
     uses: u32,
     /// The license's own suspension (an organization's suspension shows in
@@ -147,18 +147,6 @@ pub struct LicenseAttributes {
     /// RFC 3339, UTC.
     #[schema(format = DateTime)]
     updated: String,
-}
-
-/// A license's status.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum LicenseStatus {
-    Active,
-    Inactive,
-    Expiring,
-    Expired,
-    Suspended,
-    Banned,
 }
 
 /// A license's relationships.
