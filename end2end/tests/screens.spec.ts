@@ -75,7 +75,7 @@ async function signedInPages(page: Page): Promise<string[]> {
   ];
 }
 
-const SIGNED_OUT_PAGES = ["/", "/login", "/signup", "/forgot-password", "/license", "/docs/api"];
+const SIGNED_OUT_PAGES = ["/", "/login", "/signup", "/forgot-password", "/license", "/docs/api", "/docs/license-api"];
 
 /** Fails with every page's problems at once, not just the first. */
 async function check(page: Page, url: string, width: number, problems: string[]) {

@@ -65,10 +65,10 @@ fn Reference(reference: ApiReference, other: (&'static str, &'static str), auth:
     let (other_href, other_label) = other;
     view! {
         <h1 class="text-2xl font-bold tracking-tight text-slate-900">{reference.title}</h1>
-        <p class="mt-2 text-sm text-slate-600">{reference.description}</p>
+        <p class="mt-2 break-words text-sm text-slate-600">{reference.description}</p>
         <p class="mt-2 text-sm text-slate-600">
-            "Paths start at " <code>{base.clone()}</code> ". " {auth} " The machine-readable document: "
-            <a href=format!("{base}/openapi.json") rel="external" class="font-medium text-indigo-700 underline">
+            "Paths start at " <code class="break-all">{base.clone()}</code> ". " {auth} " The machine-readable document: "
+            <a href=format!("{base}/openapi.json") rel="external" class="break-all font-medium text-indigo-700 underline">
                 {format!("{base}/openapi.json")}
             </a> "."
         </p>
@@ -84,7 +84,7 @@ fn Reference(reference: ApiReference, other: (&'static str, &'static str), auth:
                     .map(|operation| {
                         view! {
                             <li>
-                                <a href=format!("#{}", operation.operation_id) class="font-mono text-indigo-700 underline">
+                                <a href=format!("#{}", operation.operation_id) class="break-all font-mono text-indigo-700 underline">
                                     {format!("{} {}", operation.method, operation.path)}
                                 </a>
                             </li>
@@ -105,10 +105,10 @@ fn Operation(operation: ApiOperation) -> impl IntoView {
     let label = heading.clone();
     view! {
         <section id=operation.operation_id.clone() class=CARD aria-label=label>
-            <h2 class="font-mono text-base font-semibold text-slate-900">{heading}</h2>
-            <p class="mt-1 whitespace-pre-line text-sm text-slate-700">{operation.summary}</p>
+            <h2 class="break-all font-mono text-base font-semibold text-slate-900">{heading}</h2>
+            <p class="mt-1 whitespace-pre-line break-words text-sm text-slate-700">{operation.summary}</p>
             {(!operation.description.is_empty())
-                .then(|| view! { <p class="mt-1 whitespace-pre-line text-sm text-slate-600">{operation.description}</p> })}
+                .then(|| view! { <p class="mt-1 whitespace-pre-line break-words text-sm text-slate-600">{operation.description}</p> })}
             {(!operation.parameters.is_empty())
                 .then(|| view! { <Fields caption="Parameters" fields=operation.parameters /> })}
             {operation
@@ -116,19 +116,19 @@ fn Operation(operation: ApiOperation) -> impl IntoView {
                 .map(|body| {
                     view! {
                         <p class="mt-3 text-sm text-slate-700">
-                            "Body: " <a href=format!("#schema-{body}") class="font-mono text-indigo-700 underline">{body.clone()}</a>
+                            "Body: " <a href=format!("#schema-{body}") class="break-all font-mono text-indigo-700 underline">{body.clone()}</a>
                         </p>
                     }
                 })}
             <h3 class="mt-3 text-sm font-semibold text-slate-900">"Answers"</h3>
-            <dl class="mt-1 grid grid-cols-[4rem_1fr] gap-x-3 gap-y-1 text-sm">
+            <dl class="mt-1 grid grid-cols-[4rem_minmax(0,1fr)] gap-x-3 gap-y-1 text-sm">
                 {operation
                     .responses
                     .into_iter()
                     .map(|(status, description)| {
                         view! {
                             <dt class="font-mono text-slate-900">{status}</dt>
-                            <dd class="whitespace-pre-line text-slate-600">{description}</dd>
+                            <dd class="whitespace-pre-line break-words text-slate-600">{description}</dd>
                         }
                     })
                     .collect_view()}
@@ -141,7 +141,7 @@ fn Operation(operation: ApiOperation) -> impl IntoView {
 fn Schema(schema: ApiSchema) -> impl IntoView {
     view! {
         <section id=format!("schema-{}", schema.name) class=CARD aria-label=format!("Schema {}", schema.name)>
-            <h3 class="font-mono text-base font-semibold text-slate-900">{schema.name.clone()}</h3>
+            <h3 class="break-all font-mono text-base font-semibold text-slate-900">{schema.name.clone()}</h3>
             {(!schema.description.is_empty())
                 .then(|| view! { <p class="mt-1 whitespace-pre-line text-sm text-slate-600">{schema.description}</p> })}
             {(!schema.fields.is_empty()).then(|| view! { <Fields caption="Fields" fields=schema.fields /> })}
