@@ -68,7 +68,7 @@ pub async fn authenticate(State(state): State<AppState>, request: Request, next:
 }
 
 /// `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (seconds).
-fn quota_headers(headers: &mut HeaderMap, quota: TokenQuota) {
+pub(crate) fn quota_headers(headers: &mut HeaderMap, quota: TokenQuota) {
     headers.insert("ratelimit-limit", HeaderValue::from(quota.limit));
     headers.insert("ratelimit-remaining", HeaderValue::from(quota.remaining));
     headers.insert("ratelimit-reset", HeaderValue::from(quota.reset_secs));

@@ -59,7 +59,7 @@ use app::{
 };
 
 pub use answer::{API_VERSION, Answer, ApiError, Document, JSON_API, MAX_BODY_BYTES};
-use signing::Signer;
+use signing::{QuotaSlot, Signer};
 
 /// The OpenAPI document's frame: what the routes' own annotations do not
 /// say (title, version, authentication, tags).
@@ -235,6 +235,9 @@ pub struct Call {
     /// Where the organization whose key signs the answer goes once known
     /// (the signing layer's; a fresh one, never read, without the layer).
     signer: Signer,
+    /// Where the API token's counted quota goes (the layer's, for the
+    /// answer's `RateLimit-*` headers).
+    quota: QuotaSlot,
     /// Seconds to wait when this network has spent its requests.
     throttled: Option<u64>,
     /// The body was over [`MAX_BODY_BYTES`] (and is left empty).
@@ -265,7 +268,22 @@ where
         // Answered by the handler, once it knows whose key signs the 413.
         let (body, too_large) = read_body(body).await;
         let signer = parts.extensions.get::<Signer>().cloned().unwrap_or_default();
-        Ok(Self { state, target, account, key, bearer, network, body, ip, user_agent, signer, throttled, too_large })
+        let quota = parts.extensions.get::<QuotaSlot>().cloned().unwrap_or_default();
+        Ok(Self {
+            state,
+            target,
+            account,
+            key,
+            bearer,
+            network,
+            body,
+            ip,
+            user_agent,
+            signer,
+            quota,
+            throttled,
+            too_large,
+        })
     }
 }
 
@@ -420,10 +438,13 @@ impl Call {
         if self.too_large {
             return Err(ApiError::payload_too_large());
         }
-        self.state
-            .limits
-            .check_api_token(caller.token.0)
-            .map_err(|spent| ApiError::too_many_requests(spent.reset_secs))?;
+        match self.state.limits.check_api_token(caller.token.0) {
+            Ok(quota) => self.quota.set(quota),
+            Err(spent) => {
+                self.quota.set(spent);
+                return Err(ApiError::too_many_requests(spent.reset_secs));
+            }
+        }
         Ok(caller)
     }
 

@@ -21,6 +21,7 @@ use app::{
     model::OrgId,
     server::{
         AppState,
+        auth::rate_limit::TokenQuota,
         licensing::signing::{SignedRequest, sign},
     },
 };
@@ -37,6 +38,23 @@ pub struct Signer(Arc<Mutex<Option<SigningOrg>>>);
 /// An organization, and its signing key as stored when already read.
 type SigningOrg = (OrgId, Option<String>);
 
+/// The API token's quota as counted for this request, set by the
+/// request's `Call` once it has counted it; the layer turns it into
+/// `RateLimit-*` headers on the answer, errors included (as the REST
+/// API does).
+#[derive(Debug, Clone, Default)]
+pub struct QuotaSlot(Arc<Mutex<Option<TokenQuota>>>);
+
+impl QuotaSlot {
+    pub fn set(&self, quota: TokenQuota) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(quota);
+    }
+
+    fn take(&self) -> Option<TokenQuota> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
 impl Signer {
     /// The answer is signed with `org`'s key; `sealed` is that key as
     /// stored, when already read (it saves a query).
@@ -49,13 +67,17 @@ impl Signer {
     }
 }
 
-/// The layer: gives the request a [`Signer`], runs the handler, and signs
-/// its answer when the signer was set, adding `Keygen-Date`,
-/// `Keygen-Digest` and `Keygen-Signature`. When the organization's key
-/// cannot be had, the answer is an unsigned 500 in Keygen's error shape.
+/// The layer: gives the request a [`Signer`] and a [`QuotaSlot`], runs
+/// the handler, and signs its answer when the signer was set, adding
+/// `Keygen-Date`, `Keygen-Digest` and `Keygen-Signature` (and the token's
+/// `RateLimit-*` headers when a token was counted). When the
+/// organization's key cannot be had, the answer is an unsigned 500 in
+/// Keygen's error shape.
 pub async fn sign_responses(State(state): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
     let signer = Signer::default();
+    let quota = QuotaSlot::default();
     request.extensions_mut().insert(signer.clone());
+    request.extensions_mut().insert(quota.clone());
     let method = request.method().as_str().to_owned();
     // The URI as the client sent it (`nest` strips its prefix from the
     // request's URI): the signature covers it exactly.
@@ -63,7 +85,10 @@ pub async fn sign_responses(State(state): State<Arc<AppState>>, mut request: Req
     let target = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned());
     let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default().to_owned();
 
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    if let Some(quota) = quota.take() {
+        crate::rest::auth::quota_headers(response.headers_mut(), quota);
+    }
     let Some((org, sealed)) = signer.take() else { return response };
     let key = match state.licensing.signing_key(&state.db, org, sealed.as_deref()).await {
         Ok(key) => key,

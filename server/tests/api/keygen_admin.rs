@@ -604,3 +604,28 @@ async fn concurrent_license_creates_respect_the_plan_limit_without_errors() {
     assert!(refused.iter().all(|body| code(body) == "LIMIT_REACHED"), "{refused:?}");
     assert_eq!(admin.ok(Method::GET, "/licenses", None).await["meta"]["count"], 3);
 }
+
+#[tokio::test]
+async fn every_token_answer_counts_the_quota_and_past_it_is_429_with_ratelimit_headers() {
+    let org = Org::new_with(|config| config.api_requests_per_minute_per_token = 3).await;
+    let token = api_token(&org.app, &org.slug, "admin").await;
+    let get = |path: &str| client().get(org.app.url(&format!("/v1/accounts/{}{path}", org.slug))).bearer_auth(&token);
+    for left in [2, 1, 0] {
+        let response = get("/licenses").send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["ratelimit-limit"], "3");
+        assert_eq!(response.headers()["ratelimit-remaining"], left.to_string().as_str());
+        assert!(response.headers().contains_key("ratelimit-reset"));
+        assert!(response.headers().contains_key("keygen-signature"), "still signed");
+    }
+    let refused = get("/policies").send().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["ratelimit-remaining"], "0");
+    let wait: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(code(&body), "TOO_MANY_REQUESTS");
+    // The REST API counts against the same token's quota.
+    let rest = client().get(org.app.url("/api/v1/projects")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(rest.status(), 429);
+}
