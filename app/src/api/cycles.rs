@@ -50,7 +50,7 @@ pub async fn update_cycle(
 ) -> Result<Cycle, AppError> {
     let req = ctx::org_request(&org).await?;
     let writer = req.org.writer(Action::ManageCycles)?;
-    rules::update(req.db(), &writer, &cycle, (&name, &starts_on, &ends_on)).await
+    rules::update(req.db(), &writer, &cycle, (&name, &starts_on, &ends_on), None).await
 }
 
 /// Deletes a cycle; its tasks stay in the project, without a cycle.

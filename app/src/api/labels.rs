@@ -40,7 +40,7 @@ pub async fn update_label(
 ) -> Result<Label, AppError> {
     let req = ctx::org_request(&org).await?;
     let writer = req.org.writer(Action::ManageLabels)?;
-    rules::update(req.db(), &writer, &label, &name, &color).await
+    rules::update(req.db(), &writer, &label, (&name, &color), None).await
 }
 
 /// Deletes a label; it disappears from every task.

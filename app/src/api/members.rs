@@ -58,7 +58,7 @@ pub async fn list_members_page(
 pub async fn change_member_role(org: String, user: String, role: String) -> Result<Member, AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageMembers)?;
-    rules::change_role(req.db(), &admin, &req.actor()?, &user, &role).await
+    rules::change_role(req.db(), &admin, &req.actor()?, (&user, &role), None).await
 }
 
 /// Removes the member `user` from the organization. Their tasks here are

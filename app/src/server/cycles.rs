@@ -83,18 +83,26 @@ pub async fn create(
     db_cycles::insert(db, writer, project.id, &name, starts, ends).await?.ok_or_else(archived)
 }
 
-/// Renames or re-dates the cycle `id` (text; rules as [`create`]).
+/// Renames or re-dates the cycle `id` (text; rules as [`create`]), only
+/// if its name and dates are still as `seen` (when given: a conditional
+/// request).
 ///
-/// Errors: as [`writable_cycle`] and [`parse_fields`].
+/// Errors: as [`writable_cycle`] and [`parse_fields`]; `Conflict` when it
+/// is no longer as `seen`.
 pub async fn update(
     db: &Db,
     writer: &Writer,
     id: &str,
     (name, starts_on, ends_on): (&str, &str, &str),
+    seen: Option<&Cycle>,
 ) -> Result<Cycle, AppError> {
     let current = writable_cycle(db, writer, id).await?;
     let (name, starts, ends) = parse_fields(name, starts_on, ends_on)?;
-    db_cycles::update(db, writer, current.id, &name, starts, ends).await?.ok_or_else(archived)
+    match db_cycles::update(db, writer, current.id, &name, starts, ends, seen).await? {
+        Some(cycle) => Ok(cycle),
+        None if seen.is_some() => Err(AppError::Conflict("Someone changed this cycle meanwhile.".into())),
+        None => Err(archived()),
+    }
 }
 
 /// Deletes the cycle `id` (text); its tasks stay in the project, without

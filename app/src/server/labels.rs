@@ -33,6 +33,7 @@ fn label_error(err: LabelError) -> AppError {
     match err {
         LabelError::NameTaken => AppError::field("name", "A label with this name already exists."),
         LabelError::NotFound => AppError::NotFound,
+        LabelError::Changed => AppError::Conflict("Someone changed this label meanwhile.".into()),
         LabelError::Db(err) => err.into(),
     }
 }
@@ -66,13 +67,21 @@ pub async fn create(db: &Db, writer: &Writer, name: &str, color: &str) -> Result
     db_labels::insert(db, writer, &name, color).await.map_err(label_error)
 }
 
-/// Renames or recolours the label `id` (text; rules as [`create`]).
+/// Renames or recolours the label `id` (text; rules as [`create`]),
+/// only if it is still as `seen` (when given: a conditional request).
 ///
-/// Errors: as [`create`]; `NotFound`.
-pub async fn update(db: &Db, writer: &Writer, id: &str, name: &str, color: &str) -> Result<Label, AppError> {
+/// Errors: as [`create`]; `NotFound`; `Conflict` when it is no longer
+/// as `seen`.
+pub async fn update(
+    db: &Db,
+    writer: &Writer,
+    id: &str,
+    (name, color): (&str, &str),
+    seen: Option<&Label>,
+) -> Result<Label, AppError> {
     let id: LabelId = parse_id(id)?;
     let (name, color) = parse_fields(name, color)?;
-    db_labels::update(db, writer, id, &name, color).await.map_err(label_error)
+    db_labels::update(db, writer, id, &name, color, seen).await.map_err(label_error)
 }
 
 /// Deletes the label `id` (text); it disappears from every task.

@@ -66,14 +66,25 @@ fn target(member: &Member) -> Option<(&'static str, String)> {
 /// Gives the member `user` the role `role` (`owner`, `admin`, `member` or
 /// `guest`) and returns them as they are now. Admins change Members and
 /// Guests between those two roles; Owners change anyone to anything.
-/// Recorded as `member.role_changed` when the role changes.
+/// Recorded as `member.role_changed` when the role changes. With `seen`
+/// (a conditional request), only if the member is still as seen.
 ///
 /// Errors: `Validation` on `role`; `NotFound` for someone who is not a
 /// member here; `Forbidden` beyond the caller's role; `Conflict` when the
-/// last Owner would step down, or the role changed meanwhile.
-pub async fn change_role(db: &Db, admin: &Admin, actor: &Actor, user: &str, role: &str) -> Result<Member, AppError> {
+/// last Owner would step down, the role changed meanwhile, or the member
+/// is no longer as `seen`.
+pub async fn change_role(
+    db: &Db,
+    admin: &Admin,
+    actor: &Actor,
+    (user, role): (&str, &str),
+    seen: Option<&Member>,
+) -> Result<Member, AppError> {
     let to: Role = role.parse().map_err(|_| AppError::field("role", "Choose Owner, Admin, Member or Guest."))?;
     let member = find(db, admin, user).await?;
+    if seen.is_some_and(|seen| *seen != member) {
+        return Err(AppError::Conflict("Someone changed this member meanwhile.".into()));
+    }
     let change = RoleChange::authorize(admin, &member, to)?;
     db_members::change_role(db, admin, &change).await?;
     if member.role != to {

@@ -1058,9 +1058,19 @@ async fn work(db: &Db) {
     assert_eq!(labels::list(db, ctx).await.unwrap().iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["bug", "UX"]);
     assert!(labels::all_exist(db, ctx, &[bug.id, ux.id, bug.id]).await.unwrap());
     assert!(!labels::all_exist(db, ctx, &[bug.id, their_label.id]).await.unwrap());
-    let ux = labels::update(db, ctx, ux.id, &LabelName::parse("Design").unwrap(), LabelColor::Purple).await.unwrap();
+    let seen = ux.clone();
+    let ux = labels::update(db, ctx, ux.id, &LabelName::parse("Design").unwrap(), LabelColor::Purple, Some(&seen))
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            labels::update(db, ctx, ux.id, &LabelName::parse("Late").unwrap(), LabelColor::Red, Some(&seen)).await,
+            Err(labels::LabelError::Changed)
+        ),
+        "a conditional update of a label changed since"
+    );
     assert!(matches!(
-        labels::update(db, ctx, their_label.id, &LabelName::parse("x").unwrap(), LabelColor::Red).await,
+        labels::update(db, ctx, their_label.id, &LabelName::parse("x").unwrap(), LabelColor::Red, None).await,
         Err(labels::LabelError::NotFound)
     ));
 
@@ -1084,18 +1094,31 @@ async fn work(db: &Db) {
         None,
         "another organization's project"
     );
-    let renamed =
-        cycles::update(db, ctx, later.id, &cycle("Sprint zero"), date!(2026 - 11 - 01), date!(2026 - 11 - 14))
+    let renamed = cycles::update(
+        db,
+        ctx,
+        later.id,
+        &cycle("Sprint zero"),
+        date!(2026 - 11 - 01),
+        date!(2026 - 11 - 14),
+        Some(&later),
+    )
+    .await
+    .unwrap()
+    .expect("updated");
+    let late =
+        cycles::update(db, ctx, later.id, &cycle("Late"), date!(2026 - 11 - 01), date!(2026 - 11 - 14), Some(&later))
             .await
-            .unwrap()
-            .expect("updated");
+            .unwrap();
+    assert_eq!(late, None, "a conditional update of a cycle changed since");
     assert_eq!(
         (renamed.name.as_str(), renamed.starts_on, renamed.ends_on),
         ("Sprint zero", date!(2026 - 11 - 01), date!(2026 - 11 - 14))
     );
-    let stolen = cycles::update(db, theirs, later.id, &cycle("Stolen"), date!(2026 - 11 - 01), date!(2026 - 11 - 02))
-        .await
-        .unwrap();
+    let stolen =
+        cycles::update(db, theirs, later.id, &cycle("Stolen"), date!(2026 - 11 - 01), date!(2026 - 11 - 02), None)
+            .await
+            .unwrap();
     assert_eq!(stolen, None, "another organization's cycle is not found");
     assert_eq!(cycles::find(db, ctx, later.id).await.unwrap().unwrap().name, "Sprint zero");
 

@@ -91,6 +91,28 @@ impl IfMatch {
     }
 }
 
+/// Checks `condition` (the request's `If-Match`, if any) against
+/// `current`'s tag, and gives back what an update must find unchanged:
+/// `current` when the request is conditional, nothing otherwise.
+///
+/// Errors: 412 when `current` no longer has a tag the request names.
+pub fn checked<'a, T: Serialize>(condition: Option<&IfMatch>, current: &'a T) -> Result<Option<&'a T>, ApiError> {
+    let Some(condition) = condition else { return Ok(None) };
+    condition.check(&etag(current))?;
+    Ok(Some(current))
+}
+
+/// A conditional update's `Conflict` (the resource changed between the
+/// check and the write) as 412; other errors as themselves. Only for
+/// updates given a `seen` resource by [`checked`]: their rules answer
+/// `Conflict` for exactly that.
+pub fn stale(err: app::error::AppError) -> ApiError {
+    match err {
+        app::error::AppError::Conflict(detail) if detail.contains("meanwhile") => ApiError::PreconditionFailed,
+        other => other.into(),
+    }
+}
+
 fn malformed() -> ApiError {
     ApiError::BadRequest {
         field: "If-Match",

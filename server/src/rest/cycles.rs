@@ -13,7 +13,7 @@ use app::{
 };
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::Response,
 };
 use serde::Deserialize;
@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 use super::{
     ApiClient,
     body::Json,
-    conditional::{created, resource},
+    conditional::{IfMatch, checked, created, resource, stale},
     problem::{ApiError, Refusals},
 };
 
@@ -92,20 +92,23 @@ pub struct CyclePatch {
 /// Admin tokens. Errors: 404, 409 (archived project), 422 naming the
 /// field.
 #[utoipa::path(patch, path = "/cycles/{cycle}", tag = "cycles", request_body = CyclePatch,
-    params(("cycle" = CycleId, Path, description = CYCLE)),
+    params(("cycle" = CycleId, Path, description = CYCLE), ("If-Match" = Option<String>, Header, description = "Change only if the ETag is still this.")),
     responses((status = 200, description = "The changed cycle.", body = Cycle), Refusals))]
 pub async fn update_cycle(
     State(state): State<AppState>,
     client: ApiClient,
     Path(cycle): Path<String>,
+    headers: HeaderMap,
     Json(patch): Json<CyclePatch>,
 ) -> Result<Response, ApiError> {
     let writer = client.org().writer(Action::ManageCycles)?;
+    let condition = IfMatch::from_headers(&headers)?;
     let current = rules::writable_cycle(&state.db, &writer, &cycle).await?;
-    let name = patch.name.unwrap_or(current.name);
+    let seen = checked(condition.as_ref(), &current)?;
+    let name = patch.name.as_deref().unwrap_or(&current.name);
     let starts_on = patch.starts_on.unwrap_or_else(|| format_date(current.starts_on));
     let ends_on = patch.ends_on.unwrap_or_else(|| format_date(current.ends_on));
-    let cycle = rules::update(&state.db, &writer, &cycle, (&name, &starts_on, &ends_on)).await?;
+    let cycle = rules::update(&state.db, &writer, &cycle, (name, &starts_on, &ends_on), seen).await.map_err(stale)?;
     Ok(resource(StatusCode::OK, &cycle))
 }
 

@@ -10,7 +10,7 @@ use app::{
 };
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::Response,
 };
 use serde::Deserialize;
@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use super::{
     ApiClient,
     body::Json,
-    conditional::{created, resource},
+    conditional::{IfMatch, checked, created, resource, stale},
     problem::{ApiError, Refusals},
 };
 
@@ -73,22 +73,26 @@ pub struct LabelPatch {
     color: Option<LabelColor>,
 }
 
-/// `PATCH /labels/{label}`: renames or recolours the label. Member and
-/// Admin tokens. Errors: 404; 422 on `name` or `color`.
+/// `PATCH /labels/{label}`: renames or recolours the label. Conditional
+/// with `If-Match`. Member and Admin tokens. Errors: 404; 412 when the
+/// label changed since its `ETag`; 422 on `name` or `color`.
 #[utoipa::path(patch, path = "/labels/{label}", tag = "labels", request_body = LabelPatch,
-    params(("label" = LabelId, Path, description = LABEL)),
+    params(("label" = LabelId, Path, description = LABEL), ("If-Match" = Option<String>, Header, description = "Change only if the ETag is still this.")),
     responses((status = 200, description = "The changed label.", body = Label), Refusals))]
 pub async fn update_label(
     State(state): State<AppState>,
     client: ApiClient,
     Path(label): Path<String>,
+    headers: HeaderMap,
     Json(patch): Json<LabelPatch>,
 ) -> Result<Response, ApiError> {
     let writer = client.org().writer(Action::ManageLabels)?;
+    let condition = IfMatch::from_headers(&headers)?;
     let current = rules::find(&state.db, &writer, &label).await?;
-    let name = patch.name.unwrap_or(current.name);
+    let seen = checked(condition.as_ref(), &current)?;
+    let name = patch.name.as_deref().unwrap_or(&current.name);
     let color = patch.color.unwrap_or(current.color);
-    let label = rules::update(&state.db, &writer, &label, &name, color.as_str()).await?;
+    let label = rules::update(&state.db, &writer, &label, (name, color.as_str()), seen).await.map_err(stale)?;
     Ok(resource(StatusCode::OK, &label))
 }
 

@@ -15,7 +15,7 @@ use app::{
 };
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::Response,
 };
 use serde::Deserialize;
@@ -24,7 +24,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{
     ApiClient,
     body::{self, Json, QueryParams},
-    conditional::resource,
+    conditional::{IfMatch, checked, resource, stale},
     paging,
     problem::{ApiError, Refusals},
 };
@@ -87,16 +87,21 @@ pub struct RoleBody {
 /// here; 409 when the last Owner would step down or the role changed
 /// meanwhile; 422 on `role`.
 #[utoipa::path(patch, path = "/members/{user}", tag = "members", request_body = RoleBody,
-    params(("user" = UserId, Path, description = USER)),
+    params(("user" = UserId, Path, description = USER), ("If-Match" = Option<String>, Header, description = "Change only if the ETag is still this.")),
     responses((status = 200, description = "The member, with the new role.", body = Member), Refusals))]
 pub async fn change_member_role(
     State(state): State<AppState>,
     client: ApiClient,
     Path(user): Path<String>,
+    headers: HeaderMap,
     Json(body): Json<RoleBody>,
 ) -> Result<Response, ApiError> {
     let admin = client.org().admin(Action::ManageMembers)?;
-    let member = rules::change_role(&state.db, &admin, &client.0.actor, &user, &body.role).await?;
+    let condition = IfMatch::from_headers(&headers)?;
+    let current = rules::find(&state.db, &admin, &user).await?;
+    let seen = checked(condition.as_ref(), &current)?;
+    let member =
+        rules::change_role(&state.db, &admin, &client.0.actor, (&user, &body.role), seen).await.map_err(stale)?;
     Ok(resource(StatusCode::OK, &member))
 }
 

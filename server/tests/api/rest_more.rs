@@ -404,3 +404,64 @@ async fn another_organizations_ids_answer_404() {
     let theirs_members = theirs.ok(Method::GET, "/members", None).await;
     assert_eq!(theirs_members["total"], 1, "only their own");
 }
+
+/// Several clients change `path` from the version tagged `etag` at once:
+/// exactly one wins and the others get 412; a late one with that tag gets
+/// 412, `*` always applies, and junk is 400.
+async fn one_conditional_racer_wins(api: &Bearer, path: &str, etag: &str, bodies: &[Value]) {
+    let patch = |body: &Value, tag: &str| {
+        api.request(Method::PATCH, path).header(header::IF_MATCH, tag.to_owned()).json(body).send()
+    };
+    let racers = bodies.iter().map(|body| patch(body, etag));
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(racers).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{path}: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 412), "{path}: {statuses:?}");
+    let (status, problem) = refused(patch(&bodies[0], etag).await.unwrap()).await;
+    assert_eq!(status, 412, "{path}: {problem}");
+    assert_eq!(patch(&bodies[0], "*").await.unwrap().status(), 200, "{path}");
+    assert_eq!(patch(&bodies[0], "not-a-tag").await.unwrap().status(), 400, "{path}");
+}
+
+fn etag_of(response: &reqwest::Response) -> String {
+    response.headers()[header::ETAG].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn if_match_makes_label_cycle_and_role_changes_conditional() {
+    let org = Org::new().await;
+    let api = token_api(&org, "admin").await;
+
+    let created = api.send(Method::POST, "/labels", &json!({"name": "bug", "color": "red"})).await;
+    let etag = etag_of(&created);
+    let label = created.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let names: Vec<Value> = (0..5).map(|n| json!({"name": format!("bug {n}")})).collect();
+    one_conditional_racer_wins(&api, &format!("/labels/{label}"), &etag, &names).await;
+
+    let project = org.app.project(&org.slug, "Launch").await;
+    let body = json!({"name": "Sprint 1", "starts_on": "2026-01-05", "ends_on": "2026-01-16"});
+    let created = api.send(Method::POST, &format!("/projects/{project}/cycles"), &body).await;
+    let etag = etag_of(&created);
+    let cycle = created.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let ends: Vec<Value> = (0..5).map(|n| json!({"ends_on": format!("2026-01-2{n}")})).collect();
+    one_conditional_racer_wins(&api, &format!("/cycles/{cycle}"), &etag, &ends).await;
+
+    let (_, _, member) = org.person("mem", Role::Member).await;
+    let path = format!("/members/{member}");
+    let changed = api.send(Method::PATCH, &path, &json!({"role": "guest"})).await;
+    assert_eq!(changed.status(), 200);
+    let etag = etag_of(&changed);
+    let to_member = json!({"role": "member"});
+    let patch = |tag: String| api.request(Method::PATCH, &path).header(header::IF_MATCH, tag).json(&to_member).send();
+    assert_eq!(patch(etag.clone()).await.unwrap().status(), 200, "the role as seen");
+    assert_eq!(refused(patch(etag).await.unwrap()).await.0, 412, "changed since that tag");
+    // Two admins demoting the same member from the same version: one wins.
+    let fresh = etag_of(&api.send(Method::PATCH, &path, &json!({"role": "member"})).await);
+    let racers = ["guest", "guest", "guest"].map(|role| {
+        api.request(Method::PATCH, &path).header(header::IF_MATCH, fresh.clone()).json(&json!({"role": role})).send()
+    });
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(racers).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 412), "{statuses:?}");
+}

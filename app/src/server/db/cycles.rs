@@ -109,8 +109,10 @@ pub async fn insert(
     }))
 }
 
-/// Renames or re-dates a cycle of a writable project. `None` when there is
-/// no such cycle (or its project is not writable).
+/// Renames or re-dates a cycle of a writable project; with `seen`, only
+/// while its name and dates are still those (a conditional update).
+/// `None` when there is no such cycle, its project is not writable, or it
+/// is no longer as `seen`.
 pub async fn update(
     db: &Db,
     ctx: &Writer,
@@ -118,20 +120,28 @@ pub async fn update(
     name: &CycleName,
     starts_on: Date,
     ends_on: Date,
+    seen: Option<&Cycle>,
 ) -> Result<Option<Cycle>, sqlx::Error> {
-    let sql = format!(
+    let mut sql = format!(
         "UPDATE cycles SET name = $3, starts_on = $4, ends_on = $5, updated_at = $6 \
          WHERE org_id = $1 AND id = $2 AND {}",
         rule(db.backend(), ProjectAccess::Write, "cycles.org_id", "cycles.project_id")
     );
+    if seen.is_some() {
+        sql.push_str(" AND name = $7 AND starts_on = $8 AND ends_on = $9");
+    }
     let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query(&sql)
+        let mut query = sqlx::query(&sql)
             .bind(ctx.org_id())
             .bind(id)
             .bind(name.as_str())
             .bind(starts_on)
             .bind(ends_on)
-            .bind(Timestamp::now())
+            .bind(Timestamp::now());
+        if let Some(seen) = seen {
+            query = query.bind(seen.name.as_str()).bind(seen.starts_on).bind(seen.ends_on);
+        }
+        query
             .execute(&mut *conn)
             .await?
             .rows_affected()

@@ -24,6 +24,9 @@ pub enum LabelError {
     NameTaken,
     #[error("no such label")]
     NotFound,
+    /// The label is no longer as the caller saw it (or is gone).
+    #[error("the label changed meanwhile")]
+    Changed,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -76,30 +79,41 @@ pub async fn insert(db: &Db, ctx: &Writer, name: &LabelName, color: LabelColor) 
     Ok(Label { id, name: name.as_str().to_owned(), color })
 }
 
-/// Renames or recolours a label.
+/// Renames or recolours a label; with `seen`, only while its name and
+/// colour are still those (else `Changed`: a conditional update).
 pub async fn update(
     db: &Db,
     ctx: &Writer,
     id: LabelId,
     name: &LabelName,
     color: LabelColor,
+    seen: Option<&Label>,
 ) -> Result<Label, LabelError> {
-    let sql = "UPDATE labels SET name = $3, name_key = $4, color = $5, updated_at = $6 WHERE org_id = $1 AND id = $2";
+    let mut sql = String::from(
+        "UPDATE labels SET name = $3, name_key = $4, color = $5, updated_at = $6 WHERE org_id = $1 AND id = $2",
+    );
+    if seen.is_some() {
+        sql.push_str(" AND name = $7 AND color = $8");
+    }
     let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query(sql)
+        let mut query = sqlx::query(&sql)
             .bind(ctx.org_id())
             .bind(id)
             .bind(name.as_str())
             .bind(name.as_str().to_lowercase())
             .bind(color)
-            .bind(Timestamp::now())
+            .bind(Timestamp::now());
+        if let Some(seen) = seen {
+            query = query.bind(seen.name.as_str()).bind(seen.color);
+        }
+        query
             .execute(&mut *conn)
             .await
             .map(|done| done.rows_affected())
     })
     .map_err(LabelError::from_write)?;
     if changed == 0 {
-        return Err(LabelError::NotFound);
+        return Err(if seen.is_some() { LabelError::Changed } else { LabelError::NotFound });
     }
     Ok(Label { id, name: name.as_str().to_owned(), color })
 }
