@@ -38,6 +38,7 @@ use crate::{
         licenses::{LicensePage, LicensesPage, PoliciesPage, PolicyPage, SelfServePage},
         orgs::{
             AuditPageView, MembersPage, NewOrganizationPage, OrgDashboardPage, OrgLayout, SettingsPage, TokensPage,
+            WebhooksPage,
         },
         projects::{ProjectPage, ProjectsPage},
     },
@@ -139,6 +140,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("audit") view=AuditPageView />
                     <Route path=path!("settings") view=SettingsPage />
                     <Route path=path!("settings/tokens") view=TokensPage />
+                    <Route path=path!("settings/webhooks") view=WebhooksPage />
                     <Route path=path!("policies") view=PoliciesPage />
                     <Route path=path!("policies/:policy") view=PolicyPage />
                     <Route path=path!("licenses") view=LicensesPage />

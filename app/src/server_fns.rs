@@ -4,7 +4,7 @@
 
 use crate::api::{
     account, audit, auth, cycles, docs, files, flash, invitations, labels, licensing, members, orgs, platform,
-    projects, settings, tasks, tokens, views,
+    projects, settings, tasks, tokens, views, webhooks,
 };
 
 /// Every server function's endpoint path and the names of its arguments,
@@ -109,6 +109,14 @@ pub fn argument_names() -> std::collections::HashMap<&'static str, &'static [&'s
         tokens::ListApiTokens,
         tokens::CreateApiToken,
         tokens::RevokeApiToken,
+        webhooks::ListWebhookEndpoints,
+        webhooks::CreateWebhookEndpoint,
+        webhooks::UpdateWebhookEndpoint,
+        webhooks::RotateWebhookSecret,
+        webhooks::DeleteWebhookEndpoint,
+        webhooks::ListWebhookDeliveries,
+        webhooks::SendWebhookTest,
+        webhooks::RedeliverWebhook,
         labels::ListLabels,
         labels::CreateLabel,
         labels::UpdateLabel,

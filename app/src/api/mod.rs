@@ -29,6 +29,7 @@ pub mod settings;
 pub mod tasks;
 pub mod tokens;
 pub mod views;
+pub mod webhooks;
 
 /// The argument parsers live with the model (the server's plain routes use
 /// them too); server functions name them here.

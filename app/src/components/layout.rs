@@ -347,6 +347,17 @@ fn OrgLinks(slug: String, role: Role) -> impl IntoView {
                         </li>
                     }
                 })}
+            {role
+                .can(Action::ManageWebhooks)
+                .then(|| {
+                    view! {
+                        <li>
+                            <A href=format!("{}/settings/webhooks", org_path(&slug)) attr:class=link>
+                                "Webhooks"
+                            </A>
+                        </li>
+                    }
+                })}
         </ul>
     }
 }

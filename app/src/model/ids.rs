@@ -54,6 +54,14 @@ id_type!(
     OrgId
 );
 id_type!(
+    /// A webhook endpoint of an organization.
+    WebhookEndpointId
+);
+id_type!(
+    /// One attempt to deliver an event to a webhook endpoint.
+    WebhookDeliveryId
+);
+id_type!(
     /// A project of an organization.
     ProjectId
 );

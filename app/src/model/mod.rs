@@ -29,6 +29,7 @@ pub mod task_query;
 pub mod tenant;
 pub mod text;
 pub mod view;
+pub mod webhook;
 
 pub use account::{
     AccountOverview, DeviceSession, DisplayName, Email, Password, PasswordStrength, SessionUser, Theme,
@@ -44,6 +45,7 @@ pub use file::{
 pub use ids::{
     ApiTokenId, AuditEventId, CycleId, EntitlementId, FileId, InvitationId, JobId, LabelId, LicenseId, MachineId,
     OrgId, PolicyId, ProjectId, SavedViewId, SessionId, TaskId, TaskImportId, UploadSessionId, UserId,
+    WebhookDeliveryId, WebhookEndpointId,
 };
 pub use invitation::{Invitation, InvitationStatus, InvitationView};
 pub use job::{JobItem, JobStatus};

@@ -63,11 +63,14 @@ pub enum Action {
     /// Create and revoke the organization's API tokens (at most one's own
     /// role: an Admin cannot mint an Owner's powers).
     ManageApiTokens,
+    /// Add, change, rotate and delete the organization's webhook
+    /// endpoints; read their deliveries, redeliver, send a test event.
+    ManageWebhooks,
 }
 
 impl Action {
     /// Every action, in the order of the matrix.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::ViewWork,
         Action::ViewMemberEmails,
         Action::EditProjects,
@@ -88,6 +91,7 @@ impl Action {
         Action::ViewLicenses,
         Action::ManageLicenses,
         Action::ManageApiTokens,
+        Action::ManageWebhooks,
     ];
 
     /// The lowest role allowed to do this; every higher role may too.
@@ -112,7 +116,8 @@ impl Action {
             | Action::InviteMembers
             | Action::ManageSettings
             | Action::ManageLicenses
-            | Action::ManageApiTokens => Role::Admin,
+            | Action::ManageApiTokens
+            | Action::ManageWebhooks => Role::Admin,
             Action::ManageAdminsAndOwners | Action::TransferOwnership | Action::DeleteOrganization => Role::Owner,
         }
     }

@@ -123,6 +123,16 @@ pub struct Config {
     /// (it renews it every third of that while the job runs). A job whose
     /// process died is claimed again this long after its last renewal.
     pub job_lease_seconds: u64,
+    /// Whether webhook endpoints may use plain `http://` URLs (default
+    /// no: deliveries carry an organization's data, so only `https://`).
+    pub webhook_allow_http: bool,
+    /// Networks webhook deliveries may connect to although they are not
+    /// public (CIDR, like `10.0.0.0/8` or `127.0.0.1/32`). Loopback,
+    /// private, link-local, cloud metadata and other non-public addresses
+    /// are refused unless listed here (OWASP SSRF prevention); the check
+    /// is made on each connection, after DNS, not only when the URL is
+    /// saved.
+    pub webhook_allowed_networks: Vec<String>,
 }
 
 impl Default for Config {
@@ -157,6 +167,8 @@ impl Default for Config {
             storage_url: "data/files".to_owned(),
             file_size_limit_mb: 100,
             job_lease_seconds: 60,
+            webhook_allow_http: false,
+            webhook_allowed_networks: Vec::new(),
         }
     }
 }

@@ -15,6 +15,8 @@ pub struct JobContext {
     pub(super) state: AppState,
     pub(super) id: JobId,
     pub(super) worker: String,
+    /// This attempt's number, from 1.
+    pub(super) attempt: i64,
     /// Set once cancelling was asked for (seen when progress is reported
     /// or the lease extended).
     pub(super) cancel: AtomicBool,

@@ -31,7 +31,7 @@ use crate::{
         db::{
             Timestamp, account, files, idempotency, imports,
             jobs::{self, NewJob, Outcome},
-            platform, projects, tasks,
+            platform, projects, tasks, webhooks,
         },
         job_context::{Cancelled, JobContext},
     },
@@ -61,7 +61,7 @@ pub enum Job {
     /// The hourly clean-up: trash (projects, tasks, files) and deleted
     /// organizations past their 30 days, uploads cut off mid-way, old
     /// sign-in failure counts, ended sessions, expired links, finished jobs
-    /// past two weeks and imports past 30 days, and the stored objects of
+    /// past two weeks, imports and webhook deliveries past 30 days, and the stored objects of
     /// whatever was deleted.
     Maintenance,
     /// A plain-text message.
@@ -82,6 +82,15 @@ pub enum Job {
     /// Imports the tasks of a CSV file, for `user`, who started it
     /// (`server::imports`).
     ImportTasks { org: OrgId, import: TaskImportId, user: UserId },
+    /// One event to one webhook endpoint (`server::webhooks`): `payload`
+    /// is the body as sent, the same on every attempt.
+    DeliverWebhook {
+        org: OrgId,
+        endpoint: crate::model::WebhookEndpointId,
+        event: uuid::Uuid,
+        event_type: String,
+        payload: String,
+    },
 }
 
 impl Job {
@@ -95,6 +104,7 @@ impl Job {
             Job::SignInWarning { .. } => "sign_in_warning",
             Job::ProcessFile { .. } => "process_file",
             Job::ImportTasks { .. } => "import_tasks",
+            Job::DeliverWebhook { .. } => "deliver_webhook",
         }
     }
 
@@ -103,6 +113,7 @@ impl Job {
             Job::Maintenance | Job::ProcessFile { .. } => 3,
             // An import resumes after its last committed batch.
             Job::ImportTasks { .. } => 5,
+            Job::DeliverWebhook { .. } => super::webhooks::DELIVERY_ATTEMPTS,
             Job::Mail { .. } | Job::VerifyEmail { .. } | Job::PasswordReset { .. } | Job::SignInWarning { .. } => 8,
         }
     }
@@ -211,6 +222,14 @@ async fn handle(ctx: &JobContext, job: Job) -> Result<(), Failure> {
                 err => Failure::Error(err.to_string()),
             })
         }
+        Job::DeliverWebhook { org, endpoint, event, event_type, payload } => {
+            use super::webhooks::{Attempt, deliver};
+            match deliver(state, org, endpoint, (event, &event_type, &payload), ctx.attempt).await? {
+                Attempt::Done => Ok(()),
+                Attempt::Failed(error) => Err(Failure::Error(error)),
+                Attempt::Disabled(reason) => Err(Failure::Final(reason)),
+            }
+        }
     }
 }
 
@@ -248,6 +267,7 @@ async fn maintenance(ctx: &JobContext) -> Result<(), Failure> {
     ctx.progress(4, Some(STEPS), "Forgetting expired links").await?;
     note("expired links", account::forget_expired_tokens(db, at).await);
     note("idempotency keys", idempotency::forget_expired(db).await);
+    note("webhook deliveries", webhooks::forget_deliveries(db, Timestamp::from(now - Duration::days(30))).await);
     ctx.progress(5, Some(STEPS), "Forgetting finished jobs").await?;
     note("finished jobs", jobs::forget_finished(db, Timestamp::from(now - jobs::KEEP_FINISHED)).await);
     ctx.progress(6, Some(STEPS), "Removing deleted files from storage").await?;
@@ -321,6 +341,7 @@ async fn run_one(state: &AppState, worker: &str, claimed: jobs::ClaimedJob) {
         state: state.clone(),
         id: claimed.id,
         worker: worker.to_owned(),
+        attempt: claimed.attempts,
         cancel: AtomicBool::new(false),
     });
     let keeper = AbortOnDrop(tokio::spawn({

@@ -33,6 +33,7 @@ pub mod streams;
 pub mod tasks;
 pub mod theme;
 pub mod uploads;
+pub mod webhooks;
 
 pub use config::Config;
 pub use state::AppState;

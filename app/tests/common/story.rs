@@ -73,6 +73,101 @@ pub async fn run(db: &Db) {
     licensing(db).await;
     preferences(db).await;
     api_tokens(db).await;
+    webhooks(db).await;
+}
+
+/// Webhook endpoints: their settings and secrets, which enabled ones want
+/// an event type, the deliveries log with the failure streak, and
+/// another organization seeing none of it.
+async fn webhooks(db: &Db) {
+    use app::{
+        model::WebhookEndpointId,
+        server::db::webhooks::{self, EndpointFields, NewDelivery, SealedSecret},
+    };
+    let other_team = team(db, "Oskar Hookless", "Other Hook Co").await;
+    let theirs = admin(&other_team.owner);
+    let other = other_team.owner.org_id();
+    let team = team(db, "Wilma Webhook", "Hook Co").await;
+    let admin = admin(&team.owner);
+    let secret = SealedSecret { sealed: "sealed-1".into(), start: "whsec_abcd".into() };
+    let licensing = vec!["license.created".to_owned(), "machine.created".to_owned()];
+    let fields = EndpointFields {
+        url: "https://hooks.example.com/a",
+        description: "CRM",
+        event_types: &licensing,
+        enabled: true,
+    };
+    let id = WebhookEndpointId::new();
+    let made = webhooks::insert(db, &admin, id, &fields, &secret).await.unwrap();
+    assert_eq!(
+        (made.event_types.clone(), made.enabled, made.secret_start.as_str()),
+        (licensing.clone(), true, "whsec_abcd")
+    );
+    let everything =
+        EndpointFields { url: "https://hooks.example.com/b", description: "", event_types: &[], enabled: true };
+    let all = webhooks::insert(db, &admin, WebhookEndpointId::new(), &everything, &secret).await.unwrap();
+    assert!(all.event_types.is_empty() && all.wants("task.created"));
+    let org = team.owner.org_id();
+    assert_eq!(webhooks::subscribed(db, org, "license.created").await.unwrap(), [made.id, all.id]);
+    assert_eq!(webhooks::subscribed(db, org, "task.created").await.unwrap(), [all.id], "by type");
+    assert_eq!(webhooks::subscribed(db, org, "license").await.unwrap(), [all.id], "whole types only");
+
+    // Another organization sees none of it.
+    assert!(webhooks::find(db, &theirs, id).await.unwrap().is_none());
+    assert!(webhooks::update(db, &theirs, id, &fields).await.unwrap().is_none());
+    assert!(!webhooks::delete(db, &theirs, id).await.unwrap());
+    assert!(webhooks::target(db, other, id).await.unwrap().is_none());
+
+    // Disabled endpoints want nothing; a rotation keeps the old secret.
+    let paused = EndpointFields { enabled: false, ..fields.clone() };
+    webhooks::update(db, &admin, id, &paused).await.unwrap().unwrap();
+    assert_eq!(webhooks::subscribed(db, org, "license.created").await.unwrap(), [all.id]);
+    webhooks::update(db, &admin, id, &fields).await.unwrap().unwrap();
+    let next = SealedSecret { sealed: "sealed-2".into(), start: "whsec_efgh".into() };
+    let until = time::OffsetDateTime::now_utc() + time::Duration::hours(24);
+    let rotated = webhooks::rotate(db, &admin, id, &next, until).await.unwrap().unwrap();
+    assert_eq!(rotated.secret_start, "whsec_efgh");
+    let target = webhooks::target(db, org, id).await.unwrap().unwrap();
+    assert_eq!(
+        (target.secret_sealed.as_str(), target.previous_secret_sealed.as_deref()),
+        ("sealed-2", Some("sealed-1"))
+    );
+
+    // The log and the failure streak: a failure starts it, a later
+    // failure keeps its start, a success ends it.
+    let event = uuid::Uuid::now_v7();
+    let attempt = |n: i64, status: Option<u16>| NewDelivery {
+        endpoint: id,
+        event_id: event,
+        event_type: "license.created",
+        payload: "{}",
+        attempt: n,
+        status_code: status,
+        duration_ms: 12,
+        response_head: "",
+        error: status.is_none().then_some("timed out"),
+    };
+    let first = webhooks::log_delivery(db, org, &attempt(1, None)).await.unwrap().expect("failing");
+    let second = webhooks::log_delivery(db, org, &attempt(2, Some(500))).await.unwrap().expect("still failing");
+    assert_eq!(first, second, "the streak keeps its start");
+    assert_eq!(webhooks::log_delivery(db, org, &attempt(3, Some(204))).await.unwrap(), None);
+    let log = webhooks::deliveries(db, &admin, id, 50).await.unwrap();
+    assert_eq!(log.iter().map(|d| d.attempt).collect::<Vec<_>>(), [3, 2, 1], "newest first");
+    assert!(log[0].succeeded() && !log[1].succeeded());
+    let again = webhooks::delivered_event(db, &admin, log[2].id).await.unwrap().unwrap();
+    assert_eq!((again.0, again.1, again.2.as_str()), (id, event, "license.created"));
+    assert!(webhooks::delivered_event(db, &theirs, log[2].id).await.unwrap().is_none());
+    assert!(webhooks::deliveries(db, &theirs, id, 50).await.unwrap().is_empty());
+
+    assert!(webhooks::disable(db, org, id, "failing for days").await.unwrap());
+    assert!(!webhooks::disable(db, org, id, "again").await.unwrap(), "disabled once");
+    let disabled = webhooks::find(db, &admin, id).await.unwrap().unwrap();
+    assert_eq!((disabled.enabled, disabled.disabled_reason.as_deref()), (false, Some("failing for days")));
+    let enabled = webhooks::update(db, &admin, id, &fields).await.unwrap().unwrap();
+    assert_eq!((enabled.enabled, enabled.disabled_reason), (true, None), "enabling forgets why");
+    assert_eq!(webhooks::admin_emails(db, org).await.unwrap().len(), 1);
+    assert!(webhooks::delete(db, &admin, id).await.unwrap());
+    assert_eq!(webhooks::list(db, &admin).await.unwrap().len(), 1);
 }
 
 /// API tokens (found by their secret's hash across tenants, with the

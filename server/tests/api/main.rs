@@ -37,3 +37,4 @@ mod rest_tasks;
 mod security;
 mod settings;
 mod tasks;
+mod webhooks;

@@ -81,6 +81,10 @@ async fn every_role_may_do_exactly_what_the_matrix_says() {
                     let form = org.form(&[("name", "Script"), ("role", "read_only")]);
                     client.call("create_api_token", &form).await.status() == 200
                 }
+                Action::ManageWebhooks => {
+                    let form = org.form(&[("url", "https://hooks.example.com/atrium")]);
+                    client.call("create_webhook_endpoint", &form).await.status() == 200
+                }
                 Action::InviteMembers => {
                     let email = format!("invitee.{}@example.com", role.as_str());
                     let form = org.form(&[("email", &email), ("role", "guest")]);
@@ -239,6 +243,10 @@ async fn a_suspended_organization_reads_as_the_matrix_says_and_changes_nothing()
                 Action::ManageApiTokens => {
                     let form = org.form(&[("name", "Script"), ("role", "read_only")]);
                     status(client.call("create_api_token", &form).await).await
+                }
+                Action::ManageWebhooks => {
+                    let form = org.form(&[("url", "https://hooks.example.com/atrium")]);
+                    status(client.call("create_webhook_endpoint", &form).await).await
                 }
             };
             if action.changes_data() {

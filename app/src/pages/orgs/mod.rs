@@ -8,6 +8,7 @@ mod new;
 mod settings;
 mod slug;
 mod tokens;
+mod webhooks;
 
 pub use audit::{AuditLog, AuditPageView, Filter as AuditFilter};
 pub use dashboard::OrgDashboardPage;
@@ -16,3 +17,4 @@ pub use members::MembersPage;
 pub use new::NewOrganizationPage;
 pub use settings::SettingsPage;
 pub use tokens::TokensPage;
+pub use webhooks::WebhooksPage;

@@ -31,6 +31,7 @@ pub(crate) mod text_enum;
 mod timestamp;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
