@@ -347,8 +347,8 @@ pub async fn deliver(
 }
 
 async fn tell_admins(state: &AppState, org: OrgId, url: &str, reason: &str) -> Result<(), AppError> {
-    let settings = format!("{}/o/{}/settings/webhooks", state.public_origin.as_str(), org);
-    for email in db_webhooks::admin_emails(&state.db, org).await? {
+    for (email, slug) in db_webhooks::admin_emails(&state.db, org).await? {
+        let settings = format!("{}/o/{slug}/settings/webhooks", state.public_origin.as_str());
         let body = format!(
             "Atrium disabled the webhook endpoint {url}.\n\n{reason}\n\nFix the receiver, then enable the endpoint \
              again on {settings} (its deliveries log shows each attempt's answer)."

@@ -165,7 +165,7 @@ async fn webhooks(db: &Db) {
     assert_eq!((disabled.enabled, disabled.disabled_reason.as_deref()), (false, Some("failing for days")));
     let enabled = webhooks::update(db, &admin, id, &fields).await.unwrap().unwrap();
     assert_eq!((enabled.enabled, enabled.disabled_reason), (true, None), "enabling forgets why");
-    assert_eq!(webhooks::admin_emails(db, org).await.unwrap().len(), 1);
+    assert_eq!(webhooks::admin_emails(db, org).await.unwrap().len(), 1, "the Owner; not the Member or Guest");
     assert!(webhooks::delete(db, &admin, id).await.unwrap());
     assert_eq!(webhooks::list(db, &admin).await.unwrap().len(), 1);
 }

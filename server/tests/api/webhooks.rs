@@ -311,3 +311,38 @@ async fn endpoints_are_for_admins_of_their_own_organization() {
     org.app.ok("delete_webhook_endpoint", &org.form(&[("endpoint", &endpoint)])).await;
     assert_eq!(org.app.ok("list_webhook_endpoints", &org.form(&[])).await, serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn an_endpoint_failing_for_days_is_disabled_and_its_admins_are_mailed() {
+    let org = open_org().await;
+    let receiver = Receiver::start(Behaviour::FailFirst(usize::MAX)).await;
+    let (endpoint, _) = add_endpoint(&org, &receiver.url, &[]).await;
+    // Its deliveries have failed since long ago; the next failure ends it.
+    crate::helpers::run_sql(&org.app.db, "UPDATE webhook_endpoints SET failing_since = '2020-01-01T00:00:00Z'").await;
+    org.app.ok("send_webhook_test", &org.form(&[("endpoint", &endpoint)])).await;
+    let logged = wait_logged(&org, &endpoint, 1).await;
+    assert_eq!(logged[0]["status_code"], 500);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let disabled = loop {
+        let listed = org.app.ok("list_webhook_endpoints", &org.form(&[])).await;
+        if listed[0]["enabled"] == false || tokio::time::Instant::now() > deadline {
+            break listed[0].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(disabled["enabled"], false, "{disabled}");
+    assert!(disabled["disabled_reason"].as_str().unwrap().contains("3 days"), "{disabled}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while org.app.mails_to(&org.owner.email).iter().all(|m| !m.contains("webhook endpoint was disabled"))
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mail = org.app.mails_to(&org.owner.email).into_iter().find(|m| m.contains("webhook endpoint was disabled"));
+    let mail = mail.expect("the Owner is told");
+    assert!(mail.contains(&receiver.url), "which endpoint: {mail}");
+    assert!(mail.contains(&format!("/o/{}/settings/webhooks", org.slug)), "where to fix it: {mail}");
+    // No retry follows: the one delivery was the last.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(receiver.received().len(), 1);
+}

@@ -357,9 +357,11 @@ pub async fn forget_deliveries(db: &Db, before: Timestamp) -> Result<u64, sqlx::
 }
 
 /// The addresses of `org`'s Owners and Admins, who are told when Atrium
-/// disables one of its endpoints.
-pub async fn admin_emails(db: &Db, org: OrgId) -> Result<Vec<String>, sqlx::Error> {
-    let sql = "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id \
+/// disables one of its endpoints, each with the organization's slug (for
+/// the link to its webhooks page).
+pub async fn admin_emails(db: &Db, org: OrgId) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let sql = "SELECT u.email, o.slug FROM memberships m JOIN users u ON u.id = m.user_id \
+               JOIN organizations o ON o.id = m.org_id \
                WHERE m.org_id = $1 AND m.role IN ('owner', 'admin') ORDER BY u.email";
-    with_pool!(db, Scope::tenant(org), conn => sqlx::query_scalar(sql).bind(org).fetch_all(&mut *conn).await)
+    with_pool!(db, Scope::tenant(org), conn => sqlx::query_as(sql).bind(org).fetch_all(&mut *conn).await)
 }
