@@ -72,6 +72,9 @@ export default defineConfig({
       // throttle the suite itself.
       ATRIUM_AUTH_REQUESTS_PER_MINUTE_PER_IP: "10000",
       ATRIUM_ACCOUNT_MAIL_REQUESTS_PER_MINUTE_PER_IP: "10000",
+      // The webhooks test's receiver listens on loopback over plain http.
+      ATRIUM_WEBHOOK_ALLOW_HTTP: "true",
+      ATRIUM_WEBHOOK_ALLOWED_NETWORKS: "[127.0.0.0/8]",
       RUST_LOG: process.env.RUST_LOG ?? "warn",
     },
   },

@@ -67,6 +67,7 @@ async function signedInPages(page: Page): Promise<string[]> {
     `${base}/audit`,
     `${base}/settings`,
     `${base}/settings/tokens`,
+    `${base}/settings/webhooks`,
     "/account",
     "/organizations/new",
     "/admin",

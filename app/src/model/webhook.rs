@@ -50,8 +50,11 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
     ("member.added", "Someone joined the organization."),
     ("member.updated", "A member's role changed."),
     ("member.removed", "A member was removed or left."),
-    ("webhook.test", "A test event, sent from the endpoint's page."),
 ];
+
+/// The type of the test event an endpoint's page sends (to that endpoint
+/// only, whatever types it asked for).
+pub const TEST_EVENT: &str = "webhook.test";
 
 /// Whether `name` is an event type an endpoint can ask for.
 pub fn is_event_type(name: &str) -> bool {

@@ -143,7 +143,7 @@ fn Schema(schema: ApiSchema) -> impl IntoView {
         <section id=format!("schema-{}", schema.name) class=CARD aria-label=format!("Schema {}", schema.name)>
             <h3 class="break-all font-mono text-base font-semibold text-slate-900">{schema.name.clone()}</h3>
             {(!schema.description.is_empty())
-                .then(|| view! { <p class="mt-1 whitespace-pre-line text-sm text-slate-600">{schema.description}</p> })}
+                .then(|| view! { <p class="mt-1 whitespace-pre-line break-words text-sm text-slate-600">{schema.description}</p> })}
             {(!schema.fields.is_empty()).then(|| view! { <Fields caption="Fields" fields=schema.fields /> })}
         </section>
     }

@@ -39,8 +39,8 @@ use crate::{
         OrgId, WebhookDeliveryId, WebhookEndpointId,
         args::parse_id,
         webhook::{
-            EVENT_TYPES, MAX_URL_BYTES, SECRET_PREFIX, WebhookDelivery, WebhookDescription, WebhookEndpoint,
-            WebhookSecret, is_event_type,
+            EVENT_TYPES, MAX_URL_BYTES, SECRET_PREFIX, TEST_EVENT, WebhookDelivery, WebhookDescription,
+            WebhookEndpoint, WebhookSecret, is_event_type,
         },
     },
     server::{
@@ -254,8 +254,8 @@ pub async fn send_test_event(state: &AppState, admin: &Admin, id: &str) -> Resul
         "organization": admin.org_id(),
         "message": "A test event from Atrium: your endpoint receives and verifies deliveries.",
     });
-    let payload = message("webhook.test", OffsetDateTime::now_utc(), data);
-    enqueue(state, admin.org_id(), endpoint.id, event, "webhook.test", payload).await
+    let payload = message(TEST_EVENT, OffsetDateTime::now_utc(), data);
+    enqueue(state, admin.org_id(), endpoint.id, event, TEST_EVENT, payload).await
 }
 
 /// Queues the logged delivery `delivery`'s event once more, to its
@@ -307,7 +307,7 @@ pub async fn deliver(
 ) -> Result<Attempt, AppError> {
     let Some(target) = db_webhooks::target(&state.db, org, endpoint).await? else { return Ok(Attempt::Done) };
     // A disabled endpoint still gets the test events its page sends.
-    if !target.enabled && event_type != "webhook.test" {
+    if !target.enabled && event_type != TEST_EVENT {
         return Ok(Attempt::Done);
     }
     let signature = sign(&state.licensing.kek, endpoint, &target, event, payload)?;
