@@ -28,7 +28,7 @@
 mod admin;
 mod answer;
 mod handlers;
-mod resources;
+use app::server::licensing::resources;
 mod schema;
 pub mod signing;
 

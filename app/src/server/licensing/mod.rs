@@ -4,6 +4,7 @@
 pub mod access;
 pub mod files;
 pub mod keys;
+pub mod resources;
 pub mod signing;
 pub mod validation;
 

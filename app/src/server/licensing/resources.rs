@@ -1,11 +1,12 @@
 //! JSON:API resource objects in Keygen's shapes (the attributes its
 //! clients read; `relationships` always present, `metadata` always an
-//! object).
+//! object): the `/v1` API's answers, and the licensing events' webhook
+//! payloads.
 
 use serde_json::{Value, json};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
-use app::{
+use crate::{
     model::{LicenseStatus, OrgId},
     server::db::{
         Timestamp,
