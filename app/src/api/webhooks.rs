@@ -15,6 +15,7 @@ use crate::{
     model::Action,
     server::{
         ctx,
+        jobs::{self, Job},
         webhooks::{self, EndpointForm},
     },
 };
@@ -95,7 +96,8 @@ pub async fn list_webhook_deliveries(org: String, endpoint: String) -> Result<Ve
 pub async fn send_webhook_test(org: String, endpoint: String) -> Result<(), AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageWebhooks)?;
-    webhooks::send_test_event(&req.state, &admin, &endpoint).await
+    let delivery = webhooks::test_event(req.db(), &admin, &endpoint).await?;
+    jobs::enqueue_for(&req.state, admin.org_id(), &Job::DeliverWebhook(delivery)).await.map(|_| ())
 }
 
 /// Sends a logged delivery's event again, with the same `webhook-id`.
@@ -103,5 +105,6 @@ pub async fn send_webhook_test(org: String, endpoint: String) -> Result<(), AppE
 pub async fn redeliver_webhook(org: String, delivery: String) -> Result<(), AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageWebhooks)?;
-    webhooks::redeliver(&req.state, &admin, &delivery).await
+    let delivery = webhooks::redelivery(req.db(), &admin, &delivery).await?;
+    jobs::enqueue_for(&req.state, admin.org_id(), &Job::DeliverWebhook(delivery)).await.map(|_| ())
 }

@@ -82,15 +82,8 @@ pub enum Job {
     /// Imports the tasks of a CSV file, for `user`, who started it
     /// (`server::imports`).
     ImportTasks { org: OrgId, import: TaskImportId, user: UserId },
-    /// One event to one webhook endpoint (`server::webhooks`): `payload`
-    /// is the body as sent, the same on every attempt.
-    DeliverWebhook {
-        org: OrgId,
-        endpoint: crate::model::WebhookEndpointId,
-        event: uuid::Uuid,
-        event_type: String,
-        payload: String,
-    },
+    /// One event to one webhook endpoint (`server::webhooks`).
+    DeliverWebhook(super::webhooks::Delivery),
 }
 
 impl Job {
@@ -104,7 +97,7 @@ impl Job {
             Job::SignInWarning { .. } => "sign_in_warning",
             Job::ProcessFile { .. } => "process_file",
             Job::ImportTasks { .. } => "import_tasks",
-            Job::DeliverWebhook { .. } => "deliver_webhook",
+            Job::DeliverWebhook(_) => "deliver_webhook",
         }
     }
 
@@ -113,7 +106,7 @@ impl Job {
             Job::Maintenance | Job::ProcessFile { .. } => 3,
             // An import resumes after its last committed batch.
             Job::ImportTasks { .. } => 5,
-            Job::DeliverWebhook { .. } => super::webhooks::DELIVERY_ATTEMPTS,
+            Job::DeliverWebhook(_) => super::webhooks::DELIVERY_ATTEMPTS,
             Job::Mail { .. } | Job::VerifyEmail { .. } | Job::PasswordReset { .. } | Job::SignInWarning { .. } => 8,
         }
     }
@@ -222,12 +215,17 @@ async fn handle(ctx: &JobContext, job: Job) -> Result<(), Failure> {
                 err => Failure::Error(err.to_string()),
             })
         }
-        Job::DeliverWebhook { org, endpoint, event, event_type, payload } => {
+        Job::DeliverWebhook(delivery) => {
             use super::webhooks::{Attempt, deliver};
-            match deliver(state, org, endpoint, (event, &event_type, &payload), ctx.attempt).await? {
+            match deliver(state, &delivery, ctx.attempt).await? {
                 Attempt::Done => Ok(()),
                 Attempt::Failed(error) => Err(Failure::Error(error)),
-                Attempt::Disabled(reason) => Err(Failure::Final(reason)),
+                Attempt::Disabled { reason, mails } => {
+                    for (to, subject, body) in mails {
+                        mail(state, &to, subject, body).await?;
+                    }
+                    Err(Failure::Final(reason))
+                }
             }
         }
     }

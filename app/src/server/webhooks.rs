@@ -8,7 +8,9 @@
 //!   `id.timestamp.body`; two signatures, space-separated, while a
 //!   rotated-out secret is still valid), made with the `standardwebhooks`
 //!   crate.
-//! - **Delivery** is a job ([`Job::DeliverWebhook`]): each attempt has 10
+//! - **Delivery** is a job (`Job::DeliverWebhook` with a [`Delivery`],
+//!   queued by the caller: the job queue calls this module, not the
+//!   other way round): each attempt has 10
 //!   seconds from connecting to the answer's first 1 KB, follows no
 //!   redirect, and is logged. A non-2xx answer or no answer is retried
 //!   with the queue's backoff (5 s doubling to an hour) for about a day.
@@ -51,7 +53,6 @@ use crate::{
             webhooks::{self as db_webhooks, DeliveryTarget, EndpointFields, NewDelivery, SealedSecret},
         },
         handles::Admin,
-        jobs::{self, Job},
         licensing::keys::KeyEncryptionKey,
     },
 };
@@ -241,12 +242,25 @@ pub fn message(event_type: &str, at: OffsetDateTime, data: serde_json::Value) ->
     json!({ "type": event_type, "timestamp": timestamp, "data": data }).to_string()
 }
 
-/// Queues a `webhook.test` event to the endpoint `id` (enabled or not:
-/// it is how one checks a receiver before enabling it).
+/// One event to deliver to one endpoint: `payload` is the body as sent,
+/// the same on every attempt and redelivery.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Delivery {
+    pub org: OrgId,
+    pub endpoint: WebhookEndpointId,
+    /// The event's id: the `webhook-id` header.
+    pub event: uuid::Uuid,
+    pub event_type: String,
+    pub payload: String,
+}
+
+/// A `webhook.test` event for the endpoint `id` (enabled or not: it is
+/// how one checks a receiver before enabling it), for the caller to
+/// queue.
 ///
 /// Errors: `NotFound`.
-pub async fn send_test_event(state: &AppState, admin: &Admin, id: &str) -> Result<(), AppError> {
-    let endpoint = find(&state.db, admin, id).await?;
+pub async fn test_event(db: &Db, admin: &Admin, id: &str) -> Result<Delivery, AppError> {
+    let endpoint = find(db, admin, id).await?;
     let event = uuid::Uuid::now_v7();
     let data = json!({
         "id": event,
@@ -255,32 +269,22 @@ pub async fn send_test_event(state: &AppState, admin: &Admin, id: &str) -> Resul
         "message": "A test event from Atrium: your endpoint receives and verifies deliveries.",
     });
     let payload = message(TEST_EVENT, OffsetDateTime::now_utc(), data);
-    enqueue(state, admin.org_id(), endpoint.id, event, TEST_EVENT, payload).await
+    Ok(Delivery { org: admin.org_id(), endpoint: endpoint.id, event, event_type: TEST_EVENT.to_owned(), payload })
 }
 
-/// Queues the logged delivery `delivery`'s event once more, to its
-/// endpoint, with the same `webhook-id` and body.
+/// The logged delivery `delivery`'s event once more, to its endpoint,
+/// with the same `webhook-id` and body, for the caller to queue.
 ///
 /// Errors: `NotFound`.
-pub async fn redeliver(state: &AppState, admin: &Admin, delivery: &str) -> Result<(), AppError> {
+pub async fn redelivery(db: &Db, admin: &Admin, delivery: &str) -> Result<Delivery, AppError> {
     let delivery: WebhookDeliveryId = parse_id(delivery)?;
     let (endpoint, event, event_type, payload) =
-        db_webhooks::delivered_event(&state.db, admin, delivery).await?.ok_or(AppError::NotFound)?;
-    enqueue(state, admin.org_id(), endpoint, event, &event_type, payload).await
+        db_webhooks::delivered_event(db, admin, delivery).await?.ok_or(AppError::NotFound)?;
+    Ok(Delivery { org: admin.org_id(), endpoint, event, event_type, payload })
 }
 
-/// Queues the delivery of `event` to `endpoint`.
-pub async fn enqueue(
-    state: &AppState,
-    org: OrgId,
-    endpoint: WebhookEndpointId,
-    event: uuid::Uuid,
-    event_type: &str,
-    payload: String,
-) -> Result<(), AppError> {
-    let job = Job::DeliverWebhook { org, endpoint, event, event_type: event_type.to_owned(), payload };
-    jobs::enqueue_for(state, org, &job).await.map(|_| ())
-}
+/// A message to mail: to, subject, body.
+pub type Mail = (String, &'static str, String);
 
 /// How one attempt ended, for the job.
 #[derive(Debug, PartialEq, Eq)]
@@ -291,20 +295,18 @@ pub enum Attempt {
     /// Worth another attempt.
     Failed(String),
     /// The endpoint was disabled after this failure: no more attempts.
-    Disabled(String),
+    /// `mails` tell its organization's Owners and Admins (the job queue
+    /// sends them).
+    Disabled { reason: String, mails: Vec<Mail> },
 }
 
-/// Makes one attempt at delivering `event` to `endpoint` of `org`
-/// (attempt number `attempt`), and logs it.
+/// Makes one attempt at `delivery` (attempt number `attempt`), and logs
+/// it.
 ///
 /// Errors: the database's (the job is retried).
-pub async fn deliver(
-    state: &AppState,
-    org: OrgId,
-    endpoint: WebhookEndpointId,
-    (event, event_type, payload): (uuid::Uuid, &str, &str),
-    attempt: i64,
-) -> Result<Attempt, AppError> {
+pub async fn deliver(state: &AppState, delivery: &Delivery, attempt: i64) -> Result<Attempt, AppError> {
+    let Delivery { org, endpoint, event, event_type, payload } = delivery;
+    let (org, endpoint, event, event_type, payload) = (*org, *endpoint, *event, event_type.as_str(), payload.as_str());
     let Some(target) = db_webhooks::target(&state.db, org, endpoint).await? else { return Ok(Attempt::Done) };
     // A disabled endpoint still gets the test events its page sends.
     if !target.enabled && event_type != TEST_EVENT {
@@ -338,24 +340,30 @@ pub async fn deliver(
     let days = Duration::days(DISABLE_AFTER_DAYS);
     if failing_since.is_some_and(|since| OffsetDateTime::now_utc() - since.into_inner() >= days) && target.enabled {
         let reason = format!("Every delivery failed for {DISABLE_AFTER_DAYS} days (last: {failure}).");
-        if db_webhooks::disable(&state.db, org, endpoint, &reason).await? {
-            tell_admins(state, org, &target.url, &reason).await?;
-        }
-        return Ok(Attempt::Disabled(reason));
+        let mails = if db_webhooks::disable(&state.db, org, endpoint, &reason).await? {
+            admin_mails(state, org, &target.url, &reason).await?
+        } else {
+            Vec::new()
+        };
+        return Ok(Attempt::Disabled { reason, mails });
     }
     Ok(Attempt::Failed(failure))
 }
 
-async fn tell_admins(state: &AppState, org: OrgId, url: &str, reason: &str) -> Result<(), AppError> {
-    for (email, slug) in db_webhooks::admin_emails(&state.db, org).await? {
-        let settings = format!("{}/o/{slug}/settings/webhooks", state.public_origin.as_str());
-        let body = format!(
-            "Atrium disabled the webhook endpoint {url}.\n\n{reason}\n\nFix the receiver, then enable the endpoint \
-             again on {settings} (its deliveries log shows each attempt's answer)."
-        );
-        jobs::mail(state, &email, "A webhook endpoint was disabled", body).await?;
-    }
-    Ok(())
+/// What tells `org`'s Owners and Admins that Atrium disabled `url`.
+async fn admin_mails(state: &AppState, org: OrgId, url: &str, reason: &str) -> Result<Vec<Mail>, AppError> {
+    let admins = db_webhooks::admin_emails(&state.db, org).await?;
+    Ok(admins
+        .into_iter()
+        .map(|(email, slug)| {
+            let settings = format!("{}/o/{slug}/settings/webhooks", state.public_origin.as_str());
+            let body = format!(
+                "Atrium disabled the webhook endpoint {url}.\n\n{reason}\n\nFix the receiver, then enable the \
+                 endpoint again on {settings} (its deliveries log shows each attempt's answer)."
+            );
+            (email, "A webhook endpoint was disabled", body)
+        })
+        .collect())
 }
 
 /// The `webhook-signature` header: the current secret's signature, and
