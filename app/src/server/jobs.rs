@@ -84,6 +84,9 @@ pub enum Job {
     ImportTasks { org: OrgId, import: TaskImportId, user: UserId },
     /// One event to one webhook endpoint (`server::webhooks`).
     DeliverWebhook(super::webhooks::Delivery),
+    /// An outbox event's deliveries, one per endpoint that wants it:
+    /// queued in the change's own transaction (`db::webhooks::QUEUE_FAN_OUT`).
+    FanOutEvent { org: OrgId, event: uuid::Uuid },
 }
 
 impl Job {
@@ -98,6 +101,7 @@ impl Job {
             Job::ProcessFile { .. } => "process_file",
             Job::ImportTasks { .. } => "import_tasks",
             Job::DeliverWebhook(_) => "deliver_webhook",
+            Job::FanOutEvent { .. } => "fan_out_event",
         }
     }
 
@@ -107,6 +111,7 @@ impl Job {
             // An import resumes after its last committed batch.
             Job::ImportTasks { .. } => 5,
             Job::DeliverWebhook(_) => super::webhooks::DELIVERY_ATTEMPTS,
+            Job::FanOutEvent { .. } => 5,
             Job::Mail { .. } | Job::VerifyEmail { .. } | Job::PasswordReset { .. } | Job::SignInWarning { .. } => 8,
         }
     }
@@ -152,6 +157,25 @@ pub async fn enqueue_for(state: &AppState, org: OrgId, job: &Job) -> Result<JobI
         jobs::enqueue(&state.db, new).await?.ok_or_else(|| AppError::internal("a job without a key was refused"))?;
     state.jobs.ring();
     Ok(id)
+}
+
+/// Adds `job` for `org` unless a job with `unique_key` exists; whether it
+/// was added.
+async fn enqueue_keyed_for(state: &AppState, org: OrgId, job: &Job, unique_key: String) -> Result<bool, AppError> {
+    let payload = serde_json::to_string(job).map_err(AppError::internal)?;
+    let new = NewJob {
+        org: Some(org),
+        kind: job.kind(),
+        payload,
+        max_attempts: job.max_attempts(),
+        run_at: Timestamp::now(),
+        unique_key: Some(unique_key),
+    };
+    let added = jobs::enqueue(&state.db, new).await?.is_some();
+    if added {
+        state.jobs.ring();
+    }
+    Ok(added)
 }
 
 /// Queues a plain-text message to `to`.
@@ -214,6 +238,15 @@ async fn handle(ctx: &JobContext, job: Job) -> Result<(), Failure> {
                 err @ crate::server::imports::ImportError::Refused(_) => Failure::Final(err.to_string()),
                 err => Failure::Error(err.to_string()),
             })
+        }
+        Job::FanOutEvent { org, event } => {
+            // Keyed by endpoint and event, so a retried fan-out queues no
+            // delivery twice.
+            for delivery in super::webhooks::fan_out(&state.db, org, event).await? {
+                let key = format!("webhook:{}:{}", delivery.endpoint, delivery.event);
+                enqueue_keyed_for(state, org, &Job::DeliverWebhook(delivery), key).await?;
+            }
+            Ok(())
         }
         Job::DeliverWebhook(delivery) => {
             use super::webhooks::{Attempt, deliver};
@@ -462,6 +495,14 @@ mod tests {
         assert_eq!(backoff(2), Duration::seconds(10));
         assert_eq!(backoff(4), Duration::seconds(40));
         assert_eq!(backoff(30), Duration::hours(1));
+    }
+
+    #[test]
+    fn the_fan_out_queued_with_a_change_is_a_job_the_queue_reads() {
+        let (org, event) = (OrgId::new(), uuid::Uuid::now_v7());
+        let job: Job = serde_json::from_str(&webhooks::fan_out_payload(org, event)).unwrap();
+        assert_eq!(job, Job::FanOutEvent { org, event });
+        assert_eq!(job.kind(), "fan_out_event");
     }
 
     #[test]

@@ -283,6 +283,71 @@ pub async fn redelivery(db: &Db, admin: &Admin, delivery: &str) -> Result<Delive
     Ok(Delivery { org: admin.org_id(), endpoint, event, event_type, payload })
 }
 
+/// Whether events of `event_type` are licensing's, delivered in Keygen's
+/// webhook shape.
+pub fn is_licensing(event_type: &str) -> bool {
+    ["license.", "machine.", "policy.", "entitlement."].iter().any(|prefix| event_type.starts_with(prefix))
+}
+
+/// Keygen's JSON:API type of a licensing resource kind.
+fn keygen_type(kind: &str) -> String {
+    match kind {
+        "policy" => "policies".to_owned(),
+        other => format!("{other}s"),
+    }
+}
+
+/// The body that delivers `event` to the endpoint at `url`: Standard
+/// Webhooks' envelope (`type`, `timestamp`, `data`). For licensing
+/// events `data` is Keygen's `webhook-events` resource, whose
+/// `attributes.event` is the type and `attributes.payload` the resource
+/// document as a JSON string, as Keygen's webhook handlers read them;
+/// for the others it is `{id, type, attributes}` of the resource.
+pub fn event_message(event: &db_webhooks::OutboxEvent, url: &str) -> String {
+    let data: serde_json::Value = serde_json::from_str(&event.data).unwrap_or_else(|_| json!({}));
+    let at = event.created_at.into_inner();
+    let body = if is_licensing(&event.kind) {
+        let at_text = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let resource = json!({
+            "data": { "id": event.resource_id, "type": keygen_type(&event.resource_type), "attributes": data }
+        });
+        json!({
+            "id": event.id,
+            "type": "webhook-events",
+            "attributes": {
+                "endpoint": url,
+                "event": event.kind,
+                "payload": resource.to_string(),
+                "status": "DELIVERING",
+                "lastResponseCode": null,
+                "lastResponseBody": null,
+                "created": at_text,
+                "updated": at_text,
+            },
+        })
+    } else {
+        json!({ "id": event.resource_id, "type": event.resource_type, "attributes": data })
+    };
+    message(&event.kind, at, body)
+}
+
+/// The deliveries of `org`'s outbox event `event`: one to each enabled
+/// endpoint that wants its type (none when the event is gone).
+pub async fn fan_out(db: &Db, org: OrgId, event: uuid::Uuid) -> Result<Vec<Delivery>, AppError> {
+    let Some(event) = db_webhooks::event(db, org, event).await? else { return Ok(Vec::new()) };
+    let subscribers = db_webhooks::subscribers(db, org, &event.kind).await?;
+    Ok(subscribers
+        .into_iter()
+        .map(|(endpoint, url)| Delivery {
+            org,
+            endpoint,
+            event: event.id,
+            event_type: event.kind.clone(),
+            payload: event_message(&event, &url),
+        })
+        .collect())
+}
+
 /// A message to mail: to, subject, body.
 pub type Mail = (String, &'static str, String);
 

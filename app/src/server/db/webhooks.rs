@@ -365,3 +365,58 @@ pub async fn admin_emails(db: &Db, org: OrgId) -> Result<Vec<(String, String)>, 
                WHERE m.org_id = $1 AND m.role IN ('owner', 'admin') ORDER BY u.email";
     with_pool!(db, Scope::tenant(org), conn => sqlx::query_as(sql).bind(org).fetch_all(&mut *conn).await)
 }
+
+/// An outbox event (`events`), as webhooks deliver it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxEvent {
+    pub id: uuid::Uuid,
+    /// The dotted type (`task.created`, `license.suspended`, ...).
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    /// A JSON object (text).
+    pub data: String,
+    pub created_at: Timestamp,
+}
+
+/// The outbox event `id` of `org`.
+pub async fn event(db: &Db, org: OrgId, id: uuid::Uuid) -> Result<Option<OutboxEvent>, sqlx::Error> {
+    let sql = "SELECT id, type, resource_type, resource_id, data, created_at FROM events WHERE org_id = $1 AND id = $2";
+    with_pool!(db, Scope::tenant(org), conn => {
+        sqlx::query_as::<_, OutboxEvent>(sql).bind(org).bind(id).fetch_optional(&mut *conn).await
+    })
+}
+
+/// The enabled endpoints of `org` that want events of `event_type`, with
+/// their URLs.
+pub async fn subscribers(
+    db: &Db,
+    org: OrgId,
+    event_type: &str,
+) -> Result<Vec<(WebhookEndpointId, String)>, sqlx::Error> {
+    let sql = "SELECT id, url FROM webhook_endpoints WHERE org_id = $1 AND enabled \
+               AND (event_types = '*' OR event_types LIKE $2) ORDER BY created_at, id";
+    let pattern = format!("%,{event_type},%");
+    with_pool!(db, Scope::tenant(org), conn => {
+        sqlx::query_as(sql).bind(org).bind(pattern).fetch_all(&mut *conn).await
+    })
+}
+
+/// The statement that queues an event's webhook fan-out in the change's
+/// own transaction, only when `org` has an enabled endpoint wanting the
+/// type: `$1` job id, `$2` organization, `$3` payload (the job), `$4` the
+/// `LIKE` pattern of the type (`%,type,%`), `$5` now. A crash before the
+/// commit loses both the change and its deliveries; after it, neither.
+pub const QUEUE_FAN_OUT: &str = "INSERT INTO jobs (id, org_id, kind, payload, status, attempts, max_attempts, \
+     run_at, cancel_requested, progress_done, unique_key, created_at, updated_at) \
+     SELECT $1, $2, 'fan_out_event', $3, 'queued', 0, 5, $5, FALSE, 0, NULL, $5, $5 \
+     WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE org_id = $2 AND enabled \
+                   AND (event_types = '*' OR event_types LIKE $4))";
+
+/// The job [`QUEUE_FAN_OUT`] queues for `org`'s event `event`: the JSON
+/// of `jobs::Job::FanOutEvent` (written here, below the job queue, and
+/// checked against it by the queue's tests).
+pub fn fan_out_payload(org: OrgId, event: uuid::Uuid) -> String {
+    serde_json::json!({ "kind": "fan_out_event", "org": org, "event": event }).to_string()
+}
