@@ -180,6 +180,7 @@ pub async fn create(db: &Db, email: &str, password_text: &str) -> Result<Demo, S
             writer,
             &ProjectName::parse(name).map_err(|e| input("project", &e))?,
             &ProjectDescription::parse(description).map_err(|e| input("project", &e))?,
+            projects::created_event(writer),
         )
         .await
         .map_err(|e| input("project", &e))?;
@@ -217,7 +218,15 @@ pub async fn create(db: &Db, email: &str, password_text: &str) -> Result<Demo, S
         tasks::set_completed(db, writer, &done, true).await?;
         testing::backdate_tasks(db, writer, &history).await?;
         if archived {
-            projects::set_archived(db, writer, project.id, true).await.map_err(|e| input("project", &e))?;
+            projects::set_archived(
+                db,
+                writer,
+                project.id,
+                true,
+                projects::changed_event(writer, "project.archived", project.id),
+            )
+            .await
+            .map_err(|e| input("project", &e))?;
         }
         made += ids.len();
     }

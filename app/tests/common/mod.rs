@@ -93,3 +93,10 @@ pub fn with(title: &str, edit: impl FnOnce(&mut TaskFields)) -> TaskFields {
     edit(&mut f);
     f
 }
+
+/// An unaudited outbox event `kind` by the member of `ctx`, for the
+/// repository writes that record the event their caller gives.
+pub fn event(ctx: &OrgCtx, kind: &str) -> app::server::db::events::NewEvent {
+    let resource = ("test", ctx.user_id().to_string());
+    app::server::db::events::NewEvent::change(ctx.org_id(), kind, resource, Some(ctx.user_id()), serde_json::json!({}))
+}

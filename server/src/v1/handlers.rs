@@ -722,12 +722,16 @@ pub async fn deactivate(Path(params): Params, mut call: Call) -> Answer {
     }
     let license = call.license(Access::Use).await?;
     let machine = own_machine(&call, &license, &params).await?;
-    match licensing_repo::deactivate_machine(&call.state().db, license.managed(), machine.id).await {
+    let origin = audit::Origin { ip: call.ip.clone(), user_agent: call.user_agent.clone() };
+    let event = |fingerprint: &str| {
+        let machine = (machine.id, fingerprint);
+        license_api::machine_event(&origin, &license, AuditAction::MachineDeactivated, machine, Via::Api)
+    };
+    match licensing_repo::deactivate_machine(&call.state().db, license.managed(), machine.id, event).await {
         Ok(_) => {}
         Err(LicensingError::NotFound) => return Err(ApiError::not_found("The requested machine was not found")),
         Err(err) => return Err(ApiError::internal(err)),
     }
-    record(&call, &license, AuditAction::MachineDeactivated, &machine).await?;
     Ok(Document(StatusCode::NO_CONTENT, None))
 }
 

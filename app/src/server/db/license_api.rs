@@ -16,6 +16,7 @@ use crate::{
 
 use super::{
     Db, Timestamp,
+    events::{self, NewEvent},
     licensing::{LicenseFilter, MACHINE_COLUMNS, POLICY_COLUMNS, PolicyRow, filter_licenses, license_machines_sql},
     scope::Scope,
     sql::{Sql, bind_args},
@@ -644,8 +645,29 @@ pub enum Via {
     SelfServe,
 }
 
-/// Records `action` (a machine activated or deactivated) on `license`'s
-/// `machine` in the organization's audit log, from `origin`.
+/// The audited event of `action` (a machine activated or deactivated) on
+/// `license`'s `machine` (its id and fingerprint), from `origin`: no
+/// person acts (`via` the API), or the owner's email stands for them
+/// (`via` the self-serve page).
+pub fn machine_event(
+    origin: &super::audit::Origin,
+    license: &ApiLicense,
+    action: crate::model::AuditAction,
+    machine: (MachineId, &str),
+    via: Via,
+) -> NewEvent {
+    let (id, fingerprint) = machine;
+    let (via, actor_email) = match via {
+        Via::Api => ("api", None),
+        Via::SelfServe => ("self-serve", license.owner_email.clone()),
+    };
+    let details = serde_json::json!({ "license": license.id.to_string(), "fingerprint": fingerprint, "via": via });
+    NewEvent::audited(license.org_id, action, ("machine", id.to_string()), None, actor_email, origin.clone(), details)
+}
+
+/// Records `action` (a machine activated) on `license`'s `machine` in the
+/// outbox and the organization's audit log ([`machine_event`]), in a
+/// transaction of its own after the change's.
 pub async fn record_machine_event(
     db: &Db,
     origin: &super::audit::Origin,
@@ -654,41 +676,23 @@ pub async fn record_machine_event(
     machine: (MachineId, &str),
     via: Via,
 ) -> Result<(), sqlx::Error> {
-    let (id, fingerprint) = machine;
-    let (via, actor_email) = match via {
-        Via::Api => ("api", None),
-        Via::SelfServe => ("self-serve", license.owner_email.as_deref()),
-    };
-    let event = super::audit::NewEvent {
-        action,
-        org: Some(license.org_id),
-        actor: None,
-        actor_email,
-        target: Some(("machine", id.to_string())),
-        origin,
-        details: serde_json::json!({ "license": license.id.to_string(), "fingerprint": fingerprint, "via": via }),
-    };
-    super::audit::record(db, event).await
+    let event = machine_event(origin, license, action, machine, via);
+    with_pool!(db, Scope::tenant(license.org_id), conn => events::record(&mut *conn, &event).await)
 }
 
 /// Records `action` on `license` itself (a check-in) through the API, in
-/// its organization's audit log, from `origin`.
+/// the outbox and its organization's audit log, from `origin`, in a
+/// transaction of its own after the change's.
 pub async fn record_license_event(
     db: &Db,
     origin: &super::audit::Origin,
     license: &ApiLicense,
     action: crate::model::AuditAction,
 ) -> Result<(), sqlx::Error> {
-    let event = super::audit::NewEvent {
-        action,
-        org: Some(license.org_id),
-        actor: None,
-        actor_email: None,
-        target: Some(("license", license.id.to_string())),
-        origin,
-        details: serde_json::json!({ "via": "api" }),
-    };
-    super::audit::record(db, event).await
+    let target = ("license", license.id.to_string());
+    let details = serde_json::json!({ "via": "api" });
+    let event = NewEvent::audited(license.org_id, action, target, None, None, origin.clone(), details);
+    with_pool!(db, Scope::tenant(license.org_id), conn => events::record(&mut *conn, &event).await)
 }
 
 /// Checks the license in now (Keygen's `check-in` action: its
