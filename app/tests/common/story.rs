@@ -17,6 +17,7 @@ use app::{
             Db, Timestamp,
             audit::{self, AuditFilter, AuditScope},
             cycles, dashboard,
+            events::{self, NewEvent},
             invitations::{self, Acceptance},
             labels,
             members::{self, MembershipError, Removal, RoleChange},
@@ -73,6 +74,7 @@ pub async fn run(db: &Db) {
     licensing(db).await;
     preferences(db).await;
     api_tokens(db).await;
+    outbox(db).await;
 }
 
 /// API tokens (found by their secret's hash across tenants, with the
@@ -2137,3 +2139,127 @@ fn ev(ctx: &OrgCtx) -> app::server::db::events::NewEvent {
     super::event(ctx, "licensing.changed")
 }
 
+/// Every event of the organization of `ctx`, in order: (type, resource
+/// type, resource id).
+async fn outbox_of(db: &Db, ctx: &OrgCtx) -> Vec<(String, String, String)> {
+    let events = events::list_after(db, ctx.org_id(), 0, 1000).await.unwrap();
+    assert!(events.windows(2).all(|pair| pair[0].seq < pair[1].seq), "in seq order");
+    events.into_iter().map(|e| (e.kind, e.resource_type, e.resource_id)).collect()
+}
+
+/// The outbox: each change writes exactly its event (and a change that
+/// does not happen writes none), an audited event writes its audit row
+/// with it, and nobody rewrites events.
+async fn outbox(db: &Db) {
+    let team = team(db, "Oona", "Outbox").await;
+    let (ctx, w) = (&team.owner, writer(&team.owner));
+    let at = |kind: &str, resource: &str, id: &dyn ToString| (kind.to_owned(), resource.to_owned(), id.to_string());
+    assert!(outbox_of(db, ctx).await.is_empty());
+
+    // Projects: created (the event its caller makes), updated (its own).
+    let project =
+        projects::insert(db, &w, &ProjectName::parse("Launch").unwrap(), &desc(""), projects::created_event(ctx))
+            .await
+            .unwrap();
+    let renamed = projects::update(db, &w, project.id, &ProjectName::parse("Launch 2").unwrap(), &desc("Go"), None)
+        .await
+        .unwrap();
+    let stale =
+        projects::update(db, &w, project.id, &ProjectName::parse("X").unwrap(), &desc(""), Some(project.updated_at))
+            .await;
+    assert!(matches!(stale, Err(ProjectError::Changed)), "{stale:?}");
+    assert_eq!(
+        outbox_of(db, ctx).await,
+        [at("project.created", "project", &project.id), at("project.updated", "project", &renamed.id)]
+    );
+    let updated = events::list_after(db, ctx.org_id(), 0, 10).await.unwrap().pop().unwrap();
+    let data: serde_json::Value = serde_json::from_str(&updated.data).unwrap();
+    assert_eq!((data["name"].as_str(), updated.actor_id), (Some("Launch 2"), Some(ctx.user_id())));
+    let after_projects = events::list_after(db, ctx.org_id(), 0, 10).await.unwrap().last().unwrap().seq;
+
+    // Tasks: one event per task changed, none for a task left alone.
+    let one = tasks::insert(db, &w, project.id, &fields("One")).await.unwrap();
+    let two = tasks::insert(db, &w, project.id, &fields("Two")).await.unwrap();
+    tasks::update(db, &w, one.id, &fields("One more"), None).await.unwrap();
+    assert_eq!(tasks::set_completed(db, &w, &[one.id, two.id], true).await.unwrap(), 2);
+    assert_eq!(tasks::trash(db, &w, &[two.id]).await.unwrap(), 1);
+    assert_eq!(tasks::trash(db, &w, &[two.id]).await.unwrap(), 0, "trashed already: no change, no event");
+    let mut since: Vec<(String, String)> = events::list_after(db, ctx.org_id(), after_projects, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.resource_id))
+        .collect();
+    // A bulk change's events come in the order its statement returned the
+    // rows: compare as sets.
+    since.sort();
+    let id = |task: &app::model::Task| task.id.to_string();
+    let mut expected = vec![
+        ("task.created".to_owned(), id(&one)),
+        ("task.created".to_owned(), id(&two)),
+        ("task.updated".to_owned(), id(&one)),
+        ("task.updated".to_owned(), id(&one)),
+        ("task.updated".to_owned(), id(&two)),
+        ("task.deleted".to_owned(), id(&two)),
+    ];
+    expected.sort();
+    assert_eq!(since, expected);
+    let created = events::list_after(db, ctx.org_id(), after_projects, 1).await.unwrap().remove(0);
+    let data: serde_json::Value = serde_json::from_str(&created.data).unwrap();
+    assert_eq!(
+        (data["title"].as_str(), data["project_id"].as_str()),
+        (Some("One"), Some(project.id.to_string().as_str()))
+    );
+
+    // An audited change writes its event and its audit row together.
+    let before = outbox_of(db, ctx).await.len();
+    let origin = audit::Origin { ip: Some("192.0.2.9".into()), user_agent: None };
+    let event = NewEvent::audited(
+        ctx.org_id(),
+        AuditAction::MemberRoleChanged,
+        ("member", team.member_id.to_string()),
+        Some(ctx.user_id()),
+        Some("oona@example.com".into()),
+        origin,
+        serde_json::json!({ "from": "member", "to": "guest" }),
+    );
+    let member = members::find(db, ctx, team.member_id).await.unwrap().unwrap();
+    let change = RoleChange::authorize(&admin(ctx), &member, Role::Guest).unwrap();
+    members::change_role(db, &admin(ctx), &change, &event).await.unwrap();
+    let outbox = outbox_of(db, ctx).await;
+    assert_eq!(outbox.len(), before + 1);
+    assert_eq!(outbox[before], at("member.role-changed", "member", &team.member_id));
+    let log = audit::list(db, &AuditScope::Organization(ctx.audit_viewer().unwrap()), &AuditFilter::default(), 10)
+        .await
+        .unwrap();
+    let logged = &log.items[0];
+    assert_eq!(
+        (logged.action, logged.target_id.as_deref()),
+        (AuditAction::MemberRoleChanged, Some(team.member_id.to_string().as_str()))
+    );
+    assert_eq!(logged.ip.as_deref(), Some("192.0.2.9"));
+    // The same change again changes nothing and records nothing.
+    let member = members::find(db, ctx, team.member_id).await.unwrap().unwrap();
+    let same = RoleChange::authorize(&admin(ctx), &member, Role::Guest).unwrap();
+    members::change_role(db, &admin(ctx), &same, &event).await.unwrap();
+    assert_eq!(outbox_of(db, ctx).await.len(), before + 1);
+
+    // Append-only on both backends.
+    for sql in ["UPDATE events SET type = 'forged'", "DELETE FROM events"] {
+        let refused = match db {
+            Db::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+            Db::Postgres(pool) => {
+                async {
+                    let mut tx = pool.begin().await?;
+                    sqlx::query("SELECT set_config('app.org_id', '*', true)").execute(&mut *tx).await?;
+                    sqlx::query(sql).execute(&mut *tx).await?;
+                    tx.commit().await
+                }
+                .await
+            }
+        };
+        let message = refused.expect_err(sql).to_string();
+        assert!(message.contains("append-only"), "{message}");
+    }
+    assert_eq!(outbox_of(db, ctx).await.len(), before + 1);
+}
