@@ -2244,6 +2244,31 @@ async fn outbox(db: &Db) {
     members::change_role(db, &admin(ctx), &same, &event).await.unwrap();
     assert_eq!(outbox_of(db, ctx).await.len(), before + 1);
 
+    // Cycles and labels: created, updated, deleted.
+    let before = outbox_of(db, ctx).await.len();
+    let (from, to) = (date!(2026 - 12 - 01), date!(2026 - 12 - 14));
+    let cycle =
+        cycles::insert(db, &w, project.id, &CycleName::parse("Sprint").unwrap(), from, to).await.unwrap().unwrap();
+    cycles::update(db, &w, cycle.id, &CycleName::parse("Sprint 1").unwrap(), from, to).await.unwrap().unwrap();
+    assert!(cycles::delete(db, &w, cycle.id).await.unwrap());
+    assert!(!cycles::delete(db, &w, cycle.id).await.unwrap());
+    let label = labels::insert(db, &w, &LabelName::parse("bug").unwrap(), LabelColor::Red).await.unwrap();
+    labels::update(db, &w, label.id, &LabelName::parse("defect").unwrap(), LabelColor::Blue).await.unwrap();
+    assert!(labels::delete(db, &w, label.id).await.unwrap());
+    assert!(!labels::delete(db, &w, label.id).await.unwrap());
+    assert_eq!(
+        outbox_of(db, ctx).await[before..],
+        [
+            at("cycle.created", "cycle", &cycle.id),
+            at("cycle.updated", "cycle", &cycle.id),
+            at("cycle.deleted", "cycle", &cycle.id),
+            at("label.created", "label", &label.id),
+            at("label.updated", "label", &label.id),
+            at("label.deleted", "label", &label.id),
+        ]
+    );
+    let total = before + 6;
+
     // Append-only on both backends.
     for sql in ["UPDATE events SET type = 'forged'", "DELETE FROM events"] {
         let refused = match db {
@@ -2261,5 +2286,5 @@ async fn outbox(db: &Db) {
         let message = refused.expect_err(sql).to_string();
         assert!(message.contains("append-only"), "{message}");
     }
-    assert_eq!(outbox_of(db, ctx).await.len(), before + 1);
+    assert_eq!(outbox_of(db, ctx).await.len(), total, "nothing rewritten, nothing removed");
 }
