@@ -518,13 +518,13 @@ async fn licensing(db: &Db) {
         metadata: "{}".into(),
         ..NewMachine::default()
     };
-    let first = license_api::activate(db, &found, &machine("fp-1"), 1000).await.unwrap();
+    let first = license_api::activate(db, &found, (&machine("fp-1"), 1000), machine_ev(&found)).await.unwrap();
     assert!(matches!(
-        license_api::activate(db, &found, &machine("fp-1"), 1000).await,
+        license_api::activate(db, &found, (&machine("fp-1"), 1000), machine_ev(&found)).await,
         Err(ActivationError::FingerprintTaken)
     ));
     assert!(matches!(
-        license_api::activate(db, &found, &machine("fp-2"), 1000).await,
+        license_api::activate(db, &found, (&machine("fp-2"), 1000), machine_ev(&found)).await,
         Err(ActivationError::LimitExceeded(1))
     ));
     let (found, scoped, codes) =
@@ -658,9 +658,12 @@ async fn licensing(db: &Db) {
     };
     // A duplicated fingerprint fails the whole activation: no machine.
     let twice = NewMachine { components: vec![component("x", "A"), component("x", "B")], ..machine("fp-4") };
-    assert!(matches!(license_api::activate(db, &found, &twice, 1000).await, Err(ActivationError::Db(_))));
+    assert!(matches!(
+        license_api::activate(db, &found, (&twice, 1000), machine_ev(&found)).await,
+        Err(ActivationError::Db(_))
+    ));
     assert!(license_api::machines(db, &found).await.unwrap().is_empty());
-    let again = license_api::activate(db, &found, &with_parts, 1000).await.unwrap();
+    let again = license_api::activate(db, &found, (&with_parts, 1000), machine_ev(&found)).await.unwrap();
     let asked = ["board-1".to_owned(), "gpu-1".to_owned(), "disk-1".to_owned()];
     let (found, scoped, _) =
         license_api::find_for_validation(db, key, &["fp-3".into()], None, &asked, false).await.unwrap().unwrap();
@@ -682,7 +685,7 @@ async fn licensing(db: &Db) {
 
     // Check-ins: stamped now, and the next one due an interval later.
     assert_eq!((found.last_check_in_at(), found.next_check_in()), (None, None), "its policy requires none");
-    let checked = license_api::check_in(db, &found).await.unwrap().unwrap();
+    let checked = license_api::check_in(db, &found, &checked_in_ev(&found)).await.unwrap().unwrap();
     let stamped = checked.last_check_in_at().expect("stamped").into_inner();
     assert!((time::OffsetDateTime::now_utc() - stamped).whole_seconds().abs() < 60);
     assert_eq!(checked.next_check_in(), None, "still not required");
@@ -724,7 +727,7 @@ async fn licensing(db: &Db) {
     // A deleted organization's licenses stop answering at once, and go
     // with it, machines and all, when it is purged.
     let survivor = license_api::find_by_key(db, "SECOND-KEY-0001").await.unwrap().expect("the second license");
-    license_api::activate(db, &survivor, &machine("fp-9"), 1000).await.unwrap();
+    license_api::activate(db, &survivor, (&machine("fp-9"), 1000), machine_ev(&survivor)).await.unwrap();
     orgs::delete(db, &super::owner(&team.owner), &super::event(&team.owner, "organization.deleted")).await.unwrap();
     assert!(license_api::find_by_key(db, "SECOND-KEY-0001").await.unwrap().is_none());
     let later = time::OffsetDateTime::now_utc() + time::Duration::days(31);
@@ -2287,4 +2290,19 @@ async fn outbox(db: &Db) {
         assert!(message.contains("append-only"), "{message}");
     }
     assert_eq!(outbox_of(db, ctx).await.len(), total, "nothing rewritten, nothing removed");
+}
+
+/// An unaudited `machine.created` event of a machine of `license`, for
+/// the activations the story makes.
+fn machine_ev(
+    license: &app::server::db::license_api::ApiLicense,
+) -> impl FnOnce(app::model::MachineId) -> NewEvent + use<> {
+    let org = license.org_id();
+    move |id| NewEvent::change(org, "machine.created", ("machine", id.to_string()), None, serde_json::json!({}))
+}
+
+/// An unaudited `license.checked-in` event of `license`.
+fn checked_in_ev(license: &app::server::db::license_api::ApiLicense) -> NewEvent {
+    let resource = ("license", license.id().to_string());
+    NewEvent::change(license.org_id(), "license.checked-in", resource, None, serde_json::json!({}))
 }

@@ -559,16 +559,18 @@ const FINGERPRINT_KEY: super::UniqueKey = super::UniqueKey {
 /// locked on PostgreSQL and the limit checked in the insert itself, so two
 /// activations at once cannot both take the last place; the components go
 /// in the same transaction (one statement), so a machine is never there
-/// without them.
+/// without them, and so does the event `event` makes of the new machine's
+/// id.
 pub async fn activate(
     db: &Db,
     license: &ApiLicense,
-    new: &NewMachine,
-    ceiling: u32,
+    (new, ceiling): (&NewMachine, u32),
+    event: impl FnOnce(MachineId) -> NewEvent,
 ) -> Result<ApiMachine, ActivationError> {
     let org = license.org_id;
     let max = license.policy.fields().max_machines.map_or(ceiling, |max| max.min(ceiling));
     let id = MachineId::new();
+    let event = event(id);
     let now = Timestamp::now();
     let lock = match db.backend() {
         super::Backend::Postgres => Some("SELECT id FROM licenses WHERE id = $1 FOR UPDATE"),
@@ -628,6 +630,7 @@ pub async fn activate(
                     bind_args!(sqlx::query(components.text()), components.args().iter().cloned()).execute(&mut *tx).await?;
                 }
                 let row = sqlx::query_as::<_, ApiMachine>(&select).bind(id).fetch_one(&mut *tx).await?;
+                events::record(&mut *tx, &event).await?;
                 tx.commit().await?;
                 Ok(row)
             }
@@ -635,7 +638,8 @@ pub async fn activate(
     })
 }
 
-/// Where a machine was activated or deactivated from, for the audit log.
+/// Where a machine was activated or deactivated from, for the audit log
+/// ([`machine_event`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
     /// The `/v1` API, with the license's key: no person acts.
@@ -665,34 +669,16 @@ pub fn machine_event(
     NewEvent::audited(license.org_id, action, ("machine", id.to_string()), None, actor_email, origin.clone(), details)
 }
 
-/// Records `action` (a machine activated) on `license`'s `machine` in the
-/// outbox and the organization's audit log ([`machine_event`]), in a
-/// transaction of its own after the change's.
-pub async fn record_machine_event(
-    db: &Db,
+/// The audited event of `action` on `license` itself (a check-in) through
+/// the API, from `origin`: no person acts.
+pub fn license_event(
     origin: &super::audit::Origin,
     license: &ApiLicense,
     action: crate::model::AuditAction,
-    machine: (MachineId, &str),
-    via: Via,
-) -> Result<(), sqlx::Error> {
-    let event = machine_event(origin, license, action, machine, via);
-    with_pool!(db, Scope::tenant(license.org_id), conn => events::record(&mut *conn, &event).await)
-}
-
-/// Records `action` on `license` itself (a check-in) through the API, in
-/// the outbox and its organization's audit log, from `origin`, in a
-/// transaction of its own after the change's.
-pub async fn record_license_event(
-    db: &Db,
-    origin: &super::audit::Origin,
-    license: &ApiLicense,
-    action: crate::model::AuditAction,
-) -> Result<(), sqlx::Error> {
+) -> NewEvent {
     let target = ("license", license.id.to_string());
     let details = serde_json::json!({ "via": "api" });
-    let event = NewEvent::audited(license.org_id, action, target, None, None, origin.clone(), details);
-    with_pool!(db, Scope::tenant(license.org_id), conn => events::record(&mut *conn, &event).await)
+    NewEvent::audited(license.org_id, action, target, None, None, origin.clone(), details)
 }
 
 /// Checks the license in now (Keygen's `check-in` action: its
@@ -700,14 +686,22 @@ pub async fn record_license_event(
 /// later). Returns the license as it is now; `None` if it is gone. The
 /// caller checks that its policy requires check-ins. Concurrent check-ins
 /// are one single-row update each, the last to write winning; none
-/// waits on a lock beyond its own statement.
-pub async fn check_in(db: &Db, license: &ApiLicense) -> Result<Option<ApiLicense>, sqlx::Error> {
+/// waits on a lock beyond its own statement. A check-in records `event`
+/// in the same transaction.
+pub async fn check_in(db: &Db, license: &ApiLicense, event: &NewEvent) -> Result<Option<ApiLicense>, sqlx::Error> {
     let org = license.org_id;
     let update = "UPDATE licenses SET last_check_in_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2";
     let select = license_select("l.org_id = $1 AND l.id = $2");
     with_pool!(db, Scope::tenant(org), conn => {
-        sqlx::query(update).bind(org).bind(license.id).bind(Timestamp::now()).execute(&mut *conn).await?;
-        sqlx::query_as::<_, ApiLicense>(&select).bind(org).bind(license.id).fetch_optional(&mut *conn).await
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let checked =
+            sqlx::query(update).bind(org).bind(license.id).bind(Timestamp::now()).execute(&mut *tx).await?.rows_affected();
+        if checked == 1 {
+            events::record(&mut *tx, event).await?;
+        }
+        let license = sqlx::query_as::<_, ApiLicense>(&select).bind(org).bind(license.id).fetch_optional(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(license)
     })
 }
 
