@@ -2076,6 +2076,19 @@ async fn resumable_imports(db: &Db) {
     assert_eq!((consumed, found.rows_imported, found.rows_failed, found.rows_total), (3, 2, 1, Some(5)));
     let done = tasks::find(db, &team.owner, ids[1]).await.unwrap().unwrap();
     assert!(done.completed_at.is_some(), "a done row is completed in its batch");
+    // Each imported task has its event, written with the batch.
+    let created: Vec<(String, String, bool)> = events::list_after(db, team.owner.org_id(), 0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "task.created")
+        .map(|e| {
+            let data: serde_json::Value = serde_json::from_str(&e.data).unwrap();
+            (e.resource_id, data["title"].as_str().unwrap().to_owned(), data["completed"].as_bool().unwrap())
+        })
+        .collect();
+    let expected = [(ids[0].to_string(), "One".to_owned(), false), (ids[1].to_string(), "Two".to_owned(), true)];
+    assert_eq!(created, expected);
     assert!(tasks::find(db, &team.owner, ids[0]).await.unwrap().unwrap().completed_at.is_none());
     // A batch of refused rows only still moves the resume point.
     let second = Batch { tasks: &[], refused: &[refused(3), refused(4)], records: 2, total: 5 };

@@ -187,13 +187,23 @@ pub async fn grow(db: &Db, ctx: &Writer, id: FileId, more: i64) -> Result<(), Up
 }
 
 /// The uploading file `id` has all its `size` bytes stored: it waits for
-/// its processing job. `false` when it was not uploading.
+/// its processing job. Records `file.created` (its id, project, name and
+/// size) in the same transaction: the file exists for others from now on.
+/// `false` (and nothing recorded) when it was not uploading.
 pub async fn uploaded(db: &Db, ctx: &Writer, id: FileId, size: i64) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE project_files SET status = 'queued', size_bytes = $3, updated_at = $4 \
-               WHERE org_id = $1 AND id = $2 AND status = 'uploading'";
+               WHERE org_id = $1 AND id = $2 AND status = 'uploading' RETURNING project_id, name";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        let done = sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(size).bind(Timestamp::now()).execute(&mut *conn).await?;
-        Ok(done.rows_affected() == 1)
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let done: Option<(ProjectId, String)> =
+            sqlx::query_as(sql).bind(ctx.org_id()).bind(id).bind(size).bind(Timestamp::now()).fetch_optional(&mut *tx).await?;
+        if let Some((project, name)) = &done {
+            let data = serde_json::json!({ "id": id, "project_id": project, "name": name, "size_bytes": size, "status": "queued" });
+            let event = NewEvent::change(ctx.org_id(), "file.created", ("file", id.to_string()), Some(ctx.user_id()), data);
+            events::record(&mut *tx, &event).await?;
+        }
+        tx.commit().await?;
+        Ok(done.is_some())
     })
 }
 
@@ -364,7 +374,9 @@ pub enum Processed {
     Failed { content_type: Option<String>, sha256: Option<String>, reason: String },
 }
 
-/// Records how processing the file `id` ended.
+/// Records how processing the file `id` ended, with its `file.updated`
+/// event (the new status; by nobody: the processing job) in the same
+/// transaction.
 pub async fn finish_processing(db: &Db, org: OrgId, id: FileId, processed: &Processed) -> Result<(), sqlx::Error> {
     let sql = "UPDATE project_files SET status = $3, content_type = $4, sha256 = $5, width = $6, height = $7, \
                  has_thumbnail = $8, failure = $9, updated_at = $10 \
@@ -377,8 +389,11 @@ pub async fn finish_processing(db: &Db, org: OrgId, id: FileId, processed: &Proc
             (FileStatus::Failed, content_type.as_ref(), sha256.as_ref(), None, None, false, Some(reason))
         }
     };
+    let data = serde_json::json!({ "id": id, "status": status.as_str(), "content_type": content_type, "has_thumbnail": thumbnail });
+    let event = NewEvent::change(org, "file.updated", ("file", id.to_string()), None, data);
     with_pool!(db, Scope::tenant(org), conn => {
-        sqlx::query(sql)
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let done = sqlx::query(sql)
             .bind(org)
             .bind(id)
             .bind(status)
@@ -389,8 +404,13 @@ pub async fn finish_processing(db: &Db, org: OrgId, id: FileId, processed: &Proc
             .bind(thumbnail)
             .bind(failure)
             .bind(Timestamp::now())
-            .execute(&mut *conn)
-            .await?;
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if done == 1 {
+            events::record(&mut *tx, &event).await?;
+        }
+        tx.commit().await?;
     });
     Ok(())
 }

@@ -207,7 +207,8 @@ pub struct Batch<'a> {
 }
 
 /// Commits `batch` of import `id` into `project` in one transaction: its
-/// tasks (those marked done completed), its refused rows, and the import's
+/// tasks (those marked done completed) with their `task.created` events,
+/// its refused rows, and the import's
 /// counts and resume point. So after a crash an import resumes after its
 /// last whole batch, with nothing created twice. `NotWritable` when the
 /// project was archived or trashed since; `Ok(None)` (nothing written) when
@@ -249,6 +250,12 @@ pub async fn commit_batch(
         }
         if !rows.is_empty() {
             insert_rows!(tx, backend, ctx, project, &rows, now);
+            let created: Vec<NewEvent> = rows
+                .iter()
+                .zip(batch.tasks)
+                .map(|((task, fields), (_, done))| super::tasks::created_event(ctx, *task, project, fields, *done))
+                .collect();
+            events::record_all(&mut *tx, &created).await?;
         }
         for chunk in done.chunks(INSERT_BATCH) {
             let mut sql = Sql::new("UPDATE tasks SET completed_at = ");

@@ -242,6 +242,22 @@ fn task_event(ctx: &OrgCtx, kind: &str, id: TaskId, data: serde_json::Value) -> 
     NewEvent::change(ctx.org_id(), kind, ("task", id.to_string()), Some(ctx.user_id()), data)
 }
 
+/// The `task.created` event of a task the member of `ctx` made (an
+/// import's, say): its fields, `completed` when made done.
+pub(crate) fn created_event(
+    ctx: &OrgCtx,
+    id: TaskId,
+    project: ProjectId,
+    fields: &TaskFields,
+    completed: bool,
+) -> NewEvent {
+    let mut data = fields_data(id, Some(project), fields);
+    if let Some(object) = data.as_object_mut() {
+        object.insert("completed".into(), serde_json::json!(completed));
+    }
+    task_event(ctx, "task.created", id, data)
+}
+
 /// What a task's event says of its fields: all of them, as written.
 fn fields_data(id: TaskId, project: Option<ProjectId>, fields: &TaskFields) -> serde_json::Value {
     let mut data = serde_json::json!({
