@@ -1021,8 +1021,12 @@ async fn accounts(db: &Db) {
     assert_eq!(linked.status(time::OffsetDateTime::now_utc()), app::model::InvitationStatus::Pending);
     assert!(invitations::find_by_token(db, &first_hash).await.unwrap().is_none(), "a hash is not a token");
     let zoe = users::insert(db, new_user(&invited, &name("Zoe"))).await.unwrap();
-    assert_eq!(invitations::accept(db, &linked, zoe.id).await.unwrap(), Acceptance::Joined);
-    assert_eq!(invitations::accept(db, &linked, zoe.id).await.unwrap(), Acceptance::NotPending, "single use");
+    assert_eq!(invitations::accept(db, &linked, zoe.id, &accepted_ev(&linked)).await.unwrap(), Acceptance::Joined);
+    assert_eq!(
+        invitations::accept(db, &linked, zoe.id, &accepted_ev(&linked)).await.unwrap(),
+        Acceptance::NotPending,
+        "single use"
+    );
     assert_eq!(OrgCtx::load(db, zoe.id, "acme-rockets").await.unwrap().role(), Role::Guest);
     assert!(members::find_by_email(db, &ctx, &invited).await.unwrap().is_some());
     let (_, other_hash) = invitations::new_token();
@@ -2318,4 +2322,10 @@ fn machine_ev(
 fn checked_in_ev(license: &app::server::db::license_api::ApiLicense) -> NewEvent {
     let resource = ("license", license.id().to_string());
     NewEvent::change(license.org_id(), "license.checked-in", resource, None, serde_json::json!({}))
+}
+
+/// An unaudited `invitation.accepted` event of `invitation`.
+fn accepted_ev(invitation: &invitations::LinkedInvitation) -> NewEvent {
+    let resource = ("organization", invitation.org_id.to_string());
+    NewEvent::change(invitation.org_id, "invitation.accepted", resource, None, serde_json::json!({}))
 }

@@ -288,8 +288,14 @@ pub enum Acceptance {
 /// pending and unexpired, so a link works once) and makes them a member
 /// with its role, in one transaction, when the plan has room for one more
 /// member ([`orgs::MEMBERS`]: the invitation's held seat becomes theirs).
-/// Someone who is a member already keeps their role.
-pub async fn accept(db: &Db, invitation: &LinkedInvitation, user: UserId) -> Result<Acceptance, sqlx::Error> {
+/// Someone who is a member already keeps their role. A `Joined` records
+/// `event` in the same transaction.
+pub async fn accept(
+    db: &Db,
+    invitation: &LinkedInvitation,
+    user: UserId,
+    event: &NewEvent,
+) -> Result<Acceptance, sqlx::Error> {
     let now = Timestamp::now();
     let mark = "UPDATE invitations SET accepted_at = $2 \
                 WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2";
@@ -301,7 +307,7 @@ pub async fn accept(db: &Db, invitation: &LinkedInvitation, user: UserId) -> Res
     let accepted = orgs::within_quota!(db, invitation.org_id, orgs::MEMBERS, tx => {
         let marked = sqlx::query(mark).bind(invitation.id).bind(now).execute(&mut *tx).await?.rows_affected();
         let already: i64 = sqlx::query_scalar(member).bind(invitation.org_id).bind(user).fetch_one(&mut *tx).await?;
-        if marked == 0 {
+        let outcome = if marked == 0 {
             Some(Acceptance::NotPending)
         } else if already > 0 {
             Some(Acceptance::Joined)
@@ -315,7 +321,11 @@ pub async fn accept(db: &Db, invitation: &LinkedInvitation, user: UserId) -> Res
                 .await?
                 .rows_affected();
             (joined == 1).then_some(Acceptance::Joined)
+        };
+        if outcome == Some(Acceptance::Joined) {
+            events::record(&mut *tx, event).await?;
         }
+        outcome
     })?;
     Ok(accepted.unwrap_or_else(Acceptance::LimitReached))
 }
