@@ -162,14 +162,21 @@ pub async fn is_member(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<bool, sqlx
 /// Creates another organization named `name` on `plan` for `user`, who
 /// becomes its Owner; its slug is the first free one derived from the
 /// name. Two creations may pick the same free slug at once; the loser
-/// retries with the winner's slug taken.
-pub async fn create(db: &Db, user: UserId, name: &OrgName, plan: Plan) -> Result<OrgSummary, sqlx::Error> {
+/// retries with the winner's slug taken. Records the event `event` makes
+/// of the new organization in the same transaction.
+pub async fn create(
+    db: &Db,
+    user: UserId,
+    (name, plan): (&OrgName, Plan),
+    event: impl Fn(&OrgSummary) -> NewEvent,
+) -> Result<OrgSummary, sqlx::Error> {
     let mut attempts_left = 3;
     loop {
         let now = super::Timestamp::now();
         let result = with_pool!(db, Scope::memberships(), conn => async {
             let mut tx = super::begin_write(&mut *conn).await?;
             let org = insert_in_tx!(tx, name, plan, user, Role::Owner, now);
+            events::record(&mut *tx, &event(&org)).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(org)
         }.await);
