@@ -145,10 +145,14 @@ pub async fn create(db: &Db, email: &str, password_text: &str) -> Result<Demo, S
 
     let owner_name = DisplayName::parse("Dana Owner").map_err(|e| input("name", &e))?;
     let org_name = OrgName::parse("Northwind Studio").map_err(|e| input("organization", &e))?;
-    let (owner, org) =
-        users::insert_with_organization(db, new_user(&owner_email, &owner_name, &hash), &org_name, Plan::Pro)
-            .await
-            .map_err(|e| input("owner", &e))?;
+    let (owner, org) = users::insert_with_organization(
+        db,
+        new_user(&owner_email, &owner_name, &hash),
+        (&org_name, Plan::Pro),
+        users::founded_event,
+    )
+    .await
+    .map_err(|e| input("owner", &e))?;
     let ctx = OrgCtx::load(db, owner.id, &org.slug).await?;
     let admin = ctx.admin(Action::TrashProjects)?;
     let writer: &Writer = &admin;

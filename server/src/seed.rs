@@ -225,8 +225,9 @@ async fn tenant(
         is_platform_admin: false,
         email_verified: true,
     };
-    let (owner, org) =
-        users::insert_with_organization(db, new, &org_name, Plan::Enterprise).await.map_err(|e| input("owner", &e))?;
+    let (owner, org) = users::insert_with_organization(db, new, (&org_name, Plan::Enterprise), users::founded_event)
+        .await
+        .map_err(|e| input("owner", &e))?;
     let ctx = OrgCtx::load(db, owner.id, &org.slug).await?;
     let admin = ctx.admin(Action::TrashProjects)?;
 

@@ -31,8 +31,14 @@ pub async fn sign_up(db: &Db, name: &str, org: &str) -> (UserId, OrgSummary) {
         is_platform_admin: false,
         email_verified: false,
     };
-    let (user, org) =
-        users::insert_with_organization(db, new, &OrgName::parse(org).unwrap(), Plan::Enterprise).await.unwrap();
+    let (user, org) = users::insert_with_organization(
+        db,
+        new,
+        (&OrgName::parse(org).unwrap(), Plan::Enterprise),
+        users::founded_event,
+    )
+    .await
+    .unwrap();
     (user.id, org)
 }
 

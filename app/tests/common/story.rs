@@ -757,10 +757,14 @@ async fn accounts(db: &Db) {
     // --- users ---------------------------------------------------------
     let ada_email = email("ada@example.com");
     let ada_name = name("Ada Lovelace");
-    let (ada, acme) =
-        users::insert_with_organization(db, new_user(&ada_email, &ada_name), &org("Acme Rockets"), Plan::Enterprise)
-            .await
-            .expect("sign-up");
+    let (ada, acme) = users::insert_with_organization(
+        db,
+        new_user(&ada_email, &ada_name),
+        (&org("Acme Rockets"), Plan::Enterprise),
+        users::founded_event,
+    )
+    .await
+    .expect("sign-up");
     assert_eq!(acme.slug, "acme-rockets");
     assert_eq!(acme.role, Role::Owner);
 
@@ -779,8 +783,8 @@ async fn accounts(db: &Db) {
     let again = users::insert_with_organization(
         db,
         new_user(&email("Ada@Example.com"), &ada_name),
-        &org("Ghost Org"),
-        Plan::Enterprise,
+        (&org("Ghost Org"), Plan::Enterprise),
+        users::founded_event,
     )
     .await;
     assert!(matches!(again, Err(CreateUserError::EmailTaken)), "{again:?}");
@@ -793,8 +797,8 @@ async fn accounts(db: &Db) {
     let (grace, acme2) = users::insert_with_organization(
         db,
         new_user(&grace_email, &grace_name),
-        &org("ACME rockets!"),
-        Plan::Enterprise,
+        (&org("ACME rockets!"), Plan::Enterprise),
+        users::founded_event,
     )
     .await
     .unwrap();
@@ -2174,7 +2178,8 @@ async fn outbox(db: &Db) {
     let team = team(db, "Oona", "Outbox").await;
     let (ctx, w) = (&team.owner, writer(&team.owner));
     let at = |kind: &str, resource: &str, id: &dyn ToString| (kind.to_owned(), resource.to_owned(), id.to_string());
-    assert!(outbox_of(db, ctx).await.is_empty());
+    // The sign-up recorded the organization's first event.
+    assert_eq!(outbox_of(db, ctx).await, [at("organization.created", "organization", &ctx.org_id())]);
 
     // Projects: created (the event its caller makes), updated (its own).
     let project =
@@ -2189,7 +2194,7 @@ async fn outbox(db: &Db) {
             .await;
     assert!(matches!(stale, Err(ProjectError::Changed)), "{stale:?}");
     assert_eq!(
-        outbox_of(db, ctx).await,
+        outbox_of(db, ctx).await[1..],
         [at("project.created", "project", &project.id), at("project.updated", "project", &renamed.id)]
     );
     let updated = events::list_after(db, ctx.org_id(), 0, 10).await.unwrap().pop().unwrap();
