@@ -562,6 +562,11 @@ async fn licensing(db: &Db) {
     assert_eq!(license_api::cull_dead_machines(db, now).await.unwrap(), 0);
     assert_eq!(license_api::cull_dead_machines(db, now + time::Duration::minutes(6)).await.unwrap(), 1);
     assert!(license_api::machines(db, &found).await.unwrap().is_empty());
+    let last = events::list_after(db, found.org_id(), 0, 1000).await.unwrap().pop().unwrap();
+    assert_eq!(
+        (last.kind.as_str(), last.resource_id.as_str(), last.actor_id),
+        ("machine.deleted", first.id.to_string().as_str(), None)
+    );
 
     // What Keygen's admin API reads and changes: pages of the
     // organization's licenses, machines, policies and entitlements, never

@@ -735,7 +735,8 @@ pub async fn ping(db: &Db, license: &ApiLicense, machine: MachineId) -> Result<O
 /// Deactivates every machine whose policy requires heartbeats and whose
 /// last heartbeat (or activation, when none came) is older than the
 /// policy's interval plus [`HEARTBEAT_GRACE_SECONDS`] at `now`, in every
-/// organization (Keygen's `DEACTIVATE_DEAD` cull). Returns how many went.
+/// organization (Keygen's `DEACTIVATE_DEAD` cull), each with its
+/// `machine.deleted` event in the same transaction. Returns how many went.
 pub async fn cull_dead_machines(db: &Db, now: OffsetDateTime) -> Result<u64, sqlx::Error> {
     // The interval is per policy: the query takes every machine older than
     // the shortest interval (60 s), the filter below applies each policy's.
@@ -754,9 +755,25 @@ pub async fn cull_dead_machines(db: &Db, now: OffsetDateTime) -> Result<u64, sql
     let mut culled = 0;
     for chunk in dead.chunks(500) {
         let mut delete = Sql::new("DELETE FROM machines /* maintenance: every organization */ WHERE id IN (");
-        delete.arg_list(chunk.iter().copied()).push(")");
+        delete.arg_list(chunk.iter().copied()).push(") RETURNING id, org_id, license_id, fingerprint");
         culled += with_pool!(db, Scope::maintenance(), conn => {
-            bind_args!(sqlx::query(delete.text()), delete.args().iter().cloned()).execute(&mut *conn).await?.rows_affected()
+            let mut tx = super::begin_write(&mut *conn).await?;
+            let gone: Vec<(MachineId, OrgId, LicenseId, String)> =
+                bind_args!(sqlx::query_as(delete.text()), delete.args().iter().cloned()).fetch_all(&mut *tx).await?;
+            // Keygen's name for a machine that went: machine.deleted, by
+            // nobody (the heartbeat cull).
+            let deleted: Vec<NewEvent> = gone
+                .iter()
+                .map(|(id, org, license, fingerprint)| {
+                    let data = serde_json::json!({
+                        "id": id, "license": license, "fingerprint": fingerprint, "reason": "heartbeat-dead",
+                    });
+                    NewEvent::change(*org, "machine.deleted", ("machine", id.to_string()), None, data)
+                })
+                .collect();
+            events::record_all(&mut *tx, &deleted).await?;
+            tx.commit().await?;
+            gone.len() as u64
         });
     }
     Ok(culled)
