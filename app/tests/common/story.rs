@@ -1623,6 +1623,9 @@ async fn work(db: &Db) {
     let now = time::OffsetDateTime::now_utc();
     assert_eq!(tasks::purge_expired_trash(db, now + time::Duration::days(29)).await.unwrap(), 0, "29 days");
     assert_eq!(tasks::purge_expired_trash(db, now + time::Duration::days(31)).await.unwrap(), 2, "31 days");
+    let purged = events::list_after(db, ctx.org_id(), 0, 10_000).await.unwrap();
+    let purged: Vec<_> = purged.iter().rev().take(2).map(|e| (e.kind.as_str(), e.actor_id)).collect();
+    assert_eq!(purged, [("task.deleted", None), ("task.deleted", None)], "the purge records each task it deleted");
     tasks::trash(db, author, &[created[2].id]).await.unwrap();
     assert_eq!(tasks::empty_trash(db, ctx, website.id).await.unwrap(), 1);
     assert_eq!(list(TaskQuery { status: StatusFilter::Trash, ..q(|_| {}) }).await.total, 0);
@@ -1701,6 +1704,12 @@ async fn work(db: &Db) {
     assert!(projects::find(db, ctx, zulu).await.unwrap().is_some());
     assert_eq!(purge_at(31).await.unwrap(), 1, "31 days in the trash");
     assert_eq!(projects::find(db, ctx, zulu).await.unwrap(), None);
+    let last = events::list_after(db, ctx.org_id(), 0, 10_000).await.unwrap().pop().unwrap();
+    let zulu_text = zulu.to_string();
+    assert_eq!(
+        (last.kind.as_str(), last.resource_id.as_str(), last.actor_id),
+        ("project.deleted", zulu_text.as_str(), None)
+    );
 }
 
 /// Moves `project` to the trash, shows that a bulk insert then writes

@@ -408,11 +408,28 @@ pub async fn restore(
 
 /// Deletes for good every project (of any organization) that has been in
 /// the trash for more than [`TRASH_RETENTION_DAYS`] at `now`, with its
-/// tasks and cycles. Maintenance, not a tenant action: the server runs it
-/// periodically. Returns how many projects went.
+/// tasks and cycles. Each project records `project.deleted` (by nobody)
+/// in the same transaction; what goes with it records nothing more (as
+/// with Keygen's webhooks, a deletion does not cascade into events).
+/// Maintenance, not a tenant action: the server runs it periodically.
+/// Returns how many projects went.
 pub async fn purge_expired_trash(db: &Db, now: time::OffsetDateTime) -> Result<u64, sqlx::Error> {
     let cutoff = Timestamp::from(now - time::Duration::days(TRASH_RETENTION_DAYS));
-    let sql =
-        "DELETE FROM projects /* maintenance: every organization */ WHERE deleted_at IS NOT NULL AND deleted_at < $1";
-    with_pool!(db, Scope::maintenance(), conn => Ok(sqlx::query(sql).bind(cutoff).execute(&mut *conn).await?.rows_affected()))
+    let sql = "DELETE FROM projects /* maintenance: every organization */ \
+               WHERE deleted_at IS NOT NULL AND deleted_at < $1 RETURNING id, org_id, name";
+    with_pool!(db, Scope::maintenance(), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let gone: Vec<(ProjectId, crate::model::OrgId, String)> =
+            sqlx::query_as(sql).bind(cutoff).fetch_all(&mut *tx).await?;
+        let deleted: Vec<NewEvent> = gone
+            .iter()
+            .map(|(id, org, name)| {
+                let data = serde_json::json!({ "id": id, "name": name });
+                NewEvent::change(*org, "project.deleted", ("project", id.to_string()), None, data)
+            })
+            .collect();
+        events::record_all(&mut *tx, &deleted).await?;
+        tx.commit().await?;
+        Ok(gone.len() as u64)
+    })
 }

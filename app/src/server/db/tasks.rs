@@ -683,11 +683,25 @@ pub async fn empty_trash(db: &Db, ctx: &Admin, project: ProjectId) -> Result<u64
 }
 
 /// Deletes for good every task (of any organization) that has been in the
-/// trash for more than [`TRASH_RETENTION_DAYS`] at `now`. Maintenance, not
-/// a tenant action. Returns how many went.
+/// trash for more than [`TRASH_RETENTION_DAYS`] at `now`, each recording
+/// `task.deleted` (`trashed` false, by nobody) in the same transaction.
+/// Maintenance, not a tenant action. Returns how many went.
 pub async fn purge_expired_trash(db: &Db, now: time::OffsetDateTime) -> Result<u64, sqlx::Error> {
     let cutoff = Timestamp::from(now - time::Duration::days(TRASH_RETENTION_DAYS));
-    let sql =
-        "DELETE FROM tasks /* maintenance: every organization */ WHERE deleted_at IS NOT NULL AND deleted_at < $1";
-    with_pool!(db, Scope::maintenance(), conn => Ok(sqlx::query(sql).bind(cutoff).execute(&mut *conn).await?.rows_affected()))
+    let sql = "DELETE FROM tasks /* maintenance: every organization */ WHERE deleted_at IS NOT NULL AND deleted_at < $1 \
+               RETURNING id, org_id";
+    with_pool!(db, Scope::maintenance(), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let gone: Vec<(TaskId, crate::model::OrgId)> = sqlx::query_as(sql).bind(cutoff).fetch_all(&mut *tx).await?;
+        let deleted: Vec<NewEvent> = gone
+            .iter()
+            .map(|(id, org)| {
+                let data = serde_json::json!({ "id": id, "trashed": false });
+                NewEvent::change(*org, "task.deleted", ("task", id.to_string()), None, data)
+            })
+            .collect();
+        events::record_all(&mut *tx, &deleted).await?;
+        tx.commit().await?;
+        Ok(gone.len() as u64)
+    })
 }
