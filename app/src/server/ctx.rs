@@ -225,9 +225,12 @@ impl OrgRequest {
 }
 
 /// Records `action` of a person outside an organization's pages (signing
-/// up, in or out, creating an organization) in the audit log, from this
-/// request's origin: `actor` is the account when one is known, `email` the
-/// address it had or was tried; `org` the organization concerned, if any.
+/// in or out, changing their account) in the audit log, from this
+/// request's origin, in a statement of its own: `actor` is the account
+/// when one is known, `email` the address it had or was tried; `org` the
+/// organization concerned, if any. A change to an organization (signing
+/// up or creating one included) records its event in its own transaction
+/// instead (`db::events`).
 pub async fn audit_person(
     state: &AppState,
     action: AuditAction,
