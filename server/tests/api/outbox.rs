@@ -6,7 +6,9 @@
 
 use app::server::db::Db;
 
-use crate::helpers::{on_postgres, run_sql, slug, spawn_app};
+use app::model::Role;
+
+use crate::helpers::{Person, join, on_postgres, run_sql, slug, spawn_app};
 
 /// The one number `sql` (a `SELECT COUNT(*) ...`) answers, read across
 /// tenants.
@@ -62,9 +64,18 @@ async fn mend_the_outbox(db: &Db) {
 #[tokio::test]
 async fn a_change_and_its_event_commit_together_or_not_at_all() {
     let app = spawn_app().await;
-    let org = app.signed_up(&crate::helpers::Person::new("own")).await;
+    let owner = Person::new("own");
+    let org = app.signed_up(&owner).await;
     let org = slug(&org);
     let project = app.project(org, "Kept").await;
+    let person = Person::new("mbr");
+    let member = app.visitor();
+    member.signed_up(&person).await;
+    join(&app, org, &owner, &person, Role::Member).await;
+    let member_id = member.current_user().await["id"].as_str().unwrap().to_owned();
+    // An assigned task, so removing the member is several statements (the
+    // task unassigned, the membership deleted) before its event.
+    app.task(org, &project, &[("title", "Theirs"), ("assignee", &member_id)]).await;
     let events_before = count(&app.db, "SELECT COUNT(*) FROM events").await;
 
     break_the_outbox(&app.db).await;
@@ -81,6 +92,18 @@ async fn a_change_and_its_event_commit_together_or_not_at_all() {
     assert_eq!(count(&app.db, "SELECT COUNT(*) FROM tasks WHERE title = 'Lost'").await, 0);
     assert_eq!(count(&app.db, "SELECT COUNT(*) FROM events").await, events_before);
 
+    // A change of several statements: all of them roll back.
+    let response = app.call("remove_member", &[("org", org), ("user", &member_id)]).await;
+    assert!(response.status().is_server_error(), "remove_member answered {}", response.status());
+    // Their membership here (they own an organization of their own too).
+    let still = format!("SELECT COUNT(*) FROM memberships WHERE role = 'member' AND user_id = '{member_id}'");
+    let still = if on_postgres() { still } else { still.replace(&format!("'{member_id}'"), &blob(&member_id)) };
+    assert_eq!(count(&app.db, &still).await, 1, "still a member");
+    let assigned = "SELECT COUNT(*) FROM tasks WHERE title = 'Theirs' AND assignee_id IS NOT NULL";
+    assert_eq!(count(&app.db, assigned).await, 1, "the task keeps its assignee");
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM audit_events WHERE action = 'member.removed'").await, 0);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM events").await, events_before);
+
     mend_the_outbox(&app.db).await;
     let doomed = app.project(org, "Doomed").await;
     assert_eq!(count(&app.db, "SELECT COUNT(*) FROM projects WHERE name = 'Doomed'").await, 1);
@@ -95,5 +118,15 @@ async fn a_change_and_its_event_commit_together_or_not_at_all() {
     let task = task["id"].as_str().unwrap();
     let event = format!("SELECT COUNT(*) FROM events WHERE type = 'task.created' AND resource_id = '{task}'");
     assert_eq!(count(&app.db, &event).await, 1);
-    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM events").await, events_before + 2);
+    app.ok("remove_member", &[("org", org), ("user", &member_id)]).await;
+    assert_eq!(count(&app.db, &still).await, 0);
+    assert_eq!(count(&app.db, assigned).await, 0);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM audit_events WHERE action = 'member.removed'").await, 1);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM events WHERE type = 'member.removed'").await, 1);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM events").await, events_before + 3);
+}
+
+/// A UUID as SQLite stores it: a 16-byte blob literal.
+fn blob(id: &str) -> String {
+    format!("X'{}'", id.replace('-', ""))
 }
