@@ -50,11 +50,16 @@ struct Fixture {
 async fn fill(db: &Db, owner: &str, org: &str, count: usize) -> Fixture {
     let team = team(db, owner, org).await;
     let writer = writer(&team.member);
-    let project =
-        projects::insert(db, &writer, &ProjectName::parse("Big").unwrap(), &ProjectDescription::parse("").unwrap())
-            .await
-            .unwrap()
-            .id;
+    let project = projects::insert(
+        db,
+        &writer,
+        &ProjectName::parse("Big").unwrap(),
+        &ProjectDescription::parse("").unwrap(),
+        projects::created_event(&writer),
+    )
+    .await
+    .unwrap()
+    .id;
     let label = labels::insert(db, &writer, &LabelName::parse("bug").unwrap(), LabelColor::Red).await.unwrap().id;
     let mut made = Vec::with_capacity(count);
     for start in (0..count).step_by(10_000) {

@@ -57,7 +57,7 @@ async fn row_level_security_hides_other_tenants_on_postgres() {
         let writer = common::writer(&OrgCtx::load(&db, user, &org.slug).await.unwrap());
         for name in names {
             let (name, none) = (ProjectName::parse(name).unwrap(), ProjectDescription::parse("").unwrap());
-            projects::insert(&db, &writer, &name, &none).await.unwrap();
+            projects::insert(&db, &writer, &name, &none, projects::created_event(&writer)).await.unwrap();
         }
     }
     let Db::Postgres(pool) = &db else { unreachable!("fresh_postgres gives PostgreSQL") };

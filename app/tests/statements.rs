@@ -135,10 +135,15 @@ async fn pages_cost_a_fixed_number_of_statements_and_every_repository_statement_
     db.migrate().await.unwrap();
     let team = team(&db, "Nell", "Plans").await;
     let ctx = &common::admin(&team.owner);
-    let project =
-        projects::insert(&db, ctx, &ProjectName::parse("P").unwrap(), &ProjectDescription::parse("").unwrap())
-            .await
-            .unwrap();
+    let project = projects::insert(
+        &db,
+        ctx,
+        &ProjectName::parse("P").unwrap(),
+        &ProjectDescription::parse("").unwrap(),
+        projects::created_event(ctx),
+    )
+    .await
+    .unwrap();
     let bug = labels::insert(&db, ctx, &LabelName::parse("bug").unwrap(), LabelColor::Red).await.unwrap();
     let ux = labels::insert(&db, ctx, &LabelName::parse("ux").unwrap(), LabelColor::Blue).await.unwrap();
 

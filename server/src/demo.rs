@@ -145,10 +145,14 @@ pub async fn create(db: &Db, email: &str, password_text: &str) -> Result<Demo, S
 
     let owner_name = DisplayName::parse("Dana Owner").map_err(|e| input("name", &e))?;
     let org_name = OrgName::parse("Northwind Studio").map_err(|e| input("organization", &e))?;
-    let (owner, org) =
-        users::insert_with_organization(db, new_user(&owner_email, &owner_name, &hash), &org_name, Plan::Pro)
-            .await
-            .map_err(|e| input("owner", &e))?;
+    let (owner, org) = users::insert_with_organization(
+        db,
+        new_user(&owner_email, &owner_name, &hash),
+        (&org_name, Plan::Pro),
+        users::founded_event,
+    )
+    .await
+    .map_err(|e| input("owner", &e))?;
     let ctx = OrgCtx::load(db, owner.id, &org.slug).await?;
     let admin = ctx.admin(Action::TrashProjects)?;
     let writer: &Writer = &admin;
@@ -180,6 +184,7 @@ pub async fn create(db: &Db, email: &str, password_text: &str) -> Result<Demo, S
             writer,
             &ProjectName::parse(name).map_err(|e| input("project", &e))?,
             &ProjectDescription::parse(description).map_err(|e| input("project", &e))?,
+            projects::created_event(writer),
         )
         .await
         .map_err(|e| input("project", &e))?;
@@ -217,7 +222,15 @@ pub async fn create(db: &Db, email: &str, password_text: &str) -> Result<Demo, S
         tasks::set_completed(db, writer, &done, true).await?;
         testing::backdate_tasks(db, writer, &history).await?;
         if archived {
-            projects::set_archived(db, writer, project.id, true).await.map_err(|e| input("project", &e))?;
+            projects::set_archived(
+                db,
+                writer,
+                project.id,
+                true,
+                projects::changed_event(writer, "project.archived", project.id),
+            )
+            .await
+            .map_err(|e| input("project", &e))?;
         }
         made += ids.len();
     }

@@ -18,7 +18,10 @@ use app::{
         Config,
         auth::password,
         ctx::{OrgCtx, Writer},
-        db::{ConnectError, Db, Timestamp, labels, licensing as license_repo, orgs, projects, tasks, testing, users},
+        db::{
+            ConnectError, Db, Timestamp, events::NewEvent, labels, licensing as license_repo, orgs, projects, tasks,
+            testing, users,
+        },
         licensing::{Licensing, generate_license_key, keys::KeyError},
     },
 };
@@ -128,7 +131,12 @@ async fn seed_licenses(
         ..PolicyForm::default()
     };
     let (name, fields) = form.parse().map_err(|e| input("policy", &format!("{e:?}")))?;
-    let policy = license_repo::create_policy(db, &admin, &name, &fields, &[]).await.map_err(|e| input("policy", &e))?;
+    let event = |id: app::model::PolicyId| {
+        let data = serde_json::json!({ "name": name.as_str() });
+        NewEvent::change(ctx.org_id(), "policy.created", ("policy", id.to_string()), Some(ctx.user_id()), data)
+    };
+    let policy =
+        license_repo::create_policy(db, &admin, (&name, &fields), &[], event).await.map_err(|e| input("policy", &e))?;
     let per_license = machines.div_ceil(count);
     let now = Timestamp::now();
     let expiry = Timestamp::from(time::OffsetDateTime::now_utc() + time::Duration::days(365));
@@ -217,8 +225,9 @@ async fn tenant(
         is_platform_admin: false,
         email_verified: true,
     };
-    let (owner, org) =
-        users::insert_with_organization(db, new, &org_name, Plan::Enterprise).await.map_err(|e| input("owner", &e))?;
+    let (owner, org) = users::insert_with_organization(db, new, (&org_name, Plan::Enterprise), users::founded_event)
+        .await
+        .map_err(|e| input("owner", &e))?;
     let ctx = OrgCtx::load(db, owner.id, &org.slug).await?;
     let admin = ctx.admin(Action::TrashProjects)?;
 
@@ -243,6 +252,7 @@ async fn tenant(
         writer,
         &ProjectName::parse("Launch").map_err(|e| input("project", &e))?,
         &ProjectDescription::parse("").map_err(|e| input("project", &e))?,
+        projects::created_event(writer),
     )
     .await
     .map_err(|e| input("project", &e))?;

@@ -8,7 +8,7 @@ use crate::{error::AppError, model::SessionUser};
 #[cfg(feature = "ssr")]
 use crate::{
     error::FieldErrors,
-    model::{AuditAction, DisplayName, Email, OrgName, Password},
+    model::{AuditAction, DisplayName, Email, OrgName, OrgSummary, Password},
     server::{
         auth::{
             device,
@@ -17,7 +17,7 @@ use crate::{
         },
         ctx,
         db::Timestamp,
-        db::{orgs, users},
+        db::{events::NewEvent, orgs, users},
         jobs::{self, Job},
     },
 };
@@ -101,16 +101,24 @@ pub async fn signup(
         is_platform_admin: false,
         email_verified: false,
     };
-    let (user, org) = users::insert_with_organization(&state.db, new_user, &org_name, state.config.default_plan)
-        .await
-        .map_err(|err| match err {
+    let origin = ctx::request_origin(&state)?;
+    // Recorded in the sign-up's transaction, in the new organization's
+    // log, as before (a target of the organization).
+    let event = |user: &users::UserRow, org: &OrgSummary| {
+        let details = serde_json::json!({ "organization": org.name });
+        let target = ("organization", org.id.to_string());
+        let email = Some(user.email.clone());
+        NewEvent::audited(org.id, AuditAction::UserSignedUp, target, Some(user.id), email, origin.clone(), details)
+    };
+    let plan = state.config.default_plan;
+    let (user, org) = users::insert_with_organization(&state.db, new_user, (&org_name, plan), event).await.map_err(
+        |err| match err {
             users::CreateUserError::EmailTaken => AppError::field("email", EMAIL_TAKEN),
             users::CreateUserError::Db(err) => AppError::from(err),
-        })?;
+        },
+    )?;
     tracing::info!(user_id = %user.id, org_id = %org.id, "account created");
     crate::server::db::licensing::ensure_signing_key(&state.db, &state.licensing.kek, org.id).await?;
-    let details = serde_json::json!({ "organization": org.name });
-    ctx::audit_person(&state, AuditAction::UserSignedUp, Some(org.id), Some(user.id), &user.email, details).await?;
 
     crate::api::account::send_sign_up_verification(&state, &user).await?;
 

@@ -149,20 +149,18 @@ pub async fn delete_upload_session(org: String, session: String) -> Result<u64, 
     let id: UploadSessionId = parse_id(&session)?;
     let found = files::find_session(req.db(), &req.org, id).await?.ok_or(AppError::NotFound)?;
     writable_project(req.db(), &writer, &found.project_id.to_string()).await?;
-    let trashed = files::delete_session(req.db(), &writer, id).await.map_err(|err| match err {
+    let actor = req.actor()?;
+    let event = |trashed: u64| {
+        let details = json!({ "files_trashed": trashed });
+        actor.event(req.org.org_id(), AuditAction::UploadSessionDeleted, ("upload_session", id.to_string()), details)
+    };
+    files::delete_session(req.db(), &writer, id, event).await.map_err(|err| match err {
         SessionDeleteError::NotFound => AppError::NotFound,
         SessionDeleteError::InProgress => {
             AppError::Conflict("Files are still arriving in this session: cancel it first, or wait.".into())
         }
         SessionDeleteError::Db(err) => err.into(),
-    })?;
-    req.audit(
-        AuditAction::UploadSessionDeleted,
-        Some(("upload_session", id.to_string())),
-        json!({ "files_trashed": trashed }),
-    )
-    .await?;
-    Ok(trashed)
+    })
 }
 
 /// The file `id` (text) of the organization when it may change: live, in a
@@ -187,13 +185,13 @@ pub async fn rename_file(org: String, file: String, name: String) -> Result<Proj
         return Err(AppError::field("name", "Enter a name."));
     }
     let name = file_name(&name);
-    if !files::rename(req.db(), &writer, before.id, &name).await? {
+    let details = json!({ "from": before.name, "to": name });
+    let event = req.event(AuditAction::FileRenamed, ("file", before.id.to_string()), details)?;
+    if !files::rename(req.db(), &writer, before.id, &name, &event).await? {
         return Err(AppError::Conflict(
             "This file cannot be renamed now: restore it, or unarchive its project.".into(),
         ));
     }
-    let details = json!({ "from": before.name, "to": name });
-    req.audit(AuditAction::FileRenamed, Some(("file", before.id.to_string())), details).await?;
     file_of(&req, &file).await
 }
 
@@ -207,11 +205,13 @@ pub async fn trash_file(org: String, file: String, trash: bool) -> Result<Projec
     let req = ctx::org_request(&org).await?;
     let writer = req.org.writer(Action::UploadFiles)?;
     let before = file_of(&req, &file).await?;
-    if files::set_trashed(req.db(), &writer, &[before.id], trash).await? == 0 {
+    let action = if trash { AuditAction::FileTrashed } else { AuditAction::FileRestored };
+    let actor = req.actor()?;
+    let event =
+        |id: FileId| actor.event(req.org.org_id(), action, ("file", id.to_string()), json!({ "name": before.name }));
+    if files::set_trashed(req.db(), &writer, &[before.id], trash, event).await? == 0 {
         return Err(AppError::Conflict("This file cannot be moved now.".into()));
     }
-    let action = if trash { AuditAction::FileTrashed } else { AuditAction::FileRestored };
-    req.audit(action, Some(("file", before.id.to_string())), json!({ "name": before.name })).await?;
     file_of(&req, &file).await
 }
 
@@ -391,15 +391,15 @@ pub async fn start_import(
     }
     // Marked as started first: a second press finds it so and queues
     // nothing.
-    if !imports::start(req.db(), &writer, import.id, &mapping).await? {
+    let details = json!({ "file": import.file_name, "project": import.project_id });
+    let event = req.event(AuditAction::TasksImported, ("task_import", import.id.to_string()), details)?;
+    if !imports::start(req.db(), &writer, import.id, &mapping, &event).await? {
         return Err(AppError::Conflict("This import has started already.".into()));
     }
     let org_id = req.org.org_id();
     let job = enqueue_for(&req.state, org_id, &Job::ImportTasks { org: org_id, import: import.id, user: req.user.id })
         .await?;
     imports::set_job(req.db(), &writer, import.id, job).await?;
-    let details = json!({ "file": import.file_name, "project": import.project_id });
-    req.audit(AuditAction::TasksImported, Some(("task_import", import.id.to_string())), details).await?;
     Ok(job)
 }
 

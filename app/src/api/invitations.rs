@@ -22,6 +22,7 @@ use crate::{
         auth::password,
         ctx,
         db::{
+            events::NewEvent,
             invitations::{self, Acceptance, LinkedInvitation},
             orgs, users,
         },
@@ -131,21 +132,21 @@ fn full(invitation: &LinkedInvitation) -> AppError {
 /// records it, and redirects to its dashboard.
 #[cfg(feature = "ssr")]
 async fn join(state: &AppState, invitation: &LinkedInvitation, user: &users::UserRow) -> Result<(), AppError> {
-    match invitations::accept(&state.db, invitation, user.id).await? {
+    let details = json!({ "role": invitation.role.as_str() });
+    let event = NewEvent::audited(
+        invitation.org_id,
+        AuditAction::InvitationAccepted,
+        ("organization", invitation.org_id.to_string()),
+        Some(user.id),
+        Some(user.email.clone()),
+        ctx::request_origin(state)?,
+        details,
+    );
+    match invitations::accept(&state.db, invitation, user.id, &event).await? {
         Acceptance::Joined => {}
         Acceptance::NotPending => return Err(AppError::Conflict("This invitation has been used already.".into())),
         Acceptance::LimitReached(_) => return Err(full(invitation)),
     }
-    let details = json!({ "role": invitation.role.as_str() });
-    ctx::audit_person(
-        state,
-        AuditAction::InvitationAccepted,
-        Some(invitation.org_id),
-        Some(user.id),
-        &user.email,
-        details,
-    )
-    .await?;
     users::remember_org(&state.db, user, invitation.org_id).await?;
     leptos_axum::redirect(&org_path(&invitation.slug));
     Ok(())

@@ -342,18 +342,13 @@ pub async fn release_machine(key: String, machine: String) -> Result<(), AppErro
         return Err(AppError::Conflict(refusal.message().to_owned()));
     }
     let machine: MachineId = parse_id(&machine)?;
-    let fingerprint = repo::deactivate_machine(&state.db, found.managed(), machine).await?;
     let origin = ctx::request_origin(&state)?;
-    let event = (machine, fingerprint.as_str());
-    Ok(license_api::record_machine_event(
-        &state.db,
-        &origin,
-        &found,
-        AuditAction::MachineDeactivated,
-        event,
-        Via::SelfServe,
-    )
-    .await?)
+    let event = |fingerprint: &str| {
+        let machine = (machine, fingerprint);
+        license_api::machine_event(&origin, &found, AuditAction::MachineDeactivated, machine, Via::SelfServe)
+    };
+    repo::deactivate_machine(&state.db, found.managed(), machine, event).await?;
+    Ok(())
 }
 
 /// The self-serve pages' error for a key that names no license.

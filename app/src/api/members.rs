@@ -82,9 +82,9 @@ pub async fn remove_member(org: String, user: String) -> Result<(), AppError> {
 pub async fn leave_organization(org: String) -> Result<(), AppError> {
     let req = ctx::org_request(&org).await?;
     req.org.check(Action::LeaveOrganization)?;
-    members::leave(req.db(), &req.org).await?;
     let details = json!({ "name": req.user.display_name, "role": req.org.role().as_str() });
-    req.audit(AuditAction::MemberLeft, Some(("member", req.user.id.to_string())), details).await?;
+    let event = req.event(AuditAction::MemberLeft, ("member", req.user.id.to_string()), details)?;
+    members::leave(req.db(), &req.org, &event).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

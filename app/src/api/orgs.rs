@@ -9,10 +9,10 @@ use crate::{
 
 #[cfg(feature = "ssr")]
 use crate::{
-    model::{Action, AuditAction, OrgName, org::week_starts},
+    model::{Action, AuditAction, OrgName, OrgSummary, org::week_starts},
     server::{
         ctx,
-        db::{dashboard, members, orgs, projects, users},
+        db::{dashboard, events::NewEvent, members, orgs, projects, users},
     },
 };
 
@@ -44,11 +44,23 @@ pub async fn get_org_shell(org: String) -> Result<OrgShell, AppError> {
 pub async fn create_organization(name: String) -> Result<(), AppError> {
     let (state, _, user) = ctx::require_user().await?;
     let name = OrgName::parse(&name).map_err(|err| AppError::field("name", err.to_string()))?;
-    let org = orgs::create(&state.db, user.id, &name, state.config.default_plan).await?;
+    let origin = ctx::request_origin(&state)?;
+    let event = |org: &OrgSummary| {
+        let details = serde_json::json!({ "name": org.name, "slug": org.slug });
+        let target = ("organization", org.id.to_string());
+        let email = Some(user.email.clone());
+        NewEvent::audited(
+            org.id,
+            AuditAction::OrganizationCreated,
+            target,
+            Some(user.id),
+            email,
+            origin.clone(),
+            details,
+        )
+    };
+    let org = orgs::create(&state.db, user.id, (&name, state.config.default_plan), event).await?;
     crate::server::db::licensing::ensure_signing_key(&state.db, &state.licensing.kek, org.id).await?;
-    let details = serde_json::json!({ "name": org.name, "slug": org.slug });
-    ctx::audit_person(&state, AuditAction::OrganizationCreated, Some(org.id), Some(user.id), &user.email, details)
-        .await?;
     users::remember_org(&state.db, &user, org.id).await?;
     leptos_axum::redirect(&crate::api::auth::org_path(&org.slug));
     Ok(())

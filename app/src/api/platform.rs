@@ -84,12 +84,12 @@ pub async fn reactivate_organization(org: String) -> Result<Tenant, AppError> {
 async fn set_suspended(org: String, suspend: bool) -> Result<Tenant, AppError> {
     let req = ctx::platform_request().await?;
     let tenant = tenant(&req, &org).await?;
-    if !platform::set_suspended(req.db(), &req.admin, tenant.id, suspend).await? {
+    let action = if suspend { AuditAction::OrganizationSuspended } else { AuditAction::OrganizationReactivated };
+    let event = req.event(action, tenant.id, json!({ "name": tenant.name }))?;
+    if !platform::set_suspended(req.db(), &req.admin, (tenant.id, suspend), &event).await? {
         let state = if suspend { "already suspended" } else { "not suspended" };
         return Err(AppError::Conflict(format!("{} is {state}.", tenant.name)));
     }
-    let action = if suspend { AuditAction::OrganizationSuspended } else { AuditAction::OrganizationReactivated };
-    req.audit(action, tenant.id, json!({ "name": tenant.name })).await?;
     self::tenant(&req, &org).await
 }
 
@@ -124,15 +124,14 @@ pub async fn set_organization_plan(
         unreachable!("errors were returned above")
     };
     let limits = OrgLimits { members, projects, licenses, storage_mb };
-    platform::set_plan(req.db(), &req.admin, before.id, plan, limits).await?;
-    if (before.plan, before.limits) != (plan, limits) {
-        let details = json!({
-            "name": before.name,
-            "plan": { "from": before.plan.as_str(), "to": plan.as_str() },
-            "limits": { "from": before.limits, "to": limits },
-        });
-        req.audit(AuditAction::PlanChanged, before.id, details).await?;
-    }
+    let details = json!({
+        "name": before.name,
+        "plan": { "from": before.plan.as_str(), "to": plan.as_str() },
+        "limits": { "from": before.limits, "to": limits },
+    });
+    let event = req.event(AuditAction::PlanChanged, before.id, details)?;
+    let changes = (before.plan, before.limits) != (plan, limits);
+    platform::set_plan(req.db(), &req.admin, before.id, (plan, limits), changes.then_some(&event)).await?;
     tenant(&req, &org).await
 }
 
@@ -145,13 +144,13 @@ pub async fn set_organization_plan(
 pub async fn restore_organization(org: String) -> Result<Tenant, AppError> {
     let req = ctx::platform_request().await?;
     let tenant = tenant(&req, &org).await?;
-    if !platform::restore(req.db(), &req.admin, tenant.id).await? {
+    let event = req.event(AuditAction::OrganizationRestored, tenant.id, json!({ "name": tenant.name }))?;
+    if !platform::restore(req.db(), &req.admin, tenant.id, &event).await? {
         return Err(AppError::Conflict(format!(
             "{} cannot be restored: it is not deleted, or was deleted over 30 days ago.",
             tenant.name
         )));
     }
-    req.audit(AuditAction::OrganizationRestored, tenant.id, json!({ "name": tenant.name })).await?;
     self::tenant(&req, &org).await
 }
 

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::{
     api::args::parse_id,
     error::FieldErrors,
-    model::{Action, AuditAction, OrgName, OrgSlug, UserId},
+    model::{Action, AuditAction, OrgName, OrgSlug, Role, UserId},
     server::{
         ctx,
         db::orgs::{self, SlugError},
@@ -51,23 +51,16 @@ pub async fn update_org_settings(org: String, name: String, slug: String) -> Res
     errors.into_result()?;
     let (Some(name), Some(slug)) = (name, slug) else { unreachable!("errors were returned above") };
     let before = admin.org().clone();
-    if slug.as_str() != before.slug {
-        orgs::change_slug(req.db(), &admin, &slug).await.map_err(|err| match err {
-            SlugError::Taken => AppError::field("slug", "Another organization has this address. Choose another."),
-            SlugError::Db(err) => err.into(),
-        })?;
-    }
-    if name.as_str() != before.name {
-        orgs::rename(req.db(), &admin, &name).await?;
-    }
-    if name.as_str() != before.name || slug.as_str() != before.slug {
-        let details = json!({
-            "name": { "from": before.name, "to": name.as_str() },
-            "slug": { "from": before.slug, "to": slug.as_str() },
-        });
-        req.audit(AuditAction::OrganizationSettingsChanged, Some(("organization", before.id.to_string())), details)
-            .await?;
-    }
+    let details = json!({
+        "name": { "from": before.name, "to": name.as_str() },
+        "slug": { "from": before.slug, "to": slug.as_str() },
+    });
+    let event =
+        req.event(AuditAction::OrganizationSettingsChanged, ("organization", before.id.to_string()), details)?;
+    orgs::change_settings(req.db(), &admin, (Some(&name), Some(&slug)), &event).await.map_err(|err| match err {
+        SlugError::Taken => AppError::field("slug", "Another organization has this address. Choose another."),
+        SlugError::Db(err) => err.into(),
+    })?;
     leptos_axum::redirect(&crate::api::auth::org_path(&format!("{slug}/settings")));
     Ok(())
 }
@@ -82,9 +75,12 @@ pub async fn transfer_ownership(org: String, user: String) -> Result<(), AppErro
     let req = ctx::org_request(&org).await?;
     let owner = req.org.owner(Action::TransferOwnership)?;
     let to: UserId = parse_id(&user)?;
-    let before = orgs::transfer_ownership(req.db(), &owner, to).await?;
-    let details = json!({ "to": to.to_string(), "their_role_before": before.as_str() });
-    req.audit(AuditAction::OwnershipTransferred, Some(("member", to.to_string())), details).await?;
+    let actor = req.actor()?;
+    let event = |before: Role| {
+        let details = json!({ "to": to.to_string(), "their_role_before": before.as_str() });
+        actor.event(owner.org_id(), AuditAction::OwnershipTransferred, ("member", to.to_string()), details)
+    };
+    orgs::transfer_ownership(req.db(), &owner, to, event).await?;
     leptos_axum::redirect(&crate::api::auth::org_path(&format!("{}/settings", owner.org().slug)));
     Ok(())
 }
@@ -103,9 +99,9 @@ pub async fn delete_organization(org: String, confirm: String) -> Result<(), App
     if confirm.trim() != name {
         return Err(AppError::field("confirm", format!("Type the organization's name, {name}, to confirm.")));
     }
-    orgs::delete(req.db(), &owner).await?;
     let details = json!({ "name": name, "slug": owner.org().slug });
-    req.audit(AuditAction::OrganizationDeleted, Some(("organization", owner.org_id().to_string())), details).await?;
+    let event = req.event(AuditAction::OrganizationDeleted, ("organization", owner.org_id().to_string()), details)?;
+    orgs::delete(req.db(), &owner, &event).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -5,12 +5,8 @@
 //! through.
 
 use crate::{
-    error::AppError,
     model::{ApiTokenId, AuditAction, OrgId, UserId},
-    server::db::{
-        Db,
-        audit::{self, Origin},
-    },
+    server::db::{audit::Origin, events::NewEvent},
 };
 
 /// The person a change is recorded against, where the request came from,
@@ -25,30 +21,21 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// Records `action` in organization `org`'s audit log: done by this
-    /// actor to `target` (a kind and an id), with `details` (a JSON
-    /// object; an API request's token is added as `api_token`, its id and
-    /// name).
-    pub async fn audit(
+    /// The audited event of `action` by this actor in organization `org`,
+    /// done to `target` (a kind and an id), with `details` (a JSON object;
+    /// an API request's token is added as `api_token`, its id and name),
+    /// for the repository to record in the change's transaction
+    /// ([`crate::server::db::events::record`]).
+    pub fn event(
         &self,
-        db: &Db,
         org: OrgId,
         action: AuditAction,
-        target: Option<(&'static str, String)>,
+        target: (&'static str, String),
         mut details: serde_json::Value,
-    ) -> Result<(), AppError> {
+    ) -> NewEvent {
         if let (Some((id, name)), Some(object)) = (&self.token, details.as_object_mut()) {
             object.insert("api_token".into(), serde_json::json!({ "id": id, "name": name }));
         }
-        let event = audit::NewEvent {
-            action,
-            org: Some(org),
-            actor: Some(self.user),
-            actor_email: Some(&self.email),
-            target,
-            origin: &self.origin,
-            details,
-        };
-        Ok(audit::record(db, event).await?)
+        NewEvent::audited(org, action, target, Some(self.user), Some(self.email.clone()), self.origin.clone(), details)
     }
 }

@@ -120,15 +120,16 @@ pub async fn create(
     errors.into_result()?;
     let secret = new_secret();
     let start: String = secret.secret.chars().take(START_CHARS).collect();
+    let details =
+        json!({ "name": name.as_str(), "role": role.as_str(), "expires_at": expires_at.map(|at| at.unix_timestamp()) });
+    let event = |id| actor.event(admin.org_id(), AuditAction::ApiTokenCreated, target(id), details);
     let token = api_tokens::insert(
         db,
         admin,
         NewToken { name: &name, role, expires_at, secret_hash: &secret.hash, secret_start: &start },
+        event,
     )
     .await?;
-    let details =
-        json!({ "name": token.name, "role": role.as_str(), "expires_at": expires_at.map(|at| at.unix_timestamp()) });
-    actor.audit(db, admin.org_id(), AuditAction::ApiTokenCreated, target(token.id), details).await?;
     Ok(CreatedApiToken { token, secret: secret.secret, api_url: format!("{public_origin}/api/v1") })
 }
 
@@ -139,16 +140,16 @@ pub async fn create(
 /// Errors: `NotFound` for a malformed id or another organization's.
 pub async fn revoke(db: &Db, admin: &Admin, actor: &Actor, id: &str) -> Result<ApiToken, AppError> {
     let id: ApiTokenId = parse_id(id)?;
-    let (token, revoked) = api_tokens::revoke(db, admin, id).await?.ok_or(AppError::NotFound)?;
-    if revoked {
-        let details = json!({ "name": token.name, "role": token.role.as_str() });
-        actor.audit(db, admin.org_id(), AuditAction::ApiTokenRevoked, target(token.id), details).await?;
-    }
+    let event = |name: &str, role: TokenRole| {
+        let details = json!({ "name": name, "role": role.as_str() });
+        actor.event(admin.org_id(), AuditAction::ApiTokenRevoked, target(id), details)
+    };
+    let (token, _revoked) = api_tokens::revoke(db, admin, id, event).await?.ok_or(AppError::NotFound)?;
     Ok(token)
 }
 
-fn target(id: ApiTokenId) -> Option<(&'static str, String)> {
-    Some(("api_token", id.to_string()))
+fn target(id: ApiTokenId) -> (&'static str, String) {
+    ("api_token", id.to_string())
 }
 
 /// Why a bearer secret does not act for anyone. Each is a 401 with this
@@ -204,12 +205,12 @@ pub async fn authenticate(
         Err(refused) => return Ok(Err(refused)),
     };
     let (user, email) = (caller.0, caller.1);
-    let new_network = api_tokens::record_use(db, &found, network.as_deref()).await?;
     let actor = Actor { user, email, origin, token: Some((found.id, found.name.clone())) };
-    if new_network {
+    let event = || {
         let details = json!({ "name": found.name, "network": network });
-        actor.audit(db, found.org.id, AuditAction::ApiTokenNewNetwork, target(found.id), details).await?;
-    }
+        actor.event(found.org.id, AuditAction::ApiTokenNewNetwork, target(found.id), details)
+    };
+    api_tokens::record_use(db, &found, network.as_deref(), event).await?;
     Ok(Ok(ApiCaller { org: OrgCtx::member(found.org, user), token: found.id, role: found.role, actor }))
 }
 

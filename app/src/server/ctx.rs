@@ -29,7 +29,9 @@ use crate::{
             session::{self, SignedIn},
         },
         db::{
-            Db, audit, orgs, projects,
+            Db, audit,
+            events::NewEvent,
+            orgs, projects,
             users::{self, UserRow},
             views as db_views,
         },
@@ -208,23 +210,27 @@ impl OrgRequest {
         })
     }
 
-    /// Records `action` in the organization's audit log: by the signed-in
+    /// The audited event of `action` in the organization: by the signed-in
     /// member, from this request's address and user agent, done to
-    /// `target` (a kind and an id), with `details` (a JSON object).
-    pub async fn audit(
+    /// `target` (a kind and an id), with `details` (a JSON object), for
+    /// the repository to record with the change, in its transaction.
+    pub fn event(
         &self,
         action: AuditAction,
-        target: Option<(&'static str, String)>,
+        target: (&'static str, String),
         details: serde_json::Value,
-    ) -> Result<(), AppError> {
-        self.actor()?.audit(self.db(), self.org.org_id(), action, target, details).await
+    ) -> Result<NewEvent, AppError> {
+        Ok(self.actor()?.event(self.org.org_id(), action, target, details))
     }
 }
 
 /// Records `action` of a person outside an organization's pages (signing
-/// up, in or out, creating an organization) in the audit log, from this
-/// request's origin: `actor` is the account when one is known, `email` the
-/// address it had or was tried; `org` the organization concerned, if any.
+/// in or out, changing their account) in the audit log, from this
+/// request's origin, in a statement of its own: `actor` is the account
+/// when one is known, `email` the address it had or was tried; `org` the
+/// organization concerned, if any. A change to an organization (signing
+/// up or creating one included) records its event in its own transaction
+/// instead (`db::events`).
 pub async fn audit_person(
     state: &AppState,
     action: AuditAction,
@@ -274,10 +280,14 @@ impl PlatformRequest {
         &self.state.db
     }
 
-    /// Records `action` in the audit log, done by the platform admin to
-    /// the organization `org` (which sees it in its own log too).
-    pub async fn audit(&self, action: AuditAction, org: OrgId, details: serde_json::Value) -> Result<(), AppError> {
-        audit_person(&self.state, action, Some(org), Some(self.user.id), &self.user.email, details).await
+    /// The audited event of `action` done by the platform admin to the
+    /// organization `org` (which sees it in its own log too), from this
+    /// request's address and user agent, for the repository to record
+    /// with the change, in its transaction.
+    pub fn event(&self, action: AuditAction, org: OrgId, details: serde_json::Value) -> Result<NewEvent, AppError> {
+        let origin = request_origin(&self.state)?;
+        let target = ("organization", org.to_string());
+        Ok(NewEvent::audited(org, action, target, Some(self.user.id), Some(self.user.email.clone()), origin, details))
     }
 }
 

@@ -113,13 +113,16 @@ pub async fn invite(
         return Err(AppError::field("email", "This person is already a member."));
     }
     let (token, hash) = db_invitations::new_token();
-    let id = db_invitations::invite(db, admin, &email, role, &hash).await?.map_err(|refusal| match refusal {
+    let details = json!({ "email": email.as_str(), "role": role.as_str() });
+    let event = |id: InvitationId| {
+        actor.event(admin.org_id(), AuditAction::InvitationSent, ("invitation", id.to_string()), details)
+    };
+    let invited = db_invitations::invite(db, admin, (&email, role), &hash, event).await?;
+    let id = invited.map_err(|refusal| match refusal {
         InviteRefusal::NoSeat(limit) => AppError::field("email", orgs::MEMBER_SEATS.reached(limit).to_string()),
         InviteRefusal::Outranked(_) => AppError::Forbidden,
     })?;
     send_invitation(state, admin, actor, (email.as_str(), role), &token).await?;
-    let details = json!({ "email": email.as_str(), "role": role.as_str() });
-    actor.audit(db, admin.org_id(), AuditAction::InvitationSent, Some(("invitation", id.to_string())), details).await?;
     db_invitations::find_pending(db, admin, id).await?.ok_or(AppError::NotFound)
 }
 
@@ -136,12 +139,12 @@ pub async fn resend(state: &AppState, admin: &Admin, actor: &Actor, id: &str) ->
     within_mail_rate(db, admin).await?;
     let id = pending.id;
     let (token, hash) = db_invitations::new_token();
-    if !db_invitations::renew(db, admin, id, &hash).await? {
+    let details = json!({ "email": pending.email, "role": pending.role.as_str(), "resent": true });
+    let event = actor.event(admin.org_id(), AuditAction::InvitationSent, ("invitation", id.to_string()), details);
+    if !db_invitations::renew(db, admin, id, &hash, &event).await? {
         return Err(AppError::NotFound);
     }
     send_invitation(state, admin, actor, (&pending.email, pending.role), &token).await?;
-    let details = json!({ "email": pending.email, "role": pending.role.as_str(), "resent": true });
-    actor.audit(db, admin.org_id(), AuditAction::InvitationSent, Some(("invitation", id.to_string())), details).await?;
     db_invitations::find_pending(db, admin, id).await?.ok_or(AppError::NotFound)
 }
 
@@ -153,9 +156,10 @@ pub async fn resend(state: &AppState, admin: &Admin, actor: &Actor, id: &str) ->
 pub async fn revoke(db: &Db, admin: &Admin, actor: &Actor, id: &str) -> Result<(), AppError> {
     let pending = pending_invitation(db, admin, id).await?;
     let id = pending.id;
-    if !db_invitations::revoke(db, admin, id).await? {
+    let details = json!({ "email": pending.email, "role": pending.role.as_str() });
+    let event = actor.event(admin.org_id(), AuditAction::InvitationRevoked, ("invitation", id.to_string()), details);
+    if !db_invitations::revoke(db, admin, id, &event).await? {
         return Err(AppError::NotFound);
     }
-    let details = json!({ "email": pending.email, "role": pending.role.as_str() });
-    actor.audit(db, admin.org_id(), AuditAction::InvitationRevoked, Some(("invitation", id.to_string())), details).await
+    Ok(())
 }

@@ -28,8 +28,8 @@ use crate::{
 /// Longest license name, in characters.
 pub const MAX_LICENSE_NAME: usize = 100;
 
-fn target(kind: &'static str, id: impl ToString) -> Option<(&'static str, String)> {
-    Some((kind, id.to_string()))
+fn target(kind: &'static str, id: impl ToString) -> (&'static str, String) {
+    (kind, id.to_string())
 }
 
 /// An entitlement's fields: `code` 1–64 letters, digits, `-`, `_`, `.`;
@@ -58,12 +58,9 @@ pub async fn create_entitlement(
     name: &str,
 ) -> Result<Entitlement, AppError> {
     let (code, name) = parse_entitlement(code, name)?;
-    let created = repo::create_entitlement(db, admin, &code, &name).await?;
-    let details = serde_json::json!({ "code": created.code });
-    actor
-        .audit(db, admin.org_id(), AuditAction::EntitlementCreated, target("entitlement", created.id), details)
-        .await?;
-    Ok(created)
+    let details = serde_json::json!({ "code": code.as_str() });
+    let event = |id| actor.event(admin.org_id(), AuditAction::EntitlementCreated, target("entitlement", id), details);
+    Ok(repo::create_entitlement(db, admin, &code, &name, event).await?)
 }
 
 /// Changes an entitlement's code and name (rules as [`create_entitlement`]).
@@ -78,19 +75,21 @@ pub async fn update_entitlement(
     name: &str,
 ) -> Result<Entitlement, AppError> {
     let (code, name) = parse_entitlement(code, name)?;
-    let updated = repo::update_entitlement(db, admin, id, &code, &name).await?;
-    let details = serde_json::json!({ "code": updated.code, "name": updated.name });
-    actor.audit(db, admin.org_id(), AuditAction::EntitlementUpdated, target("entitlement", id), details).await?;
-    Ok(updated)
+    let details = serde_json::json!({ "code": code.as_str(), "name": name.as_str() });
+    let event = actor.event(admin.org_id(), AuditAction::EntitlementUpdated, target("entitlement", id), details);
+    Ok(repo::update_entitlement(db, admin, id, (&code, &name), &event).await?)
 }
 
 /// Deletes an entitlement; policies stop granting it.
 ///
 /// Errors: `NotFound`.
 pub async fn delete_entitlement(db: &Db, admin: &Admin, actor: &Actor, id: EntitlementId) -> Result<(), AppError> {
-    let deleted = repo::delete_entitlement(db, admin, id).await?;
-    let details = serde_json::json!({ "code": deleted.code });
-    actor.audit(db, admin.org_id(), AuditAction::EntitlementDeleted, target("entitlement", id), details).await
+    let event = |deleted: &Entitlement| {
+        let details = serde_json::json!({ "code": deleted.code });
+        actor.event(admin.org_id(), AuditAction::EntitlementDeleted, target("entitlement", id), details)
+    };
+    repo::delete_entitlement(db, admin, id, event).await?;
+    Ok(())
 }
 
 /// Creates a policy of `form` (its rules: `PolicyForm::parse`), granting
@@ -99,10 +98,9 @@ pub async fn delete_entitlement(db: &Db, admin: &Admin, actor: &Actor, id: Entit
 /// Errors: `Validation` on the form's fields.
 pub async fn create_policy(db: &Db, admin: &Admin, actor: &Actor, form: &PolicyForm) -> Result<PolicyId, AppError> {
     let (name, fields) = form.parse().map_err(AppError::Validation)?;
-    let id = repo::create_policy(db, admin, &name, &fields, &form.entitlements).await?;
     let details = serde_json::json!({ "name": name.as_str() });
-    actor.audit(db, admin.org_id(), AuditAction::PolicyCreated, target("policy", id), details).await?;
-    Ok(id)
+    let event = |id| actor.event(admin.org_id(), AuditAction::PolicyCreated, target("policy", id), details);
+    Ok(repo::create_policy(db, admin, (&name, &fields), &form.entitlements, event).await?)
 }
 
 /// Changes policy `id` to `form` (as [`create_policy`]). Its licenses
@@ -117,25 +115,25 @@ pub async fn update_policy(
     form: &PolicyForm,
 ) -> Result<(), AppError> {
     let (name, fields) = form.parse().map_err(AppError::Validation)?;
-    repo::update_policy(db, admin, id, &name, &fields, &form.entitlements).await?;
     let details = serde_json::json!({ "name": name.as_str() });
-    actor.audit(db, admin.org_id(), AuditAction::PolicyUpdated, target("policy", id), details).await
+    let event = actor.event(admin.org_id(), AuditAction::PolicyUpdated, target("policy", id), details);
+    Ok(repo::update_policy(db, admin, id, (&name, &fields), &form.entitlements, &event).await?)
 }
 
 /// Deletes a policy without licenses.
 ///
 /// Errors: `Conflict` while it has licenses; `NotFound`.
 pub async fn delete_policy(db: &Db, admin: &Admin, actor: &Actor, id: PolicyId) -> Result<(), AppError> {
-    let name = repo::delete_policy(db, admin, id).await?;
-    actor
-        .audit(
-            db,
+    let event = |name: &str| {
+        actor.event(
             admin.org_id(),
             AuditAction::PolicyDeleted,
             target("policy", id),
             serde_json::json!({ "name": name }),
         )
-        .await
+    };
+    repo::delete_policy(db, admin, id, event).await?;
+    Ok(())
 }
 
 /// Grants (`grant`) or withdraws the entitlements `ids` on policy
@@ -151,10 +149,10 @@ pub async fn set_policy_entitlements(
     ids: &[EntitlementId],
     grant: bool,
 ) -> Result<(), AppError> {
-    repo::set_grants(db, admin, policy, ids, grant).await?;
     let change = if grant { "attached" } else { "detached" };
     let details = serde_json::json!({ change: ids });
-    actor.audit(db, admin.org_id(), AuditAction::PolicyUpdated, target("policy", policy), details).await
+    let event = actor.event(admin.org_id(), AuditAction::PolicyUpdated, target("policy", policy), details);
+    Ok(repo::set_grants(db, admin, policy, (ids, grant), &event).await?)
 }
 
 /// A license to issue, as given: every field text but `expiry`, so that a
@@ -227,13 +225,12 @@ pub async fn create_license(
         metadata: &metadata,
         expiry: input.expiry,
     };
-    let id = repo::create_license(db, admin, new).await.map_err(|err| match err {
+    let details = serde_json::json!({ "policy": policy.to_string() });
+    let event = |id| actor.event(admin.org_id(), AuditAction::LicenseCreated, target("license", id), details);
+    repo::create_license(db, admin, new, event).await.map_err(|err| match err {
         LicensingError::NotFound => AppError::field("policy", "Choose a policy."),
         other => other.into(),
-    })?;
-    let details = serde_json::json!({ "policy": policy.to_string() });
-    actor.audit(db, admin.org_id(), AuditAction::LicenseCreated, target("license", id), details).await?;
-    Ok(id)
+    })
 }
 
 /// Changes a license's name, expiry or metadata (those given; the rules
@@ -256,7 +253,6 @@ pub async fn update_license(
         return Err(AppError::Validation(errors));
     }
     let changes = LicenseChanges { name: name.map(Option::flatten), expiry, metadata: metadata.flatten() };
-    repo::update_license(db, admin, id, &changes).await?;
     let mut changed = Vec::new();
     for (field, given) in
         [("name", changes.name.is_some()), ("expiry", expiry.is_some()), ("metadata", changes.metadata.is_some())]
@@ -266,7 +262,8 @@ pub async fn update_license(
         }
     }
     let details = serde_json::json!({ "changed": changed });
-    actor.audit(db, admin.org_id(), AuditAction::LicenseUpdated, target("license", id), details).await
+    let event = actor.event(admin.org_id(), AuditAction::LicenseUpdated, target("license", id), details);
+    Ok(repo::update_license(db, admin, id, &changes, &event).await?)
 }
 
 /// Turns `flag` on or off for a license: suspended (validates as
@@ -282,14 +279,15 @@ pub async fn set_license_flag(
     flag: LicenseFlag,
     on: bool,
 ) -> Result<(), AppError> {
-    repo::set_flag(db, admin, id, flag, on).await?;
     let action = match (flag, on) {
         (LicenseFlag::Suspended, true) => AuditAction::LicenseSuspended,
         (LicenseFlag::Suspended, false) => AuditAction::LicenseReinstated,
         (LicenseFlag::Banned, true) => AuditAction::LicenseBanned,
         (LicenseFlag::Banned, false) => AuditAction::LicenseUnbanned,
     };
-    actor.audit(db, admin.org_id(), action, target("license", id), serde_json::json!({})).await
+    let event = actor.event(admin.org_id(), action, target("license", id), serde_json::json!({}));
+    repo::set_flag(db, admin, id, (flag, on), &event).await?;
+    Ok(())
 }
 
 /// Renews a license by its policy's duration (from its expiry, or from
@@ -302,9 +300,11 @@ pub async fn renew_license(
     actor: &Actor,
     id: LicenseId,
 ) -> Result<Option<OffsetDateTime>, AppError> {
-    let (_, expiry) = repo::renew(db, admin, id).await?;
-    let details = serde_json::json!({ "expiry": expiry.map(|e| e.to_string()) });
-    actor.audit(db, admin.org_id(), AuditAction::LicenseRenewed, target("license", id), details).await?;
+    let event = |expiry: Option<OffsetDateTime>| {
+        let details = serde_json::json!({ "expiry": expiry.map(|e| e.to_string()) });
+        actor.event(admin.org_id(), AuditAction::LicenseRenewed, target("license", id), details)
+    };
+    let (_, expiry) = repo::renew(db, admin, id, event).await?;
     Ok(expiry)
 }
 
@@ -312,8 +312,9 @@ pub async fn renew_license(
 ///
 /// Errors: `NotFound`.
 pub async fn delete_license(db: &Db, admin: &Admin, actor: &Actor, id: LicenseId) -> Result<(), AppError> {
-    repo::delete_license(db, admin, id).await?;
-    actor.audit(db, admin.org_id(), AuditAction::LicenseDeleted, target("license", id), serde_json::json!({})).await
+    let event = actor.event(admin.org_id(), AuditAction::LicenseDeleted, target("license", id), serde_json::json!({}));
+    repo::delete_license(db, admin, id, &event).await?;
+    Ok(())
 }
 
 /// Deactivates machine `machine` of license `license`.
@@ -327,7 +328,10 @@ pub async fn deactivate_machine(
     license: LicenseId,
     machine: MachineId,
 ) -> Result<(), AppError> {
-    let fingerprint = repo::deactivate_machine(db, repo::ManagedLicense::managed(admin, license), machine).await?;
-    let details = serde_json::json!({ "license": license.to_string(), "fingerprint": fingerprint });
-    actor.audit(db, admin.org_id(), AuditAction::MachineDeactivated, target("machine", machine), details).await
+    let event = |fingerprint: &str| {
+        let details = serde_json::json!({ "license": license.to_string(), "fingerprint": fingerprint });
+        actor.event(admin.org_id(), AuditAction::MachineDeactivated, target("machine", machine), details)
+    };
+    repo::deactivate_machine(db, repo::ManagedLicense::managed(admin, license), machine, event).await?;
+    Ok(())
 }

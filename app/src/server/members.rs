@@ -59,8 +59,8 @@ pub async fn find(db: &Db, ctx: &OrgCtx, user: &str) -> Result<Member, AppError>
 }
 
 /// A member as the audit log names them.
-fn target(member: &Member) -> Option<(&'static str, String)> {
-    Some(("member", member.user_id.to_string()))
+fn target(member: &Member) -> (&'static str, String) {
+    ("member", member.user_id.to_string())
 }
 
 /// Gives the member `user` the role `role` (`owner`, `admin`, `member` or
@@ -86,11 +86,9 @@ pub async fn change_role(
         return Err(AppError::Conflict("Someone changed this member meanwhile.".into()));
     }
     let change = RoleChange::authorize(admin, &member, to)?;
-    db_members::change_role(db, admin, &change).await?;
-    if member.role != to {
-        let details = json!({ "name": member.display_name, "from": member.role.as_str(), "to": to.as_str() });
-        actor.audit(db, admin.org_id(), AuditAction::MemberRoleChanged, target(&member), details).await?;
-    }
+    let details = json!({ "name": member.display_name, "from": member.role.as_str(), "to": to.as_str() });
+    let event = actor.event(admin.org_id(), AuditAction::MemberRoleChanged, target(&member), details);
+    db_members::change_role(db, admin, &change, &event).await?;
     find(db, admin, user).await
 }
 
@@ -104,7 +102,7 @@ pub async fn change_role(
 pub async fn remove(db: &Db, admin: &Admin, actor: &Actor, user: &str) -> Result<(), AppError> {
     let member = find(db, admin, user).await?;
     let removal = Removal::authorize(admin, &member)?;
-    db_members::remove(db, admin, &removal).await?;
     let details = json!({ "name": member.display_name, "role": member.role.as_str() });
-    actor.audit(db, admin.org_id(), AuditAction::MemberRemoved, target(&member), details).await
+    let event = actor.event(admin.org_id(), AuditAction::MemberRemoved, target(&member), details);
+    Ok(db_members::remove(db, admin, &removal, &event).await?)
 }

@@ -97,8 +97,8 @@ pub fn changed() -> AppError {
 }
 
 /// A project as the audit log names it.
-fn target(project: &Project) -> Option<(&'static str, String)> {
-    Some(("project", project.id.to_string()))
+fn target(id: ProjectId) -> (&'static str, String) {
+    ("project", id.to_string())
 }
 
 /// Creates a project (see [`parse_fields`]; names are unique among the
@@ -114,11 +114,10 @@ pub async fn create(
     description: &str,
 ) -> Result<Project, AppError> {
     let (name, description) = parse_fields(name, description)?;
-    let project = db_projects::insert(db, writer, &name, &description).await.map_err(project_error)?;
-    actor
-        .audit(db, writer.org_id(), AuditAction::ProjectCreated, target(&project), json!({ "name": project.name }))
-        .await?;
-    Ok(project)
+    let event = |project: &Project| {
+        actor.event(writer.org_id(), AuditAction::ProjectCreated, target(project.id), json!({ "name": project.name }))
+    };
+    db_projects::insert(db, writer, &name, &description, event).await.map_err(project_error)
 }
 
 /// Renames and re-describes the project `id` (rules as [`create`]); not
@@ -148,10 +147,9 @@ pub async fn set_archived(
     id: ProjectId,
     archived: bool,
 ) -> Result<Project, AppError> {
-    let project = db_projects::set_archived(db, writer, id, archived).await.map_err(project_error)?;
     let action = if archived { AuditAction::ProjectArchived } else { AuditAction::ProjectUnarchived };
-    actor.audit(db, writer.org_id(), action, target(&project), json!({ "name": project.name })).await?;
-    Ok(project)
+    let event = |name: &str| actor.event(writer.org_id(), action, target(id), json!({ "name": name }));
+    db_projects::set_archived(db, writer, id, archived, event).await.map_err(project_error)
 }
 
 /// Moves the project `id` to the trash, where it stays 30 days before it
@@ -159,11 +157,10 @@ pub async fn set_archived(
 ///
 /// Errors: `NotFound`.
 pub async fn trash(db: &Db, admin: &Admin, actor: &Actor, id: ProjectId) -> Result<Project, AppError> {
-    let trashed = db_projects::trash(db, admin, id).await.map_err(project_error)?;
+    let event =
+        |name: &str| actor.event(admin.org_id(), AuditAction::ProjectTrashed, target(id), json!({ "name": name }));
+    let trashed = db_projects::trash(db, admin, id, event).await.map_err(project_error)?;
     tracing::info!(org_id = %admin.org_id(), project_id = %id, "project moved to the trash");
-    actor
-        .audit(db, admin.org_id(), AuditAction::ProjectTrashed, target(&trashed), json!({ "name": trashed.name }))
-        .await?;
     Ok(trashed)
 }
 
@@ -173,14 +170,12 @@ pub async fn trash(db: &Db, admin: &Admin, actor: &Actor, id: ProjectId) -> Resu
 /// Errors: `NotFound`; `Conflict` when a live project has taken its name
 /// meanwhile; `LimitReached`.
 pub async fn restore(db: &Db, admin: &Admin, actor: &Actor, id: ProjectId) -> Result<Project, AppError> {
-    let restored = db_projects::restore(db, admin, id).await.map_err(|err| match err {
+    let event =
+        |name: &str| actor.event(admin.org_id(), AuditAction::ProjectRestored, target(id), json!({ "name": name }));
+    db_projects::restore(db, admin, id, event).await.map_err(|err| match err {
         ProjectError::NameTaken => {
             AppError::Conflict("Another project has this name now. Rename that one, then restore this.".into())
         }
         other => project_error(other),
-    })?;
-    actor
-        .audit(db, admin.org_id(), AuditAction::ProjectRestored, target(&restored), json!({ "name": restored.name }))
-        .await?;
-    Ok(restored)
+    })
 }

@@ -31,8 +31,14 @@ pub async fn sign_up(db: &Db, name: &str, org: &str) -> (UserId, OrgSummary) {
         is_platform_admin: false,
         email_verified: false,
     };
-    let (user, org) =
-        users::insert_with_organization(db, new, &OrgName::parse(org).unwrap(), Plan::Enterprise).await.unwrap();
+    let (user, org) = users::insert_with_organization(
+        db,
+        new,
+        (&OrgName::parse(org).unwrap(), Plan::Enterprise),
+        users::founded_event,
+    )
+    .await
+    .unwrap();
     (user.id, org)
 }
 
@@ -92,4 +98,11 @@ pub fn with(title: &str, edit: impl FnOnce(&mut TaskFields)) -> TaskFields {
     let mut f = fields(title);
     edit(&mut f);
     f
+}
+
+/// An unaudited outbox event `kind` by the member of `ctx`, for the
+/// repository writes that record the event their caller gives.
+pub fn event(ctx: &OrgCtx, kind: &str) -> app::server::db::events::NewEvent {
+    let resource = ("test", ctx.user_id().to_string());
+    app::server::db::events::NewEvent::change(ctx.org_id(), kind, resource, Some(ctx.user_id()), serde_json::json!({}))
 }

@@ -17,6 +17,7 @@ use app::{
             Db, Timestamp,
             audit::{self, AuditFilter, AuditScope},
             cycles, dashboard,
+            events::{self, NewEvent},
             invitations::{self, Acceptance},
             labels,
             members::{self, MembershipError, Removal, RoleChange},
@@ -74,6 +75,7 @@ pub async fn run(db: &Db) {
     preferences(db).await;
     api_tokens(db).await;
     webhooks(db).await;
+    outbox(db).await;
 }
 
 /// Webhook endpoints: their settings and secrets, which enabled ones want
@@ -192,7 +194,7 @@ async fn api_tokens(db: &Db) {
         secret_hash: &hash,
         secret_start: "atr_abcd",
     };
-    let made = api_tokens::insert(db, &admin, token).await.unwrap();
+    let made = api_tokens::insert(db, &admin, token, |_| super::event(&admin, "api-token.created")).await.unwrap();
     assert_eq!(
         (made.name.as_str(), made.role, made.created_by.as_deref()),
         ("Billing", TokenRole::Member, Some("Tom"))
@@ -206,20 +208,43 @@ async fn api_tokens(db: &Db) {
 
     // A network is new once; "last used" is written at most once a minute
     // from one network.
-    assert!(api_tokens::record_use(db, &found, Some("192.0.2.1")).await.unwrap());
+    assert!(
+        api_tokens::record_use(db, &found, Some("192.0.2.1"), || super::event(&admin, "api-token.new-network"))
+            .await
+            .unwrap()
+    );
     let found = api_tokens::find_by_secret(db, &hash).await.unwrap().unwrap();
-    assert!(!api_tokens::record_use(db, &found, Some("192.0.2.1")).await.unwrap());
-    assert!(api_tokens::record_use(db, &found, Some("192.0.2.2")).await.unwrap());
+    assert!(
+        !api_tokens::record_use(db, &found, Some("192.0.2.1"), || super::event(&admin, "api-token.new-network"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        api_tokens::record_use(db, &found, Some("192.0.2.2"), || super::event(&admin, "api-token.new-network"))
+            .await
+            .unwrap()
+    );
     let listed = api_tokens::list(db, &admin).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].last_used_network.as_deref(), Some("192.0.2.2"));
 
-    let (revoked, first) = api_tokens::revoke(db, &admin, made.id).await.unwrap().unwrap();
+    let (revoked, first) = api_tokens::revoke(db, &admin, made.id, |_, _| super::event(&admin, "api-token.revoked"))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(first && revoked.revoked_at.is_some());
-    let (_, again) = api_tokens::revoke(db, &admin, made.id).await.unwrap().unwrap();
+    let (_, again) = api_tokens::revoke(db, &admin, made.id, |_, _| super::event(&admin, "api-token.revoked"))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!again, "revoked once");
     assert!(api_tokens::find_by_secret(db, &hash).await.unwrap().unwrap().revoked);
-    assert!(api_tokens::revoke(db, &admin, app::model::ApiTokenId::new()).await.unwrap().is_none());
+    assert!(
+        api_tokens::revoke(db, &admin, app::model::ApiTokenId::new(), |_, _| super::event(&admin, "api-token.revoked"))
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Idempotency keys: claimed, answered, replayed; another request with
     // the same key is a mismatch; a released claim runs again.
@@ -249,7 +274,8 @@ async fn preferences(db: &Db) {
     };
     let team = team(db, "Vera", "Views Co").await;
     let writer = super::writer(&team.owner);
-    let project = projects::insert(db, &writer, &pname("Viewed"), &desc("")).await.unwrap().id;
+    let project =
+        projects::insert(db, &writer, &pname("Viewed"), &desc(""), projects::created_event(&writer)).await.unwrap().id;
     let view = |name: &str| ViewName::parse(name).unwrap();
 
     let shared =
@@ -293,7 +319,14 @@ async fn preferences(db: &Db) {
     assert!(views::list(db, &team.member, project).await.unwrap().is_empty());
 
     // A trashed project takes no views.
-    projects::trash(db, &super::admin(&team.owner), project).await.unwrap();
+    projects::trash(
+        db,
+        &super::admin(&team.owner),
+        project,
+        projects::changed_event(&super::admin(&team.owner), "project.trashed", project),
+    )
+    .await
+    .unwrap();
     assert!(views::insert(db, SavedBy::Private(&team.member), project, &view("Late"), "").await.unwrap().is_none());
 
     // The colour scheme is the account's.
@@ -303,7 +336,8 @@ async fn preferences(db: &Db) {
     assert_eq!(users::find_by_id(db, id).await.unwrap().unwrap().to_session_user().theme, Theme::Dark);
 
     // Generated history: creation and completion moved into the past.
-    let project = projects::insert(db, &writer, &pname("History"), &desc("")).await.unwrap().id;
+    let project =
+        projects::insert(db, &writer, &pname("History"), &desc(""), projects::created_event(&writer)).await.unwrap().id;
     let open = tasks::insert(db, &writer, project, &fields("Still open")).await.unwrap();
     let done = tasks::insert(db, &writer, project, &fields("Done long ago")).await.unwrap();
     tasks::set_completed(db, &writer, &[done.id], true).await.unwrap();
@@ -337,51 +371,102 @@ async fn tenancy(db: &Db) {
 
     // A new address; the old one leads members there, nobody else.
     let moved = OrgSlug::parse("tenant-new").unwrap();
-    orgs::change_slug(db, &owner, &moved).await.unwrap();
+    orgs::change_settings(db, &owner, (None, Some(&moved)), &super::event(&owner, "organization.settings-changed"))
+        .await
+        .unwrap();
     let old = OrgSlug::parse(&slug).unwrap();
     assert_eq!(orgs::find_redirect(db, team.owner.user_id(), &old).await.unwrap().as_deref(), Some("tenant-new"));
     assert_eq!(orgs::find_redirect(db, other_user(db, "otto@example.com").await, &old).await.unwrap(), None);
     let owner = super::owner(&OrgCtx::load(db, team.owner.user_id(), "tenant-new").await.unwrap());
     let taken = OrgSlug::parse(&other.slug).unwrap();
-    assert!(matches!(orgs::change_slug(db, &owner, &taken).await, Err(orgs::SlugError::Taken)));
-    orgs::rename(db, &owner, &org("Tenant Renamed")).await.unwrap();
+    assert!(matches!(
+        orgs::change_settings(db, &owner, (None, Some(&taken)), &super::event(&owner, "organization.settings-changed"))
+            .await,
+        Err(orgs::SlugError::Taken)
+    ));
+    orgs::change_settings(
+        db,
+        &owner,
+        (Some(&org("Tenant Renamed")), None),
+        &super::event(&owner, "organization.settings-changed"),
+    )
+    .await
+    .unwrap();
     assert_eq!(OrgCtx::load(db, team.owner.user_id(), "tenant-new").await.unwrap().org().name, "Tenant Renamed");
 
     // Ownership moves in one step; the organization always has an Owner.
-    let before = orgs::transfer_ownership(db, &owner, team.member_id).await.unwrap();
+    let before = orgs::transfer_ownership(db, &owner, team.member_id, |_| {
+        super::event(&owner, "organization.ownership-transferred")
+    })
+    .await
+    .unwrap();
     assert_eq!(before, Role::Member);
     let roles = members::list_all(db, &owner).await.unwrap();
     let role_of = |id: UserId| roles.iter().find(|m| m.user_id == id).map(|m| m.role);
     assert_eq!((role_of(team.member_id), role_of(team.owner.user_id())), (Some(Role::Owner), Some(Role::Admin)));
-    assert!(matches!(orgs::transfer_ownership(db, &owner, team.member_id).await, Err(orgs::TransferError::NotOwner)));
+    assert!(matches!(
+        orgs::transfer_ownership(db, &owner, team.member_id, |_| super::event(
+            &owner,
+            "organization.ownership-transferred"
+        ))
+        .await,
+        Err(orgs::TransferError::NotOwner)
+    ));
     let heir = OrgCtx::load(db, team.member_id, "tenant-new").await.unwrap();
     let heir = super::owner(&heir);
 
     // Limits: what the plan allows, and no more.
     let platform = platform_admin(db).await;
     let limits = OrgLimits { members: Some(4), projects: Some(1), licenses: None, storage_mb: None };
-    assert!(platform::set_plan(db, &platform, heir.org_id(), Plan::Pro, limits).await.unwrap());
+    assert!(platform::set_plan(db, &platform, heir.org_id(), (Plan::Pro, limits), None).await.unwrap());
     let writer = super::writer(&heir);
-    projects::insert(db, &writer, &pname("Only"), &desc("")).await.unwrap();
-    let refused = projects::insert(db, &writer, &pname("Second"), &desc("")).await;
+    projects::insert(db, &writer, &pname("Only"), &desc(""), projects::created_event(&writer)).await.unwrap();
+    let refused = projects::insert(db, &writer, &pname("Second"), &desc(""), projects::created_event(&writer)).await;
     assert!(matches!(refused, Err(ProjectError::LimitReached(Some(1)))), "{refused:?}");
     // Three members and one invitation fill the four seats.
     let (_, hash) = invitations::new_token();
-    invitations::invite(db, &heir, &email("seat@example.com"), Role::Member, &hash).await.unwrap().unwrap();
+    invitations::invite(db, &heir, (&email("seat@example.com"), Role::Member), &hash, |_| {
+        super::event(&heir, "invitation.sent")
+    })
+    .await
+    .unwrap()
+    .unwrap();
     let (_, hash) = invitations::new_token();
-    let full = invitations::invite(db, &heir, &email("none@example.com"), Role::Member, &hash).await.unwrap();
+    let full = invitations::invite(db, &heir, (&email("none@example.com"), Role::Member), &hash, |_| {
+        super::event(&heir, "invitation.sent")
+    })
+    .await
+    .unwrap();
     assert_eq!(full, Err(invitations::InviteRefusal::NoSeat(Some(4))));
     let usage = orgs::plan_and_usage(db, &heir).await.unwrap();
     assert_eq!((usage.plan, usage.members, usage.projects), (Plan::Pro, 4, 1));
 
     // Suspended: readable, no capability to change anything.
-    assert!(platform::set_suspended(db, &platform, heir.org_id(), true).await.unwrap());
-    assert!(!platform::set_suspended(db, &platform, heir.org_id(), true).await.unwrap(), "once");
+    assert!(
+        platform::set_suspended(db, &platform, (heir.org_id(), true), &super::event(&heir, "organization.suspended"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !platform::set_suspended(db, &platform, (heir.org_id(), true), &super::event(&heir, "organization.suspended"))
+            .await
+            .unwrap(),
+        "once"
+    );
     let suspended = OrgCtx::load(db, team.member_id, "tenant-new").await.unwrap();
     assert!(suspended.org().suspended && !suspended.can(Action::EditTasks) && suspended.can(Action::ViewWork));
     assert!(matches!(suspended.writer(Action::EditTasks), Err(AppError::Suspended)));
     assert!(matches!(team.guest.writer(Action::EditTasks), Err(AppError::Forbidden)), "the role comes first");
-    assert!(platform::set_suspended(db, &platform, heir.org_id(), false).await.unwrap());
+    assert!(
+        platform::set_suspended(
+            db,
+            &platform,
+            (heir.org_id(), false),
+            &super::event(&heir, "organization.reactivated")
+        )
+        .await
+        .unwrap()
+    );
 
     // The platform's list: sizes, status, search.
     let page = platform::list_tenants(db, &platform, Some("renamed"), 25, 0).await.unwrap();
@@ -391,16 +476,21 @@ async fn tenancy(db: &Db) {
     assert_eq!((tenant.plan, tenant.limits), (Plan::Pro, limits));
 
     // Deleted: gone for members, restorable, then purged after 30 days.
-    orgs::delete(db, &heir).await.unwrap();
+    orgs::delete(db, &heir, &super::event(&heir, "organization.deleted")).await.unwrap();
     assert!(matches!(OrgCtx::load(db, team.member_id, "tenant-new").await, Err(AppError::NotFound)));
     assert!(orgs::list_for_user(db, team.member_id).await.unwrap().iter().all(|o| o.slug != "tenant-new"));
     let listed = platform::find_tenant(db, &platform, heir.org_id()).await.unwrap().unwrap();
     assert_eq!(listed.status, TenantStatus::Deleted);
-    assert!(platform::restore(db, &platform, heir.org_id()).await.unwrap());
-    assert!(!platform::restore(db, &platform, heir.org_id()).await.unwrap(), "only a deleted one");
+    assert!(
+        platform::restore(db, &platform, heir.org_id(), &super::event(&heir, "organization.restored")).await.unwrap()
+    );
+    assert!(
+        !platform::restore(db, &platform, heir.org_id(), &super::event(&heir, "organization.restored")).await.unwrap(),
+        "only a deleted one"
+    );
     let restored = OrgCtx::load(db, team.member_id, "tenant-new").await.unwrap();
     assert_eq!(restored.org_id(), heir.org_id(), "restored, its members are back in");
-    orgs::delete(db, &heir).await.unwrap();
+    orgs::delete(db, &heir, &super::event(&heir, "organization.deleted")).await.unwrap();
     let now = time::OffsetDateTime::now_utc();
     assert_eq!(platform::purge_deleted(db, now).await.unwrap(), 0, "kept for 30 days");
     let later = now + time::Duration::days(31);
@@ -444,8 +534,11 @@ async fn licensing(db: &Db) {
 
     // Entitlements: codes unique per organization.
     let code = EntitlementCode::parse("pro").unwrap();
-    let pro = repo::create_entitlement(db, &admin, &code, &EntitlementName::parse("Pro").unwrap()).await.unwrap();
-    let again = repo::create_entitlement(db, &admin, &code, &EntitlementName::parse("Again").unwrap()).await;
+    let pro = repo::create_entitlement(db, &admin, &code, &EntitlementName::parse("Pro").unwrap(), |_| ev(&admin))
+        .await
+        .unwrap();
+    let again =
+        repo::create_entitlement(db, &admin, &code, &EntitlementName::parse("Again").unwrap(), |_| ev(&admin)).await;
     assert!(matches!(again, Err(LicensingError::CodeTaken)), "{again:?}");
     assert_eq!(repo::entitlements(db, &team.member.license_viewer().unwrap()).await.unwrap().len(), 1);
 
@@ -460,14 +553,14 @@ async fn licensing(db: &Db) {
         ..PolicyForm::default()
     };
     let (pname, fields) = form.parse().unwrap();
-    let policy = repo::create_policy(db, &admin, &pname, &fields, &[pro.id]).await.unwrap();
+    let policy = repo::create_policy(db, &admin, (&pname, &fields), &[pro.id], |_| ev(&admin)).await.unwrap();
     let listed = repo::policies(db, &team.member.license_viewer().unwrap()).await.unwrap();
     assert_eq!((listed[0].entitlements.len(), listed[0].fields.heartbeat_seconds), (1, 300));
 
     // Licenses count against the plan's limit.
     let platform = platform_admin(db).await;
     let limits = OrgLimits { members: None, projects: None, licenses: Some(2), storage_mb: None };
-    assert!(platform::set_plan(db, &platform, org_id, Plan::Pro, limits).await.unwrap());
+    assert!(platform::set_plan(db, &platform, org_id, (Plan::Pro, limits), None).await.unwrap());
     let meta = serde_json::Map::new();
     let key = generate_license_key();
     let new = |key: &'static str| NewLicense {
@@ -479,28 +572,28 @@ async fn licensing(db: &Db) {
         expiry: None,
     };
     let key: &'static str = Box::leak(key.into_boxed_str());
-    let id = repo::create_license(db, &admin, new(key)).await.unwrap();
-    assert!(matches!(repo::create_license(db, &admin, new(key)).await, Err(LicensingError::KeyTaken)));
-    repo::create_license(db, &admin, new("SECOND-KEY-0001")).await.unwrap();
-    let over = repo::create_license(db, &admin, new("THIRD-KEY-00001")).await;
+    let id = repo::create_license(db, &admin, new(key), |_| ev(&admin)).await.unwrap();
+    assert!(matches!(repo::create_license(db, &admin, new(key), |_| ev(&admin)).await, Err(LicensingError::KeyTaken)));
+    repo::create_license(db, &admin, new("SECOND-KEY-0001"), |_| ev(&admin)).await.unwrap();
+    let over = repo::create_license(db, &admin, new("THIRD-KEY-00001"), |_| ev(&admin)).await;
     assert!(matches!(over, Err(LicensingError::LimitReached(Some(2)))), "{over:?}");
     let usage = orgs::plan_and_usage(db, &team.owner).await.unwrap();
     assert_eq!((usage.licenses, usage.limits.licenses), (2, Some(2)));
     let listed = platform::find_tenant(db, &platform, org_id).await.unwrap().unwrap();
     assert_eq!(listed.licenses, 2);
-    assert!(matches!(repo::delete_policy(db, &admin, policy).await, Err(LicensingError::PolicyInUse)));
+    assert!(matches!(repo::delete_policy(db, &admin, policy, |_| ev(&admin)).await, Err(LicensingError::PolicyInUse)));
 
     // The list: search and status.
     let search = LicenseFilter { search: Some("second".into()), ..LicenseFilter::default() };
     let page = repo::licenses(db, &viewer, &search, 25, 0).await.unwrap();
     assert_eq!((page.total, page.items[0].key.as_str()), (1, "SECOND-KEY-0001"));
-    repo::set_flag(db, &admin, id, repo::LicenseFlag::Suspended, true).await.unwrap();
+    repo::set_flag(db, &admin, id, (repo::LicenseFlag::Suspended, true), &ev(&admin)).await.unwrap();
     let suspended = LicenseFilter { status: Some(LicenseStatus::Suspended), ..LicenseFilter::default() };
     assert_eq!(repo::licenses(db, &viewer, &suspended, 25, 0).await.unwrap().total, 1);
     let active = LicenseFilter { status: Some(LicenseStatus::Active), ..LicenseFilter::default() };
     assert_eq!(repo::licenses(db, &viewer, &active, 25, 0).await.unwrap().total, 1);
-    repo::set_flag(db, &admin, id, repo::LicenseFlag::Suspended, false).await.unwrap();
-    let (_, renewed) = repo::renew(db, &admin, id).await.unwrap();
+    repo::set_flag(db, &admin, id, (repo::LicenseFlag::Suspended, false), &ev(&admin)).await.unwrap();
+    let (_, renewed) = repo::renew(db, &admin, id, |_| ev(&admin)).await.unwrap();
     let days = (renewed.unwrap() - time::OffsetDateTime::now_utc()).whole_days();
     assert!((59..=60).contains(&days), "renewed from the current expiry: {days}");
 
@@ -520,13 +613,13 @@ async fn licensing(db: &Db) {
         metadata: "{}".into(),
         ..NewMachine::default()
     };
-    let first = license_api::activate(db, &found, &machine("fp-1"), 1000).await.unwrap();
+    let first = license_api::activate(db, &found, (&machine("fp-1"), 1000), machine_ev(&found)).await.unwrap();
     assert!(matches!(
-        license_api::activate(db, &found, &machine("fp-1"), 1000).await,
+        license_api::activate(db, &found, (&machine("fp-1"), 1000), machine_ev(&found)).await,
         Err(ActivationError::FingerprintTaken)
     ));
     assert!(matches!(
-        license_api::activate(db, &found, &machine("fp-2"), 1000).await,
+        license_api::activate(db, &found, (&machine("fp-2"), 1000), machine_ev(&found)).await,
         Err(ActivationError::LimitExceeded(1))
     ));
     let (found, scoped, codes) =
@@ -564,6 +657,11 @@ async fn licensing(db: &Db) {
     assert_eq!(license_api::cull_dead_machines(db, now).await.unwrap(), 0);
     assert_eq!(license_api::cull_dead_machines(db, now + time::Duration::minutes(6)).await.unwrap(), 1);
     assert!(license_api::machines(db, &found).await.unwrap().is_empty());
+    let last = events::list_after(db, found.org_id(), 0, 1000).await.unwrap().pop().unwrap();
+    assert_eq!(
+        (last.kind.as_str(), last.resource_id.as_str(), last.actor_id),
+        ("machine.deleted", first.id.to_string().as_str(), None)
+    );
 
     // What Keygen's admin API reads and changes: pages of the
     // organization's licenses, machines, policies and entitlements, never
@@ -584,10 +682,10 @@ async fn licensing(db: &Db) {
         expiry: Some(None),
         metadata: Some(serde_json::from_str(r#"{"seats": 3}"#).unwrap()),
     };
-    repo::update_license(db, &admin, id, &changes).await.unwrap();
+    repo::update_license(db, &admin, id, &changes, &ev(&admin)).await.unwrap();
     let changed = license_api::license_of(db, &viewer, key).await.unwrap().unwrap();
     assert_eq!((changed.name(), changed.expiry(), changed.metadata()), (None, None, r#"{"seats":3}"#));
-    let foreign = repo::update_license(db, &super::admin(&stranger), id, &changes).await;
+    let foreign = repo::update_license(db, &super::admin(&stranger), id, &changes, &ev(&stranger)).await;
     assert!(matches!(foreign, Err(LicensingError::NotFound)));
     let filter = license_api::MachineFilter { license: Some(id), fingerprint: None };
     let (machines, count) = license_api::machines_of(db, &viewer, &filter, window(10, 0)).await.unwrap();
@@ -600,23 +698,25 @@ async fn licensing(db: &Db) {
         &admin,
         &EntitlementCode::parse("sso").unwrap(),
         &EntitlementName::parse("SSO").unwrap(),
+        |_| ev(&admin),
     )
     .await
     .unwrap();
-    repo::set_grants(db, &admin, policy, &[sso.id], true).await.unwrap();
-    repo::set_grants(db, &admin, policy, &[sso.id], true).await.unwrap();
+    repo::set_grants(db, &admin, policy, (&[sso.id], true), &ev(&admin)).await.unwrap();
+    repo::set_grants(db, &admin, policy, (&[sso.id], true), &ev(&admin)).await.unwrap();
     let (granted, count) = license_api::entitlements_of(db, &viewer, Some(policy), window(10, 0)).await.unwrap();
     assert_eq!((count, granted.len()), (2, 2), "granting twice grants once");
-    repo::set_grants(db, &admin, policy, &[sso.id], false).await.unwrap();
+    repo::set_grants(db, &admin, policy, (&[sso.id], false), &ev(&admin)).await.unwrap();
     let stranger_entitlement = repo::create_entitlement(
         db,
         &super::admin(&stranger),
         &EntitlementCode::parse("x").unwrap(),
         &EntitlementName::parse("X").unwrap(),
+        |_| ev(&stranger),
     )
     .await
     .unwrap();
-    let mixed = repo::set_grants(db, &admin, policy, &[sso.id, stranger_entitlement.id], true).await;
+    let mixed = repo::set_grants(db, &admin, policy, (&[sso.id, stranger_entitlement.id], true), &ev(&admin)).await;
     assert!(matches!(mixed, Err(LicensingError::NotFound)), "{mixed:?}");
     assert_eq!(
         license_api::entitlements_of(db, &viewer, Some(policy), window(10, 0)).await.unwrap().1,
@@ -627,8 +727,8 @@ async fn licensing(db: &Db) {
         db,
         &admin,
         sso.id,
-        &EntitlementCode::parse("pro").unwrap(),
-        &EntitlementName::parse("P").unwrap(),
+        (&EntitlementCode::parse("pro").unwrap(), &EntitlementName::parse("P").unwrap()),
+        &ev(&admin),
     )
     .await;
     assert!(matches!(renamed, Err(LicensingError::CodeTaken)), "codes stay unique");
@@ -636,8 +736,8 @@ async fn licensing(db: &Db) {
         db,
         &admin,
         sso.id,
-        &EntitlementCode::parse("saml").unwrap(),
-        &EntitlementName::parse("SAML").unwrap(),
+        (&EntitlementCode::parse("saml").unwrap(), &EntitlementName::parse("SAML").unwrap()),
+        &ev(&admin),
     )
     .await
     .unwrap();
@@ -658,9 +758,12 @@ async fn licensing(db: &Db) {
     };
     // A duplicated fingerprint fails the whole activation: no machine.
     let twice = NewMachine { components: vec![component("x", "A"), component("x", "B")], ..machine("fp-4") };
-    assert!(matches!(license_api::activate(db, &found, &twice, 1000).await, Err(ActivationError::Db(_))));
+    assert!(matches!(
+        license_api::activate(db, &found, (&twice, 1000), machine_ev(&found)).await,
+        Err(ActivationError::Db(_))
+    ));
     assert!(license_api::machines(db, &found).await.unwrap().is_empty());
-    let again = license_api::activate(db, &found, &with_parts, 1000).await.unwrap();
+    let again = license_api::activate(db, &found, (&with_parts, 1000), machine_ev(&found)).await.unwrap();
     let asked = ["board-1".to_owned(), "gpu-1".to_owned(), "disk-1".to_owned()];
     let (found, scoped, _) =
         license_api::find_for_validation(db, key, &["fp-3".into()], None, &asked, false).await.unwrap().unwrap();
@@ -682,7 +785,7 @@ async fn licensing(db: &Db) {
 
     // Check-ins: stamped now, and the next one due an interval later.
     assert_eq!((found.last_check_in_at(), found.next_check_in()), (None, None), "its policy requires none");
-    let checked = license_api::check_in(db, &found).await.unwrap().unwrap();
+    let checked = license_api::check_in(db, &found, &checked_in_ev(&found)).await.unwrap().unwrap();
     let stamped = checked.last_check_in_at().expect("stamped").into_inner();
     assert!((time::OffsetDateTime::now_utc() - stamped).whole_seconds().abs() < 60);
     assert_eq!(checked.next_check_in(), None, "still not required");
@@ -693,7 +796,7 @@ async fn licensing(db: &Db) {
         ..form
     };
     let (pname, fields) = daily.parse().unwrap();
-    repo::update_policy(db, &admin, policy, &pname, &fields, &[pro.id]).await.unwrap();
+    repo::update_policy(db, &admin, policy, (&pname, &fields), &[pro.id], &ev(&admin)).await.unwrap();
     let found = license_api::find_by_key(db, key).await.unwrap().unwrap();
     assert_eq!(found.next_check_in(), Some(stamped + time::Duration::days(1)));
     let never = license_api::find_by_key(db, "SECOND-KEY-0001").await.unwrap().unwrap();
@@ -706,21 +809,26 @@ async fn licensing(db: &Db) {
     // The dashboard deactivates (the components go with the machine) and
     // deletes.
     assert!(matches!(
-        repo::deactivate_machine(db, repo::ManagedLicense::managed(&super::admin(&stranger), id), again.id).await,
+        repo::deactivate_machine(db, repo::ManagedLicense::managed(&super::admin(&stranger), id), again.id, |_| ev(
+            &stranger
+        ))
+        .await,
         Err(LicensingError::NotFound)
     ));
     assert_eq!(
-        repo::deactivate_machine(db, repo::ManagedLicense::managed(&admin, id), again.id).await.unwrap(),
+        repo::deactivate_machine(db, repo::ManagedLicense::managed(&admin, id), again.id, |_| ev(&admin))
+            .await
+            .unwrap(),
         "fp-3"
     );
-    assert_eq!(repo::delete_license(db, &admin, id).await.unwrap(), key);
+    assert_eq!(repo::delete_license(db, &admin, id, &ev(&admin)).await.unwrap(), key);
     assert!(license_api::find_by_key(db, key).await.unwrap().is_none());
 
     // A deleted organization's licenses stop answering at once, and go
     // with it, machines and all, when it is purged.
     let survivor = license_api::find_by_key(db, "SECOND-KEY-0001").await.unwrap().expect("the second license");
-    license_api::activate(db, &survivor, &machine("fp-9"), 1000).await.unwrap();
-    orgs::delete(db, &super::owner(&team.owner)).await.unwrap();
+    license_api::activate(db, &survivor, (&machine("fp-9"), 1000), machine_ev(&survivor)).await.unwrap();
+    orgs::delete(db, &super::owner(&team.owner), &super::event(&team.owner, "organization.deleted")).await.unwrap();
     assert!(license_api::find_by_key(db, "SECOND-KEY-0001").await.unwrap().is_none());
     let later = time::OffsetDateTime::now_utc() + time::Duration::days(31);
     assert!(platform::purge_deleted(db, later).await.unwrap() >= 1);
@@ -749,10 +857,14 @@ async fn accounts(db: &Db) {
     // --- users ---------------------------------------------------------
     let ada_email = email("ada@example.com");
     let ada_name = name("Ada Lovelace");
-    let (ada, acme) =
-        users::insert_with_organization(db, new_user(&ada_email, &ada_name), &org("Acme Rockets"), Plan::Enterprise)
-            .await
-            .expect("sign-up");
+    let (ada, acme) = users::insert_with_organization(
+        db,
+        new_user(&ada_email, &ada_name),
+        (&org("Acme Rockets"), Plan::Enterprise),
+        users::founded_event,
+    )
+    .await
+    .expect("sign-up");
     assert_eq!(acme.slug, "acme-rockets");
     assert_eq!(acme.role, Role::Owner);
 
@@ -771,8 +883,8 @@ async fn accounts(db: &Db) {
     let again = users::insert_with_organization(
         db,
         new_user(&email("Ada@Example.com"), &ada_name),
-        &org("Ghost Org"),
-        Plan::Enterprise,
+        (&org("Ghost Org"), Plan::Enterprise),
+        users::founded_event,
     )
     .await;
     assert!(matches!(again, Err(CreateUserError::EmailTaken)), "{again:?}");
@@ -785,8 +897,8 @@ async fn accounts(db: &Db) {
     let (grace, acme2) = users::insert_with_organization(
         db,
         new_user(&grace_email, &grace_name),
-        &org("ACME rockets!"),
-        Plan::Enterprise,
+        (&org("ACME rockets!"), Plan::Enterprise),
+        users::founded_event,
     )
     .await
     .unwrap();
@@ -863,7 +975,14 @@ async fn accounts(db: &Db) {
     let bo = members.iter().find(|m| m.display_name == "bo").unwrap().clone();
     let owner = super::admin(&ctx);
     // Guests see names only, and cannot find an address by searching it.
-    members::change_role(db, &owner, &RoleChange::authorize(&owner, &bo, Role::Guest).unwrap()).await.unwrap();
+    members::change_role(
+        db,
+        &owner,
+        &RoleChange::authorize(&owner, &bo, Role::Guest).unwrap(),
+        &super::event(&owner, "member.role-changed"),
+    )
+    .await
+    .unwrap();
     let bo_ctx = OrgCtx::load(db, bo.user_id, "acme-rockets").await.unwrap();
     assert_eq!(bo_ctx.role(), Role::Guest);
     let seen = members::list_all(db, &bo_ctx).await.unwrap();
@@ -873,11 +992,21 @@ async fn accounts(db: &Db) {
 
     // A stale expectation changes nothing: bo is a Guest now, not a Member.
     let stale = RoleChange::authorize(&owner, &bo, Role::Admin).unwrap();
-    assert!(matches!(members::change_role(db, &owner, &stale).await, Err(MembershipError::Stale)));
+    assert!(matches!(
+        members::change_role(db, &owner, &stale, &super::event(&owner, "member.role-changed")).await,
+        Err(MembershipError::Stale)
+    ));
 
     // Émile becomes an Admin; as an Admin he manages Members and Guests,
     // not Admins or Owners, and cannot remove himself.
-    members::change_role(db, &owner, &RoleChange::authorize(&owner, &emile, Role::Admin).unwrap()).await.unwrap();
+    members::change_role(
+        db,
+        &owner,
+        &RoleChange::authorize(&owner, &emile, Role::Admin).unwrap(),
+        &super::event(&owner, "member.role-changed"),
+    )
+    .await
+    .unwrap();
     let emile_ctx = OrgCtx::load(db, emile.user_id, "acme-rockets").await.unwrap();
     let emile_admin = emile_ctx.admin(Action::ManageMembers).unwrap();
     let bo = members::find(db, &ctx, bo.user_id).await.unwrap().unwrap();
@@ -886,44 +1015,80 @@ async fn accounts(db: &Db) {
     assert_eq!(RoleChange::authorize(&emile_admin, &ada_member, Role::Guest), Err(AppError::Forbidden));
     assert_eq!(RoleChange::authorize(&emile_admin, &bo, Role::Admin), Err(AppError::Forbidden));
     assert!(matches!(Removal::authorize(&emile_admin, &emile), Err(AppError::Conflict(_))));
-    members::change_role(db, &emile_admin, &RoleChange::authorize(&emile_admin, &bo, Role::Member).unwrap())
-        .await
-        .unwrap();
+    members::change_role(
+        db,
+        &emile_admin,
+        &RoleChange::authorize(&emile_admin, &bo, Role::Member).unwrap(),
+        &super::event(&emile_admin, "member.role-changed"),
+    )
+    .await
+    .unwrap();
 
     // The last Owner can neither step down nor leave.
     let step_down = RoleChange::authorize(&owner, &ada_member, Role::Admin).unwrap();
-    assert!(matches!(members::change_role(db, &owner, &step_down).await, Err(MembershipError::LastOwner)));
-    assert!(matches!(members::leave(db, &ctx).await, Err(MembershipError::LastOwner)));
+    assert!(matches!(
+        members::change_role(db, &owner, &step_down, &super::event(&owner, "member.role-changed")).await,
+        Err(MembershipError::LastOwner)
+    ));
+    assert!(matches!(
+        members::leave(db, &ctx, &super::event(&ctx, "member.left")).await,
+        Err(MembershipError::LastOwner)
+    ));
     assert_eq!(members::find(db, &ctx, ada.id).await.unwrap().unwrap().role, Role::Owner);
 
     // Removing a member unassigns their tasks here, then the membership
     // (which the task's assignee key names) goes.
     let bo = members::find(db, &ctx, bo.user_id).await.unwrap().unwrap();
-    let chores = projects::insert(db, &writer(&ctx), &pname("Chores"), &desc("")).await.unwrap();
+    let chores =
+        projects::insert(db, &writer(&ctx), &pname("Chores"), &desc(""), projects::created_event(&writer(&ctx)))
+            .await
+            .unwrap();
     let chore =
         tasks::insert(db, &writer(&ctx), chores.id, &with("Sweep", |f| f.assignee = Some(bo.user_id))).await.unwrap();
-    members::remove(db, &emile_admin, &Removal::authorize(&emile_admin, &bo).unwrap()).await.unwrap();
+    members::remove(
+        db,
+        &emile_admin,
+        &Removal::authorize(&emile_admin, &bo).unwrap(),
+        &super::event(&emile_admin, "member.removed"),
+    )
+    .await
+    .unwrap();
     assert!(members::find(db, &ctx, bo.user_id).await.unwrap().is_none());
     assert!(matches!(OrgCtx::load(db, bo.user_id, "acme-rockets").await, Err(AppError::NotFound)));
     assert_eq!(tasks::find(db, &ctx, chore.id).await.unwrap().unwrap().assignee, None);
     let again = Removal::authorize(&emile_admin, &bo).unwrap();
-    assert!(matches!(members::remove(db, &emile_admin, &again).await, Err(MembershipError::NotFound)));
+    assert!(matches!(
+        members::remove(db, &emile_admin, &again, &super::event(&emile_admin, "member.removed")).await,
+        Err(MembershipError::NotFound)
+    ));
 
     // With a second Owner the first may step down, and a member may leave.
-    members::change_role(db, &owner, &RoleChange::authorize(&owner, &emile, Role::Owner).unwrap()).await.unwrap();
-    members::change_role(db, &owner, &step_down).await.unwrap();
+    members::change_role(
+        db,
+        &owner,
+        &RoleChange::authorize(&owner, &emile, Role::Owner).unwrap(),
+        &super::event(&owner, "member.role-changed"),
+    )
+    .await
+    .unwrap();
+    members::change_role(db, &owner, &step_down, &super::event(&owner, "member.role-changed")).await.unwrap();
     let ctx = OrgCtx::load(db, ada.id, "acme-rockets").await.unwrap();
     assert_eq!(ctx.role(), Role::Admin);
     let emile_ctx = OrgCtx::load(db, emile.user_id, "acme-rockets").await.unwrap();
     let emile_owner = super::admin(&emile_ctx);
     let ada_member = members::find(db, &ctx, ada.id).await.unwrap().unwrap();
-    members::change_role(db, &emile_owner, &RoleChange::authorize(&emile_owner, &ada_member, Role::Owner).unwrap())
-        .await
-        .unwrap();
+    members::change_role(
+        db,
+        &emile_owner,
+        &RoleChange::authorize(&emile_owner, &ada_member, Role::Owner).unwrap(),
+        &super::event(&emile_owner, "member.role-changed"),
+    )
+    .await
+    .unwrap();
     let ctx = OrgCtx::load(db, ada.id, "acme-rockets").await.unwrap();
     let ea = members.iter().find(|m| m.display_name == "éa").unwrap();
     let ea_ctx = OrgCtx::load(db, ea.user_id, "acme-rockets").await.unwrap();
-    members::leave(db, &ea_ctx).await.unwrap();
+    members::leave(db, &ea_ctx, &super::event(&ea_ctx, "member.left")).await.unwrap();
     assert!(members::find(db, &ctx, ea.user_id).await.unwrap().is_none());
     assert_eq!(members::list_page(db, &ctx, None, 25, 0).await.unwrap().total, 2);
 
@@ -931,32 +1096,51 @@ async fn accounts(db: &Db) {
     let owner = super::admin(&ctx);
     let invited = email("zoe@example.com");
     let (_, first_hash) = invitations::new_token();
-    let id = invitations::invite(db, &owner, &invited, Role::Member, &first_hash).await.unwrap().unwrap();
+    let id = invitations::invite(db, &owner, (&invited, Role::Member), &first_hash, |_| {
+        super::event(&owner, "invitation.sent")
+    })
+    .await
+    .unwrap()
+    .unwrap();
     let (token, hash) = invitations::new_token();
     assert_eq!(token.len(), 64);
     assert_eq!(hash, invitations::token_hash(&token));
-    let renewed = invitations::invite(db, &owner, &invited, Role::Guest, &hash).await.unwrap().unwrap();
+    let renewed =
+        invitations::invite(db, &owner, (&invited, Role::Guest), &hash, |_| super::event(&owner, "invitation.sent"))
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(renewed, id, "inviting again renews the pending invitation");
     let pending = invitations::list_pending(db, &owner).await.unwrap();
     assert_eq!((pending.len(), pending[0].role, pending[0].expired), (1, Role::Guest, false));
     assert!(invitations::find_pending(db, &owner, id).await.unwrap().is_some());
     let grace_admin = super::admin(&grace_ctx);
     assert!(invitations::find_pending(db, &grace_admin, id).await.unwrap().is_none(), "another tenant's");
-    assert!(!invitations::revoke(db, &grace_admin, id).await.unwrap());
+    assert!(
+        !invitations::revoke(db, &grace_admin, id, &super::event(&grace_admin, "invitation.revoked")).await.unwrap()
+    );
     let (token, hash) = invitations::new_token();
-    assert!(invitations::renew(db, &owner, id, &hash).await.unwrap());
+    assert!(invitations::renew(db, &owner, id, &hash, &super::event(&owner, "invitation.sent")).await.unwrap());
     let linked = invitations::find_by_token(db, &token).await.unwrap().expect("the link finds it");
     assert_eq!(linked.status(time::OffsetDateTime::now_utc()), app::model::InvitationStatus::Pending);
     assert!(invitations::find_by_token(db, &first_hash).await.unwrap().is_none(), "a hash is not a token");
     let zoe = users::insert(db, new_user(&invited, &name("Zoe"))).await.unwrap();
-    assert_eq!(invitations::accept(db, &linked, zoe.id).await.unwrap(), Acceptance::Joined);
-    assert_eq!(invitations::accept(db, &linked, zoe.id).await.unwrap(), Acceptance::NotPending, "single use");
+    assert_eq!(invitations::accept(db, &linked, zoe.id, &accepted_ev(&linked)).await.unwrap(), Acceptance::Joined);
+    assert_eq!(
+        invitations::accept(db, &linked, zoe.id, &accepted_ev(&linked)).await.unwrap(),
+        Acceptance::NotPending,
+        "single use"
+    );
     assert_eq!(OrgCtx::load(db, zoe.id, "acme-rockets").await.unwrap().role(), Role::Guest);
     assert!(members::find_by_email(db, &ctx, &invited).await.unwrap().is_some());
     let (_, other_hash) = invitations::new_token();
-    let other =
-        invitations::invite(db, &owner, &email("yan@example.com"), Role::Member, &other_hash).await.unwrap().unwrap();
-    assert!(invitations::revoke(db, &owner, other).await.unwrap());
+    let other = invitations::invite(db, &owner, (&email("yan@example.com"), Role::Member), &other_hash, |_| {
+        super::event(&owner, "invitation.sent")
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(invitations::revoke(db, &owner, other, &super::event(&owner, "invitation.revoked")).await.unwrap());
     assert!(invitations::list_pending(db, &owner).await.unwrap().is_empty());
 
     // --- the audit log ----------------------------------------------------
@@ -1084,12 +1268,17 @@ async fn work(db: &Db) {
     let theirs = &admin(&globex.owner);
 
     // --- projects --------------------------------------------------------
-    let website = projects::insert(db, ctx, &pname("Website"), &desc("The site")).await.unwrap();
-    assert!(matches!(projects::insert(db, ctx, &pname("WEBSITE"), &desc("")).await, Err(ProjectError::NameTaken)));
+    let website =
+        projects::insert(db, ctx, &pname("Website"), &desc("The site"), projects::created_event(ctx)).await.unwrap();
+    assert!(matches!(
+        projects::insert(db, ctx, &pname("WEBSITE"), &desc(""), projects::created_event(ctx)).await,
+        Err(ProjectError::NameTaken)
+    ));
     // Another organization may use the same name.
-    let their_site = projects::insert(db, theirs, &pname("Website"), &desc("")).await.unwrap();
+    let their_site =
+        projects::insert(db, theirs, &pname("Website"), &desc(""), projects::created_event(theirs)).await.unwrap();
     for name in ["beta", "Alpha", "Émile", "zulu"] {
-        projects::insert(db, ctx, &pname(name), &desc("")).await.unwrap();
+        projects::insert(db, ctx, &pname(name), &desc(""), projects::created_event(ctx)).await.unwrap();
     }
     let page = projects::list(db, ctx, ProjectView::Active, 25, 0).await.unwrap();
     let names: Vec<&str> = page.items.iter().map(|p| p.name.as_str()).collect();
@@ -1120,21 +1309,42 @@ async fn work(db: &Db) {
     assert_eq!(projects::find(db, ctx, website.id).await.unwrap().unwrap().description, again.description);
 
     let zulu = page.items.iter().find(|p| p.name == "zulu").unwrap().id;
-    assert!(projects::set_archived(db, ctx, zulu, true).await.unwrap().archived_at.is_some());
+    assert!(
+        projects::set_archived(db, ctx, zulu, true, projects::changed_event(ctx, "project.archived", zulu))
+            .await
+            .unwrap()
+            .archived_at
+            .is_some()
+    );
     assert_eq!(projects::list(db, ctx, ProjectView::Archived, 25, 0).await.unwrap().total, 1);
     assert_eq!(projects::count_active(db, ctx).await.unwrap(), 4);
-    assert!(projects::set_archived(db, ctx, zulu, false).await.unwrap().archived_at.is_none());
+    assert!(
+        projects::set_archived(db, ctx, zulu, false, projects::changed_event(ctx, "project.archived", zulu))
+            .await
+            .unwrap()
+            .archived_at
+            .is_none()
+    );
 
-    let trashed = projects::trash(db, ctx, zulu).await.unwrap();
+    let trashed = projects::trash(db, ctx, zulu, projects::changed_event(ctx, "project.trashed", zulu)).await.unwrap();
     assert!(trashed.deleted_at.is_some());
     assert_eq!(projects::list(db, ctx, ProjectView::Trash, 25, 0).await.unwrap().items[0].id, zulu);
     // A trashed name is free again, and then its project cannot come back
     // under it.
-    let new_zulu = projects::insert(db, ctx, &pname("Zulu"), &desc("")).await.unwrap();
-    assert!(matches!(projects::restore(db, ctx, zulu).await, Err(ProjectError::NameTaken)));
+    let new_zulu = projects::insert(db, ctx, &pname("Zulu"), &desc(""), projects::created_event(ctx)).await.unwrap();
+    assert!(matches!(
+        projects::restore(db, ctx, zulu, projects::changed_event(ctx, "project.restored", zulu)).await,
+        Err(ProjectError::NameTaken)
+    ));
     projects::update(db, ctx, new_zulu.id, &pname("Zulu two"), &desc(""), None).await.unwrap();
-    assert!(projects::restore(db, ctx, zulu).await.unwrap().deleted_at.is_none());
-    projects::trash(db, ctx, zulu).await.unwrap();
+    assert!(
+        projects::restore(db, ctx, zulu, projects::changed_event(ctx, "project.restored", zulu))
+            .await
+            .unwrap()
+            .deleted_at
+            .is_none()
+    );
+    projects::trash(db, ctx, zulu, projects::changed_event(ctx, "project.trashed", zulu)).await.unwrap();
     assert!(matches!(
         projects::update(db, ctx, zulu, &pname("Q"), &desc(""), Some(trashed.updated_at)).await,
         Err(ProjectError::NotFound)
@@ -1258,7 +1468,8 @@ async fn work(db: &Db) {
     // The database itself refuses references across tenants: another
     // organization's cycle, a person who is not a member, another
     // organization's project.
-    let their_project = projects::insert(db, theirs, &pname("Theirs"), &desc("")).await.unwrap();
+    let their_project =
+        projects::insert(db, theirs, &pname("Theirs"), &desc(""), projects::created_event(theirs)).await.unwrap();
     let their_cycle =
         cycles::insert(db, theirs, their_project.id, &cycle("Theirs"), date!(2026 - 11 - 01), date!(2026 - 11 - 02))
             .await
@@ -1448,7 +1659,9 @@ async fn work(db: &Db) {
 
     // The writable rule holds inside every writing statement: an archived
     // project's tasks and cycles refuse every change, even called directly.
-    projects::set_archived(db, ctx, alpha.id, true).await.unwrap();
+    projects::set_archived(db, ctx, alpha.id, true, projects::changed_event(ctx, "project.archived", alpha.id))
+        .await
+        .unwrap();
     let in_archive = [banana.id];
     assert_eq!(
         tasks::count_found_and_writable(db, ctx, &[banana.id, created[1].id], Lifecycle::Live, None).await.unwrap(),
@@ -1465,7 +1678,9 @@ async fn work(db: &Db) {
         None
     );
     assert_eq!(tasks::find(db, ctx, banana.id).await.unwrap().unwrap().title, "Banana split", "still readable");
-    projects::set_archived(db, ctx, alpha.id, false).await.unwrap();
+    projects::set_archived(db, ctx, alpha.id, false, projects::changed_event(ctx, "project.archived", alpha.id))
+        .await
+        .unwrap();
     assert_eq!(tasks::trash(db, theirs, &all).await.unwrap(), 0, "another tenant's tasks");
 
     // --- dashboard -------------------------------------------------------
@@ -1526,6 +1741,9 @@ async fn work(db: &Db) {
     let now = time::OffsetDateTime::now_utc();
     assert_eq!(tasks::purge_expired_trash(db, now + time::Duration::days(29)).await.unwrap(), 0, "29 days");
     assert_eq!(tasks::purge_expired_trash(db, now + time::Duration::days(31)).await.unwrap(), 2, "31 days");
+    let purged = events::list_after(db, ctx.org_id(), 0, 10_000).await.unwrap();
+    let purged: Vec<_> = purged.iter().rev().take(2).map(|e| (e.kind.as_str(), e.actor_id)).collect();
+    assert_eq!(purged, [("task.deleted", None), ("task.deleted", None)], "the purge records each task it deleted");
     tasks::trash(db, author, &[created[2].id]).await.unwrap();
     assert_eq!(tasks::empty_trash(db, ctx, website.id).await.unwrap(), 1);
     assert_eq!(list(TaskQuery { status: StatusFilter::Trash, ..q(|_| {}) }).await.total, 0);
@@ -1533,27 +1751,27 @@ async fn work(db: &Db) {
     // The readable rule: a trashed project's children are not read, though
     // the rows are still there until the purge.
     assert!(tasks::find(db, ctx, banana.id).await.unwrap().is_some());
-    projects::trash(db, ctx, alpha.id).await.unwrap();
+    projects::trash(db, ctx, alpha.id, projects::changed_event(ctx, "project.trashed", alpha.id)).await.unwrap();
     assert_eq!(tasks::find(db, ctx, banana.id).await.unwrap(), None);
     let gone = projects::find(db, ctx, alpha.id).await.unwrap().unwrap();
     let hidden = task_list::list(db, member, &gone, &q(|_| {}), today).await.unwrap();
     assert!(matches!(hidden, Listed::Page(ref page) if page.items.is_empty()), "no rows of a trashed project");
     assert_eq!(tasks::count_found_and_writable(db, ctx, &[banana.id], Lifecycle::Live, None).await.unwrap(), (0, 0));
-    projects::restore(db, ctx, alpha.id).await.unwrap();
+    projects::restore(db, ctx, alpha.id, projects::changed_event(ctx, "project.restored", alpha.id)).await.unwrap();
     assert!(tasks::find(db, ctx, banana.id).await.unwrap().is_some());
     let website_cycles = cycles::list_for_project(db, ctx, website.id).await.unwrap();
-    projects::trash(db, ctx, website.id).await.unwrap();
+    projects::trash(db, ctx, website.id, projects::changed_event(ctx, "project.trashed", website.id)).await.unwrap();
     assert_eq!(website_cycles.len(), 1);
     assert!(cycles::list_for_project(db, ctx, website.id).await.unwrap().is_empty());
     assert_eq!(cycles::find(db, ctx, later.id).await.unwrap(), None);
-    projects::restore(db, ctx, website.id).await.unwrap();
+    projects::restore(db, ctx, website.id, projects::changed_event(ctx, "project.restored", website.id)).await.unwrap();
 
     // The guest reads like anyone; the key only opens its own tenant.
     assert_eq!(task_page(db, &acme.guest, website.id, &q(|_| {}), today).await.total, 0);
     assert_eq!(titles(&task_page(db, &acme.guest, alpha.id, &q(|_| {}), today).await), ["Banana split"]);
 
     // --- counters and capped counts at a size past the cap ---------------
-    let many = projects::insert(db, ctx, &pname("Many"), &desc("")).await.unwrap();
+    let many = projects::insert(db, ctx, &pname("Many"), &desc(""), projects::created_event(ctx)).await.unwrap();
     let bulk: Vec<_> = (0..1_100)
         .map(|i| {
             with(&format!("Bulk {i:04}"), |f| f.priority = if i % 2 == 0 { Priority::High } else { Priority::Low })
@@ -1604,15 +1822,21 @@ async fn work(db: &Db) {
     assert!(projects::find(db, ctx, zulu).await.unwrap().is_some());
     assert_eq!(purge_at(31).await.unwrap(), 1, "31 days in the trash");
     assert_eq!(projects::find(db, ctx, zulu).await.unwrap(), None);
+    let last = events::list_after(db, ctx.org_id(), 0, 10_000).await.unwrap().pop().unwrap();
+    let zulu_text = zulu.to_string();
+    assert_eq!(
+        (last.kind.as_str(), last.resource_id.as_str(), last.actor_id),
+        ("project.deleted", zulu_text.as_str(), None)
+    );
 }
 
 /// Moves `project` to the trash, shows that a bulk insert then writes
 /// nothing, and restores it.
 async fn insert_cannot_write_a_trashed_project(db: &Db, ctx: &app::server::ctx::Admin, project: ProjectId) -> bool {
-    projects::trash(db, ctx, project).await.unwrap();
+    projects::trash(db, ctx, project, projects::changed_event(ctx, "project.trashed", project)).await.unwrap();
     let refused = tasks::insert_many(db, ctx, project, &[fields("late")]).await;
     let counted = projects::find(db, ctx, project).await.unwrap().unwrap();
-    projects::restore(db, ctx, project).await.unwrap();
+    projects::restore(db, ctx, project, projects::changed_event(ctx, "project.restored", project)).await.unwrap();
     matches!(refused, Err(TaskWriteError::NotWritable)) && counted.open_tasks == 2_075
 }
 
@@ -1962,12 +2186,19 @@ async fn resumable_imports(db: &Db) {
 
     let team = team(db, "Imogen", "Import Co").await;
     let writer = writer(&team.owner);
-    let project = projects::insert(db, &writer, &pname("Imported"), &desc("")).await.unwrap().id;
+    let project = projects::insert(db, &writer, &pname("Imported"), &desc(""), projects::created_event(&writer))
+        .await
+        .unwrap()
+        .id;
     let columns = vec!["title".to_owned()];
     let new_import = || async {
         let id = TaskImportId::new();
         imports::insert(db, &writer, id, project, "tasks.csv", 10, &columns).await.unwrap();
-        assert!(imports::start(db, &writer, id, &ImportMapping::default()).await.unwrap());
+        assert!(
+            imports::start(db, &writer, id, &ImportMapping::default(), &super::event(&writer, "tasks.imported"))
+                .await
+                .unwrap()
+        );
         id
     };
     let import = new_import().await;
@@ -1985,6 +2216,19 @@ async fn resumable_imports(db: &Db) {
     assert_eq!((consumed, found.rows_imported, found.rows_failed, found.rows_total), (3, 2, 1, Some(5)));
     let done = tasks::find(db, &team.owner, ids[1]).await.unwrap().unwrap();
     assert!(done.completed_at.is_some(), "a done row is completed in its batch");
+    // Each imported task has its event, written with the batch.
+    let created: Vec<(String, String, bool)> = events::list_after(db, team.owner.org_id(), 0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "task.created")
+        .map(|e| {
+            let data: serde_json::Value = serde_json::from_str(&e.data).unwrap();
+            (e.resource_id, data["title"].as_str().unwrap().to_owned(), data["completed"].as_bool().unwrap())
+        })
+        .collect();
+    let expected = [(ids[0].to_string(), "One".to_owned(), false), (ids[1].to_string(), "Two".to_owned(), true)];
+    assert_eq!(created, expected);
     assert!(tasks::find(db, &team.owner, ids[0]).await.unwrap().unwrap().completed_at.is_none());
     // A batch of refused rows only still moves the resume point.
     let second = Batch { tasks: &[], refused: &[refused(3), refused(4)], records: 2, total: 5 };
@@ -2043,4 +2287,182 @@ async fn resumable_imports(db: &Db) {
 /// An organization of nobody in particular.
 async fn team_other(db: &Db) -> app::model::OrgId {
     team(db, "Ivo", "Other Import Co").await.owner.org_id()
+}
+
+/// An unaudited licensing event by the member of `ctx`, for the writes
+/// that record the event their caller gives.
+fn ev(ctx: &OrgCtx) -> app::server::db::events::NewEvent {
+    super::event(ctx, "licensing.changed")
+}
+
+/// Every event of the organization of `ctx`, in order: (type, resource
+/// type, resource id).
+async fn outbox_of(db: &Db, ctx: &OrgCtx) -> Vec<(String, String, String)> {
+    let events = events::list_after(db, ctx.org_id(), 0, 1000).await.unwrap();
+    assert!(events.windows(2).all(|pair| pair[0].seq < pair[1].seq), "in seq order");
+    events.into_iter().map(|e| (e.kind, e.resource_type, e.resource_id)).collect()
+}
+
+/// The outbox: each change writes exactly its event (and a change that
+/// does not happen writes none), an audited event writes its audit row
+/// with it, and nobody rewrites events.
+async fn outbox(db: &Db) {
+    let team = team(db, "Oona", "Outbox").await;
+    let (ctx, w) = (&team.owner, writer(&team.owner));
+    let at = |kind: &str, resource: &str, id: &dyn ToString| (kind.to_owned(), resource.to_owned(), id.to_string());
+    // The sign-up recorded the organization's first event.
+    assert_eq!(outbox_of(db, ctx).await, [at("organization.created", "organization", &ctx.org_id())]);
+
+    // Projects: created (the event its caller makes), updated (its own).
+    let project =
+        projects::insert(db, &w, &ProjectName::parse("Launch").unwrap(), &desc(""), projects::created_event(ctx))
+            .await
+            .unwrap();
+    let renamed = projects::update(db, &w, project.id, &ProjectName::parse("Launch 2").unwrap(), &desc("Go"), None)
+        .await
+        .unwrap();
+    let stale =
+        projects::update(db, &w, project.id, &ProjectName::parse("X").unwrap(), &desc(""), Some(project.updated_at))
+            .await;
+    assert!(matches!(stale, Err(ProjectError::Changed)), "{stale:?}");
+    assert_eq!(
+        outbox_of(db, ctx).await[1..],
+        [at("project.created", "project", &project.id), at("project.updated", "project", &renamed.id)]
+    );
+    let updated = events::list_after(db, ctx.org_id(), 0, 10).await.unwrap().pop().unwrap();
+    let data: serde_json::Value = serde_json::from_str(&updated.data).unwrap();
+    assert_eq!((data["name"].as_str(), updated.actor_id), (Some("Launch 2"), Some(ctx.user_id())));
+    let after_projects = events::list_after(db, ctx.org_id(), 0, 10).await.unwrap().last().unwrap().seq;
+
+    // Tasks: one event per task changed, none for a task left alone.
+    let one = tasks::insert(db, &w, project.id, &fields("One")).await.unwrap();
+    let two = tasks::insert(db, &w, project.id, &fields("Two")).await.unwrap();
+    tasks::update(db, &w, one.id, &fields("One more"), None).await.unwrap();
+    assert_eq!(tasks::set_completed(db, &w, &[one.id, two.id], true).await.unwrap(), 2);
+    assert_eq!(tasks::trash(db, &w, &[two.id]).await.unwrap(), 1);
+    assert_eq!(tasks::trash(db, &w, &[two.id]).await.unwrap(), 0, "trashed already: no change, no event");
+    let mut since: Vec<(String, String)> = events::list_after(db, ctx.org_id(), after_projects, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.resource_id))
+        .collect();
+    // A bulk change's events come in the order its statement returned the
+    // rows: compare as sets.
+    since.sort();
+    let id = |task: &app::model::Task| task.id.to_string();
+    let mut expected = vec![
+        ("task.created".to_owned(), id(&one)),
+        ("task.created".to_owned(), id(&two)),
+        ("task.updated".to_owned(), id(&one)),
+        ("task.updated".to_owned(), id(&one)),
+        ("task.updated".to_owned(), id(&two)),
+        ("task.deleted".to_owned(), id(&two)),
+    ];
+    expected.sort();
+    assert_eq!(since, expected);
+    let created = events::list_after(db, ctx.org_id(), after_projects, 1).await.unwrap().remove(0);
+    let data: serde_json::Value = serde_json::from_str(&created.data).unwrap();
+    assert_eq!(
+        (data["title"].as_str(), data["project_id"].as_str()),
+        (Some("One"), Some(project.id.to_string().as_str()))
+    );
+
+    // An audited change writes its event and its audit row together.
+    let before = outbox_of(db, ctx).await.len();
+    let origin = audit::Origin { ip: Some("192.0.2.9".into()), user_agent: None };
+    let event = NewEvent::audited(
+        ctx.org_id(),
+        AuditAction::MemberRoleChanged,
+        ("member", team.member_id.to_string()),
+        Some(ctx.user_id()),
+        Some("oona@example.com".into()),
+        origin,
+        serde_json::json!({ "from": "member", "to": "guest" }),
+    );
+    let member = members::find(db, ctx, team.member_id).await.unwrap().unwrap();
+    let change = RoleChange::authorize(&admin(ctx), &member, Role::Guest).unwrap();
+    members::change_role(db, &admin(ctx), &change, &event).await.unwrap();
+    let outbox = outbox_of(db, ctx).await;
+    assert_eq!(outbox.len(), before + 1);
+    assert_eq!(outbox[before], at("member.role-changed", "member", &team.member_id));
+    let log = audit::list(db, &AuditScope::Organization(ctx.audit_viewer().unwrap()), &AuditFilter::default(), 10)
+        .await
+        .unwrap();
+    let logged = &log.items[0];
+    assert_eq!(
+        (logged.action, logged.target_id.as_deref()),
+        (AuditAction::MemberRoleChanged, Some(team.member_id.to_string().as_str()))
+    );
+    assert_eq!(logged.ip.as_deref(), Some("192.0.2.9"));
+    // The same change again changes nothing and records nothing.
+    let member = members::find(db, ctx, team.member_id).await.unwrap().unwrap();
+    let same = RoleChange::authorize(&admin(ctx), &member, Role::Guest).unwrap();
+    members::change_role(db, &admin(ctx), &same, &event).await.unwrap();
+    assert_eq!(outbox_of(db, ctx).await.len(), before + 1);
+
+    // Cycles and labels: created, updated, deleted.
+    let before = outbox_of(db, ctx).await.len();
+    let (from, to) = (date!(2026 - 12 - 01), date!(2026 - 12 - 14));
+    let cycle =
+        cycles::insert(db, &w, project.id, &CycleName::parse("Sprint").unwrap(), from, to).await.unwrap().unwrap();
+    cycles::update(db, &w, cycle.id, &CycleName::parse("Sprint 1").unwrap(), from, to, None).await.unwrap().unwrap();
+    assert!(cycles::delete(db, &w, cycle.id).await.unwrap());
+    assert!(!cycles::delete(db, &w, cycle.id).await.unwrap());
+    let label = labels::insert(db, &w, &LabelName::parse("bug").unwrap(), LabelColor::Red).await.unwrap();
+    labels::update(db, &w, label.id, &LabelName::parse("defect").unwrap(), LabelColor::Blue, None).await.unwrap();
+    assert!(labels::delete(db, &w, label.id).await.unwrap());
+    assert!(!labels::delete(db, &w, label.id).await.unwrap());
+    assert_eq!(
+        outbox_of(db, ctx).await[before..],
+        [
+            at("cycle.created", "cycle", &cycle.id),
+            at("cycle.updated", "cycle", &cycle.id),
+            at("cycle.deleted", "cycle", &cycle.id),
+            at("label.created", "label", &label.id),
+            at("label.updated", "label", &label.id),
+            at("label.deleted", "label", &label.id),
+        ]
+    );
+    let total = before + 6;
+
+    // Append-only on both backends.
+    for sql in ["UPDATE events SET type = 'forged'", "DELETE FROM events"] {
+        let refused = match db {
+            Db::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+            Db::Postgres(pool) => {
+                async {
+                    let mut tx = pool.begin().await?;
+                    sqlx::query("SELECT set_config('app.org_id', '*', true)").execute(&mut *tx).await?;
+                    sqlx::query(sql).execute(&mut *tx).await?;
+                    tx.commit().await
+                }
+                .await
+            }
+        };
+        let message = refused.expect_err(sql).to_string();
+        assert!(message.contains("append-only"), "{message}");
+    }
+    assert_eq!(outbox_of(db, ctx).await.len(), total, "nothing rewritten, nothing removed");
+}
+
+/// An unaudited `machine.created` event of a machine of `license`, for
+/// the activations the story makes.
+fn machine_ev(
+    license: &app::server::db::license_api::ApiLicense,
+) -> impl FnOnce(app::model::MachineId) -> NewEvent + use<> {
+    let org = license.org_id();
+    move |id| NewEvent::change(org, "machine.created", ("machine", id.to_string()), None, serde_json::json!({}))
+}
+
+/// An unaudited `license.checked-in` event of `license`.
+fn checked_in_ev(license: &app::server::db::license_api::ApiLicense) -> NewEvent {
+    let resource = ("license", license.id().to_string());
+    NewEvent::change(license.org_id(), "license.checked-in", resource, None, serde_json::json!({}))
+}
+
+/// An unaudited `invitation.accepted` event of `invitation`.
+fn accepted_ev(invitation: &invitations::LinkedInvitation) -> NewEvent {
+    let resource = ("organization", invitation.org_id.to_string());
+    NewEvent::change(invitation.org_id, "invitation.accepted", resource, None, serde_json::json!({}))
 }

@@ -319,11 +319,11 @@ pub async fn check_in_license(Path(params): Params, mut call: Call) -> Answer {
     if license.policy().fields().required_check_in().is_none() {
         return Err(ApiError::unprocessable_entity("cannot be checked in because the policy does not require it"));
     }
-    let checked = license_api::check_in(&call.state().db, &license)
+    let origin = audit::Origin { ip: call.ip.clone(), user_agent: call.user_agent.clone() };
+    let event = license_api::license_event(&origin, &license, AuditAction::LicenseCheckedIn);
+    let checked = license_api::check_in(&call.state().db, &license, &event)
         .await?
         .ok_or_else(|| ApiError::not_found("The requested license was not found"))?;
-    let origin = audit::Origin { ip: call.ip.clone(), user_agent: call.user_agent.clone() };
-    license_api::record_license_event(&call.state().db, &origin, &checked, AuditAction::LicenseCheckedIn).await?;
     let data = resources::license(&checked, OffsetDateTime::now_utc());
     Ok(Document(StatusCode::OK, Some(json!({ "data": data }))))
 }
@@ -671,7 +671,12 @@ pub async fn activate(mut call: Call) -> Answer {
         components: activation_components(&data)?,
     };
     let ceiling = call.state().config.max_machines_per_license;
-    let machine = match license_api::activate(&call.state().db, &license, &new, ceiling).await {
+    let origin = audit::Origin { ip: call.ip.clone(), user_agent: call.user_agent.clone() };
+    let event = |id| {
+        let machine = (id, new.fingerprint.as_str());
+        license_api::machine_event(&origin, &license, AuditAction::MachineActivated, machine, Via::Api)
+    };
+    let machine = match license_api::activate(&call.state().db, &license, (&new, ceiling), event).await {
         Ok(machine) => machine,
         Err(ActivationError::FingerprintTaken) => {
             return Err(ApiError::unprocessable(
@@ -689,18 +694,10 @@ pub async fn activate(mut call: Call) -> Answer {
         }
         Err(ActivationError::Db(err)) => return Err(err.into()),
     };
-    record(&call, &license, AuditAction::MachineActivated, &machine).await?;
     Ok(Document(
         StatusCode::CREATED,
         Some(json!({ "data": resources::machine(&license, &machine, OffsetDateTime::now_utc()) })),
     ))
-}
-
-/// Records a machine's activation or deactivation through the API.
-async fn record(call: &Call, license: &ApiLicense, action: AuditAction, machine: &ApiMachine) -> Result<(), ApiError> {
-    let origin = audit::Origin { ip: call.ip.clone(), user_agent: call.user_agent.clone() };
-    let machine = (machine.id, machine.fingerprint.as_str());
-    Ok(license_api::record_machine_event(&call.state().db, &origin, license, action, machine, Via::Api).await?)
 }
 
 /// `GET /v1/machines/{id or fingerprint}`.
@@ -722,12 +719,16 @@ pub async fn deactivate(Path(params): Params, mut call: Call) -> Answer {
     }
     let license = call.license(Access::Use).await?;
     let machine = own_machine(&call, &license, &params).await?;
-    match licensing_repo::deactivate_machine(&call.state().db, license.managed(), machine.id).await {
+    let origin = audit::Origin { ip: call.ip.clone(), user_agent: call.user_agent.clone() };
+    let event = |fingerprint: &str| {
+        let machine = (machine.id, fingerprint);
+        license_api::machine_event(&origin, &license, AuditAction::MachineDeactivated, machine, Via::Api)
+    };
+    match licensing_repo::deactivate_machine(&call.state().db, license.managed(), machine.id, event).await {
         Ok(_) => {}
         Err(LicensingError::NotFound) => return Err(ApiError::not_found("The requested machine was not found")),
         Err(err) => return Err(ApiError::internal(err)),
     }
-    record(&call, &license, AuditAction::MachineDeactivated, &machine).await?;
     Ok(Document(StatusCode::NO_CONTENT, None))
 }
 

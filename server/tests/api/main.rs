@@ -27,6 +27,7 @@ mod limits;
 mod members;
 mod openapi;
 mod organizations;
+mod outbox;
 mod pages;
 mod platform;
 mod probes;

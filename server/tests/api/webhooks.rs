@@ -346,3 +346,68 @@ async fn an_endpoint_failing_for_days_is_disabled_and_its_admins_are_mailed() {
     tokio::time::sleep(Duration::from_secs(6)).await;
     assert_eq!(receiver.received().len(), 1);
 }
+
+#[tokio::test]
+async fn changes_reach_the_endpoints_that_want_them_once_each_in_keygens_shape_for_licensing() {
+    let org = open_org().await;
+    let receiver = Receiver::start(Behaviour::Ok).await;
+    let (_, secret) = add_endpoint(&org, &receiver.url, &["task.created", "license.created"]).await;
+    let everything = Receiver::start(Behaviour::Ok).await;
+    let (_, all_secret) = add_endpoint(&org, &everything.url, &[]).await;
+
+    let project = org.app.project(&org.slug, "Launch").await;
+    let task = org.app.task(&org.slug, &project, &[("title", "Write the brief")]).await;
+    let task_id = task["id"].as_str().unwrap();
+    // Deliveries of different events run in parallel: one at a time here,
+    // so the order below is the order of the changes.
+    assert_eq!(receiver.wait_for(1, Duration::from_secs(10)).await.len(), 1);
+    let policy = crate::licensing::policy(&org.app, &org.slug, &[("name", "Pro")]).await;
+    let (license, _) = crate::licensing::license(&org.app, &org.slug, &policy).await;
+
+    let received = receiver.wait_for(2, Duration::from_secs(10)).await;
+    let bodies: Vec<Value> = received
+        .iter()
+        .map(|delivery| {
+            verify(&secret, delivery).expect("signed with the endpoint's secret");
+            serde_json::from_slice(&delivery.body).unwrap()
+        })
+        .collect();
+    let types: Vec<&str> = bodies.iter().map(|body| body["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["task.created", "license.created"], "only the chosen types");
+    assert_eq!((bodies[0]["data"]["id"].as_str(), bodies[0]["data"]["type"].as_str()), (Some(task_id), Some("task")));
+
+    // Licensing: Keygen's webhook-event, its payload the resource document.
+    let event = &bodies[1]["data"];
+    assert_eq!(
+        (event["type"].as_str(), event["attributes"]["event"].as_str()),
+        (Some("webhook-events"), Some("license.created"))
+    );
+    assert_eq!(event["attributes"]["endpoint"], receiver.url.as_str());
+    let payload: Value = serde_json::from_str(event["attributes"]["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (payload["data"]["type"].as_str(), payload["data"]["id"].as_str()),
+        (Some("licenses"), Some(license.as_str()))
+    );
+    assert_eq!(event["id"], received[1].headers["webhook-id"].to_str().unwrap(), "the event's id is the webhook-id");
+
+    // The endpoint that wants everything gets every change, each once.
+    let all = everything.wait_for(5, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let all = if everything.received().len() > all.len() { everything.received() } else { all };
+    let ids: Vec<&str> = all.iter().map(|d| d.headers["webhook-id"].to_str().unwrap()).collect();
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "once per event: {ids:?}");
+    let all_types: Vec<String> = all
+        .iter()
+        .map(|d| {
+            verify(&all_secret, d).unwrap();
+            serde_json::from_slice::<Value>(&d.body).unwrap()["type"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    for expected in ["project.created", "task.created", "policy.created", "license.created"] {
+        assert!(all_types.iter().any(|t| t == expected), "{expected} in {all_types:?}");
+    }
+    assert_eq!(receiver.received().len(), 2, "nothing else reached the choosy endpoint");
+}

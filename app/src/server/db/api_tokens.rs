@@ -14,7 +14,11 @@ use crate::{
 };
 
 use super::scope::Scope;
-use super::{Db, Timestamp, with_pool};
+use super::{
+    Db, Timestamp,
+    events::{self, NewEvent},
+    with_pool,
+};
 
 /// How stale a token's "last used" may get before a use writes it again:
 /// a busy token writes once a minute, not once a request.
@@ -69,12 +73,20 @@ pub struct NewToken<'a> {
     pub secret_start: &'a str,
 }
 
-/// Creates a token, made by the admin of `ctx`.
-pub async fn insert(db: &Db, ctx: &Admin, token: NewToken<'_>) -> Result<ApiToken, sqlx::Error> {
+/// Creates a token, made by the admin of `ctx`, and records the event
+/// `event` makes of its id in the same transaction (never the secret).
+pub async fn insert(
+    db: &Db,
+    ctx: &Admin,
+    token: NewToken<'_>,
+    event: impl FnOnce(ApiTokenId) -> NewEvent,
+) -> Result<ApiToken, sqlx::Error> {
     let id = ApiTokenId::new();
+    let event = event(id);
     let sql = "INSERT INTO api_tokens (id, org_id, name, role, secret_hash, secret_start, created_by, created_at, \
                expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(sql)
             .bind(id)
             .bind(ctx.org_id())
@@ -85,8 +97,10 @@ pub async fn insert(db: &Db, ctx: &Admin, token: NewToken<'_>) -> Result<ApiToke
             .bind(ctx.user_id())
             .bind(Timestamp::now())
             .bind(token.expires_at.map(Timestamp::from))
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?;
+        events::record(&mut *tx, &event).await?;
+        tx.commit().await?;
     });
     find(db, ctx, id).await?.ok_or(sqlx::Error::RowNotFound)
 }
@@ -112,11 +126,26 @@ pub async fn find(db: &Db, ctx: &Admin, id: ApiTokenId) -> Result<Option<ApiToke
 
 /// Revokes the token `id`: it is refused from now on. `None` when the
 /// organization has no such token; a token revoked before keeps its first
-/// revocation time (`revoked` false).
-pub async fn revoke(db: &Db, ctx: &Admin, id: ApiTokenId) -> Result<Option<(ApiToken, bool)>, sqlx::Error> {
-    let sql = "UPDATE api_tokens SET revoked_at = $3 WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL";
+/// revocation time (`revoked` false). A revocation records the event
+/// `event` makes of the token's name and role in the same transaction
+/// (none when it was revoked before).
+pub async fn revoke(
+    db: &Db,
+    ctx: &Admin,
+    id: ApiTokenId,
+    event: impl FnOnce(&str, TokenRole) -> NewEvent,
+) -> Result<Option<(ApiToken, bool)>, sqlx::Error> {
+    let sql = "UPDATE api_tokens SET revoked_at = $3 WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL \
+               RETURNING name, role";
     let revoked = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(Timestamp::now()).execute(&mut *conn).await?.rows_affected()
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let revoked: Option<(String, TokenRole)> =
+            sqlx::query_as(sql).bind(ctx.org_id()).bind(id).bind(Timestamp::now()).fetch_optional(&mut *tx).await?;
+        if let Some((name, role)) = &revoked {
+            events::record(&mut *tx, &event(name, *role)).await?;
+        }
+        tx.commit().await?;
+        u64::from(revoked.is_some())
     });
     Ok(find(db, ctx, id).await?.map(|token| (token, revoked == 1)))
 }
@@ -198,8 +227,14 @@ pub async fn find_by_secret(db: &Db, secret_hash: &[u8]) -> Result<Option<FoundT
 /// Notes a use of `token` from `network` (when known): the network joins
 /// the token's list, and "last used" moves when it is older than
 /// [`LAST_USED_RESOLUTION`] or the network changed. True when the
-/// network was not on the list before (an audit event for the caller).
-pub async fn record_use(db: &Db, token: &FoundToken, network: Option<&str>) -> Result<bool, sqlx::Error> {
+/// network was not on the list before; then the event `event` makes is
+/// recorded with it, in the same transaction.
+pub async fn record_use(
+    db: &Db,
+    token: &FoundToken,
+    network: Option<&str>,
+    event: impl FnOnce() -> NewEvent,
+) -> Result<bool, sqlx::Error> {
     let now = OffsetDateTime::now_utc();
     let org = token.org.id;
     let new_network = match network {
@@ -207,7 +242,20 @@ pub async fn record_use(db: &Db, token: &FoundToken, network: Option<&str>) -> R
             let sql = "INSERT INTO api_token_networks (token_id, org_id, network, first_used_at) \
                        VALUES ($1, $2, $3, $4) ON CONFLICT (token_id, network) DO NOTHING";
             let added = with_pool!(db, Scope::tenant(org), conn => {
-                sqlx::query(sql).bind(token.id).bind(org).bind(network).bind(Timestamp::from(now)).execute(&mut *conn).await?.rows_affected()
+                let mut tx = super::begin_write(&mut *conn).await?;
+                let added = sqlx::query(sql)
+                    .bind(token.id)
+                    .bind(org)
+                    .bind(network)
+                    .bind(Timestamp::from(now))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if added == 1 {
+                    events::record(&mut *tx, &event()).await?;
+                }
+                tx.commit().await?;
+                added
             });
             added == 1
         }

@@ -1,6 +1,8 @@
 //! The audit log (`audit_events`): recording what was done, and reading an
 //! organization's events. The table is append-only (triggers refuse UPDATE
-//! and DELETE on both backends).
+//! and DELETE on both backends). An organization's events are written by
+//! the event outbox ([`super::events`]) in the change's transaction; this
+//! module writes a person's own events and reads them all.
 
 use time::{Date, OffsetDateTime};
 
@@ -42,7 +44,10 @@ pub struct NewEvent<'a> {
     pub details: serde_json::Value,
 }
 
-/// Appends `event` to the log, stamped now.
+/// Appends `event` to the log, stamped now, in a statement of its own: for
+/// a person's events outside any organization (signing in and out). An
+/// organization's events go with their change instead, in its
+/// transaction, with their outbox row ([`super::events::record`]).
 pub async fn record(db: &Db, event: NewEvent<'_>) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO audit_events (id, org_id, actor_id, actor_email, action, target_type, target_id, ip, \
                user_agent, details, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";

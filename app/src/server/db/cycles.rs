@@ -10,9 +10,17 @@ use crate::{
 use super::scope::Scope;
 use super::{
     Db, Timestamp,
+    events::{self, NewEvent},
     projects::{ProjectAccess, rule},
     with_pool,
 };
+
+/// The outbox event of a cycle change by the member of `ctx`: `kind`
+/// (`cycle.created`, `cycle.updated`, `cycle.deleted`) of cycle `id`, with
+/// `data` (a JSON object).
+fn cycle_event(ctx: &OrgCtx, kind: &str, id: CycleId, data: serde_json::Value) -> NewEvent {
+    NewEvent::change(ctx.org_id(), kind, ("cycle", id.to_string()), Some(ctx.user_id()), data)
+}
 
 #[derive(Debug, sqlx::FromRow)]
 struct CycleRow {
@@ -69,8 +77,9 @@ pub async fn find(db: &Db, ctx: &OrgCtx, id: CycleId) -> Result<Option<Cycle>, s
     Ok(row.map(Cycle::from))
 }
 
-/// Creates a cycle in `project`. `None` when the project is not writable
-/// (another organization's, archived or in the trash).
+/// Creates a cycle in `project`, recording `cycle.created` (its fields) in
+/// the same transaction. `None` when the project is not writable (another
+/// organization's, archived or in the trash).
 pub async fn insert(
     db: &Db,
     ctx: &Writer,
@@ -85,8 +94,14 @@ pub async fn insert(
          SELECT $1, $2, $3, $4, $5, $6, $7, $7 WHERE {}",
         rule(db.backend(), ProjectAccess::Write, "$2", "$3")
     );
+    let data = serde_json::json!({
+        "id": id, "project_id": project, "name": name.as_str(),
+        "starts_on": starts_on.to_string(), "ends_on": ends_on.to_string(),
+    });
+    let event = cycle_event(ctx, "cycle.created", id, data);
     let inserted = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query(&sql)
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let inserted = sqlx::query(&sql)
             .bind(id)
             .bind(ctx.org_id())
             .bind(project)
@@ -94,9 +109,14 @@ pub async fn insert(
             .bind(starts_on)
             .bind(ends_on)
             .bind(Timestamp::now())
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+        if inserted == 1 {
+            events::record(&mut *tx, &event).await?;
+        }
+        tx.commit().await?;
+        inserted
     });
     Ok((inserted == 1).then(|| Cycle {
         id,
@@ -109,7 +129,8 @@ pub async fn insert(
     }))
 }
 
-/// Renames or re-dates a cycle of a writable project; with `seen`, only
+/// Renames or re-dates a cycle of a writable project, recording
+/// `cycle.updated` (its fields) in the same transaction; with `seen`, only
 /// while its name and dates are still those (a conditional update).
 /// `None` when there is no such cycle, its project is not writable, or it
 /// is no longer as `seen`.
@@ -130,7 +151,12 @@ pub async fn update(
     if seen.is_some() {
         sql.push_str(" AND name = $7 AND starts_on = $8 AND ends_on = $9");
     }
+    let data = serde_json::json!({
+        "id": id, "name": name.as_str(), "starts_on": starts_on.to_string(), "ends_on": ends_on.to_string(),
+    });
+    let event = cycle_event(ctx, "cycle.updated", id, data);
     let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
         let mut query = sqlx::query(&sql)
             .bind(ctx.org_id())
             .bind(id)
@@ -141,10 +167,15 @@ pub async fn update(
         if let Some(seen) = seen {
             query = query.bind(seen.name.as_str()).bind(seen.starts_on).bind(seen.ends_on);
         }
-        query
-            .execute(&mut *conn)
+        let changed = query
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+        if changed == 1 {
+            events::record(&mut *tx, &event).await?;
+        }
+        tx.commit().await?;
+        changed
     });
     if changed == 0 {
         return Ok(None);
@@ -155,7 +186,8 @@ pub async fn update(
 /// Deletes a cycle of a writable project; its tasks stay, without a cycle
 /// (cleared first, in the same transaction: the tasks' composite foreign
 /// key to the cycle has no `SET NULL` that leaves `org_id` alone on
-/// SQLite). False when there was no such cycle.
+/// SQLite). Records `cycle.deleted` in the same transaction. False when
+/// there was no such cycle.
 pub async fn delete(db: &Db, ctx: &Writer, id: CycleId) -> Result<bool, sqlx::Error> {
     let writable = rule(db.backend(), ProjectAccess::Write, "cycles.org_id", "cycles.project_id");
     let clear = format!(
@@ -167,6 +199,9 @@ pub async fn delete(db: &Db, ctx: &Writer, id: CycleId) -> Result<bool, sqlx::Er
         let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(&clear).bind(ctx.org_id()).bind(id).execute(&mut *tx).await?;
         let done = sqlx::query(&delete).bind(ctx.org_id()).bind(id).execute(&mut *tx).await?.rows_affected();
+        if done == 1 {
+            events::record(&mut *tx, &cycle_event(ctx, "cycle.deleted", id, serde_json::json!({ "id": id }))).await?;
+        }
         tx.commit().await?;
         done
     });

@@ -13,7 +13,11 @@ use crate::{
 
 use super::projects::{ProjectAccess, rule};
 use super::scope::Scope;
-use super::{Db, Timestamp, with_pool};
+use super::{
+    Db, Timestamp,
+    events::{self, NewEvent},
+    with_pool,
+};
 
 /// Days a trashed file stays restorable, as tasks and projects do.
 pub const TRASH_RETENTION_DAYS: i64 = 30;
@@ -183,13 +187,23 @@ pub async fn grow(db: &Db, ctx: &Writer, id: FileId, more: i64) -> Result<(), Up
 }
 
 /// The uploading file `id` has all its `size` bytes stored: it waits for
-/// its processing job. `false` when it was not uploading.
+/// its processing job. Records `file.created` (its id, project, name and
+/// size) in the same transaction: the file exists for others from now on.
+/// `false` (and nothing recorded) when it was not uploading.
 pub async fn uploaded(db: &Db, ctx: &Writer, id: FileId, size: i64) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE project_files SET status = 'queued', size_bytes = $3, updated_at = $4 \
-               WHERE org_id = $1 AND id = $2 AND status = 'uploading'";
+               WHERE org_id = $1 AND id = $2 AND status = 'uploading' RETURNING project_id, name";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        let done = sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(size).bind(Timestamp::now()).execute(&mut *conn).await?;
-        Ok(done.rows_affected() == 1)
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let done: Option<(ProjectId, String)> =
+            sqlx::query_as(sql).bind(ctx.org_id()).bind(id).bind(size).bind(Timestamp::now()).fetch_optional(&mut *tx).await?;
+        if let Some((project, name)) = &done {
+            let data = serde_json::json!({ "id": id, "project_id": project, "name": name, "size_bytes": size, "status": "queued" });
+            let event = NewEvent::change(ctx.org_id(), "file.created", ("file", id.to_string()), Some(ctx.user_id()), data);
+            events::record(&mut *tx, &event).await?;
+        }
+        tx.commit().await?;
+        Ok(done.is_some())
     })
 }
 
@@ -279,22 +293,36 @@ fn writable(db: &Db) -> String {
     rule(db.backend(), ProjectAccess::Write, "$1", "project_files.project_id")
 }
 
-/// Renames a live file. `false` when there is none to rename.
-pub async fn rename(db: &Db, ctx: &Writer, id: FileId, name: &str) -> Result<bool, sqlx::Error> {
+/// Renames a live file, and records `event` in the same transaction.
+/// `false` (and nothing recorded) when there is none to rename.
+pub async fn rename(db: &Db, ctx: &Writer, id: FileId, name: &str, event: &NewEvent) -> Result<bool, sqlx::Error> {
     let sql = format!(
         "UPDATE project_files SET name = $3, updated_at = $4 \
          WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL AND status <> 'uploading' AND {}",
         writable(db)
     );
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        let done = sqlx::query(&sql).bind(ctx.org_id()).bind(id).bind(name).bind(Timestamp::now()).execute(&mut *conn).await?;
-        Ok(done.rows_affected() == 1)
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let done = sqlx::query(&sql).bind(ctx.org_id()).bind(id).bind(name).bind(Timestamp::now()).execute(&mut *tx).await?;
+        let renamed = done.rows_affected() == 1;
+        if renamed {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(renamed)
     })
 }
 
-/// Moves live files to the trash (`true`) or takes them out (`false`).
-/// Returns how many moved.
-pub async fn set_trashed(db: &Db, ctx: &Writer, ids: &[FileId], trashed: bool) -> Result<u64, sqlx::Error> {
+/// Moves live files to the trash (`true`) or takes them out (`false`),
+/// recording the event `event` makes of each file that moved in the same
+/// transaction. Returns how many moved.
+pub async fn set_trashed(
+    db: &Db,
+    ctx: &Writer,
+    ids: &[FileId],
+    trashed: bool,
+    event: impl Fn(FileId) -> NewEvent,
+) -> Result<u64, sqlx::Error> {
     let (set, state) = if trashed {
         ("deleted_at = $3", "deleted_at IS NULL AND status <> 'uploading'")
     } else {
@@ -309,7 +337,11 @@ pub async fn set_trashed(db: &Db, ctx: &Writer, ids: &[FileId], trashed: bool) -
         let mut tx = super::begin_write(&mut *conn).await?;
         let mut moved = 0;
         for id in ids {
-            moved += sqlx::query(&sql).bind(ctx.org_id()).bind(*id).bind(now).execute(&mut *tx).await?.rows_affected();
+            let done = sqlx::query(&sql).bind(ctx.org_id()).bind(*id).bind(now).execute(&mut *tx).await?.rows_affected();
+            if done == 1 {
+                events::record(&mut *tx, &event(*id)).await?;
+            }
+            moved += done;
         }
         tx.commit().await?;
         Ok(moved)
@@ -342,7 +374,9 @@ pub enum Processed {
     Failed { content_type: Option<String>, sha256: Option<String>, reason: String },
 }
 
-/// Records how processing the file `id` ended.
+/// Records how processing the file `id` ended, with its `file.updated`
+/// event (the new status; by nobody: the processing job) in the same
+/// transaction.
 pub async fn finish_processing(db: &Db, org: OrgId, id: FileId, processed: &Processed) -> Result<(), sqlx::Error> {
     let sql = "UPDATE project_files SET status = $3, content_type = $4, sha256 = $5, width = $6, height = $7, \
                  has_thumbnail = $8, failure = $9, updated_at = $10 \
@@ -355,8 +389,11 @@ pub async fn finish_processing(db: &Db, org: OrgId, id: FileId, processed: &Proc
             (FileStatus::Failed, content_type.as_ref(), sha256.as_ref(), None, None, false, Some(reason))
         }
     };
+    let data = serde_json::json!({ "id": id, "status": status.as_str(), "content_type": content_type, "has_thumbnail": thumbnail });
+    let event = NewEvent::change(org, "file.updated", ("file", id.to_string()), None, data);
     with_pool!(db, Scope::tenant(org), conn => {
-        sqlx::query(sql)
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let done = sqlx::query(sql)
             .bind(org)
             .bind(id)
             .bind(status)
@@ -367,8 +404,13 @@ pub async fn finish_processing(db: &Db, org: OrgId, id: FileId, processed: &Proc
             .bind(thumbnail)
             .bind(failure)
             .bind(Timestamp::now())
-            .execute(&mut *conn)
-            .await?;
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if done == 1 {
+            events::record(&mut *tx, &event).await?;
+        }
+        tx.commit().await?;
     });
     Ok(())
 }
@@ -631,10 +673,16 @@ pub enum SessionDeleteError {
 
 /// Deletes the finished session `id` and moves its files to the trash
 /// (restorable for 30 days, like any trashed file). Returns how many files
-/// went to the trash.
+/// went to the trash, and records the event `event` makes of that count
+/// in the same transaction.
 ///
 /// Errors: `NotFound`; `InProgress` while files are still arriving.
-pub async fn delete_session(db: &Db, ctx: &Writer, id: UploadSessionId) -> Result<u64, SessionDeleteError> {
+pub async fn delete_session(
+    db: &Db,
+    ctx: &Writer,
+    id: UploadSessionId,
+    event: impl FnOnce(u64) -> NewEvent,
+) -> Result<u64, SessionDeleteError> {
     let now = Timestamp::now();
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
@@ -670,6 +718,7 @@ pub async fn delete_session(db: &Db, ctx: &Writer, id: UploadSessionId) -> Resul
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        events::record(&mut *tx, &event(trashed)).await?;
         tx.commit().await?;
         Ok(trashed)
     })

@@ -12,7 +12,11 @@ use super::projects::{ProjectAccess, rule};
 use super::scope::Scope;
 use super::sql::{Sql, bind_args};
 use super::tasks::{INSERT_BATCH, TaskWriteError, insert_rows};
-use super::{Db, Timestamp, with_pool};
+use super::{
+    Db, Timestamp,
+    events::{self, NewEvent},
+    with_pool,
+};
 
 /// How long a finished import (and its error report) is kept.
 pub const KEEP_FINISHED: time::Duration = time::Duration::days(30);
@@ -144,14 +148,27 @@ pub async fn recent(db: &Db, ctx: &OrgCtx, project: ProjectId, limit: i64) -> Re
 
 /// Starts the draft import `id` with `mapping`, before its job is queued
 /// (so a second start, or a job that runs at once, finds it importing).
-/// `false` when it is not a draft (started already).
-pub async fn start(db: &Db, ctx: &Writer, id: TaskImportId, mapping: &ImportMapping) -> Result<bool, sqlx::Error> {
+/// `false` when it is not a draft (started already). A start records
+/// `event` in the same transaction.
+pub async fn start(
+    db: &Db,
+    ctx: &Writer,
+    id: TaskImportId,
+    mapping: &ImportMapping,
+    event: &NewEvent,
+) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE task_imports SET status = 'importing', mapping = $3, updated_at = $4 \
                WHERE org_id = $1 AND id = $2 AND status = 'draft'";
     let mapping = serde_json::to_string(mapping).unwrap_or_default();
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        let done = sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(mapping).bind(Timestamp::now()).execute(&mut *conn).await?;
-        Ok(done.rows_affected() == 1)
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let done = sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(mapping).bind(Timestamp::now()).execute(&mut *tx).await?;
+        let started = done.rows_affected() == 1;
+        if started {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(started)
     })
 }
 
@@ -190,7 +207,8 @@ pub struct Batch<'a> {
 }
 
 /// Commits `batch` of import `id` into `project` in one transaction: its
-/// tasks (those marked done completed), its refused rows, and the import's
+/// tasks (those marked done completed) with their `task.created` events,
+/// its refused rows, and the import's
 /// counts and resume point. So after a crash an import resumes after its
 /// last whole batch, with nothing created twice. `NotWritable` when the
 /// project was archived or trashed since; `Ok(None)` (nothing written) when
@@ -232,6 +250,12 @@ pub async fn commit_batch(
         }
         if !rows.is_empty() {
             insert_rows!(tx, backend, ctx, project, &rows, now);
+            let created: Vec<NewEvent> = rows
+                .iter()
+                .zip(batch.tasks)
+                .map(|((task, fields), (_, done))| super::tasks::created_event(ctx, *task, project, fields, *done))
+                .collect();
+            events::record_all(&mut *tx, &created).await?;
         }
         for chunk in done.chunks(INSERT_BATCH) {
             let mut sql = Sql::new("UPDATE tasks SET completed_at = ");

@@ -18,7 +18,11 @@ use crate::{
 };
 
 use super::scope::Scope;
-use super::{Db, Timestamp, orgs, with_pool};
+use super::{
+    Db, Timestamp,
+    events::{self, NewEvent},
+    orgs, with_pool,
+};
 
 /// A new link token and the hash that is stored for it.
 pub fn new_token() -> (String, String) {
@@ -91,13 +95,15 @@ pub enum InviteRefusal {
 /// the stored role, so an Admin cannot replace an Owner's invitation as
 /// Admin or Owner even when both are sent at once.
 ///
-/// Returns the invitation's id, or why nothing was written.
+/// Returns the invitation's id, or why nothing was written. What is
+/// written records the event `event` makes of the id in the same
+/// transaction.
 pub async fn invite(
     db: &Db,
     ctx: &Admin,
-    email: &Email,
-    role: Role,
+    (email, role): (&Email, Role),
     token_hash: &str,
+    event: impl FnOnce(InvitationId) -> NewEvent,
 ) -> Result<Result<InvitationId, InviteRefusal>, sqlx::Error> {
     let now = Timestamp::now();
     let manageable: Vec<Role> = Role::ALL.into_iter().filter(|held| ctx.role().can(Action::managing(*held))).collect();
@@ -130,7 +136,10 @@ pub async fn invite(
             .fetch_optional(&mut *tx)
             .await?;
         match id {
-            Some(id) => Some(Ok(id)),
+            Some(id) => {
+                events::record(&mut *tx, &event(id)).await?;
+                Some(Ok(id))
+            }
             // Refused by the seat guard, or by the role guard on the
             // pending invitation (read in the same transaction).
             None => sqlx::query_scalar::<_, Role>(pending_role)
@@ -167,33 +176,54 @@ pub async fn find_pending(db: &Db, ctx: &Admin, id: InvitationId) -> Result<Opti
 }
 
 /// Gives the pending invitation `id` a new token (hash `token_hash`) and 7
-/// more days, sent by the acting Admin; `false` when it is not pending.
-pub async fn renew(db: &Db, ctx: &Admin, id: InvitationId, token_hash: &str) -> Result<bool, sqlx::Error> {
+/// more days, sent by the acting Admin, and records `event` in the same
+/// transaction; `false` (and nothing recorded) when it is not pending.
+pub async fn renew(
+    db: &Db,
+    ctx: &Admin,
+    id: InvitationId,
+    token_hash: &str,
+    event: &NewEvent,
+) -> Result<bool, sqlx::Error> {
     let now = Timestamp::now();
     let sql = "UPDATE invitations SET token_hash = $3, invited_by = $4, sent_at = $5, expires_at = $6 \
                WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL";
     let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query(sql)
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let changed = sqlx::query(sql)
             .bind(ctx.org_id())
             .bind(id)
             .bind(token_hash)
             .bind(ctx.user_id())
             .bind(now)
             .bind(expiry(now))
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+        if changed == 1 {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        changed
     });
     Ok(changed == 1)
 }
 
-/// Revokes the pending invitation `id`: its link stops working. `false`
-/// when it is not pending.
-pub async fn revoke(db: &Db, ctx: &Admin, id: InvitationId) -> Result<bool, sqlx::Error> {
+/// Revokes the pending invitation `id`: its link stops working. Records
+/// `event` in the same transaction; `false` (and nothing recorded) when
+/// it is not pending.
+pub async fn revoke(db: &Db, ctx: &Admin, id: InvitationId, event: &NewEvent) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE invitations SET revoked_at = $3 \
                WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL";
     let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(Timestamp::now()).execute(&mut *conn).await?.rows_affected()
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let changed =
+            sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(Timestamp::now()).execute(&mut *tx).await?.rows_affected();
+        if changed == 1 {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        changed
     });
     Ok(changed == 1)
 }
@@ -258,8 +288,14 @@ pub enum Acceptance {
 /// pending and unexpired, so a link works once) and makes them a member
 /// with its role, in one transaction, when the plan has room for one more
 /// member ([`orgs::MEMBERS`]: the invitation's held seat becomes theirs).
-/// Someone who is a member already keeps their role.
-pub async fn accept(db: &Db, invitation: &LinkedInvitation, user: UserId) -> Result<Acceptance, sqlx::Error> {
+/// Someone who is a member already keeps their role. A `Joined` records
+/// `event` in the same transaction.
+pub async fn accept(
+    db: &Db,
+    invitation: &LinkedInvitation,
+    user: UserId,
+    event: &NewEvent,
+) -> Result<Acceptance, sqlx::Error> {
     let now = Timestamp::now();
     let mark = "UPDATE invitations SET accepted_at = $2 \
                 WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2";
@@ -271,7 +307,7 @@ pub async fn accept(db: &Db, invitation: &LinkedInvitation, user: UserId) -> Res
     let accepted = orgs::within_quota!(db, invitation.org_id, orgs::MEMBERS, tx => {
         let marked = sqlx::query(mark).bind(invitation.id).bind(now).execute(&mut *tx).await?.rows_affected();
         let already: i64 = sqlx::query_scalar(member).bind(invitation.org_id).bind(user).fetch_one(&mut *tx).await?;
-        if marked == 0 {
+        let outcome = if marked == 0 {
             Some(Acceptance::NotPending)
         } else if already > 0 {
             Some(Acceptance::Joined)
@@ -285,7 +321,11 @@ pub async fn accept(db: &Db, invitation: &LinkedInvitation, user: UserId) -> Res
                 .await?
                 .rows_affected();
             (joined == 1).then_some(Acceptance::Joined)
+        };
+        if outcome == Some(Acceptance::Joined) {
+            events::record(&mut *tx, event).await?;
         }
+        outcome
     })?;
     Ok(accepted.unwrap_or_else(Acceptance::LimitReached))
 }

@@ -10,9 +10,17 @@ use crate::{
 use super::scope::Scope;
 use super::{
     Db, Timestamp, UniqueKey,
+    events::{self, NewEvent},
     sql::{Sql, bind_args},
     with_pool,
 };
+
+/// The outbox event of a label change by the member of `ctx`: `kind`
+/// (`label.created`, `label.updated`, `label.deleted`) of label `id`, with
+/// `data` (a JSON object).
+fn label_event(ctx: &OrgCtx, kind: &str, id: LabelId, data: serde_json::Value) -> NewEvent {
+    NewEvent::change(ctx.org_id(), kind, ("label", id.to_string()), Some(ctx.user_id()), data)
+}
 
 /// Label names are unique per organization (`labels_org_name_key`).
 pub const NAME_KEY: UniqueKey = UniqueKey { postgres: "labels_org_name_key", sqlite: "labels.org_id, labels.name_key" };
@@ -57,13 +65,17 @@ pub async fn list(db: &Db, ctx: &OrgCtx) -> Result<Vec<Label>, sqlx::Error> {
     Ok(rows.into_iter().map(Label::from).collect())
 }
 
-/// Creates a label.
+/// Creates a label, recording `label.created` (its fields) in the same
+/// transaction.
 pub async fn insert(db: &Db, ctx: &Writer, name: &LabelName, color: LabelColor) -> Result<Label, LabelError> {
     let id = LabelId::new();
     let now = Timestamp::now();
     let sql = "INSERT INTO labels (id, org_id, name, name_key, color, created_at, updated_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $6)";
-    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
+    let data = serde_json::json!({ "id": id, "name": name.as_str(), "color": color.as_str() });
+    let event = label_event(ctx, "label.created", id, data);
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => async {
+        let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(sql)
             .bind(id)
             .bind(ctx.org_id())
@@ -71,16 +83,18 @@ pub async fn insert(db: &Db, ctx: &Writer, name: &LabelName, color: LabelColor) 
             .bind(name.as_str().to_lowercase())
             .bind(color)
             .bind(now)
-            .execute(&mut *conn)
-            .await
-            .map(|_| ())
-    })
+            .execute(&mut *tx)
+            .await?;
+        events::record(&mut *tx, &event).await?;
+        tx.commit().await
+    }.await)
     .map_err(LabelError::from_write)?;
     Ok(Label { id, name: name.as_str().to_owned(), color })
 }
 
-/// Renames or recolours a label; with `seen`, only while its name and
-/// colour are still those (else `Changed`: a conditional update).
+/// Renames or recolours a label, recording `label.updated` (its fields) in
+/// the same transaction; with `seen`, only while its name and colour are
+/// still those (else `Changed`: a conditional update).
 pub async fn update(
     db: &Db,
     ctx: &Writer,
@@ -95,7 +109,10 @@ pub async fn update(
     if seen.is_some() {
         sql.push_str(" AND name = $7 AND color = $8");
     }
-    let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
+    let data = serde_json::json!({ "id": id, "name": name.as_str(), "color": color.as_str() });
+    let event = label_event(ctx, "label.updated", id, data);
+    let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => async {
+        let mut tx = super::begin_write(&mut *conn).await?;
         let mut query = sqlx::query(&sql)
             .bind(ctx.org_id())
             .bind(id)
@@ -106,11 +123,13 @@ pub async fn update(
         if let Some(seen) = seen {
             query = query.bind(seen.name.as_str()).bind(seen.color);
         }
-        query
-            .execute(&mut *conn)
-            .await
-            .map(|done| done.rows_affected())
-    })
+        let changed = query.execute(&mut *tx).await?.rows_affected();
+        if changed == 1 {
+            events::record(&mut *tx, &event).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(changed)
+    }.await)
     .map_err(LabelError::from_write)?;
     if changed == 0 {
         return Err(if seen.is_some() { LabelError::Changed } else { LabelError::NotFound });
@@ -118,11 +137,21 @@ pub async fn update(
     Ok(Label { id, name: name.as_str().to_owned(), color })
 }
 
-/// Deletes a label (and takes it off every task). False when there was no
-/// such label.
+/// Deletes a label (and takes it off every task), recording
+/// `label.deleted` in the same transaction. False when there was no such
+/// label.
 pub async fn delete(db: &Db, ctx: &Writer, id: LabelId) -> Result<bool, sqlx::Error> {
     let sql = "DELETE FROM labels WHERE org_id = $1 AND id = $2";
-    let done = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query(sql).bind(ctx.org_id()).bind(id).execute(&mut *conn).await?.rows_affected());
+    let event = label_event(ctx, "label.deleted", id, serde_json::json!({ "id": id }));
+    let done = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let done = sqlx::query(sql).bind(ctx.org_id()).bind(id).execute(&mut *tx).await?.rows_affected();
+        if done == 1 {
+            events::record(&mut *tx, &event).await?;
+        }
+        tx.commit().await?;
+        done
+    });
     Ok(done == 1)
 }
 

@@ -16,6 +16,7 @@ use crate::{
 
 use super::{
     Db, Timestamp,
+    events::{self, NewEvent},
     licensing::{LicenseFilter, MACHINE_COLUMNS, POLICY_COLUMNS, PolicyRow, filter_licenses, license_machines_sql},
     scope::Scope,
     sql::{Sql, bind_args},
@@ -558,16 +559,18 @@ const FINGERPRINT_KEY: super::UniqueKey = super::UniqueKey {
 /// locked on PostgreSQL and the limit checked in the insert itself, so two
 /// activations at once cannot both take the last place; the components go
 /// in the same transaction (one statement), so a machine is never there
-/// without them.
+/// without them, and so does the event `event` makes of the new machine's
+/// id.
 pub async fn activate(
     db: &Db,
     license: &ApiLicense,
-    new: &NewMachine,
-    ceiling: u32,
+    (new, ceiling): (&NewMachine, u32),
+    event: impl FnOnce(MachineId) -> NewEvent,
 ) -> Result<ApiMachine, ActivationError> {
     let org = license.org_id;
     let max = license.policy.fields().max_machines.map_or(ceiling, |max| max.min(ceiling));
     let id = MachineId::new();
+    let event = event(id);
     let now = Timestamp::now();
     let lock = match db.backend() {
         super::Backend::Postgres => Some("SELECT id FROM licenses WHERE id = $1 FOR UPDATE"),
@@ -627,6 +630,7 @@ pub async fn activate(
                     bind_args!(sqlx::query(components.text()), components.args().iter().cloned()).execute(&mut *tx).await?;
                 }
                 let row = sqlx::query_as::<_, ApiMachine>(&select).bind(id).fetch_one(&mut *tx).await?;
+                events::record(&mut *tx, &event).await?;
                 tx.commit().await?;
                 Ok(row)
             }
@@ -634,7 +638,8 @@ pub async fn activate(
     })
 }
 
-/// Where a machine was activated or deactivated from, for the audit log.
+/// Where a machine was activated or deactivated from, for the audit log
+/// ([`machine_event`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
     /// The `/v1` API, with the license's key: no person acts.
@@ -644,51 +649,36 @@ pub enum Via {
     SelfServe,
 }
 
-/// Records `action` (a machine activated or deactivated) on `license`'s
-/// `machine` in the organization's audit log, from `origin`.
-pub async fn record_machine_event(
-    db: &Db,
+/// The audited event of `action` (a machine activated or deactivated) on
+/// `license`'s `machine` (its id and fingerprint), from `origin`: no
+/// person acts (`via` the API), or the owner's email stands for them
+/// (`via` the self-serve page).
+pub fn machine_event(
     origin: &super::audit::Origin,
     license: &ApiLicense,
     action: crate::model::AuditAction,
     machine: (MachineId, &str),
     via: Via,
-) -> Result<(), sqlx::Error> {
+) -> NewEvent {
     let (id, fingerprint) = machine;
     let (via, actor_email) = match via {
         Via::Api => ("api", None),
-        Via::SelfServe => ("self-serve", license.owner_email.as_deref()),
+        Via::SelfServe => ("self-serve", license.owner_email.clone()),
     };
-    let event = super::audit::NewEvent {
-        action,
-        org: Some(license.org_id),
-        actor: None,
-        actor_email,
-        target: Some(("machine", id.to_string())),
-        origin,
-        details: serde_json::json!({ "license": license.id.to_string(), "fingerprint": fingerprint, "via": via }),
-    };
-    super::audit::record(db, event).await
+    let details = serde_json::json!({ "license": license.id.to_string(), "fingerprint": fingerprint, "via": via });
+    NewEvent::audited(license.org_id, action, ("machine", id.to_string()), None, actor_email, origin.clone(), details)
 }
 
-/// Records `action` on `license` itself (a check-in) through the API, in
-/// its organization's audit log, from `origin`.
-pub async fn record_license_event(
-    db: &Db,
+/// The audited event of `action` on `license` itself (a check-in) through
+/// the API, from `origin`: no person acts.
+pub fn license_event(
     origin: &super::audit::Origin,
     license: &ApiLicense,
     action: crate::model::AuditAction,
-) -> Result<(), sqlx::Error> {
-    let event = super::audit::NewEvent {
-        action,
-        org: Some(license.org_id),
-        actor: None,
-        actor_email: None,
-        target: Some(("license", license.id.to_string())),
-        origin,
-        details: serde_json::json!({ "via": "api" }),
-    };
-    super::audit::record(db, event).await
+) -> NewEvent {
+    let target = ("license", license.id.to_string());
+    let details = serde_json::json!({ "via": "api" });
+    NewEvent::audited(license.org_id, action, target, None, None, origin.clone(), details)
 }
 
 /// Checks the license in now (Keygen's `check-in` action: its
@@ -696,14 +686,22 @@ pub async fn record_license_event(
 /// later). Returns the license as it is now; `None` if it is gone. The
 /// caller checks that its policy requires check-ins. Concurrent check-ins
 /// are one single-row update each, the last to write winning; none
-/// waits on a lock beyond its own statement.
-pub async fn check_in(db: &Db, license: &ApiLicense) -> Result<Option<ApiLicense>, sqlx::Error> {
+/// waits on a lock beyond its own statement. A check-in records `event`
+/// in the same transaction.
+pub async fn check_in(db: &Db, license: &ApiLicense, event: &NewEvent) -> Result<Option<ApiLicense>, sqlx::Error> {
     let org = license.org_id;
     let update = "UPDATE licenses SET last_check_in_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2";
     let select = license_select("l.org_id = $1 AND l.id = $2");
     with_pool!(db, Scope::tenant(org), conn => {
-        sqlx::query(update).bind(org).bind(license.id).bind(Timestamp::now()).execute(&mut *conn).await?;
-        sqlx::query_as::<_, ApiLicense>(&select).bind(org).bind(license.id).fetch_optional(&mut *conn).await
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let checked =
+            sqlx::query(update).bind(org).bind(license.id).bind(Timestamp::now()).execute(&mut *tx).await?.rows_affected();
+        if checked == 1 {
+            events::record(&mut *tx, event).await?;
+        }
+        let license = sqlx::query_as::<_, ApiLicense>(&select).bind(org).bind(license.id).fetch_optional(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(license)
     })
 }
 
@@ -737,7 +735,8 @@ pub async fn ping(db: &Db, license: &ApiLicense, machine: MachineId) -> Result<O
 /// Deactivates every machine whose policy requires heartbeats and whose
 /// last heartbeat (or activation, when none came) is older than the
 /// policy's interval plus [`HEARTBEAT_GRACE_SECONDS`] at `now`, in every
-/// organization (Keygen's `DEACTIVATE_DEAD` cull). Returns how many went.
+/// organization (Keygen's `DEACTIVATE_DEAD` cull), each with its
+/// `machine.deleted` event in the same transaction. Returns how many went.
 pub async fn cull_dead_machines(db: &Db, now: OffsetDateTime) -> Result<u64, sqlx::Error> {
     // The interval is per policy: the query takes every machine older than
     // the shortest interval (60 s), the filter below applies each policy's.
@@ -756,9 +755,25 @@ pub async fn cull_dead_machines(db: &Db, now: OffsetDateTime) -> Result<u64, sql
     let mut culled = 0;
     for chunk in dead.chunks(500) {
         let mut delete = Sql::new("DELETE FROM machines /* maintenance: every organization */ WHERE id IN (");
-        delete.arg_list(chunk.iter().copied()).push(")");
+        delete.arg_list(chunk.iter().copied()).push(") RETURNING id, org_id, license_id, fingerprint");
         culled += with_pool!(db, Scope::maintenance(), conn => {
-            bind_args!(sqlx::query(delete.text()), delete.args().iter().cloned()).execute(&mut *conn).await?.rows_affected()
+            let mut tx = super::begin_write(&mut *conn).await?;
+            let gone: Vec<(MachineId, OrgId, LicenseId, String)> =
+                bind_args!(sqlx::query_as(delete.text()), delete.args().iter().cloned()).fetch_all(&mut *tx).await?;
+            // Keygen's name for a machine that went: machine.deleted, by
+            // nobody (the heartbeat cull).
+            let deleted: Vec<NewEvent> = gone
+                .iter()
+                .map(|(id, org, license, fingerprint)| {
+                    let data = serde_json::json!({
+                        "id": id, "license": license, "fingerprint": fingerprint, "reason": "heartbeat-dead",
+                    });
+                    NewEvent::change(*org, "machine.deleted", ("machine", id.to_string()), None, data)
+                })
+                .collect();
+            events::record_all(&mut *tx, &deleted).await?;
+            tx.commit().await?;
+            gone.len() as u64
         });
     }
     Ok(culled)

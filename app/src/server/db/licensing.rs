@@ -19,7 +19,9 @@ use crate::{
 };
 
 use super::{
-    Db, Timestamp, UniqueKey, orgs,
+    Db, Timestamp, UniqueKey,
+    events::{self, NewEvent},
+    orgs,
     scope::Scope,
     sql::{Sql, bind_args, contains_pattern},
     with_pool,
@@ -127,62 +129,84 @@ pub async fn entitlements(db: &Db, ctx: &LicenseViewer) -> Result<Vec<Entitlemen
     Ok(rows.into_iter().map(Entitlement::from).collect())
 }
 
+/// Creates an entitlement, and records the event `event` makes of its id
+/// in the same transaction.
 pub async fn create_entitlement(
     db: &Db,
     ctx: &Admin,
     code: &EntitlementCode,
     name: &EntitlementName,
+    event: impl FnOnce(EntitlementId) -> NewEvent,
 ) -> Result<Entitlement, LicensingError> {
     let id = EntitlementId::new();
+    let event = event(id);
     let sql =
         "INSERT INTO entitlements (id, org_id, code, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)";
-    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => async {
+        let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(sql)
             .bind(id)
             .bind(ctx.org_id())
             .bind(code.as_str())
             .bind(name.as_str())
             .bind(Timestamp::now())
-            .execute(&mut *conn)
-            .await
-            .map(|_| ())
-    })
+            .execute(&mut *tx)
+            .await?;
+        events::record(&mut *tx, &event).await?;
+        tx.commit().await
+    }.await)
     .map_err(|err| if ENTITLEMENT_CODE_KEY.violated_by(&err) { LicensingError::CodeTaken } else { err.into() })?;
     Ok(Entitlement { id, code: code.as_str().to_owned(), name: name.as_str().to_owned() })
 }
 
-/// Deletes an entitlement; policies stop granting it.
-pub async fn delete_entitlement(db: &Db, ctx: &Admin, id: EntitlementId) -> Result<Entitlement, LicensingError> {
+/// Deletes an entitlement; policies stop granting it. Records the event
+/// `event` makes of it in the same transaction.
+pub async fn delete_entitlement(
+    db: &Db,
+    ctx: &Admin,
+    id: EntitlementId,
+    event: impl FnOnce(&Entitlement) -> NewEvent,
+) -> Result<Entitlement, LicensingError> {
     let find = "SELECT id, code, name FROM entitlements WHERE org_id = $1 AND id = $2";
     let delete = "DELETE FROM entitlements WHERE org_id = $1 AND id = $2";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        let row = sqlx::query_as::<_, EntitlementRow>(find).bind(ctx.org_id()).bind(id).fetch_optional(&mut *conn).await?;
-        let row = row.ok_or(LicensingError::NotFound)?;
-        sqlx::query(delete).bind(ctx.org_id()).bind(id).execute(&mut *conn).await?;
-        Ok(row.into())
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let row = sqlx::query_as::<_, EntitlementRow>(find).bind(ctx.org_id()).bind(id).fetch_optional(&mut *tx).await?;
+        let deleted: Entitlement = row.ok_or(LicensingError::NotFound)?.into();
+        sqlx::query(delete).bind(ctx.org_id()).bind(id).execute(&mut *tx).await?;
+        events::record(&mut *tx, &event(&deleted)).await?;
+        tx.commit().await?;
+        Ok(deleted)
     })
 }
 
-/// Changes an entitlement's code and name (codes stay unique).
+/// Changes an entitlement's code and name (codes stay unique), and
+/// records `event` in the same transaction.
 pub async fn update_entitlement(
     db: &Db,
     ctx: &Admin,
     id: EntitlementId,
-    code: &EntitlementCode,
-    name: &EntitlementName,
+    (code, name): (&EntitlementCode, &EntitlementName),
+    event: &NewEvent,
 ) -> Result<Entitlement, LicensingError> {
     let sql = "UPDATE entitlements SET code = $3, name = $4, updated_at = $5 WHERE org_id = $1 AND id = $2";
-    let done = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query(sql)
+    let done = with_pool!(db, Scope::tenant(ctx.org_id()), conn => async {
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let done = sqlx::query(sql)
             .bind(ctx.org_id())
             .bind(id)
             .bind(code.as_str())
             .bind(name.as_str())
             .bind(Timestamp::now())
-            .execute(&mut *conn)
-            .await
-            .map(|done| done.rows_affected())
-    })
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if done == 1 {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(done)
+    }.await)
     .map_err(|err| if ENTITLEMENT_CODE_KEY.violated_by(&err) { LicensingError::CodeTaken } else { err.into() })?;
     if done == 0 {
         return Err(LicensingError::NotFound);
@@ -288,15 +312,17 @@ pub async fn policies(db: &Db, ctx: &LicenseViewer) -> Result<Vec<Policy>, sqlx:
 }
 
 /// Creates a policy granting `entitlements` (ids of other organizations
-/// are ignored).
+/// are ignored), and records the event `event` makes of its id in the
+/// same transaction.
 pub async fn create_policy(
     db: &Db,
     ctx: &Admin,
-    name: &PolicyName,
-    fields: &PolicyFields,
+    (name, fields): (&PolicyName, &PolicyFields),
     entitlements: &[EntitlementId],
+    event: impl FnOnce(PolicyId) -> NewEvent,
 ) -> Result<PolicyId, LicensingError> {
     let id = PolicyId::new();
+    let event = event(id);
     let now = Timestamp::now();
     let insert = "INSERT INTO policies (id, org_id, name, product, max_machines, duration_seconds, floating, strict, \
                   require_heartbeat, heartbeat_seconds, expiration_strategy, created_at, updated_at, \
@@ -327,6 +353,7 @@ pub async fn create_policy(
         for entitlement in entitlements {
             sqlx::query(GRANT).bind(ctx.org_id()).bind(id).bind(*entitlement).execute(&mut *tx).await?;
         }
+        events::record(&mut *tx, &event).await?;
         tx.commit().await?;
     });
     Ok(id)
@@ -337,14 +364,15 @@ const GRANT: &str = "INSERT INTO policy_entitlements (org_id, policy_id, entitle
 
 /// Changes a policy. Its licenses keep their expiry (renewing uses the
 /// new duration). Turning check-ins on starts the count of its licenses
-/// that never checked in at this moment.
+/// that never checked in at this moment. Records `event` in the same
+/// transaction.
 pub async fn update_policy(
     db: &Db,
     ctx: &Admin,
     id: PolicyId,
-    name: &PolicyName,
-    fields: &PolicyFields,
+    (name, fields): (&PolicyName, &PolicyFields),
     entitlements: &[EntitlementId],
+    event: &NewEvent,
 ) -> Result<(), LicensingError> {
     let update = "UPDATE policies SET name = $3, product = $4, max_machines = $5, duration_seconds = $6, floating = $7, \
                   strict = $8, require_heartbeat = $9, heartbeat_seconds = $10, expiration_strategy = $11, updated_at = $12, \
@@ -392,6 +420,7 @@ pub async fn update_policy(
         for entitlement in entitlements {
             sqlx::query(GRANT).bind(ctx.org_id()).bind(id).bind(*entitlement).execute(&mut *tx).await?;
         }
+        events::record(&mut *tx, event).await?;
         tx.commit().await?;
     });
     Ok(())
@@ -402,13 +431,14 @@ pub async fn update_policy(
 /// granted, changes nothing.
 ///
 /// Errors: `NotFound` when the policy, or one of the entitlements, is not
-/// the organization's (then nothing changes).
+/// the organization's (then nothing changes, `event` not recorded
+/// either; otherwise it is, in the same transaction).
 pub async fn set_grants(
     db: &Db,
     ctx: &Admin,
     policy: PolicyId,
-    ids: &[EntitlementId],
-    grant: bool,
+    (ids, grant): (&[EntitlementId], bool),
+    event: &NewEvent,
 ) -> Result<(), LicensingError> {
     let org = ctx.org_id();
     let policy_exists = "SELECT COUNT(*) FROM policies WHERE org_id = $1 AND id = $2";
@@ -435,24 +465,34 @@ pub async fn set_grants(
             .bind(Timestamp::now())
             .execute(&mut *tx)
             .await?;
+        events::record(&mut *tx, event).await?;
         tx.commit().await?;
         Ok(())
     })
 }
 
-/// Deletes a policy that has no licenses.
-pub async fn delete_policy(db: &Db, ctx: &Admin, id: PolicyId) -> Result<String, LicensingError> {
+/// Deletes a policy that has no licenses, and records the event `event`
+/// makes of its name in the same transaction.
+pub async fn delete_policy(
+    db: &Db,
+    ctx: &Admin,
+    id: PolicyId,
+    event: impl FnOnce(&str) -> NewEvent,
+) -> Result<String, LicensingError> {
     let find = "SELECT name FROM policies WHERE org_id = $1 AND id = $2";
     let used = "SELECT COUNT(*) FROM licenses WHERE org_id = $1 AND policy_id = $2";
     let delete = "DELETE FROM policies WHERE org_id = $1 AND id = $2";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        let name: Option<String> = sqlx::query_scalar(find).bind(ctx.org_id()).bind(id).fetch_optional(&mut *conn).await?;
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let name: Option<String> = sqlx::query_scalar(find).bind(ctx.org_id()).bind(id).fetch_optional(&mut *tx).await?;
         let name = name.ok_or(LicensingError::NotFound)?;
-        let licenses: i64 = sqlx::query_scalar(used).bind(ctx.org_id()).bind(id).fetch_one(&mut *conn).await?;
+        let licenses: i64 = sqlx::query_scalar(used).bind(ctx.org_id()).bind(id).fetch_one(&mut *tx).await?;
         if licenses > 0 {
             return Err(LicensingError::PolicyInUse);
         }
-        sqlx::query(delete).bind(ctx.org_id()).bind(id).execute(&mut *conn).await?;
+        sqlx::query(delete).bind(ctx.org_id()).bind(id).execute(&mut *tx).await?;
+        events::record(&mut *tx, &event(&name)).await?;
+        tx.commit().await?;
         Ok(name)
     })
 }
@@ -608,13 +648,20 @@ pub struct NewLicense<'a> {
 
 /// Issues a license under one of the organization's policies, expiring
 /// when given or else after the policy's duration; counted against the
-/// plan's license limit.
-pub async fn create_license(db: &Db, ctx: &Admin, new: NewLicense<'_>) -> Result<LicenseId, LicensingError> {
+/// plan's license limit. Records the event `event` makes of its id in the
+/// same transaction.
+pub async fn create_license(
+    db: &Db,
+    ctx: &Admin,
+    new: NewLicense<'_>,
+    event: impl FnOnce(LicenseId) -> NewEvent,
+) -> Result<LicenseId, LicensingError> {
     let org = ctx.org_id();
     let duration = "SELECT duration_seconds FROM policies WHERE org_id = $1 AND id = $2";
     let duration: Option<Option<i64>> = with_pool!(db, Scope::tenant(org), conn => sqlx::query_scalar(duration).bind(org).bind(new.policy).fetch_optional(&mut *conn).await?);
     let duration = duration.ok_or(LicensingError::NotFound)?;
     let id = LicenseId::new();
+    let event = event(id);
     let now = OffsetDateTime::now_utc();
     let expiry = new.expiry.or_else(|| duration.map(|secs| now + Duration::seconds(secs))).map(Timestamp::from);
     let sql = format!(
@@ -625,7 +672,7 @@ pub async fn create_license(db: &Db, ctx: &Admin, new: NewLicense<'_>) -> Result
     );
     let metadata = serde_json::Value::Object(new.metadata.clone()).to_string();
     let added = orgs::within_quota!(db, org, orgs::LICENSES, tx => {
-        sqlx::query(&sql)
+        let inserted = sqlx::query(&sql)
             .bind(id)
             .bind(org)
             .bind(new.policy)
@@ -637,9 +684,13 @@ pub async fn create_license(db: &Db, ctx: &Admin, new: NewLicense<'_>) -> Result
             .bind(Timestamp::from(now))
             .execute(&mut *tx)
             .await?
-            .rows_affected()
-            .eq(&1)
-            .then_some(())
+            .rows_affected();
+        if inserted == 1 {
+            events::record(&mut *tx, &event).await?;
+            Some(())
+        } else {
+            None
+        }
     });
     added
         .map_err(|err| if LICENSE_KEY_KEY.violated_by(&err) { LicensingError::KeyTaken } else { err.into() })?
@@ -851,13 +902,14 @@ pub enum LicenseFlag {
     Banned,
 }
 
-/// Turns `flag` on or off for a license. Returns its key.
+/// Turns `flag` on or off for a license, and records `event` in the same
+/// transaction. Returns its key.
 pub async fn set_flag(
     db: &Db,
     ctx: &Admin,
     id: LicenseId,
-    flag: LicenseFlag,
-    on: bool,
+    (flag, on): (LicenseFlag, bool),
+    event: &NewEvent,
 ) -> Result<String, LicensingError> {
     let sql = match flag {
         LicenseFlag::Suspended => {
@@ -868,7 +920,19 @@ pub async fn set_flag(
         }
     };
     let key: Option<String> = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query_scalar(sql).bind(ctx.org_id()).bind(id).bind(on).bind(Timestamp::now()).fetch_optional(&mut *conn).await?
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let key: Option<String> = sqlx::query_scalar(sql)
+            .bind(ctx.org_id())
+            .bind(id)
+            .bind(on)
+            .bind(Timestamp::now())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if key.is_some() {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        key
     });
     key.ok_or(LicensingError::NotFound)
 }
@@ -876,19 +940,28 @@ pub async fn set_flag(
 /// Renews a license: its expiry moves on by the policy's duration, from
 /// the current expiry or from now when it has already passed (Keygen's
 /// renewal from expiry). A license of a policy without duration keeps
-/// no expiry. Returns the key and the new expiry.
-pub async fn renew(db: &Db, ctx: &Admin, id: LicenseId) -> Result<(String, Option<OffsetDateTime>), LicensingError> {
+/// no expiry. Records the event `event` makes of the new expiry in the
+/// same transaction. Returns the key and the new expiry.
+pub async fn renew(
+    db: &Db,
+    ctx: &Admin,
+    id: LicenseId,
+    event: impl FnOnce(Option<OffsetDateTime>) -> NewEvent,
+) -> Result<(String, Option<OffsetDateTime>), LicensingError> {
     let org = ctx.org_id();
     let find = "SELECT l.key, l.expiry, p.duration_seconds FROM licenses l JOIN policies p ON p.id = l.policy_id \
                 WHERE l.org_id = $1 AND l.id = $2";
     let update = "UPDATE licenses SET expiry = $3, updated_at = $4 WHERE org_id = $1 AND id = $2";
     with_pool!(db, Scope::tenant(org), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
         let row: Option<(String, Option<Timestamp>, Option<i64>)> =
-            sqlx::query_as(find).bind(org).bind(id).fetch_optional(&mut *conn).await?;
+            sqlx::query_as(find).bind(org).bind(id).fetch_optional(&mut *tx).await?;
         let (key, expiry, duration) = row.ok_or(LicensingError::NotFound)?;
         let now = OffsetDateTime::now_utc();
         let renewed = duration.map(|secs| expiry.map_or(now, |e| e.into_inner().max(now)) + Duration::seconds(secs));
-        sqlx::query(update).bind(org).bind(id).bind(renewed.map(Timestamp::from)).bind(Timestamp::from(now)).execute(&mut *conn).await?;
+        sqlx::query(update).bind(org).bind(id).bind(renewed.map(Timestamp::from)).bind(Timestamp::from(now)).execute(&mut *tx).await?;
+        events::record(&mut *tx, &event(renewed)).await?;
+        tx.commit().await?;
         Ok((key, renewed))
     })
 }
@@ -903,12 +976,14 @@ pub struct LicenseChanges {
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// Changes a license's name, expiry or metadata (the fields given).
+/// Changes a license's name, expiry or metadata (the fields given), and
+/// records `event` in the same transaction.
 pub async fn update_license(
     db: &Db,
     ctx: &Admin,
     id: LicenseId,
     changes: &LicenseChanges,
+    event: &NewEvent,
 ) -> Result<(), LicensingError> {
     let mut sql = Sql::new("UPDATE licenses SET updated_at = ");
     let now = sql.bind(Timestamp::now());
@@ -928,7 +1003,14 @@ pub async fn update_license(
     let (org, id) = (sql.bind(ctx.org_id()), sql.bind(id));
     sql.push(&format!(" WHERE org_id = {org} AND id = {id}"));
     let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(&mut *conn).await?.rows_affected()
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let changed =
+            bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(&mut *tx).await?.rows_affected();
+        if changed == 1 {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        changed
     });
     if changed == 0 {
         return Err(LicensingError::NotFound);
@@ -936,24 +1018,42 @@ pub async fn update_license(
     Ok(())
 }
 
-/// Deletes a license with its machines. Returns its key.
-pub async fn delete_license(db: &Db, ctx: &Admin, id: LicenseId) -> Result<String, LicensingError> {
+/// Deletes a license with its machines, and records `event` in the same
+/// transaction. Returns its key.
+pub async fn delete_license(db: &Db, ctx: &Admin, id: LicenseId, event: &NewEvent) -> Result<String, LicensingError> {
     let sql = "DELETE FROM licenses WHERE org_id = $1 AND id = $2 RETURNING key";
-    let key: Option<String> = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_scalar(sql).bind(ctx.org_id()).bind(id).fetch_optional(&mut *conn).await?);
+    let key: Option<String> = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let key: Option<String> = sqlx::query_scalar(sql).bind(ctx.org_id()).bind(id).fetch_optional(&mut *tx).await?;
+        if key.is_some() {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        key
+    });
     key.ok_or(LicensingError::NotFound)
 }
 
-/// Deactivates (deletes) one of a license's machines. Returns its
-/// fingerprint.
+/// Deactivates (deletes) one of a license's machines, and records the
+/// event `event` makes of its fingerprint in the same transaction.
+/// Returns its fingerprint.
 pub async fn deactivate_machine(
     db: &Db,
     license: ManagedLicense,
     machine: MachineId,
+    event: impl FnOnce(&str) -> NewEvent,
 ) -> Result<String, LicensingError> {
     let ManagedLicense { org, id: license } = license;
     let sql = "DELETE FROM machines WHERE org_id = $1 AND license_id = $2 AND id = $3 RETURNING fingerprint";
     let fingerprint: Option<String> = with_pool!(db, Scope::tenant(org), conn => {
-        sqlx::query_scalar(sql).bind(org).bind(license).bind(machine).fetch_optional(&mut *conn).await?
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let fingerprint: Option<String> =
+            sqlx::query_scalar(sql).bind(org).bind(license).bind(machine).fetch_optional(&mut *tx).await?;
+        if let Some(fingerprint) = &fingerprint {
+            events::record(&mut *tx, &event(fingerprint)).await?;
+        }
+        tx.commit().await?;
+        fingerprint
     });
     fingerprint.ok_or(LicensingError::NotFound)
 }

@@ -19,7 +19,12 @@ use crate::{
 };
 
 use super::scope::Scope;
-use super::{Db, Timestamp, sql::contains_pattern, with_pool};
+use super::{
+    Db, Timestamp,
+    events::{self, NewEvent},
+    sql::contains_pattern,
+    with_pool,
+};
 
 #[derive(Debug, sqlx::FromRow)]
 struct MemberRow {
@@ -240,12 +245,13 @@ async fn explain(db: &Db, ctx: &OrgCtx, user: UserId, expected: Role) -> Result<
     })
 }
 
-/// Gives a member the role `change` allows. Unchanged when it is the role
+/// Gives a member the role `change` allows, and records `event` in the
+/// same transaction. Unchanged (and nothing recorded) when it is the role
 /// they have.
 ///
 /// Errors: `NotFound`, `Stale`, or `LastOwner` when the last Owner would
 /// lose the role (an Owner stepping down must name another Owner first).
-pub async fn change_role(db: &Db, ctx: &Admin, change: &RoleChange) -> Result<(), MembershipError> {
+pub async fn change_role(db: &Db, ctx: &Admin, change: &RoleChange, event: &NewEvent) -> Result<(), MembershipError> {
     if change.from == change.to {
         return find(db, ctx, change.user).await?.map(|_| ()).ok_or(MembershipError::NotFound);
     }
@@ -265,6 +271,9 @@ pub async fn change_role(db: &Db, ctx: &Admin, change: &RoleChange) -> Result<()
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        if changed == 1 {
+            events::record(&mut *tx, event).await?;
+        }
         tx.commit().await?;
         changed
     });
@@ -273,26 +282,33 @@ pub async fn change_role(db: &Db, ctx: &Admin, change: &RoleChange) -> Result<()
 
 /// Removes a member: their tasks here are unassigned and their access ends
 /// with their next request (every request reads the membership), open
-/// sessions included.
+/// sessions included. Records `event` in the same transaction.
 ///
 /// Errors: `NotFound`, `Stale`, `LastOwner`.
-pub async fn remove(db: &Db, ctx: &Admin, removal: &Removal) -> Result<(), MembershipError> {
-    leave_or_remove(db, ctx, removal.user, removal.role).await
+pub async fn remove(db: &Db, ctx: &Admin, removal: &Removal, event: &NewEvent) -> Result<(), MembershipError> {
+    leave_or_remove(db, ctx, removal.user, removal.role, event).await
 }
 
 /// The signed-in member leaves the organization; their tasks here are
-/// unassigned.
+/// unassigned. Records `event` in the same transaction.
 ///
 /// Errors: `LastOwner` for the last Owner (who must make another member
 /// Owner first), `Stale` when their role changed since the request began.
-pub async fn leave(db: &Db, ctx: &OrgCtx) -> Result<(), MembershipError> {
-    leave_or_remove(db, ctx, ctx.user_id(), ctx.role()).await
+pub async fn leave(db: &Db, ctx: &OrgCtx, event: &NewEvent) -> Result<(), MembershipError> {
+    leave_or_remove(db, ctx, ctx.user_id(), ctx.role(), event).await
 }
 
 /// Deletes `user`'s membership, expected to have `role`, first unassigning
 /// their tasks here (which name the membership); rolled back when the
-/// role was not the expected one or the last Owner would go.
-async fn leave_or_remove(db: &Db, ctx: &OrgCtx, user: UserId, role: Role) -> Result<(), MembershipError> {
+/// role was not the expected one or the last Owner would go. Records
+/// `event` with the deletion.
+async fn leave_or_remove(
+    db: &Db,
+    ctx: &OrgCtx,
+    user: UserId,
+    role: Role,
+    event: &NewEvent,
+) -> Result<(), MembershipError> {
     let lock = super::orgs::lock_organization(db.backend());
     let org = ctx.org_id();
     let unassign = "UPDATE tasks SET assignee_id = NULL, updated_at = $3 WHERE org_id = $1 AND assignee_id = $2";
@@ -306,6 +322,7 @@ async fn leave_or_remove(db: &Db, ctx: &OrgCtx, user: UserId, role: Role) -> Res
         sqlx::query(unassign).bind(org).bind(user).bind(Timestamp::now()).execute(&mut *tx).await?;
         let deleted = sqlx::query(&delete).bind(org).bind(user).bind(role).execute(&mut *tx).await?.rows_affected();
         if deleted == 1 {
+            events::record(&mut *tx, event).await?;
             tx.commit().await?;
         }
         deleted

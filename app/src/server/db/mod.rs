@@ -10,6 +10,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod cycles;
 pub mod dashboard;
+pub mod events;
 pub mod files;
 pub mod idempotency;
 pub mod imports;

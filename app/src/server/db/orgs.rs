@@ -9,7 +9,11 @@ use crate::{
 };
 
 use super::scope::Scope;
-use super::{Backend, Db, Timestamp, UniqueKey, with_pool};
+use super::{
+    Backend, Db, Timestamp, UniqueKey,
+    events::{self, NewEvent},
+    with_pool,
+};
 
 /// The unique slug constraint (`organizations_slug_key`).
 pub const SLUG_KEY: UniqueKey = UniqueKey { postgres: "organizations_slug_key", sqlite: "organizations.slug" };
@@ -158,14 +162,21 @@ pub async fn is_member(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<bool, sqlx
 /// Creates another organization named `name` on `plan` for `user`, who
 /// becomes its Owner; its slug is the first free one derived from the
 /// name. Two creations may pick the same free slug at once; the loser
-/// retries with the winner's slug taken.
-pub async fn create(db: &Db, user: UserId, name: &OrgName, plan: Plan) -> Result<OrgSummary, sqlx::Error> {
+/// retries with the winner's slug taken. Records the event `event` makes
+/// of the new organization in the same transaction.
+pub async fn create(
+    db: &Db,
+    user: UserId,
+    (name, plan): (&OrgName, Plan),
+    event: impl Fn(&OrgSummary) -> NewEvent,
+) -> Result<OrgSummary, sqlx::Error> {
     let mut attempts_left = 3;
     loop {
         let now = super::Timestamp::now();
         let result = with_pool!(db, Scope::memberships(), conn => async {
             let mut tx = super::begin_write(&mut *conn).await?;
             let org = insert_in_tx!(tx, name, plan, user, Role::Owner, now);
+            events::record(&mut *tx, &event(&org)).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(org)
         }.await);
@@ -356,21 +367,6 @@ pub async fn plan_and_usage(db: &Db, ctx: &OrgCtx) -> Result<crate::model::org::
     })
 }
 
-/// Renames the organization (its slug stays).
-pub async fn rename(db: &Db, ctx: &Admin, name: &OrgName) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE organizations SET name = $2, name_key = $3, updated_at = $4 WHERE id = $1";
-    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query(sql)
-            .bind(ctx.org_id())
-            .bind(name.as_str())
-            .bind(name.as_str().to_lowercase())
-            .bind(Timestamp::now())
-            .execute(&mut *conn)
-            .await?;
-    });
-    Ok(())
-}
-
 /// The slug is another organization's.
 #[derive(Debug, thiserror::Error)]
 pub enum SlugError {
@@ -380,17 +376,28 @@ pub enum SlugError {
     Db(#[from] sqlx::Error),
 }
 
-/// Gives the organization the slug `slug`. Its old slug is kept as a
-/// redirect (`/o/{old}/...` leads to the new address, for members), and a
-/// redirect that held `slug` is dropped: a live slug wins.
+/// Renames the organization to `name` and gives it the slug `slug`, those
+/// given and different from what it has, in one transaction that records
+/// `event` when anything changed. The old slug is kept as a redirect
+/// (`/o/{old}/...` leads to the new address, for members), and a redirect
+/// that held `slug` is dropped: a live slug wins.
 ///
-/// Errors: `Taken` when another organization has `slug`.
-pub async fn change_slug(db: &Db, ctx: &Admin, slug: &OrgSlug) -> Result<(), SlugError> {
+/// Errors: `Taken` when another organization has `slug` (then nothing
+/// changes).
+pub async fn change_settings(
+    db: &Db,
+    ctx: &Admin,
+    (name, slug): (Option<&OrgName>, Option<&OrgSlug>),
+    event: &NewEvent,
+) -> Result<(), SlugError> {
     let old = ctx.org().slug.clone();
-    if old == slug.as_str() {
+    let name = name.filter(|name| name.as_str() != ctx.org().name);
+    let slug = slug.filter(|slug| slug.as_str() != old);
+    if name.is_none() && slug.is_none() {
         return Ok(());
     }
     let now = Timestamp::now();
+    let rename = "UPDATE organizations SET name = $2, name_key = $3, updated_at = $4 WHERE id = $1";
     let update = "UPDATE organizations SET slug = $2, updated_at = $3 WHERE id = $1";
     let keep = "INSERT INTO organization_slug_redirects (slug, org_id, created_at) VALUES ($1, $2, $3) \
                 ON CONFLICT (slug) DO UPDATE SET org_id = excluded.org_id, created_at = excluded.created_at";
@@ -399,9 +406,21 @@ pub async fn change_slug(db: &Db, ctx: &Admin, slug: &OrgSlug) -> Result<(), Slu
     // may be another organization's, so this works across tenants.
     let result = with_pool!(db, Scope::slugs(), conn => async {
         let mut tx = super::begin_write(&mut *conn).await?;
-        sqlx::query(update).bind(ctx.org_id()).bind(slug.as_str()).bind(now).execute(&mut *tx).await?;
-        sqlx::query(keep).bind(&old).bind(ctx.org_id()).bind(now).execute(&mut *tx).await?;
-        sqlx::query(drop).bind(slug.as_str()).execute(&mut *tx).await?;
+        if let Some(slug) = slug {
+            sqlx::query(update).bind(ctx.org_id()).bind(slug.as_str()).bind(now).execute(&mut *tx).await?;
+            sqlx::query(keep).bind(&old).bind(ctx.org_id()).bind(now).execute(&mut *tx).await?;
+            sqlx::query(drop).bind(slug.as_str()).execute(&mut *tx).await?;
+        }
+        if let Some(name) = name {
+            sqlx::query(rename)
+                .bind(ctx.org_id())
+                .bind(name.as_str())
+                .bind(name.as_str().to_lowercase())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        events::record(&mut *tx, event).await?;
         tx.commit().await
     }.await);
     match result {
@@ -445,11 +464,17 @@ impl From<TransferError> for AppError {
 
 /// Transfers ownership to the member `to`: they become an Owner and the
 /// acting Owner becomes an Admin, in one transaction (the organization is
-/// never without an Owner). Returns `to`'s role before.
+/// never without an Owner), which records the event `event` makes of
+/// `to`'s role before. Returns that role.
 ///
 /// Errors: `NotFound` when `to` is not a member or is the acting Owner;
 /// `NotOwner` when the acting Owner lost the role meanwhile.
-pub async fn transfer_ownership(db: &Db, ctx: &Owner, to: UserId) -> Result<Role, TransferError> {
+pub async fn transfer_ownership(
+    db: &Db,
+    ctx: &Owner,
+    to: UserId,
+    event: impl FnOnce(Role) -> NewEvent,
+) -> Result<Role, TransferError> {
     if to == ctx.user_id() {
         return Err(TransferError::NotFound);
     }
@@ -470,6 +495,7 @@ pub async fn transfer_ownership(db: &Db, ctx: &Owner, to: UserId) -> Result<Role
         if stepped != 1 {
             return Err(TransferError::NotOwner);
         }
+        events::record(&mut *tx, &event(before)).await?;
         tx.commit().await?;
         Ok(before)
     }.await)
@@ -478,10 +504,18 @@ pub async fn transfer_ownership(db: &Db, ctx: &Owner, to: UserId) -> Result<Role
 /// Deletes the organization softly: from now on it answers 404 to its
 /// members and leaves their switcher; a platform admin may restore it for
 /// [`DELETED_RETENTION_DAYS`] days, after which it is purged with
-/// everything in it.
-pub async fn delete(db: &Db, ctx: &Owner) -> Result<(), sqlx::Error> {
+/// everything in it. Records `event` in the same transaction (nothing
+/// when it was deleted already).
+pub async fn delete(db: &Db, ctx: &Owner, event: &NewEvent) -> Result<(), sqlx::Error> {
     let sql = "UPDATE organizations SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL";
-    with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query(sql).bind(ctx.org_id()).bind(Timestamp::now()).execute(&mut *conn).await.map(|_| ()))?;
+    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let deleted = sqlx::query(sql).bind(ctx.org_id()).bind(Timestamp::now()).execute(&mut *tx).await?.rows_affected();
+        if deleted == 1 {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+    });
     Ok(())
 }
 

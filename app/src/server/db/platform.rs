@@ -14,6 +14,7 @@ use crate::{
 use super::scope::Scope;
 use super::{
     Db, Timestamp,
+    events::{self, NewEvent},
     orgs::{DELETED_RETENTION_DAYS, stored_limits},
     sql::contains_pattern,
     with_pool,
@@ -140,33 +141,49 @@ pub async fn find_tenant(db: &Db, admin: &PlatformAdmin, id: OrgId) -> Result<Op
     Ok(row.map(Tenant::from))
 }
 
-/// Suspends the organization (`suspend`) or reactivates it. `false` when
+/// Suspends the organization (`suspend`) or reactivates it, and records
+/// `event` in the same transaction. `false` (and nothing recorded) when
 /// nothing changed (no such organization, or already so).
-pub async fn set_suspended(db: &Db, admin: &PlatformAdmin, id: OrgId, suspend: bool) -> Result<bool, sqlx::Error> {
+pub async fn set_suspended(
+    db: &Db,
+    admin: &PlatformAdmin,
+    (id, suspend): (OrgId, bool),
+    event: &NewEvent,
+) -> Result<bool, sqlx::Error> {
     let now = Timestamp::now();
     let sql = if suspend {
         "UPDATE organizations SET suspended_at = $2, updated_at = $2 WHERE id = $1 AND suspended_at IS NULL"
     } else {
         "UPDATE organizations SET suspended_at = NULL, updated_at = $2 WHERE id = $1 AND suspended_at IS NOT NULL"
     };
-    let changed = with_pool!(db, Scope::platform(admin), conn => sqlx::query(sql).bind(id).bind(now).execute(&mut *conn).await?.rows_affected());
+    let changed = with_pool!(db, Scope::platform(admin), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let changed = sqlx::query(sql).bind(id).bind(now).execute(&mut *tx).await?.rows_affected();
+        if changed == 1 {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        changed
+    });
     Ok(changed == 1)
 }
 
 /// Puts the organization on `plan` with `limits`. Lowering a limit below
 /// what is in use refuses only what comes next: nothing is removed.
-/// `false` when there is no such organization.
+/// Records `event`, when given, in the same transaction. `false` (and
+/// nothing recorded) when there is no such organization.
 pub async fn set_plan(
     db: &Db,
     admin: &PlatformAdmin,
     id: OrgId,
-    plan: Plan,
-    limits: OrgLimits,
+    (plan, limits): (Plan, OrgLimits),
+    event: Option<&NewEvent>,
 ) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE organizations SET plan = $2, member_limit = $3, project_limit = $4, license_limit = $5, \
                storage_limit_mb = $7, updated_at = $6 WHERE id = $1";
     let changed = with_pool!(db, Scope::platform(admin), conn => {
-        sqlx::query(sql)
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let changed = sqlx::query(sql)
             .bind(id)
             .bind(plan)
             .bind(limits.members.map(i64::from))
@@ -174,9 +191,14 @@ pub async fn set_plan(
             .bind(limits.licenses.map(i64::from))
             .bind(Timestamp::now())
             .bind(limits.storage_mb.map(i64::from))
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+        if let (1, Some(event)) = (changed, event) {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        changed
     });
     Ok(changed == 1)
 }
@@ -187,13 +209,25 @@ fn retention_cutoff(now: OffsetDateTime) -> Timestamp {
 }
 
 /// Restores an organization its Owner deleted, within 30 days. `false`
-/// when it is not deleted or was deleted longer ago.
-pub async fn restore(db: &Db, admin: &PlatformAdmin, id: OrgId) -> Result<bool, sqlx::Error> {
+/// when it is not deleted or was deleted longer ago; otherwise `event` is
+/// recorded in the same transaction.
+pub async fn restore(db: &Db, admin: &PlatformAdmin, id: OrgId, event: &NewEvent) -> Result<bool, sqlx::Error> {
     let now = OffsetDateTime::now_utc();
     let sql = "UPDATE organizations SET deleted_at = NULL, updated_at = $3 WHERE id = $1 AND deleted_at > $2";
     let changed = with_pool!(db, Scope::platform(admin), conn => {
-        sqlx::query(sql).bind(id).bind(retention_cutoff(now)).bind(Timestamp::from(now)).execute(&mut *conn).await?
-            .rows_affected()
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let changed = sqlx::query(sql)
+            .bind(id)
+            .bind(retention_cutoff(now))
+            .bind(Timestamp::from(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 1 {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        changed
     });
     Ok(changed == 1)
 }

@@ -6,7 +6,11 @@ use crate::{
 };
 
 use super::scope::Scope;
-use super::{Backend, Db, Timestamp, UniqueKey, orgs, with_pool};
+use super::{
+    Backend, Db, Timestamp, UniqueKey,
+    events::{self, NewEvent},
+    orgs, with_pool,
+};
 use time::OffsetDateTime;
 
 /// What an operation on a project's children (tasks, cycles) needs of the
@@ -121,7 +125,8 @@ pub fn name_key(name: &str) -> String {
     name.to_lowercase()
 }
 
-/// Creates a project, when the organization's plan has room for one more.
+/// Creates a project, when the organization's plan has room for one more,
+/// and records the event `event` makes of it in the same transaction.
 ///
 /// Errors: `NameTaken`; `LimitReached` at the plan's project limit.
 pub async fn insert(
@@ -129,6 +134,7 @@ pub async fn insert(
     ctx: &Writer,
     name: &ProjectName,
     description: &ProjectDescription,
+    event: impl FnOnce(&Project) -> NewEvent,
 ) -> Result<Project, ProjectError> {
     let now = Timestamp::now();
     let row = ProjectRow {
@@ -143,27 +149,58 @@ pub async fn insert(
         done_tasks: 0,
         trashed_tasks: 0,
     };
+    let project: Project = row.into();
+    let event = event(&project);
     let sql = format!(
         "INSERT INTO projects (id, org_id, name, name_key, description, created_at, updated_at) \
          SELECT $1, $2, $3, $4, $5, $6, $6 WHERE {}",
         orgs::PROJECTS.has_room("$2")
     );
     let added = orgs::within_quota!(db, ctx.org_id(), orgs::PROJECTS, tx => {
-        sqlx::query(&sql)
-            .bind(row.id)
+        let inserted = sqlx::query(&sql)
+            .bind(project.id)
             .bind(ctx.org_id())
-            .bind(&row.name)
-            .bind(name_key(&row.name))
-            .bind(&row.description)
+            .bind(&project.name)
+            .bind(name_key(&project.name))
+            .bind(&project.description)
             .bind(now)
             .execute(&mut *tx)
             .await?
-            .rows_affected()
-            .eq(&1)
-            .then_some(())
+            .rows_affected();
+        if inserted == 1 {
+            events::record(&mut *tx, &event).await?;
+            Some(())
+        } else {
+            None
+        }
     });
     added.map_err(ProjectError::from_write)?.map_err(ProjectError::LimitReached)?;
-    Ok(row.into())
+    Ok(project)
+}
+
+/// The event of a project created outside a request (the demo, the
+/// seed, tests): `project.created` by the member of `ctx`, not audited.
+pub fn created_event(ctx: &OrgCtx) -> impl FnOnce(&Project) -> NewEvent + use<> {
+    let (org, user) = (ctx.org_id(), ctx.user_id());
+    move |project| {
+        NewEvent::change(
+            org,
+            "project.created",
+            ("project", project.id.to_string()),
+            Some(user),
+            serde_json::json!({ "name": project.name }),
+        )
+    }
+}
+
+/// The event of a project's state changed outside a request (the demo,
+/// tests): `kind` (`project.archived`, `project.trashed`, ...) of project
+/// `id` by the member of `ctx`, not audited.
+pub fn changed_event(ctx: &OrgCtx, kind: &'static str, id: ProjectId) -> impl FnOnce(&str) -> NewEvent + Send + use<> {
+    let (org, user) = (ctx.org_id(), ctx.user_id());
+    move |name| {
+        NewEvent::change(org, kind, ("project", id.to_string()), Some(user), serde_json::json!({ "name": name }))
+    }
 }
 
 /// The project, whatever its state (active, archived or in the trash).
@@ -224,7 +261,8 @@ pub async fn count_active(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
 
 /// Renames and re-describes a project that is not in the trash; with
 /// `unchanged_since`, only if its `updated_at` is still that
-/// (`Changed` otherwise).
+/// (`Changed` otherwise). Records `project.updated` (its id, name and
+/// description) in the same transaction.
 pub async fn update(
     db: &Db,
     ctx: &Writer,
@@ -235,8 +273,16 @@ pub async fn update(
 ) -> Result<Project, ProjectError> {
     let sql = "UPDATE projects SET name = $3, name_key = $4, description = $5, updated_at = $6 \
                WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL AND ($7 IS NULL OR updated_at = $7)";
-    let updated = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query(sql)
+    let event = NewEvent::change(
+        ctx.org_id(),
+        "project.updated",
+        ("project", id.to_string()),
+        Some(ctx.user_id()),
+        serde_json::json!({ "id": id, "name": name.as_str(), "description": description.as_str() }),
+    );
+    let updated = with_pool!(db, Scope::tenant(ctx.org_id()), conn => async {
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let updated = sqlx::query(sql)
             .bind(ctx.org_id())
             .bind(id)
             .bind(name.as_str())
@@ -244,10 +290,15 @@ pub async fn update(
             .bind(description.as_str())
             .bind(Timestamp::now())
             .bind(unchanged_since.map(Timestamp::from))
-            .execute(&mut *conn)
-            .await
-            .map(|done| done.rows_affected())
-    })
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if updated == 1 {
+            events::record(&mut *tx, &event).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(updated)
+    }.await)
     .map_err(ProjectError::from_write)?;
     if updated == 0
         && unchanged_since.is_some()
@@ -265,51 +316,91 @@ async fn reload_if(db: &Db, ctx: &OrgCtx, id: ProjectId, changed: u64) -> Result
     find(db, ctx, id).await?.ok_or(ProjectError::NotFound)
 }
 
-/// Archives (or unarchives) a project that is not in the trash.
-pub async fn set_archived(db: &Db, ctx: &Writer, id: ProjectId, archived: bool) -> Result<Project, ProjectError> {
+/// Runs `sql` (an UPDATE of one project, `RETURNING name`) bound to the
+/// organization, the project and `bind`'s values, and records the event
+/// `event` makes of the project's name in the same transaction. Returns
+/// how many projects changed (0 or 1).
+macro_rules! update_recorded {
+    ($db:expr, $ctx:expr, $sql:expr, $event:expr, |$query:ident| $bind:expr) => {{
+        let event = $event;
+        with_pool!($db, Scope::tenant($ctx.org_id()), conn => {
+            let mut tx = super::begin_write(&mut *conn).await?;
+            let $query = sqlx::query_scalar::<_, String>($sql).bind($ctx.org_id());
+            let name = $bind.fetch_optional(&mut *tx).await?;
+            if let Some(name) = &name {
+                events::record(&mut *tx, &event(name)).await?;
+            }
+            tx.commit().await?;
+            u64::from(name.is_some())
+        })
+    }};
+}
+
+/// Archives (or unarchives) a project that is not in the trash, and
+/// records the event `event` makes of its name in the same transaction.
+pub async fn set_archived(
+    db: &Db,
+    ctx: &Writer,
+    id: ProjectId,
+    archived: bool,
+    event: impl FnOnce(&str) -> NewEvent + Send,
+) -> Result<Project, ProjectError> {
     let now = Timestamp::now();
-    let sql =
-        "UPDATE projects SET archived_at = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL";
-    let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query(sql)
-            .bind(ctx.org_id())
-            .bind(id)
-            .bind(archived.then_some(now))
-            .bind(now)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-    });
+    let sql = "UPDATE projects SET archived_at = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 \
+               AND deleted_at IS NULL RETURNING name";
+    let changed = update_recorded!(db, ctx, sql, event, |query| query.bind(id).bind(archived.then_some(now)).bind(now));
     reload_if(db, ctx, id, changed).await
 }
 
-/// Moves a project to the trash (its tasks go with it).
-pub async fn trash(db: &Db, ctx: &Admin, id: ProjectId) -> Result<Project, ProjectError> {
+/// Moves a project to the trash (its tasks go with it), and records the
+/// event `event` makes of its name in the same transaction.
+pub async fn trash(
+    db: &Db,
+    ctx: &Admin,
+    id: ProjectId,
+    event: impl FnOnce(&str) -> NewEvent + Send,
+) -> Result<Project, ProjectError> {
     let now = Timestamp::now();
-    let sql =
-        "UPDATE projects SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL";
-    let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query(sql).bind(ctx.org_id()).bind(id).bind(now).execute(&mut *conn).await?.rows_affected()
-    });
+    let sql = "UPDATE projects SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2 \
+               AND deleted_at IS NULL RETURNING name";
+    let changed = update_recorded!(db, ctx, sql, event, |query| query.bind(id).bind(now));
     reload_if(db, ctx, id, changed).await
 }
 
-/// Takes a project out of the trash, when the plan has room for it again.
+/// Takes a project out of the trash, when the plan has room for it again,
+/// and records the event `event` makes of its name in the same
+/// transaction.
 ///
 /// Errors: `NotFound` when it is not in the trash; `NameTaken` when a live
 /// project has taken its name meanwhile; `LimitReached`.
-pub async fn restore(db: &Db, ctx: &Admin, id: ProjectId) -> Result<Project, ProjectError> {
+pub async fn restore(
+    db: &Db,
+    ctx: &Admin,
+    id: ProjectId,
+    event: impl FnOnce(&str) -> NewEvent + Send,
+) -> Result<Project, ProjectError> {
     if find(db, ctx, id).await?.is_none_or(|project| project.deleted_at.is_none()) {
         return Err(ProjectError::NotFound);
     }
     let sql = format!(
         "UPDATE projects SET deleted_at = NULL, updated_at = $3 \
-         WHERE org_id = $1 AND id = $2 AND deleted_at IS NOT NULL AND {}",
+         WHERE org_id = $1 AND id = $2 AND deleted_at IS NOT NULL AND {} RETURNING name",
         orgs::PROJECTS.has_room("$1")
     );
     let restored = orgs::within_quota!(db, ctx.org_id(), orgs::PROJECTS, tx => {
-        let done = sqlx::query(&sql).bind(ctx.org_id()).bind(id).bind(Timestamp::now()).execute(&mut *tx).await?;
-        (done.rows_affected() == 1).then_some(())
+        let name: Option<String> = sqlx::query_scalar(&sql)
+            .bind(ctx.org_id())
+            .bind(id)
+            .bind(Timestamp::now())
+            .fetch_optional(&mut *tx)
+            .await?;
+        match name {
+            Some(name) => {
+                events::record(&mut *tx, &event(&name)).await?;
+                Some(())
+            }
+            None => None,
+        }
     });
     restored.map_err(ProjectError::from_write)?.map_err(ProjectError::LimitReached)?;
     reload_if(db, ctx, id, 1).await
@@ -317,11 +408,28 @@ pub async fn restore(db: &Db, ctx: &Admin, id: ProjectId) -> Result<Project, Pro
 
 /// Deletes for good every project (of any organization) that has been in
 /// the trash for more than [`TRASH_RETENTION_DAYS`] at `now`, with its
-/// tasks and cycles. Maintenance, not a tenant action: the server runs it
-/// periodically. Returns how many projects went.
+/// tasks and cycles. Each project records `project.deleted` (by nobody)
+/// in the same transaction; what goes with it records nothing more (as
+/// with Keygen's webhooks, a deletion does not cascade into events).
+/// Maintenance, not a tenant action: the server runs it periodically.
+/// Returns how many projects went.
 pub async fn purge_expired_trash(db: &Db, now: time::OffsetDateTime) -> Result<u64, sqlx::Error> {
     let cutoff = Timestamp::from(now - time::Duration::days(TRASH_RETENTION_DAYS));
-    let sql =
-        "DELETE FROM projects /* maintenance: every organization */ WHERE deleted_at IS NOT NULL AND deleted_at < $1";
-    with_pool!(db, Scope::maintenance(), conn => Ok(sqlx::query(sql).bind(cutoff).execute(&mut *conn).await?.rows_affected()))
+    let sql = "DELETE FROM projects /* maintenance: every organization */ \
+               WHERE deleted_at IS NOT NULL AND deleted_at < $1 RETURNING id, org_id, name";
+    with_pool!(db, Scope::maintenance(), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let gone: Vec<(ProjectId, crate::model::OrgId, String)> =
+            sqlx::query_as(sql).bind(cutoff).fetch_all(&mut *tx).await?;
+        let deleted: Vec<NewEvent> = gone
+            .iter()
+            .map(|(id, org, name)| {
+                let data = serde_json::json!({ "id": id, "name": name });
+                NewEvent::change(*org, "project.deleted", ("project", id.to_string()), None, data)
+            })
+            .collect();
+        events::record_all(&mut *tx, &deleted).await?;
+        tx.commit().await?;
+        Ok(gone.len() as u64)
+    })
 }

@@ -76,8 +76,10 @@ impl Scope {
         Scope(Tenants::Every)
     }
 
-    /// The audit log's writes: events of an organization and events of a
-    /// person with none (signing up, in, out).
+    /// The audit log's writes outside a change's transaction: a person's
+    /// events, which belong to no organization (signing in, out, failing
+    /// to). An organization's events are written by the change's own
+    /// transaction, in its tenant (`events::record`).
     pub const fn audit_log() -> Self {
         Scope(Tenants::Every)
     }

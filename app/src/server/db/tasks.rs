@@ -21,6 +21,7 @@ use crate::{
 use super::scope::Scope;
 use super::{
     Backend, Db, Timestamp,
+    events::{self, NewEvent},
     projects::{ProjectAccess, rule},
     sql::{Sql, bind_args},
     task_list::{self, Cursor},
@@ -234,14 +235,57 @@ macro_rules! bind_fields {
     }};
 }
 
+/// The outbox event of a task change by the member of `ctx`: `kind`
+/// (`task.created`, `task.updated`, `task.deleted`, ...) of task `id`,
+/// with `data` (a JSON object).
+fn task_event(ctx: &OrgCtx, kind: &str, id: TaskId, data: serde_json::Value) -> NewEvent {
+    NewEvent::change(ctx.org_id(), kind, ("task", id.to_string()), Some(ctx.user_id()), data)
+}
+
+/// The `task.created` event of a task the member of `ctx` made (an
+/// import's, say): its fields, `completed` when made done.
+pub(crate) fn created_event(
+    ctx: &OrgCtx,
+    id: TaskId,
+    project: ProjectId,
+    fields: &TaskFields,
+    completed: bool,
+) -> NewEvent {
+    let mut data = fields_data(id, Some(project), fields);
+    if let Some(object) = data.as_object_mut() {
+        object.insert("completed".into(), serde_json::json!(completed));
+    }
+    task_event(ctx, "task.created", id, data)
+}
+
+/// What a task's event says of its fields: all of them, as written.
+fn fields_data(id: TaskId, project: Option<ProjectId>, fields: &TaskFields) -> serde_json::Value {
+    let mut data = serde_json::json!({
+        "id": id,
+        "title": fields.title.as_str(),
+        "description": fields.description.as_str(),
+        "priority": fields.priority.as_str(),
+        "due_on": fields.due_on.map(|day| day.to_string()),
+        "assignee_id": fields.assignee,
+        "cycle_id": fields.cycle,
+        "label_ids": fields.labels,
+    });
+    if let (Some(project), Some(object)) = (project, data.as_object_mut()) {
+        object.insert("project_id".into(), serde_json::json!(project));
+    }
+    data
+}
+
 /// Creates a task in `project` from `fields`, by the writer. The caller has
 /// checked that the assignee, cycle and labels belong to the organization
 /// (and the cycle to the project); the composite foreign keys refuse
 /// another organization's regardless. `NotWritable` when the project is
-/// archived or trashed.
+/// archived or trashed. Records `task.created` (its fields) in the same
+/// transaction.
 pub async fn insert(db: &Db, ctx: &Writer, project: ProjectId, fields: &TaskFields) -> Result<Task, TaskWriteError> {
     let id = TaskId::new();
     let now = Timestamp::now();
+    let event = task_event(ctx, "task.created", id, fields_data(id, Some(project), fields));
     let sql = format!(
         "INSERT INTO tasks (id, org_id, project_id, title, title_key, description, search_text, priority, \
            due_on, assignee_id, cycle_id, created_by, created_at, updated_at) \
@@ -258,6 +302,7 @@ pub async fn insert(db: &Db, ctx: &Writer, project: ProjectId, fields: &TaskFiel
             .rows_affected();
         if inserted == 1 {
             replace_labels!(tx, ctx, id, &fields.labels);
+            events::record(&mut *tx, &event).await?;
         }
         tx.commit().await?;
         inserted
@@ -388,7 +433,8 @@ pub enum TaskUpdateError {
 /// `unchanged_since`, only if its `updated_at` is still that (checked in
 /// the same statement, so of two writers from the same version one
 /// wins). `None` when there is no such task (or its project is not
-/// writable); `Changed` when it changed since.
+/// writable); `Changed` when it changed since. Records `task.updated`
+/// (its fields) in the same transaction.
 pub async fn update(
     db: &Db,
     ctx: &Writer,
@@ -403,6 +449,7 @@ pub async fn update(
         rule(db.backend(), ProjectAccess::Write, "tasks.org_id", "tasks.project_id")
     );
     let since = unchanged_since.map(Timestamp::from);
+    let event = task_event(ctx, "task.updated", id, fields_data(id, None, fields));
     let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
         let changed = bind_fields!(sqlx::query(&sql).bind(ctx.org_id()).bind(id), fields)
@@ -413,6 +460,7 @@ pub async fn update(
             .rows_affected();
         if changed == 1 {
             replace_labels!(tx, ctx, id, &fields.labels);
+            events::record(&mut *tx, &event).await?;
         }
         tx.commit().await?;
         changed
@@ -489,13 +537,16 @@ fn push_bulk_target(sql: &mut Sql, backend: Backend, ctx: &OrgCtx, ids: &[TaskId
 }
 
 /// Runs `UPDATE tasks SET <set>` on the bulk target (see
-/// [`push_bulk_target`]). `set` writes the SET clause and may return one
-/// more condition for the WHERE clause.
+/// [`push_bulk_target`]) and records, in the same transaction, one event
+/// of type `kind` with `data` (and the task's `id`) for each task it
+/// changed. `set` writes the SET clause and may return one more condition
+/// for the WHERE clause.
 async fn update_many(
     db: &Db,
     ctx: &Writer,
     ids: &[TaskId],
     lifecycle: Lifecycle,
+    (kind, data): (&str, serde_json::Value),
     set: impl FnOnce(&mut Sql) -> Option<String>,
 ) -> Result<u64, sqlx::Error> {
     if ids.is_empty() {
@@ -507,8 +558,37 @@ async fn update_many(
     if let Some(condition) = condition {
         sql.push(" AND ").push(&condition);
     }
+    sql.push(" RETURNING id");
+    change_recorded(db, ctx, &sql, kind, data).await
+}
+
+/// Runs `sql` (a change of tasks `RETURNING id`) in a transaction that
+/// records one event `kind` with `data` (and the task's `id`) for each
+/// task it returns; how many it changed.
+async fn change_recorded(
+    db: &Db,
+    ctx: &OrgCtx,
+    sql: &Sql,
+    kind: &str,
+    data: serde_json::Value,
+) -> Result<u64, sqlx::Error> {
+    let event = |id: TaskId| {
+        let mut data = data.clone();
+        if let Some(object) = data.as_object_mut() {
+            object.insert("id".into(), serde_json::json!(id));
+        }
+        task_event(ctx, kind, id, data)
+    };
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        Ok(bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(&mut *conn).await?.rows_affected())
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let changed: Vec<TaskId> = bind_args!(sqlx::query_scalar(sql.text()), sql.args().iter().cloned())
+            .fetch_all(&mut *tx)
+            .await?;
+        for id in &changed {
+            events::record(&mut *tx, &event(*id)).await?;
+        }
+        tx.commit().await?;
+        Ok(changed.len() as u64)
     })
 }
 
@@ -516,7 +596,8 @@ async fn update_many(
 /// `completed_at` to now on open tasks only; reopening clears it.
 pub async fn set_completed(db: &Db, ctx: &Writer, ids: &[TaskId], done: bool) -> Result<u64, sqlx::Error> {
     let now = Timestamp::now();
-    update_many(db, ctx, ids, Lifecycle::Live, |sql| {
+    let change = ("task.updated", serde_json::json!({ "completed": done }));
+    update_many(db, ctx, ids, Lifecycle::Live, change, |sql| {
         if done {
             sql.push("completed_at = COALESCE(completed_at, ").arg(now).push("), updated_at = ").arg(now);
         } else {
@@ -532,7 +613,8 @@ pub async fn set_completed(db: &Db, ctx: &Writer, ids: &[TaskId], done: bool) ->
 /// the same statement.
 pub async fn move_to_project(db: &Db, ctx: &Writer, ids: &[TaskId], project: ProjectId) -> Result<u64, sqlx::Error> {
     let backend = db.backend();
-    update_many(db, ctx, ids, Lifecycle::Live, |sql| {
+    let change = ("task.updated", serde_json::json!({ "project_id": project, "cycle_id": null }));
+    update_many(db, ctx, ids, Lifecycle::Live, change, |sql| {
         let target = sql.bind(project);
         sql.push(&format!("project_id = {target}, cycle_id = NULL, updated_at = ")).arg(Timestamp::now());
         Some(rule(backend, ProjectAccess::Write, "tasks.org_id", &target))
@@ -542,7 +624,8 @@ pub async fn move_to_project(db: &Db, ctx: &Writer, ids: &[TaskId], project: Pro
 
 /// Assigns the tasks to `assignee`, or unassigns them (`None`).
 pub async fn assign(db: &Db, ctx: &Writer, ids: &[TaskId], assignee: Option<UserId>) -> Result<u64, sqlx::Error> {
-    update_many(db, ctx, ids, Lifecycle::Live, |sql| {
+    let change = ("task.updated", serde_json::json!({ "assignee_id": assignee }));
+    update_many(db, ctx, ids, Lifecycle::Live, change, |sql| {
         match assignee {
             Some(user) => sql.push("assignee_id = ").arg(user),
             None => sql.push("assignee_id = NULL"),
@@ -553,10 +636,12 @@ pub async fn assign(db: &Db, ctx: &Writer, ids: &[TaskId], assignee: Option<User
     .await
 }
 
-/// Moves live tasks to the trash.
+/// Moves live tasks to the trash; each records `task.deleted` (still
+/// restorable: `trashed` true).
 pub async fn trash(db: &Db, ctx: &Writer, ids: &[TaskId]) -> Result<u64, sqlx::Error> {
     let now = Timestamp::now();
-    update_many(db, ctx, ids, Lifecycle::Live, |sql| {
+    let change = ("task.deleted", serde_json::json!({ "trashed": true }));
+    update_many(db, ctx, ids, Lifecycle::Live, change, |sql| {
         let now = sql.bind(now);
         sql.push(&format!("deleted_at = {now}, updated_at = {now}"));
         None
@@ -564,45 +649,59 @@ pub async fn trash(db: &Db, ctx: &Writer, ids: &[TaskId]) -> Result<u64, sqlx::E
     .await
 }
 
-/// Takes tasks out of the trash.
+/// Takes tasks out of the trash; each records `task.restored`.
 pub async fn restore(db: &Db, ctx: &Writer, ids: &[TaskId]) -> Result<u64, sqlx::Error> {
-    update_many(db, ctx, ids, Lifecycle::Trashed, |sql| {
+    update_many(db, ctx, ids, Lifecycle::Trashed, ("task.restored", serde_json::json!({})), |sql| {
         sql.push("deleted_at = NULL, updated_at = ").arg(Timestamp::now());
         None
     })
     .await
 }
 
-/// Deletes trashed tasks for good (with their label links).
+/// Deletes trashed tasks for good (with their label links); each records
+/// `task.deleted` (`trashed` false: gone).
 pub async fn purge(db: &Db, ctx: &Admin, ids: &[TaskId]) -> Result<u64, sqlx::Error> {
     if ids.is_empty() {
         return Ok(0);
     }
     let mut sql = Sql::new("DELETE FROM tasks");
     push_bulk_target(&mut sql, db.backend(), ctx, ids, Lifecycle::Trashed);
-    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        Ok(bind_args!(sqlx::query(sql.text()), sql.args().iter().cloned()).execute(&mut *conn).await?.rows_affected())
-    })
+    sql.push(" RETURNING id");
+    change_recorded(db, ctx, &sql, "task.deleted", serde_json::json!({ "trashed": false })).await
 }
 
 /// Empties the trash of `project` (a writable project): every trashed task
-/// of it is deleted for good.
+/// of it is deleted for good, each recording `task.deleted` (`trashed`
+/// false: gone).
 pub async fn empty_trash(db: &Db, ctx: &Admin, project: ProjectId) -> Result<u64, sqlx::Error> {
-    let sql = format!(
-        "DELETE FROM tasks WHERE org_id = $1 AND project_id = $2 AND deleted_at IS NOT NULL AND {}",
-        rule(db.backend(), ProjectAccess::Write, "$1", "$2")
-    );
-    with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        Ok(sqlx::query(&sql).bind(ctx.org_id()).bind(project).execute(&mut *conn).await?.rows_affected())
-    })
+    let mut sql = Sql::new("DELETE FROM tasks WHERE org_id = ");
+    let org = sql.bind(ctx.org_id());
+    let project_arg = sql.bind(project);
+    sql.push(&format!("{org} AND project_id = {project_arg} AND deleted_at IS NOT NULL AND "));
+    sql.push(&rule(db.backend(), ProjectAccess::Write, &org, &project_arg)).push(" RETURNING id");
+    change_recorded(db, ctx, &sql, "task.deleted", serde_json::json!({ "trashed": false })).await
 }
 
 /// Deletes for good every task (of any organization) that has been in the
-/// trash for more than [`TRASH_RETENTION_DAYS`] at `now`. Maintenance, not
-/// a tenant action. Returns how many went.
+/// trash for more than [`TRASH_RETENTION_DAYS`] at `now`, each recording
+/// `task.deleted` (`trashed` false, by nobody) in the same transaction.
+/// Maintenance, not a tenant action. Returns how many went.
 pub async fn purge_expired_trash(db: &Db, now: time::OffsetDateTime) -> Result<u64, sqlx::Error> {
     let cutoff = Timestamp::from(now - time::Duration::days(TRASH_RETENTION_DAYS));
-    let sql =
-        "DELETE FROM tasks /* maintenance: every organization */ WHERE deleted_at IS NOT NULL AND deleted_at < $1";
-    with_pool!(db, Scope::maintenance(), conn => Ok(sqlx::query(sql).bind(cutoff).execute(&mut *conn).await?.rows_affected()))
+    let sql = "DELETE FROM tasks /* maintenance: every organization */ WHERE deleted_at IS NOT NULL AND deleted_at < $1 \
+               RETURNING id, org_id";
+    with_pool!(db, Scope::maintenance(), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let gone: Vec<(TaskId, crate::model::OrgId)> = sqlx::query_as(sql).bind(cutoff).fetch_all(&mut *tx).await?;
+        let deleted: Vec<NewEvent> = gone
+            .iter()
+            .map(|(id, org)| {
+                let data = serde_json::json!({ "id": id, "trashed": false });
+                NewEvent::change(*org, "task.deleted", ("task", id.to_string()), None, data)
+            })
+            .collect();
+        events::record_all(&mut *tx, &deleted).await?;
+        tx.commit().await?;
+        Ok(gone.len() as u64)
+    })
 }

@@ -3,7 +3,11 @@
 use crate::model::{DisplayName, Email, OrgId, OrgName, OrgSummary, Role, SessionId, SessionUser, Theme, UserId};
 
 use super::scope::Scope;
-use super::{Db, Timestamp, UniqueKey, orgs, with_pool};
+use super::{
+    Db, Timestamp, UniqueKey,
+    events::{self, NewEvent},
+    orgs, with_pool,
+};
 
 /// The unique email constraint (`users_email_key`).
 pub const EMAIL_KEY: UniqueKey = UniqueKey { postgres: "users_email_key", sqlite: "users.email" };
@@ -145,12 +149,13 @@ pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<UserRow, CreateUserErro
 
 /// Sign-up: creates the account, an organization named `org_name` on
 /// `plan` with a unique slug derived from it, and the account's Owner membership, in one
-/// transaction. Nothing is left behind when any step fails.
+/// transaction, which records the event `event` makes of the account and
+/// the organization. Nothing is left behind when any step fails.
 pub async fn insert_with_organization(
     db: &Db,
     new: NewUser<'_>,
-    org_name: &OrgName,
-    plan: crate::model::Plan,
+    (org_name, plan): (&OrgName, crate::model::Plan),
+    event: impl Fn(&UserRow, &OrgSummary) -> NewEvent,
 ) -> Result<(UserRow, OrgSummary), CreateUserError> {
     let row = new.into_row();
     // Two sign-ups may pick the same free slug at once; the loser retries
@@ -161,6 +166,7 @@ pub async fn insert_with_organization(
             let mut tx = super::begin_write(&mut *conn).await?;
             bind_user!(row).execute(&mut *tx).await.map_err(CreateUserError::from_insert)?;
             let org = orgs::insert_in_tx!(tx, org_name, plan, row.id, Role::Owner, row.created_at);
+            events::record(&mut *tx, &event(&row, &org)).await?;
             tx.commit().await?;
             Ok::<_, CreateUserError>(org)
         }.await);
@@ -171,6 +177,14 @@ pub async fn insert_with_organization(
             Ok(org) => return Ok((row, org)),
         }
     }
+}
+
+/// The event of an account and its organization made outside a request
+/// (the demo, the seed, tests): `organization.created` by the account,
+/// not audited.
+pub fn founded_event(user: &UserRow, org: &OrgSummary) -> NewEvent {
+    let data = serde_json::json!({ "name": org.name, "slug": org.slug });
+    NewEvent::change(org.id, "organization.created", ("organization", org.id.to_string()), Some(user.id), data)
 }
 
 /// The account with this email, if any.
