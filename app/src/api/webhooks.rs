@@ -43,7 +43,7 @@ pub async fn create_webhook_endpoint(
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageWebhooks)?;
     let form = EndpointForm { url, description, event_types, enabled: enabled.is_some() };
-    webhooks::create(&req.state, &admin, &form).await
+    webhooks::create(&req.state, &admin, &req.actor()?, &form).await
 }
 
 /// Changes the endpoint `endpoint` (fields as
@@ -61,7 +61,7 @@ pub async fn update_webhook_endpoint(
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageWebhooks)?;
     let form = EndpointForm { url, description, event_types, enabled: enabled.is_some() };
-    webhooks::update(&req.state, &admin, &endpoint, &form).await
+    webhooks::update(&req.state, &admin, &req.actor()?, &endpoint, &form).await
 }
 
 /// Gives the endpoint a new signing secret, shown this once; the old one
@@ -71,7 +71,7 @@ pub async fn update_webhook_endpoint(
 pub async fn rotate_webhook_secret(org: String, endpoint: String) -> Result<WebhookSecret, AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageWebhooks)?;
-    webhooks::rotate_secret(&req.state, &admin, &endpoint).await
+    webhooks::rotate_secret(&req.state, &admin, &req.actor()?, &endpoint).await
 }
 
 /// Deletes the endpoint and its deliveries log.
@@ -79,7 +79,7 @@ pub async fn rotate_webhook_secret(org: String, endpoint: String) -> Result<Webh
 pub async fn delete_webhook_endpoint(org: String, endpoint: String) -> Result<(), AppError> {
     let req = ctx::org_request(&org).await?;
     let admin = req.org.admin(Action::ManageWebhooks)?;
-    webhooks::delete(req.db(), &admin, &endpoint).await
+    webhooks::delete(req.db(), &admin, &req.actor()?, &endpoint).await
 }
 
 /// The endpoint's latest 50 delivery attempts, newest first.

@@ -72,11 +72,17 @@ pub enum AuditAction {
     ApiTokenCreated,
     ApiTokenRevoked,
     ApiTokenNewNetwork,
+    WebhookEndpointCreated,
+    WebhookEndpointUpdated,
+    WebhookSecretRotated,
+    WebhookEndpointDeleted,
+    /// Atrium disabled an endpoint whose deliveries failed for days.
+    WebhookEndpointDisabled,
 }
 
 impl AuditAction {
     /// Every kind, in the order the filter lists them.
-    pub const ALL: [AuditAction; 62] = [
+    pub const ALL: [AuditAction; 67] = [
         AuditAction::UserSignedUp,
         AuditAction::UserSignedIn,
         AuditAction::UserSignInFailed,
@@ -139,6 +145,11 @@ impl AuditAction {
         AuditAction::ApiTokenCreated,
         AuditAction::ApiTokenRevoked,
         AuditAction::ApiTokenNewNetwork,
+        AuditAction::WebhookEndpointCreated,
+        AuditAction::WebhookEndpointUpdated,
+        AuditAction::WebhookSecretRotated,
+        AuditAction::WebhookEndpointDeleted,
+        AuditAction::WebhookEndpointDisabled,
     ];
 
     /// The stored name.
@@ -206,6 +217,11 @@ impl AuditAction {
             AuditAction::ApiTokenCreated => "api_token.created",
             AuditAction::ApiTokenRevoked => "api_token.revoked",
             AuditAction::ApiTokenNewNetwork => "api_token.new_network",
+            AuditAction::WebhookEndpointCreated => "webhook_endpoint.created",
+            AuditAction::WebhookEndpointUpdated => "webhook_endpoint.updated",
+            AuditAction::WebhookSecretRotated => "webhook_endpoint.secret_rotated",
+            AuditAction::WebhookEndpointDeleted => "webhook_endpoint.deleted",
+            AuditAction::WebhookEndpointDisabled => "webhook_endpoint.disabled",
         }
     }
 
@@ -274,6 +290,11 @@ impl AuditAction {
             AuditAction::ApiTokenCreated => "API token created",
             AuditAction::ApiTokenRevoked => "API token revoked",
             AuditAction::ApiTokenNewNetwork => "API token used from a new network",
+            AuditAction::WebhookEndpointCreated => "Webhook endpoint added",
+            AuditAction::WebhookEndpointUpdated => "Webhook endpoint changed",
+            AuditAction::WebhookSecretRotated => "Webhook secret rotated",
+            AuditAction::WebhookEndpointDeleted => "Webhook endpoint deleted",
+            AuditAction::WebhookEndpointDisabled => "Webhook endpoint disabled after failures",
         }
     }
 }

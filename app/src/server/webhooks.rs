@@ -38,7 +38,7 @@ use time::{Duration, OffsetDateTime};
 use crate::{
     error::{AppError, FieldErrors},
     model::{
-        OrgId, WebhookDeliveryId, WebhookEndpointId,
+        AuditAction, OrgId, WebhookDeliveryId, WebhookEndpointId,
         args::parse_id,
         webhook::{
             EVENT_TYPES, MAX_URL_BYTES, SECRET_PREFIX, TEST_EVENT, WebhookDelivery, WebhookDescription,
@@ -47,9 +47,12 @@ use crate::{
     },
     server::{
         AppState,
+        actor::Actor,
         config::Config,
         db::{
             Db,
+            audit::Origin,
+            events::NewEvent,
             webhooks::{self as db_webhooks, DeliveryTarget, EndpointFields, NewDelivery, SealedSecret},
         },
         handles::Admin,
@@ -165,6 +168,16 @@ fn endpoint_id(id: &str) -> Result<WebhookEndpointId, AppError> {
     parse_id(id)
 }
 
+/// An endpoint as the audit log names it.
+fn target(id: WebhookEndpointId) -> (&'static str, String) {
+    ("webhook_endpoint", id.to_string())
+}
+
+/// What the audit log keeps of an endpoint's settings (never its secret).
+fn settings(url: &str, description: &str, event_types: &[String], enabled: bool) -> serde_json::Value {
+    json!({ "url": url, "description": description, "event_types": event_types, "enabled": enabled })
+}
+
 /// The organization's endpoints, oldest first.
 pub async fn list(db: &Db, admin: &Admin) -> Result<Vec<WebhookEndpoint>, AppError> {
     Ok(db_webhooks::list(db, admin).await?)
@@ -176,10 +189,16 @@ pub async fn find(db: &Db, admin: &Admin, id: &str) -> Result<WebhookEndpoint, A
 }
 
 /// Adds an endpoint (see [`parse_form`]); the answer holds its signing
-/// secret, shown this once. At most [`MAX_ENDPOINTS`].
+/// secret, shown this once. At most [`MAX_ENDPOINTS`]. Recorded as
+/// `webhook_endpoint.created`.
 ///
 /// Errors: `Validation` naming `url`, `description` or `event_types`.
-pub async fn create(state: &AppState, admin: &Admin, form: &EndpointForm) -> Result<WebhookSecret, AppError> {
+pub async fn create(
+    state: &AppState,
+    admin: &Admin,
+    actor: &Actor,
+    form: &EndpointForm,
+) -> Result<WebhookSecret, AppError> {
     let (url, description, event_types) = parse_form(&state.config, form)?;
     if db_webhooks::list(&state.db, admin).await?.len() >= MAX_ENDPOINTS {
         return Err(AppError::field("url", format!("An organization has at most {MAX_ENDPOINTS} endpoints.")));
@@ -188,17 +207,22 @@ pub async fn create(state: &AppState, admin: &Admin, form: &EndpointForm) -> Res
     let secret = new_secret();
     let fields =
         EndpointFields { url: &url, description: &description, event_types: &event_types, enabled: form.enabled };
-    let endpoint = db_webhooks::insert(&state.db, admin, id, &fields, &seal(&state.licensing.kek, id, &secret)).await?;
+    let details = settings(&url, &description, &event_types, form.enabled);
+    let event = actor.event(admin.org_id(), AuditAction::WebhookEndpointCreated, target(id), details);
+    let sealed = seal(&state.licensing.kek, id, &secret);
+    let endpoint = db_webhooks::insert(&state.db, admin, id, (&fields, &sealed), &event).await?;
     Ok(WebhookSecret { endpoint, secret })
 }
 
 /// Changes the endpoint `id`'s settings (as [`create`]); enabling it
-/// again forgets why it was disabled.
+/// again forgets why it was disabled. Recorded as
+/// `webhook_endpoint.updated`.
 ///
 /// Errors: as [`create`]; `NotFound`.
 pub async fn update(
     state: &AppState,
     admin: &Admin,
+    actor: &Actor,
     id: &str,
     form: &EndpointForm,
 ) -> Result<WebhookEndpoint, AppError> {
@@ -206,27 +230,42 @@ pub async fn update(
     let (url, description, event_types) = parse_form(&state.config, form)?;
     let fields =
         EndpointFields { url: &url, description: &description, event_types: &event_types, enabled: form.enabled };
-    db_webhooks::update(&state.db, admin, id, &fields).await?.ok_or(AppError::NotFound)
+    let details = settings(&url, &description, &event_types, form.enabled);
+    let event = actor.event(admin.org_id(), AuditAction::WebhookEndpointUpdated, target(id), details);
+    db_webhooks::update(&state.db, admin, id, &fields, &event).await?.ok_or(AppError::NotFound)
 }
 
 /// Gives the endpoint `id` a new secret, shown this once; the one it had
 /// goes on signing (beside the new one) for [`PREVIOUS_SECRET_HOURS`].
+/// Recorded as `webhook_endpoint.secret_rotated`.
 ///
 /// Errors: `NotFound`.
-pub async fn rotate_secret(state: &AppState, admin: &Admin, id: &str) -> Result<WebhookSecret, AppError> {
+pub async fn rotate_secret(
+    state: &AppState,
+    admin: &Admin,
+    actor: &Actor,
+    id: &str,
+) -> Result<WebhookSecret, AppError> {
     let id = endpoint_id(id)?;
     let secret = new_secret();
     let until = OffsetDateTime::now_utc() + Duration::hours(PREVIOUS_SECRET_HOURS);
-    let endpoint = db_webhooks::rotate(&state.db, admin, id, &seal(&state.licensing.kek, id, &secret), until)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let sealed = seal(&state.licensing.kek, id, &secret);
+    let details = json!({ "secret_start": sealed.start, "previous_secret_until": until.unix_timestamp() });
+    let event = actor.event(admin.org_id(), AuditAction::WebhookSecretRotated, target(id), details);
+    let endpoint =
+        db_webhooks::rotate(&state.db, admin, id, (&sealed, until), &event).await?.ok_or(AppError::NotFound)?;
     Ok(WebhookSecret { endpoint, secret })
 }
 
 /// Deletes the endpoint `id` and its log; deliveries still queued for it
-/// end without sending. Errors: `NotFound`.
-pub async fn delete(db: &Db, admin: &Admin, id: &str) -> Result<(), AppError> {
-    if db_webhooks::delete(db, admin, endpoint_id(id)?).await? { Ok(()) } else { Err(AppError::NotFound) }
+/// end without sending. Recorded as `webhook_endpoint.deleted`.
+///
+/// Errors: `NotFound`.
+pub async fn delete(db: &Db, admin: &Admin, actor: &Actor, id: &str) -> Result<(), AppError> {
+    let endpoint = find(db, admin, id).await?;
+    let details = json!({ "url": endpoint.url });
+    let event = actor.event(admin.org_id(), AuditAction::WebhookEndpointDeleted, target(endpoint.id), details);
+    if db_webhooks::delete(db, admin, endpoint.id, &event).await? { Ok(()) } else { Err(AppError::NotFound) }
 }
 
 /// The endpoint `id`'s latest deliveries, newest first. Errors: `NotFound`.
@@ -405,7 +444,17 @@ pub async fn deliver(state: &AppState, delivery: &Delivery, attempt: i64) -> Res
     let days = Duration::days(DISABLE_AFTER_DAYS);
     if failing_since.is_some_and(|since| OffsetDateTime::now_utc() - since.into_inner() >= days) && target.enabled {
         let reason = format!("Every delivery failed for {DISABLE_AFTER_DAYS} days (last: {failure}).");
-        let mails = if db_webhooks::disable(&state.db, org, endpoint, &reason).await? {
+        let details = json!({ "url": target.url, "reason": reason });
+        let event = NewEvent::audited(
+            org,
+            AuditAction::WebhookEndpointDisabled,
+            self::target(endpoint),
+            None,
+            None,
+            Origin::default(),
+            details,
+        );
+        let mails = if db_webhooks::disable(&state.db, org, endpoint, &reason, &event).await? {
             admin_mails(state, org, &target.url, &reason).await?
         } else {
             Vec::new()

@@ -84,7 +84,10 @@ pub async fn run(db: &Db) {
 async fn webhooks(db: &Db) {
     use app::{
         model::WebhookEndpointId,
-        server::db::webhooks::{self, EndpointFields, NewDelivery, SealedSecret},
+        server::db::{
+            events::NewEvent,
+            webhooks::{self, EndpointFields, NewDelivery, SealedSecret},
+        },
     };
     let other_team = team(db, "Oskar Hookless", "Other Hook Co").await;
     let theirs = admin(&other_team.owner);
@@ -100,34 +103,50 @@ async fn webhooks(db: &Db) {
         enabled: true,
     };
     let id = WebhookEndpointId::new();
-    let made = webhooks::insert(db, &admin, id, &fields, &secret).await.unwrap();
+    let all_id = WebhookEndpointId::new();
+    let org = team.owner.org_id();
+    let ev = |kind: &str, endpoint: WebhookEndpointId| {
+        NewEvent::change(org, kind, ("webhook_endpoint", endpoint.to_string()), None, serde_json::json!({}))
+    };
+    let their_ev = NewEvent::change(
+        other,
+        "webhook-endpoint.updated",
+        ("webhook_endpoint", id.to_string()),
+        None,
+        serde_json::json!({}),
+    );
+    let made = webhooks::insert(db, &admin, id, (&fields, &secret), &ev("webhook-endpoint.created", id)).await.unwrap();
     assert_eq!(
         (made.event_types.clone(), made.enabled, made.secret_start.as_str()),
         (licensing.clone(), true, "whsec_abcd")
     );
     let everything =
         EndpointFields { url: "https://hooks.example.com/b", description: "", event_types: &[], enabled: true };
-    let all = webhooks::insert(db, &admin, WebhookEndpointId::new(), &everything, &secret).await.unwrap();
+    let all = webhooks::insert(db, &admin, all_id, (&everything, &secret), &ev("webhook-endpoint.created", all_id))
+        .await
+        .unwrap();
     assert!(all.event_types.is_empty() && all.wants("task.created"));
-    let org = team.owner.org_id();
     assert_eq!(webhooks::subscribed(db, org, "license.created").await.unwrap(), [made.id, all.id]);
     assert_eq!(webhooks::subscribed(db, org, "task.created").await.unwrap(), [all.id], "by type");
     assert_eq!(webhooks::subscribed(db, org, "license").await.unwrap(), [all.id], "whole types only");
 
     // Another organization sees none of it.
     assert!(webhooks::find(db, &theirs, id).await.unwrap().is_none());
-    assert!(webhooks::update(db, &theirs, id, &fields).await.unwrap().is_none());
-    assert!(!webhooks::delete(db, &theirs, id).await.unwrap());
+    assert!(webhooks::update(db, &theirs, id, &fields, &their_ev).await.unwrap().is_none());
+    assert!(!webhooks::delete(db, &theirs, id, &their_ev).await.unwrap());
     assert!(webhooks::target(db, other, id).await.unwrap().is_none());
 
     // Disabled endpoints want nothing; a rotation keeps the old secret.
     let paused = EndpointFields { enabled: false, ..fields.clone() };
-    webhooks::update(db, &admin, id, &paused).await.unwrap().unwrap();
+    webhooks::update(db, &admin, id, &paused, &ev("webhook-endpoint.updated", id)).await.unwrap().unwrap();
     assert_eq!(webhooks::subscribed(db, org, "license.created").await.unwrap(), [all.id]);
-    webhooks::update(db, &admin, id, &fields).await.unwrap().unwrap();
+    webhooks::update(db, &admin, id, &fields, &ev("webhook-endpoint.updated", id)).await.unwrap().unwrap();
     let next = SealedSecret { sealed: "sealed-2".into(), start: "whsec_efgh".into() };
     let until = time::OffsetDateTime::now_utc() + time::Duration::hours(24);
-    let rotated = webhooks::rotate(db, &admin, id, &next, until).await.unwrap().unwrap();
+    let rotated = webhooks::rotate(db, &admin, id, (&next, until), &ev("webhook-endpoint.secret-rotated", id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(rotated.secret_start, "whsec_efgh");
     let target = webhooks::target(db, org, id).await.unwrap().unwrap();
     assert_eq!(
@@ -161,14 +180,18 @@ async fn webhooks(db: &Db) {
     assert!(webhooks::delivered_event(db, &theirs, log[2].id).await.unwrap().is_none());
     assert!(webhooks::deliveries(db, &theirs, id, 50).await.unwrap().is_empty());
 
-    assert!(webhooks::disable(db, org, id, "failing for days").await.unwrap());
-    assert!(!webhooks::disable(db, org, id, "again").await.unwrap(), "disabled once");
+    assert!(webhooks::disable(db, org, id, "failing for days", &ev("webhook-endpoint.disabled", id)).await.unwrap());
+    assert!(
+        !webhooks::disable(db, org, id, "again", &ev("webhook-endpoint.disabled", id)).await.unwrap(),
+        "disabled once"
+    );
     let disabled = webhooks::find(db, &admin, id).await.unwrap().unwrap();
     assert_eq!((disabled.enabled, disabled.disabled_reason.as_deref()), (false, Some("failing for days")));
-    let enabled = webhooks::update(db, &admin, id, &fields).await.unwrap().unwrap();
+    let enabled =
+        webhooks::update(db, &admin, id, &fields, &ev("webhook-endpoint.updated", id)).await.unwrap().unwrap();
     assert_eq!((enabled.enabled, enabled.disabled_reason), (true, None), "enabling forgets why");
     assert_eq!(webhooks::admin_emails(db, org).await.unwrap().len(), 1, "the Owner; not the Member or Guest");
-    assert!(webhooks::delete(db, &admin, id).await.unwrap());
+    assert!(webhooks::delete(db, &admin, id, &ev("webhook-endpoint.deleted", id)).await.unwrap());
     assert_eq!(webhooks::list(db, &admin).await.unwrap().len(), 1);
 }
 

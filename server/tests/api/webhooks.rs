@@ -310,6 +310,15 @@ async fn endpoints_are_for_admins_of_their_own_organization() {
     assert_eq!((updated["enabled"].as_bool(), updated["description"].as_str()), (Some(false), Some("Paused")));
     org.app.ok("delete_webhook_endpoint", &org.form(&[("endpoint", &endpoint)])).await;
     assert_eq!(org.app.ok("list_webhook_endpoints", &org.form(&[])).await, serde_json::json!([]));
+
+    // Each change is in the audit log, never with the secret.
+    for action in ["webhook_endpoint.created", "webhook_endpoint.updated", "webhook_endpoint.deleted"] {
+        let events = org.app.ok("list_audit_events", &org.form(&[("action", action)])).await;
+        let items = events["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{action}: {events}");
+        assert_eq!(items[0]["target_id"], endpoint.as_str());
+        assert!(!items[0]["details"].as_str().unwrap().contains("whsec_"), "{action}: no secret");
+    }
 }
 
 #[tokio::test]

@@ -179,14 +179,16 @@ const HAS_ENDPOINT: &str = "SELECT 1 FROM webhook_endpoints WHERE org_id = $1 AN
 macro_rules! queue_fan_out {
     ($conn:expr, $event:expr, $id:expr) => {{
         let event: &NewEvent = $event;
-        sqlx::query(super::webhooks::QUEUE_FAN_OUT)
-            .bind(crate::model::JobId::new())
-            .bind(event.org)
-            .bind(super::webhooks::fan_out_payload(event.org, $id))
-            .bind(format!("%,{},%", event.kind))
-            .bind(Timestamp::now())
-            .execute(&mut *$conn)
-            .await?;
+        if super::webhooks::delivered(&event.kind) {
+            sqlx::query(super::webhooks::QUEUE_FAN_OUT)
+                .bind(crate::model::JobId::new())
+                .bind(event.org)
+                .bind(super::webhooks::fan_out_payload(event.org, $id))
+                .bind(format!("%,{},%", event.kind))
+                .bind(Timestamp::now())
+                .execute(&mut *$conn)
+                .await?;
+        }
     }};
 }
 

@@ -15,6 +15,7 @@ use crate::{
     server::handles::Admin,
 };
 
+use super::events::{self, NewEvent};
 use super::scope::Scope;
 use super::{Db, Timestamp, with_pool};
 
@@ -83,17 +84,19 @@ pub struct SealedSecret {
     pub start: String,
 }
 
-/// Adds the endpoint `id` (its secret sealed for that id).
+/// Adds the endpoint `id` (its secret sealed for that id), recording
+/// `event` in the same transaction.
 pub async fn insert(
     db: &Db,
     ctx: &Admin,
     id: WebhookEndpointId,
-    fields: &EndpointFields<'_>,
-    secret: &SealedSecret,
+    (fields, secret): (&EndpointFields<'_>, &SealedSecret),
+    event: &NewEvent,
 ) -> Result<WebhookEndpoint, sqlx::Error> {
     let sql = "INSERT INTO webhook_endpoints (id, org_id, url, description, event_types, enabled, secret_sealed, \
                secret_start, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
+        let mut tx = super::begin_write(&mut *conn).await?;
         sqlx::query(sql)
             .bind(id)
             .bind(ctx.org_id())
@@ -104,8 +107,10 @@ pub async fn insert(
             .bind(&secret.sealed)
             .bind(&secret.start)
             .bind(Timestamp::now())
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?;
+        events::record(&mut *tx, event).await?;
+        tx.commit().await?;
     });
     find(db, ctx, id).await?.ok_or(sqlx::Error::RowNotFound)
 }
@@ -128,21 +133,23 @@ pub async fn find(db: &Db, ctx: &Admin, id: WebhookEndpointId) -> Result<Option<
     Ok(row.map(WebhookEndpoint::from))
 }
 
-/// Changes the endpoint's settings. Enabling it forgets why it was
-/// disabled and since when it failed. `None` when there is no such
-/// endpoint.
+/// Changes the endpoint's settings, recording `event` with the change.
+/// Enabling it forgets why it was disabled and since when it failed.
+/// `None` when there is no such endpoint.
 pub async fn update(
     db: &Db,
     ctx: &Admin,
     id: WebhookEndpointId,
     fields: &EndpointFields<'_>,
+    event: &NewEvent,
 ) -> Result<Option<WebhookEndpoint>, sqlx::Error> {
     let sql = "UPDATE webhook_endpoints SET url = $3, description = $4, event_types = $5, enabled = $6, \
                disabled_reason = CASE WHEN $6 THEN NULL ELSE disabled_reason END, \
                failing_since = CASE WHEN $6 AND NOT enabled THEN NULL ELSE failing_since END, updated_at = $7 \
                WHERE org_id = $1 AND id = $2";
     let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query(sql)
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let changed = sqlx::query(sql)
             .bind(ctx.org_id())
             .bind(id)
             .bind(fields.url)
@@ -150,45 +157,63 @@ pub async fn update(
             .bind(stored_types(fields.event_types))
             .bind(fields.enabled)
             .bind(Timestamp::now())
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+        if changed == 1 {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        changed
     });
     if changed == 0 { Ok(None) } else { find(db, ctx, id).await }
 }
 
 /// Replaces the endpoint's secret with `secret`; the one it had signs too
-/// until `previous_until`. `None` when there is no such endpoint.
+/// until `previous_until`. Records `event` with the change. `None` when
+/// there is no such endpoint.
 pub async fn rotate(
     db: &Db,
     ctx: &Admin,
     id: WebhookEndpointId,
-    secret: &SealedSecret,
-    previous_until: OffsetDateTime,
+    (secret, previous_until): (&SealedSecret, OffsetDateTime),
+    event: &NewEvent,
 ) -> Result<Option<WebhookEndpoint>, sqlx::Error> {
     let sql = "UPDATE webhook_endpoints SET previous_secret_sealed = secret_sealed, previous_secret_until = $5, \
                secret_sealed = $3, secret_start = $4, updated_at = $6 WHERE org_id = $1 AND id = $2";
     let changed = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query(sql)
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let changed = sqlx::query(sql)
             .bind(ctx.org_id())
             .bind(id)
             .bind(&secret.sealed)
             .bind(&secret.start)
             .bind(Timestamp::from(previous_until))
             .bind(Timestamp::now())
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+        if changed == 1 {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        changed
     });
     if changed == 0 { Ok(None) } else { find(db, ctx, id).await }
 }
 
-/// Deletes the endpoint and its log. False when there was no such
-/// endpoint.
-pub async fn delete(db: &Db, ctx: &Admin, id: WebhookEndpointId) -> Result<bool, sqlx::Error> {
+/// Deletes the endpoint and its log, recording `event` with it. False
+/// when there was no such endpoint.
+pub async fn delete(db: &Db, ctx: &Admin, id: WebhookEndpointId, event: &NewEvent) -> Result<bool, sqlx::Error> {
     let sql = "DELETE FROM webhook_endpoints WHERE org_id = $1 AND id = $2";
     let deleted = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
-        sqlx::query(sql).bind(ctx.org_id()).bind(id).execute(&mut *conn).await?.rows_affected()
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let deleted = sqlx::query(sql).bind(ctx.org_id()).bind(id).execute(&mut *tx).await?.rows_affected();
+        if deleted == 1 {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        deleted
     });
     Ok(deleted == 1)
 }
@@ -336,13 +361,26 @@ pub async fn log_delivery(db: &Db, org: OrgId, delivery: &NewDelivery<'_>) -> Re
     })
 }
 
-/// Disables the endpoint for `reason` (Atrium's, not a person's). Whether
-/// it was enabled until now.
-pub async fn disable(db: &Db, org: OrgId, id: WebhookEndpointId, reason: &str) -> Result<bool, sqlx::Error> {
+/// Disables the endpoint for `reason` (Atrium's, not a person's),
+/// recording `event` with it. Whether it was enabled until now.
+pub async fn disable(
+    db: &Db,
+    org: OrgId,
+    id: WebhookEndpointId,
+    reason: &str,
+    event: &NewEvent,
+) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE webhook_endpoints SET enabled = FALSE, disabled_reason = $3, updated_at = $4 \
                WHERE org_id = $1 AND id = $2 AND enabled";
     let changed = with_pool!(db, Scope::tenant(org), conn => {
-        sqlx::query(sql).bind(org).bind(id).bind(reason).bind(Timestamp::now()).execute(&mut *conn).await?.rows_affected()
+        let mut tx = super::begin_write(&mut *conn).await?;
+        let changed =
+            sqlx::query(sql).bind(org).bind(id).bind(reason).bind(Timestamp::now()).execute(&mut *tx).await?.rows_affected();
+        if changed == 1 {
+            events::record(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        changed
     });
     Ok(changed == 1)
 }
@@ -413,6 +451,13 @@ pub const QUEUE_FAN_OUT: &str = "INSERT INTO jobs (id, org_id, kind, payload, st
      SELECT $1, $2, 'fan_out_event', $3, 'queued', 0, 5, $5, FALSE, 0, NULL, $5, $5 \
      WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE org_id = $2 AND enabled \
                    AND (event_types = '*' OR event_types LIKE $4))";
+
+/// Whether events of type `kind` go to webhooks. Those about the
+/// endpoints themselves (`webhook-endpoint.*`) stay the audit log's: an
+/// endpoint is not sent its own creation or its secret's rotation.
+pub fn delivered(kind: &str) -> bool {
+    !kind.starts_with("webhook-endpoint.")
+}
 
 /// The job [`QUEUE_FAN_OUT`] queues for `org`'s event `event`: the JSON
 /// of `jobs::Job::FanOutEvent` (written here, below the job queue, and
