@@ -211,3 +211,33 @@ pub fn SubmitButton(
         </button>
     }
 }
+
+/// A secret shown once (an API token, a webhook signing secret): a
+/// read-only field labelled `label` (for screen readers) with a **Copy**
+/// button that puts it on the clipboard.
+#[component]
+pub fn SecretField(id: &'static str, label: &'static str, value: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let to_copy = value.clone();
+    view! {
+        <div class="mt-3 flex items-center gap-2">
+            <label for=id class="sr-only">{label}</label>
+            <input
+                id=id
+                readonly=true
+                value=value
+                class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-sm text-slate-900"
+            />
+            <button
+                type="button"
+                class="rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50"
+                on:click=move |_| {
+                    let _ = window().navigator().clipboard().write_text(&to_copy);
+                    copied.set(true);
+                }
+            >
+                {move || if copied.get() { "Copied" } else { "Copy" }}
+            </button>
+        </div>
+    }
+}

@@ -120,22 +120,28 @@ impl Job {
 /// Adds `job` (the platform's own, no organization) to run as soon as a
 /// worker is free.
 pub async fn enqueue(state: &AppState, job: &Job) -> Result<(), AppError> {
-    enqueue_keyed(state, job, None).await.map(|_| ())
+    enqueue_keyed(state, None, job, None).await.map(|_| ())
 }
 
-/// Adds `job` unless a job with `unique_key` exists; whether it was added.
-async fn enqueue_keyed(state: &AppState, job: &Job, unique_key: Option<String>) -> Result<bool, AppError> {
+/// Adds `job`, for `org` (its jobs page lists it) or the platform, unless
+/// a job with `unique_key` exists; its id when added, and a worker woken.
+async fn enqueue_keyed(
+    state: &AppState,
+    org: Option<OrgId>,
+    job: &Job,
+    unique_key: Option<String>,
+) -> Result<Option<JobId>, AppError> {
     let payload = serde_json::to_string(job).map_err(AppError::internal)?;
     let new = NewJob {
-        org: None,
+        org,
         kind: job.kind(),
         payload,
         max_attempts: job.max_attempts(),
         run_at: Timestamp::now(),
         unique_key,
     };
-    let added = jobs::enqueue(&state.db, new).await?.is_some();
-    if added {
+    let added = jobs::enqueue(&state.db, new).await?;
+    if added.is_some() {
         state.jobs.ring();
     }
     Ok(added)
@@ -144,38 +150,9 @@ async fn enqueue_keyed(state: &AppState, job: &Job, unique_key: Option<String>) 
 /// Adds `job`, working for the organization `org` (its jobs page lists
 /// it), and returns its id.
 pub async fn enqueue_for(state: &AppState, org: OrgId, job: &Job) -> Result<JobId, AppError> {
-    let payload = serde_json::to_string(job).map_err(AppError::internal)?;
-    let new = NewJob {
-        org: Some(org),
-        kind: job.kind(),
-        payload,
-        max_attempts: job.max_attempts(),
-        run_at: Timestamp::now(),
-        unique_key: None,
-    };
-    let id =
-        jobs::enqueue(&state.db, new).await?.ok_or_else(|| AppError::internal("a job without a key was refused"))?;
-    state.jobs.ring();
-    Ok(id)
-}
-
-/// Adds `job` for `org` unless a job with `unique_key` exists; whether it
-/// was added.
-async fn enqueue_keyed_for(state: &AppState, org: OrgId, job: &Job, unique_key: String) -> Result<bool, AppError> {
-    let payload = serde_json::to_string(job).map_err(AppError::internal)?;
-    let new = NewJob {
-        org: Some(org),
-        kind: job.kind(),
-        payload,
-        max_attempts: job.max_attempts(),
-        run_at: Timestamp::now(),
-        unique_key: Some(unique_key),
-    };
-    let added = jobs::enqueue(&state.db, new).await?.is_some();
-    if added {
-        state.jobs.ring();
-    }
-    Ok(added)
+    enqueue_keyed(state, Some(org), job, None)
+        .await?
+        .ok_or_else(|| AppError::internal("a job without a key was refused"))
 }
 
 /// Queues a plain-text message to `to`.
@@ -244,7 +221,7 @@ async fn handle(ctx: &JobContext, job: Job) -> Result<(), Failure> {
             // delivery twice.
             for delivery in super::webhooks::fan_out(&state.db, org, event).await? {
                 let key = format!("webhook:{}:{}", delivery.endpoint, delivery.event);
-                enqueue_keyed_for(state, org, &Job::DeliverWebhook(delivery), key).await?;
+                enqueue_keyed(state, Some(org), &Job::DeliverWebhook(delivery), Some(key)).await?;
             }
             Ok(())
         }
@@ -479,7 +456,7 @@ pub async fn schedule(state: AppState) {
         }
         end_orphaned_imports(&state).await;
         let hour = format!("maintenance:{}T{:02}", now.date(), now.hour());
-        if let Err(err) = enqueue_keyed(&state, &Job::Maintenance, Some(hour)).await {
+        if let Err(err) = enqueue_keyed(&state, None, &Job::Maintenance, Some(hour)).await {
             tracing::error!(error = %err, "scheduling maintenance failed");
         }
     }

@@ -13,7 +13,7 @@ use crate::{
     components::{
         errors::PageError,
         format::when,
-        forms::{FormError, SubmitButton, TextField, field_error, form_error, reset_after_success},
+        forms::{FormError, SecretField, SubmitButton, TextField, field_error, form_error, reset_after_success},
         list::{Columns, Empty, ListTable},
         org::use_org,
         org_form::OrgActionForm,
@@ -23,8 +23,6 @@ use crate::{
 
 const CARD: &str = "mt-6 rounded-lg border border-slate-200 bg-white p-6";
 const FIELD: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900";
-const BUTTON: &str =
-    "rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50";
 const DANGER: &str = "rounded-md border border-red-300 px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50";
 
 #[component]
@@ -139,8 +137,6 @@ fn CreateForm(create: ServerAction<CreateApiToken>) -> impl IntoView {
 /// that uses it: shown once, never again.
 #[component]
 fn NewSecret(created: CreatedApiToken) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let secret = created.secret.clone();
     let command = format!("curl -H \"Authorization: Bearer {}\" {}/projects", created.secret, created.api_url);
     view! {
         <section class="mt-6 rounded-lg border border-emerald-300 bg-emerald-50 p-6" aria-labelledby="secret-heading">
@@ -150,25 +146,7 @@ fn NewSecret(created: CreatedApiToken) -> impl IntoView {
             <p class="mt-1 text-sm text-slate-700">
                 "Copy its secret now: it is shown this once, and Atrium keeps only a hash of it."
             </p>
-            <div class="mt-3 flex items-center gap-2">
-                <label for="token-secret" class="sr-only">"Secret"</label>
-                <input
-                    id="token-secret"
-                    readonly=true
-                    value=created.secret
-                    class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-sm text-slate-900"
-                />
-                <button
-                    type="button"
-                    class=BUTTON
-                    on:click=move |_| {
-                        let _ = window().navigator().clipboard().write_text(&secret);
-                        copied.set(true);
-                    }
-                >
-                    {move || if copied.get() { "Copied" } else { "Copy" }}
-                </button>
-            </div>
+            <SecretField id="token-secret" label="Secret" value=created.secret />
             <p class="mt-4 text-sm font-medium text-slate-700" id="token-example-label">"Try it:"</p>
             <pre
                 class="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100"

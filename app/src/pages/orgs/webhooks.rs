@@ -14,7 +14,7 @@ use crate::{
     components::{
         errors::PageError,
         format::when,
-        forms::{FormError, SubmitButton, TextField, field_error, form_error, reset_after_success},
+        forms::{FormError, SecretField, SubmitButton, TextField, field_error, form_error, reset_after_success},
         list::{Columns, Empty, ListTable},
         org::use_org,
         org_form::OrgActionForm,
@@ -174,8 +174,6 @@ fn CreateForm(create: ServerAction<CreateWebhookEndpoint>) -> impl IntoView {
 /// A signing secret just made: shown once, never again.
 #[component]
 fn NewSecret(shown: WebhookSecret) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let secret = shown.secret.clone();
     view! {
         <section class="mt-6 rounded-lg border border-emerald-300 bg-emerald-50 p-6" aria-labelledby="webhook-secret-heading">
             <h2 id="webhook-secret-heading" class="break-all text-lg font-semibold text-slate-900">
@@ -185,25 +183,7 @@ fn NewSecret(shown: WebhookSecret) -> impl IntoView {
                 "Copy it into your receiver now: it is shown this once. After a rotation the previous secret also \
                  signs for 24 hours."
             </p>
-            <div class="mt-3 flex items-center gap-2">
-                <label for="webhook-secret" class="sr-only">"Signing secret"</label>
-                <input
-                    id="webhook-secret"
-                    readonly=true
-                    value=shown.secret
-                    class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-sm text-slate-900"
-                />
-                <button
-                    type="button"
-                    class=BUTTON
-                    on:click=move |_| {
-                        let _ = window().navigator().clipboard().write_text(&secret);
-                        copied.set(true);
-                    }
-                >
-                    {move || if copied.get() { "Copied" } else { "Copy" }}
-                </button>
-            </div>
+            <SecretField id="webhook-secret" label="Signing secret" value=shown.secret />
         </section>
     }
 }
