@@ -606,3 +606,38 @@ pub async fn run_sql(db: &Db, sql: &str) {
         }
     }
 }
+
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The `atrium` binary serving `database_url` on `port`, with a job lease
+/// of 3 seconds, so a dead process's job is taken up again soon.
+pub fn serve(database_url: &str, port: u16, dir: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_atrium"))
+        .env("DATABASE_URL", database_url)
+        .env("ATRIUM_CONFIG", "/nonexistent/atrium.toml")
+        .env("ATRIUM_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ATRIUM_MAIL_DIR", dir.join("mail"))
+        .env("ATRIUM_STORAGE_URL", dir.join("files"))
+        .env("ATRIUM_KEY_ENCRYPTION_KEY", "5a".repeat(32))
+        .env("ATRIUM_DEFAULT_PLAN", "enterprise")
+        .env("ATRIUM_JOB_LEASE_SECONDS", "3")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the atrium binary runs")
+}
+
+/// Waits until the server at `visitor` answers `/health`.
+pub async fn until_up(visitor: &Visitor) {
+    for _ in 0..300 {
+        if visitor.client.get(visitor.url("/health")).send().await.is_ok_and(|r| r.status() == 200) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server did not start");
+}

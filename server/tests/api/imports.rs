@@ -2,16 +2,13 @@
 //! line (the same for `\r\n` and `\n` files), and a server killed in the
 //! middle of an import resumes it from its last committed batch.
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::{
     files::{import_ended, upload_csv, upload_csv_bytes},
-    helpers::{Org, Person, Visitor, client, slug, test_database},
+    helpers::{Org, Person, Visitor, client, free_port, serve, slug, test_database, until_up},
 };
 
 /// A file with a good row, a row whose bytes are not UTF-8 (`FF FE` in a
@@ -53,41 +50,6 @@ async fn an_unreadable_row_is_refused_with_its_line_and_the_import_still_ends() 
         assert!(lines[2].starts_with("5,Title"), "{report}");
     }
     assert_eq!(reports[0], reports[1], "the same lines for \\r\\n and \\n files");
-}
-
-/// A port nothing listens on now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// The `atrium` binary serving `database_url` on `port`, with a job lease
-/// of 3 seconds, so a dead process's job is taken up again soon.
-fn serve(database_url: &str, port: u16, dir: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_atrium"))
-        .env("DATABASE_URL", database_url)
-        .env("ATRIUM_CONFIG", "/nonexistent/atrium.toml")
-        .env("ATRIUM_LISTEN", format!("127.0.0.1:{port}"))
-        .env("ATRIUM_MAIL_DIR", dir.join("mail"))
-        .env("ATRIUM_STORAGE_URL", dir.join("files"))
-        .env("ATRIUM_KEY_ENCRYPTION_KEY", "5a".repeat(32))
-        .env("ATRIUM_DEFAULT_PLAN", "enterprise")
-        .env("ATRIUM_JOB_LEASE_SECONDS", "3")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the atrium binary runs")
-}
-
-/// Waits until the server at `visitor` answers `/health`.
-async fn until_up(visitor: &Visitor) {
-    for _ in 0..300 {
-        if visitor.client.get(visitor.url("/health")).send().await.is_ok_and(|r| r.status() == 200) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the server did not start");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,9 @@
 //! row, when audited) commit together or not at all. A trigger makes every
 //! insert into `events` fail after the change's own statements ran; the
 //! server function answers an error and leaves nothing behind. Without the
-//! trigger the same change leaves all of it.
+//! trigger the same change leaves all of it. And a server killed with
+//! SIGKILL while clients write keeps every acknowledged change with its
+//! event, and no event without its change.
 
 use app::server::db::Db;
 
@@ -129,4 +131,100 @@ async fn a_change_and_its_event_commit_together_or_not_at_all() {
 /// A UUID as SQLite stores it: a 16-byte blob literal.
 fn blob(id: &str) -> String {
     format!("X'{}'", id.replace('-', ""))
+}
+
+/// Every value of the one column `sql` selects, read across tenants.
+async fn column<T>(db: &Db, sql: &str) -> Vec<T>
+where
+    T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    match db {
+        Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_all(pool).await.unwrap(),
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("SELECT set_config('app.org_id', '*', true)").execute(&mut *tx).await.unwrap();
+            let values = sqlx::query_scalar(sql).fetch_all(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+            values
+        }
+    }
+}
+
+/// A server killed (SIGKILL: no shutdown) while eight clients create
+/// tasks: after a restart, every task a client was told about is there
+/// with its event, and no event names a task that is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_write_keeps_every_acknowledged_change_with_its_event_and_no_other_event() {
+    use crate::helpers::{Visitor, client, free_port, serve, test_database, until_up};
+    use std::{
+        sync::{Arc, Mutex},
+        time::Duration,
+    };
+
+    let (database_url, _database) = test_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let visitor = Visitor { address: format!("http://127.0.0.1:{port}"), client: client() };
+    let mut server = serve(&database_url, port, dir.path());
+    until_up(&visitor).await;
+    let org = slug(&visitor.signed_up(&Person::new("kill")).await).to_owned();
+    let project = visitor.project(&org, "Crash").await;
+
+    let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
+    let writers: Vec<_> = (0..8)
+        .map(|writer| {
+            let (client, url) = (visitor.client.clone(), visitor.url("/api/create_task"));
+            let (org, project, acknowledged) = (org.clone(), project.clone(), Arc::clone(&acknowledged));
+            tokio::spawn(async move {
+                for n in 0.. {
+                    let title = format!("Writer {writer} task {n}");
+                    let form = [("org", org.as_str()), ("project", project.as_str()), ("title", title.as_str())];
+                    let sent = client.post(&url).header("accept", "application/json").form(&form).send().await;
+                    let Ok(response) = sent else { return };
+                    if response.status() != 200 {
+                        return;
+                    }
+                    let Ok(task) = response.json::<serde_json::Value>().await else { return };
+                    acknowledged.lock().unwrap().push(task["id"].as_str().unwrap().to_owned());
+                }
+            })
+        })
+        .collect();
+    // Killed with writes in flight.
+    for _ in 0..200 {
+        if acknowledged.lock().unwrap().len() >= 40 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    for writer in writers {
+        let _ = writer.await;
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() >= 40, "writes were acknowledged before the kill: {}", acknowledged.len());
+
+    // Restarted, the database holds each acknowledged task and its event,
+    // and only events of tasks that exist.
+    let mut server = serve(&database_url, port, dir.path());
+    until_up(&visitor).await;
+    let db = Db::connect(&database_url, 1).await.unwrap();
+    let tasks: Vec<String> =
+        column::<uuid::Uuid>(&db, "SELECT id FROM tasks").await.into_iter().map(|id| id.to_string()).collect();
+    let events: Vec<String> = column(&db, "SELECT resource_id FROM events WHERE type = 'task.created'").await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+    for id in &acknowledged {
+        assert!(tasks.contains(id), "an acknowledged task is kept: {id}");
+        assert!(events.contains(id), "with its event: {id}");
+    }
+    for id in &events {
+        assert!(tasks.contains(id), "no event without its task: {id}");
+    }
+    for id in &tasks {
+        assert!(events.contains(id), "no task without its event: {id}");
+    }
+    assert_eq!(events.len(), tasks.len(), "one event per task");
 }
