@@ -336,20 +336,61 @@ fn keygen_type(kind: &str) -> String {
     }
 }
 
+/// A licensing event's resource as it is now, in Keygen's shape (the
+/// `/v1` API's, license keys included, as in Keygen's payloads); `None`
+/// when it is gone (a deletion) or not licensing's.
+async fn keygen_resource(
+    db: &Db,
+    org: OrgId,
+    event: &db_webhooks::OutboxEvent,
+) -> Result<Option<serde_json::Value>, AppError> {
+    use crate::server::{db::license_api, licensing::resources};
+    let now = OffsetDateTime::now_utc();
+    let id = event.resource_id.as_str();
+    Ok(match event.resource_type.as_str() {
+        "license" => match id.parse() {
+            Ok(id) => license_api::license_in(db, org, id).await?.map(|license| resources::license(&license, now)),
+            Err(_) => None,
+        },
+        "machine" => match id.parse() {
+            Ok(id) => match license_api::machine_in(db, org, id).await? {
+                Some(found) => license_api::license_in(db, org, found.license_id)
+                    .await?
+                    .map(|license| resources::machine(&license, &found.machine, now)),
+                None => None,
+            },
+            Err(_) => None,
+        },
+        "policy" => match id.parse() {
+            Ok(id) => license_api::policy_in(db, org, id).await?.map(|policy| resources::policy(org, &policy)),
+            Err(_) => None,
+        },
+        "entitlement" => match id.parse() {
+            Ok(id) => license_api::entitlement_in(db, org, id).await?.map(|e| resources::entitlement(org, &e)),
+            Err(_) => None,
+        },
+        _ => None,
+    })
+}
+
 /// The body that delivers `event` to the endpoint at `url`: Standard
 /// Webhooks' envelope (`type`, `timestamp`, `data`). For licensing
 /// events `data` is Keygen's `webhook-events` resource, whose
 /// `attributes.event` is the type and `attributes.payload` the resource
-/// document as a JSON string, as Keygen's webhook handlers read them;
-/// for the others it is `{id, type, attributes}` of the resource.
-pub fn event_message(event: &db_webhooks::OutboxEvent, url: &str) -> String {
+/// document (`keygen`: the resource in Keygen's shape, else what the
+/// change recorded) as a JSON string, as Keygen's webhook handlers read
+/// them; for the others it is `{id, type, attributes}` of the resource.
+pub fn event_message(event: &db_webhooks::OutboxEvent, url: &str, keygen: Option<&serde_json::Value>) -> String {
     let data: serde_json::Value = serde_json::from_str(&event.data).unwrap_or_else(|_| json!({}));
     let at = event.created_at.into_inner();
     let body = if is_licensing(&event.kind) {
         let at_text = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-        let resource = json!({
-            "data": { "id": event.resource_id, "type": keygen_type(&event.resource_type), "attributes": data }
-        });
+        let resource = match keygen {
+            Some(resource) => json!({ "data": resource }),
+            None => json!({
+                "data": { "id": event.resource_id, "type": keygen_type(&event.resource_type), "attributes": data }
+            }),
+        };
         json!({
             "id": event.id,
             "type": "webhook-events",
@@ -375,6 +416,11 @@ pub fn event_message(event: &db_webhooks::OutboxEvent, url: &str) -> String {
 pub async fn fan_out(db: &Db, org: OrgId, event: uuid::Uuid) -> Result<Vec<Delivery>, AppError> {
     let Some(event) = db_webhooks::event(db, org, event).await? else { return Ok(Vec::new()) };
     let subscribers = db_webhooks::subscribers(db, org, &event.kind).await?;
+    let keygen = if is_licensing(&event.kind) && !subscribers.is_empty() {
+        keygen_resource(db, org, &event).await?
+    } else {
+        None
+    };
     Ok(subscribers
         .into_iter()
         .map(|(endpoint, url)| Delivery {
@@ -382,7 +428,7 @@ pub async fn fan_out(db: &Db, org: OrgId, event: uuid::Uuid) -> Result<Vec<Deliv
             endpoint,
             event: event.id,
             event_type: event.kind.clone(),
-            payload: event_message(&event, &url),
+            payload: event_message(&event, &url, keygen.as_ref()),
         })
         .collect())
 }

@@ -397,6 +397,12 @@ async fn changes_reach_the_endpoints_that_want_them_once_each_in_keygens_shape_f
         (payload["data"]["type"].as_str(), payload["data"]["id"].as_str()),
         (Some("licenses"), Some(license.as_str()))
     );
+    // The license as the /v1 API shows it, key included, as Keygen's
+    // payloads have it.
+    let shown = org.app.ok("get_license", &org.form(&[("license", &license)])).await;
+    assert_eq!(payload["data"]["attributes"]["key"], shown["license"]["key"], "{payload}");
+    assert_eq!(payload["data"]["attributes"]["status"], "ACTIVE", "{payload}");
+    assert_eq!(payload["data"]["relationships"]["policy"]["data"]["id"], policy.as_str(), "{payload}");
     assert_eq!(event["id"], received[1].headers["webhook-id"].to_str().unwrap(), "the event's id is the webhook-id");
 
     // The endpoint that wants everything gets every change, each once.

@@ -960,7 +960,19 @@ pub async fn machines_of(
 
 /// The organization's machine with this id.
 pub async fn machine_of(db: &Db, viewer: &LicenseViewer, id: MachineId) -> Result<Option<OrgMachine>, sqlx::Error> {
-    let org = viewer.org_id();
+    machine_in(db, viewer.org_id(), id).await
+}
+
+/// `org`'s license with this id, for the webhook fan-out (a job acts for
+/// the organization without a person's handle; what it reads goes only
+/// to the organization's own endpoints).
+pub async fn license_in(db: &Db, org: OrgId, id: LicenseId) -> Result<Option<ApiLicense>, sqlx::Error> {
+    let sql = license_select("l.org_id = $1 AND l.id = $2");
+    with_pool!(db, Scope::tenant(org), conn => sqlx::query_as::<_, ApiLicense>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await)
+}
+
+/// `org`'s machine with this id (see [`license_in`]).
+pub async fn machine_in(db: &Db, org: OrgId, id: MachineId) -> Result<Option<OrgMachine>, sqlx::Error> {
     let sql = format!("SELECT m.license_id, {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = $1 AND m.id = $2");
     with_pool!(db, Scope::tenant(org), conn => sqlx::query_as::<_, OrgMachine>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await)
 }
@@ -986,7 +998,11 @@ pub async fn policies_of(
 
 /// The organization's policy with this id.
 pub async fn policy_of(db: &Db, viewer: &LicenseViewer, id: PolicyId) -> Result<Option<PolicyRecord>, sqlx::Error> {
-    let org = viewer.org_id();
+    policy_in(db, viewer.org_id(), id).await
+}
+
+/// `org`'s policy with this id (see [`license_in`]).
+pub async fn policy_in(db: &Db, org: OrgId, id: PolicyId) -> Result<Option<PolicyRecord>, sqlx::Error> {
     let sql = format!("SELECT {POLICY_COLUMNS}, {POLICY_RECORD} WHERE p.org_id = $1 AND p.id = $2");
     with_pool!(db, Scope::tenant(org), conn => sqlx::query_as::<_, PolicyRecord>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await)
 }
@@ -1042,7 +1058,11 @@ pub async fn entitlement_of(
     viewer: &LicenseViewer,
     id: EntitlementId,
 ) -> Result<Option<EntitlementRecord>, sqlx::Error> {
-    let org = viewer.org_id();
+    entitlement_in(db, viewer.org_id(), id).await
+}
+
+/// `org`'s entitlement with this id (see [`license_in`]).
+pub async fn entitlement_in(db: &Db, org: OrgId, id: EntitlementId) -> Result<Option<EntitlementRecord>, sqlx::Error> {
     let sql =
         "SELECT e.id, e.code, e.name, e.created_at, e.updated_at FROM entitlements e WHERE e.org_id = $1 AND e.id = $2";
     let row = with_pool!(db, Scope::tenant(org), conn => sqlx::query_as::<_, EntitlementRecordRow>(sql).bind(org).bind(id).fetch_optional(&mut *conn).await?);
