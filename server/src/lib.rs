@@ -17,6 +17,7 @@ pub mod extract;
 pub mod files;
 pub mod health;
 pub mod listener;
+pub mod live;
 pub mod middleware;
 pub mod problem;
 pub mod rest;

@@ -186,6 +186,7 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .route("/o/{org}/projects/{project}/tasks.csv", get(crate::export::tasks_csv))
         .route("/o/{org}/audit.csv", get(crate::export::audit_csv))
         .route("/admin/audit.csv", get(crate::export::platform_audit_csv))
+        .route("/o/{org}/events", get(crate::live::org_events))
         .merge(crate::files::routes())
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -24,6 +24,7 @@ mod keygen_admin;
 mod license_api_limits;
 mod licensing;
 mod limits;
+mod live;
 mod members;
 mod openapi;
 mod organizations;

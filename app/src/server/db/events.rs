@@ -308,3 +308,28 @@ pub async fn list_after(db: &Db, org: OrgId, after: i64, limit: i64) -> Result<V
         sqlx::query_as::<_, Event>(sql).bind(org).bind(after).bind(limit).fetch_all(&mut *conn).await
     })
 }
+
+/// The newest `seq` of organization `org`'s events (0 before its first):
+/// where a stream that resumes from nothing starts.
+pub async fn last_seq(db: &Db, org: OrgId) -> Result<i64, sqlx::Error> {
+    let sql = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE org_id = $1";
+    with_pool!(db, Scope::tenant(org), conn => sqlx::query_scalar(sql).bind(org).fetch_one(&mut *conn).await)
+}
+
+/// Organization `org`'s events after `newest`, and those after `after`
+/// written since `since` (events whose transaction committed after a
+/// later one's: PostgreSQL takes `seq` at insert), in order, at most
+/// `limit`. A stream sends what it has not sent yet.
+pub async fn list_recent(
+    db: &Db,
+    org: OrgId,
+    (after, newest): (i64, i64),
+    since: Timestamp,
+    limit: i64,
+) -> Result<Vec<Event>, sqlx::Error> {
+    let sql = "SELECT seq, id, type, resource_type, resource_id, actor_id, data, created_at FROM events \
+               WHERE org_id = $1 AND (seq > $2 OR (seq > $3 AND created_at >= $4)) ORDER BY seq LIMIT $5";
+    with_pool!(db, Scope::tenant(org), conn => {
+        sqlx::query_as::<_, Event>(sql).bind(org).bind(newest).bind(after).bind(since).bind(limit).fetch_all(&mut *conn).await
+    })
+}
