@@ -32,7 +32,7 @@ use std::{
 use app::{
     error::AppError,
     model::Action,
-    server::{ctx::OrgCtx, db::events},
+    server::{ctx::OrgCtx, db::events, webhooks},
 };
 use axum::{
     http::HeaderMap,
@@ -59,9 +59,8 @@ const BATCH: i64 = 200;
 
 /// Whether `ctx` may be told of an event of type `kind`.
 fn visible(ctx: &OrgCtx, kind: &str) -> bool {
-    let licensing = ["license.", "machine.", "policy.", "entitlement."];
     let administration = ["api-token.", "webhook-endpoint.", "invitation.", "organization."];
-    if licensing.iter().any(|prefix| kind.starts_with(prefix)) {
+    if webhooks::is_licensing(kind) {
         ctx.can(Action::ViewLicenses)
     } else if administration.iter().any(|prefix| kind.starts_with(prefix)) {
         ctx.can(Action::ViewAudit)

@@ -56,7 +56,7 @@ use crate::{
             webhooks::{self as db_webhooks, DeliveryTarget, EndpointFields, NewDelivery, SealedSecret},
         },
         handles::Admin,
-        licensing::keys::KeyEncryptionKey,
+        licensing::{keys::KeyEncryptionKey, resources},
     },
 };
 
@@ -138,16 +138,22 @@ fn check_url(config: &Config, text: &str) -> Result<String, String> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err("Leave the user name and password out of the URL: check the signature instead.".into());
     }
-    let Some(host) = url.host() else { return Err("The URL needs a host name.".into()) };
-    let literal = match host {
-        url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
-        url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
-        url::Host::Domain(_) => None,
-    };
-    if literal.is_some_and(|ip| !Networks::from_config(config).permits(ip)) {
+    if url.host().is_none() {
+        return Err("The URL needs a host name.".into());
+    }
+    if literal_ip(&url).is_some_and(|ip| !Networks::from_config(config).permits(ip)) {
         return Err("This address is not public: deliveries cannot go there.".into());
     }
     Ok(url.to_string())
+}
+
+/// The address written in `url` as its host, if it is one (not a name).
+fn literal_ip(url: &url::Url) -> Option<IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
+        url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
+        url::Host::Domain(_) => None,
+    }
 }
 
 /// A new signing secret: `whsec_` and the base64 of 32 random bytes.
@@ -277,8 +283,7 @@ pub async fn deliveries(db: &Db, admin: &Admin, id: &str) -> Result<Vec<WebhookD
 /// The body of an event's delivery: Standard Webhooks' `type`,
 /// `timestamp` (RFC 3339) and `data`.
 pub fn message(event_type: &str, at: OffsetDateTime, data: serde_json::Value) -> String {
-    let timestamp = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    json!({ "type": event_type, "timestamp": timestamp, "data": data }).to_string()
+    json!({ "type": event_type, "timestamp": resources::ts(at), "data": data }).to_string()
 }
 
 /// One event to deliver to one endpoint: `payload` is the body as sent,
@@ -344,7 +349,7 @@ async fn keygen_resource(
     org: OrgId,
     event: &db_webhooks::OutboxEvent,
 ) -> Result<Option<serde_json::Value>, AppError> {
-    use crate::server::{db::license_api, licensing::resources};
+    use crate::server::db::license_api;
     let now = OffsetDateTime::now_utc();
     let id = event.resource_id.as_str();
     Ok(match event.resource_type.as_str() {
@@ -384,7 +389,7 @@ pub fn event_message(event: &db_webhooks::OutboxEvent, url: &str, keygen: Option
     let data: serde_json::Value = serde_json::from_str(&event.data).unwrap_or_else(|_| json!({}));
     let at = event.created_at.into_inner();
     let body = if is_licensing(&event.kind) {
-        let at_text = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let at_text = resources::ts(at);
         let resource = match keygen {
             Some(resource) => json!({ "data": resource }),
             None => json!({
@@ -567,12 +572,9 @@ async fn post(
 ) -> Result<(u16, String), String> {
     let networks = Arc::new(Networks::from_config(config));
     let parsed = url::Url::parse(url).map_err(|err| format!("the URL is not usable: {err}"))?;
-    let literal = match parsed.host() {
-        Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
-        Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-        _ => None,
-    };
-    if literal.is_some_and(|ip| !networks.permits(ip)) {
+    // An address written in the URL is connected to without asking the
+    // resolver, so it is checked here.
+    if literal_ip(&parsed).is_some_and(|ip| !networks.permits(ip)) {
         return Err("refused: the address is not public".into());
     }
     if parsed.scheme() == "http" && !config.webhook_allow_http {

@@ -184,7 +184,7 @@ macro_rules! queue_fan_out {
                 .bind(crate::model::JobId::new())
                 .bind(event.org)
                 .bind(super::webhooks::fan_out_payload(event.org, $id))
-                .bind(format!("%,{},%", event.kind))
+                .bind(super::webhooks::type_pattern(&event.kind))
                 .bind(Timestamp::now())
                 .execute(&mut *$conn)
                 .await?;

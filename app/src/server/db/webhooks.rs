@@ -26,6 +26,11 @@ pub fn stored_types(types: &[String]) -> String {
     if types.is_empty() { "*".to_owned() } else { format!(",{},", types.join(",")) }
 }
 
+/// The `LIKE` pattern that finds `event_type` in stored types.
+pub fn type_pattern(event_type: &str) -> String {
+    format!("%,{event_type},%")
+}
+
 fn read_types(stored: &str) -> Vec<String> {
     if stored == "*" {
         return Vec::new();
@@ -298,16 +303,6 @@ pub async fn target(db: &Db, org: OrgId, id: WebhookEndpointId) -> Result<Option
     })
 }
 
-/// The enabled endpoints of `org` that want events of `event_type`.
-pub async fn subscribed(db: &Db, org: OrgId, event_type: &str) -> Result<Vec<WebhookEndpointId>, sqlx::Error> {
-    let sql = "SELECT id FROM webhook_endpoints WHERE org_id = $1 AND enabled \
-               AND (event_types = '*' OR event_types LIKE $2) ORDER BY created_at, id";
-    let pattern = format!("%,{event_type},%");
-    with_pool!(db, Scope::tenant(org), conn => {
-        sqlx::query_scalar(sql).bind(org).bind(pattern).fetch_all(&mut *conn).await
-    })
-}
-
 /// One attempt, as logged.
 #[derive(Debug, Clone)]
 pub struct NewDelivery<'a> {
@@ -435,9 +430,8 @@ pub async fn subscribers(
 ) -> Result<Vec<(WebhookEndpointId, String)>, sqlx::Error> {
     let sql = "SELECT id, url FROM webhook_endpoints WHERE org_id = $1 AND enabled \
                AND (event_types = '*' OR event_types LIKE $2) ORDER BY created_at, id";
-    let pattern = format!("%,{event_type},%");
     with_pool!(db, Scope::tenant(org), conn => {
-        sqlx::query_as(sql).bind(org).bind(pattern).fetch_all(&mut *conn).await
+        sqlx::query_as(sql).bind(org).bind(type_pattern(event_type)).fetch_all(&mut *conn).await
     })
 }
 
