@@ -112,6 +112,17 @@ export async function mailedLink(email: string, pattern: RegExp): Promise<string
   return link!;
 }
 
+/** Invites `email` as `role` from the members page, and waits for the
+ * pending invitation's row. */
+export async function invite(page: Page, orgPath: string, email: string, role: string) {
+  await page.goto(`${orgPath}/members`);
+  await waitForHydration(page);
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Role", { exact: true }).selectOption(role);
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  await expect(page.getByRole("row", { name: new RegExp(email) })).toBeVisible();
+}
+
 /** The invitation link (`/invite/...`) of the newest invitation to `email`. */
 export async function invitationLink(email: string): Promise<string> {
   return mailedLink(email, /\/invite\/[0-9a-f]{64}/);

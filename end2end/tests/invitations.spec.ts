@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { invitationLink, newPerson, signUp, waitForHydration } from "./helpers";
+import { invitationLink, invite, newPerson, signUp, waitForHydration } from "./helpers";
 
 // Two people in two browsers through a whole flow: longer than one page
 // test, so it gets twice the default time on a loaded machine.
@@ -17,11 +17,7 @@ test("an admin invites, the invitee joins from the mail, then a role change and 
 
   // Ada invites Bo as a Member.
   const orgPath = await signUp(owner, ada);
-  await owner.goto(`${orgPath}/members`);
-  await waitForHydration(owner);
-  await owner.getByLabel("Email", { exact: true }).fill(bo.email);
-  await owner.getByLabel("Role", { exact: true }).selectOption("member");
-  await owner.getByRole("button", { name: "Send invitation" }).click();
+  await invite(owner, orgPath, bo.email, "member");
   await expect(owner.getByRole("row", { name: new RegExp(bo.email) })).toContainText("Member");
 
   // Bo opens the link from the mail, signs up with the invited email, and lands in Ada's organization.

@@ -3,8 +3,8 @@
 //! pages other people have open.
 //!
 //! - **What**: one `change` event per outbox event the member may see,
-//!   its SSE `id` the outbox's `seq` and its data
-//!   `{"seq", "id", "type", "resource_type", "resource_id"}`: what changed,
+//!   its SSE `id` the outbox's `seq` and its data a
+//!   [`Change`](app::model::Change): what changed,
 //!   never how (a page reads the resource again through its own,
 //!   authorized, functions). Licensing events go to those who may see
 //!   licensing, and the organization's administration (tokens, webhooks,
@@ -31,7 +31,7 @@ use std::{
 
 use app::{
     error::AppError,
-    model::Action,
+    model::{Action, Change},
     server::{ctx::OrgCtx, db::events, webhooks},
 };
 use axum::{
@@ -42,7 +42,6 @@ use axum::{
     },
 };
 use futures_util::stream;
-use serde_json::json;
 
 use crate::{extract::OrgMember, problem::problem};
 
@@ -124,16 +123,16 @@ pub async fn org_events(member: OrgMember, headers: HeaderMap) -> Response {
                             if !cursor.sent.insert(event.seq) || !visible(&ctx, &event.kind) {
                                 continue;
                             }
-                            let data = json!({
-                                "seq": event.seq,
-                                "id": event.id,
-                                "type": event.kind,
-                                "resource_type": event.resource_type,
-                                "resource_id": event.resource_id,
-                            });
-                            ready.push(
-                                Event::default().id(event.seq.to_string()).event("change").data(data.to_string()),
-                            );
+                            let change = Change {
+                                seq: event.seq,
+                                id: event.id.to_string(),
+                                kind: event.kind,
+                                resource_type: event.resource_type,
+                                resource_id: event.resource_id,
+                                actor_id: event.actor_id.map(|id| id.to_string()),
+                            };
+                            let data = serde_json::to_string(&change).unwrap_or_default();
+                            ready.push(Event::default().id(change.seq.to_string()).event("change").data(data));
                         }
                         // Sent in order, oldest first.
                         ready.reverse();

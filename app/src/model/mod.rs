@@ -9,6 +9,7 @@ pub mod api_reference;
 pub mod api_token;
 pub mod args;
 pub mod audit;
+pub mod change;
 pub mod cycle;
 pub mod draft;
 pub mod file;
@@ -37,6 +38,7 @@ pub use account::{
 };
 pub use api_token::{ApiToken, CreatedApiToken, TokenName, TokenRole, TokenStatus};
 pub use audit::{AuditAction, AuditEvent, AuditPage};
+pub use change::Change;
 pub use cycle::{Cycle, CycleName};
 pub use file::{
     FileStatus, ImportField, ImportMapping, ImportStatus, PreviewRow, ProjectFile, RefusedFile, TaskImport,

@@ -82,6 +82,8 @@ async fn a_change_reaches_another_members_open_stream_and_a_reconnect_misses_and
     let (id, change) = stream.change(Duration::from_secs(3)).await.expect("the change arrives");
     assert_eq!((change["type"].as_str(), change["resource_id"].as_str()), (Some("task.created"), task["id"].as_str()));
     assert_eq!(change["seq"].to_string(), id);
+    // Who made it, so a page can tell its person's own changes apart.
+    assert!(change["actor_id"].as_str().is_some_and(|actor| !actor.is_empty()), "{change}");
     drop(stream);
 
     // Two changes while disconnected; the reconnect gets both, in order,

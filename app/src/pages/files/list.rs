@@ -17,7 +17,7 @@ use crate::{
         format::when,
         forms::{FormError, field_error, form_error},
         list::{Columns, Empty, ListTable},
-        live::{RefreshWhile, Sent, listen},
+        live::{RefreshWhile, Sent, listen, use_changes},
         org::use_org,
         org_form::OrgActionForm,
         pagination::Pager,
@@ -60,11 +60,16 @@ pub fn FilesPage() -> impl IntoView {
         },
         |(slug, project, trash, page, ..)| list_files(slug, project, trash, page),
     );
+    // Files uploaded, processed, renamed or trashed by anyone (the event
+    // does not say in which project: any file's change reads the page
+    // again), held back while the person renames one.
+    use_changes().on(|change| change.is(&["file."]), Some("files-page"), move || data.refetch());
     let error = Signal::derive(move || form_error(move_file).get());
     view! {
         <Title text="Files · Atrium" />
-        <div class="max-w-6xl">
-            <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+        <div id="files-page" class="max-w-6xl">
+            // A transition: reading the files again keeps the page up.
+            <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(page) => {
@@ -74,7 +79,7 @@ pub fn FilesPage() -> impl IntoView {
                         Err(error) => view! { <PageError error /> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
             <FormError message=error />
         </div>
     }

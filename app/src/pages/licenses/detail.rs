@@ -20,6 +20,7 @@ use crate::{
         format::when,
         forms::{FormError, form_error},
         list::{Columns, Empty, ListTable},
+        live::use_changes,
         org::{org_href, use_org},
         org_form::OrgActionForm,
     },
@@ -39,6 +40,15 @@ pub fn LicensePage() -> impl IntoView {
     let license = Resource::new(
         move || (org.slug.get(), id.get(), suspend.version().get(), renew.version().get(), deactivate.version().get()),
         |(slug, id, ..)| get_license(slug, id),
+    );
+    // This license changed, or a machine (of any license: the event does
+    // not say which) was activated, deactivated or culled.
+    use_changes().on(
+        move |change| {
+            (change.is(&["license."]) && change.resource_id == id.get_untracked()) || change.is(&["machine."])
+        },
+        None,
+        move || license.refetch(),
     );
     let navigate = use_navigate();
     Effect::new(move |_| {

@@ -18,6 +18,7 @@ use crate::{
         errors::PageError,
         forms::{FormError, SubmitButton, TextField, field_error, form_error},
         list::{Columns, Empty, ListTable, SearchForm},
+        live::use_changes,
         org::{org_href, use_org},
         org_form::OrgActionForm,
         pagination::{Pager, use_page_number},
@@ -38,6 +39,8 @@ pub fn LicensesPage() -> impl IntoView {
         |(slug, q, status, page, _)| list_licenses(slug, q, status, page),
     );
     let licensing = Resource::new(move || org.slug.get(), get_licensing);
+    // Licenses issued, changed or deleted, machines activated or not.
+    use_changes().on(|change| change.is(&["license.", "machine."]), None, move || licenses.refetch());
     // A license made with JavaScript opens at once.
     let navigate = use_navigate();
     Effect::new(move |_| {

@@ -14,6 +14,7 @@ use crate::{
     api::{flash::take_flash, orgs::get_org_shell},
     components::{
         layout::{Sidebar, TopBar, VerifyEmailBanner},
+        live::OrgChanges,
         org::OrgContext,
     },
     pages::palette::ProjectPalette,
@@ -71,6 +72,7 @@ pub fn OrgLayout() -> impl IntoView {
     let slug = use_org_slug();
     let shell = Resource::new_blocking(move || slug.get(), get_org_shell);
     provide_context(OrgContext { slug, shell });
+    OrgChanges::provide(slug);
     view! {
         <div class="flex min-h-screen flex-col">
             <Suspense fallback=|| ()>

@@ -15,6 +15,7 @@ use crate::{
         errors::PageError,
         forms::{FormError, TextField, field_error, form_error, reset_after_success},
         list::{Columns, Empty, ListTable, SearchForm},
+        live::use_changes,
         org::{org_href, use_org},
         org_form::OrgActionForm,
         pagination::{Pager, use_page_number},
@@ -45,6 +46,12 @@ pub fn MembersPage() -> impl IntoView {
             list_members_page(slug, search, Some(DEFAULT_PAGE_SIZE), Some((page - 1) * DEFAULT_PAGE_SIZE))
         },
     );
+    // Someone joined, left, was removed or changed role.
+    use_changes().on(
+        |change| change.is(&["member.", "invitation.accepted", "organization.ownership-transferred"]),
+        Some("member-list"),
+        move || list.refetch(),
+    );
     let row_error = Signal::derive(move || {
         [
             form_error(change_role).get(),
@@ -67,6 +74,7 @@ pub fn MembersPage() -> impl IntoView {
             <div class="mt-4">
                 <FormError message=row_error />
             </div>
+            <div id="member-list">
             <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     org.loaded().await;
@@ -93,6 +101,7 @@ pub fn MembersPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            </div>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     org.loaded().await;
@@ -228,6 +237,7 @@ fn Invitations() -> impl IntoView {
         move || (org.slug.get(), invite.version().get(), resend.version().get(), revoke.version().get()),
         |(slug, ..)| list_invitations(slug),
     );
+    use_changes().on(|change| change.is(&["invitation."]), None, move || pending.refetch());
     let form = NodeRef::<leptos::html::Form>::new();
     reset_after_success(invite, form);
     let typed = typed_values(invite);

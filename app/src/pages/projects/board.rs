@@ -4,7 +4,7 @@ use leptos::{ev, prelude::*};
 
 use super::{
     shortcuts::install_shortcuts,
-    state::{ProjectState, use_project},
+    state::{ProjectState, TASK_LIST, use_project},
 };
 use crate::{
     api::{
@@ -44,21 +44,23 @@ pub fn TaskBoard() -> impl IntoView {
         }>
             <EmptyTrash />
         </Show>
-        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading tasks…"</p> }>
-            {move || Suspend::new(async move {
-                match state.tasks.await {
-                    Ok(page) => view! { <TaskTable page /> }.into_any(),
-                    Err(error) => {
-                        view! {
-                            <p role="alert" class="mt-6 text-sm text-red-700">
-                                {error.to_string()}
-                            </p>
+        <div id=TASK_LIST>
+            <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading tasks…"</p> }>
+                {move || Suspend::new(async move {
+                    match state.tasks.await {
+                        Ok(page) => view! { <TaskTable page /> }.into_any(),
+                        Err(error) => {
+                            view! {
+                                <p role="alert" class="mt-6 text-sm text-red-700">
+                                    {error.to_string()}
+                                </p>
+                            }
+                                .into_any()
                         }
-                            .into_any()
                     }
-                }
-            })}
-        </Transition>
+                })}
+            </Transition>
+        </div>
     }
 }
 

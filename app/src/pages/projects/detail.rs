@@ -46,7 +46,9 @@ pub fn ProjectPage() -> impl IntoView {
     });
 
     view! {
-        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+        // A transition: reading the project again (after someone else
+        // changed it) keeps the page up meanwhile.
+        <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 org.loaded().await;
                 match data.await {
@@ -55,7 +57,7 @@ pub fn ProjectPage() -> impl IntoView {
                     Err(error) => view! { <PageError error /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

@@ -17,6 +17,7 @@ use crate::{
         errors::PageError,
         forms::{FormError, TextField, field_error, form_error, reset_after_success},
         list::{Columns, Empty, ListTable},
+        live::use_changes,
         org::{org_href, use_org},
         org_form::OrgActionForm,
         pagination::{Pager, use_page_number},
@@ -61,6 +62,8 @@ pub fn ProjectsPage() -> impl IntoView {
     );
 
     announce_project_changes(create, update, archive, delete, restore);
+    // Projects made or changed by others (held back while one is edited).
+    use_changes().on(|change| change.is(&["project."]), Some("project-list"), move || list.refetch());
 
     // Close the edit form once its save went through.
     Effect::new(move |_| {
@@ -91,6 +94,7 @@ pub fn ProjectsPage() -> impl IntoView {
             <div class="mt-4">
                 <FormError message=row_error />
             </div>
+            <div id="project-list">
             <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     org.loaded().await;
@@ -114,6 +118,7 @@ pub fn ProjectsPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            </div>
             <LabelsPanel />
         </div>
     }

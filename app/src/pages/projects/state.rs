@@ -13,10 +13,17 @@ use crate::{
         projects::{ProjectPage as ProjectPageData, get_project_page},
         tasks::{BulkUpdateTasks, CreateTask, EmptyTaskTrash, PatchTask, SetTaskDone, UpdateTask, list_tasks},
     },
-    components::org::{OrgContext, org_href, use_org},
+    components::{
+        live::use_changes,
+        org::{OrgContext, org_href, use_org},
+    },
     error::{AppError, FieldErrors},
     model::{Action, Cycle, Page, TaskId, TaskItem, TaskParams, TaskQuery},
 };
+
+/// The id of the element around the task list, which a change by
+/// someone else renders again.
+pub const TASK_LIST: &str = "task-list";
 
 /// The link to a project's page showing `query`, with the panel of `task`
 /// open when given.
@@ -105,6 +112,28 @@ impl ProjectState {
         let cycles = Resource::new(
             move || (org.slug.get(), project_id.get(), changes.get()),
             |(slug, project, _)| list_cycles(slug, project),
+        );
+
+        // Others' changes: the list and cycles read again (held back while
+        // the person works in the list); what frames the page (the project,
+        // its labels and members) too, held back while they work anywhere
+        // on it.
+        let live_changes = use_changes();
+        live_changes.on(
+            |change| change.is(&["task.", "tasks.", "cycle.", "label."]),
+            Some(TASK_LIST),
+            move || {
+                tasks.refetch();
+                cycles.refetch();
+            },
+        );
+        live_changes.on(
+            move |change| {
+                change.is(&["label.", "member.", "invitation.accepted"])
+                    || (change.is(&["project."]) && change.resource_id == project_id.get_untracked())
+            },
+            Some("main"),
+            move || data.refetch(),
         );
 
         ProjectState {

@@ -8,6 +8,7 @@ use crate::{
     api::{draft::form_draft, tasks::get_task},
     components::{
         forms::{FormError, field_error, form_error, member_options, priority_options},
+        live::{discard_edits, use_changes},
         org_form::OrgActionForm,
     },
     model::{Task, TaskDescription, TaskTitle, task::format_date},
@@ -17,12 +18,30 @@ const FIELD: &str =
     "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm disabled:bg-slate-50";
 const LABEL: &str = "block text-sm font-medium text-slate-700";
 
+/// The panel's element id: a change to its task by someone else waits
+/// while the person edits here.
+const PANEL: &str = "task-panel";
+
 #[component]
 pub fn TaskPanel() -> impl IntoView {
     let state = use_project();
+    // Bumped to read the task again after someone else changed it. The
+    // person's own saves read it again already.
+    let theirs = RwSignal::new(0_u32);
+    let held = use_changes().on(
+        move |change| {
+            let me = state.org.shell.get_untracked().and_then(Result::ok).map(|shell| shell.user.id.to_string());
+            change.is(&["task."])
+                && Some(change.resource_id.as_str()) == open_id(state).as_deref()
+                && change.actor_id != me
+        },
+        Some(PANEL),
+        move || theirs.update(|n| *n += 1),
+    );
     let task = Resource::new(
         move || {
-            let changes = (state.update.version().get(), state.patch.version().get(), state.done.version().get());
+            let changes =
+                (state.update.version().get(), state.patch.version().get(), state.done.version().get(), theirs.get());
             (state.org.slug.get(), state.open_task.get(), changes)
         },
         |(slug, id, _)| async move {
@@ -36,6 +55,7 @@ pub fn TaskPanel() -> impl IntoView {
     view! {
         // A side panel from `md` up; a full-screen sheet on phones.
         <aside
+            id=PANEL
             aria-label="Task details"
             class="w-[26rem] shrink-0 rounded-lg border border-slate-200 bg-white p-5 shadow-sm max-md:fixed max-md:inset-0 \
                    max-md:z-40 max-md:w-auto max-md:overflow-y-auto max-md:rounded-none max-md:border-0"
@@ -44,6 +64,22 @@ pub fn TaskPanel() -> impl IntoView {
                 <h2 class="text-base font-semibold text-slate-900">"Task"</h2>
                 <a href=close aria-label="Close task details" class="text-slate-500 hover:text-slate-900">"✕"</a>
             </div>
+            <Show when=move || held.get()>
+                <div role="status" class="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
+                    "Someone else changed this task while you were editing it. Saving keeps your version; "
+                    <button
+                        type="button"
+                        class="font-medium underline"
+                        on:click=move |_| {
+                            discard_edits(PANEL);
+                            theirs.update(|n| *n += 1);
+                        }
+                    >
+                        "discard your edits"
+                    </button>
+                    " to see theirs."
+                </div>
+            </Show>
             <Transition fallback=|| view! { <p class="mt-4 text-sm text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match task.await {
@@ -228,4 +264,9 @@ fn TaskForm(task: Task) -> impl IntoView {
             "Press " <kbd>"Esc"</kbd> " to close."
         </p>
     }
+}
+
+/// The open task's id, untracked (for matching changes).
+fn open_id(state: super::state::ProjectState) -> Option<String> {
+    state.open_task.get_untracked().map(|id| id.to_string())
 }
