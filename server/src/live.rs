@@ -14,7 +14,9 @@
 //!   stream ends.
 //! - **Across processes** the outbox is the channel: every stream reads
 //!   it every [`POLL`], so a change made through any process sharing the
-//!   database reaches every open stream within about half a second.
+//!   database reaches every open stream within about half a second. A
+//!   change made through the stream's own process wakes it at once
+//!   ([`events::RECORDED`]).
 //! - **Resuming**: a reconnecting client sends `Last-Event-ID` (the
 //!   browser's `EventSource` does) and gets every event after it, none
 //!   twice. Without it the stream starts at the present. On PostgreSQL a
@@ -47,6 +49,9 @@ use crate::{extract::OrgMember, problem::problem};
 
 /// How often a stream reads the outbox.
 pub const POLL: Duration = Duration::from_millis(500);
+/// How long a stream woken by an event recorded in this process waits
+/// for its transaction to commit before reading.
+const SETTLE: Duration = Duration::from_millis(30);
 /// How long a transaction may take to commit after inserting its event
 /// and still have the event sent in order of arrival.
 pub const LATE_COMMIT: Duration = Duration::from_secs(5);
@@ -149,7 +154,13 @@ pub async fn org_events(member: OrgMember, headers: HeaderMap) -> Response {
                     }
                 }
                 if ready.is_empty() {
-                    tokio::time::sleep(POLL).await;
+                    // The next poll, or sooner when this process records
+                    // an event (read once its transaction had time to
+                    // commit; one that takes longer is found by a poll).
+                    tokio::select! {
+                        () = tokio::time::sleep(POLL) => {}
+                        () = events::RECORDED.notified() => tokio::time::sleep(SETTLE).await,
+                    }
                 }
             }
         },

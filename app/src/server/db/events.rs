@@ -263,11 +263,19 @@ impl Outbox for PgConnection {
     }
 }
 
+/// Woken each time this process records an event, just before its
+/// transaction commits: the change streams open in this process then read
+/// the outbox at once rather than at their next poll. (Other processes'
+/// streams find the event at their next poll.)
+pub static RECORDED: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
 /// Appends `event` to the outbox on `conn` (the change's transaction:
 /// `record(&mut *tx, &event)`), stamped now, and its audit log row when it
 /// is audited. The caller commits both with its change, or neither.
 pub async fn record<C: Outbox + ?Sized>(conn: &mut C, event: &NewEvent) -> Result<(), sqlx::Error> {
-    conn.record_event(event).await
+    conn.record_event(event).await?;
+    RECORDED.notify_waiters();
+    Ok(())
 }
 
 /// Appends every event of `events` (see [`record`]), in order: bulk
@@ -275,11 +283,13 @@ pub async fn record<C: Outbox + ?Sized>(conn: &mut C, event: &NewEvent) -> Resul
 /// when none is audited.
 pub async fn record_all<C: Outbox + ?Sized>(conn: &mut C, events: &[NewEvent]) -> Result<(), sqlx::Error> {
     if events.iter().all(|event| event.audit.is_none()) {
-        return conn.record_unaudited(events).await;
+        conn.record_unaudited(events).await?;
+    } else {
+        for event in events {
+            conn.record_event(event).await?;
+        }
     }
-    for event in events {
-        conn.record_event(event).await?;
-    }
+    RECORDED.notify_waiters();
     Ok(())
 }
 
