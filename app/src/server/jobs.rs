@@ -167,6 +167,8 @@ enum Failure {
     Error(String),
     /// No attempt could do better: the job fails for good at once.
     Final(String),
+    /// Not due yet: run again after this long, the attempt not counted.
+    NotYet(Duration),
 }
 
 impl From<Cancelled> for Failure {
@@ -229,6 +231,7 @@ async fn handle(ctx: &JobContext, job: Job) -> Result<(), Failure> {
             use super::webhooks::{Attempt, deliver};
             match deliver(state, &delivery, ctx.attempt).await? {
                 Attempt::Done => Ok(()),
+                Attempt::Waiting(after) => Err(Failure::NotYet(after)),
                 Attempt::Failed(error) => Err(Failure::Error(error)),
                 Attempt::Disabled { reason, mails } => {
                     for (to, subject, body) in mails {
@@ -397,6 +400,7 @@ async fn run_one(state: &AppState, worker: &str, claimed: jobs::ClaimedJob) {
             tracing::warn!(job = %claimed.id, kind = %claimed.kind, attempt = claimed.attempts, %error, "a job failed for good");
             Outcome::GaveUp { error }
         }
+        Err(Failure::NotYet(after)) => Outcome::Postponed { run_at: Timestamp::from(now.into_inner() + after) },
     };
     match jobs::finish(&state.db, claimed.id, worker, &outcome, now).await {
         Ok(true) => {}

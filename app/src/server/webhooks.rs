@@ -14,6 +14,9 @@
 //!   seconds from connecting to the answer's first 1 KB, follows no
 //!   redirect, and is logged. A non-2xx answer or no answer is retried
 //!   with the queue's backoff (5 s doubling to an hour) for about a day.
+//!   First attempts to one endpoint go in the outbox's order (a delivery
+//!   waits, up to [`ORDER_WAIT`], for an older event's first attempt);
+//!   a retry can arrive after later events, as with Keygen's webhooks.
 //!   An endpoint that has failed without a success for
 //!   [`DISABLE_AFTER_DAYS`] days is disabled at its next failure and its
 //!   organization's Owners and Admins are mailed.
@@ -50,7 +53,7 @@ use crate::{
         actor::Actor,
         config::Config,
         db::{
-            Db,
+            Db, Timestamp,
             audit::Origin,
             events::NewEvent,
             webhooks::{self as db_webhooks, DeliveryTarget, EndpointFields, NewDelivery, SealedSecret},
@@ -68,6 +71,12 @@ pub const RESPONSE_HEAD_BYTES: usize = 1024;
 /// Attempts per delivery: with the queue's backoff (5 s doubling to an
 /// hour) the last is about a day after the first.
 pub const DELIVERY_ATTEMPTS: i64 = 32;
+/// How long a first attempt waits for an older event's first attempt on
+/// the same endpoint (then it goes anyway: that event's delivery was
+/// lost or is stuck, and must not hold the rest).
+pub const ORDER_WAIT: Duration = Duration::MINUTE;
+/// How soon a delivery waiting for an older one looks again.
+const ORDER_RETRY: Duration = Duration::milliseconds(200);
 /// Days an endpoint may fail without a success before its next failure
 /// disables it.
 pub const DISABLE_AFTER_DAYS: i64 = 3;
@@ -447,6 +456,9 @@ pub enum Attempt {
     /// The receiver answered 2xx; or there was nothing to do (the endpoint
     /// was deleted or disabled since).
     Done,
+    /// Not tried: an older event is still on its way to this endpoint.
+    /// Try again after this long.
+    Waiting(Duration),
     /// Worth another attempt.
     Failed(String),
     /// The endpoint was disabled after this failure: no more attempts.
@@ -466,6 +478,16 @@ pub async fn deliver(state: &AppState, delivery: &Delivery, attempt: i64) -> Res
     // A disabled endpoint still gets the test events its page sends.
     if !target.enabled && event_type != TEST_EVENT {
         return Ok(Attempt::Done);
+    }
+    // First attempts go in the outbox's order: an older event still on
+    // its way to this endpoint goes first (waited for at most
+    // ORDER_WAIT from its recording).
+    let since = Timestamp::from(OffsetDateTime::now_utc() - ORDER_WAIT);
+    if attempt == 1
+        && event_type != TEST_EVENT
+        && db_webhooks::earlier_untried(&state.db, org, endpoint, event, since).await?
+    {
+        return Ok(Attempt::Waiting(ORDER_RETRY));
     }
     let signature = sign(&state.licensing.kek, endpoint, &target, event, payload)?;
     let started = Instant::now();

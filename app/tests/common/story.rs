@@ -2095,6 +2095,17 @@ async fn job_queue(db: &Db) {
     assert!(jobs::finish(db, flaky, "w", &failed, at(11)).await.unwrap());
     let gave_up = jobs::find(db, JobsOf::Platform(&root), flaky).await.unwrap().unwrap();
     assert_eq!((gave_up.status, gave_up.last_error.as_deref()), (JobStatus::Failed, Some("still down")));
+    // A postponed job (waiting its turn, or its process stopping) is
+    // queued again for later, the attempt not counted: even a job on its
+    // last attempt gets it back.
+    let patient = jobs::enqueue(db, new("patient", 1)).await.unwrap().unwrap();
+    let claimed = jobs::claim(db, "w", at(11), at(20), None).await.unwrap().unwrap();
+    assert_eq!((claimed.id, claimed.attempts), (patient, 1));
+    assert!(jobs::finish(db, patient, "w", &Outcome::Postponed { run_at: at(15) }, at(11)).await.unwrap());
+    assert!(jobs::claim(db, "w", at(12), at(20), None).await.unwrap().is_none(), "not before its time");
+    let turn = jobs::claim(db, "w", at(15), at(25), None).await.unwrap().unwrap();
+    assert_eq!((turn.id, turn.attempts), (patient, 1));
+    assert!(jobs::finish(db, patient, "w", &Outcome::Succeeded, at(16)).await.unwrap());
     // A dead worker's last attempt fails the job.
     let lost = jobs::enqueue(db, new("lost", 1)).await.unwrap().unwrap();
     jobs::claim(db, "w", at(11), at(20), None).await.unwrap().unwrap();

@@ -426,3 +426,28 @@ async fn changes_reach_the_endpoints_that_want_them_once_each_in_keygens_shape_f
     }
     assert_eq!(receiver.received().len(), 2, "nothing else reached the choosy endpoint");
 }
+
+#[tokio::test]
+async fn an_endpoint_receives_a_burst_of_changes_in_the_order_they_happened() {
+    let org = open_org().await;
+    let receiver = Receiver::start(Behaviour::Ok).await;
+    let (_, secret) = add_endpoint(&org, &receiver.url, &["task.created"]).await;
+    let project = org.app.project(&org.slug, "Burst").await;
+    // Made one after the other, faster than deliveries go out: the
+    // queue's workers run several deliveries at once.
+    let mut made = Vec::new();
+    for n in 0..12 {
+        let task = org.app.task(&org.slug, &project, &[("title", &format!("Task {n}"))]).await;
+        made.push(task["id"].as_str().unwrap().to_owned());
+    }
+    let received = receiver.wait_for(made.len(), Duration::from_secs(30)).await;
+    let order: Vec<String> = received
+        .iter()
+        .map(|delivery| {
+            verify(&secret, delivery).expect("signed with the endpoint's secret");
+            let body: Value = serde_json::from_slice(&delivery.body).unwrap();
+            body["data"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(order, made, "in the order the tasks were made");
+}

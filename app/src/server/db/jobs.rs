@@ -225,6 +225,11 @@ pub enum Outcome {
     GaveUp {
         error: String,
     },
+    /// Not run after all (it must wait for something, or its process is
+    /// stopping): queued again for `run_at`, the attempt not counted.
+    Postponed {
+        run_at: Timestamp,
+    },
 }
 
 /// Ends `worker`'s attempt at job `id` with `outcome` (a failure of a job
@@ -242,6 +247,9 @@ pub async fn finish(db: &Db, id: JobId, worker: &str, outcome: &Outcome, now: Ti
     let gave_up = "UPDATE jobs SET status = 'failed', finished_at = $4, last_error = $3, locked_by = NULL, \
                      lease_until = NULL, updated_at = $4 \
                    WHERE id = $1 AND locked_by = $2 AND status = 'running'";
+    let postponed = "UPDATE jobs SET status = 'queued', attempts = attempts - 1, run_at = $3, locked_by = NULL, \
+                       lease_until = NULL, updated_at = $4 \
+                     WHERE id = $1 AND locked_by = $2 AND status = 'running'";
     let affected = with_pool!(db, Scope::maintenance(), conn => {
         match outcome {
             Outcome::Succeeded | Outcome::Cancelled => {
@@ -253,6 +261,9 @@ pub async fn finish(db: &Db, id: JobId, worker: &str, outcome: &Outcome, now: Ti
             }
             Outcome::GaveUp { error } => {
                 sqlx::query(gave_up).bind(id).bind(worker).bind(error).bind(now).execute(&mut *conn).await?
+            }
+            Outcome::Postponed { run_at } => {
+                sqlx::query(postponed).bind(id).bind(worker).bind(*run_at).bind(now).execute(&mut *conn).await?
             }
         }
         .rows_affected()

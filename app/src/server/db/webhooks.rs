@@ -421,6 +421,29 @@ pub async fn event(db: &Db, org: OrgId, id: uuid::Uuid) -> Result<Option<OutboxE
     })
 }
 
+/// Whether endpoint `endpoint` of `org` wants an event older than `event`
+/// (earlier in the outbox, recorded since `since` and since the endpoint
+/// was made) that has not been tried on it yet: its delivery is still on
+/// the way (its fan-out or first attempt queued), and should go first.
+pub async fn earlier_untried(
+    db: &Db,
+    org: OrgId,
+    endpoint: WebhookEndpointId,
+    event: uuid::Uuid,
+    since: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT EXISTS (SELECT 1 FROM events e JOIN webhook_endpoints w ON w.id = $2 AND w.org_id = e.org_id \
+                 WHERE e.org_id = $1 AND e.seq < (SELECT seq FROM events WHERE org_id = $1 AND id = $3) \
+                   AND e.created_at >= $4 AND e.created_at >= w.created_at \
+                   AND e.type NOT LIKE 'webhook-endpoint.%' \
+                   AND (w.event_types = '*' OR w.event_types LIKE '%,' || e.type || ',%') \
+                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d \
+                                   WHERE d.endpoint_id = w.id AND d.event_id = e.id))";
+    with_pool!(db, Scope::tenant(org), conn => {
+        sqlx::query_scalar::<_, bool>(sql).bind(org).bind(endpoint).bind(event).bind(since).fetch_one(&mut *conn).await
+    })
+}
+
 /// The enabled endpoints of `org` that want events of `event_type`, with
 /// their URLs.
 pub async fn subscribers(
