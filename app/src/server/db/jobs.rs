@@ -401,10 +401,13 @@ pub struct QueueStats {
     pub oldest_due: Option<Timestamp>,
 }
 
-/// [`QueueStats`] at `now`, for the metrics' gauges: one statement whose
-/// parts each read one of the partial indexes of queued jobs
-/// (`jobs_queued_platform_idx`, `jobs_queued_org_idx`, which hold queued
-/// rows only), never the finished jobs kept for [`KEEP_FINISHED`].
+/// [`QueueStats`] at `now`, for the metrics' gauges: one statement of
+/// indexed searches, split like [`claim`]'s candidates so each part has an
+/// index. The organizations' part reads `jobs_queued_org_idx`, which holds
+/// queued rows only; the platform's is searched by `org_id IS NULL`
+/// (SQLite's planner, without statistics, takes `jobs_org_id_idx` for it,
+/// as for the claim, so it also passes the platform's finished jobs kept
+/// for [`KEEP_FINISHED`]: a few an hour). No part scans the table.
 pub async fn queue_stats(db: &Db, now: Timestamp) -> Result<QueueStats, sqlx::Error> {
     let sql = "SELECT \
                  CAST((SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND org_id IS NULL) \
