@@ -66,6 +66,10 @@ async fn requests_are_counted_by_route_template_never_by_raw_path() {
     );
     assert!(value(&after, "atrium_http_request_duration_seconds_count", &route) >= 2.0);
     assert!(present(&after, "atrium_http_request_duration_seconds_bucket"));
+    // A page is labelled by its Leptos route's template; an unknown path
+    // by the fallback's fixed label.
+    let page = [("route", "/o/{org}/projects/{project}"), ("method", "GET")];
+    assert!(value(&after, "atrium_http_requests_total", &page) >= 1.0);
     assert!(value(&after, "atrium_http_requests_total", &[("route", "fallback"), ("status", "4xx")]) >= 1.0);
     assert!(!after.contains(&id), "an id is in a label");
     assert!(!after.contains(&org.slug), "an organization's slug is in a label");
