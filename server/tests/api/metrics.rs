@@ -1,5 +1,5 @@
 //! `/metrics`: what a scrape shows after requests, server-function calls,
-//! license validations and sign-ins, that no label carries an id, and who
+//! license validations, sign-ins, uploads and jobs, that no label carries an id, and who
 //! may read it (allowed networks, or the bearer token; 404 to anyone
 //! else).
 //!
@@ -7,10 +7,14 @@
 //! into it, in parallel: the assertions look for series and for
 //! increases, never for absolute values.
 
-use reqwest::header;
+use reqwest::{
+    header,
+    multipart::{Form, Part},
+};
 use serde_json::json;
 
 use crate::{
+    files::upload_csv,
     helpers::{Org, Person, TestApp, client, spawn_app_with},
     licensing::{license, policy},
 };
@@ -203,4 +207,43 @@ async fn the_metrics_token_opens_them_from_anywhere_and_a_wrong_one_does_not() {
     let opened = with(format!("Bearer {token}")).await.unwrap();
     assert_eq!(opened.status(), 200);
     assert!(opened.text().await.unwrap().contains("atrium_http_requests_total"));
+}
+
+#[tokio::test]
+async fn uploads_and_the_jobs_they_queue_are_counted() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let project = app.project(&org.slug, "Uploads").await;
+    let before = scrape(app).await;
+    let text = b"twelve bytes".to_vec();
+    let form = Form::new().part("file", Part::bytes(text.clone()).file_name("notes.txt"));
+    let response = app
+        .client
+        .post(app.url(&format!("/o/{}/projects/{project}/files", org.slug)))
+        .header(header::ACCEPT, "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{:?}", response.text().await);
+    let csv = "title\nCounted\n";
+    upload_csv(app, &org.slug, &project, csv).await;
+    let after = scrape(app).await;
+
+    let bytes = "atrium_upload_bytes_total";
+    let stored = |kind: &str| value(&after, bytes, &[("kind", kind)]) - value(&before, bytes, &[("kind", kind)]);
+    assert!(stored("file") >= text.len() as f64, "{}", stored("file"));
+    assert!(stored("import") >= csv.len() as f64, "{}", stored("import"));
+    assert!(present(&after, "atrium_uploads_in_flight"));
+
+    // The stored file is processed by a job, beside the test.
+    let processed = [("kind", "process_file"), ("outcome", "succeeded")];
+    let jobs = "atrium_jobs_finished_total";
+    for _ in 0..200 {
+        if value(&scrape(app).await, jobs, &processed) > value(&before, jobs, &processed) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no processing job was counted");
 }
