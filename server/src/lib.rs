@@ -18,6 +18,7 @@ pub mod files;
 pub mod health;
 pub mod listener;
 pub mod live;
+pub mod metrics;
 pub mod middleware;
 pub mod problem;
 pub mod rest;

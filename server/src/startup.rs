@@ -161,9 +161,10 @@ impl Application {
     }
 }
 
-/// The whole HTTP surface: probes, the Leptos app and its server functions,
-/// static files, wrapped in sessions, the cross-site check, security
-/// headers, compression, a timeout, request ids and request logs.
+/// The whole HTTP surface: probes, metrics, the Leptos app and its server
+/// functions, static files, wrapped in sessions, the cross-site check,
+/// security headers, compression, a timeout, request ids, request logs
+/// and, outermost, the request metrics.
 pub fn router(state: AppState, sessions: SessionDb) -> Router {
     let https = state.public_origin.is_https();
     let idle = time::Duration::try_from(state.config.session_idle_timeout()).unwrap_or(time::Duration::MINUTE * 30);
@@ -183,6 +184,7 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
     let app = Router::new()
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .route("/metrics", get(crate::metrics::scrape::scrape))
         .route("/o/{org}/projects/{project}/tasks.csv", get(crate::export::tasks_csv))
         .route("/o/{org}/audit.csv", get(crate::export::audit_csv))
         .route("/admin/audit.csv", get(crate::export::platform_audit_csv))
@@ -209,7 +211,8 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
     let app = middleware::security_headers::apply(app, https)
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(time_limit));
-    middleware::request_id::apply(app)
+    crate::metrics::install();
+    crate::metrics::http::apply(middleware::request_id::apply(app))
 }
 
 /// Answers 408 to a request not answered within [`REQUEST_TIMEOUT`], or

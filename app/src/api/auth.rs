@@ -202,6 +202,7 @@ async fn sign_in_failed(
     audit_failure: bool,
 ) -> Result<(), AppError> {
     let (failures, account_failures) = attempt.failed();
+    crate::server::metrics::sign_in_failed();
     if audit_failure {
         tracing::info!("sign-in failed");
         let details = serde_json::json!({});
@@ -239,6 +240,7 @@ async fn finish_sign_in(
     ctx::sign_in(state, session, user).await?;
     // Past every factor: this browser is the owner's from now on.
     device::remember(state, user.id);
+    crate::server::metrics::sign_in_succeeded();
     tracing::info!(user_id = %user.id, "signed in");
     ctx::audit_person(state, AuditAction::UserSignedIn, None, Some(user.id), &user.email, details).await?;
     let destination = match next.as_deref().and_then(safe_next) {

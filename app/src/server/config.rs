@@ -133,6 +133,16 @@ pub struct Config {
     /// is made on each connection, after DNS, not only when the URL is
     /// saved.
     pub webhook_allowed_networks: Vec<String>,
+    /// Networks (CIDR, or single addresses) whose clients may read
+    /// `/metrics`; the client's address is the one rate limits use (the
+    /// last `X-Forwarded-For` hop with `trust_proxy_headers`). Others get
+    /// 404, unless they bring `metrics_token`. Default: loopback only
+    /// (`127.0.0.0/8`, `::1/128`).
+    pub metrics_allowed_networks: Vec<String>,
+    /// A bearer token that opens `/metrics` from any address
+    /// (`Authorization: Bearer <token>`), compared in constant time. Unset:
+    /// only `metrics_allowed_networks` may read it.
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Default for Config {
@@ -169,6 +179,8 @@ impl Default for Config {
             job_lease_seconds: 60,
             webhook_allow_http: false,
             webhook_allowed_networks: Vec::new(),
+            metrics_allowed_networks: vec!["127.0.0.0/8".to_owned(), "::1/128".to_owned()],
+            metrics_token: None,
         }
     }
 }

@@ -34,6 +34,7 @@ use crate::{
             platform, projects, tasks, webhooks,
         },
         job_context::{Cancelled, JobContext},
+        metrics,
     },
 };
 
@@ -402,6 +403,13 @@ async fn run_one(state: &AppState, worker: &str, claimed: jobs::ClaimedJob) {
         }
         Err(Failure::NotYet(after)) => Outcome::Postponed { run_at: Timestamp::from(now.into_inner() + after) },
     };
+    let ended = match &outcome {
+        Outcome::Succeeded => "succeeded",
+        Outcome::Cancelled => "cancelled",
+        Outcome::Failed { .. } => "failed",
+        Outcome::GaveUp { .. } => "gave_up",
+    };
+    metrics::job_finished(&claimed.kind, ended);
     match jobs::finish(&state.db, claimed.id, worker, &outcome, now).await {
         Ok(true) => {}
         Ok(false) => tracing::warn!(job = %claimed.id, "a job's lease ran out before it finished"),

@@ -23,6 +23,7 @@ pub mod licenses;
 pub mod licensing;
 pub mod mail;
 pub mod members;
+pub mod metrics;
 pub mod notices;
 pub mod projects;
 pub mod queue;

@@ -32,6 +32,7 @@ use crate::{
         },
         imports::{MAX_IMPORT_BYTES, header},
         jobs::{Job, enqueue_for},
+        metrics,
         storage::Storage,
     },
 };
@@ -272,6 +273,7 @@ where
     // A request cut off mid-way (time limit, lost connection) drops this
     // future: the guard frees the held room then.
     let mut guard = DiscardOnDrop(Some((state.clone(), writer.clone(), id)));
+    let _in_flight = metrics::UploadInFlight::start("file");
     let key = Storage::file_key(writer.org_id(), id);
     let outcome = async {
         let mut upload = state.storage.upload(&key).await.map_err(AppError::internal)?;
@@ -328,6 +330,7 @@ where
         }
     };
     files::uploaded(&state.db, writer, id, received).await?;
+    metrics::upload_stored("file", u64::try_from(received).unwrap_or(0));
     let org = writer.org_id();
     enqueue_for(state, org, &Job::ProcessFile { org, file: id }).await?;
     files::find(&state.db, writer, id).await?.ok_or(AppError::NotFound)
@@ -394,6 +397,7 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
     E: Display,
 {
+    let _in_flight = metrics::UploadInFlight::start("import");
     let mut bytes = Vec::new();
     while let Some(chunk) = chunks.next().await.transpose().map_err(|err| AppError::Request(err.to_string()))? {
         if bytes.len() + chunk.len() > MAX_IMPORT_BYTES {
@@ -420,7 +424,10 @@ where
         state.storage.delete(&key).await.map_err(AppError::internal)?;
     }
     match recorded {
-        Ok(()) => Ok(Ok(id)),
+        Ok(()) => {
+            metrics::upload_stored("import", u64::try_from(size).unwrap_or(0));
+            Ok(Ok(id))
+        }
         // Another upload took the last room since the check above.
         Err(UploadError::StorageFull { .. }) => Ok(Err(ImportRefusal::StorageFull)),
         Err(UploadError::NotWritable) => Err(AppError::NotFound),

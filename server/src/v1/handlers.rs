@@ -170,6 +170,7 @@ fn validation_answer(
         license.facts(machines, codes.clone())
     });
     let outcome = validation::validate(facts.as_ref(), scope, now);
+    app::server::metrics::license_validated(outcome.code);
     let mut meta_out = json!({
         "ts": resources::ts(now),
         "valid": outcome.valid,

@@ -26,6 +26,7 @@ mod licensing;
 mod limits;
 mod live;
 mod members;
+mod metrics;
 mod openapi;
 mod organizations;
 mod outbox;

@@ -180,7 +180,9 @@ pub async fn begin(
         }
         Reservation::Refused { failures, last, lock } => (failures, last, lock),
     };
-    let wait = if failures >= lock { limits.window } else { limits.delay };
+    let locked = failures >= lock;
+    crate::server::metrics::sign_in_refused(locked);
+    let wait = if locked { limits.window } else { limits.delay };
     let left = (last.into_inner() + wait - now.into_inner()).whole_seconds();
     Err(AppError::RateLimited { retry_after_secs: u64::try_from(left).unwrap_or(1).max(1) })
 }

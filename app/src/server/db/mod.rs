@@ -34,11 +34,16 @@ pub mod users;
 pub mod views;
 pub mod webhooks;
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{
+    path::Path,
+    str::FromStr,
+    time::{Duration, Instant},
+};
 
 use sqlx::{
-    PgConnection, PgPool, SqliteConnection, SqlitePool, Transaction,
+    PgConnection, PgPool, Sqlite, SqliteConnection, SqlitePool, Transaction,
     migrate::{MigrateError, Migrator},
+    pool::PoolConnection,
     postgres::PgPoolOptions,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
@@ -77,7 +82,7 @@ macro_rules! with_pool {
     ($db:expr, $scope:expr, $conn:ident => $body:expr) => {
         match $db {
             $crate::server::db::Db::Sqlite(pool) => {
-                let mut connection = pool.acquire().await?;
+                let mut connection = $crate::server::db::acquire_sqlite(pool).await?;
                 let $conn = &mut *connection;
                 $body
             }
@@ -90,6 +95,25 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
+
+/// A connection from the SQLite pool, the wait recorded
+/// (`metrics::POOL_ACQUIRE`); [`with_pool!`] takes every connection here
+/// (PostgreSQL's through [`scope::acquire`]).
+pub async fn acquire_sqlite(pool: &SqlitePool) -> Result<PoolConnection<Sqlite>, sqlx::Error> {
+    let started = Instant::now();
+    let connection = pool.acquire().await;
+    crate::server::metrics::pool_acquired(started.elapsed());
+    connection
+}
+
+/// The pool's connections now: open ones (`size`), those of them idle,
+/// and the most it may open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
 
 /// A connection that can begin a transaction which writes
 /// ([`begin_write`]).
@@ -188,6 +212,15 @@ impl Db {
     /// Runs a trivial query: the readiness check.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         with_pool!(self, scope::Scope::maintenance(), conn => sqlx::query("SELECT 1").execute(&mut *conn).await.map(|_| ()))
+    }
+
+    /// The pool's connections now (for the metrics' gauges).
+    pub fn pool_stats(&self) -> PoolStats {
+        let (size, idle, max) = match self {
+            Db::Sqlite(pool) => (pool.size(), pool.num_idle(), pool.options().get_max_connections()),
+            Db::Postgres(pool) => (pool.size(), pool.num_idle(), pool.options().get_max_connections()),
+        };
+        PoolStats { size, idle: u32::try_from(idle).unwrap_or(u32::MAX), max }
     }
 
     /// Closes every connection (graceful shutdown, tests).

@@ -105,12 +105,16 @@ impl Scope {
     }
 }
 
-/// A connection from `pool` whose `app.org_id` is `scope`'s. The setting
+/// A connection from `pool` whose `app.org_id` is `scope`'s, the wait for
+/// it recorded (`metrics::POOL_ACQUIRE`). The setting
 /// lasts for the connection's session; every checkout through here sets
 /// it again, so a connection never carries one function's tenant into
 /// the next.
 pub async fn acquire(pool: &PgPool, scope: Scope) -> Result<PoolConnection<Postgres>, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
+    let started = std::time::Instant::now();
+    let conn = pool.acquire().await;
+    crate::server::metrics::pool_acquired(started.elapsed());
+    let mut conn = conn?;
     sqlx::query("SELECT set_config('app.org_id', $1, false)").bind(scope.setting()).execute(&mut *conn).await?;
     Ok(conn)
 }
