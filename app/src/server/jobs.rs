@@ -408,6 +408,7 @@ async fn run_one(state: &AppState, worker: &str, claimed: jobs::ClaimedJob) {
         Outcome::Cancelled => "cancelled",
         Outcome::Failed { .. } => "failed",
         Outcome::GaveUp { .. } => "gave_up",
+        Outcome::Postponed { .. } => "postponed",
     };
     metrics::job_finished(&claimed.kind, ended);
     match jobs::finish(&state.db, claimed.id, worker, &outcome, now).await {

@@ -25,7 +25,7 @@ pub const SIGN_INS: &str = "atrium_sign_ins_total";
 /// window).
 pub const SIGN_IN_LOCKOUTS: &str = "atrium_sign_in_lockouts_total";
 /// Counter: job attempts ended, by `kind` (`Job::kind`) and `outcome`
-/// (`succeeded`, `cancelled`, `failed`: queued again, `gave_up`).
+/// (`succeeded`, `cancelled`, `failed`: queued again, `gave_up`, `postponed`: queued again uncounted).
 pub const JOBS_FINISHED: &str = "atrium_jobs_finished_total";
 /// Gauge: uploads whose bytes are being received now, by `kind` (`file`,
 /// `import`).
