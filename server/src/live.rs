@@ -109,7 +109,9 @@ pub async fn org_events(member: OrgMember, headers: HeaderMap) -> Response {
                 if let Some(event) = ready.pop() {
                     return Some((Ok::<_, Infallible>(event), (member, cursor, ready, ended)));
                 }
-                if ended || cursor.opened.elapsed() > STREAM_LIFE {
+                // A stopping process ends its streams: the browser
+                // reconnects (to another process) from its last event id.
+                if ended || cursor.opened.elapsed() > STREAM_LIFE || member.state.lifecycle.is_stopping() {
                     return None;
                 }
                 let ctx = match member.recheck().await {
@@ -160,6 +162,7 @@ pub async fn org_events(member: OrgMember, headers: HeaderMap) -> Response {
                     tokio::select! {
                         () = tokio::time::sleep(POLL) => {}
                         () = events::RECORDED.notified() => tokio::time::sleep(SETTLE).await,
+                        () = member.state.lifecycle.stopped() => {}
                     }
                 }
             }

@@ -1,6 +1,6 @@
 //! Building and running the application.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Duration};
 
 use app::{
     App,
@@ -102,6 +102,7 @@ impl Application {
             jobs: Arc::new(app::server::queue::Queue::default()),
             storage: Storage::open(&config_storage_url).map_err(StartupError::Storage)?,
             streams: Arc::default(),
+            lifecycle: Arc::default(),
             api_document: Arc::new(serde_json::to_value(crate::rest::openapi()).unwrap_or_default()),
             license_api_document: Arc::new(serde_json::to_value(crate::v1::openapi()).unwrap_or_default()),
         };
@@ -124,7 +125,12 @@ impl Application {
         &self.state.db
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    /// Serves until Ctrl-C or SIGTERM, then stops gracefully: `/ready`
+    /// answers 503 at once while the process serves on for
+    /// `shutdown_drain_seconds`; then it stops accepting, and requests,
+    /// uploads and jobs in flight get `shutdown_timeout_seconds` to finish
+    /// (jobs still running are handed back to the queue; requests are cut
+    /// off). Ends with `Ok` when it stopped so.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Self { listener, router, state, sessions, .. } = self;
         let sweeper = tokio::spawn(sessions.continuously_delete_expired(SESSION_SWEEP_PERIOD));
@@ -137,20 +143,50 @@ impl Application {
             }
         });
         let process = uuid::Uuid::new_v4().simple().to_string();
-        let mut background: Vec<tokio::task::JoinHandle<()>> =
+        let workers: Vec<tokio::task::JoinHandle<()>> =
             (0..jobs::WORKERS).map(|n| tokio::spawn(jobs::work(state.clone(), format!("{process}-{n}")))).collect();
-        background.push(tokio::spawn(jobs::schedule(state.clone())));
+        let scheduler = tokio::spawn(jobs::schedule(state.clone()));
         let licensing = tokio::spawn(maintain_licensing(state.clone()));
         let listener = GuardedListener::new(listener, state.config.response_write_timeout()).tap_io(|_| {});
+        let (drain, timeout) = (state.config.shutdown_drain(), state.config.shutdown_timeout());
+        let lifecycle = state.lifecycle.clone();
+        let stop_accepting = async move {
+            shutdown_signal().await;
+            lifecycle.stop();
+            tokio::time::sleep(drain).await;
+            tracing::info!("no longer accepting connections");
+        };
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+            .with_graceful_shutdown(stop_accepting)
+            .into_future();
+        // In-flight requests get the timeout, counted from the end of the
+        // drain; what still runs then is cut off.
+        let lifecycle = state.lifecycle.clone();
+        let cut_off = async move {
+            lifecycle.stopped().await;
+            tokio::time::sleep(drain + timeout).await;
+        };
+        let served = tokio::select! {
+            served = served => served,
+            () = cut_off => {
+                tracing::warn!("requests still in flight when the shutdown timeout ran out were cut off");
+                Ok(())
+            }
+        };
         sweeper.abort();
         limiter_sweeper.abort();
-        // A job cut off here keeps its lease until it runs out; then this
-        // or another process runs it again.
-        for task in background {
-            task.abort();
+        // The workers stop by themselves: they claim nothing new once the
+        // process is stopping, and hand back a job still running at the
+        // timeout (with a margin to record that). One stuck past it is
+        // aborted: its lease runs out and another process takes the job.
+        scheduler.abort();
+        let aborts: Vec<_> = workers.iter().map(tokio::task::JoinHandle::abort_handle).collect();
+        let all_stopped = futures_util::future::join_all(workers);
+        if tokio::time::timeout(drain + timeout + jobs::HAND_BACK_MARGIN, all_stopped).await.is_err() {
+            tracing::warn!("job workers did not stop in time");
+            for worker in aborts {
+                worker.abort();
+            }
         }
         licensing.abort();
         if let Err(err) = state.licensing.tally.flush(&state.db).await {

@@ -123,6 +123,14 @@ pub struct Config {
     /// (it renews it every third of that while the job runs). A job whose
     /// process died is claimed again this long after its last renewal.
     pub job_lease_seconds: u64,
+    /// After SIGTERM, how long the process keeps serving while `/ready`
+    /// answers 503, in seconds, so load balancers stop sending it
+    /// requests before it stops accepting them.
+    pub shutdown_drain_seconds: u64,
+    /// Then, how long requests, uploads and jobs in flight get to finish,
+    /// in seconds. A job still running after that is handed back to the
+    /// queue (another process takes it at once) and a request is cut off.
+    pub shutdown_timeout_seconds: u64,
     /// Whether webhook endpoints may use plain `http://` URLs (default
     /// no: deliveries carry an organization's data, so only `https://`).
     pub webhook_allow_http: bool,
@@ -177,6 +185,8 @@ impl Default for Config {
             storage_url: "data/files".to_owned(),
             file_size_limit_mb: 100,
             job_lease_seconds: 60,
+            shutdown_drain_seconds: 5,
+            shutdown_timeout_seconds: 30,
             webhook_allow_http: false,
             webhook_allowed_networks: Vec::new(),
             metrics_allowed_networks: vec!["127.0.0.0/8".to_owned(), "::1/128".to_owned()],
@@ -232,6 +242,16 @@ impl Config {
 
     pub fn response_write_timeout(&self) -> Duration {
         Duration::from_secs(self.response_write_timeout_seconds.max(1))
+    }
+
+    /// [`Config::shutdown_drain_seconds`].
+    pub fn shutdown_drain(&self) -> Duration {
+        Duration::from_secs(self.shutdown_drain_seconds)
+    }
+
+    /// [`Config::shutdown_timeout_seconds`].
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_seconds)
     }
 
     /// [`Config::job_lease_seconds`], at least 3 seconds.

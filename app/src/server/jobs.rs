@@ -9,7 +9,9 @@
 //! once; otherwise workers look every [`POLL`]. The scheduler enqueues the
 //! hourly maintenance under a key naming the hour, so however many
 //! processes run, it runs once an hour, and it queues again the jobs of
-//! workers that died.
+//! workers that died. A stopping process's workers claim nothing new and
+//! hand a job still running at the shutdown timeout back to the queue
+//! (`Outcome::Postponed`: not an attempt, due at once).
 
 use std::{
     sync::{
@@ -43,6 +45,9 @@ pub const WORKERS: usize = 2;
 /// How often an idle worker looks for due jobs (retries, other processes'
 /// jobs).
 pub const POLL: StdDuration = StdDuration::from_secs(1);
+/// How long a stopping process waits, past its shutdown timeout, for its
+/// workers to hand back the jobs they still run.
+pub const HAND_BACK_MARGIN: StdDuration = StdDuration::from_secs(2);
 /// How often the scheduler runs, at most (more often with a lease shorter
 /// than a minute, so a dead worker's job is claimed again soon after its
 /// lease ran out).
@@ -384,9 +389,25 @@ async fn run_one(state: &AppState, worker: &str, claimed: jobs::ClaimedJob) {
             }
         }
     }));
-    let result = match (&mut handler.0).await {
-        Ok(result) => result,
-        Err(err) => Err(Failure::Error(format!("the job stopped unexpectedly: {err}"))),
+    // A process stopping gives the job until its shutdown timeout, then
+    // hands it back to the queue (not an attempt: any process takes it
+    // at once, and an import or file resumes from its last checkpoint).
+    let config = &state.config;
+    let hand_back_after = config.shutdown_drain() + config.shutdown_timeout();
+    let deadline = async {
+        state.lifecycle.stopped().await;
+        tokio::time::sleep(hand_back_after).await;
+    };
+    let result = tokio::select! {
+        joined = &mut handler.0 => match joined {
+            Ok(result) => result,
+            Err(err) => Err(Failure::Error(format!("the job stopped unexpectedly: {err}"))),
+        },
+        () = deadline => {
+            handler.0.abort();
+            tracing::warn!(job = %claimed.id, kind = %claimed.kind, "handed a running job back: the process is stopping");
+            Err(Failure::NotYet(Duration::ZERO))
+        }
     };
     drop(keeper);
     let now = Timestamp::now();
@@ -432,10 +453,14 @@ async fn end_orphaned_imports(state: &AppState) {
 }
 
 /// A worker: claims and runs jobs (fairly between organizations:
-/// `jobs::claim`) until the task is aborted. `name`
+/// `jobs::claim`) until the process stops (then it ends its job, or
+/// hands it back at the shutdown timeout) or the task is aborted. `name`
 /// identifies it in `jobs.locked_by`.
 pub async fn work(state: AppState, name: String) {
     loop {
+        if state.lifecycle.is_stopping() {
+            return;
+        }
         let now = OffsetDateTime::now_utc();
         let after = state.jobs.last_org();
         let until = Timestamp::from(now + lease(&state));
@@ -445,7 +470,10 @@ pub async fn work(state: AppState, name: String) {
                 run_one(&state, &name, claimed).await
             }
             Ok(None) => {
-                let _ = tokio::time::timeout(POLL, state.jobs.rung()).await;
+                tokio::select! {
+                    _ = tokio::time::timeout(POLL, state.jobs.rung()) => {}
+                    () = state.lifecycle.stopped() => {}
+                }
             }
             Err(err) => {
                 tracing::error!(error = %err, "claiming a job failed");

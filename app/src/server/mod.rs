@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod labels;
 pub mod licenses;
 pub mod licensing;
+pub mod lifecycle;
 pub mod mail;
 pub mod members;
 pub mod metrics;

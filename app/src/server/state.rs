@@ -42,4 +42,6 @@ pub struct AppState {
     pub license_api_document: Arc<serde_json::Value>,
     /// Each person's open server-sent event streams.
     pub streams: Arc<super::streams::EventStreams>,
+    /// Whether the process is stopping (SIGTERM).
+    pub lifecycle: Arc<super::lifecycle::Lifecycle>,
 }

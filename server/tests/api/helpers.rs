@@ -615,6 +615,16 @@ pub fn free_port() -> u16 {
 /// The `atrium` binary serving `database_url` on `port`, with a job lease
 /// of 3 seconds, so a dead process's job is taken up again soon.
 pub fn serve(database_url: &str, port: u16, dir: &std::path::Path) -> std::process::Child {
+    serve_with(database_url, port, dir, &[])
+}
+
+/// [`serve`], with more settings (`ATRIUM_*` variables) or other values.
+pub fn serve_with(
+    database_url: &str,
+    port: u16,
+    dir: &std::path::Path,
+    settings: &[(&str, &str)],
+) -> std::process::Child {
     std::process::Command::new(env!("CARGO_BIN_EXE_atrium"))
         .env("DATABASE_URL", database_url)
         .env("ATRIUM_CONFIG", "/nonexistent/atrium.toml")
@@ -624,6 +634,7 @@ pub fn serve(database_url: &str, port: u16, dir: &std::path::Path) -> std::proce
         .env("ATRIUM_KEY_ENCRYPTION_KEY", "5a".repeat(32))
         .env("ATRIUM_DEFAULT_PLAN", "enterprise")
         .env("ATRIUM_JOB_LEASE_SECONDS", "3")
+        .envs(settings.iter().copied())
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -39,5 +39,6 @@ mod rest_projects;
 mod rest_tasks;
 mod security;
 mod settings;
+mod shutdown;
 mod tasks;
 mod webhooks;

@@ -25,8 +25,10 @@ use crate::helpers::{Org, Person, TestApp, slug};
 
 /// What a receiver answers.
 #[derive(Clone, Copy)]
-enum Behaviour {
+pub enum Behaviour {
     Ok,
+    /// 200, after this long.
+    Slow(Duration),
     /// 500 to the first `n` deliveries, then 200.
     FailFirst(usize),
     /// Never answers.
@@ -39,20 +41,21 @@ enum Behaviour {
 
 /// One delivery as received.
 #[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    headers: HeaderMap,
-    body: Bytes,
+pub struct Received {
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
 }
 
+/// A webhook receiver on loopback, keeping what it was sent.
 #[derive(Clone)]
-struct Receiver {
-    url: String,
+pub struct Receiver {
+    pub url: String,
     seen: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
-    async fn start(behaviour: Behaviour) -> Self {
+    pub async fn start(behaviour: Behaviour) -> Self {
         let seen: Arc<Mutex<Vec<Received>>> = Arc::default();
         let state = (Arc::clone(&seen), behaviour);
         let handler = |path: &'static str| {
@@ -66,6 +69,10 @@ impl Receiver {
                 };
                 match behaviour {
                     Behaviour::Ok => (StatusCode::OK, "thanks").into_response(),
+                    Behaviour::Slow(after) => {
+                        tokio::time::sleep(after).await;
+                        (StatusCode::OK, "thanks, eventually").into_response()
+                    }
                     Behaviour::FailFirst(n) if count <= n => {
                         (StatusCode::INTERNAL_SERVER_ERROR, "down").into_response()
                     }
@@ -94,12 +101,12 @@ impl Receiver {
         Self { url, seen }
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub fn received(&self) -> Vec<Received> {
         self.seen.lock().unwrap().clone()
     }
 
     /// Waits (up to `within`) until `count` deliveries arrived.
-    async fn wait_for(&self, count: usize, within: Duration) -> Vec<Received> {
+    pub async fn wait_for(&self, count: usize, within: Duration) -> Vec<Received> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             let received = self.received();
