@@ -31,6 +31,7 @@ mod openapi;
 mod organizations;
 mod outbox;
 mod pages;
+mod processes;
 mod platform;
 mod probes;
 mod projects;
