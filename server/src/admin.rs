@@ -1,6 +1,7 @@
-//! Platform-admin bootstrap from the command line. There is no default
+//! Operators' commands: platform-admin bootstrap (there is no default
 //! account and no default password: an operator runs
-//! `atrium create-admin --email ...` and types (or pipes) a password.
+//! `atrium create-admin --email ...` and types (or pipes) a password), and
+//! `atrium backup`.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -9,7 +10,7 @@ use app::{
     server::{
         Config,
         auth::password,
-        db::{ConnectError, Db, users},
+        db::{ConnectError, Db, backup::BackupError, users},
     },
 };
 use secrecy::ExposeSecret;
@@ -29,6 +30,20 @@ pub enum AdminError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     App(#[from] app::error::AppError),
+    #[error("{0}")]
+    Backup(#[from] BackupError),
+}
+
+/// `atrium backup --to <file>`: a consistent snapshot of the running
+/// SQLite database (`db::backup::snapshot`), its size printed.
+pub async fn backup(config: &Config, to: &std::path::Path) -> Result<(), AdminError> {
+    let db = Db::connect(config.database_url.expose_secret(), 1).await?;
+    let written = app::server::db::backup::snapshot(&db, to).await;
+    db.close().await;
+    written?;
+    let bytes = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
+    println!("Wrote a snapshot of the database to {} ({bytes} bytes).", to.display());
+    Ok(())
 }
 
 async fn open(config: &Config) -> Result<Db, AdminError> {

@@ -40,6 +40,14 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Write a consistent snapshot of the SQLite database, while the app
+    /// runs, to a new file (restore: stop the app and put the file in the
+    /// database's place). PostgreSQL is backed up with pg_dump instead.
+    Backup {
+        /// The new file (refused when it exists).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
     /// Fill the database for a load test: an organization whose owner
     /// (`<label>-owner@example.com`) has a project of `--tasks` tasks, and
     /// another organization with `--other-tasks`; the first also issues
@@ -93,6 +101,7 @@ async fn main() -> std::process::ExitCode {
         Command::Serve => serve(config).await,
         Command::CreateAdmin { email, name } => admin::create_admin(&config, &email, &name).await.map_err(Into::into),
         Command::PromoteAdmin { email } => admin::promote_admin(&config, &email).await.map_err(Into::into),
+        Command::Backup { to } => admin::backup(&config, &to).await.map_err(Into::into),
         Command::SeedDemo { email, password } => match demo::seed_demo(&config, &email, &password).await {
             Ok(made) => {
                 let site = config.public_url.clone().unwrap_or_default();

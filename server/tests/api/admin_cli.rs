@@ -10,6 +10,8 @@ use app::{
     server::db::{Db, users},
 };
 
+use crate::helpers::{Person, Visitor, client, free_port, serve, slug, until_up};
+
 fn run(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_atrium"))
         .args(args)
@@ -101,4 +103,65 @@ async fn a_new_database_has_no_account_to_sign_in_with() {
     for email in ["admin@example.com", "root@example.com"] {
         assert_eq!(app.login(email, "correct horse battery staple").await.status(), 401, "{email}");
     }
+}
+
+#[tokio::test]
+async fn backup_snapshots_a_running_sqlite_database_whole_and_the_copy_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/atrium.db?mode=rwc", dir.path().display());
+    let port = free_port();
+    let visitor = Visitor { address: format!("http://127.0.0.1:{port}"), client: client() };
+    let mut server = serve(&url, port, dir.path());
+    until_up(&visitor).await;
+    let ada = Person::new("ada");
+    let org = slug(&visitor.signed_up(&ada).await).to_owned();
+    let project = visitor.project(&org, "Kept").await;
+
+    // Tasks are being written while the snapshot is taken.
+    let writer = Visitor { address: visitor.address.clone(), client: visitor.client.clone() };
+    let (org_w, project_w) = (org.clone(), project.clone());
+    let writing = tokio::spawn(async move {
+        for n in 0..30 {
+            writer.task(&org_w, &project_w, &[("title", &format!("Written during the backup {n}"))]).await;
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let copy = dir.path().join("backup.db");
+    let output = run(&url, &["backup", "--to", &copy.display().to_string()], "");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Wrote a snapshot"));
+    writing.await.unwrap();
+    // A second run to the same file is refused: no backup is overwritten.
+    let again = run(&url, &["backup", "--to", &copy.display().to_string()], "");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+    server.kill().unwrap();
+    let _ = server.wait();
+
+    // The copy is a whole database, and the app runs on it: Ada signs in
+    // and finds her project.
+    let copy_url = format!("sqlite://{}", copy.display());
+    let Db::Sqlite(pool) = Db::connect(&copy_url, 1).await.unwrap() else { unreachable!("a SQLite URL") };
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.unwrap();
+    assert_eq!(check, "ok");
+    pool.close().await;
+    let port = free_port();
+    let restored = Visitor { address: format!("http://127.0.0.1:{port}"), client: client() };
+    let mut server = serve(&copy_url, port, dir.path());
+    until_up(&restored).await;
+    assert_eq!(restored.login(&ada.email, &ada.password).await.status(), 200);
+    let projects = restored.ok("list_projects", &[("org", &org)]).await;
+    assert!(projects.to_string().contains(&project), "{projects}");
+    server.kill().unwrap();
+    let _ = server.wait();
+
+    // PostgreSQL is pg_dump's, and says so; an empty database is refused.
+    if let Ok(postgres_url) = std::env::var("TEST_DATABASE_URL") {
+        let never = dir.path().join("never.db").display().to_string();
+        let postgres = run(&postgres_url, &["backup", "--to", &never], "");
+        assert!(String::from_utf8_lossy(&postgres.stderr).contains("pg_dump"), "{postgres:?}");
+    }
+    let empty = format!("sqlite://{}/empty.db?mode=rwc", dir.path().display());
+    let refused = run(&empty, &["backup", "--to", &dir.path().join("empty-copy.db").display().to_string()], "");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no Atrium installation"), "{refused:?}");
 }
