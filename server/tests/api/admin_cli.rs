@@ -10,7 +10,7 @@ use app::{
     server::db::{Db, users},
 };
 
-use crate::helpers::{Person, Visitor, client, free_port, serve, slug, until_up};
+use crate::helpers::{Person, Visitor, free_port, slug, started, visitor_on};
 
 fn run(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_atrium"))
@@ -110,9 +110,8 @@ async fn backup_snapshots_a_running_sqlite_database_whole_and_the_copy_serves() 
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/atrium.db?mode=rwc", dir.path().display());
     let port = free_port();
-    let visitor = Visitor { address: format!("http://127.0.0.1:{port}"), client: client() };
-    let mut server = serve(&url, port, dir.path());
-    until_up(&visitor).await;
+    let visitor = visitor_on(port);
+    let mut server = started(&url, port, dir.path(), &[]).await;
     let ada = Person::new("ada");
     let org = slug(&visitor.signed_up(&ada).await).to_owned();
     let project = visitor.project(&org, "Kept").await;
@@ -146,9 +145,8 @@ async fn backup_snapshots_a_running_sqlite_database_whole_and_the_copy_serves() 
     assert_eq!(check, "ok");
     pool.close().await;
     let port = free_port();
-    let restored = Visitor { address: format!("http://127.0.0.1:{port}"), client: client() };
-    let mut server = serve(&copy_url, port, dir.path());
-    until_up(&restored).await;
+    let restored = visitor_on(port);
+    let mut server = started(&copy_url, port, dir.path(), &[]).await;
     assert_eq!(restored.login(&ada.email, &ada.password).await.status(), 200);
     let projects = restored.ok("list_projects", &[("org", &org)]).await;
     assert!(projects.to_string().contains(&project), "{projects}");

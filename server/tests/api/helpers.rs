@@ -613,12 +613,8 @@ pub fn free_port() -> u16 {
 }
 
 /// The `atrium` binary serving `database_url` on `port`, with a job lease
-/// of 3 seconds, so a dead process's job is taken up again soon.
-pub fn serve(database_url: &str, port: u16, dir: &std::path::Path) -> std::process::Child {
-    serve_with(database_url, port, dir, &[])
-}
-
-/// [`serve`], with more settings (`ATRIUM_*` variables) or other values.
+/// of 3 seconds (so a dead process's job is taken up again soon) and
+/// `settings` (`ATRIUM_*` variables) added or overriding.
 pub fn serve_with(
     database_url: &str,
     port: u16,
@@ -640,6 +636,24 @@ pub fn serve_with(
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("the atrium binary runs")
+}
+
+/// [`serve_with`], once it answers `/health` on `port`.
+pub async fn started(
+    database_url: &str,
+    port: u16,
+    dir: &std::path::Path,
+    settings: &[(&str, &str)],
+) -> std::process::Child {
+    let process = serve_with(database_url, port, dir, settings);
+    until_up(&visitor_on(port)).await;
+    process
+}
+
+/// A visitor, with cookies of its own, of the server on `port` of this
+/// machine.
+pub fn visitor_on(port: u16) -> Visitor {
+    Visitor { address: format!("http://127.0.0.1:{port}"), client: client() }
 }
 
 /// Waits until the server at `visitor` answers `/health`.

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::{
     files::{import_ended, upload_csv, upload_csv_bytes},
-    helpers::{Org, Person, Visitor, client, free_port, serve, slug, test_database, until_up},
+    helpers::{Org, Person, free_port, slug, started, test_database, visitor_on},
 };
 
 /// A file with a good row, a row whose bytes are not UTF-8 (`FF FE` in a
@@ -57,9 +57,8 @@ async fn a_server_killed_mid_import_resumes_from_the_last_batch_with_nothing_twi
     let (database_url, _database) = test_database().await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let visitor = Visitor { address: format!("http://127.0.0.1:{port}"), client: client() };
-    let mut server = serve(&database_url, port, dir.path());
-    until_up(&visitor).await;
+    let visitor = visitor_on(port);
+    let mut server = started(&database_url, port, dir.path(), &[]).await;
     let owner = Person::new("crash");
     let org_slug = slug(&visitor.signed_up(&owner).await).to_owned();
     let project = visitor.project(&org_slug, "Big").await;
@@ -86,8 +85,7 @@ async fn a_server_killed_mid_import_resumes_from_the_last_batch_with_nothing_twi
     assert!(imported_before >= 200 && imported_before < ROWS as i64, "killed mid-import: {imported_before}");
 
     // Another process takes the job up once its lease has run out.
-    let mut server = serve(&database_url, port, dir.path());
-    until_up(&visitor).await;
+    let mut server = started(&database_url, port, dir.path(), &[]).await;
     let mut ended = Value::Null;
     for _ in 0..600 {
         let page = visitor.ok("get_import", &[("org", org_slug.as_str()), ("import", import.as_str())]).await;

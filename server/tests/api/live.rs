@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde_json::Value;
 
-use crate::helpers::{Org, Person, Visitor, client, free_port, serve, slug, test_database, until_up};
+use crate::helpers::{Org, Person, Visitor, free_port, slug, started, test_database, visitor_on};
 
 /// An open event stream, read event by event.
 struct Stream {
@@ -120,13 +120,11 @@ async fn a_change_through_one_process_reaches_a_stream_on_another_within_a_secon
     let (database_url, _database) = test_database().await;
     let dir = tempfile::tempdir().unwrap();
     let (port_a, port_b) = (free_port(), free_port());
-    let on_a = Visitor { address: format!("http://127.0.0.1:{port_a}"), client: client() };
-    let on_b = Visitor { address: format!("http://127.0.0.1:{port_b}"), client: client() };
+    let on_a = visitor_on(port_a);
+    let on_b = visitor_on(port_b);
     // One after the other: the first migrates the database.
-    let mut server_a = serve(&database_url, port_a, dir.path());
-    until_up(&on_a).await;
-    let mut server_b = serve(&database_url, port_b, dir.path());
-    until_up(&on_b).await;
+    let mut server_a = started(&database_url, port_a, dir.path(), &[]).await;
+    let mut server_b = started(&database_url, port_b, dir.path(), &[]).await;
     let org = slug(&on_a.signed_up(&Person::new("two")).await).to_owned();
     let project = on_a.project(&org, "Shared").await;
     // The owner's session (kept in the database) on the other process:

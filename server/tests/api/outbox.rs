@@ -156,7 +156,7 @@ where
 /// with its event, and no event names a task that is not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_mid_write_keeps_every_acknowledged_change_with_its_event_and_no_other_event() {
-    use crate::helpers::{Visitor, client, free_port, serve, test_database, until_up};
+    use crate::helpers::{free_port, started, test_database, visitor_on};
     use std::{
         sync::{Arc, Mutex},
         time::Duration,
@@ -165,9 +165,8 @@ async fn a_server_killed_mid_write_keeps_every_acknowledged_change_with_its_even
     let (database_url, _database) = test_database().await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let visitor = Visitor { address: format!("http://127.0.0.1:{port}"), client: client() };
-    let mut server = serve(&database_url, port, dir.path());
-    until_up(&visitor).await;
+    let visitor = visitor_on(port);
+    let mut server = started(&database_url, port, dir.path(), &[]).await;
     let org = slug(&visitor.signed_up(&Person::new("kill")).await).to_owned();
     let project = visitor.project(&org, "Crash").await;
 
@@ -208,8 +207,7 @@ async fn a_server_killed_mid_write_keeps_every_acknowledged_change_with_its_even
 
     // Restarted, the database holds each acknowledged task and its event,
     // and only events of tasks that exist.
-    let mut server = serve(&database_url, port, dir.path());
-    until_up(&visitor).await;
+    let mut server = started(&database_url, port, dir.path(), &[]).await;
     let db = Db::connect(&database_url, 1).await.unwrap();
     let tasks: Vec<String> =
         column::<uuid::Uuid>(&db, "SELECT id FROM tasks").await.into_iter().map(|id| id.to_string()).collect();

@@ -6,7 +6,7 @@ use std::{path::Path, process::Command, time::Duration};
 
 use serde_json::Value;
 
-use crate::helpers::{Person, Visitor, client, free_port, serve_with, test_database, until_up};
+use crate::helpers::{Person, Visitor, client, free_port, started, test_database, visitor_on};
 
 /// The mails in `dir` (the processes' shared mail folder) to `to` whose
 /// subject is `subject`.
@@ -24,15 +24,13 @@ async fn two_processes_share_sessions_lockouts_jobs_and_the_hourly_maintenance()
     let (database_url, _database) = test_database().await;
     let dir = tempfile::tempdir().unwrap();
     let (port_a, port_b) = (free_port(), free_port());
-    let on_a = Visitor { address: format!("http://127.0.0.1:{port_a}"), client: client() };
-    let on_b = Visitor { address: format!("http://127.0.0.1:{port_b}"), client: client() };
+    let on_a = visitor_on(port_a);
+    let on_b = visitor_on(port_b);
     // Four failed sign-ins lock the network out of an account.
     let settings = [("ATRIUM_SIGN_IN_FAILURES_PER_ADDRESS", "4"), ("ATRIUM_SIGN_IN_LOCK_AFTER_FAILURES", "4")];
     // One after the other: the first migrates the database.
-    let mut server_a = serve_with(&database_url, port_a, dir.path(), &settings);
-    until_up(&on_a).await;
-    let mut server_b = serve_with(&database_url, port_b, dir.path(), &settings);
-    until_up(&on_b).await;
+    let mut server_a = started(&database_url, port_a, dir.path(), &settings).await;
+    let mut server_b = started(&database_url, port_b, dir.path(), &settings).await;
 
     // A session made on one process works on the other (cookies are per
     // host, not per port)...

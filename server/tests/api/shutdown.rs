@@ -13,7 +13,7 @@ use reqwest::{
 use serde_json::Value;
 
 use crate::{
-    helpers::{Person, Visitor, client, free_port, serve_with, slug, test_database, until_up},
+    helpers::{Person, Visitor, client, free_port, slug, started, test_database, visitor_on},
     webhooks::{Behaviour, Receiver},
 };
 
@@ -61,11 +61,10 @@ async fn sigterm_lets_an_upload_and_a_job_in_flight_finish_answers_not_ready_and
     let (database_url, _database) = test_database().await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let visitor = Visitor { address: format!("http://127.0.0.1:{port}"), client: client() };
+    let visitor = visitor_on(port);
     let mut settings = vec![("ATRIUM_SHUTDOWN_DRAIN_SECONDS", "2"), ("ATRIUM_SHUTDOWN_TIMEOUT_SECONDS", "15")];
     settings.extend(LOOPBACK_WEBHOOKS);
-    let mut server = serve_with(&database_url, port, dir.path(), &settings);
-    until_up(&visitor).await;
+    let mut server = started(&database_url, port, dir.path(), &settings).await;
     // A receiver that takes 4 seconds to answer: its delivery job is
     // running when the process is told to stop.
     let receiver = Receiver::start(Behaviour::Slow(Duration::from_secs(4))).await;
@@ -113,8 +112,7 @@ async fn sigterm_lets_an_upload_and_a_job_in_flight_finish_answers_not_ready_and
 
     // On the next start: the file is there whole, and the delivery was
     // made once, answered 200.
-    let mut server = serve_with(&database_url, port, dir.path(), &settings);
-    until_up(&visitor).await;
+    let mut server = started(&database_url, port, dir.path(), &settings).await;
     let files = visitor.ok("list_files", &[("org", &org), ("project", &project)]).await;
     let file = &files["files"]["items"][0];
     assert_eq!((file["name"].as_str(), file["size_bytes"].as_i64()), (Some("slow.txt"), Some(length as i64)), "{file}");
@@ -132,7 +130,7 @@ async fn a_job_still_running_at_the_shutdown_timeout_is_handed_back_and_resumes_
     let (database_url, _database) = test_database().await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let visitor = Visitor { address: format!("http://127.0.0.1:{port}"), client: client() };
+    let visitor = visitor_on(port);
     // A lease of a minute: a job taken up again within seconds was handed
     // back, not found abandoned.
     let mut settings = vec![
@@ -141,8 +139,7 @@ async fn a_job_still_running_at_the_shutdown_timeout_is_handed_back_and_resumes_
         ("ATRIUM_JOB_LEASE_SECONDS", "60"),
     ];
     settings.extend(LOOPBACK_WEBHOOKS);
-    let mut server = serve_with(&database_url, port, dir.path(), &settings);
-    until_up(&visitor).await;
+    let mut server = started(&database_url, port, dir.path(), &settings).await;
     // A receiver that never answers: the delivery runs until its own
     // 10-second timeout, longer than the shutdown's.
     let receiver = Receiver::start(Behaviour::Hang).await;
@@ -154,8 +151,7 @@ async fn a_job_still_running_at_the_shutdown_timeout_is_handed_back_and_resumes_
     let exit = exit_of(&mut server, Duration::from_secs(8)).await;
     assert!(exit.success(), "{exit:?}");
 
-    let mut server = serve_with(&database_url, port, dir.path(), &settings);
-    until_up(&visitor).await;
+    let mut server = started(&database_url, port, dir.path(), &settings).await;
     let received = receiver.wait_for(2, Duration::from_secs(10)).await;
     assert_eq!(received.len(), 2, "the handed-back delivery ran again on the next process");
     assert_eq!(received[0].headers["webhook-id"], received[1].headers["webhook-id"], "the same event");
