@@ -1,7 +1,7 @@
 //! Operators' commands: platform-admin bootstrap (there is no default
 //! account and no default password: an operator runs
 //! `atrium create-admin --email ...` and types (or pipes) a password), and
-//! `atrium backup`.
+//! `atrium backup` and `atrium copy-database`.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -10,7 +10,7 @@ use app::{
     server::{
         Config,
         auth::password,
-        db::{ConnectError, Db, backup::BackupError, users},
+        db::{ConnectError, Db, backup::BackupError, copy::CopyError, users},
     },
 };
 use secrecy::ExposeSecret;
@@ -32,6 +32,8 @@ pub enum AdminError {
     App(#[from] app::error::AppError),
     #[error("{0}")]
     Backup(#[from] BackupError),
+    #[error("{0}")]
+    Copy(#[from] CopyError),
 }
 
 /// `atrium backup --to <file>`: a consistent snapshot of the running
@@ -43,6 +45,23 @@ pub async fn backup(config: &Config, to: &std::path::Path) -> Result<(), AdminEr
     written?;
     let bytes = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
     println!("Wrote a snapshot of the database to {} ({bytes} bytes).", to.display());
+    Ok(())
+}
+
+/// `atrium copy-database --from sqlite://... --to postgres://...`: the
+/// whole installation at `from` copied into the new database `to`
+/// (`db::copy::copy_database`); prints each table's rows and what the
+/// operator must carry over by hand.
+pub async fn copy_database(from: &str, to: &str) -> Result<(), AdminError> {
+    let copied = app::server::db::copy::copy_database(from, to).await?;
+    for (table, rows) in &copied.tables {
+        println!("{table:<32} {rows:>10} rows");
+    }
+    println!("Copied {} rows in {} tables.", copied.rows(), copied.tables.len());
+    println!(
+        "Files were not moved: point storage_url at the same storage (or copy its objects). \
+         Keep the same key_encryption_key or key_file: the signing keys are copied sealed with it."
+    );
     Ok(())
 }
 

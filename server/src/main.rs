@@ -48,6 +48,19 @@ enum Command {
         #[arg(long)]
         to: std::path::PathBuf,
     },
+    /// Copy a whole installation from SQLite to a new PostgreSQL database:
+    /// every table with ids, timestamps and counters unchanged. The target
+    /// is migrated first and must be empty; it is written in one
+    /// transaction. Files stay where storage_url points; the new
+    /// installation needs the same key encryption key.
+    CopyDatabase {
+        /// The installation to copy (sqlite://path/to/atrium.db).
+        #[arg(long)]
+        from: String,
+        /// The new database (postgres://user@host/name).
+        #[arg(long)]
+        to: String,
+    },
     /// Fill the database for a load test: an organization whose owner
     /// (`<label>-owner@example.com`) has a project of `--tasks` tasks, and
     /// another organization with `--other-tasks`; the first also issues
@@ -102,6 +115,7 @@ async fn main() -> std::process::ExitCode {
         Command::CreateAdmin { email, name } => admin::create_admin(&config, &email, &name).await.map_err(Into::into),
         Command::PromoteAdmin { email } => admin::promote_admin(&config, &email).await.map_err(Into::into),
         Command::Backup { to } => admin::backup(&config, &to).await.map_err(Into::into),
+        Command::CopyDatabase { from, to } => admin::copy_database(&from, &to).await.map_err(Into::into),
         Command::SeedDemo { email, password } => match demo::seed_demo(&config, &email, &password).await {
             Ok(made) => {
                 let site = config.public_url.clone().unwrap_or_default();

@@ -10,6 +10,7 @@ mod api_tokens;
 mod audit;
 mod auth;
 mod concurrency;
+mod copy_database;
 mod dashboard_prefs;
 mod demo;
 mod events;

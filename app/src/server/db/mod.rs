@@ -9,6 +9,7 @@ pub mod account;
 pub mod api_tokens;
 pub mod audit;
 pub mod backup;
+pub mod copy;
 pub mod cycles;
 pub mod dashboard;
 pub mod events;
