@@ -1,5 +1,5 @@
 # Installs what building and testing Atrium needs, when it is missing.
-# Sourced by .ci/serve and .ci/test; every step is idempotent, so running a
+# Sourced by the .ci scripts; every step is idempotent, so running a
 # command twice installs nothing the second time.
 #
 # Versions are the ones known to work on the build machines (Rust 1.95,
