@@ -1,5 +1,5 @@
 # Installs what building and testing Atrium needs, when it is missing.
-# Sourced by .ci/serve and .ci/test; every step is idempotent, so running a
+# Sourced by the .ci scripts; every step is idempotent, so running a
 # command twice installs nothing the second time.
 #
 # Versions are the ones known to work on the build machines (Rust 1.95,
@@ -77,5 +77,20 @@ ensure_schemathesis() {
     say "installing schemathesis $SCHEMATHESIS_VERSION"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+}
+
+# moto (from PyPI) serves the S3 API in memory: the file tests run once
+# more against it (.ci/s3-server), in a virtual environment of its own
+# under the build cache.
+MOTO_VERSION=5.2.6
+ensure_moto() {
+  local venv="$1"
+  command -v python3 >/dev/null || { echo "python3 is missing: install Python 3.10 or newer first" >&2; return 1; }
+  if [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null)" != "$MOTO_VERSION" ] \
+    || [ ! -x "$venv/bin/moto_server" ]; then
+    say "installing moto $MOTO_VERSION (about a minute)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
   fi
 }

@@ -138,6 +138,22 @@ impl Storage {
         Ok(self.store.get(key).await?.bytes().await?)
     }
 
+    /// The keys of every object whose key starts with the folder `prefix`
+    /// (`files/{org}`, ...; everything for an empty one), sorted. Each
+    /// request of the listing is awaited in turn: for checks and tools,
+    /// not for a request's hot path.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        let prefix = prefix.trim_matches('/');
+        let prefix = (!prefix.is_empty()).then(|| Path::from(prefix));
+        let mut listing = self.store.list(prefix.as_ref());
+        let mut keys = Vec::new();
+        while let Some(meta) = listing.next().await {
+            keys.push(meta?.location.to_string());
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
     /// Deletes the object `key`; one that is not there counts as deleted.
     pub async fn delete(&self, key: &Path) -> Result<(), StorageError> {
         match self.store.delete(key).await {

@@ -10,7 +10,7 @@ use reqwest::{
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{Org, Visitor, location, platform_admin};
+use crate::helpers::{Org, Visitor, location, platform_admin, run_sql};
 
 /// A 1×1 PNG.
 fn png() -> Vec<u8> {
@@ -188,23 +188,10 @@ async fn the_size_limit_and_the_storage_limit_refuse_before_anything_is_stored()
     assert!(refused[1]["reason"].as_str().unwrap().contains("streamed.bin is larger"), "{refused:?}");
     let files = files_when(app, &org, &project, all_settled).await;
     assert_eq!(files.len(), 2);
-    let stored = stored_objects(&org);
+    let stored = app.stored_objects("files/").await;
     assert_eq!(stored.len(), 2, "{stored:?}");
     let usage = app.ok("get_org_settings", &org.form(&[])).await;
     assert_eq!(usage["usage"]["storage_bytes"].as_i64(), Some(2 * 900 * 1024));
-}
-
-/// The objects under `files/` in the app's storage folder.
-fn stored_objects(org: &Org) -> Vec<String> {
-    let root = org.app.mail.path().join("files").join("files");
-    let mut found = Vec::new();
-    let Ok(orgs) = std::fs::read_dir(&root) else { return found };
-    for dir in orgs {
-        for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
-            found.push(file.unwrap().file_name().to_string_lossy().into_owned());
-        }
-    }
-    found
 }
 
 #[tokio::test]
@@ -275,9 +262,15 @@ async fn file_names_are_never_paths_and_download_safely() {
         vec!["tabhere.txt".to_owned(), "boot.ini".to_owned(), "invoicefdp.exe".to_owned(), short, "passwd".to_owned()];
     expected.sort();
     assert_eq!(kept, expected);
-    // Storage holds objects named by id only.
-    for object in stored_objects(&org) {
-        assert!(object.parse::<uuid::Uuid>().is_ok(), "{object}");
+    // Storage holds objects named by ids only.
+    let stored = app.stored_objects("").await;
+    assert_eq!(stored.iter().filter(|key| key.starts_with("files/")).count(), 5, "{stored:?}");
+    for key in stored {
+        let parts: Vec<&str> = key.split('/').collect();
+        assert!(
+            parts.len() == 3 && parts[1..].iter().all(|part| part.parse::<uuid::Uuid>().is_ok()),
+            "{key}: not {{kind}}/{{org}}/{{file}}"
+        );
     }
     assert!(!org.app.mail.path().join("etc").exists());
     let nul =
@@ -293,6 +286,131 @@ async fn file_names_are_never_paths_and_download_safely() {
         disposition,
         "attachment; filename=\"r_sum_ _final_;.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22%3B.pdf"
     );
+}
+
+/// `len` bytes that do not repeat within a part: a part sent twice, in
+/// the wrong order or cut short changes the checksum.
+fn numbered_bytes(len: usize) -> Vec<u8> {
+    (0..len).map(|n| (n as u64).wrapping_mul(2_654_435_761).to_le_bytes()[3]).collect()
+}
+
+#[tokio::test]
+async fn a_file_of_several_storage_parts_is_stored_whole_and_downloads_intact() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let project = app.project(&org.slug, "Large").await;
+    // Past two of the 5 MiB parts of an S3 multipart upload, and not a
+    // multiple of them (or of the body's chunks).
+    let bytes = numbered_bytes(12 * 1024 * 1024 + 12_345);
+    let form = Form::new().part("file", part("large.bin", bytes.clone()));
+    let response = upload(app, &org.slug, &project, form, true).await;
+    assert_eq!(response.status(), 200, "{:?}", response.text().await);
+    let files = files_when(app, &org, &project, all_settled).await;
+    let large = named(&files, "large.bin");
+    assert_eq!(large["status"], "ready", "{large}");
+    assert_eq!(large["size_bytes"].as_i64(), Some(bytes.len() as i64), "{large}");
+    assert_eq!(large["sha256"], hex::encode(Sha256::digest(&bytes)), "read back whole by processing");
+    let id = large["id"].as_str().unwrap();
+    let download = app.get(&format!("/o/{}/files/{id}/download", org.slug)).await;
+    assert_eq!(download.status(), 200);
+    assert!(download.bytes().await.unwrap() == bytes, "the download is the upload");
+    let usage = app.ok("get_org_settings", &org.form(&[])).await;
+    assert_eq!(usage["usage"]["storage_bytes"].as_i64(), Some(bytes.len() as i64));
+}
+
+#[tokio::test]
+async fn deleted_files_projects_and_organizations_leave_no_stored_objects() {
+    let org = Org::new().await;
+    let app = &org.app;
+    let org_id = app.ok("get_org_settings", &org.form(&[])).await["org"]["id"].as_str().unwrap().to_owned();
+    // Kept: one file. Trashed: another. Deleted with its project: a file
+    // and an import with a refused row (the CSV and its error report).
+    let kept_project = app.project(&org.slug, "Kept").await;
+    let form = Form::new().part("file", part("keep.png", png())).part("file", part("trash.png", png()));
+    assert_eq!(upload(app, &org.slug, &kept_project, form, false).await.status(), 303);
+    let kept = files_when(app, &org, &kept_project, |files| files.len() == 2 && all_settled(files)).await;
+    let gone_project = app.project(&org.slug, "Gone").await;
+    let form = Form::new().part("file", part("inside.png", png()));
+    assert_eq!(upload(app, &org.slug, &gone_project, form, false).await.status(), 303);
+    files_when(app, &org, &gone_project, all_settled).await;
+    let import = upload_csv(app, &org.slug, &gone_project, "title,priority\nOne,high\n,low\n").await;
+    app.ok("start_import", &org.form(&[("import", &import), ("title", "0")])).await;
+    let ended = import_ended(app, &org, &import).await;
+    assert_eq!(ended["import"]["rows_failed"].as_i64(), Some(1), "{ended}");
+    // And another organization, with a file, deleted.
+    let other = app.visitor();
+    let owner = crate::helpers::Person::new("gone");
+    let theirs = crate::helpers::slug(&other.signed_up(&owner).await).to_owned();
+    let other_id = other.ok("get_org_settings", &[("org", &theirs)]).await["org"]["id"].as_str().unwrap().to_owned();
+    let project = other.project(&theirs, "Theirs").await;
+    let form = Form::new().part("file", part("theirs.png", png()));
+    assert_eq!(upload(&other, &theirs, &project, form, false).await.status(), 303);
+
+    let (keep, trash) =
+        (named(&kept, "keep.png")["id"].as_str().unwrap(), named(&kept, "trash.png")["id"].as_str().unwrap());
+    let everything = stored_when(app, |stored| stored.len() == 10).await;
+    for kind in ["files", "thumbnails"] {
+        assert_eq!(
+            everything.iter().filter(|key| key.starts_with(&format!("{kind}/{org_id}/"))).count(),
+            3,
+            "{everything:?}"
+        );
+        assert_eq!(
+            everything.iter().filter(|key| key.starts_with(&format!("{kind}/{other_id}/"))).count(),
+            1,
+            "{everything:?}"
+        );
+    }
+    assert!(everything.contains(&format!("imports/{org_id}/{import}")), "{everything:?}");
+    assert!(everything.contains(&format!("imports/{org_id}/{import}-errors")), "{everything:?}");
+
+    app.ok("trash_file", &org.form(&[("file", trash), ("trash", "true")])).await;
+    app.ok("delete_project", &org.form(&[("project", &gone_project)])).await;
+    other.ok("delete_organization", &[("org", theirs.as_str()), ("confirm", owner.organization.as_str())]).await;
+    // Past their 30 days in the trash, then the maintenance.
+    for table in ["project_files", "projects", "organizations"] {
+        run_sql(
+            &app.db,
+            &format!("UPDATE {table} SET deleted_at = '2020-01-01T00:00:00.000000Z' WHERE deleted_at IS NOT NULL"),
+        )
+        .await;
+    }
+    run_maintenance(app).await;
+    let left = stored_when(app, |stored| stored.len() == 2).await;
+    assert_eq!(left, [format!("files/{org_id}/{keep}"), format!("thumbnails/{org_id}/{keep}")]);
+}
+
+/// Everything the app has stored, once `done` holds for it (processing
+/// runs beside the test), waiting up to twenty seconds.
+async fn stored_when(app: &crate::helpers::TestApp, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+    for _ in 0..400 {
+        let stored = app.stored_objects("").await;
+        if done(&stored) {
+            return stored;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("storage did not get there: {:?}", app.stored_objects("").await);
+}
+
+/// Queues a maintenance run now (the hourly one ran at start-up).
+async fn run_maintenance(app: &crate::helpers::TestApp) {
+    use app::server::{
+        db::{
+            Timestamp,
+            jobs::{NewJob, enqueue},
+        },
+        jobs::Job,
+    };
+    let job = NewJob {
+        org: None,
+        kind: Job::Maintenance.kind(),
+        payload: serde_json::to_string(&Job::Maintenance).unwrap(),
+        max_attempts: 1,
+        run_at: Timestamp::now(),
+        unique_key: Some(format!("maintenance:test:{}", uuid::Uuid::new_v4())),
+    };
+    enqueue(&app.db, job).await.unwrap().expect("a new maintenance job");
 }
 
 #[tokio::test]

@@ -4,6 +4,10 @@
 //! default; PostgreSQL when `TEST_BACKEND=postgres`, on the server
 //! of `TEST_DATABASE_URL` (the run fails if there is none), each test's
 //! database a copy of one migrated template.
+//!
+//! Files go to a folder of the test's own by default; with
+//! `TEST_STORAGE=s3`, to a prefix of the test's own in one bucket of an
+//! S3-compatible server ([`storage_url_for`]).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -28,8 +32,11 @@ pub struct TestApp {
     pub db: Db,
     _storage: Storage,
     /// Where the app writes its mail (`mail_dir`), one `.eml` per message;
-    /// its `files` folder is the app's file storage.
+    /// its `files` folder is the app's file storage on disk.
     pub mail: tempfile::TempDir,
+    /// The app's `storage_url`: read what it stored with
+    /// [`TestApp::stored_objects`].
+    pub storage_url: String,
 }
 
 /// A fresh, migrated database on the suite's backend ([`on_postgres`]):
@@ -79,6 +86,64 @@ pub fn on_postgres() -> bool {
         Ok("sqlite") | Err(_) => false,
         Ok(other) => panic!("TEST_BACKEND must be sqlite or postgres, not {other:?}"),
     }
+}
+
+/// Whether the HTTP tests store files on an S3-compatible server
+/// (`TEST_STORAGE=s3`) rather than on disk (`TEST_STORAGE=disk`, the
+/// default).
+pub fn on_s3() -> bool {
+    match std::env::var("TEST_STORAGE").as_deref() {
+        Ok("s3") => true,
+        Ok("disk") | Err(_) => false,
+        Ok(other) => panic!("TEST_STORAGE must be disk or s3, not {other:?}"),
+    }
+}
+
+/// The bucket of the S3 tests: `TEST_S3_BUCKET`, else `atrium-test`.
+fn test_bucket() -> String {
+    std::env::var("TEST_S3_BUCKET").unwrap_or_else(|_| "atrium-test".to_owned())
+}
+
+/// The `storage_url` of a test app whose scratch folder is `dir`: its
+/// `files` folder on disk; on S3 ([`on_s3`]), a prefix named after `dir`
+/// under one of this test process, so tests share the bucket and never see
+/// each other's objects (and processes started on the same `dir` share
+/// their storage, as they would share a folder).
+pub fn storage_url_for(dir: &std::path::Path) -> String {
+    if !on_s3() {
+        return dir.join("files").display().to_string();
+    }
+    static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let run = RUN.get_or_init(|| format!("run-{}", uuid::Uuid::new_v4().simple()));
+    let name = dir.file_name().expect("a scratch folder with a name").to_string_lossy();
+    format!("s3://{}/{run}/{}", test_bucket(), name.trim_start_matches('.'))
+}
+
+/// On S3 ([`on_s3`]): fails the test unless the bucket answers, once per
+/// process, so a run without a reachable server stops with the reason
+/// instead of testing something else.
+async fn check_s3() {
+    static CHECKED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    if !on_s3() {
+        return;
+    }
+    CHECKED
+        .get_or_init(|| async {
+            let bucket = test_bucket();
+            let endpoint = std::env::var("AWS_ENDPOINT").unwrap_or_else(|_| "(AWS_ENDPOINT unset: AWS itself)".into());
+            let listed = match app::server::storage::Storage::open(&format!("s3://{bucket}")) {
+                Ok(store) => store.list("atrium-test-reachable").await.map(|_| ()),
+                Err(err) => Err(err),
+            };
+            if let Err(err) = listed {
+                panic!(
+                    "TEST_STORAGE=s3 needs the bucket {bucket} on an S3 server at {endpoint} \
+                     (AWS_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ALLOW_HTTP; \
+                     .ci/s3-server starts one): {err}"
+                );
+            }
+        })
+        .await;
 }
 
 /// The migrated template every PostgreSQL test database is copied from:
@@ -232,13 +297,14 @@ pub async fn spawn_app() -> TestApp {
 /// Spawns the app after `configure` has adjusted the configuration.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     install_logging();
+    check_s3().await;
     let (database_url, storage) = test_database().await;
     let mail = tempfile::tempdir().unwrap();
     let mut config = Config {
         listen: Some("127.0.0.1:0".parse().unwrap()),
         database_url: SecretString::from(database_url),
         mail_dir: mail.path().to_owned(),
-        storage_url: mail.path().join("files").display().to_string(),
+        storage_url: storage_url_for(mail.path()),
         // No limits in the way of tests that make many projects; the tests
         // of limits put their organization on a plan.
         default_plan: app::model::Plan::Enterprise,
@@ -246,14 +312,23 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         ..Config::default()
     };
     configure(&mut config);
+    let storage_url = config.storage_url.clone();
     let app = Application::build(config, leptos_options()).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { visitor: Visitor { address, client: client() }, db, _storage: storage, mail }
+    TestApp { visitor: Visitor { address, client: client() }, db, _storage: storage, mail, storage_url }
 }
 
 impl TestApp {
+    /// The keys of the objects the app has stored under `prefix`
+    /// (`files/`, `thumbnails/{org}`, ...; every object for `""`), sorted:
+    /// asked of the store itself, on disk or on S3 alike.
+    pub async fn stored_objects(&self, prefix: &str) -> Vec<String> {
+        let store = app::server::storage::Storage::open(&self.storage_url).expect("the app's storage opens");
+        store.list(prefix).await.unwrap_or_else(|err| panic!("listing {prefix} in {}: {err}", self.storage_url))
+    }
+
     /// Every message sent to `to`, oldest first (as raw RFC 5322 text with
     /// quoted-printable soft line breaks undone).
     pub fn mails_to(&self, to: &str) -> Vec<String> {
@@ -626,7 +701,7 @@ pub fn serve_with(
         .env("ATRIUM_CONFIG", "/nonexistent/atrium.toml")
         .env("ATRIUM_LISTEN", format!("127.0.0.1:{port}"))
         .env("ATRIUM_MAIL_DIR", dir.join("mail"))
-        .env("ATRIUM_STORAGE_URL", dir.join("files"))
+        .env("ATRIUM_STORAGE_URL", storage_url_for(dir))
         .env("ATRIUM_KEY_ENCRYPTION_KEY", "5a".repeat(32))
         .env("ATRIUM_DEFAULT_PLAN", "enterprise")
         .env("ATRIUM_JOB_LEASE_SECONDS", "3")
@@ -645,6 +720,7 @@ pub async fn started(
     dir: &std::path::Path,
     settings: &[(&str, &str)],
 ) -> std::process::Child {
+    check_s3().await;
     let process = serve_with(database_url, port, dir, settings);
     until_up(&visitor_on(port)).await;
     process
