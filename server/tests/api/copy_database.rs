@@ -17,7 +17,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use crate::{
-    helpers::{Visitor, free_port, on_postgres, started, visitor_on},
+    helpers::{Visitor, free_port, on_postgres, started, storage_url_for, visitor_on},
     licensing::{license, policy},
 };
 
@@ -30,7 +30,7 @@ fn atrium(database_url: &str, dir: &std::path::Path, args: &[&str]) -> Output {
         .args(args)
         .env("DATABASE_URL", database_url)
         .env("ATRIUM_CONFIG", "/nonexistent/atrium.toml")
-        .env("ATRIUM_STORAGE_URL", dir.join("files"))
+        .env("ATRIUM_STORAGE_URL", storage_url_for(dir))
         .env("ATRIUM_KEY_ENCRYPTION_KEY", "5a".repeat(32))
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
