@@ -42,4 +42,5 @@ mod security;
 mod settings;
 mod shutdown;
 mod tasks;
+mod traces;
 mod webhooks;
