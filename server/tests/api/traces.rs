@@ -253,3 +253,23 @@ async fn without_an_endpoint_no_trace_is_sent() {
     assert!(exit_of(&mut server, Duration::from_secs(20)).await.success());
     assert_eq!(*collector.exports.lock().unwrap(), 0, "an export was sent");
 }
+
+#[tokio::test]
+async fn an_unreachable_collector_fails_no_request_and_holds_up_no_shutdown() {
+    let (database_url, _database) = test_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let visitor = visitor_on(port);
+    // A port nothing listens on: every export is refused.
+    let nowhere = format!("http://127.0.0.1:{}", free_port());
+    let settings = [("ATRIUM_OTLP_ENDPOINT", nowhere.as_str()), ("ATRIUM_SHUTDOWN_DRAIN_SECONDS", "0")];
+    let mut server = started(&database_url, port, dir.path(), &settings).await;
+    let started_at = std::time::Instant::now();
+    browse(&visitor, &Person::new("unheard"), &dir.path().join("mail")).await;
+    for _ in 0..20 {
+        assert_eq!(visitor.get("/health").await.status(), 200);
+    }
+    assert!(started_at.elapsed() < Duration::from_secs(15), "requests were held up: {:?}", started_at.elapsed());
+    terminate(&server);
+    assert!(exit_of(&mut server, Duration::from_secs(15)).await.success());
+}
