@@ -109,7 +109,13 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    telemetry::init(config.log_format);
+    let traces = match telemetry::init(config.log_format, config.otlp_endpoint.as_deref()) {
+        Ok(traces) => traces,
+        Err(err) => {
+            eprintln!("atrium: configuration error: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::CreateAdmin { email, name } => admin::create_admin(&config, &email, &name).await.map_err(Into::into),
@@ -138,6 +144,11 @@ async fn main() -> std::process::ExitCode {
             }
         }
     };
+    // After the graceful shutdown: the last requests' and jobs' spans
+    // go out before the process exits.
+    if let Some(traces) = traces {
+        traces.shutdown().await;
+    }
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {

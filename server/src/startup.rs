@@ -24,6 +24,7 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer, cookie::SameSite};
+use tracing::Instrument;
 
 use crate::{health, listener::GuardedListener, middleware};
 
@@ -202,6 +203,8 @@ impl Application {
 /// security headers, compression, a timeout, request ids, request logs
 /// and, outermost, the request metrics.
 pub fn router(state: AppState, sessions: SessionDb) -> Router {
+    // Before Leptos sets plain Tokio (it keeps an executor already set).
+    let _already_set = any_spawner::Executor::init_custom_executor(SpannedTokio);
     let https = state.public_origin.is_https();
     let idle = time::Duration::try_from(state.config.session_idle_timeout()).unwrap_or(time::Duration::MINUTE * 30);
     let session_layer = SessionManagerLayer::new(sessions)
@@ -228,6 +231,10 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .merge(crate::files::routes())
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn_with_state(
+            Arc::new(app::server_fns::argument_names().into_keys().collect()),
+            middleware::server_fn_span::trace_server_function,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_memo::insert_request_memo))
         .layer(from_fn_with_state(
             middleware::static_cache::HashedNames(state.leptos_options.hash_files),
@@ -249,6 +256,24 @@ pub fn router(state: AppState, sessions: SessionDb) -> Router {
         .layer(axum::middleware::from_fn(time_limit));
     crate::metrics::install();
     crate::metrics::http::apply(middleware::request_id::apply(app))
+}
+
+/// Leptos's executor, for the tasks a page's render spawns (its
+/// resources, which call server functions and so the repository): Tokio,
+/// each task inside the span it was spawned from, so a page's repository
+/// spans nest under its request's in a trace as its log lines do.
+struct SpannedTokio;
+
+impl any_spawner::CustomExecutor for SpannedTokio {
+    fn spawn(&self, fut: any_spawner::PinnedFuture<()>) {
+        tokio::spawn(fut.in_current_span());
+    }
+
+    fn spawn_local(&self, fut: any_spawner::PinnedLocalFuture<()>) {
+        tokio::task::spawn_local(fut.in_current_span());
+    }
+
+    fn poll_local(&self) {}
 }
 
 /// Answers 408 to a request not answered within [`REQUEST_TIMEOUT`], or

@@ -1,4 +1,6 @@
-//! Logging: `tracing` to standard error, human-readable or JSON, so a
+//! Logging, and traces when configured.
+//!
+//! Logs: `tracing` to standard error, human-readable or JSON, so a
 //! command's own output (`seed-load`'s JSON) stays alone on standard out.
 //!
 //! Request logs carry the path only (never the query string, where reset
@@ -7,36 +9,336 @@
 //! ([`loggable_path`]): logs are read by more people, and kept longer,
 //! than the secrets they would hold (OWASP Logging Cheat Sheet, "data to
 //! exclude"; ASVS 5.0 V16.2.5).
+//!
+//! Traces (with `otlp_endpoint`): the same `tracing` spans, through a
+//! second layer with a filter of its own ([`traced`]), become OpenTelemetry
+//! spans, batched and sent by OTLP/HTTP in protobuf to
+//! `{otlp_endpoint}/v1/traces` ([`Traces`]). A trace starts at an HTTP
+//! request or a job run ([`RootSpans`]); the server-function, repository
+//! and job-handler spans inside nest under it. Those are `debug` spans:
+//! the log filter leaves them out, so logs read the same with traces on
+//! or off, and with traces off a disabled span costs a cached check.
 
-use std::borrow::Cow;
+use std::{
+    borrow::Cow,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use app::server::config::LogFormat;
-use tracing::Subscriber;
-use tracing_subscriber::{EnvFilter, fmt, fmt::MakeWriter, util::SubscriberInitExt};
+use opentelemetry::{
+    KeyValue, Value,
+    trace::{Link, SpanKind, TraceId, TraceState, TracerProvider as _},
+};
+use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::{
+    Resource,
+    error::OTelSdkResult,
+    trace::{
+        BatchSpanProcessor, Sampler, SamplingDecision, SamplingResult, SdkTracerProvider, ShouldSample, SpanData,
+        SpanProcessor,
+    },
+};
+use tracing::{Level, Metadata, Subscriber};
+use tracing_subscriber::{
+    EnvFilter, Layer, Registry, filter::filter_fn, fmt, fmt::MakeWriter, layer::SubscriberExt, util::SubscriberInitExt,
+};
 
 /// Verbosity when `RUST_LOG` is unset: our code and request logs at info;
 /// the session layer and sqlx (which log every statement) at warn.
 const DEFAULT_FILTER: &str = "info,tower_sessions=warn,tower_sessions_core=warn,sqlx=warn";
 
-/// Installs the global subscriber. Every line inside a request carries the
-/// request span's fields, `request_id` among them. Safe to call twice (the
-/// second call does nothing), which tests rely on.
-pub fn init(format: LogFormat) {
-    // `try_init` also forwards the `log` crate's records.
-    let _already_set = subscriber(format, std::io::stderr).try_init();
+/// The name of the request span (`middleware::request_id`), exported as
+/// `{method} {route}` ([`HttpSpanNames`]).
+pub const REQUEST_SPAN: &str = "request";
+/// The name of a job run's span, exported as `job {kind}`.
+pub const JOB_SPAN: &str = app::server::jobs::JOB_SPAN;
+
+/// The longest one export to the collector may take (the request, and
+/// reading its answer); the batch processor drops what arrives meanwhile
+/// past its queue of 2,048 spans, so a slow collector never holds up a
+/// request.
+const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether spans are exported ([`init`] was given an endpoint). Code
+/// that adds OpenTelemetry-only attributes to a span asks first.
+static EXPORTING: AtomicBool = AtomicBool::new(false);
+
+/// Whether spans are exported.
+pub fn exporting() -> bool {
+    EXPORTING.load(Ordering::Relaxed)
 }
 
-/// The subscriber [`init`] installs, writing to `writer` (tests capture
-/// what the server logs with it).
+/// The collector's endpoint is unusable.
+#[derive(Debug, thiserror::Error)]
+#[error("otlp_endpoint must be an http(s) URL, like http://collector:4318: {0}")]
+pub struct TraceError(String);
+
+/// Installs the global subscriber: logs, and with `otlp_endpoint` the
+/// trace export, whose [`Traces`] is returned (shut it down at exit so
+/// the last spans are sent). Every log line inside a request carries the
+/// request span's fields, `request_id` among them. Safe to call twice
+/// (the second call installs nothing), which tests rely on.
+///
+/// Must be called inside the Tokio runtime: exports run on it.
+pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> Result<Option<Traces>, TraceError> {
+    let traces = otlp_endpoint.map(Traces::start).transpose()?;
+    let layer = traces.as_ref().map(Traces::layer);
+    // `try_init` also forwards the `log` crate's records.
+    if layered(format, std::io::stderr, layer).try_init().is_ok() && traces.is_some() {
+        EXPORTING.store(true, Ordering::Relaxed);
+    }
+    Ok(traces)
+}
+
+/// The subscriber [`init`] installs without traces, writing to `writer`
+/// (tests capture what the server logs with it).
 pub fn subscriber<W>(format: LogFormat, writer: W) -> Box<dyn Subscriber + Send + Sync>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
+    layered(format, writer, None)
+}
+
+type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
+
+/// The log layer, filtered by `RUST_LOG` (else [`DEFAULT_FILTER`]), and
+/// beside it the trace layer under its own filter: each layer sees only
+/// what its filter lets through.
+fn layered<W>(format: LogFormat, writer: W, traces: Option<BoxedLayer>) -> Box<dyn Subscriber + Send + Sync>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    let builder = fmt().with_env_filter(filter).with_writer(writer);
-    match format {
-        LogFormat::Pretty => Box::new(builder.finish()),
-        LogFormat::Json => Box::new(builder.json().with_current_span(true).with_span_list(false).finish()),
+    let logs = fmt::layer().with_writer(writer);
+    let logs: BoxedLayer = match format {
+        LogFormat::Pretty => logs.with_filter(filter).boxed(),
+        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).with_filter(filter).boxed(),
+    };
+    let mut layers = vec![logs];
+    layers.extend(traces);
+    Box::new(tracing_subscriber::registry().with(layers))
+}
+
+/// What the trace layer takes: spans of Atrium's own crates (`app`,
+/// `server`) down to `debug`, where the server-function, repository and
+/// job spans are, and their events from `info` (as span events, like the
+/// log lines). Libraries' spans (sqlx, hyper, the session store) stay out.
+fn traced(metadata: &Metadata<'_>) -> bool {
+    let target = metadata.target();
+    let ours = ["app", "server"].iter().any(|crate_name| {
+        target.strip_prefix(crate_name).is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    });
+    let deepest = if metadata.is_span() { Level::DEBUG } else { Level::INFO };
+    ours && *metadata.level() <= deepest
+}
+
+/// The trace export: an OpenTelemetry tracer provider whose batch span
+/// processor sends spans to the collector from a thread of its own, every
+/// 5 seconds or 512 spans, and drops spans past a queue of 2,048 (the
+/// SDK's defaults, OpenTelemetry's `OTEL_BSP_*` variables change them).
+/// Spans carry the resource `service.name` `atrium`, `service.version`
+/// (the crate's) and `service.instance.id` (a random id per process).
+pub struct Traces {
+    provider: SdkTracerProvider,
+}
+
+impl Traces {
+    fn start(endpoint: &str) -> Result<Self, TraceError> {
+        let base = endpoint.trim_end_matches('/');
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(TraceError(endpoint.to_owned()));
+        }
+        let url = format!("{base}/v1/traces");
+        let client = Collector::new(&url).map_err(|err| TraceError(err.to_string()))?;
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_protocol(Protocol::HttpBinary)
+            .with_endpoint(url)
+            .with_timeout(EXPORT_TIMEOUT)
+            .with_http_client(client)
+            .build()
+            .map_err(|err| TraceError(err.to_string()))?;
+        let resource = Resource::builder_empty()
+            .with_service_name("atrium")
+            .with_attributes([
+                KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
+                KeyValue::new("service.instance.id", uuid::Uuid::new_v4().to_string()),
+            ])
+            .build();
+        let provider = SdkTracerProvider::builder()
+            .with_resource(resource)
+            .with_sampler(Sampler::ParentBased(Box::new(RootSpans)))
+            .with_span_processor(HttpSpanNames(BatchSpanProcessor::builder(exporter).build()))
+            .build();
+        Ok(Self { provider })
+    }
+
+    fn layer(&self) -> BoxedLayer {
+        let tracer = self.provider.tracer("atrium");
+        let filter = filter_fn(traced).with_max_level_hint(Level::DEBUG);
+        tracing_opentelemetry::layer().with_tracer(tracer).with_filter(filter).boxed()
+    }
+
+    /// Sends the spans still queued and stops the export, waiting at
+    /// most the export timeout; call it once the process has stopped
+    /// serving (after the graceful shutdown), so the last requests'
+    /// spans are not lost.
+    pub async fn shutdown(self) {
+        let provider = self.provider;
+        // The provider blocks until its thread has exported, and the
+        // export's request runs on this runtime: wait off its workers.
+        let stopped = tokio::task::spawn_blocking(move || provider.shutdown_with_timeout(EXPORT_TIMEOUT)).await;
+        match stopped {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!(error = %err, "the last spans could not be exported"),
+            Err(err) => tracing::warn!(error = %err, "stopping the trace export failed"),
+        }
+    }
+}
+
+/// Samples every trace that starts at an HTTP request or a job run, and
+/// nothing else at the root: the workers' polling, the scheduler and the
+/// validation-count writes call the repository every second or so, and
+/// would each make a trace of one span. (Under `ParentBased`, spans with
+/// a parent follow it.)
+#[derive(Clone, Debug)]
+struct RootSpans;
+
+impl ShouldSample for RootSpans {
+    fn should_sample(
+        &self,
+        _parent_context: Option<&opentelemetry::Context>,
+        _trace_id: TraceId,
+        name: &str,
+        _span_kind: &SpanKind,
+        _attributes: &[KeyValue],
+        _links: &[Link],
+    ) -> SamplingResult {
+        let decision = if name == REQUEST_SPAN || name == JOB_SPAN {
+            SamplingDecision::RecordAndSample
+        } else {
+            SamplingDecision::Drop
+        };
+        SamplingResult { decision, attributes: Vec::new(), trace_state: TraceState::NONE }
+    }
+}
+
+/// Names the request and job spans as OpenTelemetry's conventions do
+/// before the batch processor takes them: a request `{method} {route}`
+/// (`GET /o/{org}/projects`; the method alone when no route matched),
+/// kind server (HTTP semantic conventions, "HTTP server span"); a job run
+/// `job {kind}`, kind consumer. Their `tracing` names stay `request` and
+/// `job`, so log lines read as before.
+#[derive(Debug)]
+struct HttpSpanNames(BatchSpanProcessor);
+
+impl HttpSpanNames {
+    fn attribute<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
+        span.attributes.iter().find(|kv| kv.key.as_str() == key).map(|kv| &kv.value)
+    }
+}
+
+impl SpanProcessor for HttpSpanNames {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
+        self.0.on_start(span, cx);
+    }
+
+    fn on_end(&self, mut span: SpanData) {
+        if span.name == REQUEST_SPAN {
+            let method = Self::attribute(&span, "http.request.method").map(Value::as_str);
+            let route = Self::attribute(&span, "http.route").map(Value::as_str);
+            if let Some(method) = method {
+                span.name = match route {
+                    Some(route) => Cow::Owned(format!("{method} {route}")),
+                    None => Cow::Owned(method.into_owned()),
+                };
+            }
+            span.span_kind = SpanKind::Server;
+        } else if span.name == JOB_SPAN {
+            if let Some(kind) = Self::attribute(&span, "job.kind").map(Value::as_str) {
+                span.name = Cow::Owned(format!("job {kind}"));
+            }
+            span.span_kind = SpanKind::Consumer;
+        }
+        self.0.on_end(span);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.0.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.0.set_resource(resource);
+    }
+}
+
+/// The exporter's HTTP client: the app's reqwest (rustls), its requests
+/// run on the app's Tokio runtime (the batch processor's thread has
+/// none). A failed export is logged once, as a warning, for the life of
+/// the process: the collector being away must not fill the logs.
+#[derive(Debug)]
+struct Collector {
+    client: reqwest::Client,
+    runtime: tokio::runtime::Handle,
+    url: String,
+    warned: Arc<AtomicBool>,
+}
+
+impl Collector {
+    fn new(url: &str) -> Result<Self, reqwest::Error> {
+        let client =
+            reqwest::Client::builder().timeout(EXPORT_TIMEOUT).connect_timeout(Duration::from_secs(5)).build()?;
+        let runtime = tokio::runtime::Handle::current();
+        Ok(Self { client, runtime, url: url.to_owned(), warned: Arc::default() })
+    }
+
+    fn warn_once(&self, error: &str) {
+        if !self.warned.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                collector = %self.url,
+                error,
+                "cannot export traces; spans are dropped while the collector is unreachable (logged once)"
+            );
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl opentelemetry_http::HttpClient for Collector {
+    async fn send_bytes(
+        &self,
+        request: http::Request<bytes::Bytes>,
+    ) -> Result<http::Response<bytes::Bytes>, opentelemetry_http::HttpError> {
+        let request = reqwest::Request::try_from(request.map(reqwest::Body::from))?;
+        let client = self.client.clone();
+        let sent = self.runtime.spawn(async move {
+            let response = client.execute(request).await?;
+            let status = response.status();
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, body))
+        });
+        let (status, body) = match sent.await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(err)) => {
+                self.warn_once(&err.to_string());
+                return Err(err.into());
+            }
+            Err(err) => return Err(err.into()),
+        };
+        if !status.is_success() {
+            self.warn_once(&format!("the collector answered {status}"));
+        }
+        let mut answer = http::Response::new(body);
+        *answer.status_mut() = status;
+        Ok(answer)
     }
 }
 

@@ -151,6 +151,13 @@ pub struct Config {
     /// (`Authorization: Bearer <token>`), compared in constant time. Unset:
     /// only `metrics_allowed_networks` may read it.
     pub metrics_token: Option<SecretString>,
+    /// The base URL of an OpenTelemetry collector's OTLP/HTTP receiver,
+    /// like `http://collector:4318`; traces are sent to
+    /// `{otlp_endpoint}/v1/traces` as protobuf (OTLP 1.x, "OTLP/HTTP").
+    /// Unset (the default), no trace is recorded or sent. The spans are
+    /// the HTTP requests, server-function calls, repository calls and job
+    /// runs; the README's "Traces" lists them with their attributes.
+    pub otlp_endpoint: Option<String>,
 }
 
 impl Default for Config {
@@ -191,6 +198,7 @@ impl Default for Config {
             webhook_allowed_networks: Vec::new(),
             metrics_allowed_networks: vec!["127.0.0.0/8".to_owned(), "::1/128".to_owned()],
             metrics_token: None,
+            otlp_endpoint: None,
         }
     }
 }

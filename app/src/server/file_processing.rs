@@ -87,6 +87,7 @@ pub fn mismatch(name: &str, sniffed: &str) -> Option<String> {
 /// a thumbnail. The outcome is the file's status (`ready`, or `failed` with
 /// the reason); only a storage or database error fails the job (to be
 /// retried).
+#[tracing::instrument(name = "file_processing::process", level = "debug", skip_all, fields(org = %org, file = %id))]
 pub async fn process(ctx: &JobContext, state: &AppState, org: OrgId, id: FileId) -> Result<(), ProcessError> {
     let Some(file) = files::start_processing(&state.db, org, id).await? else {
         return Ok(());

@@ -271,6 +271,7 @@ fn without_bom(bytes: &[u8]) -> &[u8] {
 /// kept as a CSV report), cancelled, or failed with a reason; an error the
 /// job retries leaves it importing until its last attempt, after which
 /// [`imports::end_orphaned`] ends it failed.
+#[tracing::instrument(name = "imports::run", level = "debug", skip_all, fields(org = %org, import = %id, user = %user))]
 pub async fn run(
     ctx: &JobContext,
     state: &AppState,

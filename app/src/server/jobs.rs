@@ -23,6 +23,7 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
+use tracing::Instrument;
 
 use crate::{
     error::AppError,
@@ -195,6 +196,7 @@ impl From<sqlx::Error> for Failure {
     }
 }
 
+#[tracing::instrument(name = "jobs::handle", level = "debug", skip_all)]
 async fn handle(ctx: &JobContext, job: Job) -> Result<(), Failure> {
     let state = &ctx.state;
     match job {
@@ -252,6 +254,7 @@ async fn handle(ctx: &JobContext, job: Job) -> Result<(), Failure> {
 
 /// Every step runs even when an earlier one failed (one failing purge must
 /// not stop the others); the attempt fails at the end, naming what failed.
+#[tracing::instrument(name = "jobs::maintenance", level = "debug", skip_all)]
 async fn maintenance(ctx: &JobContext) -> Result<(), Failure> {
     let db = &ctx.state.db;
     let config = &ctx.state.config;
@@ -310,6 +313,7 @@ const ABANDONED_UPLOAD: Duration = Duration::hours(6);
 /// Removes from storage the objects of rows deleted since the last run
 /// (`deleted_objects`, filled by triggers), a thousand at a time; how many
 /// owners' objects went.
+#[tracing::instrument(name = "jobs::remove_deleted_objects", level = "debug", skip_all)]
 async fn remove_deleted_objects(state: &AppState) -> Result<u64, String> {
     use crate::server::storage::Storage;
     let mut removed = 0;
@@ -352,8 +356,25 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
-/// Runs one claimed job to its end, extending the lease meanwhile.
+/// The name of a job run's span: `job.kind` (`mail`, `process_file`...),
+/// `job.id` and `job.attempt` (1 for the first) are its fields; the
+/// handler's and the repository's spans nest under it. A `debug` span, so
+/// logs are unchanged; exported as `job {kind}` when traces are on.
+pub const JOB_SPAN: &str = "job";
+
+/// Runs one claimed job to its end, extending the lease meanwhile, inside
+/// the job's span ([`JOB_SPAN`]).
 async fn run_one(state: &AppState, worker: &str, claimed: jobs::ClaimedJob) {
+    let span = tracing::debug_span!(
+        JOB_SPAN,
+        job.kind = %claimed.kind,
+        job.id = %claimed.id,
+        job.attempt = claimed.attempts,
+    );
+    run_claimed(state, worker, claimed).instrument(span).await;
+}
+
+async fn run_claimed(state: &AppState, worker: &str, claimed: jobs::ClaimedJob) {
     let ctx = Arc::new(JobContext {
         state: state.clone(),
         id: claimed.id,
@@ -376,6 +397,7 @@ async fn run_one(state: &AppState, worker: &str, claimed: jobs::ClaimedJob) {
                 }
             }
         }
+        .in_current_span()
     }));
     // The handler runs as a task of its own, so a panic in it fails this
     // attempt instead of ending the worker.
@@ -388,6 +410,7 @@ async fn run_one(state: &AppState, worker: &str, claimed: jobs::ClaimedJob) {
                 Err(err) => Err(Failure::Error(format!("unreadable job: {err}"))),
             }
         }
+        .in_current_span()
     }));
     // A process stopping gives the job until its shutdown timeout, then
     // hands it back to the queue (not an attempt: any process takes it

@@ -59,6 +59,7 @@ impl Mailer {
     }
 
     /// Sends a plain-text message to `to` (an address).
+    #[tracing::instrument(name = "mail::send", level = "debug", skip_all)]
     pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), MailError> {
         let from = match self {
             Mailer::Smtp { from, .. } | Mailer::Files { from, .. } => from.clone(),

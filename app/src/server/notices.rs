@@ -31,6 +31,7 @@ pub const MANY_NETWORKS: &str = "many addresses";
 /// Mails `user` the link that verifies `email` (a fresh token; older links
 /// stop working). Nothing when the account is gone. The `verify_email`
 /// job.
+#[tracing::instrument(name = "notices::mail_verification", level = "debug", skip_all, fields(user = %user))]
 pub async fn mail_verification(state: &AppState, user: UserId, email: &str) -> Result<(), AppError> {
     let Some(user) = users::find_by_id(&state.db, user).await? else {
         return Ok(());
@@ -48,6 +49,7 @@ pub async fn mail_verification(state: &AppState, user: UserId, email: &str) -> R
 /// Mails a reset link to the account with `email`, if there is one and it
 /// got none in the last [`RESEND_INTERVAL_SECS`] (the `password_reset`
 /// job).
+#[tracing::instrument(name = "notices::send_reset_link", level = "debug", skip_all)]
 pub async fn send_reset_link(state: &AppState, email: &Email) -> Result<(), AppError> {
     let Some(user) = users::find_by_email(&state.db, email).await? else {
         return Ok(());
@@ -75,6 +77,7 @@ pub async fn send_reset_link(state: &AppState, email: &Email) -> Result<(), AppE
 /// failed from `address` (an IP address, or [`MANY_NETWORKS`]), with a
 /// link that ends every session (OWASP ASVS 5.0 V6.3.5: notify of
 /// suspicious authentication attempts). The `sign_in_warning` job.
+#[tracing::instrument(name = "notices::warn_owner", level = "debug", skip_all, fields(failures = failures))]
 pub async fn warn_owner(state: &AppState, email: &Email, failures: i64, address: &str) -> Result<(), AppError> {
     let Some(user) = users::find_by_email(&state.db, email).await? else {
         return Ok(());

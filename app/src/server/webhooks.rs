@@ -427,6 +427,7 @@ pub fn event_message(event: &db_webhooks::OutboxEvent, url: &str, keygen: Option
 
 /// The deliveries of `org`'s outbox event `event`: one to each enabled
 /// endpoint that wants its type (none when the event is gone).
+#[tracing::instrument(name = "webhooks::fan_out", level = "debug", skip_all, fields(org = %org, event = %event))]
 pub async fn fan_out(db: &Db, org: OrgId, event: uuid::Uuid) -> Result<Vec<Delivery>, AppError> {
     let Some(event) = db_webhooks::event(db, org, event).await? else { return Ok(Vec::new()) };
     let subscribers = db_webhooks::subscribers(db, org, &event.kind).await?;
@@ -471,6 +472,17 @@ pub enum Attempt {
 /// it.
 ///
 /// Errors: the database's (the job is retried).
+#[tracing::instrument(
+    name = "webhooks::deliver",
+    level = "debug",
+    skip_all,
+    fields(
+        org = %delivery.org,
+        endpoint = %delivery.endpoint,
+        event = %delivery.event,
+        event_type = %delivery.event_type,
+    )
+)]
 pub async fn deliver(state: &AppState, delivery: &Delivery, attempt: i64) -> Result<Attempt, AppError> {
     let Delivery { org, endpoint, event, event_type, payload } = delivery;
     let (org, endpoint, event, event_type, payload) = (*org, *endpoint, *event, event_type.as_str(), payload.as_str());

@@ -9,5 +9,6 @@ pub mod request_id;
 pub mod request_memo;
 pub mod security_headers;
 pub mod server_fn_args;
+pub mod server_fn_span;
 pub mod server_fn_status;
 pub mod static_cache;

@@ -43,4 +43,5 @@ mod security;
 mod settings;
 mod shutdown;
 mod tasks;
+mod traces;
 mod webhooks;

@@ -18,13 +18,13 @@ use crate::{
 };
 
 /// Sends SIGTERM to `server`, as a service manager stopping it does.
-fn terminate(server: &Child) {
+pub(crate) fn terminate(server: &Child) {
     let status = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     assert!(status.success());
 }
 
 /// How `server` exited, waiting up to `within`.
-async fn exit_of(server: &mut Child, within: Duration) -> std::process::ExitStatus {
+pub(crate) async fn exit_of(server: &mut Child, within: Duration) -> std::process::ExitStatus {
     let deadline = tokio::time::Instant::now() + within;
     loop {
         if let Some(status) = server.try_wait().unwrap() {

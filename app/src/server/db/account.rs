@@ -26,6 +26,12 @@ pub struct SessionRow {
 pub const USER_AGENT_MAX: usize = 512;
 
 /// Records a new session of `user`, signed in from `ip` with `user_agent`.
+#[tracing::instrument(
+    name = "account::create_session",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn create_session(
     db: &Db,
     user: UserId,
@@ -44,6 +50,12 @@ pub async fn create_session(
 }
 
 /// Moves the session's last activity to `now`.
+#[tracing::instrument(
+    name = "account::touch_session",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn touch_session(db: &Db, id: SessionId, now: Timestamp) -> Result<(), sqlx::Error> {
     let sql = "UPDATE user_sessions SET last_active_at = $2 WHERE id = $1";
     with_pool!(db, Scope::accounts(), conn => {
@@ -53,6 +65,12 @@ pub async fn touch_session(db: &Db, id: SessionId, now: Timestamp) -> Result<(),
 }
 
 /// The sessions of `user`, most recently active first.
+#[tracing::instrument(
+    name = "account::sessions",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn sessions(db: &Db, user: UserId) -> Result<Vec<SessionRow>, sqlx::Error> {
     let sql = "SELECT id, ip, user_agent, created_at, last_active_at FROM user_sessions \
                WHERE user_id = $1 ORDER BY last_active_at DESC, id DESC";
@@ -60,6 +78,12 @@ pub async fn sessions(db: &Db, user: UserId) -> Result<Vec<SessionRow>, sqlx::Er
 }
 
 /// Ends the session `id` of `user`; false when `user` has no such session.
+#[tracing::instrument(
+    name = "account::delete_session",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn delete_session(db: &Db, user: UserId, id: SessionId) -> Result<bool, sqlx::Error> {
     let sql = "DELETE FROM user_sessions WHERE user_id = $1 AND id = $2";
     with_pool!(db, Scope::accounts(), conn => {
@@ -69,6 +93,12 @@ pub async fn delete_session(db: &Db, user: UserId, id: SessionId) -> Result<bool
 
 /// Ends every session of `user` except `keep` (every one when `keep` is
 /// `None`). Returns how many ended.
+#[tracing::instrument(
+    name = "account::delete_sessions",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn delete_sessions(db: &Db, user: UserId, keep: Option<SessionId>) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM user_sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)";
     with_pool!(db, Scope::accounts(), conn => {
@@ -78,6 +108,12 @@ pub async fn delete_sessions(db: &Db, user: UserId, keep: Option<SessionId>) -> 
 
 /// Forgets sessions idle since before `idle_since` or signed in before
 /// `signed_in_since`: they have ended by the timeouts already. Maintenance.
+#[tracing::instrument(
+    name = "account::forget_ended_sessions",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn forget_ended_sessions(
     db: &Db,
     idle_since: Timestamp,
@@ -128,6 +164,12 @@ const FORGET_UNUSED: &str = "DELETE FROM account_tokens WHERE user_id = $1 AND p
 /// Makes a link token for `user` and `purpose`, sent to `email`, and
 /// returns it (64 hex digits; only its SHA-256 is stored). Earlier unused
 /// tokens of the same purpose stop working: only the newest link does.
+#[tracing::instrument(
+    name = "account::issue_token",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn issue_token(
     db: &Db,
     user: UserId,
@@ -152,6 +194,12 @@ pub async fn issue_token(
 
 /// Forgets `user`'s unused links of `purpose` (a password reset link sent
 /// to an address that is no longer theirs, or from before a new password).
+#[tracing::instrument(
+    name = "account::forget_unused_tokens",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn forget_unused_tokens(db: &Db, user: UserId, purpose: TokenPurpose) -> Result<u64, sqlx::Error> {
     with_pool!(db, Scope::accounts(), conn => {
         Ok(sqlx::query(FORGET_UNUSED).bind(user).bind(purpose.as_str()).execute(&mut *conn).await?.rows_affected())
@@ -160,6 +208,12 @@ pub async fn forget_unused_tokens(db: &Db, user: UserId, purpose: TokenPurpose) 
 
 /// The seconds left until another link of `purpose` may be sent to `user`,
 /// at most one per `interval_secs`; `None` when one may be sent now.
+#[tracing::instrument(
+    name = "account::wait_before_another",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn wait_before_another(
     db: &Db,
     user: UserId,
@@ -174,6 +228,12 @@ pub async fn wait_before_another(
 
 /// When the newest link of `purpose` was made for `user`, if any: to limit
 /// how often one is sent.
+#[tracing::instrument(
+    name = "account::last_token_at",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn last_token_at(db: &Db, user: UserId, purpose: TokenPurpose) -> Result<Option<Timestamp>, sqlx::Error> {
     let sql = "SELECT MAX(created_at) FROM account_tokens WHERE user_id = $1 AND purpose = $2";
     with_pool!(db, Scope::accounts(), conn => {
@@ -183,6 +243,12 @@ pub async fn last_token_at(db: &Db, user: UserId, purpose: TokenPurpose) -> Resu
 
 /// The user and address of an unused, unexpired `token` for `purpose`,
 /// without using it (to show the form a link leads to).
+#[tracing::instrument(
+    name = "account::peek_token",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn peek_token(
     db: &Db,
     token: &str,
@@ -199,6 +265,12 @@ pub async fn peek_token(
 /// Uses `token` for `purpose`: one guarded update, so a link works once
 /// even when followed twice at the same moment. The user and address it
 /// was sent to, or `None` when it is unknown, used or expired.
+#[tracing::instrument(
+    name = "account::use_token",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn use_token(
     db: &Db,
     token: &str,
@@ -214,6 +286,12 @@ pub async fn use_token(
 }
 
 /// Forgets tokens that expired before `before`. Maintenance.
+#[tracing::instrument(
+    name = "account::forget_expired_tokens",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn forget_expired_tokens(db: &Db, before: Timestamp) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM account_tokens WHERE expires_at < $1";
     with_pool!(db, Scope::accounts(), conn => Ok(sqlx::query(sql).bind(before).execute(&mut *conn).await?.rows_affected()))
@@ -228,6 +306,12 @@ pub struct TotpRow {
 }
 
 /// `user`'s two-factor state; `None` when there is no such user.
+#[tracing::instrument(
+    name = "account::totp",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn totp(db: &Db, user: UserId) -> Result<Option<TotpRow>, sqlx::Error> {
     let sql = "SELECT totp_secret, totp_enabled_at FROM users WHERE id = $1";
     with_pool!(db, Scope::accounts(), conn => sqlx::query_as(sql).bind(user).fetch_optional(&mut *conn).await)
@@ -235,6 +319,12 @@ pub async fn totp(db: &Db, user: UserId) -> Result<Option<TotpRow>, sqlx::Error>
 
 /// Starts enrolment: keeps `sealed` as `user`'s secret, two-factor still
 /// off. Does nothing when it is on already (false then).
+#[tracing::instrument(
+    name = "account::start_totp",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn start_totp(db: &Db, user: UserId, sealed: &str) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE users SET totp_secret = $2, totp_last_step = NULL \
                WHERE id = $1 AND totp_enabled_at IS NULL";
@@ -245,6 +335,12 @@ pub async fn start_totp(db: &Db, user: UserId, sealed: &str) -> Result<bool, sql
 
 /// Accepts the code of time step `step` for `user` unless a code of this
 /// or a later step was accepted already (RFC 6238 §5.2: each code once).
+#[tracing::instrument(
+    name = "account::accept_totp_step",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn accept_totp_step(db: &Db, user: UserId, step: i64) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE users SET totp_last_step = $2 \
                WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)";
@@ -255,6 +351,12 @@ pub async fn accept_totp_step(db: &Db, user: UserId, step: i64) -> Result<bool, 
 
 /// Turns two-factor on for `user` with the recovery codes whose hashes are
 /// `code_hashes` (replacing any earlier ones).
+#[tracing::instrument(
+    name = "account::enable_totp",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn enable_totp(db: &Db, user: UserId, code_hashes: &[String], now: Timestamp) -> Result<bool, sqlx::Error> {
     let enable = "UPDATE users SET totp_enabled_at = $2 \
                   WHERE id = $1 AND totp_secret IS NOT NULL AND totp_enabled_at IS NULL";
@@ -284,6 +386,12 @@ macro_rules! replace_codes {
 use replace_codes;
 
 /// Replaces `user`'s recovery codes (two-factor stays on).
+#[tracing::instrument(
+    name = "account::replace_recovery_codes",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn replace_recovery_codes(db: &Db, user: UserId, code_hashes: &[String]) -> Result<(), sqlx::Error> {
     with_pool!(db, Scope::accounts(), conn => {
         let mut tx = super::begin_write(&mut *conn).await?;
@@ -294,6 +402,12 @@ pub async fn replace_recovery_codes(db: &Db, user: UserId, code_hashes: &[String
 }
 
 /// Turns two-factor off for `user`: the secret and recovery codes go.
+#[tracing::instrument(
+    name = "account::disable_totp",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn disable_totp(db: &Db, user: UserId) -> Result<(), sqlx::Error> {
     let clear = "UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1";
     with_pool!(db, Scope::accounts(), conn => {
@@ -307,6 +421,12 @@ pub async fn disable_totp(db: &Db, user: UserId) -> Result<(), sqlx::Error> {
 
 /// Uses the recovery code with hash `code_hash` of `user`; false when it is
 /// not one of theirs or was used.
+#[tracing::instrument(
+    name = "account::use_recovery_code",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn use_recovery_code(db: &Db, user: UserId, code_hash: &str, now: Timestamp) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL";
     with_pool!(db, Scope::accounts(), conn => {
@@ -315,6 +435,12 @@ pub async fn use_recovery_code(db: &Db, user: UserId, code_hash: &str, now: Time
 }
 
 /// How many unused recovery codes `user` has.
+#[tracing::instrument(
+    name = "account::recovery_codes_left",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn recovery_codes_left(db: &Db, user: UserId) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL";
     with_pool!(db, Scope::accounts(), conn => sqlx::query_scalar(sql).bind(user).fetch_one(&mut *conn).await)

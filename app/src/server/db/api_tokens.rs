@@ -75,6 +75,12 @@ pub struct NewToken<'a> {
 
 /// Creates a token, made by the admin of `ctx`, and records the event
 /// `event` makes of its id in the same transaction (never the secret).
+#[tracing::instrument(
+    name = "api_tokens::insert",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn insert(
     db: &Db,
     ctx: &Admin,
@@ -107,6 +113,7 @@ pub async fn insert(
 
 /// The organization's tokens, newest first (revoked and expired ones too,
 /// so the page can say so).
+#[tracing::instrument(name = "api_tokens::list", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn list(db: &Db, ctx: &Admin) -> Result<Vec<ApiToken>, sqlx::Error> {
     let sql = format!("{SELECT_TOKEN} WHERE t.org_id = $1 ORDER BY t.created_at DESC, t.id DESC");
     let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -116,6 +123,12 @@ pub async fn list(db: &Db, ctx: &Admin) -> Result<Vec<ApiToken>, sqlx::Error> {
 }
 
 /// The token `id` of the organization.
+#[tracing::instrument(
+    name = "api_tokens::find",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), api_token = %id)
+)]
 pub async fn find(db: &Db, ctx: &Admin, id: ApiTokenId) -> Result<Option<ApiToken>, sqlx::Error> {
     let sql = format!("{SELECT_TOKEN} WHERE t.org_id = $1 AND t.id = $2");
     let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -129,6 +142,12 @@ pub async fn find(db: &Db, ctx: &Admin, id: ApiTokenId) -> Result<Option<ApiToke
 /// revocation time (`revoked` false). A revocation records the event
 /// `event` makes of the token's name and role in the same transaction
 /// (none when it was revoked before).
+#[tracing::instrument(
+    name = "api_tokens::revoke",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), api_token = %id)
+)]
 pub async fn revoke(
     db: &Db,
     ctx: &Admin,
@@ -191,6 +210,12 @@ struct FoundRow {
 /// The token whose secret hashes to `secret_hash`, in an organization
 /// that is not deleted; `None` otherwise. One statement: the token, its
 /// organization and its creator's membership.
+#[tracing::instrument(
+    name = "api_tokens::find_by_secret",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn find_by_secret(db: &Db, secret_hash: &[u8]) -> Result<Option<FoundToken>, sqlx::Error> {
     let sql = "SELECT t.id, t.name, t.role, o.id AS org_id, o.name AS org_name, o.slug AS org_slug, \
                o.suspended_at IS NOT NULL AS suspended, t.expires_at, t.revoked_at IS NOT NULL AS revoked, \
@@ -229,6 +254,12 @@ pub async fn find_by_secret(db: &Db, secret_hash: &[u8]) -> Result<Option<FoundT
 /// [`LAST_USED_RESOLUTION`] or the network changed. True when the
 /// network was not on the list before; then the event `event` makes is
 /// recorded with it, in the same transaction.
+#[tracing::instrument(
+    name = "api_tokens::record_use",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn record_use(
     db: &Db,
     token: &FoundToken,

@@ -48,6 +48,7 @@ pub struct NewEvent<'a> {
 /// a person's events outside any organization (signing in and out). An
 /// organization's events go with their change instead, in its
 /// transaction, with their outbox row ([`super::events::record`]).
+#[tracing::instrument(name = "audit::record", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn record(db: &Db, event: NewEvent<'_>) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO audit_events (id, org_id, actor_id, actor_email, action, target_type, target_id, ip, \
                user_agent, details, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
@@ -138,6 +139,7 @@ pub enum AuditScope {
 /// v7, so id order is time order), `limit` at a time. Pages go by keyset
 /// (`before`), so a deep page costs what the first does; the log is not
 /// counted.
+#[tracing::instrument(name = "audit::list", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn list(db: &Db, scope: &AuditScope, filter: &AuditFilter, limit: u32) -> Result<EventPage, sqlx::Error> {
     let mut sql = Sql::new(
         "SELECT id, action, actor_id, actor_email, target_type, target_id, ip, user_agent, details, created_at \
@@ -186,6 +188,12 @@ pub async fn list(db: &Db, scope: &AuditScope, filter: &AuditFilter, limit: u32)
 /// `since` (a rate over the log itself: the same count on every server).
 /// Reads the `(org_id, action, id)` index from the first id of that
 /// instant (ids are UUID v7, so id order is time order).
+#[tracing::instrument(
+    name = "audit::count_since",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn count_since(db: &Db, ctx: &Admin, action: AuditAction, since: OffsetDateTime) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM audit_events WHERE org_id = $1 AND action = $2 AND id >= $3";
     let first = first_id_at(since);

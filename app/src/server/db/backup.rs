@@ -29,6 +29,7 @@ pub enum BackupError {
 /// on PostgreSQL, [`BackupError::Empty`] when the database was never
 /// migrated (a mistyped path opens a new, empty file), or the database's
 /// own.
+#[tracing::instrument(name = "backup::snapshot", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn snapshot(db: &Db, to: &Path) -> Result<(), BackupError> {
     let Db::Sqlite(pool) = db else { return Err(BackupError::NotSqlite) };
     if to.exists() {

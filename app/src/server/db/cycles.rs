@@ -54,6 +54,12 @@ const SELECT_CYCLE: &str =
 
 /// A readable project's cycles, earliest first, with progress (none when
 /// the project is in the trash).
+#[tracing::instrument(
+    name = "cycles::list_for_project",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project)
+)]
 pub async fn list_for_project(db: &Db, ctx: &OrgCtx, project: ProjectId) -> Result<Vec<Cycle>, sqlx::Error> {
     let sql = format!(
         "{SELECT_CYCLE} WHERE c.org_id = $1 AND c.project_id = $2 AND {} ORDER BY c.starts_on, c.id",
@@ -66,6 +72,12 @@ pub async fn list_for_project(db: &Db, ctx: &OrgCtx, project: ProjectId) -> Resu
 }
 
 /// The cycle, with progress, when its project is readable.
+#[tracing::instrument(
+    name = "cycles::find",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn find(db: &Db, ctx: &OrgCtx, id: CycleId) -> Result<Option<Cycle>, sqlx::Error> {
     let sql = format!(
         "{SELECT_CYCLE} WHERE c.org_id = $1 AND c.id = $2 AND {}",
@@ -80,6 +92,12 @@ pub async fn find(db: &Db, ctx: &OrgCtx, id: CycleId) -> Result<Option<Cycle>, s
 /// Creates a cycle in `project`, recording `cycle.created` (its fields) in
 /// the same transaction. `None` when the project is not writable (another
 /// organization's, archived or in the trash).
+#[tracing::instrument(
+    name = "cycles::insert",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project)
+)]
 pub async fn insert(
     db: &Db,
     ctx: &Writer,
@@ -134,6 +152,12 @@ pub async fn insert(
 /// while its name and dates are still those (a conditional update).
 /// `None` when there is no such cycle, its project is not writable, or it
 /// is no longer as `seen`.
+#[tracing::instrument(
+    name = "cycles::update",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn update(
     db: &Db,
     ctx: &Writer,
@@ -188,6 +212,12 @@ pub async fn update(
 /// key to the cycle has no `SET NULL` that leaves `org_id` alone on
 /// SQLite). Records `cycle.deleted` in the same transaction. False when
 /// there was no such cycle.
+#[tracing::instrument(
+    name = "cycles::delete",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn delete(db: &Db, ctx: &Writer, id: CycleId) -> Result<bool, sqlx::Error> {
     let writable = rule(db.backend(), ProjectAccess::Write, "cycles.org_id", "cycles.project_id");
     let clear = format!(

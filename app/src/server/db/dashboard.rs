@@ -36,6 +36,12 @@ struct AssignedRow {
 
 /// Open tasks in active projects: the sum of their counters, so the
 /// dashboard costs the same with a hundred tasks or a million.
+#[tracing::instrument(
+    name = "dashboard::open_task_count",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn open_task_count(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
     let sql = "SELECT CAST(COALESCE(SUM(p.open_tasks), 0) AS BIGINT) FROM projects p \
                WHERE p.org_id = $1 AND p.deleted_at IS NULL AND p.archived_at IS NULL";
@@ -44,6 +50,12 @@ pub async fn open_task_count(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> 
 
 /// Open tasks in active projects due before `today`, counted up to
 /// `COUNT_CAP`; the flag says whether there are more ("1,000+").
+#[tracing::instrument(
+    name = "dashboard::overdue_count",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn overdue_count(db: &Db, ctx: &OrgCtx, today: Date) -> Result<(i64, bool), sqlx::Error> {
     let sql = format!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM tasks t \
@@ -58,6 +70,12 @@ pub async fn overdue_count(db: &Db, ctx: &OrgCtx, today: Date) -> Result<(i64, b
 
 /// Up to `limit` open tasks of `user` in active projects: soonest due
 /// first, undated last, then oldest.
+#[tracing::instrument(
+    name = "dashboard::open_assigned_to",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn open_assigned_to(
     db: &Db,
     ctx: &OrgCtx,
@@ -98,6 +116,12 @@ fn midnight(day: Date) -> Timestamp {
 
 /// Tasks completed in each week starting on `week_starts` (Mondays, oldest
 /// first, consecutive): one statement, one bucket sum per week.
+#[tracing::instrument(
+    name = "dashboard::completed_per_week",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn completed_per_week(db: &Db, ctx: &OrgCtx, week_starts: &[Date]) -> Result<Vec<WeekCount>, sqlx::Error> {
     let Some(last) = week_starts.last() else { return Ok(Vec::new()) };
     let mut bounds: Vec<Timestamp> = week_starts.iter().copied().map(midnight).collect();

@@ -272,6 +272,7 @@ pub static RECORDED: tokio::sync::Notify = tokio::sync::Notify::const_new();
 /// Appends `event` to the outbox on `conn` (the change's transaction:
 /// `record(&mut *tx, &event)`), stamped now, and its audit log row when it
 /// is audited. The caller commits both with its change, or neither.
+#[tracing::instrument(name = "events::record", level = "debug", skip_all)]
 pub async fn record<C: Outbox + ?Sized>(conn: &mut C, event: &NewEvent) -> Result<(), sqlx::Error> {
     conn.record_event(event).await?;
     RECORDED.notify_waiters();
@@ -281,6 +282,7 @@ pub async fn record<C: Outbox + ?Sized>(conn: &mut C, event: &NewEvent) -> Resul
 /// Appends every event of `events` (see [`record`]), in order: bulk
 /// changes (an import's batch of tasks) write theirs 500 to a statement
 /// when none is audited.
+#[tracing::instrument(name = "events::record_all", level = "debug", skip_all)]
 pub async fn record_all<C: Outbox + ?Sized>(conn: &mut C, events: &[NewEvent]) -> Result<(), sqlx::Error> {
     if events.iter().all(|event| event.audit.is_none()) {
         conn.record_unaudited(events).await?;
@@ -311,6 +313,12 @@ pub struct Event {
 
 /// The events of organization `org` after `after` (a seq; 0 for all), in
 /// order, at most `limit`: how a stream resumes.
+#[tracing::instrument(
+    name = "events::list_after",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org)
+)]
 pub async fn list_after(db: &Db, org: OrgId, after: i64, limit: i64) -> Result<Vec<Event>, sqlx::Error> {
     let sql = "SELECT seq, id, type, resource_type, resource_id, actor_id, data, created_at FROM events \
                WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
@@ -321,6 +329,12 @@ pub async fn list_after(db: &Db, org: OrgId, after: i64, limit: i64) -> Result<V
 
 /// The newest `seq` of organization `org`'s events (0 before its first):
 /// where a stream that resumes from nothing starts.
+#[tracing::instrument(
+    name = "events::last_seq",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org)
+)]
 pub async fn last_seq(db: &Db, org: OrgId) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE org_id = $1";
     with_pool!(db, Scope::tenant(org), conn => sqlx::query_scalar(sql).bind(org).fetch_one(&mut *conn).await)
@@ -330,6 +344,12 @@ pub async fn last_seq(db: &Db, org: OrgId) -> Result<i64, sqlx::Error> {
 /// written since `since` (events whose transaction committed after a
 /// later one's: PostgreSQL takes `seq` at insert), in order, at most
 /// `limit`. A stream sends what it has not sent yet.
+#[tracing::instrument(
+    name = "events::list_recent",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org)
+)]
 pub async fn list_recent(
     db: &Db,
     org: OrgId,

@@ -115,6 +115,12 @@ pub(crate) use check_room;
 /// room.
 ///
 /// Errors: `NotWritable`; `StorageFull` when `reserve` bytes do not fit.
+#[tracing::instrument(
+    name = "files::reserve",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project)
+)]
 pub async fn reserve(
     db: &Db,
     ctx: &Writer,
@@ -163,6 +169,12 @@ pub async fn reserve(
 ///
 /// Errors: `StorageFull`; `NotWritable` when the file is no longer
 /// uploading.
+#[tracing::instrument(
+    name = "files::grow",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn grow(db: &Db, ctx: &Writer, id: FileId, more: i64) -> Result<(), UploadError> {
     let sql = "UPDATE project_files SET size_bytes = size_bytes + $3, updated_at = $4 \
                WHERE org_id = $1 AND id = $2 AND status = 'uploading'";
@@ -190,6 +202,12 @@ pub async fn grow(db: &Db, ctx: &Writer, id: FileId, more: i64) -> Result<(), Up
 /// its processing job. Records `file.created` (its id, project, name and
 /// size) in the same transaction: the file exists for others from now on.
 /// `false` (and nothing recorded) when it was not uploading.
+#[tracing::instrument(
+    name = "files::uploaded",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn uploaded(db: &Db, ctx: &Writer, id: FileId, size: i64) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE project_files SET status = 'queued', size_bytes = $3, updated_at = $4 \
                WHERE org_id = $1 AND id = $2 AND status = 'uploading' RETURNING project_id, name";
@@ -209,6 +227,12 @@ pub async fn uploaded(db: &Db, ctx: &Writer, id: FileId, size: i64) -> Result<bo
 
 /// Forgets the file `id` whose upload failed or was refused (its held
 /// bytes are free again, and whatever was stored goes with the row).
+#[tracing::instrument(
+    name = "files::discard",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn discard(db: &Db, ctx: &Writer, id: FileId) -> Result<(), sqlx::Error> {
     let sql = "DELETE FROM project_files WHERE org_id = $1 AND id = $2 AND status = 'uploading'";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -219,6 +243,12 @@ pub async fn discard(db: &Db, ctx: &Writer, id: FileId) -> Result<(), sqlx::Erro
 
 /// The file `id` of the organization, in the trash too; `None` for another
 /// organization's, or when its project is in the trash.
+#[tracing::instrument(
+    name = "files::find",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn find(db: &Db, ctx: &OrgCtx, id: FileId) -> Result<Option<ProjectFile>, sqlx::Error> {
     let sql = format!(
         "SELECT {FILE_COLUMNS} FROM {FILE_FROM} WHERE f.org_id = $1 AND f.id = $2 AND {}",
@@ -240,6 +270,12 @@ pub enum FileView {
 }
 
 /// A page of `project`'s files in `view`.
+#[tracing::instrument(
+    name = "files::list",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project)
+)]
 pub async fn list(
     db: &Db,
     ctx: &OrgCtx,
@@ -273,6 +309,12 @@ pub async fn list(
 }
 
 /// The files of upload session `session`, in the order they were sent.
+#[tracing::instrument(
+    name = "files::list_for_session",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn list_for_session(
     db: &Db,
     ctx: &OrgCtx,
@@ -295,6 +337,12 @@ fn writable(db: &Db) -> String {
 
 /// Renames a live file, and records `event` in the same transaction.
 /// `false` (and nothing recorded) when there is none to rename.
+#[tracing::instrument(
+    name = "files::rename",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn rename(db: &Db, ctx: &Writer, id: FileId, name: &str, event: &NewEvent) -> Result<bool, sqlx::Error> {
     let sql = format!(
         "UPDATE project_files SET name = $3, updated_at = $4 \
@@ -316,6 +364,12 @@ pub async fn rename(db: &Db, ctx: &Writer, id: FileId, name: &str, event: &NewEv
 /// Moves live files to the trash (`true`) or takes them out (`false`),
 /// recording the event `event` makes of each file that moved in the same
 /// transaction. Returns how many moved.
+#[tracing::instrument(
+    name = "files::set_trashed",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn set_trashed(
     db: &Db,
     ctx: &Writer,
@@ -358,6 +412,12 @@ pub struct Unprocessed {
 
 /// Marks the file `id` as processing and returns it; `None` when it is
 /// gone or not waiting (a job run twice finds it processed).
+#[tracing::instrument(
+    name = "files::start_processing",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org, id = %id)
+)]
 pub async fn start_processing(db: &Db, org: OrgId, id: FileId) -> Result<Option<Unprocessed>, sqlx::Error> {
     let sql = "UPDATE project_files SET status = 'processing', updated_at = $3 \
                WHERE org_id = $1 AND id = $2 AND status IN ('queued', 'processing') \
@@ -377,6 +437,12 @@ pub enum Processed {
 /// Records how processing the file `id` ended, with its `file.updated`
 /// event (the new status; by nobody: the processing job) in the same
 /// transaction.
+#[tracing::instrument(
+    name = "files::finish_processing",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org, id = %id)
+)]
 pub async fn finish_processing(db: &Db, org: OrgId, id: FileId, processed: &Processed) -> Result<(), sqlx::Error> {
     let sql = "UPDATE project_files SET status = $3, content_type = $4, sha256 = $5, width = $6, height = $7, \
                  has_thumbnail = $8, failure = $9, updated_at = $10 \
@@ -419,6 +485,12 @@ pub async fn finish_processing(db: &Db, org: OrgId, id: FileId, processed: &Proc
 /// and uploads cut off mid-way (still `uploading` since before
 /// `abandoned_before`). Their objects are queued for removal by the
 /// trigger. Maintenance, across organizations.
+#[tracing::instrument(
+    name = "files::purge_expired",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn purge_expired(
     db: &Db,
     now: time::OffsetDateTime,
@@ -433,12 +505,24 @@ pub async fn purge_expired(
 }
 
 /// Objects whose rows are gone: (owner id, organization, kind).
+#[tracing::instrument(
+    name = "files::deleted_objects",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn deleted_objects(db: &Db, limit: i64) -> Result<Vec<(uuid::Uuid, OrgId, String)>, sqlx::Error> {
     let sql = "SELECT owner_id, org_id, kind FROM deleted_objects LIMIT $1";
     with_pool!(db, Scope::maintenance(), conn => sqlx::query_as(sql).bind(limit).fetch_all(&mut *conn).await)
 }
 
 /// Forgets the deleted object of `owner` once it is removed from storage.
+#[tracing::instrument(
+    name = "files::forget_deleted_object",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn forget_deleted_object(db: &Db, owner: uuid::Uuid) -> Result<(), sqlx::Error> {
     let sql = "DELETE FROM deleted_objects WHERE owner_id = $1";
     with_pool!(db, Scope::maintenance(), conn => {
@@ -495,6 +579,12 @@ const SESSION_FROM: &str =
 /// Starts an upload session of `files_total` files into `project` (and
 /// `cycle`, which the caller has checked is the project's). `None` when
 /// the project takes no files.
+#[tracing::instrument(
+    name = "files::start_session",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project, cycle = cycle.map(tracing::field::display))
+)]
 pub async fn start_session(
     db: &Db,
     ctx: &Writer,
@@ -525,6 +615,12 @@ pub async fn start_session(
 }
 
 /// The session `id` of the organization; `None` for another's.
+#[tracing::instrument(
+    name = "files::find_session",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn find_session(db: &Db, ctx: &OrgCtx, id: UploadSessionId) -> Result<Option<UploadSession>, sqlx::Error> {
     let sql = format!("SELECT {SESSION_COLUMNS} FROM {SESSION_FROM} WHERE s.org_id = $1 AND s.id = $2");
     let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -534,6 +630,12 @@ pub async fn find_session(db: &Db, ctx: &OrgCtx, id: UploadSessionId) -> Result<
 }
 
 /// A page of `project`'s sessions, newest first.
+#[tracing::instrument(
+    name = "files::list_sessions",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project)
+)]
 pub async fn list_sessions(
     db: &Db,
     ctx: &OrgCtx,
@@ -561,6 +663,12 @@ pub async fn list_sessions(
 }
 
 /// `project`'s uploads in numbers, over all its sessions.
+#[tracing::instrument(
+    name = "files::stats",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project)
+)]
 pub async fn stats(db: &Db, ctx: &OrgCtx, project: ProjectId) -> Result<UploadStats, sqlx::Error> {
     let sql = "SELECT COUNT(*), CAST(COALESCE(SUM(files_uploaded), 0) AS BIGINT), \
         CAST(COALESCE(SUM(files_failed), 0) AS BIGINT), CAST(COALESCE(SUM(bytes_uploaded), 0) AS BIGINT) \
@@ -581,6 +689,12 @@ pub enum Arrival {
 /// Counts a file of the in-progress session `id` as stored or refused.
 /// `false` when the session is not in progress (cancelled, or ended as
 /// abandoned).
+#[tracing::instrument(
+    name = "files::record_arrival",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn record_arrival(
     db: &Db,
     ctx: &Writer,
@@ -632,6 +746,12 @@ pub async fn record_arrival(
 /// Ends the in-progress session `id` once every file is counted:
 /// `completed` when any arrived, else `failed`. `files_total` first sets
 /// how many files it had (a form upload learns it at the end).
+#[tracing::instrument(
+    name = "files::settle_session",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn settle_session(
     db: &Db,
     ctx: &Writer,
@@ -651,6 +771,12 @@ pub async fn settle_session(
 
 /// Cancels the in-progress session `id`: files still on their way are
 /// refused when they arrive. `false` when it was not in progress.
+#[tracing::instrument(
+    name = "files::cancel_session",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn cancel_session(db: &Db, ctx: &Writer, id: UploadSessionId) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE upload_sessions SET status = 'cancelled', finished_at = $3, updated_at = $3 \
         WHERE org_id = $1 AND id = $2 AND status = 'in_progress'";
@@ -677,6 +803,12 @@ pub enum SessionDeleteError {
 /// in the same transaction.
 ///
 /// Errors: `NotFound`; `InProgress` while files are still arriving.
+#[tracing::instrument(
+    name = "files::delete_session",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn delete_session(
     db: &Db,
     ctx: &Writer,
@@ -727,6 +859,12 @@ pub async fn delete_session(
 /// Ends sessions left in progress with no file arriving since `before`
 /// (the browser went away): `completed` when any file arrived, else
 /// `failed`. Maintenance, across organizations.
+#[tracing::instrument(
+    name = "files::end_abandoned_sessions",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn end_abandoned_sessions(db: &Db, before: Timestamp) -> Result<u64, sqlx::Error> {
     let sql = "UPDATE upload_sessions /* maintenance: every organization */ SET \
         status = CASE WHEN files_uploaded > 0 THEN 'completed' ELSE 'failed' END, finished_at = updated_at \

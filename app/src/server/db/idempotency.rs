@@ -57,6 +57,12 @@ struct KeyRow {
 /// Claims `key` of `token` for the request whose SHA-256 is
 /// `fingerprint`; see [`Claim`]. A key older than [`KEY_HOURS`], or a
 /// claim [`ABANDONED`] without an answer, is forgotten first.
+#[tracing::instrument(
+    name = "idempotency::claim",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), api_token = %token)
+)]
 pub async fn claim(
     db: &Db,
     ctx: &OrgCtx,
@@ -112,6 +118,12 @@ pub async fn claim(
 }
 
 /// Keeps `answer` as the answer to `key`.
+#[tracing::instrument(
+    name = "idempotency::store",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), api_token = %token)
+)]
 pub async fn store(
     db: &Db,
     ctx: &OrgCtx,
@@ -138,6 +150,12 @@ pub async fn store(
 
 /// Forgets the claim on `key` (the request failed and changed nothing), so
 /// a retry runs it again.
+#[tracing::instrument(
+    name = "idempotency::release",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), api_token = %token)
+)]
 pub async fn release(db: &Db, ctx: &OrgCtx, token: ApiTokenId, key: &str) -> Result<(), sqlx::Error> {
     let sql = "DELETE FROM api_idempotency_keys WHERE org_id = $1 AND token_id = $2 AND key = $3 AND status IS NULL";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -148,6 +166,12 @@ pub async fn release(db: &Db, ctx: &OrgCtx, token: ApiTokenId, key: &str) -> Res
 
 /// Forgets every key older than [`KEY_HOURS`] (the hourly maintenance).
 /// Returns how many.
+#[tracing::instrument(
+    name = "idempotency::forget_expired",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn forget_expired(db: &Db) -> Result<u64, sqlx::Error> {
     let cutoff = Timestamp::from(OffsetDateTime::now_utc() - Duration::hours(KEY_HOURS));
     let sql = "DELETE FROM api_idempotency_keys WHERE created_at < $1";

@@ -72,6 +72,12 @@ const COLUMNS: &str = "id, project_id, file_name, size_bytes, columns, mapping, 
 ///
 /// Errors: `NotWritable` when the project takes no new tasks (archived,
 /// trashed); `StorageFull`.
+#[tracing::instrument(
+    name = "imports::insert",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id, project = %project)
+)]
 pub async fn insert(
     db: &Db,
     ctx: &Writer,
@@ -112,17 +118,35 @@ pub async fn insert(
 }
 
 /// The import `id` of the organization; `None` for another's.
+#[tracing::instrument(
+    name = "imports::find",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn find(db: &Db, ctx: &OrgCtx, id: TaskImportId) -> Result<Option<TaskImport>, sqlx::Error> {
     find_in(db, ctx.org_id(), id).await
 }
 
 /// [`find`] by organization id.
+#[tracing::instrument(
+    name = "imports::find_in",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org, id = %id)
+)]
 pub async fn find_in(db: &Db, org: OrgId, id: TaskImportId) -> Result<Option<TaskImport>, sqlx::Error> {
     Ok(find_for_run(db, org, id).await?.map(|(import, _)| import))
 }
 
 /// The import `id` of `org`, and how many of its records are committed
 /// (its job's next attempt resumes after them).
+#[tracing::instrument(
+    name = "imports::find_for_run",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org, id = %id)
+)]
 pub async fn find_for_run(db: &Db, org: OrgId, id: TaskImportId) -> Result<Option<(TaskImport, i64)>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM task_imports WHERE org_id = $1 AND id = $2");
     let row = with_pool!(db, Scope::tenant(org), conn => {
@@ -135,6 +159,12 @@ pub async fn find_for_run(db: &Db, org: OrgId, id: TaskImportId) -> Result<Optio
 }
 
 /// `project`'s most recent imports, newest first.
+#[tracing::instrument(
+    name = "imports::recent",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project)
+)]
 pub async fn recent(db: &Db, ctx: &OrgCtx, project: ProjectId, limit: i64) -> Result<Vec<TaskImport>, sqlx::Error> {
     let sql = format!(
         "SELECT {COLUMNS} FROM task_imports WHERE org_id = $1 AND project_id = $2 \
@@ -150,6 +180,12 @@ pub async fn recent(db: &Db, ctx: &OrgCtx, project: ProjectId, limit: i64) -> Re
 /// (so a second start, or a job that runs at once, finds it importing).
 /// `false` when it is not a draft (started already). A start records
 /// `event` in the same transaction.
+#[tracing::instrument(
+    name = "imports::start",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn start(
     db: &Db,
     ctx: &Writer,
@@ -173,6 +209,12 @@ pub async fn start(
 }
 
 /// Records the job that runs the import `id`.
+#[tracing::instrument(
+    name = "imports::set_job",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id, job = %job)
+)]
 pub async fn set_job(db: &Db, ctx: &Writer, id: TaskImportId, job: JobId) -> Result<(), sqlx::Error> {
     let sql = "UPDATE task_imports SET job_id = $3 WHERE org_id = $1 AND id = $2";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -213,6 +255,12 @@ pub struct Batch<'a> {
 /// last whole batch, with nothing created twice. `NotWritable` when the
 /// project was archived or trashed since; `Ok(None)` (nothing written) when
 /// the import is no longer importing (cancelled, or ended elsewhere).
+#[tracing::instrument(
+    name = "imports::commit_batch",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id, project = %project)
+)]
 pub async fn commit_batch(
     db: &Db,
     ctx: &Writer,
@@ -281,6 +329,12 @@ pub async fn commit_batch(
 }
 
 /// The rows import `id` refused, in file order.
+#[tracing::instrument(
+    name = "imports::refusals",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org, id = %id)
+)]
 pub async fn refusals(db: &Db, org: OrgId, id: TaskImportId) -> Result<Vec<Refusal>, sqlx::Error> {
     let sql = "SELECT record, line, reason, cells FROM task_import_refusals \
                WHERE org_id = $1 AND import_id = $2 ORDER BY record";
@@ -301,6 +355,12 @@ pub async fn refusals(db: &Db, org: OrgId, id: TaskImportId) -> Result<Vec<Refus
 /// Ends the import `id` with `status` (and, when it failed, `error`, in
 /// words for people), keeping its counts; only while it is importing, so
 /// an ended import keeps how it ended. Whether it ended it.
+#[tracing::instrument(
+    name = "imports::end",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org, id = %id)
+)]
 pub async fn end(
     db: &Db,
     org: OrgId,
@@ -321,6 +381,12 @@ pub async fn end(
 /// attempt, or the job was cancelled or purged. The job's error becomes
 /// the import's. Run by the scheduler and after each import job, so no
 /// import shows "Importing" for ever. Returns how many.
+#[tracing::instrument(
+    name = "imports::end_orphaned",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn end_orphaned(db: &Db) -> Result<u64, sqlx::Error> {
     let now = Timestamp::now();
     let sql = "UPDATE task_imports /* maintenance: every organization */ SET \
@@ -343,6 +409,12 @@ const ORPHANED: &str = "The job running the import is gone.";
 
 /// Ends the import run by `job`, if it is still importing, with `status`
 /// (its job was cancelled before it ran).
+#[tracing::instrument(
+    name = "imports::end_for_job",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org, job = %job)
+)]
 pub async fn end_for_job(db: &Db, org: OrgId, job: JobId, status: ImportStatus) -> Result<(), sqlx::Error> {
     let sql = "UPDATE task_imports SET status = $3, finished_at = $4, updated_at = $4 \
                WHERE org_id = $1 AND job_id = $2 AND status = 'importing'";
@@ -354,6 +426,12 @@ pub async fn end_for_job(db: &Db, org: OrgId, job: JobId, status: ImportStatus) 
 
 /// Deletes imports finished before `before`, and drafts made before then
 /// and never started (their files go with them, see `deleted_objects`).
+#[tracing::instrument(
+    name = "imports::forget_finished",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn forget_finished(db: &Db, before: Timestamp) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM task_imports /* maintenance: every organization */ \
                WHERE (finished_at IS NOT NULL AND finished_at < $1) OR (status = 'draft' AND created_at < $1)";

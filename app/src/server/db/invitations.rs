@@ -98,6 +98,12 @@ pub enum InviteRefusal {
 /// Returns the invitation's id, or why nothing was written. What is
 /// written records the event `event` makes of the id in the same
 /// transaction.
+#[tracing::instrument(
+    name = "invitations::invite",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn invite(
     db: &Db,
     ctx: &Admin,
@@ -160,6 +166,12 @@ pub async fn invite(
 
 /// The organization's pending invitations (expired ones included, so they
 /// can be resent), newest first.
+#[tracing::instrument(
+    name = "invitations::list_pending",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn list_pending(db: &Db, ctx: &Admin) -> Result<Vec<Invitation>, sqlx::Error> {
     let sql = format!("{SELECT_PENDING} WHERE i.org_id = $1 AND {PENDING} ORDER BY i.sent_at DESC, i.id");
     let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_as::<_, InvitationRow>(&sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
@@ -167,6 +179,12 @@ pub async fn list_pending(db: &Db, ctx: &Admin) -> Result<Vec<Invitation>, sqlx:
 }
 
 /// The pending invitation `id` of the organization, if there is one.
+#[tracing::instrument(
+    name = "invitations::find_pending",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn find_pending(db: &Db, ctx: &Admin, id: InvitationId) -> Result<Option<Invitation>, sqlx::Error> {
     let sql = format!("{SELECT_PENDING} WHERE i.org_id = $1 AND i.id = $2 AND {PENDING}");
     let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -178,6 +196,12 @@ pub async fn find_pending(db: &Db, ctx: &Admin, id: InvitationId) -> Result<Opti
 /// Gives the pending invitation `id` a new token (hash `token_hash`) and 7
 /// more days, sent by the acting Admin, and records `event` in the same
 /// transaction; `false` (and nothing recorded) when it is not pending.
+#[tracing::instrument(
+    name = "invitations::renew",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn renew(
     db: &Db,
     ctx: &Admin,
@@ -212,6 +236,12 @@ pub async fn renew(
 /// Revokes the pending invitation `id`: its link stops working. Records
 /// `event` in the same transaction; `false` (and nothing recorded) when
 /// it is not pending.
+#[tracing::instrument(
+    name = "invitations::revoke",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn revoke(db: &Db, ctx: &Admin, id: InvitationId, event: &NewEvent) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE invitations SET revoked_at = $3 \
                WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL";
@@ -262,6 +292,12 @@ impl LinkedInvitation {
 
 /// The invitation whose link token is `token`, whatever its state; `None`
 /// too when its organization was deleted.
+#[tracing::instrument(
+    name = "invitations::find_by_token",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn find_by_token(db: &Db, token: &str) -> Result<Option<LinkedInvitation>, sqlx::Error> {
     let sql = "SELECT i.id, i.org_id, o.name AS organization, o.slug, i.email, i.role, u.display_name AS invited_by, \
                       i.expires_at, i.accepted_at, i.revoked_at, o.suspended_at IS NOT NULL AS suspended \
@@ -290,6 +326,12 @@ pub enum Acceptance {
 /// member ([`orgs::MEMBERS`]: the invitation's held seat becomes theirs).
 /// Someone who is a member already keeps their role. A `Joined` records
 /// `event` in the same transaction.
+#[tracing::instrument(
+    name = "invitations::accept",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn accept(
     db: &Db,
     invitation: &LinkedInvitation,

@@ -81,6 +81,7 @@ fn owned_by(org: Option<OrgId>, param: &str) -> String {
 }
 
 /// Adds a job; `None` when a job with its `unique_key` exists already.
+#[tracing::instrument(name = "jobs::enqueue", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn enqueue(db: &Db, job: NewJob<'_>) -> Result<Option<JobId>, sqlx::Error> {
     let id = JobId::new();
     let now = Timestamp::now();
@@ -126,6 +127,12 @@ const CLAIMED: &str = "RETURNING id, org_id, kind, payload, attempts, max_attemp
 /// worker's process served last), wrapping around. So one organization's
 /// 100,000 queued jobs delay another's next job by one job per
 /// organization ahead of it, not by 100,000.
+#[tracing::instrument(
+    name = "jobs::claim",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), after = after.map(tracing::field::display))
+)]
 pub async fn claim(
     db: &Db,
     worker: &str,
@@ -176,6 +183,12 @@ pub async fn claim(
 /// Extends `worker`'s lease on job `id` to `until`. `None` when the job is
 /// no longer its (the lease ran out and another took it), else whether
 /// cancelling was asked for.
+#[tracing::instrument(
+    name = "jobs::extend_lease",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn extend_lease(db: &Db, id: JobId, worker: &str, until: Timestamp) -> Result<Option<bool>, sqlx::Error> {
     let sql = "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running' \
                RETURNING cancel_requested";
@@ -186,6 +199,12 @@ pub async fn extend_lease(db: &Db, id: JobId, worker: &str, until: Timestamp) ->
 
 /// Records progress of job `id`: `done` of `total`, and a message. Returns
 /// whether cancelling was asked for (`None`: the job is not `worker`'s).
+#[tracing::instrument(
+    name = "jobs::report_progress",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn report_progress(
     db: &Db,
     id: JobId,
@@ -234,6 +253,12 @@ pub enum Outcome {
 
 /// Ends `worker`'s attempt at job `id` with `outcome` (a failure of a job
 /// asked to stop cancels it). False when the job was no longer its.
+#[tracing::instrument(
+    name = "jobs::finish",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn finish(db: &Db, id: JobId, worker: &str, outcome: &Outcome, now: Timestamp) -> Result<bool, sqlx::Error> {
     let done = "UPDATE jobs SET status = $3, locked_by = NULL, lease_until = NULL, updated_at = $4, \
                   finished_at = $4 \
@@ -279,6 +304,12 @@ pub const WORKER_LOST: &str = "The worker running it stopped before it finished.
 /// process died), or fails them when they have used their attempts (or
 /// cancels them when that was asked for).
 /// Returns how many.
+#[tracing::instrument(
+    name = "jobs::release_expired",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn release_expired(db: &Db, now: Timestamp) -> Result<u64, sqlx::Error> {
     let sql = "UPDATE jobs SET \
                  status = CASE WHEN cancel_requested THEN 'cancelled' \
@@ -308,6 +339,12 @@ pub enum Cancel {
 /// Cancels job `id` of the organization or platform of `by` (another
 /// organization's job, or an organization's for the platform, is
 /// `NotFound`).
+#[tracing::instrument(
+    name = "jobs::cancel",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn cancel(db: &Db, by: CancelledBy<'_>, id: JobId, now: Timestamp) -> Result<Cancel, sqlx::Error> {
     let org = match by {
         CancelledBy::Organization(writer) => Some(writer.org_id()),
@@ -373,6 +410,7 @@ const SELECT_JOB: &str = "SELECT id, kind, status, attempts, max_attempts, progr
      progress_message, last_error, created_at, finished_at FROM jobs";
 
 /// The `limit` most recent jobs of `of`, newest first.
+#[tracing::instrument(name = "jobs::recent", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn recent(db: &Db, of: JobsOf<'_>, limit: i64) -> Result<Vec<JobItem>, sqlx::Error> {
     let org = of.org();
     let sql = format!("{SELECT_JOB} WHERE {} ORDER BY created_at DESC, id DESC LIMIT $2", owned_by(org, "$1"));
@@ -383,6 +421,12 @@ pub async fn recent(db: &Db, of: JobsOf<'_>, limit: i64) -> Result<Vec<JobItem>,
 }
 
 /// Job `id` of `of`; `None` when it has none such.
+#[tracing::instrument(
+    name = "jobs::find",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn find(db: &Db, of: JobsOf<'_>, id: JobId) -> Result<Option<JobItem>, sqlx::Error> {
     let org = of.org();
     let sql = format!("{SELECT_JOB} WHERE id = $1 AND {}", owned_by(org, "$2"));
@@ -396,6 +440,12 @@ pub async fn find(db: &Db, of: JobsOf<'_>, id: JobId) -> Result<Option<JobItem>,
 pub const KEEP_FINISHED: Duration = Duration::days(14);
 
 /// Deletes jobs that finished before `before`. Maintenance.
+#[tracing::instrument(
+    name = "jobs::forget_finished",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn forget_finished(db: &Db, before: Timestamp) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM jobs WHERE finished_at < $1";
     with_pool!(db, Scope::maintenance(), conn => Ok(sqlx::query(sql).bind(before).execute(&mut *conn).await?.rows_affected()))
@@ -419,6 +469,7 @@ pub struct QueueStats {
 /// (SQLite's planner, without statistics, takes `jobs_org_id_idx` for it,
 /// as for the claim, so it also passes the platform's finished jobs kept
 /// for [`KEEP_FINISHED`]: a few an hour). No part scans the table.
+#[tracing::instrument(name = "jobs::queue_stats", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn queue_stats(db: &Db, now: Timestamp) -> Result<QueueStats, sqlx::Error> {
     let sql = "SELECT \
                  CAST((SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND org_id IS NULL) \

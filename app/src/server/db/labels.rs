@@ -59,6 +59,7 @@ impl From<LabelRow> for Label {
 }
 
 /// The organization's labels, by name.
+#[tracing::instrument(name = "labels::list", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn list(db: &Db, ctx: &OrgCtx) -> Result<Vec<Label>, sqlx::Error> {
     let sql = "SELECT id, name, color FROM labels WHERE org_id = $1 ORDER BY name_key, id";
     let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_as::<_, LabelRow>(sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
@@ -67,6 +68,7 @@ pub async fn list(db: &Db, ctx: &OrgCtx) -> Result<Vec<Label>, sqlx::Error> {
 
 /// Creates a label, recording `label.created` (its fields) in the same
 /// transaction.
+#[tracing::instrument(name = "labels::insert", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn insert(db: &Db, ctx: &Writer, name: &LabelName, color: LabelColor) -> Result<Label, LabelError> {
     let id = LabelId::new();
     let now = Timestamp::now();
@@ -95,6 +97,12 @@ pub async fn insert(db: &Db, ctx: &Writer, name: &LabelName, color: LabelColor) 
 /// Renames or recolours a label, recording `label.updated` (its fields) in
 /// the same transaction; with `seen`, only while its name and colour are
 /// still those (else `Changed`: a conditional update).
+#[tracing::instrument(
+    name = "labels::update",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn update(
     db: &Db,
     ctx: &Writer,
@@ -140,6 +148,12 @@ pub async fn update(
 /// Deletes a label (and takes it off every task), recording
 /// `label.deleted` in the same transaction. False when there was no such
 /// label.
+#[tracing::instrument(
+    name = "labels::delete",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn delete(db: &Db, ctx: &Writer, id: LabelId) -> Result<bool, sqlx::Error> {
     let sql = "DELETE FROM labels WHERE org_id = $1 AND id = $2";
     let event = label_event(ctx, "label.deleted", id, serde_json::json!({ "id": id }));
@@ -156,6 +170,7 @@ pub async fn delete(db: &Db, ctx: &Writer, id: LabelId) -> Result<bool, sqlx::Er
 }
 
 /// True when every id in `ids` is a label of this organization.
+#[tracing::instrument(name = "labels::all_exist", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn all_exist(db: &Db, ctx: &OrgCtx, ids: &[LabelId]) -> Result<bool, sqlx::Error> {
     let unique: HashSet<LabelId> = ids.iter().copied().collect();
     if unique.is_empty() {

@@ -277,6 +277,12 @@ fn license_select(condition: &str) -> String {
 
 /// The license with this key, in any organization (the key is unique
 /// across tenants; deleted organizations' licenses are gone).
+#[tracing::instrument(
+    name = "license_api::find_by_key",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn find_by_key(db: &Db, key: &str) -> Result<Option<ApiLicense>, sqlx::Error> {
     let sql = license_select("l.key = $1");
     with_pool!(db, Scope::license_key(), conn => sqlx::query_as::<_, ApiLicense>(&sql).bind(key).fetch_optional(&mut *conn).await)
@@ -347,6 +353,12 @@ struct MachineWithComponent {
 /// id is `machine`, each with the fingerprints of its components that are
 /// in `components` (the validation scope's; duplicates are harmless), in
 /// one statement.
+#[tracing::instrument(
+    name = "license_api::scoped_machines",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn scoped_machines(
     db: &Db,
     license: &ApiLicense,
@@ -407,12 +419,22 @@ impl LicenseWithMachine {
     }
 }
 
+/// A license as [`find_for_validation`] reads it: the license, its
+/// machines in scope, its entitlements' codes.
+pub type ForValidation = (ApiLicense, Vec<ApiMachine>, Vec<String>);
+
 /// What validating the license with this key needs: the license (with its
 /// policy, organization state, signing key and machine count) and its
 /// machines the scope names, each with the fingerprints of its components
 /// that are in `components`, in one statement (the machines and their
 /// components joined to the license row), then the codes of its
 /// entitlements when `entitlements` is asked. `None`: no such key.
+#[tracing::instrument(
+    name = "license_api::find_for_validation",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn find_for_validation(
     db: &Db,
     key: &str,
@@ -420,7 +442,7 @@ pub async fn find_for_validation(
     machine: Option<&str>,
     components: &[String],
     entitlements: bool,
-) -> Result<Option<(ApiLicense, Vec<ApiMachine>, Vec<String>)>, sqlx::Error> {
+) -> Result<Option<ForValidation>, sqlx::Error> {
     let mut sql = Sql::new("");
     let key_arg = sql.bind(key);
     let on = scope_condition(&mut sql, fingerprints, machine).unwrap_or_else(|| "FALSE".to_owned());
@@ -456,6 +478,12 @@ pub async fn find_for_validation(
 }
 
 /// The entitlements the license's policy grants.
+#[tracing::instrument(
+    name = "license_api::entitlements",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn entitlements(
     db: &Db,
     license: &ApiLicense,
@@ -470,12 +498,24 @@ pub async fn entitlements(
 }
 
 /// The license's machines, oldest first.
+#[tracing::instrument(
+    name = "license_api::machines",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn machines(db: &Db, license: &ApiLicense) -> Result<Vec<ApiMachine>, sqlx::Error> {
     let sql = license_machines_sql();
     with_pool!(db, Scope::tenant(license.org_id), conn => sqlx::query_as::<_, ApiMachine>(&sql).bind(license.org_id).bind(license.id).fetch_all(&mut *conn).await)
 }
 
 /// The license's machine with this id or, failing that, this fingerprint.
+#[tracing::instrument(
+    name = "license_api::find_machine",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn find_machine(
     db: &Db,
     license: &ApiLicense,
@@ -561,6 +601,12 @@ const FINGERPRINT_KEY: super::UniqueKey = super::UniqueKey {
 /// in the same transaction (one statement), so a machine is never there
 /// without them, and so does the event `event` makes of the new machine's
 /// id.
+#[tracing::instrument(
+    name = "license_api::activate",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn activate(
     db: &Db,
     license: &ApiLicense,
@@ -688,6 +734,12 @@ pub fn license_event(
 /// are one single-row update each, the last to write winning; none
 /// waits on a lock beyond its own statement. A check-in records `event`
 /// in the same transaction.
+#[tracing::instrument(
+    name = "license_api::check_in",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn check_in(db: &Db, license: &ApiLicense, event: &NewEvent) -> Result<Option<ApiLicense>, sqlx::Error> {
     let org = license.org_id;
     let update = "UPDATE licenses SET last_check_in_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2";
@@ -707,6 +759,12 @@ pub async fn check_in(db: &Db, license: &ApiLicense, event: &NewEvent) -> Result
 
 /// The components of the license's machine `machine`, oldest first
 /// (none for another license's machine).
+#[tracing::instrument(
+    name = "license_api::components",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), machine = %machine)
+)]
 pub async fn components(db: &Db, license: &ApiLicense, machine: MachineId) -> Result<Vec<ApiComponent>, sqlx::Error> {
     let sql = "SELECT c.id, c.machine_id, c.fingerprint, c.name, c.metadata, c.created_at, c.updated_at \
                FROM machine_components c JOIN machines m ON m.id = c.machine_id \
@@ -718,6 +776,12 @@ pub async fn components(db: &Db, license: &ApiLicense, machine: MachineId) -> Re
 }
 
 /// Records a heartbeat; returns the machine as it is now.
+#[tracing::instrument(
+    name = "license_api::ping",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), machine = %machine)
+)]
 pub async fn ping(db: &Db, license: &ApiLicense, machine: MachineId) -> Result<Option<ApiMachine>, sqlx::Error> {
     let update =
         "UPDATE machines SET last_heartbeat_at = $4, updated_at = $4 WHERE org_id = $1 AND license_id = $2 AND id = $3";
@@ -737,6 +801,12 @@ pub async fn ping(db: &Db, license: &ApiLicense, machine: MachineId) -> Result<O
 /// policy's interval plus [`HEARTBEAT_GRACE_SECONDS`] at `now`, in every
 /// organization (Keygen's `DEACTIVATE_DEAD` cull), each with its
 /// `machine.deleted` event in the same transaction. Returns how many went.
+#[tracing::instrument(
+    name = "license_api::cull_dead_machines",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn cull_dead_machines(db: &Db, now: OffsetDateTime) -> Result<u64, sqlx::Error> {
     // The interval is per policy: the query takes every machine older than
     // the shortest interval (60 s), the filter below applies each policy's.
@@ -802,6 +872,12 @@ impl ValidationTally {
     }
 
     /// Writes what is pending; what fails to write is counted again.
+    #[tracing::instrument(
+        name = "license_api::flush",
+        level = "debug",
+        skip_all,
+        fields(db.system.name = db.system_name())
+    )]
     pub async fn flush(&self, db: &Db) -> Result<usize, sqlx::Error> {
         let batch: Vec<_> = std::mem::take(&mut *self.pending.lock().expect("tally lock")).into_iter().collect();
         let sql = "UPDATE licenses SET validations_count = validations_count + $3, \
@@ -893,6 +969,12 @@ macro_rules! page_of {
 }
 
 /// A page of the organization's licenses passing `filter`, newest first.
+#[tracing::instrument(
+    name = "license_api::licenses_of",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn licenses_of(
     db: &Db,
     viewer: &LicenseViewer,
@@ -915,6 +997,12 @@ pub async fn licenses_of(
 }
 
 /// The organization's license with this id or, failing that, this key.
+#[tracing::instrument(
+    name = "license_api::license_of",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn license_of(db: &Db, viewer: &LicenseViewer, id_or_key: &str) -> Result<Option<ApiLicense>, sqlx::Error> {
     let org = viewer.org_id();
     let by_id = license_select("l.org_id = $1 AND l.id = $2");
@@ -930,6 +1018,12 @@ pub async fn license_of(db: &Db, viewer: &LicenseViewer, id_or_key: &str) -> Res
 }
 
 /// A page of the organization's machines passing `filter`, oldest first.
+#[tracing::instrument(
+    name = "license_api::machines_of",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn machines_of(
     db: &Db,
     viewer: &LicenseViewer,
@@ -959,6 +1053,12 @@ pub async fn machines_of(
 }
 
 /// The organization's machine with this id.
+#[tracing::instrument(
+    name = "license_api::machine_of",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn machine_of(db: &Db, viewer: &LicenseViewer, id: MachineId) -> Result<Option<OrgMachine>, sqlx::Error> {
     machine_in(db, viewer.org_id(), id).await
 }
@@ -966,12 +1066,24 @@ pub async fn machine_of(db: &Db, viewer: &LicenseViewer, id: MachineId) -> Resul
 /// `org`'s license with this id, for the webhook fan-out (a job acts for
 /// the organization without a person's handle; what it reads goes only
 /// to the organization's own endpoints).
+#[tracing::instrument(
+    name = "license_api::license_in",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org, id = %id)
+)]
 pub async fn license_in(db: &Db, org: OrgId, id: LicenseId) -> Result<Option<ApiLicense>, sqlx::Error> {
     let sql = license_select("l.org_id = $1 AND l.id = $2");
     with_pool!(db, Scope::tenant(org), conn => sqlx::query_as::<_, ApiLicense>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await)
 }
 
 /// `org`'s machine with this id (see [`license_in`]).
+#[tracing::instrument(
+    name = "license_api::machine_in",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org, id = %id)
+)]
 pub async fn machine_in(db: &Db, org: OrgId, id: MachineId) -> Result<Option<OrgMachine>, sqlx::Error> {
     let sql = format!("SELECT m.license_id, {MACHINE_COLUMNS} FROM machines m WHERE m.org_id = $1 AND m.id = $2");
     with_pool!(db, Scope::tenant(org), conn => sqlx::query_as::<_, OrgMachine>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await)
@@ -980,6 +1092,12 @@ pub async fn machine_in(db: &Db, org: OrgId, id: MachineId) -> Result<Option<Org
 const POLICY_RECORD: &str = "p.created_at, p.updated_at FROM policies p";
 
 /// A page of the organization's policies, oldest first.
+#[tracing::instrument(
+    name = "license_api::policies_of",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn policies_of(
     db: &Db,
     viewer: &LicenseViewer,
@@ -997,11 +1115,23 @@ pub async fn policies_of(
 }
 
 /// The organization's policy with this id.
+#[tracing::instrument(
+    name = "license_api::policy_of",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn policy_of(db: &Db, viewer: &LicenseViewer, id: PolicyId) -> Result<Option<PolicyRecord>, sqlx::Error> {
     policy_in(db, viewer.org_id(), id).await
 }
 
 /// `org`'s policy with this id (see [`license_in`]).
+#[tracing::instrument(
+    name = "license_api::policy_in",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org, id = %id)
+)]
 pub async fn policy_in(db: &Db, org: OrgId, id: PolicyId) -> Result<Option<PolicyRecord>, sqlx::Error> {
     let sql = format!("SELECT {POLICY_COLUMNS}, {POLICY_RECORD} WHERE p.org_id = $1 AND p.id = $2");
     with_pool!(db, Scope::tenant(org), conn => sqlx::query_as::<_, PolicyRecord>(&sql).bind(org).bind(id).fetch_optional(&mut *conn).await)
@@ -1024,6 +1154,12 @@ impl From<EntitlementRecordRow> for EntitlementRecord {
 
 /// A page of the organization's entitlements (those `policy` grants,
 /// when given), by code.
+#[tracing::instrument(
+    name = "license_api::entitlements_of",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), policy = policy.map(tracing::field::display))
+)]
 pub async fn entitlements_of(
     db: &Db,
     viewer: &LicenseViewer,
@@ -1053,6 +1189,12 @@ pub async fn entitlements_of(
 }
 
 /// The organization's entitlement with this id.
+#[tracing::instrument(
+    name = "license_api::entitlement_of",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn entitlement_of(
     db: &Db,
     viewer: &LicenseViewer,
@@ -1062,6 +1204,12 @@ pub async fn entitlement_of(
 }
 
 /// `org`'s entitlement with this id (see [`license_in`]).
+#[tracing::instrument(
+    name = "license_api::entitlement_in",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org, id = %id)
+)]
 pub async fn entitlement_in(db: &Db, org: OrgId, id: EntitlementId) -> Result<Option<EntitlementRecord>, sqlx::Error> {
     let sql =
         "SELECT e.id, e.code, e.name, e.created_at, e.updated_at FROM entitlements e WHERE e.org_id = $1 AND e.id = $2";

@@ -70,6 +70,12 @@ impl From<LicensingError> for AppError {
 
 /// The organization's public key (hex), making its key pair first when it
 /// has none (organizations from before licensing).
+#[tracing::instrument(
+    name = "licensing::public_key",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org)
+)]
 pub async fn public_key(db: &Db, kek: &KeyEncryptionKey, org: OrgId) -> Result<String, sqlx::Error> {
     ensure_signing_key(db, kek, org).await?;
     let sql = "SELECT public_key FROM organization_signing_keys WHERE org_id = $1";
@@ -77,6 +83,12 @@ pub async fn public_key(db: &Db, kek: &KeyEncryptionKey, org: OrgId) -> Result<S
 }
 
 /// The organization's sealed secret key.
+#[tracing::instrument(
+    name = "licensing::sealed_signing_key",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org)
+)]
 pub async fn sealed_signing_key(db: &Db, org: OrgId) -> Result<String, sqlx::Error> {
     let sql = "SELECT sealed_secret_key FROM organization_signing_keys WHERE org_id = $1";
     with_pool!(db, Scope::tenant(org), conn => sqlx::query_scalar(sql).bind(org).fetch_one(&mut *conn).await)
@@ -84,6 +96,12 @@ pub async fn sealed_signing_key(db: &Db, org: OrgId) -> Result<String, sqlx::Err
 
 /// Gives `org` its key pair unless it has one. Called when an
 /// organization is created, and before any use.
+#[tracing::instrument(
+    name = "licensing::ensure_signing_key",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org)
+)]
 pub async fn ensure_signing_key(db: &Db, kek: &KeyEncryptionKey, org: OrgId) -> Result<(), sqlx::Error> {
     let exists = "SELECT COUNT(*) FROM organization_signing_keys WHERE org_id = $1";
     let count: i64 =
@@ -123,6 +141,12 @@ impl From<EntitlementRow> for Entitlement {
 }
 
 /// The organization's entitlements, by code.
+#[tracing::instrument(
+    name = "licensing::entitlements",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn entitlements(db: &Db, ctx: &LicenseViewer) -> Result<Vec<Entitlement>, sqlx::Error> {
     let sql = "SELECT id, code, name FROM entitlements WHERE org_id = $1 ORDER BY code";
     let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_as::<_, EntitlementRow>(sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
@@ -131,6 +155,12 @@ pub async fn entitlements(db: &Db, ctx: &LicenseViewer) -> Result<Vec<Entitlemen
 
 /// Creates an entitlement, and records the event `event` makes of its id
 /// in the same transaction.
+#[tracing::instrument(
+    name = "licensing::create_entitlement",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn create_entitlement(
     db: &Db,
     ctx: &Admin,
@@ -161,6 +191,12 @@ pub async fn create_entitlement(
 
 /// Deletes an entitlement; policies stop granting it. Records the event
 /// `event` makes of it in the same transaction.
+#[tracing::instrument(
+    name = "licensing::delete_entitlement",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn delete_entitlement(
     db: &Db,
     ctx: &Admin,
@@ -182,6 +218,12 @@ pub async fn delete_entitlement(
 
 /// Changes an entitlement's code and name (codes stay unique), and
 /// records `event` in the same transaction.
+#[tracing::instrument(
+    name = "licensing::update_entitlement",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn update_entitlement(
     db: &Db,
     ctx: &Admin,
@@ -283,6 +325,12 @@ struct PolicyEntitlementRow {
 
 /// The organization's policies, by name, with what they grant and how
 /// many licenses each has.
+#[tracing::instrument(
+    name = "licensing::policies",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn policies(db: &Db, ctx: &LicenseViewer) -> Result<Vec<Policy>, sqlx::Error> {
     let org = ctx.org_id();
     let sql = format!("SELECT {POLICY_COLUMNS} FROM policies p WHERE p.org_id = $1 ORDER BY p.name, p.id");
@@ -314,6 +362,12 @@ pub async fn policies(db: &Db, ctx: &LicenseViewer) -> Result<Vec<Policy>, sqlx:
 /// Creates a policy granting `entitlements` (ids of other organizations
 /// are ignored), and records the event `event` makes of its id in the
 /// same transaction.
+#[tracing::instrument(
+    name = "licensing::create_policy",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn create_policy(
     db: &Db,
     ctx: &Admin,
@@ -366,6 +420,12 @@ const GRANT: &str = "INSERT INTO policy_entitlements (org_id, policy_id, entitle
 /// new duration). Turning check-ins on starts the count of its licenses
 /// that never checked in at this moment. Records `event` in the same
 /// transaction.
+#[tracing::instrument(
+    name = "licensing::update_policy",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn update_policy(
     db: &Db,
     ctx: &Admin,
@@ -433,6 +493,12 @@ pub async fn update_policy(
 /// Errors: `NotFound` when the policy, or one of the entitlements, is not
 /// the organization's (then nothing changes, `event` not recorded
 /// either; otherwise it is, in the same transaction).
+#[tracing::instrument(
+    name = "licensing::set_grants",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), policy = %policy)
+)]
 pub async fn set_grants(
     db: &Db,
     ctx: &Admin,
@@ -473,6 +539,12 @@ pub async fn set_grants(
 
 /// Deletes a policy that has no licenses, and records the event `event`
 /// makes of its name in the same transaction.
+#[tracing::instrument(
+    name = "licensing::delete_policy",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn delete_policy(
     db: &Db,
     ctx: &Admin,
@@ -597,6 +669,12 @@ pub(super) fn filter_licenses(conditions: &mut Sql, org: OrgId, filter: &License
 }
 
 /// A page of the organization's licenses, newest first.
+#[tracing::instrument(
+    name = "licensing::licenses",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn licenses(
     db: &Db,
     ctx: &LicenseViewer,
@@ -650,6 +728,12 @@ pub struct NewLicense<'a> {
 /// when given or else after the policy's duration; counted against the
 /// plan's license limit. Records the event `event` makes of its id in the
 /// same transaction.
+#[tracing::instrument(
+    name = "licensing::create_license",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn create_license(
     db: &Db,
     ctx: &Admin,
@@ -816,6 +900,12 @@ pub(super) fn held(org: OrgId, id: LicenseId) -> (ReadableLicense, ManagedLicens
 
 /// One license with its machines and entitlements; `pending_validations`
 /// are those this process has answered and not yet written.
+#[tracing::instrument(
+    name = "licensing::license",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn license(
     db: &Db,
     license: ReadableLicense,
@@ -904,6 +994,12 @@ pub enum LicenseFlag {
 
 /// Turns `flag` on or off for a license, and records `event` in the same
 /// transaction. Returns its key.
+#[tracing::instrument(
+    name = "licensing::set_flag",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn set_flag(
     db: &Db,
     ctx: &Admin,
@@ -942,6 +1038,12 @@ pub async fn set_flag(
 /// renewal from expiry). A license of a policy without duration keeps
 /// no expiry. Records the event `event` makes of the new expiry in the
 /// same transaction. Returns the key and the new expiry.
+#[tracing::instrument(
+    name = "licensing::renew",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn renew(
     db: &Db,
     ctx: &Admin,
@@ -978,6 +1080,12 @@ pub struct LicenseChanges {
 
 /// Changes a license's name, expiry or metadata (the fields given), and
 /// records `event` in the same transaction.
+#[tracing::instrument(
+    name = "licensing::update_license",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn update_license(
     db: &Db,
     ctx: &Admin,
@@ -1020,6 +1128,12 @@ pub async fn update_license(
 
 /// Deletes a license with its machines, and records `event` in the same
 /// transaction. Returns its key.
+#[tracing::instrument(
+    name = "licensing::delete_license",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn delete_license(db: &Db, ctx: &Admin, id: LicenseId, event: &NewEvent) -> Result<String, LicensingError> {
     let sql = "DELETE FROM licenses WHERE org_id = $1 AND id = $2 RETURNING key";
     let key: Option<String> = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -1037,6 +1151,12 @@ pub async fn delete_license(db: &Db, ctx: &Admin, id: LicenseId, event: &NewEven
 /// Deactivates (deletes) one of a license's machines, and records the
 /// event `event` makes of its fingerprint in the same transaction.
 /// Returns its fingerprint.
+#[tracing::instrument(
+    name = "licensing::deactivate_machine",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), machine = %machine)
+)]
 pub async fn deactivate_machine(
     db: &Db,
     license: ManagedLicense,
@@ -1062,6 +1182,12 @@ pub async fn deactivate_machine(
 // The API's account in the path
 
 /// Whether a live (not deleted) organization has this id.
+#[tracing::instrument(
+    name = "licensing::organization_exists",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn organization_exists(db: &Db, id: OrgId) -> Result<bool, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM organizations WHERE id = $1 AND deleted_at IS NULL";
     let n: i64 =
@@ -1070,6 +1196,12 @@ pub async fn organization_exists(db: &Db, id: OrgId) -> Result<bool, sqlx::Error
 }
 
 /// The live organization with this slug.
+#[tracing::instrument(
+    name = "licensing::organization_by_slug",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn organization_by_slug(db: &Db, slug: &crate::model::OrgSlug) -> Result<Option<OrgId>, sqlx::Error> {
     let sql = "SELECT id FROM organizations WHERE slug = $1 AND deleted_at IS NULL";
     with_pool!(db, Scope::license_key(), conn => sqlx::query_scalar(sql).bind(slug.as_str()).fetch_optional(&mut *conn).await)

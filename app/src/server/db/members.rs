@@ -60,6 +60,7 @@ fn visible(viewer: &OrgCtx, row: MemberRow) -> Member {
 
 /// Every member, by name (the Rust-made `name_key`, so the order is the
 /// same on both backends, non-ASCII names included): the assignee choices.
+#[tracing::instrument(name = "members::list_all", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn list_all(db: &Db, ctx: &OrgCtx) -> Result<Vec<Member>, sqlx::Error> {
     let sql = format!("{SELECT_MEMBER} WHERE m.org_id = $1 ORDER BY u.name_key, u.id");
     let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_as::<_, MemberRow>(&sql).bind(ctx.org_id()).fetch_all(&mut *conn).await?);
@@ -70,6 +71,12 @@ pub async fn list_all(db: &Db, ctx: &OrgCtx) -> Result<Vec<Member>, sqlx::Error>
 /// `search` (lowercased, matched anywhere) matches names, and email
 /// addresses for a viewer who may see them, so a Guest cannot find an
 /// address by searching for it.
+#[tracing::instrument(
+    name = "members::list_page",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn list_page(
     db: &Db,
     ctx: &OrgCtx,
@@ -140,6 +147,12 @@ async fn count(db: &Db, ctx: &OrgCtx, pattern: Option<&str>, emails: bool) -> Re
 }
 
 /// The member `user` of the context's organization, if they are one.
+#[tracing::instrument(
+    name = "members::find",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn find(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<Option<Member>, sqlx::Error> {
     let sql = format!("{SELECT_MEMBER} WHERE m.org_id = $1 AND m.user_id = $2");
     let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -149,6 +162,12 @@ pub async fn find(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<Option<Member>,
 }
 
 /// The member with `email` (lowercased already, as `Email` is), if any.
+#[tracing::instrument(
+    name = "members::find_by_email",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn find_by_email(db: &Db, ctx: &OrgCtx, email: &Email) -> Result<Option<Member>, sqlx::Error> {
     let sql = format!("{SELECT_MEMBER} WHERE m.org_id = $1 AND u.email = $2");
     let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -251,6 +270,12 @@ async fn explain(db: &Db, ctx: &OrgCtx, user: UserId, expected: Role) -> Result<
 ///
 /// Errors: `NotFound`, `Stale`, or `LastOwner` when the last Owner would
 /// lose the role (an Owner stepping down must name another Owner first).
+#[tracing::instrument(
+    name = "members::change_role",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn change_role(db: &Db, ctx: &Admin, change: &RoleChange, event: &NewEvent) -> Result<(), MembershipError> {
     if change.from == change.to {
         return find(db, ctx, change.user).await?.map(|_| ()).ok_or(MembershipError::NotFound);
@@ -285,6 +310,7 @@ pub async fn change_role(db: &Db, ctx: &Admin, change: &RoleChange, event: &NewE
 /// sessions included. Records `event` in the same transaction.
 ///
 /// Errors: `NotFound`, `Stale`, `LastOwner`.
+#[tracing::instrument(name = "members::remove", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn remove(db: &Db, ctx: &Admin, removal: &Removal, event: &NewEvent) -> Result<(), MembershipError> {
     leave_or_remove(db, ctx, removal.user, removal.role, event).await
 }
@@ -294,6 +320,7 @@ pub async fn remove(db: &Db, ctx: &Admin, removal: &Removal, event: &NewEvent) -
 ///
 /// Errors: `LastOwner` for the last Owner (who must make another member
 /// Owner first), `Stale` when their role changed since the request began.
+#[tracing::instrument(name = "members::leave", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn leave(db: &Db, ctx: &OrgCtx, event: &NewEvent) -> Result<(), MembershipError> {
     leave_or_remove(db, ctx, ctx.user_id(), ctx.role(), event).await
 }

@@ -203,6 +203,16 @@ impl Db {
         }
     }
 
+    /// The backend as OpenTelemetry's database conventions name it
+    /// (`db.system.name`): `sqlite` or `postgresql`. The repository
+    /// functions' trace spans carry it.
+    pub fn system_name(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgresql",
+        }
+    }
+
     /// Applies the pending migrations of this backend's folder.
     pub async fn migrate(&self) -> Result<(), MigrateError> {
         match self {

@@ -113,6 +113,12 @@ const SELECT_MEMBERSHIP: &str = "SELECT o.id, o.name, o.slug, m.role, o.suspende
      FROM memberships m JOIN organizations o ON o.id = m.org_id AND o.deleted_at IS NULL";
 
 /// Every organization `user` belongs to, with their role, by name.
+#[tracing::instrument(
+    name = "orgs::list_for_user",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn list_for_user(db: &Db, user: UserId) -> Result<Vec<OrgSummary>, sqlx::Error> {
     // The one tenant lookup that starts from the person, not the tenant
     // (memberships_user_id_idx).
@@ -128,6 +134,12 @@ pub async fn list_for_user(db: &Db, user: UserId) -> Result<Vec<OrgSummary>, sql
 /// The organization with `slug` and `user`'s role in it; `None` when there
 /// is no such organization *or* the user is not a member (callers answer
 /// both with 404).
+#[tracing::instrument(
+    name = "orgs::find_membership",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn find_membership(db: &Db, user: UserId, slug: &OrgSlug) -> Result<Option<OrgSummary>, sqlx::Error> {
     let sql = format!("{SELECT_MEMBERSHIP} WHERE o.slug = $1 AND m.user_id = $2");
     let row = with_pool!(db, Scope::memberships(), conn => {
@@ -138,6 +150,12 @@ pub async fn find_membership(db: &Db, user: UserId, slug: &OrgSlug) -> Result<Op
 
 /// [`find_membership`] by the organization's id: for work done later on a
 /// person's behalf (a job), which must still be theirs to do.
+#[tracing::instrument(
+    name = "orgs::find_membership_by_id",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user, org = %org)
+)]
 pub async fn find_membership_by_id(db: &Db, user: UserId, org: OrgId) -> Result<Option<OrgSummary>, sqlx::Error> {
     let sql = format!("{SELECT_MEMBERSHIP} WHERE o.id = $1 AND m.user_id = $2");
     let row = with_pool!(db, Scope::tenant(org), conn => {
@@ -147,12 +165,24 @@ pub async fn find_membership_by_id(db: &Db, user: UserId, org: OrgId) -> Result<
 }
 
 /// How many members the context's organization has.
+#[tracing::instrument(
+    name = "orgs::member_count",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn member_count(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM memberships WHERE org_id = $1";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_scalar::<_, i64>(sql).bind(ctx.org_id()).fetch_one(&mut *conn).await)
 }
 
 /// True when `user` is a member of the organization.
+#[tracing::instrument(
+    name = "orgs::is_member",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn is_member(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<bool, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND user_id = $2";
     let count: i64 = with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_scalar(sql).bind(ctx.org_id()).bind(user).fetch_one(&mut *conn).await?);
@@ -164,6 +194,12 @@ pub async fn is_member(db: &Db, ctx: &OrgCtx, user: UserId) -> Result<bool, sqlx
 /// name. Two creations may pick the same free slug at once; the loser
 /// retries with the winner's slug taken. Records the event `event` makes
 /// of the new organization in the same transaction.
+#[tracing::instrument(
+    name = "orgs::create",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn create(
     db: &Db,
     user: UserId,
@@ -189,6 +225,12 @@ pub async fn create(
 }
 
 /// Adds `user` to the organization with `role`, by an Admin.
+#[tracing::instrument(
+    name = "orgs::add_member",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn add_member(db: &Db, ctx: &Admin, user: UserId, role: Role) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -260,6 +302,12 @@ impl Quota {
 
     /// Whether the organization `org` has room for one more now (a check
     /// before work that would be wasted; the guarded insert still decides).
+    #[tracing::instrument(
+        name = "orgs::has_room_now",
+        level = "debug",
+        skip_all,
+        fields(db.system.name = db.system_name(), org = %org)
+    )]
     pub async fn has_room_now(&self, db: &Db, org: OrgId) -> Result<bool, sqlx::Error> {
         let sql = format!("SELECT {}", self.has_room("$1"));
         with_pool!(db, Scope::tenant(org), conn => sqlx::query_scalar(&sql).bind(org).fetch_one(&mut *conn).await)
@@ -350,6 +398,12 @@ struct SettingsRow {
 }
 
 /// The organization's plan, limits and what it uses of them.
+#[tracing::instrument(
+    name = "orgs::plan_and_usage",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn plan_and_usage(db: &Db, ctx: &OrgCtx) -> Result<crate::model::org::PlanUsage, sqlx::Error> {
     let sql = format!(
         "SELECT o.plan, o.member_limit, o.project_limit, o.license_limit, o.storage_limit_mb, {} AS members, \
@@ -384,6 +438,12 @@ pub enum SlugError {
 ///
 /// Errors: `Taken` when another organization has `slug` (then nothing
 /// changes).
+#[tracing::instrument(
+    name = "orgs::change_settings",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn change_settings(
     db: &Db,
     ctx: &Admin,
@@ -431,6 +491,12 @@ pub async fn change_settings(
 
 /// The current slug of the organization that had the slug `old`, when
 /// `user` is one of its members (others get no hint that it moved).
+#[tracing::instrument(
+    name = "orgs::find_redirect",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn find_redirect(db: &Db, user: UserId, old: &OrgSlug) -> Result<Option<String>, sqlx::Error> {
     let sql = "SELECT o.slug FROM organization_slug_redirects r \
                JOIN organizations o ON o.id = r.org_id AND o.deleted_at IS NULL \
@@ -469,6 +535,12 @@ impl From<TransferError> for AppError {
 ///
 /// Errors: `NotFound` when `to` is not a member or is the acting Owner;
 /// `NotOwner` when the acting Owner lost the role meanwhile.
+#[tracing::instrument(
+    name = "orgs::transfer_ownership",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), to = %to)
+)]
 pub async fn transfer_ownership(
     db: &Db,
     ctx: &Owner,
@@ -506,6 +578,7 @@ pub async fn transfer_ownership(
 /// [`DELETED_RETENTION_DAYS`] days, after which it is purged with
 /// everything in it. Records `event` in the same transaction (nothing
 /// when it was deleted already).
+#[tracing::instrument(name = "orgs::delete", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn delete(db: &Db, ctx: &Owner, event: &NewEvent) -> Result<(), sqlx::Error> {
     let sql = "UPDATE organizations SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => {

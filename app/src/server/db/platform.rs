@@ -89,6 +89,12 @@ const TENANT_COLUMNS: &str = "o.id, o.name, o.slug, o.plan, o.member_limit, o.pr
 /// A page of every organization, newest first, `limit` from `offset`, with
 /// the total. `search` (matched anywhere, case-insensitively) matches
 /// names and slugs.
+#[tracing::instrument(
+    name = "platform::list_tenants",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn list_tenants(
     db: &Db,
     admin: &PlatformAdmin,
@@ -135,6 +141,12 @@ pub async fn list_tenants(
 }
 
 /// The organization `id`, whatever its status.
+#[tracing::instrument(
+    name = "platform::find_tenant",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn find_tenant(db: &Db, admin: &PlatformAdmin, id: OrgId) -> Result<Option<Tenant>, sqlx::Error> {
     let sql = format!("SELECT {TENANT_COLUMNS} FROM organizations o WHERE o.id = $1");
     let row = with_pool!(db, Scope::platform(admin), conn => sqlx::query_as::<_, TenantRow>(&sql).bind(id).fetch_optional(&mut *conn).await?);
@@ -144,6 +156,12 @@ pub async fn find_tenant(db: &Db, admin: &PlatformAdmin, id: OrgId) -> Result<Op
 /// Suspends the organization (`suspend`) or reactivates it, and records
 /// `event` in the same transaction. `false` (and nothing recorded) when
 /// nothing changed (no such organization, or already so).
+#[tracing::instrument(
+    name = "platform::set_suspended",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn set_suspended(
     db: &Db,
     admin: &PlatformAdmin,
@@ -172,6 +190,12 @@ pub async fn set_suspended(
 /// what is in use refuses only what comes next: nothing is removed.
 /// Records `event`, when given, in the same transaction. `false` (and
 /// nothing recorded) when there is no such organization.
+#[tracing::instrument(
+    name = "platform::set_plan",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn set_plan(
     db: &Db,
     admin: &PlatformAdmin,
@@ -211,6 +235,12 @@ fn retention_cutoff(now: OffsetDateTime) -> Timestamp {
 /// Restores an organization its Owner deleted, within 30 days. `false`
 /// when it is not deleted or was deleted longer ago; otherwise `event` is
 /// recorded in the same transaction.
+#[tracing::instrument(
+    name = "platform::restore",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn restore(db: &Db, admin: &PlatformAdmin, id: OrgId, event: &NewEvent) -> Result<bool, sqlx::Error> {
     let now = OffsetDateTime::now_utc();
     let sql = "UPDATE organizations SET deleted_at = NULL, updated_at = $3 WHERE id = $1 AND deleted_at > $2";
@@ -235,6 +265,12 @@ pub async fn restore(db: &Db, admin: &PlatformAdmin, id: OrgId, event: &NewEvent
 /// Deletes for good the organizations deleted more than 30 days before
 /// `now`, with everything in them (the foreign keys cascade). Returns how
 /// many.
+#[tracing::instrument(
+    name = "platform::purge_deleted",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn purge_deleted(db: &Db, now: OffsetDateTime) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM organizations WHERE deleted_at < $1";
     with_pool!(db, Scope::maintenance(), conn => Ok(sqlx::query(sql).bind(retention_cutoff(now)).execute(&mut *conn).await?.rows_affected()))

@@ -129,6 +129,7 @@ pub fn name_key(name: &str) -> String {
 /// and records the event `event` makes of it in the same transaction.
 ///
 /// Errors: `NameTaken`; `LimitReached` at the plan's project limit.
+#[tracing::instrument(name = "projects::insert", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn insert(
     db: &Db,
     ctx: &Writer,
@@ -204,6 +205,12 @@ pub fn changed_event(ctx: &OrgCtx, kind: &'static str, id: ProjectId) -> impl Fn
 }
 
 /// The project, whatever its state (active, archived or in the trash).
+#[tracing::instrument(
+    name = "projects::find",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn find(db: &Db, ctx: &OrgCtx, id: ProjectId) -> Result<Option<Project>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM projects p WHERE p.org_id = $1 AND p.id = $2");
     let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -214,6 +221,7 @@ pub async fn find(db: &Db, ctx: &OrgCtx, id: ProjectId) -> Result<Option<Project
 
 /// A page of the organization's projects in `view`, with their task
 /// counters: active and archived ones by name, the trash most recent first.
+#[tracing::instrument(name = "projects::list", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn list(
     db: &Db,
     ctx: &OrgCtx,
@@ -245,6 +253,12 @@ pub async fn list(
 
 /// Every project not in the trash, by name: for the project switcher and
 /// move targets.
+#[tracing::instrument(
+    name = "projects::list_live",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn list_live(db: &Db, ctx: &OrgCtx) -> Result<Vec<Project>, sqlx::Error> {
     let sql = format!(
         "SELECT {COLUMNS} FROM projects p WHERE p.org_id = $1 AND p.deleted_at IS NULL ORDER BY p.name_key, p.id"
@@ -254,6 +268,12 @@ pub async fn list_live(db: &Db, ctx: &OrgCtx) -> Result<Vec<Project>, sqlx::Erro
 }
 
 /// How many projects are active (neither archived nor trashed).
+#[tracing::instrument(
+    name = "projects::count_active",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn count_active(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM projects WHERE org_id = $1 AND deleted_at IS NULL AND archived_at IS NULL";
     with_pool!(db, Scope::tenant(ctx.org_id()), conn => sqlx::query_scalar(sql).bind(ctx.org_id()).fetch_one(&mut *conn).await)
@@ -263,6 +283,12 @@ pub async fn count_active(db: &Db, ctx: &OrgCtx) -> Result<i64, sqlx::Error> {
 /// `unchanged_since`, only if its `updated_at` is still that
 /// (`Changed` otherwise). Records `project.updated` (its id, name and
 /// description) in the same transaction.
+#[tracing::instrument(
+    name = "projects::update",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn update(
     db: &Db,
     ctx: &Writer,
@@ -338,6 +364,12 @@ macro_rules! update_recorded {
 
 /// Archives (or unarchives) a project that is not in the trash, and
 /// records the event `event` makes of its name in the same transaction.
+#[tracing::instrument(
+    name = "projects::set_archived",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn set_archived(
     db: &Db,
     ctx: &Writer,
@@ -354,6 +386,12 @@ pub async fn set_archived(
 
 /// Moves a project to the trash (its tasks go with it), and records the
 /// event `event` makes of its name in the same transaction.
+#[tracing::instrument(
+    name = "projects::trash",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn trash(
     db: &Db,
     ctx: &Admin,
@@ -373,6 +411,12 @@ pub async fn trash(
 ///
 /// Errors: `NotFound` when it is not in the trash; `NameTaken` when a live
 /// project has taken its name meanwhile; `LimitReached`.
+#[tracing::instrument(
+    name = "projects::restore",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn restore(
     db: &Db,
     ctx: &Admin,
@@ -413,6 +457,12 @@ pub async fn restore(
 /// with Keygen's webhooks, a deletion does not cascade into events).
 /// Maintenance, not a tenant action: the server runs it periodically.
 /// Returns how many projects went.
+#[tracing::instrument(
+    name = "projects::purge_expired_trash",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn purge_expired_trash(db: &Db, now: time::OffsetDateTime) -> Result<u64, sqlx::Error> {
     let cutoff = Timestamp::from(now - time::Duration::days(TRASH_RETENTION_DAYS));
     let sql = "DELETE FROM projects /* maintenance: every organization */ \

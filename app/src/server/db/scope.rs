@@ -110,6 +110,7 @@ impl Scope {
 /// lasts for the connection's session; every checkout through here sets
 /// it again, so a connection never carries one function's tenant into
 /// the next.
+#[tracing::instrument(name = "scope::acquire", level = "debug", skip_all)]
 pub async fn acquire(pool: &PgPool, scope: Scope) -> Result<PoolConnection<Postgres>, sqlx::Error> {
     let started = std::time::Instant::now();
     let conn = pool.acquire().await;

@@ -391,6 +391,7 @@ pub enum Listed {
 /// A page of the tasks of `project` (readable, with its counters) matching
 /// `query` (checked: `query.offset` at most `MAX_OFFSET`). `today` decides
 /// "overdue".
+#[tracing::instrument(name = "task_list::list", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn list(
     db: &Db,
     ctx: &OrgCtx,

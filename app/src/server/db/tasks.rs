@@ -106,6 +106,12 @@ async fn fetch_tasks(db: &Db, ctx: &OrgCtx, rows_sql: &Sql) -> Result<Vec<Task>,
 /// Whether the label and the member that `query` filters by, if any, are
 /// this organization's. A filter naming another organization's label or
 /// user must answer 404 like any other use of its id, not an empty list.
+#[tracing::instrument(
+    name = "tasks::filter_ids_exist",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn filter_ids_exist(db: &Db, ctx: &OrgCtx, query: &TaskQuery) -> Result<bool, sqlx::Error> {
     if let Some(label) = query.label
         && !super::labels::all_exist(db, ctx, &[label]).await?
@@ -130,6 +136,12 @@ pub async fn filter_ids_exist(db: &Db, ctx: &OrgCtx, query: &TaskQuery) -> Resul
 /// many exports read at once. Stops early when `out` is closed; a database
 /// error is sent as the last item.
 #[allow(clippy::too_many_arguments, reason = "the export's scope, its batching and its two bounds")]
+#[tracing::instrument(
+    name = "tasks::export",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project)
+)]
 pub async fn export(
     db: &Db,
     ctx: &OrgCtx,
@@ -173,12 +185,24 @@ pub async fn export(
 }
 
 /// One live task, when its project is readable.
+#[tracing::instrument(
+    name = "tasks::find",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn find(db: &Db, ctx: &OrgCtx, id: TaskId) -> Result<Option<Task>, sqlx::Error> {
     find_in(db, ctx, id, Lifecycle::Live).await
 }
 
 /// One task, live or in the trash as `lifecycle` says, when its project is
 /// readable.
+#[tracing::instrument(
+    name = "tasks::find_in",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn find_in(db: &Db, ctx: &OrgCtx, id: TaskId, lifecycle: Lifecycle) -> Result<Option<Task>, sqlx::Error> {
     let mut sql = Sql::new(&select_task(db.backend()));
     sql.push(" WHERE t.org_id = ").arg(ctx.org_id()).push(" AND t.id = ").arg(id);
@@ -282,6 +306,12 @@ fn fields_data(id: TaskId, project: Option<ProjectId>, fields: &TaskFields) -> s
 /// another organization's regardless. `NotWritable` when the project is
 /// archived or trashed. Records `task.created` (its fields) in the same
 /// transaction.
+#[tracing::instrument(
+    name = "tasks::insert",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project)
+)]
 pub async fn insert(db: &Db, ctx: &Writer, project: ProjectId, fields: &TaskFields) -> Result<Task, TaskWriteError> {
     let id = TaskId::new();
     let now = Timestamp::now();
@@ -399,6 +429,12 @@ pub(crate) use insert_rows;
 /// (and nothing written) when the project is archived or trashed. Ids are
 /// made in order, so the tasks list in the order given. Returns the new
 /// tasks' ids, in that order.
+#[tracing::instrument(
+    name = "tasks::insert_many",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project)
+)]
 pub async fn insert_many(
     db: &Db,
     ctx: &Writer,
@@ -435,6 +471,12 @@ pub enum TaskUpdateError {
 /// wins). `None` when there is no such task (or its project is not
 /// writable); `Changed` when it changed since. Records `task.updated`
 /// (its fields) in the same transaction.
+#[tracing::instrument(
+    name = "tasks::update",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn update(
     db: &Db,
     ctx: &Writer,
@@ -493,6 +535,12 @@ impl Lifecycle {
 /// Of `ids`: how many are `lifecycle` tasks of this organization in a
 /// readable project (of `project` only, when given), and how many of those
 /// are in a writable one.
+#[tracing::instrument(
+    name = "tasks::count_found_and_writable",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = project.map(tracing::field::display))
+)]
 pub async fn count_found_and_writable(
     db: &Db,
     ctx: &OrgCtx,
@@ -594,6 +642,12 @@ async fn change_recorded(
 
 /// Completes (`done`) or reopens the tasks. Completing sets
 /// `completed_at` to now on open tasks only; reopening clears it.
+#[tracing::instrument(
+    name = "tasks::set_completed",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn set_completed(db: &Db, ctx: &Writer, ids: &[TaskId], done: bool) -> Result<u64, sqlx::Error> {
     let now = Timestamp::now();
     let change = ("task.updated", serde_json::json!({ "completed": done }));
@@ -611,6 +665,12 @@ pub async fn set_completed(db: &Db, ctx: &Writer, ids: &[TaskId], done: bool) ->
 /// Moves the tasks to `project`, taking them out of their cycles (a cycle
 /// belongs to one project). The target must be writable too, checked in
 /// the same statement.
+#[tracing::instrument(
+    name = "tasks::move_to_project",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project)
+)]
 pub async fn move_to_project(db: &Db, ctx: &Writer, ids: &[TaskId], project: ProjectId) -> Result<u64, sqlx::Error> {
     let backend = db.backend();
     let change = ("task.updated", serde_json::json!({ "project_id": project, "cycle_id": null }));
@@ -623,6 +683,12 @@ pub async fn move_to_project(db: &Db, ctx: &Writer, ids: &[TaskId], project: Pro
 }
 
 /// Assigns the tasks to `assignee`, or unassigns them (`None`).
+#[tracing::instrument(
+    name = "tasks::assign",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), assignee = assignee.map(tracing::field::display))
+)]
 pub async fn assign(db: &Db, ctx: &Writer, ids: &[TaskId], assignee: Option<UserId>) -> Result<u64, sqlx::Error> {
     let change = ("task.updated", serde_json::json!({ "assignee_id": assignee }));
     update_many(db, ctx, ids, Lifecycle::Live, change, |sql| {
@@ -638,6 +704,7 @@ pub async fn assign(db: &Db, ctx: &Writer, ids: &[TaskId], assignee: Option<User
 
 /// Moves live tasks to the trash; each records `task.deleted` (still
 /// restorable: `trashed` true).
+#[tracing::instrument(name = "tasks::trash", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn trash(db: &Db, ctx: &Writer, ids: &[TaskId]) -> Result<u64, sqlx::Error> {
     let now = Timestamp::now();
     let change = ("task.deleted", serde_json::json!({ "trashed": true }));
@@ -650,6 +717,7 @@ pub async fn trash(db: &Db, ctx: &Writer, ids: &[TaskId]) -> Result<u64, sqlx::E
 }
 
 /// Takes tasks out of the trash; each records `task.restored`.
+#[tracing::instrument(name = "tasks::restore", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn restore(db: &Db, ctx: &Writer, ids: &[TaskId]) -> Result<u64, sqlx::Error> {
     update_many(db, ctx, ids, Lifecycle::Trashed, ("task.restored", serde_json::json!({})), |sql| {
         sql.push("deleted_at = NULL, updated_at = ").arg(Timestamp::now());
@@ -660,6 +728,7 @@ pub async fn restore(db: &Db, ctx: &Writer, ids: &[TaskId]) -> Result<u64, sqlx:
 
 /// Deletes trashed tasks for good (with their label links); each records
 /// `task.deleted` (`trashed` false: gone).
+#[tracing::instrument(name = "tasks::purge", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn purge(db: &Db, ctx: &Admin, ids: &[TaskId]) -> Result<u64, sqlx::Error> {
     if ids.is_empty() {
         return Ok(0);
@@ -673,6 +742,12 @@ pub async fn purge(db: &Db, ctx: &Admin, ids: &[TaskId]) -> Result<u64, sqlx::Er
 /// Empties the trash of `project` (a writable project): every trashed task
 /// of it is deleted for good, each recording `task.deleted` (`trashed`
 /// false: gone).
+#[tracing::instrument(
+    name = "tasks::empty_trash",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project)
+)]
 pub async fn empty_trash(db: &Db, ctx: &Admin, project: ProjectId) -> Result<u64, sqlx::Error> {
     let mut sql = Sql::new("DELETE FROM tasks WHERE org_id = ");
     let org = sql.bind(ctx.org_id());
@@ -686,6 +761,12 @@ pub async fn empty_trash(db: &Db, ctx: &Admin, project: ProjectId) -> Result<u64
 /// trash for more than [`TRASH_RETENTION_DAYS`] at `now`, each recording
 /// `task.deleted` (`trashed` false, by nobody) in the same transaction.
 /// Maintenance, not a tenant action. Returns how many went.
+#[tracing::instrument(
+    name = "tasks::purge_expired_trash",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn purge_expired_trash(db: &Db, now: time::OffsetDateTime) -> Result<u64, sqlx::Error> {
     let cutoff = Timestamp::from(now - time::Duration::days(TRASH_RETENTION_DAYS));
     let sql = "DELETE FROM tasks /* maintenance: every organization */ WHERE deleted_at IS NOT NULL AND deleted_at < $1 \

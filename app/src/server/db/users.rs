@@ -140,6 +140,7 @@ pub fn name_key(display_name: &str) -> String {
 
 /// Creates an account that belongs to no organization (the platform-admin
 /// command uses it).
+#[tracing::instrument(name = "users::insert", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<UserRow, CreateUserError> {
     let row = new.into_row();
     with_pool!(db, Scope::accounts(), conn => bind_user!(row).execute(&mut *conn).await.map(|_| ()))
@@ -151,6 +152,12 @@ pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<UserRow, CreateUserErro
 /// `plan` with a unique slug derived from it, and the account's Owner membership, in one
 /// transaction, which records the event `event` makes of the account and
 /// the organization. Nothing is left behind when any step fails.
+#[tracing::instrument(
+    name = "users::insert_with_organization",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn insert_with_organization(
     db: &Db,
     new: NewUser<'_>,
@@ -188,6 +195,12 @@ pub fn founded_event(user: &UserRow, org: &OrgSummary) -> NewEvent {
 }
 
 /// The account with this email, if any.
+#[tracing::instrument(
+    name = "users::find_by_email",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("{SELECT_USER} WHERE email = $1");
     with_pool!(db, Scope::accounts(), conn => {
@@ -196,6 +209,12 @@ pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<UserRow>, sq
 }
 
 /// The account with this id, if any.
+#[tracing::instrument(
+    name = "users::find_by_id",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn find_by_id(db: &Db, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("{SELECT_USER} WHERE id = $1");
     with_pool!(db, Scope::accounts(), conn => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(&mut *conn).await)
@@ -204,6 +223,12 @@ pub async fn find_by_id(db: &Db, id: UserId) -> Result<Option<UserRow>, sqlx::Er
 /// The account `id` while its session `session` has not been ended
 /// (signed out elsewhere, revoked, or ended by a password change); `None`
 /// otherwise.
+#[tracing::instrument(
+    name = "users::find_signed_in",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn find_signed_in(db: &Db, id: UserId, session: SessionId) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = concat!(
         "SELECT ",
@@ -231,6 +256,12 @@ struct UserMembershipRow {
 /// an organization needs both); `None` when there is no such account or
 /// the session has been ended, an inner `None` when it is no member there
 /// (or there is no such organization).
+#[tracing::instrument(
+    name = "users::find_with_membership",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn find_with_membership(
     db: &Db,
     id: UserId,
@@ -269,6 +300,12 @@ pub async fn find_with_membership(
 
 /// Grants or revokes platform-admin rights. Returns false when no account
 /// has this email.
+#[tracing::instrument(
+    name = "users::set_platform_admin",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn set_platform_admin(db: &Db, email: &Email, is_admin: bool) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE users SET is_platform_admin = $1, updated_at = $2 WHERE email = $3";
     let done = with_pool!(db, Scope::accounts(), conn => {
@@ -279,6 +316,12 @@ pub async fn set_platform_admin(db: &Db, email: &Email, is_admin: bool) -> Resul
 }
 
 /// Sets `user`'s display name.
+#[tracing::instrument(
+    name = "users::set_display_name",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn set_display_name(db: &Db, user: UserId, name: &DisplayName) -> Result<(), sqlx::Error> {
     let sql = "UPDATE users SET display_name = $2, name_key = $3, updated_at = $4 WHERE id = $1";
     with_pool!(db, Scope::accounts(), conn => {
@@ -294,6 +337,12 @@ pub async fn set_display_name(db: &Db, user: UserId, name: &DisplayName) -> Resu
 }
 
 /// Sets `user`'s password hash (an argon2id PHC string).
+#[tracing::instrument(
+    name = "users::set_password_hash",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn set_password_hash(db: &Db, user: UserId, password_hash: &str) -> Result<(), sqlx::Error> {
     let sql = "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
     with_pool!(db, Scope::accounts(), conn => {
@@ -305,6 +354,12 @@ pub async fn set_password_hash(db: &Db, user: UserId, password_hash: &str) -> Re
 /// Marks `email` verified for `user` at `now`: their address becomes
 /// `email` when it was another (an email change). `EmailTaken` when
 /// another account took that address meanwhile.
+#[tracing::instrument(
+    name = "users::verify_email",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), user = %user)
+)]
 pub async fn verify_email(db: &Db, user: UserId, email: &str, now: Timestamp) -> Result<(), CreateUserError> {
     let sql = "UPDATE users SET email = $2, email_verified_at = $3, updated_at = $3 WHERE id = $1";
     with_pool!(db, Scope::accounts(), conn => {
@@ -314,6 +369,12 @@ pub async fn verify_email(db: &Db, user: UserId, email: &str, now: Timestamp) ->
 }
 
 /// Keeps `theme` as the colour scheme of the account `id`.
+#[tracing::instrument(
+    name = "users::set_theme",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn set_theme(db: &Db, id: UserId, theme: Theme) -> Result<(), sqlx::Error> {
     let sql = "UPDATE users SET theme = $2, updated_at = $3 WHERE id = $1";
     with_pool!(db, Scope::accounts(), conn => {
@@ -324,6 +385,12 @@ pub async fn set_theme(db: &Db, id: UserId, theme: Theme) -> Result<(), sqlx::Er
 /// The organization the account `id` opened last (`users.last_org_id`),
 /// if it was remembered and still exists; whether they still belong to it
 /// is for the caller to check.
+#[tracing::instrument(
+    name = "users::last_org",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn last_org(db: &Db, id: UserId) -> Result<Option<OrgId>, sqlx::Error> {
     let sql = "SELECT last_org_id FROM users WHERE id = $1";
     let found = with_pool!(db, Scope::accounts(), conn => {
@@ -336,6 +403,12 @@ pub async fn last_org(db: &Db, id: UserId) -> Result<Option<OrgId>, sqlx::Error>
 /// open after they sign in again, on any browser. Written only when it
 /// changed (the row read for the request already holds the last one), so
 /// moving between pages of one organization costs no statement.
+#[tracing::instrument(
+    name = "users::remember_org",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org)
+)]
 pub async fn remember_org(db: &Db, user: &UserRow, org: OrgId) -> Result<(), sqlx::Error> {
     if user.last_org_id == Some(org) {
         return Ok(());

@@ -40,6 +40,12 @@ impl From<ViewRow> for SavedView {
 
 /// The views of a readable project that the member of `ctx` may see: the
 /// shared ones and their own, by name.
+#[tracing::instrument(
+    name = "views::list",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project)
+)]
 pub async fn list(db: &Db, ctx: &OrgCtx, project: ProjectId) -> Result<Vec<SavedView>, sqlx::Error> {
     let sql = format!(
         "SELECT v.id, v.project_id, v.name, v.query, v.shared, \
@@ -83,6 +89,12 @@ impl SavedBy<'_> {
 /// Saves `query` (canonical, see `TaskQuery::to_query_string`) as the view
 /// `name` of a readable project, by the member of `by`. `None` when the
 /// project is not readable (another organization's, or in the trash).
+#[tracing::instrument(
+    name = "views::insert",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), project = %project)
+)]
 pub async fn insert(
     db: &Db,
     by: SavedBy<'_>,
@@ -138,6 +150,12 @@ pub enum DeletedBy<'a> {
 /// shared and they are a [`DeletedBy::Manager`]. False when there is no
 /// such view they may delete (so another member's private view is as
 /// absent as another organization's).
+#[tracing::instrument(
+    name = "views::delete",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn delete(db: &Db, by: DeletedBy<'_>, id: SavedViewId) -> Result<bool, sqlx::Error> {
     let (ctx, may_delete_shared): (&OrgCtx, bool) = match by {
         DeletedBy::Author(member) => (member, false),

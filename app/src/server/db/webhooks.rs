@@ -91,6 +91,12 @@ pub struct SealedSecret {
 
 /// Adds the endpoint `id` (its secret sealed for that id), recording
 /// `event` in the same transaction.
+#[tracing::instrument(
+    name = "webhooks::insert",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn insert(
     db: &Db,
     ctx: &Admin,
@@ -121,6 +127,7 @@ pub async fn insert(
 }
 
 /// The organization's endpoints, oldest first.
+#[tracing::instrument(name = "webhooks::list", level = "debug", skip_all, fields(db.system.name = db.system_name()))]
 pub async fn list(db: &Db, ctx: &Admin) -> Result<Vec<WebhookEndpoint>, sqlx::Error> {
     let sql = format!("{SELECT_ENDPOINT} WHERE org_id = $1 ORDER BY created_at, id");
     let rows = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -130,6 +137,12 @@ pub async fn list(db: &Db, ctx: &Admin) -> Result<Vec<WebhookEndpoint>, sqlx::Er
 }
 
 /// The endpoint `id` of the organization.
+#[tracing::instrument(
+    name = "webhooks::find",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn find(db: &Db, ctx: &Admin, id: WebhookEndpointId) -> Result<Option<WebhookEndpoint>, sqlx::Error> {
     let sql = format!("{SELECT_ENDPOINT} WHERE org_id = $1 AND id = $2");
     let row = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -141,6 +154,12 @@ pub async fn find(db: &Db, ctx: &Admin, id: WebhookEndpointId) -> Result<Option<
 /// Changes the endpoint's settings, recording `event` with the change.
 /// Enabling it forgets why it was disabled and since when it failed.
 /// `None` when there is no such endpoint.
+#[tracing::instrument(
+    name = "webhooks::update",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn update(
     db: &Db,
     ctx: &Admin,
@@ -177,6 +196,12 @@ pub async fn update(
 /// Replaces the endpoint's secret with `secret`; the one it had signs too
 /// until `previous_until`. Records `event` with the change. `None` when
 /// there is no such endpoint.
+#[tracing::instrument(
+    name = "webhooks::rotate",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn rotate(
     db: &Db,
     ctx: &Admin,
@@ -209,6 +234,12 @@ pub async fn rotate(
 
 /// Deletes the endpoint and its log, recording `event` with it. False
 /// when there was no such endpoint.
+#[tracing::instrument(
+    name = "webhooks::delete",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), id = %id)
+)]
 pub async fn delete(db: &Db, ctx: &Admin, id: WebhookEndpointId, event: &NewEvent) -> Result<bool, sqlx::Error> {
     let sql = "DELETE FROM webhook_endpoints WHERE org_id = $1 AND id = $2";
     let deleted = with_pool!(db, Scope::tenant(ctx.org_id()), conn => {
@@ -253,6 +284,12 @@ impl From<DeliveryRow> for WebhookDelivery {
 }
 
 /// The endpoint's latest `limit` deliveries, newest first.
+#[tracing::instrument(
+    name = "webhooks::deliveries",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), endpoint = %endpoint)
+)]
 pub async fn deliveries(
     db: &Db,
     ctx: &Admin,
@@ -270,6 +307,12 @@ pub async fn deliveries(
 
 /// A logged delivery's event, to send again: its endpoint, event id,
 /// type and the message as sent.
+#[tracing::instrument(
+    name = "webhooks::delivered_event",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), delivery = %delivery)
+)]
 pub async fn delivered_event(
     db: &Db,
     ctx: &Admin,
@@ -295,6 +338,12 @@ pub struct DeliveryTarget {
 
 /// The endpoint `id` of `org`, for a delivery (a job works for the
 /// organization without a person's handle). `None` once deleted.
+#[tracing::instrument(
+    name = "webhooks::target",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org, id = %id)
+)]
 pub async fn target(db: &Db, org: OrgId, id: WebhookEndpointId) -> Result<Option<DeliveryTarget>, sqlx::Error> {
     let sql = "SELECT url, enabled, secret_sealed, previous_secret_sealed, previous_secret_until, failing_since \
                FROM webhook_endpoints WHERE org_id = $1 AND id = $2";
@@ -320,6 +369,12 @@ pub struct NewDelivery<'a> {
 /// Logs an attempt and keeps the endpoint's failure streak: a 2xx ends
 /// it; a failure starts it if none runs. Returns since when the endpoint
 /// has been failing (`None` after a success).
+#[tracing::instrument(
+    name = "webhooks::log_delivery",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org)
+)]
 pub async fn log_delivery(db: &Db, org: OrgId, delivery: &NewDelivery<'_>) -> Result<Option<Timestamp>, sqlx::Error> {
     let insert = "INSERT INTO webhook_deliveries (id, org_id, endpoint_id, event_id, event_type, payload, attempt, \
                   status_code, duration_ms, response_head, error, created_at) \
@@ -358,6 +413,12 @@ pub async fn log_delivery(db: &Db, org: OrgId, delivery: &NewDelivery<'_>) -> Re
 
 /// Disables the endpoint for `reason` (Atrium's, not a person's),
 /// recording `event` with it. Whether it was enabled until now.
+#[tracing::instrument(
+    name = "webhooks::disable",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org, id = %id)
+)]
 pub async fn disable(
     db: &Db,
     org: OrgId,
@@ -382,6 +443,12 @@ pub async fn disable(
 
 /// Forgets deliveries logged before `before` (the hourly maintenance
 /// keeps 30 days).
+#[tracing::instrument(
+    name = "webhooks::forget_deliveries",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name())
+)]
 pub async fn forget_deliveries(db: &Db, before: Timestamp) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM webhook_deliveries WHERE created_at < $1";
     Ok(with_pool!(db, Scope::maintenance(), conn => {
@@ -392,6 +459,12 @@ pub async fn forget_deliveries(db: &Db, before: Timestamp) -> Result<u64, sqlx::
 /// The addresses of `org`'s Owners and Admins, who are told when Atrium
 /// disables one of its endpoints, each with the organization's slug (for
 /// the link to its webhooks page).
+#[tracing::instrument(
+    name = "webhooks::admin_emails",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org)
+)]
 pub async fn admin_emails(db: &Db, org: OrgId) -> Result<Vec<(String, String)>, sqlx::Error> {
     let sql = "SELECT u.email, o.slug FROM memberships m JOIN users u ON u.id = m.user_id \
                JOIN organizations o ON o.id = m.org_id \
@@ -414,6 +487,12 @@ pub struct OutboxEvent {
 }
 
 /// The outbox event `id` of `org`.
+#[tracing::instrument(
+    name = "webhooks::event",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org)
+)]
 pub async fn event(db: &Db, org: OrgId, id: uuid::Uuid) -> Result<Option<OutboxEvent>, sqlx::Error> {
     let sql = "SELECT id, type, resource_type, resource_id, data, created_at FROM events WHERE org_id = $1 AND id = $2";
     with_pool!(db, Scope::tenant(org), conn => {
@@ -425,6 +504,12 @@ pub async fn event(db: &Db, org: OrgId, id: uuid::Uuid) -> Result<Option<OutboxE
 /// (earlier in the outbox, recorded since `since` and since the endpoint
 /// was made) that has not been tried on it yet: its delivery is still on
 /// the way (its fan-out or first attempt queued), and should go first.
+#[tracing::instrument(
+    name = "webhooks::earlier_untried",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org, endpoint = %endpoint)
+)]
 pub async fn earlier_untried(
     db: &Db,
     org: OrgId,
@@ -446,6 +531,12 @@ pub async fn earlier_untried(
 
 /// The enabled endpoints of `org` that want events of `event_type`, with
 /// their URLs.
+#[tracing::instrument(
+    name = "webhooks::subscribers",
+    level = "debug",
+    skip_all,
+    fields(db.system.name = db.system_name(), org = %org)
+)]
 pub async fn subscribers(
     db: &Db,
     org: OrgId,
