@@ -265,7 +265,7 @@ async fn copy_tables(
         let columns = &tables[table];
         check_source_columns(source, table, columns).await?;
         sqlx::query(&format!("ALTER TABLE {} DISABLE TRIGGER USER", quote(table))).execute(&mut *tx).await?;
-        let rows = copy_table(source, &mut tx, table, columns).await?;
+        let rows = copy_table(source, &mut tx, table, &quote(table), columns).await?;
         sqlx::query(&format!("ALTER TABLE {} ENABLE TRIGGER USER", quote(table))).execute(&mut *tx).await?;
         let target_rows: i64 =
             sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {}", quote(table))).fetch_one(&mut *tx).await?;
@@ -311,26 +311,14 @@ async fn copy_sessions(source: &mut SqliteConnection, target: &mut PgConnection)
     if present == 0 {
         return Ok(None);
     }
-    let mut rows = sqlx::query("SELECT id, data, expiry_date FROM tower_sessions").fetch(&mut *source);
-    let mut copied = 0;
-    while let Some(row) = rows.try_next().await? {
-        let value_error = |column: &str, err: sqlx::Error| CopyError::Value {
-            table: "tower_sessions".to_owned(),
-            column: column.to_owned(),
-            message: err.to_string(),
-        };
-        let id: String = row.try_get_unchecked(0).map_err(|e| value_error("id", e))?;
-        let data: Vec<u8> = row.try_get_unchecked(1).map_err(|e| value_error("data", e))?;
-        let expiry: Timestamp = row.try_get_unchecked(2).map_err(|e| value_error("expiry_date", e))?;
-        copied += sqlx::query(&format!("INSERT INTO {SESSIONS_POSTGRES} (id, data, expiry_date) VALUES ($1, $2, $3)"))
-            .bind(id)
-            .bind(data)
-            .bind(expiry)
-            .execute(&mut *target)
-            .await?
-            .rows_affected();
-    }
-    Ok(Some(copied))
+    let column = |name: &str, udt: &str| Column {
+        name: name.to_owned(),
+        udt: udt.to_owned(),
+        sequenced: false,
+        identity: false,
+    };
+    let columns = [column("id", "text"), column("data", "bytea"), column("expiry_date", "timestamptz")];
+    Ok(Some(copy_table(source, target, "tower_sessions", SESSIONS_POSTGRES, &columns).await?))
 }
 
 /// Stops the copy when SQLite's table lacks a column PostgreSQL has, or
@@ -352,12 +340,14 @@ async fn check_source_columns(source: &mut SqliteConnection, table: &str, column
     Ok(())
 }
 
-/// Streams `table` out of SQLite and inserts it in batches; returns the
-/// rows copied.
+/// Streams `table` out of SQLite into `into` (a quoted, possibly
+/// schema-qualified PostgreSQL name) in multi-row inserts; returns the rows
+/// copied.
 async fn copy_table(
     source: &mut SqliteConnection,
     target: &mut PgConnection,
     table: &str,
+    into: &str,
     columns: &[Column],
 ) -> Result<u64, CopyError> {
     let list = columns.iter().map(|c| quote(&c.name)).collect::<Vec<_>>().join(", ");
@@ -370,11 +360,11 @@ async fn copy_table(
     while let Some(row) = rows.try_next().await? {
         batch.push(read_row(&row, table, columns)?);
         if batch.len() == per_insert {
-            copied += insert(target, table, &list, overriding, columns, std::mem::take(&mut batch)).await?;
+            copied += insert(target, into, &list, overriding, columns, std::mem::take(&mut batch)).await?;
         }
     }
     if !batch.is_empty() {
-        copied += insert(target, table, &list, overriding, columns, batch).await?;
+        copied += insert(target, into, &list, overriding, columns, batch).await?;
     }
     Ok(copied)
 }
@@ -418,13 +408,13 @@ fn read_row(row: &SqliteRow, table: &str, columns: &[Column]) -> Result<Vec<Cell
 /// (text carries the JSON columns).
 async fn insert(
     target: &mut PgConnection,
-    table: &str,
+    into: &str,
     list: &str,
     overriding: &str,
     columns: &[Column],
     batch: Vec<Vec<Cell>>,
 ) -> Result<u64, CopyError> {
-    let mut sql = format!("INSERT INTO {} ({list}){overriding} VALUES ", quote(table));
+    let mut sql = format!("INSERT INTO {into} ({list}){overriding} VALUES ");
     let mut parameter = 0;
     for (n, _) in batch.iter().enumerate() {
         sql.push_str(if n == 0 { "(" } else { ", (" });
