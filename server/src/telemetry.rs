@@ -113,14 +113,47 @@ where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    layered_with(format, writer, filter, traces)
+}
+
+/// [`layered`] with its log filter given.
+///
+/// Without traces the filter is the whole subscriber's, not the log
+/// layer's own: a per-layer filter loses the event that follows a `log`
+/// crate `enabled` check it answered no (tokio-rs/tracing#2519, open), and
+/// sqlx makes that check for every PostgreSQL notice, so `listening` went
+/// missing whenever a start met an already migrated database. With
+/// traces, the two layers need filters of their own and the loss remains
+/// possible for an event right after such a check on the same thread.
+fn layered_with<W>(
+    format: LogFormat,
+    writer: W,
+    filter: EnvFilter,
+    traces: Option<BoxedLayer>,
+) -> Box<dyn Subscriber + Send + Sync>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    match traces {
+        None => Box::new(tracing_subscriber::registry().with(filter).with(log_layer(format, writer))),
+        Some(traces) => {
+            let logs = log_layer(format, writer).with_filter(filter).boxed();
+            Box::new(tracing_subscriber::registry().with(vec![logs, traces]))
+        }
+    }
+}
+
+/// The log lines, human-readable or JSON, written to `writer`.
+fn log_layer<S, W>(format: LogFormat, writer: W) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let logs = fmt::layer().with_writer(writer);
-    let logs: BoxedLayer = match format {
-        LogFormat::Pretty => logs.with_filter(filter).boxed(),
-        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).with_filter(filter).boxed(),
-    };
-    let mut layers = vec![logs];
-    layers.extend(traces);
-    Box::new(tracing_subscriber::registry().with(layers))
+    match format {
+        LogFormat::Pretty => logs.boxed(),
+        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).boxed(),
+    }
 }
 
 /// What the trace layer takes: spans of Atrium's own crates (`app`,
@@ -369,7 +402,46 @@ pub fn loggable_path(path: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::loggable_path;
+    use std::sync::{Arc, Mutex};
+
+    use app::server::config::LogFormat;
+    use log::Log;
+    use tracing_subscriber::EnvFilter;
+
+    use super::{layered_with, loggable_path};
+
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What sqlx does on a PostgreSQL notice, under the filter the load
+    /// benchmark runs with: the event after the check is still logged.
+    #[test]
+    fn a_log_crate_enabled_check_loses_no_event() {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber =
+            layered_with(LogFormat::Json, move || writer.clone(), EnvFilter::new("warn,server=info"), None);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!("before the check");
+            let notice = log::Metadata::builder().level(log::Level::Info).target("sqlx::postgres::notice").build();
+            tracing_log::LogTracer::new().enabled(&notice);
+            tracing::info!("after the check");
+        });
+        let logged = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        assert!(logged.contains("before the check"), "{logged}");
+        assert!(logged.contains("after the check"), "{logged}");
+    }
 
     #[test]
     fn secret_segments_are_replaced_by_their_names() {
