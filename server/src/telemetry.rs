@@ -120,7 +120,7 @@ where
 ///
 /// Without traces the filter is the whole subscriber's, not the log
 /// layer's own: a per-layer filter loses the event that follows a `log`
-/// crate `enabled` check it answered no (tokio-rs/tracing#2519, open), and
+/// crate `enabled` check it answered no (tokio-rs/tracing#2519), and
 /// sqlx makes that check for every PostgreSQL notice, so `listening` went
 /// missing whenever a start met an already migrated database. With
 /// traces, the two layers need filters of their own and the loss remains
@@ -424,8 +424,9 @@ mod tests {
         }
     }
 
-    /// What sqlx does on a PostgreSQL notice, under the filter the load
-    /// benchmark runs with: the event after the check is still logged.
+    /// What sqlx does on a PostgreSQL notice, under a filter of the shape
+    /// the load benchmark runs with (`warn,atrium=info`; the test's events
+    /// are `server`'s): the event after the check is still logged.
     #[test]
     fn a_log_crate_enabled_check_loses_no_event() {
         let lines = Lines::default();
