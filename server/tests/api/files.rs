@@ -493,7 +493,11 @@ pub async fn upload_csv_bytes(client: &Visitor, org: &str, project: &str, csv: V
 pub async fn import_ended(client: &Visitor, org: &Org, import: &str) -> Value {
     for _ in 0..400 {
         let page = client.ok("get_import", &org.form(&[("import", import)])).await;
-        if !["draft", "importing"].contains(&page["import"]["status"].as_str().unwrap()) {
+        // The import's last write and its job's completion are two
+        // transactions: the job may still read `running` for a moment.
+        let job_settled =
+            page["job"].is_null() || !["queued", "running"].contains(&page["job"]["status"].as_str().unwrap());
+        if !["draft", "importing"].contains(&page["import"]["status"].as_str().unwrap()) && job_settled {
             return page;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
