@@ -388,6 +388,103 @@ pub enum Listed {
     UnknownCursor,
 }
 
+/// The page statement of a list: `query`'s page of `project`, from
+/// `cursor` (backwards when `forward` is false), `offset` rows in.
+struct PageStatement<'a> {
+    backend: Backend,
+    ctx: &'a OrgCtx,
+    project: ProjectId,
+    query: &'a TaskQuery,
+    today: Date,
+    cursor: Option<Cursor>,
+    forward: bool,
+    offset: u32,
+}
+
+impl PageStatement<'_> {
+    /// Whether the page is first looked for in the window of the list's
+    /// next `WINDOW` tasks (a filter no index orders, on an ordered list).
+    fn windowed_first(&self) -> bool {
+        let query = self.query;
+        let unordered_filter =
+            !query.q.trim().is_empty() || query.due_before.is_some() || query.due_after.is_some() || query.overdue;
+        unordered_filter && self.offset == 0 && ordered_by_index(query.status, query.sort)
+    }
+
+    /// The statement: through the window when `windowed`, else straight
+    /// off the list's index (or the filter's).
+    fn sql(&self, windowed: bool) -> Sql {
+        let (query, forward) = (self.query, self.forward);
+        let head = format!("{ITEM_COLUMNS}{} FROM ", labels_column(self.backend));
+        let mut b = Builder::new(&head, self.backend, self.ctx, self.project, query, self.today);
+        if windowed {
+            b.window(self.cursor.as_ref(), forward);
+            b.sql.push(ASSIGNEE_NAME).push(" WHERE TRUE");
+            b.filters(Search::Scan, true);
+        } else {
+            b.sql.push("tasks t").push(ASSIGNEE_NAME);
+            b.scope("t").filters(Search::Indexed, true);
+            if let Some(cursor) = &self.cursor {
+                b.after("t", cursor, forward);
+            }
+        }
+        b.order("t", forward);
+        b.sql.push(" LIMIT ").arg(i64::from(query.limit + 1));
+        if self.offset > 0 {
+            b.sql.push(" OFFSET ").arg(i64::from(self.offset));
+        }
+        b.finish()
+    }
+}
+
+/// The page statement for `query` on `project`, its cursor resolved;
+/// `None` when the cursor names no task of the list.
+async fn page_statement<'a>(
+    db: &Db,
+    ctx: &'a OrgCtx,
+    project: &Project,
+    query: &'a TaskQuery,
+    today: Date,
+) -> Result<Option<PageStatement<'a>>, sqlx::Error> {
+    let cursor = match query.after.or(query.before) {
+        Some(id) => match resolve_cursor(db, ctx, project, query, id).await? {
+            Some(cursor) => Some(cursor),
+            None => return Ok(None),
+        },
+        None => None,
+    };
+    let offset = if cursor.is_some() { 0 } else { query.offset.min(MAX_OFFSET) };
+    Ok(Some(PageStatement {
+        backend: db.backend(),
+        ctx,
+        project: project.id,
+        query,
+        today,
+        cursor,
+        forward: query.before.is_none(),
+        offset,
+    }))
+}
+
+/// The statements [`list`] may run for the page of `query` (the window's
+/// first, when it has one), for reading their plans
+/// (`testing::explain`); `None` when the cursor names no task.
+pub async fn page_statements(
+    db: &Db,
+    ctx: &OrgCtx,
+    project: &Project,
+    query: &TaskQuery,
+    today: Date,
+) -> Result<Option<Vec<Sql>>, sqlx::Error> {
+    let Some(statement) = page_statement(db, ctx, project, query, today).await? else { return Ok(None) };
+    let mut statements = Vec::new();
+    if statement.windowed_first() {
+        statements.push(statement.sql(true));
+    }
+    statements.push(statement.sql(false));
+    Ok(Some(statements))
+}
+
 /// A page of the tasks of `project` (readable, with its counters) matching
 /// `query` (checked: `query.offset` at most `MAX_OFFSET`). `today` decides
 /// "overdue".
@@ -399,47 +496,17 @@ pub async fn list(
     query: &TaskQuery,
     today: Date,
 ) -> Result<Listed, sqlx::Error> {
-    let backend = db.backend();
-    let forward = query.before.is_none();
-    let cursor = match query.after.or(query.before) {
-        Some(id) => match resolve_cursor(db, ctx, project, query, id).await? {
-            Some(cursor) => Some(cursor),
-            None => return Ok(Listed::UnknownCursor),
-        },
-        None => None,
+    let Some(statement) = page_statement(db, ctx, project, query, today).await? else {
+        return Ok(Listed::UnknownCursor);
     };
+    let (forward, offset, has_cursor) = (statement.forward, statement.offset, statement.cursor.is_some());
     let fetch = query.limit + 1;
-    let offset = if cursor.is_some() { 0 } else { query.offset.min(MAX_OFFSET) };
-
-    let page_sql = |windowed: bool| {
-        let head = format!("{ITEM_COLUMNS}{} FROM ", labels_column(backend));
-        let mut b = Builder::new(&head, backend, ctx, project.id, query, today);
-        if windowed {
-            b.window(cursor.as_ref(), forward);
-            b.sql.push(ASSIGNEE_NAME).push(" WHERE TRUE");
-            b.filters(Search::Scan, true);
-        } else {
-            b.sql.push("tasks t").push(ASSIGNEE_NAME);
-            b.scope("t").filters(Search::Indexed, true);
-            if let Some(cursor) = &cursor {
-                b.after("t", cursor, forward);
-            }
-        }
-        b.order("t", forward);
-        b.sql.push(" LIMIT ").arg(i64::from(fetch));
-        if offset > 0 {
-            b.sql.push(" OFFSET ").arg(i64::from(offset));
-        }
-        b.finish()
-    };
-    let unordered_filter =
-        !query.q.trim().is_empty() || query.due_before.is_some() || query.due_after.is_some() || query.overdue;
     let mut rows = Vec::new();
-    if unordered_filter && offset == 0 && ordered_by_index(query.status, query.sort) {
-        rows = fetch_items(db, ctx, &page_sql(true)).await?;
+    if statement.windowed_first() {
+        rows = fetch_items(db, ctx, &statement.sql(true)).await?;
     }
     if rows.len() < fetch as usize {
-        rows = fetch_items(db, ctx, &page_sql(false)).await?;
+        rows = fetch_items(db, ctx, &statement.sql(false)).await?;
     }
     let has_more_this_way = rows.len() > query.limit as usize;
     rows.truncate(query.limit as usize);
@@ -450,7 +517,7 @@ pub async fn list(
     let items: Vec<TaskItem> = rows.into_iter().map(ItemRow::into_item).collect::<Result<_, _>>()?;
 
     let (has_more, has_previous) =
-        if forward { (has_more_this_way, cursor.is_some() || offset > 0) } else { (true, has_more_this_way) };
+        if forward { (has_more_this_way, has_cursor || offset > 0) } else { (true, has_more_this_way) };
     let (total, total_capped) = if !query.is_filtered() {
         let counters = match query.status {
             StatusFilter::Open => project.open_tasks,

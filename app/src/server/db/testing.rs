@@ -4,9 +4,14 @@
 
 use sqlx::{Connection, Executor, PgConnection};
 
-use super::{ConnectError, Db, Timestamp, scope::Scope, with_pool};
+use super::{
+    ConnectError, Db, Timestamp,
+    scope::Scope,
+    sql::{Arg, Sql, bind_args},
+    with_pool,
+};
 use crate::{
-    model::{LabelId, Priority, TaskDescription, TaskFields, TaskId, TaskTitle, UserId},
+    model::{LabelId, OrgId, Priority, TaskDescription, TaskFields, TaskId, TaskTitle, UserId},
     server::handles::Writer,
 };
 
@@ -196,5 +201,82 @@ mod tests {
         assert_eq!(with_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
         assert_eq!(with_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
         assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+    }
+}
+
+/// One plan of a statement: which planner made it, and its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// `"sqlite"`; on PostgreSQL `"custom"` (planned for the arguments
+    /// given) or `"generic"` (planned for any arguments).
+    pub kind: &'static str,
+    /// SQLite: `EXPLAIN QUERY PLAN`'s details (`SEARCH t USING INDEX
+    /// tasks_open_idx (org_id=? AND project_id=?)`); PostgreSQL:
+    /// `EXPLAIN`'s text lines.
+    pub lines: Vec<String>,
+}
+
+/// The plans the database makes for `sql`, run as the tenant `org` (on
+/// PostgreSQL row-level security's policies are part of the plan).
+///
+/// PostgreSQL plans a prepared statement (sqlx prepares every statement)
+/// for its arguments on its first five runs, then switches to a generic
+/// plan when that costs no more on average; both are returned, the
+/// generic one read through `PREPARE` with `plan_cache_mode =
+/// force_generic_plan` (PostgreSQL 15 has no `EXPLAIN (GENERIC_PLAN)`).
+///
+/// # Errors
+/// What the database answers (a statement it cannot plan).
+pub async fn explain(db: &Db, org: OrgId, sql: &Sql) -> Result<Vec<Plan>, sqlx::Error> {
+    let args = sql.args().iter().cloned();
+    match db {
+        Db::Sqlite(_) => {
+            let text = format!("EXPLAIN QUERY PLAN {}", sql.text());
+            let rows: Vec<(i64, i64, i64, String)> = with_pool!(db, Scope::tenant(org), conn => {
+                bind_args!(sqlx::query_as(&text), args).fetch_all(&mut *conn).await?
+            });
+            Ok(vec![Plan { kind: "sqlite", lines: rows.into_iter().map(|row| row.3).collect() }])
+        }
+        Db::Postgres(pool) => {
+            let mut conn = super::scope::acquire(pool, Scope::tenant(org)).await?;
+            let text = format!("EXPLAIN {}", sql.text());
+            let custom: Vec<String> = bind_args!(sqlx::query_scalar(&text), args).fetch_all(&mut *conn).await?;
+            let types: Vec<&str> = sql.args().iter().map(postgres_type).collect();
+            let values: Vec<String> = sql.args().iter().map(postgres_literal).collect();
+            sqlx::raw_sql("SET plan_cache_mode = force_generic_plan").execute(&mut *conn).await?;
+            let prepare = format!("PREPARE atrium_explain ({}) AS {}", types.join(", "), sql.text());
+            sqlx::raw_sql(&prepare).execute(&mut *conn).await?;
+            let execute = format!("EXPLAIN EXECUTE atrium_explain ({})", values.join(", "));
+            let generic = sqlx::query_scalar(&execute).fetch_all(&mut *conn).await;
+            sqlx::raw_sql("DEALLOCATE atrium_explain; RESET plan_cache_mode").execute(&mut *conn).await?;
+            Ok(vec![Plan { kind: "custom", lines: custom }, Plan { kind: "generic", lines: generic? }])
+        }
+    }
+}
+
+/// The PostgreSQL type an argument is bound as.
+fn postgres_type(arg: &Arg) -> &'static str {
+    match arg {
+        Arg::Uuid(_) | Arg::NullUuid => "uuid",
+        Arg::Text(_) | Arg::NullText => "text",
+        Arg::Date(_) | Arg::NullDate => "date",
+        Arg::Time(_) | Arg::NullTime => "timestamptz",
+        Arg::Int(_) => "int8",
+    }
+}
+
+/// An argument as a PostgreSQL literal.
+fn postgres_literal(arg: &Arg) -> String {
+    let quoted = |text: &str| format!("'{}'", text.replace('\'', "''"));
+    match arg {
+        Arg::Uuid(id) => quoted(&id.to_string()),
+        Arg::Text(text) => quoted(text),
+        Arg::Date(date) => quoted(&date.to_string()),
+        Arg::Time(time) => {
+            let text = time.into_inner().format(&time::format_description::well_known::Rfc3339);
+            quoted(&text.unwrap_or_default())
+        }
+        Arg::Int(n) => n.to_string(),
+        Arg::NullUuid | Arg::NullText | Arg::NullDate | Arg::NullTime => "NULL".to_owned(),
     }
 }
