@@ -8,7 +8,7 @@ use app::{
         AppState, Config,
         auth::{breached, password, rate_limit::AuthLimits},
         config::PublicUrlError,
-        db::{ConnectError, Db, license_api},
+        db::{ConnectError, Db, events, license_api},
         jobs,
         licensing::Licensing,
         mail::Mailer,
@@ -148,6 +148,14 @@ impl Application {
             (0..jobs::WORKERS).map(|n| tokio::spawn(jobs::work(state.clone(), format!("{process}-{n}")))).collect();
         let scheduler = tokio::spawn(jobs::schedule(state.clone()));
         let licensing = tokio::spawn(maintain_licensing(state.clone()));
+        // Every process's committed changes, for this process's caches.
+        let follower = {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let cache = &state.licensing.validations;
+                events::follow(state.db.clone(), |following| cache.set_following(following)).await;
+            })
+        };
         let listener = GuardedListener::new(listener, state.config.response_write_timeout()).tap_io(|_| {});
         let (drain, timeout) = (state.config.shutdown_drain(), state.config.shutdown_timeout());
         let lifecycle = state.lifecycle.clone();
@@ -190,6 +198,7 @@ impl Application {
             }
         }
         licensing.abort();
+        follower.abort();
         if let Err(err) = state.licensing.tally.flush(&state.db).await {
             tracing::error!(error = %err, "writing validation counts failed");
         }

@@ -16,6 +16,7 @@ use std::time::Duration;
 /// Counter: license validations (`/v1`), by `code`: Keygen's result
 /// codes (`VALID`, `NOT_FOUND`, `EXPIRED`, ...: `licensing::validation`).
 pub const LICENSE_VALIDATIONS: &str = "atrium_license_validations_total";
+pub const VALIDATION_READS: &str = "atrium_license_validation_reads_total";
 /// Counter: sign-ins by `result` (`succeeded`, `failed`: a wrong password
 /// or second-factor code).
 pub const SIGN_INS: &str = "atrium_sign_ins_total";
@@ -40,6 +41,10 @@ pub const POOL_ACQUIRE: &str = "atrium_db_pool_acquire_seconds";
 pub fn describe() {
     use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
     describe_counter!(LICENSE_VALIDATIONS, "License validations on /v1, by result code.");
+    describe_counter!(
+        VALIDATION_READS,
+        "What license validations read, by source (cache: a recent validation's; database)."
+    );
     describe_counter!(SIGN_INS, "Sign-ins, by result (succeeded, failed).");
     describe_counter!(SIGN_IN_LOCKOUTS, "Sign-in attempts refused by the failure counts, by reason.");
     describe_counter!(JOBS_FINISHED, "Job attempts ended, by kind and outcome.");
@@ -51,6 +56,12 @@ pub fn describe() {
 /// A license validation answered `code`.
 pub fn license_validated(code: &'static str) {
     metrics::counter!(LICENSE_VALIDATIONS, "code" => code).increment(1);
+}
+
+/// A license validation read its license from `source`: `"cache"` or
+/// `"database"`.
+pub fn validation_read(source: &'static str) {
+    metrics::counter!(VALIDATION_READS, "source" => source).increment(1);
 }
 
 /// A sign-in passed every factor.

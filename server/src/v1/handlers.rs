@@ -4,7 +4,7 @@
 //! ids answer `NOT_FOUND`), and answers a document, which the router's
 //! signing layer signs ([`super::signing`]).
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use axum::{
     extract::Path,
@@ -26,6 +26,7 @@ use app::{
             access::{self, Access},
             files::{self, FileKind},
             validation::{self, ValidationScope},
+            validation_cache::Asked,
         },
     },
 };
@@ -205,7 +206,9 @@ fn scope_components(scope: Option<&ValidationScope>) -> Vec<String> {
 
 /// `POST /v1/licenses/actions/validate-key`: validates the key in the
 /// body (`meta.key`), with its scope. An unknown key is `NOT_FOUND`, not an
-/// error.
+/// error. What the database holds of a known key is read once and reused
+/// until anything of its organization changes (`validation_cache`); the
+/// answer itself (expiry, check-ins due) is worked out at each request.
 #[utoipa::path(post, path = "/licenses/actions/validate-key", tag = "Licenses", security(()), request_body(content = ValidateKeyRequest, content_type = "application/vnd.api+json"), responses((status = 200, description = "The validation; `data` is null when the key was not found.", body = ValidationDocument, content_type = "application/vnd.api+json"), Refusals))]
 pub async fn validate_key(mut call: Call) -> Answer {
     let account = call.resolve_account().await?;
@@ -219,16 +222,40 @@ pub async fn validate_key(mut call: Call) -> Answer {
     let (fingerprints, machine) = scope_machines(scope.as_ref());
     let components = scope_components(scope.as_ref());
     let wants_entitlements = scope.as_ref().is_some_and(|s| s.entitlements.is_some());
-    let db = &call.state().db;
-    let found =
-        license_api::find_for_validation(db, &key, &fingerprints, machine.as_deref(), &components, wants_entitlements)
+    let (licensing, db) = (Arc::clone(&call.state().licensing), call.state().db.clone());
+    let cache = &licensing.validations;
+    let asked = Asked { key, fingerprints, machine, components, entitlements: wants_entitlements };
+    let found = match cache.get(&asked) {
+        Some(found) => {
+            app::server::metrics::validation_read("cache");
+            Some(found)
+        }
+        None => {
+            app::server::metrics::validation_read("database");
+            let mark = cache.mark();
+            let a = &asked;
+            let found = license_api::find_for_validation(
+                &db,
+                &a.key,
+                &a.fingerprints,
+                a.machine.as_deref(),
+                &a.components,
+                a.entitlements,
+            )
             .await?
-            .filter(|(l, ..)| access::in_account(l, account));
-    if let Some((license, ..)) = &found {
-        call.sign_for(license);
-        call.limit_license(license)?;
+            .map(Arc::new);
+            if let Some(found) = &found {
+                cache.keep(asked, mark, found);
+            }
+            found
+        }
+    };
+    let found = found.filter(|found| access::in_account(&found.0, account));
+    if let Some(found) = &found {
+        call.sign_for(&found.0);
+        call.limit_license(&found.0)?;
     }
-    let found = found.as_ref().map(|(license, machines, codes)| (license, machines.as_slice(), codes.clone()));
+    let found = found.as_deref().map(|(license, machines, codes)| (license, machines.as_slice(), codes.clone()));
     validation_answer(&call, found, &meta, scope.as_ref())
 }
 

@@ -94,3 +94,73 @@ async fn two_processes_share_sessions_lockouts_jobs_and_the_hourly_maintenance()
     server_b.kill().unwrap();
     let _ = (server_a.wait(), server_b.wait());
 }
+
+/// `source`'s count of what validations read, on the server `visitor`
+/// talks to (its own `/metrics`: one process, this test's alone).
+async fn validation_reads(visitor: &Visitor, source: &str) -> u64 {
+    let metrics = visitor.client.get(visitor.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let line = format!("atrium_license_validation_reads_total{{source=\"{source}\"}} ");
+    metrics.lines().find_map(|l| l.strip_prefix(&line)).map_or(0, |n| n.trim().parse().unwrap())
+}
+
+/// The validation code of `key` asked of `visitor`'s server.
+async fn validation_code(visitor: &Visitor, key: &str) -> String {
+    let body = serde_json::json!({ "meta": { "key": key } });
+    let response = visitor
+        .client
+        .post(visitor.url("/v1/licenses/actions/validate-key"))
+        .header("content-type", "application/vnd.api+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let answer: Value = response.json().await.unwrap();
+    answer["meta"]["code"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_validation_cached_on_one_process_answers_a_change_made_on_the_other() {
+    let (database_url, _database) = test_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (port_a, port_b) = (free_port(), free_port());
+    let on_a = visitor_on(port_a);
+    let on_b = visitor_on(port_b);
+    let mut server_a = started(&database_url, port_a, dir.path(), &[]).await;
+    let mut server_b = started(&database_url, port_b, dir.path(), &[]).await;
+    let ada = Person::new("ada");
+    let org_path = on_a.signed_up(&ada).await;
+    let slug = org_path.trim_start_matches("/o/").split('/').next().unwrap().to_owned();
+    let policy = crate::licensing::policy(&on_a, &slug, &[("name", "Standard")]).await;
+    let (id, key) = crate::licensing::license(&on_a, &slug, &policy).await;
+
+    // The first validation on B reads the database, the next ones what it
+    // read.
+    let (from_cache, from_db) = (validation_reads(&on_b, "cache").await, validation_reads(&on_b, "database").await);
+    for _ in 0..3 {
+        assert_eq!(validation_code(&on_b, &key).await, "VALID");
+    }
+    assert_eq!(validation_reads(&on_b, "database").await - from_db, 1, "read once");
+    assert_eq!(validation_reads(&on_b, "cache").await - from_cache, 2, "then served from what was read");
+
+    // Suspended on A: B, which holds the valid answer, says so as soon as
+    // it hears of A's event (at once on PostgreSQL, within the follower's
+    // poll on SQLite); well before the cache's own time limit.
+    on_a.ok("set_license_suspended", &[("org", &slug), ("license", &id), ("suspended", "true")]).await;
+    let limit = app::server::licensing::validation_cache::TTL / 2;
+    let started_at = std::time::Instant::now();
+    let mut code = validation_code(&on_b, &key).await;
+    while code != "SUSPENDED" && started_at.elapsed() < limit {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        code = validation_code(&on_b, &key).await;
+    }
+    assert_eq!(code, "SUSPENDED", "B still answered from before A's change after {limit:?}");
+    // And on A itself, at once.
+    on_a.ok("set_license_suspended", &[("org", &slug), ("license", &id), ("suspended", "false")]).await;
+    assert_eq!(validation_code(&on_a, &key).await, "VALID");
+    on_a.ok("set_license_suspended", &[("org", &slug), ("license", &id), ("suspended", "true")]).await;
+    assert_eq!(validation_code(&on_a, &key).await, "SUSPENDED", "the writing process never answers from before");
+
+    server_a.kill().unwrap();
+    server_b.kill().unwrap();
+    let _ = (server_a.wait(), server_b.wait());
+}

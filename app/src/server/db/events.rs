@@ -269,12 +269,70 @@ impl Outbox for PgConnection {
 /// streams find the event at their next poll.)
 pub static RECORDED: tokio::sync::Notify = tokio::sync::Notify::const_new();
 
+/// Which organizations changed, and when, for this process's caches of
+/// what is read from the database ([`CHANGES`]).
+///
+/// Each change is a step of one counter: [`Changes::mark`] before reading
+/// something of an organization, and the copy kept is current as long as
+/// [`Changes::unchanged_since`] that mark. An organization is touched
+/// twice per change: when this process records its event (before the
+/// commit, so a reader who starts after the writer's answer never keeps
+/// the old value), and again when a follower ([`follow`]) sees the event
+/// committed (after the commit, on every process, so a reader between
+/// the two is caught too).
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// The last step taken.
+    step: std::sync::atomic::AtomicU64,
+    /// The step of each organization's last change.
+    last: std::sync::Mutex<std::collections::HashMap<OrgId, u64>>,
+    /// The step of the last change that may concern any organization.
+    every: std::sync::atomic::AtomicU64,
+}
+
+impl Changes {
+    /// Records a change of `org`.
+    pub fn touch(&self, org: OrgId) {
+        let mut last = self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let step = self.step.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        last.insert(org, step);
+    }
+
+    /// Records a change that may concern any organization: one made
+    /// behind the application's back (SQL by hand, a restored backup),
+    /// which its caller knows of.
+    pub fn touch_every(&self) {
+        let step = self.step.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        self.every.store(step, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The current step: taken before a read, to keep with its result.
+    pub fn mark(&self) -> u64 {
+        self.step.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Whether nothing of `org` changed after `mark`.
+    pub fn unchanged_since(&self, org: OrgId, mark: u64) -> bool {
+        if self.every.load(std::sync::atomic::Ordering::SeqCst) > mark {
+            return false;
+        }
+        let last = self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        last.get(&org).is_none_or(|&step| step <= mark)
+    }
+}
+
+/// The changes this process knows of (see [`Changes`]). Keyed by
+/// organization id, so the several databases a test process opens share
+/// it without confusing their organizations.
+pub static CHANGES: std::sync::LazyLock<Changes> = std::sync::LazyLock::new(Changes::default);
+
 /// Appends `event` to the outbox on `conn` (the change's transaction:
 /// `record(&mut *tx, &event)`), stamped now, and its audit log row when it
 /// is audited. The caller commits both with its change, or neither.
 #[tracing::instrument(name = "events::record", level = "debug", skip_all)]
 pub async fn record<C: Outbox + ?Sized>(conn: &mut C, event: &NewEvent) -> Result<(), sqlx::Error> {
     conn.record_event(event).await?;
+    CHANGES.touch(event.org);
     RECORDED.notify_waiters();
     Ok(())
 }
@@ -290,6 +348,9 @@ pub async fn record_all<C: Outbox + ?Sized>(conn: &mut C, events: &[NewEvent]) -
         for event in events {
             conn.record_event(event).await?;
         }
+    }
+    for event in events {
+        CHANGES.touch(event.org);
     }
     RECORDED.notify_waiters();
     Ok(())
@@ -362,4 +423,109 @@ pub async fn list_recent(
     with_pool!(db, Scope::tenant(org), conn => {
         sqlx::query_as::<_, Event>(sql).bind(org).bind(newest).bind(after).bind(since).bind(limit).fetch_all(&mut *conn).await
     })
+}
+
+/// The channel PostgreSQL notifies of each event, `<org_id>:<seq>`, when
+/// its transaction commits (migration 0021).
+pub const CHANNEL: &str = "atrium_events";
+
+/// How often, on SQLite, the follower reads the outbox when this process
+/// records nothing (another tool writing the same file).
+pub const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// After this process records an event, how long the SQLite follower waits
+/// for its transaction to commit before reading.
+const FOLLOW_SETTLE: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// How long the follower waits before listening again after losing its
+/// connection.
+const FOLLOW_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Follows the committed events of every organization for [`CHANGES`],
+/// so this process's caches learn of every process's changes; runs until
+/// dropped. `following` is told `true` once no change can be missed from
+/// then on, and `false` whenever some could be (the connection was lost),
+/// before listening again.
+///
+/// On PostgreSQL it listens to [`CHANNEL`] on a connection of its own,
+/// outside `db`'s pool. On SQLite (one process) it reads the events after
+/// the last it saw whenever this process records one, and every
+/// [`FOLLOW_POLL`].
+pub async fn follow(db: Db, following: impl Fn(bool)) {
+    match db {
+        Db::Postgres(pool) => {
+            let options = (*pool.connect_options()).clone();
+            loop {
+                let listener = async {
+                    let own =
+                        sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_lazy_with(options.clone());
+                    let mut listener = sqlx::postgres::PgListener::connect_with(&own).await?;
+                    listener.listen(CHANNEL).await?;
+                    Ok::<_, sqlx::Error>(listener)
+                };
+                match listener.await {
+                    Ok(mut listener) => {
+                        following(true);
+                        loop {
+                            match listener.try_recv().await {
+                                Ok(Some(notification)) => {
+                                    let org = notification.payload().split(':').next().map(str::parse::<OrgId>);
+                                    if let Some(Ok(org)) = org {
+                                        CHANGES.touch(org);
+                                    }
+                                }
+                                Ok(None) => {
+                                    tracing::warn!("the outbox follower lost its connection; listening again");
+                                    break;
+                                }
+                                Err(err) => {
+                                    tracing::warn!(error = %err, "the outbox follower failed; listening again");
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Err(err) => tracing::warn!(error = %err, "the outbox follower cannot listen; trying again"),
+                }
+                following(false);
+                tokio::time::sleep(FOLLOW_RETRY).await;
+            }
+        }
+        Db::Sqlite(_) => {
+            let mut last = loop {
+                let newest = async {
+                    let sql = "SELECT COALESCE(MAX(seq), 0) FROM events /* maintenance: every organization */";
+                    with_pool!(&db, Scope::maintenance(), conn => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut *conn).await)
+                };
+                match newest.await {
+                    Ok(seq) => break seq,
+                    Err(err) => tracing::warn!(error = %err, "the outbox follower cannot read the outbox"),
+                }
+                tokio::time::sleep(FOLLOW_RETRY).await;
+            };
+            following(true);
+            loop {
+                tokio::select! {
+                    () = RECORDED.notified() => tokio::time::sleep(FOLLOW_SETTLE).await,
+                    () = tokio::time::sleep(FOLLOW_POLL) => {}
+                }
+                let sql = "SELECT seq, org_id FROM events /* maintenance: every organization */ \
+                           WHERE seq > $1 ORDER BY seq LIMIT 1000";
+                let read = async {
+                    with_pool!(&db, Scope::maintenance(), conn => {
+                        sqlx::query_as::<_, (i64, OrgId)>(sql).bind(last).fetch_all(&mut *conn).await
+                    })
+                };
+                match read.await {
+                    Ok(rows) => {
+                        for (seq, org) in rows {
+                            CHANGES.touch(org);
+                            last = seq;
+                        }
+                    }
+                    Err(err) => tracing::warn!(error = %err, "the outbox follower cannot read the outbox"),
+                }
+            }
+        }
+    }
 }

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod resources;
 pub mod signing;
 pub mod validation;
+pub mod validation_cache;
 
 use std::sync::Arc;
 
@@ -22,12 +23,15 @@ use super::{
 use keys::{KeyCache, KeyEncryptionKey, KeyError};
 
 /// What the license API shares: the key-encryption key, the opened
-/// signing keys and the validations not yet written.
+/// signing keys, the validations not yet written and what recent
+/// validations read.
 #[derive(Debug)]
 pub struct Licensing {
     pub kek: KeyEncryptionKey,
     keys: KeyCache,
     pub tally: ValidationTally,
+    /// What validations read, for the next validation of the same key.
+    pub validations: validation_cache::ValidationCache,
 }
 
 /// A signing key could not be had.
@@ -50,7 +54,12 @@ impl Licensing {
     }
 
     pub fn new(kek: KeyEncryptionKey) -> Self {
-        Self { kek, keys: KeyCache::default(), tally: ValidationTally::default() }
+        Self {
+            kek,
+            keys: KeyCache::default(),
+            tally: ValidationTally::default(),
+            validations: validation_cache::ValidationCache::default(),
+        }
     }
 
     /// The organization's signing key: from the cache, else opened from
