@@ -225,13 +225,11 @@ pub async fn validate_key(mut call: Call) -> Answer {
     let (licensing, db) = (Arc::clone(&call.state().licensing), call.state().db.clone());
     let cache = &licensing.validations;
     let asked = Asked { key, fingerprints, machine, components, entitlements: wants_entitlements };
-    let found = match cache.get(&asked) {
-        Some(found) => {
-            app::server::metrics::validation_read("cache");
-            Some(found)
-        }
+    let cached = cache.get(&asked);
+    app::server::metrics::validation_read(if cached.is_some() { "cache" } else { "database" });
+    let (found, read_since) = match cached {
+        Some(found) => (Some(found), None),
         None => {
-            app::server::metrics::validation_read("database");
             let mark = cache.mark();
             let a = &asked;
             let found = license_api::find_for_validation(
@@ -242,18 +240,19 @@ pub async fn validate_key(mut call: Call) -> Answer {
                 &a.components,
                 a.entitlements,
             )
-            .await?
-            .map(Arc::new);
-            if let Some(found) = &found {
-                cache.keep(asked, mark, found);
-            }
-            found
+            .await?;
+            (found.map(Arc::new), Some(mark))
         }
     };
     let found = found.filter(|found| access::in_account(&found.0, account));
     if let Some(found) = &found {
         call.sign_for(&found.0);
         call.limit_license(&found.0)?;
+        // Kept once the request is let through: a refused flood keeps
+        // nothing.
+        if let Some(mark) = read_since {
+            cache.keep(asked, mark, found);
+        }
     }
     let found = found.as_deref().map(|(license, machines, codes)| (license, machines.as_slice(), codes.clone()));
     validation_answer(&call, found, &meta, scope.as_ref())

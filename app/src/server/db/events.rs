@@ -504,6 +504,7 @@ pub async fn follow(db: Db, following: impl Fn(bool)) {
                 tokio::time::sleep(FOLLOW_RETRY).await;
             };
             following(true);
+            let mut reading = true;
             loop {
                 tokio::select! {
                     () = RECORDED.notified() => tokio::time::sleep(FOLLOW_SETTLE).await,
@@ -522,8 +523,18 @@ pub async fn follow(db: Db, following: impl Fn(bool)) {
                             CHANGES.touch(org);
                             last = seq;
                         }
+                        if !reading {
+                            reading = true;
+                            following(true);
+                        }
                     }
-                    Err(err) => tracing::warn!(error = %err, "the outbox follower cannot read the outbox"),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "the outbox follower cannot read the outbox");
+                        if reading {
+                            reading = false;
+                            following(false);
+                        }
+                    }
                 }
             }
         }

@@ -1,7 +1,8 @@
 //! The task list: one project's tasks of one status, filtered, in one
 //! order, a page at a time, at the same cost whatever the project's size.
 //!
-//! How each part stays flat (migration 0005 has the indexes):
+//! How each part stays flat (migration 0005 has the indexes; 0024 keeps
+//! other tenants' rows out of their plans):
 //!
 //! - **Order.** Each order of the open list has an index whose columns are
 //!   that order; the other statuses are listed by creation (id), which has

@@ -245,10 +245,17 @@ pub async fn explain(db: &Db, org: OrgId, sql: &Sql) -> Result<Vec<Plan>, sqlx::
             let values: Vec<String> = sql.args().iter().map(postgres_literal).collect();
             sqlx::raw_sql("SET plan_cache_mode = force_generic_plan").execute(&mut *conn).await?;
             let prepare = format!("PREPARE atrium_explain ({}) AS {}", types.join(", "), sql.text());
-            sqlx::raw_sql(&prepare).execute(&mut *conn).await?;
-            let execute = format!("EXPLAIN EXECUTE atrium_explain ({})", values.join(", "));
-            let generic = sqlx::query_scalar(&execute).fetch_all(&mut *conn).await;
-            sqlx::raw_sql("DEALLOCATE atrium_explain; RESET plan_cache_mode").execute(&mut *conn).await?;
+            let generic = match sqlx::raw_sql(&prepare).execute(&mut *conn).await {
+                Ok(_) => {
+                    let execute = format!("EXPLAIN EXECUTE atrium_explain ({})", values.join(", "));
+                    let generic = sqlx::query_scalar(&execute).fetch_all(&mut *conn).await;
+                    sqlx::raw_sql("DEALLOCATE atrium_explain").execute(&mut *conn).await?;
+                    generic
+                }
+                Err(err) => Err(err),
+            };
+            // The connection goes back to the pool as it came.
+            sqlx::raw_sql("RESET plan_cache_mode").execute(&mut *conn).await?;
             Ok(vec![Plan { kind: "custom", lines: custom }, Plan { kind: "generic", lines: generic? }])
         }
     }

@@ -44,7 +44,8 @@ use crate::{
 /// The longest an entry is served, changes or not.
 pub const TTL: Duration = Duration::from_secs(5);
 
-/// Entries kept at most (least recently used go first): about 2 KB each.
+/// Entries kept at most (the least used go first): about 2 KB each, more
+/// for scopes of many fingerprints or components (at most 100 of each).
 pub const CAPACITY: usize = 10_000;
 
 /// What a validation asks of the database: the key and its scope.
