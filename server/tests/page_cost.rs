@@ -45,8 +45,9 @@ impl<S: tracing::Subscriber> Layer<S> for Recorded {
         if event.metadata().target() == "sqlx::query" {
             let mut statement = Statement(String::new());
             event.record(&mut statement);
-            // A new pooled connection's set-up is not the request's.
-            if !statement.0.starts_with("PRAGMA") {
+            // A new pooled connection's set-up is not the request's, nor
+            // the outbox follower's reading (SQLite: a background task's).
+            if !statement.0.starts_with("PRAGMA") && !statement.0.contains("/* the outbox follower") {
                 self.0.lock().unwrap().push(statement.0);
             }
         }

@@ -494,7 +494,7 @@ pub async fn follow(db: Db, following: impl Fn(bool)) {
         Db::Sqlite(_) => {
             let mut last = loop {
                 let newest = async {
-                    let sql = "SELECT COALESCE(MAX(seq), 0) FROM events /* maintenance: every organization */";
+                    let sql = "SELECT COALESCE(MAX(seq), 0) FROM events /* the outbox follower, every organization */";
                     with_pool!(&db, Scope::maintenance(), conn => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut *conn).await)
                 };
                 match newest.await {
@@ -510,7 +510,7 @@ pub async fn follow(db: Db, following: impl Fn(bool)) {
                     () = RECORDED.notified() => tokio::time::sleep(FOLLOW_SETTLE).await,
                     () = tokio::time::sleep(FOLLOW_POLL) => {}
                 }
-                let sql = "SELECT seq, org_id FROM events /* maintenance: every organization */ \
+                let sql = "SELECT seq, org_id FROM events /* the outbox follower, every organization */ \
                            WHERE seq > $1 ORDER BY seq LIMIT 1000";
                 let read = async {
                     with_pool!(&db, Scope::maintenance(), conn => {

@@ -212,10 +212,15 @@ impl<'a> Builder<'a> {
             None => {}
         }
         if let (Some(id), true) = (query.label, label) {
-            sql.push(" AND EXISTS (SELECT 1 FROM task_labels tl WHERE tl.org_id = t.org_id AND tl.task_id = t.id")
+            // A scalar subquery, looked up by key for each task in the
+            // list's order. Not `EXISTS`: PostgreSQL turns that into a
+            // semi-join it may drive from the label's tasks instead, and
+            // statistics dominated by a larger tenant's label made it do
+            // so (7x slower beside a million-task organization).
+            sql.push(" AND (SELECT 1 FROM task_labels tl WHERE tl.org_id = t.org_id AND tl.task_id = t.id")
                 .push(" AND tl.label_id = ")
                 .arg(id)
-                .push(")");
+                .push(") IS NOT NULL");
         }
         if let Some(priority) = query.priority {
             sql.push(" AND t.priority = ").arg(priority.as_str());
