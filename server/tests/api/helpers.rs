@@ -742,3 +742,44 @@ pub async fn until_up(visitor: &Visitor) {
     }
     panic!("the server did not start");
 }
+
+/// Two `atrium` processes on one fresh database, as behind a load
+/// balancer, sharing a folder (mail, files) and `settings`; killed when
+/// this drops.
+pub struct TwoProcesses {
+    pub database_url: String,
+    pub dir: tempfile::TempDir,
+    /// A visitor of each process (cookies of its own).
+    pub a: Visitor,
+    pub b: Visitor,
+    servers: [std::process::Child; 2],
+    _database: Storage,
+}
+
+impl TwoProcesses {
+    /// Starts them one after the other (the first migrates the database).
+    pub async fn start(settings: &[(&str, &str)]) -> Self {
+        let (database_url, database) = test_database().await;
+        let dir = tempfile::tempdir().unwrap();
+        let (port_a, port_b) = (free_port(), free_port());
+        let server_a = started(&database_url, port_a, dir.path(), settings).await;
+        let server_b = started(&database_url, port_b, dir.path(), settings).await;
+        Self {
+            database_url,
+            dir,
+            a: visitor_on(port_a),
+            b: visitor_on(port_b),
+            servers: [server_a, server_b],
+            _database: database,
+        }
+    }
+}
+
+impl Drop for TwoProcesses {
+    fn drop(&mut self) {
+        for server in &mut self.servers {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+}

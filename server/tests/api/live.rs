@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde_json::Value;
 
-use crate::helpers::{Org, Person, Visitor, free_port, slug, started, test_database, visitor_on};
+use crate::helpers::{Org, Person, TwoProcesses, Visitor, slug};
 
 /// An open event stream, read event by event.
 struct Stream {
@@ -117,14 +117,8 @@ async fn a_change_reaches_another_members_open_stream_and_a_reconnect_misses_and
 /// a stream held by the other within a second.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_through_one_process_reaches_a_stream_on_another_within_a_second() {
-    let (database_url, _database) = test_database().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (port_a, port_b) = (free_port(), free_port());
-    let on_a = visitor_on(port_a);
-    let on_b = visitor_on(port_b);
-    // One after the other: the first migrates the database.
-    let mut server_a = started(&database_url, port_a, dir.path(), &[]).await;
-    let mut server_b = started(&database_url, port_b, dir.path(), &[]).await;
+    let processes = TwoProcesses::start(&[]).await;
+    let (on_a, on_b) = (&processes.a, &processes.b);
     let org = slug(&on_a.signed_up(&Person::new("two")).await).to_owned();
     let project = on_a.project(&org, "Shared").await;
     // The owner's session (kept in the database) on the other process:
@@ -138,7 +132,4 @@ async fn a_change_through_one_process_reaches_a_stream_on_another_within_a_secon
     let took = started.elapsed();
     assert_eq!(change["resource_id"].as_str(), task["id"].as_str());
     assert!(took < Duration::from_secs(1), "within a second: {took:?}");
-    server_a.kill().unwrap();
-    server_b.kill().unwrap();
-    let _ = (server_a.wait(), server_b.wait());
 }

@@ -6,7 +6,7 @@ use std::{path::Path, process::Command, time::Duration};
 
 use serde_json::Value;
 
-use crate::helpers::{Person, Visitor, client, free_port, started, test_database, visitor_on};
+use crate::helpers::{Person, TwoProcesses, Visitor, client, slug};
 
 /// The mails in `dir` (the processes' shared mail folder) to `to` whose
 /// subject is `subject`.
@@ -21,16 +21,10 @@ fn mails(dir: &Path, to: &str, subject: &str) -> usize {
 
 #[tokio::test]
 async fn two_processes_share_sessions_lockouts_jobs_and_the_hourly_maintenance() {
-    let (database_url, _database) = test_database().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (port_a, port_b) = (free_port(), free_port());
-    let on_a = visitor_on(port_a);
-    let on_b = visitor_on(port_b);
     // Four failed sign-ins lock the network out of an account.
     let settings = [("ATRIUM_SIGN_IN_FAILURES_PER_ADDRESS", "4"), ("ATRIUM_SIGN_IN_LOCK_AFTER_FAILURES", "4")];
-    // One after the other: the first migrates the database.
-    let mut server_a = started(&database_url, port_a, dir.path(), &settings).await;
-    let mut server_b = started(&database_url, port_b, dir.path(), &settings).await;
+    let processes = TwoProcesses::start(&settings).await;
+    let (on_a, on_b, dir, database_url) = (&processes.a, &processes.b, &processes.dir, &processes.database_url);
 
     // A session made on one process works on the other (cookies are per
     // host, not per port)...
@@ -80,7 +74,7 @@ async fn two_processes_share_sessions_lockouts_jobs_and_the_hourly_maintenance()
     admin.signed_up(&root).await;
     let promoted = Command::new(env!("CARGO_BIN_EXE_atrium"))
         .args(["promote-admin", "--email", &root.email])
-        .env("DATABASE_URL", &database_url)
+        .env("DATABASE_URL", database_url)
         .env("ATRIUM_CONFIG", "/nonexistent/atrium.toml")
         .env("RUST_LOG", "warn")
         .output()
@@ -89,10 +83,6 @@ async fn two_processes_share_sessions_lockouts_jobs_and_the_hourly_maintenance()
     let jobs: Vec<Value> = serde_json::from_value(admin.ok("list_platform_jobs", &[]).await).unwrap();
     let maintenance: Vec<&Value> = jobs.iter().filter(|job| job["kind"] == "maintenance").collect();
     assert_eq!(maintenance.len(), 1, "once this hour, not once per process: {maintenance:?}");
-
-    server_a.kill().unwrap();
-    server_b.kill().unwrap();
-    let _ = (server_a.wait(), server_b.wait());
 }
 
 /// `source`'s count of what validations read, on the server `visitor`
@@ -120,31 +110,24 @@ async fn validation_code(visitor: &Visitor, key: &str) -> String {
 
 #[tokio::test]
 async fn a_validation_cached_on_one_process_answers_a_change_made_on_the_other() {
-    let (database_url, _database) = test_database().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (port_a, port_b) = (free_port(), free_port());
-    let on_a = visitor_on(port_a);
-    let on_b = visitor_on(port_b);
-    let mut server_a = started(&database_url, port_a, dir.path(), &[]).await;
-    let mut server_b = started(&database_url, port_b, dir.path(), &[]).await;
-    let ada = Person::new("ada");
-    let org_path = on_a.signed_up(&ada).await;
-    let slug = org_path.trim_start_matches("/o/").split('/').next().unwrap().to_owned();
-    let policy = crate::licensing::policy(&on_a, &slug, &[("name", "Standard")]).await;
-    let (id, key) = crate::licensing::license(&on_a, &slug, &policy).await;
+    let processes = TwoProcesses::start(&[]).await;
+    let (on_a, on_b) = (&processes.a, &processes.b);
+    let slug = slug(&on_a.signed_up(&Person::new("ada")).await).to_owned();
+    let policy = crate::licensing::policy(on_a, &slug, &[("name", "Standard")]).await;
+    let (id, key) = crate::licensing::license(on_a, &slug, &policy).await;
 
     // B hears of A's changes (the license's creation) a moment after they
     // commit; once it has, its first validation reads the database and
     // the next ones what that read. (Its warm-up's entry may or may not
     // have outlived what it heard: at most one more read.)
-    assert_eq!(validation_code(&on_b, &key).await, "VALID");
+    assert_eq!(validation_code(on_b, &key).await, "VALID");
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let (from_cache, from_db) = (validation_reads(&on_b, "cache").await, validation_reads(&on_b, "database").await);
+    let (from_cache, from_db) = (validation_reads(on_b, "cache").await, validation_reads(on_b, "database").await);
     for _ in 0..4 {
-        assert_eq!(validation_code(&on_b, &key).await, "VALID");
+        assert_eq!(validation_code(on_b, &key).await, "VALID");
     }
     let (cached, read) =
-        (validation_reads(&on_b, "cache").await - from_cache, validation_reads(&on_b, "database").await - from_db);
+        (validation_reads(on_b, "cache").await - from_cache, validation_reads(on_b, "database").await - from_db);
     assert_eq!(cached + read, 4, "every validation counted once");
     assert!(read <= 1, "read at most once, then served from what was read: {read} reads, {cached} from the cache");
 
@@ -154,19 +137,15 @@ async fn a_validation_cached_on_one_process_answers_a_change_made_on_the_other()
     on_a.ok("set_license_suspended", &[("org", &slug), ("license", &id), ("suspended", "true")]).await;
     let limit = app::server::licensing::validation_cache::TTL / 2;
     let started_at = std::time::Instant::now();
-    let mut code = validation_code(&on_b, &key).await;
+    let mut code = validation_code(on_b, &key).await;
     while code != "SUSPENDED" && started_at.elapsed() < limit {
         tokio::time::sleep(Duration::from_millis(20)).await;
-        code = validation_code(&on_b, &key).await;
+        code = validation_code(on_b, &key).await;
     }
     assert_eq!(code, "SUSPENDED", "B still answered from before A's change after {limit:?}");
     // And on A itself, at once.
     on_a.ok("set_license_suspended", &[("org", &slug), ("license", &id), ("suspended", "false")]).await;
-    assert_eq!(validation_code(&on_a, &key).await, "VALID");
+    assert_eq!(validation_code(on_a, &key).await, "VALID");
     on_a.ok("set_license_suspended", &[("org", &slug), ("license", &id), ("suspended", "true")]).await;
-    assert_eq!(validation_code(&on_a, &key).await, "SUSPENDED", "the writing process never answers from before");
-
-    server_a.kill().unwrap();
-    server_b.kill().unwrap();
-    let _ = (server_a.wait(), server_b.wait());
+    assert_eq!(validation_code(on_a, &key).await, "SUSPENDED", "the writing process never answers from before");
 }
