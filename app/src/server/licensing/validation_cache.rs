@@ -147,14 +147,4 @@ impl ValidationCache {
         self.following.store(following, Ordering::SeqCst);
         self.entries.clear();
     }
-
-    /// Entries held now.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether no entry is held.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
