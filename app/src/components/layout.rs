@@ -192,9 +192,7 @@ fn ThemeChoice(current: Theme) -> impl IntoView {
                                 <input type="hidden" name="theme" value=choice.as_str() />
                                 <button
                                     type="submit"
-                                    class="w-full rounded-md border border-slate-300 px-2 py-1 text-xs text-slate-700 \
-                                           hover:bg-slate-50 aria-pressed:border-slate-900 aria-pressed:bg-slate-900 \
-                                           aria-pressed:text-white"
+                                    class="theme-choice"
                                     aria-pressed=move || (theme.get() == choice).to_string()
                                 >
                                     {choice.label()}
@@ -274,8 +272,9 @@ pub fn Sidebar(slug: String, role: Role) -> impl IntoView {
 /// The links to the organization's sections that `role` may open.
 #[component]
 fn OrgLinks(slug: String, role: Role) -> impl IntoView {
-    let link = "block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 \
-                aria-[current=page]:font-semibold aria-[current=page]:text-indigo-800";
+    // A component class (`style/main.css`): the links are rendered twice
+    // (the phone's menu and the sidebar) on every page.
+    let link = "nav-link";
     view! {
         <ul class="space-y-1">
             <li>

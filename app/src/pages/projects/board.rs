@@ -341,7 +341,11 @@ fn patch_on_change(state: ProjectState, task: TaskId, field: TaskField) -> impl 
 /// it twice (as HTML, and as the data it hydrates from). The priority and
 /// assignee are text on the server; once the page is live, where the
 /// member may edit them, they become selects that change the task in
-/// place (without JavaScript, the task's panel edits them).
+/// place (without JavaScript, the task's panel edits them). Its cells
+/// carry no classes: `style/main.css` styles them by position (checkbox,
+/// done toggle, title, priority, assignee, due date, labels), and a done
+/// title or an overdue date by a data attribute, which, unlike a class,
+/// Leptos leaves out when unset.
 #[component]
 fn TaskRow(task: TaskItem, index: usize) -> impl IntoView {
     let state = use_project();
@@ -393,13 +397,15 @@ fn TaskRow(task: TaskItem, index: usize) -> impl IntoView {
             }
             .into_any()
         } else {
-            assignee.map(|a| a.display_name).unwrap_or_default().into_any()
+            // Nothing (not an empty string) when unassigned: the cell is
+            // then `:empty`, which the phone's layout hides.
+            assignee.map(|a| a.display_name).into_any()
         }
     };
 
     view! {
         <tr data-cursor=move || (state.cursor.get() == Some(index)).then_some("true")>
-            <td class="pick">
+            <td>
                 <input
                     type="checkbox"
                     form="bulk"
@@ -410,15 +416,14 @@ fn TaskRow(task: TaskItem, index: usize) -> impl IntoView {
                     on:change=toggle_selected
                 />
             </td>
-            <td class="pick">
+            <td>
                 {if writable {
                     view! {
+                        // A button's type is `submit` by default.
                         <button
-                            type="submit"
                             form=if done { "reopen" } else { "complete" }
                             name="task"
                             value=id.to_string()
-                            class="toggle"
                             aria-labelledby=done_label
                             aria-pressed=done.to_string()
                         >
@@ -430,7 +435,7 @@ fn TaskRow(task: TaskItem, index: usize) -> impl IntoView {
                     view! { <span class="state">{if done { "Done" } else { "Open" }}</span> }.into_any()
                 }}
             </td>
-            <td class="title">
+            <td>
                 {if trashed {
                     view! { <span id=title_id.clone()>{task.title.clone()}</span> }.into_any()
                 } else {
@@ -439,20 +444,20 @@ fn TaskRow(task: TaskItem, index: usize) -> impl IntoView {
                     panel_href.push(if panel_href.is_empty() { '?' } else { '&' });
                     panel_href.push_str(&format!("task={id}"));
                     view! {
-                        <a id=title_id.clone() href=panel_href class=if done { "task-link done" } else { "task-link" }>
+                        <a id=title_id.clone() href=panel_href data-done=done.then_some("")>
                             {task.title.clone()}
                         </a>
                     }
                         .into_any()
                 }}
             </td>
-            <td class="priority">{priority_cell}</td>
-            <td class="assignee">{assignee_cell}</td>
-            <td class="due" class:overdue=overdue>
+            <td>{priority_cell}</td>
+            <td>{assignee_cell}</td>
+            <td data-overdue=overdue.then_some("")>
                 {task.due_on.map(format_date)}
                 {overdue.then(|| view! { <span class="sr-only">" (overdue)"</span> })}
             </td>
-            <td class="labels-cell">
+            <td>
                 {(!task.labels.is_empty())
                     .then(|| {
                         view! {

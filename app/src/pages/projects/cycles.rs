@@ -12,7 +12,7 @@ use crate::{
     model::{Cycle, CycleName, task::format_date},
 };
 
-const FIELD: &str = "block rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
+const FIELD: &str = "field-inline block";
 
 #[component]
 pub fn CyclesPanel() -> impl IntoView {
@@ -46,17 +46,17 @@ pub fn CyclesPanel() -> impl IntoView {
                     <OrgActionForm action=create node_ref=form attr:class="mt-2 flex flex-wrap items-start gap-3">
                         <input type="hidden" name="project" value=move || state.project_id.get() />
                         <div>
-                            <label for="cycle-name" class="block text-xs font-medium text-slate-600">"Cycle name"</label>
+                            <label for="cycle-name" class="field-label">"Cycle name"</label>
                             <input id="cycle-name" name="name" value=typed("name") required=true maxlength=CycleName::MAX_LEN class=FIELD />
                             <p class="text-xs text-red-700">{move || field_error(create, "name").get()}</p>
                         </div>
                         <div>
-                            <label for="cycle-start" class="block text-xs font-medium text-slate-600">"Starts on"</label>
+                            <label for="cycle-start" class="field-label">"Starts on"</label>
                             <input id="cycle-start" type="date" name="starts_on" value=typed("starts_on") required=true class=FIELD />
                             <p class="text-xs text-red-700">{move || field_error(create, "starts_on").get()}</p>
                         </div>
                         <div>
-                            <label for="cycle-end" class="block text-xs font-medium text-slate-600">"Ends on"</label>
+                            <label for="cycle-end" class="field-label">"Ends on"</label>
                             <input id="cycle-end" type="date" name="ends_on" value=typed("ends_on") required=true class=FIELD />
                             <p class="text-xs text-red-700">{move || field_error(create, "ends_on").get()}</p>
                         </div>
