@@ -162,6 +162,28 @@ test("on a phone the sections are behind a menu, tasks are cards and a task open
   await expect(row.getByRole("button", { name: /^(Complete|Reopen) / })).toBeVisible();
   await page.screenshot({ path: "end2end/test-results/tasks-phone.png", fullPage: true });
 
+  // Without JavaScript (and for those who may only read) the assignee is
+  // text: an unassigned task's cell is empty and hidden, and its due date
+  // takes the indent an assignee's name has on the other cards.
+  const still = await browser.newContext({
+    viewport: { width: 360, height: 740 },
+    javaScriptEnabled: false,
+    storageState: await context.storageState(),
+  });
+  const plain = await still.newPage();
+  await plain.goto(page.url());
+  const unassigned = plain
+    .getByRole("table", { name: "Tasks" })
+    .locator("tbody tr")
+    .filter({ has: plain.locator("td:nth-child(5):empty + td:not(:empty)") })
+    .first();
+  await expect(unassigned.locator("td:nth-child(5)")).toBeHidden();
+  const assigned = plain.locator("tbody tr td:nth-child(5):not(:empty)").first();
+  const indent = (await assigned.boundingBox())!.x;
+  const plainDue = (await unassigned.locator("td:nth-child(6)").boundingBox())!;
+  expect(Math.abs(plainDue.x - indent)).toBeLessThan(1);
+  await still.close();
+
   // The task's panel is a sheet over the whole screen.
   await row.locator("td:nth-child(3) a").click();
   const sheet = page.getByRole("complementary", { name: "Task details" });
